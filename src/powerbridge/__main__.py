@@ -1,0 +1,3 @@
+from powerbridge.cli.main import run
+
+run()
