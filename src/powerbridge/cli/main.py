@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from powerbridge import __version__
-from powerbridge.cli import demo
+from powerbridge.cli import demo, emulator
 from powerbridge.cli.errors import EXIT_ERROR, CliError
 
 HELP = """Bring IBM Power (PowerVC) resources into your cloud platform.
@@ -32,6 +32,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("demo")(demo.demo)
+app.add_typer(emulator.app, name="emulator")
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""HTTP edge of the emulator: thin translators between OpenStack wire format and backends."""

@@ -1,0 +1,113 @@
+"""Shared pieces of the compute API: the route table, project-scoped routes, time and links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from powerbridge.emulator.api.microversions import COMPUTE
+from powerbridge.emulator.api.routing import Call, Handler, Reply, RouteTable, ServiceInfo
+from powerbridge.emulator.errors import bad_request
+
+SERVICE = ServiceInfo(
+    "compute", "nova-api", "nova.api.openstack.requestlog", "x-compute-request-id"
+)
+routes = RouteTable(SERVICE, COMPUTE)
+
+
+def route(method: str, path: str, **options: Any) -> Callable[[Handler], Handler]:
+    """Register `path` under `/v2.1/{project_id}` and `/v2.1`; check the path's project."""
+
+    def register(handler: Handler) -> Handler:
+        def scoped(call: Call) -> Reply:
+            project_id = call.params.pop("project_id", None)
+            caller = call.caller
+            if project_id and caller and not caller.is_admin and project_id != caller.project_id:
+                raise bad_request(
+                    f"Malformed request URL: URL's project_id '{project_id}' doesn't match "
+                    f"Context's project_id '{caller.project_id}'"
+                )
+            return handler(call)
+
+        routes.route(method, "/v2.1" + path, **options)(scoped)
+        routes.route(method, "/v2.1/{project_id}" + path, **options)(scoped)
+        return handler
+
+    return register
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_micro(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def parse_time(text: str, field: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise bad_request(f"Invalid filter field: {field}.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def links(call: Call, collection: str, item_id: str) -> list[dict[str, str]]:
+    root = call.base_url()
+    project = call.auth.project_id or ""
+    return [
+        {"rel": "self", "href": f"{root}/v2.1/{project}/{collection}/{item_id}"},
+        {"rel": "bookmark", "href": f"{root}/{project}/{collection}/{item_id}"},
+    ]
+
+
+def last_segment(ref: str) -> str:
+    """`flavorRef`/`imageRef` may be an id or a URL ending in the id."""
+    return ref.rstrip("/").rsplit("/", 1)[-1]
+
+
+def int_param(call: Call, name: str, minimum: int = 0) -> int | None:
+    raw = call.query.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(
+            f"Invalid input for query parameters {name}. Value: {raw}. '{raw}' is not a 'integer'"
+        ) from None
+    if value < minimum:
+        raise bad_request(
+            f"Invalid input for query parameters {name}. Value: {raw}. "
+            f"{value} is less than the minimum of {minimum}"
+        )
+    return value
+
+
+def paginate(
+    call: Call, items: list[Any], collection: str, key: Callable[[Any], str]
+) -> tuple[list[Any], list[dict[str, str]]]:
+    """limit/marker pagination with nova's `<collection>_links` next link."""
+    limit = int_param(call, "limit")
+    marker = call.query.get("marker")
+    if marker is not None:
+        ids = [key(item) for item in items]
+        if marker not in ids:
+            raise bad_request(f"marker [{marker}] not found")
+        items = items[ids.index(marker) + 1 :]
+    if limit is None or len(items) <= limit:
+        return items, []
+    page = items[:limit]
+    root = call.base_url()
+    project = call.auth.project_id or ""
+    query = [f"{k}={v}" for k, v in call.query.multi_items() if k != "marker"]
+    query.append(f"marker={key(page[-1])}")
+    href = f"{root}/v2.1/{project}/{collection}?{'&'.join(query)}"
+    return page, [{"rel": "next", "href": href}]

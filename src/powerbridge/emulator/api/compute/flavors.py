@@ -1,0 +1,196 @@
+"""`/flavors`: PowerVC compute templates, with `os-extra_specs` holding the `powervm:` specs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from powerbridge.emulator.api.compute.common import paginate, route
+from powerbridge.emulator.api.compute.views import flavor_body
+from powerbridge.emulator.api.routing import Call, Reply
+from powerbridge.emulator.api.validation import Schema
+from powerbridge.emulator.backend.flavors import Flavor
+from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.errors import bad_request, not_found
+
+_NUMBER = {"type": ["integer", "string"], "pattern": "^[0-9]+$"}
+CREATE_FLAVOR = Schema(
+    "flavor",
+    {
+        "type": "object",
+        "properties": {
+            "flavor": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "id": {"type": ["string", "null"], "minLength": 1, "maxLength": 255},
+                    "ram": {**_NUMBER, "minimum": 1},
+                    "vcpus": {**_NUMBER, "minimum": 1},
+                    "disk": {**_NUMBER, "minimum": 0},
+                    "OS-FLV-EXT-DATA:ephemeral": {**_NUMBER, "minimum": 0},
+                    "swap": {"type": ["integer", "string"], "minimum": 0},
+                    "rxtx_factor": {"type": ["number", "string"]},
+                    "os-flavor-access:is_public": {"type": "boolean"},
+                    "description": {"type": ["string", "null"], "maxLength": 65535},
+                },
+                "required": ["name", "ram", "vcpus", "disk"],
+                "additionalProperties": False,
+            }
+        },
+        "required": ["flavor"],
+        "additionalProperties": False,
+    },
+)
+EXTRA_SPECS = Schema(
+    "extra_specs",
+    {
+        "type": "object",
+        "properties": {
+            "extra_specs": {
+                "type": "object",
+                "patternProperties": {
+                    "^[a-zA-Z0-9-_:. ]{1,255}$": {"type": ["string", "number", "boolean"]}
+                },
+                "additionalProperties": False,
+            }
+        },
+        "required": ["extra_specs"],
+        "additionalProperties": False,
+    },
+)
+
+
+def _visible(call: Call) -> list[Flavor]:
+    flavors = list(call.emulator.compute.flavors.flavors.values())
+    is_public = call.query.get("is_public")
+    if not call.auth.is_admin or is_public in (None, "true", "True", "1"):
+        flavors = [f for f in flavors if f.is_public]
+    min_ram = call.query.get("minRam")
+    min_disk = call.query.get("minDisk")
+    try:
+        if min_ram:
+            flavors = [f for f in flavors if f.ram >= int(min_ram)]
+        if min_disk:
+            flavors = [f for f in flavors if f.disk >= int(min_disk)]
+    except ValueError:
+        raise bad_request("Invalid minRam or minDisk filter: a whole number is required.") from None
+    key = call.query.get("sort_key", "flavorid")
+    reverse = call.query.get("sort_dir", "asc") == "desc"
+    attribute = {"flavorid": "id", "memory_mb": "ram", "root_gb": "disk"}.get(key, key)
+    if attribute not in ("id", "name", "ram", "vcpus", "disk"):
+        raise bad_request(f"Invalid sort_key {key}.")
+    return sorted(flavors, key=lambda f: getattr(f, attribute), reverse=reverse)
+
+
+@route("GET", "/flavors")
+def list_flavors(call: Call) -> Reply:
+    page, next_links = paginate(call, _visible(call), "flavors", lambda f: f.id)
+    body: dict[str, Any] = {"flavors": [flavor_body(call, f, detail=False) for f in page]}
+    if next_links:
+        body["flavors_links"] = next_links
+    return Reply(body)
+
+
+@route("GET", "/flavors/detail")
+def list_flavors_detail(call: Call) -> Reply:
+    page, next_links = paginate(call, _visible(call), "flavors/detail", lambda f: f.id)
+    body: dict[str, Any] = {"flavors": [flavor_body(call, f) for f in page]}
+    if next_links:
+        body["flavors_links"] = next_links
+    return Reply(body)
+
+
+@route("GET", "/flavors/{flavor_id}")
+def show_flavor(call: Call) -> Reply:
+    flavor = call.emulator.compute.flavors.get(call.params["flavor_id"])
+    return Reply({"flavor": flavor_body(call, flavor)})
+
+
+@route("POST", "/flavors")
+def create_flavor(call: Call) -> Reply:
+    require_admin(call.auth, "os_compute_api:os-flavor-manage:create")
+    CREATE_FLAVOR.check(call.body)
+    spec = call.body["flavor"]
+    swap = spec.get("swap", 0)
+    flavor = call.emulator.compute.flavors.create(
+        name=spec["name"].strip(),
+        ram=int(spec["ram"]),
+        vcpus=int(spec["vcpus"]),
+        disk=int(spec["disk"]),
+        flavor_id=spec.get("id"),
+        ephemeral=int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0)),
+        swap=int(swap) if swap != "" else 0,
+        rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
+        is_public=bool(spec.get("os-flavor-access:is_public", True)),
+        description=spec.get("description"),
+    )
+    return Reply({"flavor": flavor_body(call, flavor)})
+
+
+@route("PUT", "/flavors/{flavor_id}")
+def update_flavor(call: Call) -> Reply:
+    require_admin(call.auth, "os_compute_api:os-flavor-manage:update")
+    body = call.body
+    if not isinstance(body, dict) or set(body.get("flavor") or {}) != {"description"}:
+        raise bad_request(
+            'Only the flavor description can be updated: {"flavor": {"description": "..."}}.'
+        )
+    flavor = call.emulator.compute.flavors.update_description(
+        call.params["flavor_id"], body["flavor"]["description"]
+    )
+    return Reply({"flavor": flavor_body(call, flavor)})
+
+
+@route("DELETE", "/flavors/{flavor_id}")
+def delete_flavor(call: Call) -> Reply:
+    require_admin(call.auth, "os_compute_api:os-flavor-manage:delete")
+    call.emulator.compute.flavors.delete(call.params["flavor_id"])
+    return Reply(status=202)
+
+
+@route("GET", "/flavors/{flavor_id}/os-extra_specs")
+def list_extra_specs(call: Call) -> Reply:
+    flavor = call.emulator.compute.flavors.get(call.params["flavor_id"])
+    return Reply({"extra_specs": dict(flavor.extra_specs)})
+
+
+@route("POST", "/flavors/{flavor_id}/os-extra_specs")
+def set_extra_specs(call: Call) -> Reply:
+    require_admin(call.auth, "os_compute_api:os-flavor-extra-specs:create")
+    EXTRA_SPECS.check(call.body)
+    specs = {k: _spec_text(v) for k, v in call.body["extra_specs"].items()}
+    call.emulator.compute.flavors.set_extra_specs(call.params["flavor_id"], specs)
+    return Reply({"extra_specs": specs})
+
+
+def _spec_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return str(value)
+
+
+@route("GET", "/flavors/{flavor_id}/os-extra_specs/{key}")
+def show_extra_spec(call: Call) -> Reply:
+    flavor = call.emulator.compute.flavors.get(call.params["flavor_id"])
+    key = call.params["key"]
+    if key not in flavor.extra_specs:
+        raise not_found(f"Flavor {flavor.id} has no extra specs with key {key}.")
+    return Reply({key: flavor.extra_specs[key]})
+
+
+@route("PUT", "/flavors/{flavor_id}/os-extra_specs/{key}")
+def update_extra_spec(call: Call) -> Reply:
+    require_admin(call.auth, "os_compute_api:os-flavor-extra-specs:update")
+    key = call.params["key"]
+    body = call.body
+    if not isinstance(body, dict) or list(body) != [key]:
+        raise bad_request("Request body and URI mismatch")
+    value = _spec_text(body[key])
+    call.emulator.compute.flavors.set_extra_specs(call.params["flavor_id"], {key: value})
+    return Reply({key: value})
+
+
+@route("DELETE", "/flavors/{flavor_id}/os-extra_specs/{key}")
+def delete_extra_spec(call: Call) -> Reply:
+    require_admin(call.auth, "os_compute_api:os-flavor-extra-specs:delete")
+    call.emulator.compute.flavors.delete_extra_spec(call.params["flavor_id"], call.params["key"])
+    return Reply(status=202)

@@ -1,0 +1,120 @@
+"""Version discovery, limits and availability zones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from powerbridge.emulator.api.compute.common import route, routes
+from powerbridge.emulator.api.microversions import COMPUTE
+from powerbridge.emulator.api.routing import Call, Reply
+
+MEDIA_TYPES = [
+    {"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}
+]
+
+
+def _versions(call: Call) -> list[dict[str, Any]]:
+    root = call.base_url()
+    return [
+        {
+            "id": "v2.0",
+            "status": "SUPPORTED",
+            "version": "",
+            "min_version": "",
+            "updated": "2011-01-21T11:33:21Z",
+            "links": [{"rel": "self", "href": f"{root}/v2/"}],
+        },
+        {
+            "id": "v2.1",
+            "status": "CURRENT",
+            "version": str(COMPUTE.maximum),
+            "min_version": str(COMPUTE.minimum),
+            "updated": "2013-07-23T11:33:21Z",
+            "links": [{"rel": "self", "href": f"{root}/v2.1/"}],
+        },
+    ]
+
+
+@routes.get("/", public=True, microversions=None)
+def versions(call: Call) -> Reply:
+    return Reply({"versions": _versions(call)})
+
+
+@routes.get("/v2.1", public=True, microversions=None)
+def version_v21(call: Call) -> Reply:
+    version = _versions(call)[1]
+    version["links"] = [
+        *version["links"],
+        {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"},
+    ]
+    return Reply({"version": {**version, "media-types": MEDIA_TYPES}})
+
+
+@route("GET", "/limits")
+def limits(call: Call) -> Reply:
+    usage = call.emulator.compute.usage(call.auth.project_id or "")
+    absolute: dict[str, int] = {
+        "maxTotalInstances": 1000,
+        "maxTotalCores": 4000,
+        "maxTotalRAMSize": 16 * 1024 * 1024,
+        "maxServerMeta": 128,
+        "maxImageMeta": 128,
+        "maxPersonality": 5,
+        "maxPersonalitySize": 10240,
+        "maxTotalKeypairs": 100,
+        "maxServerGroups": 100,
+        "maxServerGroupMembers": 100,
+        "totalInstancesUsed": usage["instances"],
+        "totalCoresUsed": usage["cores"],
+        "totalRAMUsed": usage["ram"],
+        "totalServerGroupsUsed": 0,
+    }
+    if not (call.microversion and call.microversion.at_least("2.36")):
+        absolute.update(
+            {
+                "maxSecurityGroups": 10,
+                "maxSecurityGroupRules": 20,
+                "maxTotalFloatingIps": 10,
+                "totalFloatingIpsUsed": 0,
+                "totalSecurityGroupsUsed": 0,
+            }
+        )
+    if call.microversion and call.microversion.at_least("2.57"):
+        for key in ("maxPersonality", "maxPersonalitySize"):
+            absolute.pop(key)
+    return Reply({"limits": {"rate": [], "absolute": absolute}})
+
+
+@route("GET", "/os-availability-zone")
+def availability_zones(call: Call) -> Reply:
+    return Reply(
+        {
+            "availabilityZoneInfo": [
+                {"zoneName": "nova", "zoneState": {"available": True}, "hosts": None}
+            ]
+        }
+    )
+
+
+@route("GET", "/os-availability-zone/detail")
+def availability_zones_detail(call: Call) -> Reply:
+    from powerbridge.emulator.backend.identity import require_admin
+
+    require_admin(call.auth, "os_compute_api:os-availability-zone:detail")
+    hosts = {
+        host.name: {
+            "nova-compute": {
+                "available": host.spec.state == "operating",
+                "active": True,
+                "updated_at": None,
+            }
+        }
+        for host in call.emulator.compute.hosts.hosts.values()
+    }
+    return Reply(
+        {
+            "availabilityZoneInfo": [
+                {"zoneName": "nova", "zoneState": {"available": True}, "hosts": hosts}
+            ]
+        }
+    )

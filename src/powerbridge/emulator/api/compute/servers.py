@@ -1,0 +1,671 @@
+"""`/servers`: create (flavorRef or PowerVC's inline flavor), list with filters and pages,
+show, update, delete, actions, metadata, addresses, volume attachments, instance actions."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from powerbridge.emulator.api.compute.common import last_segment, paginate, parse_time, route
+from powerbridge.emulator.api.compute.views import action_body, server_detail, server_summary
+from powerbridge.emulator.api.routing import Call, Reply
+from powerbridge.emulator.api.validation import Schema
+from powerbridge.emulator.backend.compute import (
+    NetworkRequest,
+    Server,
+    ServerRequest,
+    VolumeRequest,
+)
+from powerbridge.emulator.errors import bad_request, conflict, not_found
+
+_METADATA = {
+    "type": "object",
+    "patternProperties": {"^[a-zA-Z0-9-_:. /]{1,255}$": {"type": "string", "maxLength": 255}},
+    "additionalProperties": False,
+}
+_COUNT = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1}
+_BDM = {
+    "type": "object",
+    "properties": {
+        "boot_index": {"type": ["integer", "string", "null"]},
+        "uuid": {"type": "string"},
+        "source_type": {"type": "string", "enum": ["volume", "image", "blank", "snapshot"]},
+        "destination_type": {"type": "string", "enum": ["volume", "local"]},
+        "volume_size": {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1},
+        "delete_on_termination": {"type": ["boolean", "string"]},
+        "volume_type": {"type": ["string", "null"]},
+        "device_name": {"type": ["string", "null"]},
+        "disk_bus": {"type": "string"},
+        "device_type": {"type": "string"},
+        "guest_format": {"type": "string"},
+        "tag": {"type": "string"},
+        "no_device": {},
+    },
+    "additionalProperties": False,
+}
+CREATE_SERVER = Schema(
+    "server",
+    {
+        "type": "object",
+        "properties": {
+            "server": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "imageRef": {"type": "string"},
+                    "flavorRef": {"type": ["string", "integer"], "minLength": 1},
+                    "flavor": {
+                        "type": "object",
+                        "properties": {
+                            "ram": {"type": "integer", "minimum": 1},
+                            "vcpus": {"type": "integer", "minimum": 1},
+                            "disk": {"type": "integer", "minimum": 0},
+                            "extra_specs": {
+                                "type": "object",
+                                "additionalProperties": {"type": ["string", "number", "boolean"]},
+                            },
+                        },
+                        "required": ["ram", "vcpus"],
+                        "additionalProperties": False,
+                    },
+                    "networks": {
+                        "oneOf": [
+                            {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "uuid": {"type": "string"},
+                                        "fixed_ip": {"type": "string"},
+                                        "port": {"type": ["string", "null"]},
+                                        "tag": {"type": "string"},
+                                    },
+                                    "additionalProperties": False,
+                                },
+                            },
+                            {"type": "string", "enum": ["auto", "none"]},
+                        ]
+                    },
+                    "block_device_mapping_v2": {"type": "array", "items": _BDM},
+                    "availability_zone": {"type": "string", "maxLength": 255},
+                    "metadata": _METADATA,
+                    "user_data": {"type": "string", "maxLength": 65535},
+                    "key_name": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "min_count": _COUNT,
+                    "max_count": _COUNT,
+                    "return_reservation_id": {"type": ["boolean", "string"]},
+                    "security_groups": {"type": "array"},
+                    "config_drive": {"type": ["boolean", "string"]},
+                    "adminPass": {"type": "string"},
+                    "description": {"type": ["string", "null"], "maxLength": 255},
+                    "tags": {
+                        "type": "array",
+                        "items": {"type": "string", "maxLength": 60},
+                        "maxItems": 50,
+                    },
+                    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+                    "accessIPv4": {"type": "string"},
+                    "accessIPv6": {"type": "string"},
+                    "personality": {"type": "array"},
+                },
+                "required": ["name"],
+                "additionalProperties": False,
+            },
+            "os:scheduler_hints": {"type": "object"},
+            "OS-SCH-HNT:scheduler_hints": {"type": "object"},
+        },
+        "required": ["server"],
+        "additionalProperties": False,
+    },
+)
+UPDATE_SERVER = Schema(
+    "server",
+    {
+        "type": "object",
+        "properties": {
+            "server": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 255},
+                    "description": {"type": ["string", "null"], "maxLength": 255},
+                    "accessIPv4": {"type": "string"},
+                    "accessIPv6": {"type": "string"},
+                    "OS-DCF:diskConfig": {"type": "string"},
+                },
+                "additionalProperties": False,
+            }
+        },
+        "required": ["server"],
+        "additionalProperties": False,
+    },
+)
+METADATA_BODY = Schema(
+    "metadata",
+    {
+        "type": "object",
+        "properties": {"metadata": _METADATA},
+        "required": ["metadata"],
+        "additionalProperties": False,
+    },
+)
+META_ITEM_BODY = Schema(
+    "meta",
+    {
+        "type": "object",
+        "properties": {"meta": {**_METADATA, "minProperties": 1, "maxProperties": 1}},
+        "required": ["meta"],
+        "additionalProperties": False,
+    },
+)
+ATTACH_BODY = Schema(
+    "volumeAttachment",
+    {
+        "type": "object",
+        "properties": {
+            "volumeAttachment": {
+                "type": "object",
+                "properties": {
+                    "volumeId": {"type": "string", "minLength": 1},
+                    "device": {"type": ["string", "null"]},
+                    "tag": {"type": "string"},
+                    "delete_on_termination": {"type": "boolean"},
+                },
+                "required": ["volumeId"],
+                "additionalProperties": False,
+            }
+        },
+        "required": ["volumeAttachment"],
+        "additionalProperties": False,
+    },
+)
+ActionHandler = Callable[[Call, Any], Reply]
+SERVER_STATUSES = {
+    "ACTIVE",
+    "BUILD",
+    "DELETED",
+    "ERROR",
+    "HARD_REBOOT",
+    "MIGRATING",
+    "PAUSED",
+    "REBOOT",
+    "REBUILD",
+    "RESCUE",
+    "RESIZE",
+    "SHELVED",
+    "SHELVED_OFFLOADED",
+    "SHUTOFF",
+    "SOFT_DELETED",
+    "SUSPENDED",
+    "UNKNOWN",
+    "VERIFY_RESIZE",
+    "REVERT_RESIZE",
+    "PASSWORD",
+}
+
+
+# -- create -----------------------------------------------------------------------------
+@route("POST", "/servers")
+def create_server(call: Call) -> Reply:
+    CREATE_SERVER.check(call.body)
+    request = _server_request(call)
+    servers = call.emulator.compute.create_servers(call.auth, request, call.request_id)
+    if _truthy(call.body["server"].get("return_reservation_id")):
+        return Reply({"reservation_id": servers[0].reservation_id}, status=202)
+    first = servers[0]
+    body = {
+        "id": first.id,
+        "links": server_summary(call, first)["links"],
+        "OS-DCF:diskConfig": "MANUAL",
+        "security_groups": [{"name": "default"}],
+        "adminPass": call.body["server"].get("adminPass") or secrets.token_urlsafe(9),
+    }
+    return Reply(
+        {"server": body},
+        status=202,
+        headers={"location": server_summary(call, first)["links"][0]["href"]},
+    )
+
+
+def _server_request(call: Call) -> ServerRequest:
+    body: dict[str, Any] = call.body["server"]
+    flavor_ref, inline = body.get("flavorRef"), body.get("flavor")
+    if flavor_ref is None and inline is None:
+        raise bad_request(
+            "Missing flavorRef attribute: give flavorRef (a compute template) or "
+            "an inline flavor {ram, vcpus, disk, extra_specs}."
+        )
+    if flavor_ref is not None and inline is not None:
+        raise bad_request("Give either flavorRef or an inline flavor, not both.")
+    flavor = None
+    if flavor_ref is not None:
+        flavor = call.emulator.compute.flavors.find(last_segment(str(flavor_ref)))
+        if flavor is None:
+            raise bad_request(f"Flavor {flavor_ref} could not be found.")
+    min_count, max_count = int(body.get("min_count", 1)), int(body.get("max_count", 1))
+    if min_count > max_count:
+        raise bad_request("min_count must be <= max_count")
+    hints = call.body.get("os:scheduler_hints") or call.body.get("OS-SCH-HNT:scheduler_hints")
+    return ServerRequest(
+        name=body["name"],
+        image_id=last_segment(body["imageRef"]) if body.get("imageRef") else None,
+        flavor=flavor,
+        inline_flavor=inline,
+        networks=_networks(call, body.get("networks")),
+        volumes=[_volume_request(item) for item in body.get("block_device_mapping_v2") or []],
+        metadata=dict(body.get("metadata") or {}),
+        availability_zone=body.get("availability_zone"),
+        key_name=body.get("key_name"),
+        user_data=body.get("user_data"),
+        config_drive=_truthy(body.get("config_drive")),
+        description=body.get("description"),
+        tags=list(body.get("tags") or []),
+        min_count=min_count,
+        max_count=max_count,
+        scheduler_hints=dict(hints or {}),
+    )
+
+
+def _networks(call: Call, requested: Any) -> list[NetworkRequest]:
+    if requested == "none":
+        return []
+    if requested is None or requested == "auto":
+        return _default_network(call, requested)
+    networks = []
+    for item in requested:
+        if not item.get("uuid") and not item.get("port"):
+            raise bad_request("Bad networks format: network uuid is not in proper format.")
+        networks.append(NetworkRequest(item.get("uuid"), item.get("fixed_ip"), item.get("port")))
+    return networks
+
+
+def _default_network(call: Call, requested: Any) -> list[NetworkRequest]:
+    """No `networks` (before 2.37) or `auto`: the one network the project can use."""
+    if requested is None and call.microversion and call.microversion.at_least("2.37"):
+        raise bad_request(
+            "Invalid input for field/attribute server. 'networks' is a required property"
+        )
+    visible = call.emulator.networks.visible_networks(call.auth)
+    if len(visible) == 1:
+        return [NetworkRequest(visible[0].id)]
+    if not visible:
+        return []
+    raise conflict("Multiple possible networks found, use a Network ID to be more specific.")
+
+
+def _volume_request(item: dict[str, Any]) -> VolumeRequest:
+    source = item.get("source_type", "volume")
+    destination = item.get("destination_type", "volume")
+    if destination == "local" and source != "image":
+        raise bad_request("Block Device Mapping is Invalid: only images map to local disks.")
+    if source in ("volume", "image", "snapshot") and not item.get("uuid"):
+        raise bad_request(
+            f"Block Device Mapping is Invalid: uuid is required for source_type {source}."
+        )
+    boot = item.get("boot_index")
+    try:
+        boot_index = None if boot in (None, "", "none") else int(boot)
+    except (TypeError, ValueError):
+        raise bad_request(
+            f"Block Device Mapping is Invalid: boot_index {boot!r} is not an integer."
+        ) from None
+    size = item.get("volume_size")
+    return VolumeRequest(
+        source_type=source,
+        uuid=item.get("uuid"),
+        boot_index=boot_index,
+        volume_size=int(size) if size is not None else None,
+        delete_on_termination=_truthy(item.get("delete_on_termination")),
+        volume_type=item.get("volume_type"),
+        device_name=item.get("device_name"),
+    )
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "t", "true", "y", "yes", "on")
+    return bool(value)
+
+
+# -- list and show ----------------------------------------------------------------------
+@route("GET", "/servers")
+def list_servers(call: Call) -> Reply:
+    page, next_links = _filtered_page(call, "servers")
+    body: dict[str, Any] = {"servers": [server_summary(call, s) for s in page]}
+    if next_links:
+        body["servers_links"] = next_links
+    return Reply(body)
+
+
+@route("GET", "/servers/detail")
+def list_servers_detail(call: Call) -> Reply:
+    page, next_links = _filtered_page(call, "servers/detail")
+    body: dict[str, Any] = {"servers": [server_detail(call, s) for s in page]}
+    if next_links:
+        body["servers_links"] = next_links
+    return Reply(body)
+
+
+def _filtered_page(call: Call, collection: str) -> tuple[list[Server], list[dict[str, str]]]:
+    query = call.query
+    since_text = query.get("changes-since") or query.get("changes_since")
+    since = parse_time(since_text, "changes-since") if since_text else None
+    all_tenants = call.auth.is_admin and _flag(query.get("all_tenants"))
+    servers = call.emulator.compute.list_servers(
+        call.auth, all_tenants=all_tenants, include_deleted=since is not None
+    )
+    if since is not None:
+        servers = [s for s in servers if s.updated >= since]
+    servers = [s for s in servers if _matches(call, s)]
+    servers.sort(key=lambda s: (s.created, s.id), reverse=_sort_dir(call) == "desc")
+    return paginate(call, servers, collection, lambda s: s.id)
+
+
+def _flag(value: str | None) -> bool:
+    return value is not None and value.lower() not in ("0", "false", "f", "no", "off")
+
+
+def _sort_dir(call: Call) -> str:
+    direction = str(call.query.get("sort_dir", "desc"))
+    if direction not in ("asc", "desc"):
+        raise bad_request(
+            f"Invalid input for query parameters sort_dir. Value: {direction}. "
+            f"'{direction}' is not one of ['asc', 'desc']"
+        )
+    return direction
+
+
+def _matches(call: Call, server: Server) -> bool:
+    query = call.query
+    name = query.get("name")
+    if name and not _regex_search(name, server.name):
+        return False
+    status = query.get("status")
+    if status and server.status != status.upper():
+        return False
+    image = query.get("image")
+    if image and server.image_id != last_segment(image):
+        return False
+    flavor = query.get("flavor")
+    if flavor and server.flavor.get("id") != last_segment(flavor):
+        return False
+    host = query.get("host")
+    if host and call.auth.is_admin and server.host != host:
+        return False
+    project = query.get("tenant_id") or query.get("project_id")
+    if project and call.auth.is_admin and server.project_id != project:
+        return False
+    ip = query.get("ip")
+    if ip:
+        addresses = call.emulator.networks.server_addresses(server.id)
+        ips = [a["addr"] for rows in addresses.values() for a in rows]
+        if not any(_regex_search(ip, addr) for addr in ips):
+            return False
+    return True
+
+
+def _regex_search(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return pattern in text
+
+
+@route("GET", "/servers/{server_id}")
+def show_server(call: Call) -> Reply:
+    server = call.emulator.compute.server(call.params["server_id"], call.auth)
+    return Reply({"server": server_detail(call, server)})
+
+
+@route("PUT", "/servers/{server_id}")
+def update_server(call: Call) -> Reply:
+    UPDATE_SERVER.check(call.body)
+    server = call.emulator.compute.update(call.params["server_id"], call.auth, call.body["server"])
+    body = server_detail(call, server)
+    return Reply({"server": body})
+
+
+@route("DELETE", "/servers/{server_id}")
+def delete_server(call: Call) -> Reply:
+    call.emulator.compute.delete(call.params["server_id"], call.auth, call.request_id)
+    return Reply(status=204)
+
+
+# -- actions ----------------------------------------------------------------------------
+@route("POST", "/servers/{server_id}/action")
+def server_action(call: Call) -> Reply:
+    body = call.body
+    if not isinstance(body, dict) or len(body) != 1:
+        raise bad_request(
+            'Malformed request body: give exactly one action, e.g. {"os-stop": null}.'
+        )
+    action, argument = next(iter(body.items()))
+    handler = _ACTIONS.get(action)
+    if handler is None:
+        raise bad_request(f"There is no such action: {action}")
+    return handler(call, argument)
+
+
+def _power(name: str) -> ActionHandler:
+    def act(call: Call, argument: Any) -> Reply:
+        call.emulator.compute.power_action(
+            call.params["server_id"], name, call.auth, call.request_id
+        )
+        return Reply(status=202)
+
+    return act
+
+
+def _reboot(call: Call, argument: Any) -> Reply:
+    kind = argument.get("type") if isinstance(argument, dict) else None
+    if kind not in ("SOFT", "HARD"):
+        raise bad_request(
+            "Invalid input for field/attribute type. Value: "
+            f"{kind}. {kind!r} is not one of ['SOFT', 'HARD', 'soft', 'hard']"
+        )
+    call.emulator.compute.power_action(
+        call.params["server_id"], "reboot", call.auth, call.request_id, reboot_type=kind.upper()
+    )
+    return Reply(status=202)
+
+
+def _lock(locked: bool) -> ActionHandler:
+    def act(call: Call, argument: Any) -> Reply:
+        call.emulator.compute.set_locked(
+            call.params["server_id"], call.auth, locked, call.request_id
+        )
+        return Reply(status=202)
+
+    return act
+
+
+def _console_output(call: Call, argument: Any) -> Reply:
+    server = call.emulator.compute.server(call.params["server_id"], call.auth)
+    length = argument.get("length") if isinstance(argument, dict) else None
+    lines = _boot_log(server)
+    if length is not None:
+        try:
+            count = int(length)
+        except (TypeError, ValueError):
+            raise bad_request(
+                f"Invalid input for field/attribute length. Value: {length}."
+            ) from None
+        lines = lines[-count:] if count >= 0 else lines
+    return Reply({"output": "\n".join(lines)})
+
+
+def _boot_log(server: Server) -> list[str]:
+    if server.status == "BUILD":
+        return []
+    return [
+        "Elapsed time since release of system processors: 2 mins 1 secs",
+        f"AIX Version 7.2 - partition {server.instance_name}",
+        "Starting Multi-user Initialization",
+        " Performing auto-varyon of Volume Groups",
+        " Activating all paging spaces",
+        "Configuring network interfaces....",
+        f"{server.name} login:",
+    ]
+
+
+_ACTIONS: dict[str, ActionHandler] = {
+    "os-start": _power("start"),
+    "os-stop": _power("stop"),
+    "reboot": _reboot,
+    "lock": _lock(True),
+    "unlock": _lock(False),
+    "os-getConsoleOutput": _console_output,
+}
+
+
+# -- metadata ---------------------------------------------------------------------------
+@route("GET", "/servers/{server_id}/metadata")
+def list_metadata(call: Call) -> Reply:
+    server = call.emulator.compute.server(call.params["server_id"], call.auth)
+    return Reply({"metadata": dict(server.metadata)})
+
+
+@route("POST", "/servers/{server_id}/metadata")
+def merge_metadata(call: Call) -> Reply:
+    METADATA_BODY.check(call.body)
+    metadata = call.emulator.compute.set_metadata(
+        call.params["server_id"], call.auth, call.body["metadata"], replace=False
+    )
+    return Reply({"metadata": metadata})
+
+
+@route("PUT", "/servers/{server_id}/metadata")
+def replace_metadata(call: Call) -> Reply:
+    METADATA_BODY.check(call.body)
+    metadata = call.emulator.compute.set_metadata(
+        call.params["server_id"], call.auth, call.body["metadata"], replace=True
+    )
+    return Reply({"metadata": metadata})
+
+
+@route("GET", "/servers/{server_id}/metadata/{key}")
+def show_metadata_item(call: Call) -> Reply:
+    server = call.emulator.compute.server(call.params["server_id"], call.auth)
+    key = call.params["key"]
+    if key not in server.metadata:
+        raise not_found("Metadata item was not found")
+    return Reply({"meta": {key: server.metadata[key]}})
+
+
+@route("PUT", "/servers/{server_id}/metadata/{key}")
+def set_metadata_item(call: Call) -> Reply:
+    META_ITEM_BODY.check(call.body)
+    key = call.params["key"]
+    item = call.body["meta"]
+    if key not in item:
+        raise bad_request("Request body and URI mismatch")
+    call.emulator.compute.set_metadata(call.params["server_id"], call.auth, item, replace=False)
+    return Reply({"meta": item})
+
+
+@route("DELETE", "/servers/{server_id}/metadata/{key}")
+def delete_metadata_item(call: Call) -> Reply:
+    call.emulator.compute.delete_metadata(call.params["server_id"], call.auth, call.params["key"])
+    return Reply(status=204)
+
+
+# -- addresses --------------------------------------------------------------------------
+@route("GET", "/servers/{server_id}/ips")
+def list_addresses(call: Call) -> Reply:
+    server = call.emulator.compute.server(call.params["server_id"], call.auth)
+    return Reply({"addresses": call.emulator.networks.server_addresses(server.id)})
+
+
+@route("GET", "/servers/{server_id}/ips/{network}")
+def list_addresses_by_network(call: Call) -> Reply:
+    server = call.emulator.compute.server(call.params["server_id"], call.auth)
+    addresses = call.emulator.networks.server_addresses(server.id)
+    network = call.params["network"]
+    if network not in addresses:
+        raise not_found("There is no such network in this instance.")
+    rows = [{"version": a["version"], "addr": a["addr"]} for a in addresses[network]]
+    return Reply({network: rows})
+
+
+# -- volume attachments -----------------------------------------------------------------
+def _attachment(
+    server_id: str, volume_id: str, device: str, call: Call, delete_on_termination: bool = False
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": volume_id,
+        "serverId": server_id,
+        "volumeId": volume_id,
+        "device": device,
+    }
+    if call.microversion and call.microversion.at_least("2.79"):
+        body["delete_on_termination"] = delete_on_termination
+    return body
+
+
+@route("GET", "/servers/{server_id}/os-volume_attachments")
+def list_attachments(call: Call) -> Reply:
+    server = call.emulator.compute.server(call.params["server_id"], call.auth)
+    rows = [
+        _attachment(server.id, m.volume_id, m.device, call, m.delete_on_termination)
+        for m in server.mappings()
+    ]
+    return Reply({"volumeAttachments": rows})
+
+
+@route("POST", "/servers/{server_id}/os-volume_attachments")
+def attach_volume(call: Call) -> Reply:
+    ATTACH_BODY.check(call.body)
+    spec = call.body["volumeAttachment"]
+    allowed = call.microversion is not None and call.microversion.at_least("2.60")
+    mapping = call.emulator.compute.attach_volume(
+        call.params["server_id"],
+        spec["volumeId"],
+        call.auth,
+        call.request_id,
+        spec.get("device"),
+        multiattach_allowed=allowed,
+    )
+    body = _attachment(call.params["server_id"], mapping.volume_id, mapping.device, call)
+    return Reply({"volumeAttachment": body})
+
+
+@route("GET", "/servers/{server_id}/os-volume_attachments/{volume_id}")
+def show_attachment(call: Call) -> Reply:
+    server = call.emulator.compute.server(call.params["server_id"], call.auth)
+    volume_id = call.params["volume_id"]
+    for mapping in server.mappings():
+        if mapping.volume_id == volume_id:
+            body = _attachment(
+                server.id, volume_id, mapping.device, call, mapping.delete_on_termination
+            )
+            return Reply({"volumeAttachment": body})
+    raise not_found(f"Instance {server.id} is not attached to volume {volume_id}.")
+
+
+@route("DELETE", "/servers/{server_id}/os-volume_attachments/{volume_id}")
+def detach_volume(call: Call) -> Reply:
+    call.emulator.compute.detach_volume(
+        call.params["server_id"], call.params["volume_id"], call.auth, call.request_id
+    )
+    return Reply(status=202)
+
+
+# -- instance actions -------------------------------------------------------------------
+@route("GET", "/servers/{server_id}/os-instance-actions")
+def list_instance_actions(call: Call) -> Reply:
+    actions = call.emulator.compute.instance_actions(call.params["server_id"], call.auth)
+    rows = [action_body(call, a, events=False) for a in reversed(actions)]
+    return Reply({"instanceActions": rows})
+
+
+@route("GET", "/servers/{server_id}/os-instance-actions/{request_id}")
+def show_instance_action(call: Call) -> Reply:
+    actions = call.emulator.compute.instance_actions(call.params["server_id"], call.auth)
+    for action in actions:
+        if action.request_id == call.params["request_id"]:
+            return Reply({"instanceAction": action_body(call, action, events=True)})
+    raise not_found(
+        f"Action for request_id {call.params['request_id']} on instance "
+        f"{call.params['server_id']} not found"
+    )

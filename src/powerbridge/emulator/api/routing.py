@@ -1,0 +1,325 @@
+"""A declarative route table per service, and the one wrapper every endpoint runs through.
+
+The wrapper does, in order: assign the request id, run due lifecycle steps, authenticate
+(unless the route is public), apply API-fault behaviours, parse the JSON body and the
+microversion, call the synchronous handler, then render the reply or the `ApiError` in the
+service's own envelope, add the request-id headers and write the API log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from powerbridge.emulator.api.envelopes import error_body
+from powerbridge.emulator.api.microversions import Microversion, MicroversionRange
+from powerbridge.emulator.errors import ApiError
+from powerbridge.emulator.logs import LogContext
+
+if TYPE_CHECKING:
+    from powerbridge.emulator.backend.identity import Caller
+    from powerbridge.emulator.state import Emulator
+
+JSON = "application/json"
+
+
+@dataclass
+class Reply:
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON
+    raw: bytes | None = None  # already-encoded body (image data, text)
+
+
+@dataclass
+class Call:
+    """Everything a handler may read about one request."""
+
+    emulator: Emulator
+    request: Request
+    request_id: str
+    params: dict[str, str]
+    body: Any
+    raw_body: bytes
+    caller: Caller | None
+    microversion: Microversion | None
+
+    @property
+    def query(self) -> Any:
+        return self.request.query_params
+
+    @property
+    def auth(self) -> Caller:
+        if self.caller is None:  # only public routes lack a caller, and they never ask
+            raise ApiError("unauthorized", "The request you have made requires authentication.")
+        return self.caller
+
+    def log_context(self) -> LogContext:
+        caller = self.caller
+        return LogContext(
+            self.request_id,
+            caller.user_id if caller else "-",
+            caller.project_id or "-" if caller else "-",
+        )
+
+    def base_url(self) -> str:
+        """The URL clients used to reach this service root (for `links`)."""
+        return self.emulator.service_url(self.service_name, self.request)
+
+    service_name: str = ""
+
+
+Handler = Callable[[Call], Reply]
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    name: str  # catalog service name: identity, compute, image, network, volume, emulator
+    log_process: str  # e.g. nova-api
+    log_module: str  # e.g. nova.api.openstack.requestlog
+    extra_request_id_header: str | None = None  # x-compute-request-id for nova
+
+
+@dataclass
+class _RouteSpec:
+    method: str
+    path: str
+    handler: Handler
+    public: bool
+    microversions: MicroversionRange | None
+    raw_body: bool
+
+
+class RouteTable:
+    def __init__(self, service: ServiceInfo, microversions: MicroversionRange | None = None):
+        self.service = service
+        self.microversions = microversions
+        self._routes: list[_RouteSpec] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        public: bool = False,
+        microversions: MicroversionRange | bool | None = True,
+        raw_body: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        versions = self.microversions if microversions is True else microversions or None
+
+        def register(handler: Handler) -> Handler:
+            self._routes.append(_RouteSpec(method, path, handler, public, versions, raw_body))
+            return handler
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, **kw)
+
+    def build(self, emulator: Emulator) -> Starlette:
+        """A Starlette app for this service, rooted at the service's own URL root."""
+        by_path: dict[str, dict[str, _RouteSpec]] = {}
+        for spec in self._routes:
+            by_path.setdefault(spec.path, {})[spec.method] = spec
+        routes = []
+        for path, methods in by_path.items():
+            endpoint = _make_endpoint(emulator, self.service, methods)
+            allowed = [*methods, *(["HEAD"] if "GET" in methods and "HEAD" not in methods else [])]
+            routes.append(Route(path, endpoint, methods=allowed))
+            if path != "/" and not path.endswith("/"):
+                routes.append(Route(path + "/", endpoint, methods=allowed))
+
+        async def unmatched(request: Request, exc: Exception) -> Response:
+            started = time.perf_counter()
+            request_id = _new_request_id()
+            status = exc.status_code if isinstance(exc, HTTPException) else 404
+            message = (
+                "The method specified is not allowed for this resource."
+                if status == 405
+                else "The resource could not be found."
+            )
+            error = ApiError("itemNotFound", message, status=status)
+            response = _error_response(emulator, self.service, request, request_id, error)
+            if isinstance(exc, HTTPException) and exc.headers:
+                response.headers.update(exc.headers)  # a 405 MUST send Allow (RFC 9110 15.5.6)
+            # logged like every routed request, so a client's wrong URL shows in the API log
+            _log_request(
+                emulator, self.service, request, request_id, None, status, response, started
+            )
+            return response
+
+        app = Starlette(routes=routes, exception_handlers={HTTPException: unmatched})
+        app.router.redirect_slashes = False
+        return app
+
+
+def _new_request_id() -> str:
+    return f"req-{uuid.uuid4()}"
+
+
+def _make_endpoint(
+    emulator: Emulator, service: ServiceInfo, methods: dict[str, _RouteSpec]
+) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        request_id = _new_request_id()
+        method = request.method
+        spec = methods.get(method) or (methods.get("GET") if method == "HEAD" else None)
+        caller: Caller | None = None
+        status = 500
+        try:
+            if spec is None:
+                raise ApiError(
+                    "notAllowed", "The method specified is not allowed for this resource."
+                )
+            emulator.engine.run_due()
+            if not spec.public:
+                caller = emulator.identity.authenticate(request.headers.get("x-auth-token"))
+            await _apply_api_faults(emulator, service.name, method, request.url.path)
+            raw = await request.body() if method in ("POST", "PUT", "PATCH") else b""
+            call = Call(
+                emulator=emulator,
+                request=request,
+                request_id=request_id,
+                params=dict(request.path_params),
+                body=raw if spec.raw_body else _parse_json(raw, request),
+                raw_body=raw,
+                caller=caller,
+                microversion=spec.microversions.negotiate(request.headers)
+                if spec.microversions
+                else None,
+                service_name=service.name,
+            )
+            reply = spec.handler(call)
+            response = _reply_response(reply, method, call.microversion, spec.microversions)
+        except ApiError as error:
+            response = _error_response(emulator, service, request, request_id, error)
+        status = response.status_code
+        _stamp(response, service, request_id)
+        _log_request(emulator, service, request, request_id, caller, status, response, started)
+        return response
+
+    return endpoint
+
+
+def _parse_json(raw: bytes, request: Request) -> Any:
+    if not raw:
+        return None
+    content_type = request.headers.get("content-type", JSON)
+    if "json" not in content_type:
+        raise ApiError(
+            "badRequest",
+            f"Unsupported Content-Type {content_type!r}: send application/json",
+            status=415,
+        )
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("badRequest", "Malformed request body: not valid JSON.") from None
+
+
+async def _apply_api_faults(emulator: Emulator, service: str, method: str, path: str) -> None:
+    fault = emulator.behaviours.api_fault(service, method, path)
+    if fault is None:
+        return
+    if fault.latency:
+        await asyncio.sleep(fault.latency)
+    if fault.status:
+        raise ApiError(
+            "serviceUnavailable",
+            fault.message or "The service is unavailable (injected fault).",
+            status=fault.status,
+        )
+
+
+def _reply_response(
+    reply: Reply,
+    method: str,
+    microversion: Microversion | None,
+    versions: MicroversionRange | None,
+) -> Response:
+    if reply.raw is not None:
+        content = reply.raw
+    elif reply.body is None:
+        content = b""
+    else:
+        content = json.dumps(reply.body, separators=(",", ":")).encode()
+    headers = dict(reply.headers)
+    if microversion is not None and versions is not None:
+        headers.update(versions.response_headers(microversion))
+    if method == "HEAD":
+        headers["content-length"] = str(len(content))
+        content = b""
+    media = reply.content_type if content or reply.raw is not None else None
+    return Response(content, status_code=reply.status, headers=headers, media_type=media)
+
+
+def _error_response(
+    emulator: Emulator, service: ServiceInfo, request: Request, request_id: str, error: ApiError
+) -> Response:
+    body = json.dumps(error_body(service.name, error), separators=(",", ":")).encode()
+    headers = {}
+    if error.status == 401:
+        headers["www-authenticate"] = f'Keystone uri="{emulator.identity_url(request)}"'
+    response = Response(body, status_code=error.status, headers=headers, media_type=JSON)
+    _stamp(response, service, request_id)
+    return response
+
+
+def _stamp(response: Response, service: ServiceInfo, request_id: str) -> None:
+    response.headers["x-openstack-request-id"] = request_id
+    if service.extra_request_id_header:
+        response.headers[service.extra_request_id_header] = request_id
+
+
+def _log_request(
+    emulator: Emulator,
+    service: ServiceInfo,
+    request: Request,
+    request_id: str,
+    caller: Caller | None,
+    status: int,
+    response: Response,
+    started: float,
+) -> None:
+    context = LogContext(
+        request_id,
+        caller.user_id if caller else "-",
+        (caller.project_id or "-") if caller else "-",
+    )
+    client = request.client.host if request.client else "-"
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    length = response.headers.get("content-length", "0")
+    elapsed = time.perf_counter() - started
+    level = "INFO" if status < 500 else "ERROR"
+    emulator.logs.write(
+        service.log_process,
+        level,
+        service.log_module,
+        f'{client} "{request.method} {path}" status: {status} len: {length} time: {elapsed:.7f}',
+        context,
+    )

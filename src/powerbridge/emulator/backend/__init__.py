@@ -1,0 +1,1 @@
+"""Emulator backends: state and rules as plain Python, no HTTP."""

@@ -1,0 +1,192 @@
+"""Fault injection (mimic's "behaviours"): reproducible failures, off by default.
+
+Server rules match a server by name regex and/or metadata and change its lifecycle:
+- `fail_at`: the deploy goes to ERROR when it reaches `task_state`, with `message`;
+- `stuck_in_build`: the deploy stays in BUILD for `seconds` more before going on;
+- `active_then_error`: the server becomes ACTIVE, then ERROR `seconds` later with `message`.
+API rules make a fraction of calls to a service fail with `status` and/or wait `latency`
+seconds. A seeded random generator makes fractions reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from powerbridge.emulator.errors import ApiError, bad_request, not_found
+from powerbridge.emulator.store import Store
+
+SERVER_MODES = ("fail_at", "stuck_in_build", "active_then_error")
+SERVICES = ("identity", "compute", "image", "network", "volume")
+TASK_STATES = ("scheduling", "block_device_mapping", "networking", "spawning")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass
+class Behaviour:
+    id: str
+    kind: str  # "server" or "api"
+    mode: str = ""  # server rules: one of SERVER_MODES
+    name_regex: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    task_state: str | None = None
+    message: str = ""
+    seconds: float = 0.0
+    service: str | None = None  # api rules
+    method: str | None = None
+    path_regex: str | None = None
+    status: int | None = None
+    latency: float = 0.0
+    fraction: float = 1.0
+
+    def to_wire(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "", {})}
+
+
+@dataclass(frozen=True)
+class ApiFault:
+    status: int | None
+    latency: float
+    message: str
+
+
+class Behaviours:
+    def __init__(self, store: Store, seed: int = 0) -> None:
+        self._store = store
+        self._rules: dict[str, Behaviour] = {}
+        self._random = random.Random(seed)
+        for body in store.load("behaviour"):
+            rule = Behaviour(**body)
+            self._rules[rule.id] = rule
+
+    def list(self) -> list[Behaviour]:
+        return list(self._rules.values())
+
+    def add(self, body: Mapping[str, Any]) -> Behaviour:
+        rule = parse_behaviour(body)
+        self._rules[rule.id] = rule
+        self._store.put("behaviour", rule.id, asdict(rule))
+        return rule
+
+    def remove(self, rule_id: str) -> None:
+        if self._rules.pop(rule_id, None) is None:
+            raise not_found(f"Behaviour {rule_id} could not be found.")
+        self._store.delete("behaviour", rule_id)
+
+    def clear(self) -> None:
+        for rule_id in list(self._rules):
+            self.remove(rule_id)
+
+    def for_server(self, name: str, metadata: Mapping[str, str]) -> Behaviour | None:
+        for rule in self._rules.values():
+            if rule.kind != "server":
+                continue
+            if rule.name_regex and not re.search(rule.name_regex, name):
+                continue
+            if any(metadata.get(k) != v for k, v in rule.metadata.items()):
+                continue
+            return rule
+        return None
+
+    def api_fault(self, service: str, method: str, path: str) -> ApiFault | None:
+        if not self._rules:
+            return None
+        for rule in self._rules.values():
+            if rule.kind != "api" or rule.service != service:
+                continue
+            if rule.method and rule.method.upper() != method:
+                continue
+            if rule.path_regex and not re.search(rule.path_regex, path):
+                continue
+            if self._random.random() < rule.fraction:
+                return ApiFault(rule.status, rule.latency, rule.message)
+        return None
+
+
+def parse_behaviour(body: Mapping[str, Any]) -> Behaviour:
+    """Validate a behaviour rule from the API or the estate; errors name the field."""
+    if not isinstance(body, Mapping):
+        raise bad_request("A behaviour must be a JSON object.")
+    allowed = set(Behaviour.__dataclass_fields__) - {"id"}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise bad_request(
+            f"Unknown behaviour field '{unknown[0]}'; allowed: {', '.join(sorted(allowed))}."
+        )
+    kind = body.get("kind")
+    if kind not in ("server", "api"):
+        raise bad_request("Behaviour 'kind' must be 'server' or 'api'.")
+    try:
+        rule = Behaviour(id=str(uuid.uuid4()), **body)
+        _check_types(rule)
+    except (TypeError, ValueError) as problem:
+        raise bad_request(f"Invalid behaviour: {problem}.") from None
+    if kind == "server":
+        _check_server_rule(rule)
+    else:
+        _check_api_rule(rule)
+    return rule
+
+
+def _check_types(rule: Behaviour) -> None:
+    rule.seconds = _finite(rule.seconds, "seconds")
+    rule.latency = _finite(rule.latency, "latency")
+    rule.fraction = _finite(rule.fraction, "fraction")
+    if not isinstance(rule.metadata, dict) or not all(
+        isinstance(v, str) for v in rule.metadata.values()
+    ):
+        raise ValueError("'metadata' must be an object of strings")
+    if not isinstance(rule.message, str):
+        raise ValueError("'message' must be a string")
+    for pattern in (rule.name_regex, rule.path_regex):
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as problem:
+                raise ValueError(f"bad regular expression {pattern!r}: {problem}") from None
+
+
+def _finite(value: Any, name: str) -> float:
+    # NaN and infinity would pass every range check below and break sleeps and schedules
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"'{name}' must be a finite number")
+    return number
+
+
+def _check_server_rule(rule: Behaviour) -> None:
+    if rule.mode not in SERVER_MODES:
+        raise bad_request(f"Server behaviour 'mode' must be one of {', '.join(SERVER_MODES)}.")
+    if not rule.name_regex and not rule.metadata:
+        raise bad_request("A server behaviour needs 'name_regex' or 'metadata' to match on.")
+    if rule.mode == "fail_at" and rule.task_state not in TASK_STATES:
+        raise bad_request(f"'fail_at' needs 'task_state', one of {', '.join(TASK_STATES)}.")
+    if rule.seconds < 0:
+        raise bad_request("'seconds' cannot be negative.")
+
+
+def _check_api_rule(rule: Behaviour) -> None:
+    if rule.service not in SERVICES:
+        raise bad_request(f"API behaviour 'service' must be one of {', '.join(SERVICES)}.")
+    if rule.method is not None:
+        # checked here, not at match time: a bad rule would otherwise break every request
+        if not isinstance(rule.method, str) or rule.method.upper() not in HTTP_METHODS:
+            raise bad_request(f"API behaviour 'method' must be one of {', '.join(HTTP_METHODS)}.")
+        rule.method = rule.method.upper()
+    if rule.status is None and not rule.latency:
+        raise bad_request("An API behaviour needs 'status' or 'latency'.")
+    if rule.status is not None and not (isinstance(rule.status, int) and 400 <= rule.status <= 599):
+        raise bad_request("'status' must be an HTTP error status between 400 and 599.")
+    if not 0.0 <= rule.fraction <= 1.0:
+        raise bad_request("'fraction' must be between 0 and 1.")
+    if rule.latency < 0:
+        raise bad_request("'latency' cannot be negative.")
+
+
+def error_for(rule: Behaviour) -> ApiError:
+    return ApiError("computeFault", rule.message or "Injected failure", status=500)

@@ -1,0 +1,269 @@
+"""The estate: what the emulated PowerVC manages, loaded from YAML.
+
+`default_estate.yaml` ships with the package; `--estate FILE` replaces it. Every section is a
+list of typed records; an unknown key, a missing required one, a value of the wrong type or a
+reference to something the estate does not hold is an `EstateError` naming the file, the section
+and the key, so a bad file stops the start-up with a fix rather than failing later.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class EstateError(ValueError):
+    """The estate file is not usable; the message names the place and the fix."""
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    name: str
+    memory_mb: int
+    processors: int
+    display_name: str = ""
+    processor_compatibility_modes: list[str] = field(default_factory=lambda: ["default"])
+    vios: int = 2
+    max_concurrent_deploys: int = 4
+    state: str = "operating"
+
+
+@dataclass(frozen=True)
+class SubnetSpec:
+    name: str
+    cidr: str
+    gateway_ip: str | None = None
+    allocation_pools: list[dict[str, str]] = field(default_factory=list)
+    dns_nameservers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    name: str
+    vlan: int
+    physical_network: str = "default"
+    shared: bool = True
+    subnets: list[SubnetSpec] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str
+    os_distro: str
+    os_version: str = ""
+    min_disk: int = 0
+    size_gb: int = 20
+    endianness: str = "big-endian"
+    description: str = ""
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ComputeTemplateSpec:
+    name: str
+    ram: int
+    vcpus: int
+    disk: int = 0
+    extra_specs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StorageProviderSpec:
+    name: str
+    type: str
+    capacity_gb: int
+    pools: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StorageTemplateSpec:
+    name: str
+    provider: str
+    pool: str = ""
+    description: str = ""
+    extra_specs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    name: str
+    password: str | None = None
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    email: str = ""
+
+
+# the roles every PowerVC has (keystone's defaults); estate users are granted them by name
+ROLE_NAMES = ("admin", "member", "reader")
+
+DEFAULT_TIMINGS: dict[str, float] = {
+    "scheduling": 1,
+    "block_device_mapping": 3,
+    "networking": 1,
+    "spawning": 5,
+    "volume_create": 2,
+    "volume_attach": 1,
+    "volume_detach": 1,
+    "volume_delete": 1,
+    "server_delete": 2,
+    "power_off": 2,
+    "power_on": 3,
+    "reboot": 4,
+    "image_capture": 5,
+}
+
+
+@dataclass(frozen=True)
+class Estate:
+    powervc_version: str = "2.2.1"
+    region: str = "RegionOne"
+    instance_name_template: str = "%(display_name).33s-%(uuid).8s-%(seq)08d"
+    # PowerVC adds `health_status` to server bodies; strict nova schemas (tempest) reject it
+    server_health_status: bool = True
+    timings: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TIMINGS))
+    hosts: list[HostSpec] = field(default_factory=list)
+    networks: list[NetworkSpec] = field(default_factory=list)
+    images: list[ImageSpec] = field(default_factory=list)
+    compute_templates: list[ComputeTemplateSpec] = field(default_factory=list)
+    storage_providers: list[StorageProviderSpec] = field(default_factory=list)
+    storage_templates: list[StorageTemplateSpec] = field(default_factory=list)
+    projects: list[ProjectSpec] = field(default_factory=list)
+    users: list[UserSpec] = field(default_factory=list)
+
+
+def load_estate(path: Path | None = None) -> Estate:
+    """Load `path`, or the packaged default estate when `path` is None."""
+    import yaml
+
+    if path is None:
+        text = resources.files("powerbridge.emulator").joinpath("default_estate.yaml").read_text()
+        where = "default_estate.yaml"
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as problem:
+            raise EstateError(f"cannot read estate file {path}: {problem.strerror}") from None
+        where = str(path)
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as problem:
+        raise EstateError(f"{where}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise EstateError(f"{where}: the estate must be a mapping of sections")
+    estate: Estate = _build(Estate, data, where)
+    _check_timings(estate.timings, f"{where}: timings")
+    _check_user_roles(estate, where)
+    return dataclasses.replace(estate, timings={**DEFAULT_TIMINGS, **estate.timings})
+
+
+def _check_timings(timings: dict[str, float], where: str) -> None:
+    # a misspelt step would be kept silently while the real step keeps its default
+    for name, seconds in timings.items():
+        if name not in DEFAULT_TIMINGS:
+            raise EstateError(
+                f"{where}: unknown step {name!r}; steps: {', '.join(sorted(DEFAULT_TIMINGS))}"
+            )
+        if seconds < 0:
+            raise EstateError(f"{where}.{name}: seconds cannot be negative, got {seconds!r}")
+
+
+def _check_user_roles(estate: Estate, where: str) -> None:
+    """Users are granted roles on estate projects by name: both must exist, or identity would
+    fail at seeding with an API error instead of naming the estate entry."""
+    projects = [p.name for p in estate.projects]
+    for index, user in enumerate(estate.users):
+        for project, roles in user.roles.items():
+            place = f"{where}: users[{index}] ({user.name}): roles: {project}"
+            if project not in projects:
+                known = ", ".join(projects) or "none"
+                raise EstateError(f"{place}: unknown project {project!r}; projects: {known}")
+            for role in roles:
+                if role not in ROLE_NAMES:
+                    raise EstateError(
+                        f"{place}: unknown role {role!r}; roles: {', '.join(ROLE_NAMES)}"
+                    )
+
+
+def _build(cls: type[Any], data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise EstateError(f"{where}: expected a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise EstateError(
+            f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(fields))}"
+        )
+    values: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name in data:
+            values[name] = _convert(hints[name], data[name], f"{where}: {name}")
+        elif spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
+            raise EstateError(f"{where}: missing required key {name!r}")
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    """`value` checked (and where harmless, converted) against the field's type `hint`."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        # the records only use `X | None`: null is allowed, anything else must be an X
+        if value is None:
+            return None
+        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _convert(inner, value, where)
+    if value is None:
+        raise EstateError(f"{where}: a value is required, got null")
+    if origin is list:
+        return _convert_list(typing.get_args(hint)[0], value, where)
+    if origin is dict:
+        return _convert_dict(typing.get_args(hint), value, where)
+    return _convert_scalar(hint, value, where)
+
+
+def _convert_list(item: Any, value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise EstateError(f"{where}: expected a list, got {value!r}")
+    if isinstance(item, type) and dataclasses.is_dataclass(item):
+        return [_build(item, entry, f"{where}[{i}]") for i, entry in enumerate(value)]
+    return [_convert(item, entry, f"{where}[{i}]") for i, entry in enumerate(value)]
+
+
+def _convert_dict(args: tuple[Any, ...], value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise EstateError(f"{where}: expected a mapping, got {value!r}")
+    key_hint, value_hint = args
+    converted: dict[str, Any] = {}
+    for key, entry in value.items():
+        name = _convert(key_hint, key, f"{where}: key {key!r}")
+        converted[name] = _convert(value_hint, entry, f"{where}.{key}")
+    return converted
+
+
+def _convert_scalar(hint: Any, value: Any, where: str) -> Any:
+    # bool is an int subclass, and YAML reads yes/no/true/false as booleans
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is bool and not isinstance(value, bool):
+        raise EstateError(f"{where}: expected true or false, got {value!r}")
+    if hint is int and not (is_number and isinstance(value, int)):
+        raise EstateError(f"{where}: expected a whole number, got {value!r}")
+    if hint is float:
+        if not (is_number and math.isfinite(value)):
+            raise EstateError(f"{where}: expected a finite number, got {value!r}")
+        return float(value)
+    if hint is str and not isinstance(value, str):
+        if not is_number:  # YAML reads `7.2` as a number: keep the text the user meant
+            raise EstateError(f"{where}: expected text, got {value!r} (quote it)")
+        return str(value)
+    return value

@@ -1,0 +1,120 @@
+"""`Emulator`: the one explicit state object of a running emulator (no module globals).
+
+It owns the store, clock, lifecycle engine, logs, behaviours and one backend per service, and
+knows the URLs clients reach each service at (for the catalog and `links`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+
+from powerbridge.emulator.backend.behaviours import Behaviours
+from powerbridge.emulator.backend.compute import ComputeBackend
+from powerbridge.emulator.backend.context import BackendContext
+from powerbridge.emulator.backend.identity import IdentityBackend
+from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.volume import VolumeBackend
+from powerbridge.emulator.clock import Clock
+from powerbridge.emulator.config import MEMORY, EmulatorConfig
+from powerbridge.emulator.estate import Estate, load_estate
+from powerbridge.emulator.lifecycle import Engine
+from powerbridge.emulator.logs import ServiceLogs
+from powerbridge.emulator.store import Store
+
+PROXY_PREFIX = "/powervc/openstack"
+
+
+class Emulator:
+    def __init__(self, config: EmulatorConfig, estate: Estate | None = None) -> None:
+        self.config = config
+        self.estate = estate if estate is not None else load_estate(config.estate_path)
+        self.data_dir, self.log_dir = _directories(config)
+        self.store = Store(self.data_dir / "emulator.sqlite" if self.data_dir else MEMORY)
+        self.clock = self._clock()
+        self.engine = Engine(self.clock)
+        self.logs = ServiceLogs(self.log_dir)
+        self.behaviours = Behaviours(self.store, seed=config.seed)
+        ctx = BackendContext(self.store, self.clock, self.engine, self.logs, self.estate)
+        self.identity = IdentityBackend(self.store, config.token_ttl)
+        self.images = ImageBackend(ctx)
+        self.networks = NetworkBackend(ctx)
+        self.volumes = VolumeBackend(ctx)
+        self.compute = ComputeBackend(
+            ctx,
+            images=self.images,
+            networks=self.networks,
+            volumes=self.volumes,
+            behaviours=self.behaviours,
+        )
+        if self.store.is_new:
+            self._seed()
+        for backend in (self.images, self.networks, self.volumes, self.compute):
+            backend.resume()
+
+    def _clock(self) -> Clock:
+        base = self.store.get_meta("clock_base")
+        if base is None:
+            base = repr(time.time())
+            self.store.set_meta("clock_base", base)
+        offset = float(self.store.get_meta("clock_offset") or 0.0)
+        return Clock(self.config.clock, self.config.speed, offset=offset, base=float(base))
+
+    def advance_clock(self, seconds: float) -> float:
+        now = self.clock.advance(seconds)
+        self.store.set_meta("clock_offset", repr(self.clock.offset))
+        self.engine.run_due()
+        return now
+
+    def _seed(self) -> None:
+        self.identity.seed(self.estate, self.config.admin_password)
+        owner = next(iter(self.identity.projects.values())).id if self.identity.projects else ""
+        for backend in (self.images, self.networks, self.volumes, self.compute):
+            backend.seed(owner)
+        self.store.set_meta("seeded", repr(time.time()))
+
+    # -- URLs ----------------------------------------------------------------------------
+    def base_url(self, request: Request | None = None) -> str:
+        """scheme://host[:port] clients reach the emulator at."""
+        if self.config.public_url:
+            return self.config.public_url.rstrip("/")
+        if request is not None:
+            return f"{request.url.scheme}://{request.url.netloc}"
+        return f"{self.config.scheme}://{self.config.host}:{self.config.port}"
+
+    def service_url(self, service: str, request: Request | None = None) -> str:
+        """The root URL of one service, in the configured URL style."""
+        base = self.base_url(request)
+        if self.config.url_style == "proxied":
+            return f"{base}{PROXY_PREFIX}/{service}"
+        if service == "identity":
+            return _with_port(base, self.config.port)
+        return _with_port(base, self.config.service_ports[service])
+
+    def identity_url(self, request: Request | None = None) -> str:
+        return self.service_url("identity", request) + "/v3"
+
+    def close(self) -> None:
+        self.logs.close()
+        self.store.close()
+
+
+def _with_port(base: str, port: int) -> str:
+    parts = urlsplit(base)
+    host = parts.hostname or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def _directories(config: EmulatorConfig) -> tuple[Path | None, Path]:
+    if config.data_dir is None:
+        log_dir = config.log_dir or Path(tempfile.mkdtemp(prefix="powerbridge-emulator-logs-"))
+        return None, log_dir
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    return config.data_dir, config.log_dir or config.data_dir / "logs"
