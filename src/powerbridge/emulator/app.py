@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -35,9 +39,22 @@ def _admin_mounts(emulator: Emulator) -> list[BaseRoute]:
 def create_app(emulator: Emulator) -> Starlette:
     """One app serving every service under PowerVC's `/powervc/openstack/<service>` URLs."""
     services = {name: table.build(emulator) for name, table in SERVICE_ROUTES.items()}
-    root = Starlette(routes=_admin_mounts(emulator), lifespan=_lifespan(emulator))
+    root = Starlette(
+        routes=_admin_mounts(emulator),
+        lifespan=_lifespan(emulator),
+        exception_handlers={HTTPException: _not_found},
+    )
     root.add_middleware(_ProxiedServices, services=services)
     return root
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    """Paths outside every service still answer in an OpenStack envelope with a request id."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    body = {"itemNotFound": {"code": status, "message": "The resource could not be found."}}
+    return JSONResponse(
+        body, status_code=status, headers={"x-openstack-request-id": f"req-{uuid.uuid4()}"}
+    )
 
 
 class _ProxiedServices:
