@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,8 +52,36 @@ def cloud() -> Iterator[RunningEmulator]:
         yield running
 
 
-def test_sdk_flow(tmp_path: Path, cloud: RunningEmulator) -> None:
-    conn = connect(tmp_path, cloud)
+@pytest.fixture(scope="module")
+def clouds_yaml(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A detached emulator, and the clouds.yaml that `powerbridge emulator env` prints for it."""
+    data = tmp_path_factory.mktemp("detached")
+    cli = [sys.executable, "-m", "powerbridge", "emulator"]
+    run = functools.partial(
+        subprocess.run,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    started = run([*cli, "start", "--detach", "--port", "0", "--data", str(data)])
+    assert started.returncode == 0, started.stderr
+    try:
+        printed = run(
+            [*cli, "env", "--data", str(data), "--format", "clouds-yaml", "--cloud-name", "pvc"]
+        )
+        assert printed.returncode == 0, printed.stderr
+        path = data / "clouds.yaml"
+        path.write_text(printed.stdout)
+        yield path
+    finally:
+        run([*cli, "stop", "--data", str(data)])
+
+
+def test_sdk_flow(clouds_yaml: Path) -> None:
+    config = openstack.config.OpenStackConfig(config_files=[str(clouds_yaml)])
+    conn = openstack.connection.Connection(config=config.get_one("pvc"))
     image = conn.image.find_image("PowerHA713")
     flavor = conn.compute.find_flavor("powervm.small")
     network = conn.network.find_network("cmbnet1")
