@@ -457,3 +457,15 @@ def test_thousands_of_allocations_stay_fast(store: Store, logs: ServiceLogs) -> 
     assert backend.free_ip_count(net) == 4093 - 3000
     last = backend.ports[backend.server_port_ids("vm-2999")[0]]
     assert ips(last) == ["10.64.11.185"]  # .2 + 2999 addresses on
+
+
+@pytest.mark.parametrize("bad", ["", "not-an-ip", "192.168.100.999", "1.2.3"])
+def test_a_server_fixed_ip_that_is_no_address_is_a_400(backend: NetworkBackend, bad: str) -> None:
+    """Compute hands `fixed_ip` over unchecked: a bad one is neutron's 400, never a crash, and
+    nothing is left allocated."""
+    free = backend.free_ip_count(network_id(backend, "cmbnet1"))
+    error = error_of(server_port, backend, "vm-bad", fixed_ip=bad)
+    assert (error.status, error.neutron_type) == (400, "InvalidInput")
+    assert "is not a valid IP address" in error.message
+    assert backend.free_ip_count(network_id(backend, "cmbnet1")) == free
+    assert backend.server_port_ids("vm-bad") == []

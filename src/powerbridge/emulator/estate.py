@@ -32,6 +32,7 @@ class HostSpec:
     vios: int = 2
     max_concurrent_deploys: int = 4
     state: str = "operating"
+    host_ip: str = ""  # empty: a made-up management address in 10.20.0.0/16
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,31 @@ class StorageTemplateSpec:
 
 
 @dataclass(frozen=True)
+class HostGroupSpec:
+    """A PowerVC host group (a nova aggregate with one availability zone)."""
+
+    name: str
+    hosts: list[str] = field(default_factory=list)
+    availability_zone: str = ""  # empty: the group's name, as PowerVC's user interface does
+    placement_policy: str = "striping"
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StorageConnectivityGroupSpec:
+    """A storage connectivity group: which hosts (through their VIOS) reach which storage."""
+
+    name: str
+    hosts: list[str] = field(default_factory=list)  # empty: every host, new ones too
+    storage_providers: list[str] = field(default_factory=list)  # empty: every provider
+    boot_connectivity: list[str] = field(default_factory=lambda: ["npiv"])
+    data_connectivity: list[str] = field(default_factory=lambda: ["npiv"])
+    vios_redundancy: int = 1
+    fc_storage_access: bool = True
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class ProjectSpec:
     name: str
     description: str = ""
@@ -106,6 +132,27 @@ class UserSpec:
 
 # the roles every PowerVC has (keystone's defaults); estate users are granted them by name
 ROLE_NAMES = ("admin", "member", "reader")
+# PowerVC's placement policies; the utilization-balanced ones rank by allocation (the
+# emulator has no running averages), so they are aliases of the allocation-balanced ones
+PLACEMENT_POLICIES = ("striping", "packing", "cpu_balanced", "memory_balanced")
+POLICY_ALIASES = {
+    "cpu_allocation_balanced": "cpu_balanced",
+    "memory_allocation_balanced": "memory_balanced",
+    "cpu_utilization_balanced": "cpu_balanced",
+    "memory_utilization_balanced": "memory_balanced",
+}
+CONNECTIVITY_TYPES = ("npiv", "vscsi", "pv_vscsi", "ibm_ssp")
+# hosts outside every declared host group belong to PowerVC's default host group
+DEFAULT_HOST_GROUP = "Default Group"
+DEFAULT_ZONE = "nova"
+
+
+def placement_policy(name: str) -> str | None:
+    """The canonical policy for `name` (aliases and case folded), or None if unknown."""
+    word = name.strip().lower().replace("-", "_").replace(" ", "_")
+    word = POLICY_ALIASES.get(word, word)
+    return word if word in PLACEMENT_POLICIES else None
+
 
 DEFAULT_TIMINGS: dict[str, float] = {
     "scheduling": 1,
@@ -121,6 +168,9 @@ DEFAULT_TIMINGS: dict[str, float] = {
     "power_on": 3,
     "reboot": 4,
     "image_capture": 5,
+    "live_migration": 10,
+    "resize": 5,
+    "rebuild": 6,
 }
 
 
@@ -131,6 +181,13 @@ class Estate:
     instance_name_template: str = "%(display_name).33s-%(uuid).8s-%(seq)08d"
     # PowerVC adds `health_status` to server bodies; strict nova schemas (tempest) reject it
     server_health_status: bool = True
+    # PowerVC adds proc_units, maintenance_status, service.host_display_name... to hypervisors;
+    # strict nova schemas (tempest) reject them too
+    hypervisor_powervc_fields: bool = True
+    # nova's option: seconds after which a resize confirms itself (0: wait for confirmResize)
+    resize_confirm_window: float = 0
+    # the policy of the default host group (every host outside a declared group)
+    default_placement_policy: str = "striping"
     timings: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TIMINGS))
     hosts: list[HostSpec] = field(default_factory=list)
     networks: list[NetworkSpec] = field(default_factory=list)
@@ -138,6 +195,8 @@ class Estate:
     compute_templates: list[ComputeTemplateSpec] = field(default_factory=list)
     storage_providers: list[StorageProviderSpec] = field(default_factory=list)
     storage_templates: list[StorageTemplateSpec] = field(default_factory=list)
+    host_groups: list[HostGroupSpec] = field(default_factory=list)
+    storage_connectivity_groups: list[StorageConnectivityGroupSpec] = field(default_factory=list)
     projects: list[ProjectSpec] = field(default_factory=list)
     users: list[UserSpec] = field(default_factory=list)
 
@@ -164,6 +223,8 @@ def load_estate(path: Path | None = None) -> Estate:
     estate: Estate = _build(Estate, data, where)
     _check_timings(estate.timings, f"{where}: timings")
     _check_user_roles(estate, where)
+    _check_host_groups(estate, where)
+    _check_connectivity_groups(estate, where)
     return dataclasses.replace(estate, timings={**DEFAULT_TIMINGS, **estate.timings})
 
 
@@ -193,6 +254,65 @@ def _check_user_roles(estate: Estate, where: str) -> None:
                     raise EstateError(
                         f"{place}: unknown role {role!r}; roles: {', '.join(ROLE_NAMES)}"
                     )
+
+
+def _check_host_groups(estate: Estate, where: str) -> None:
+    """Every host in at most one group, zones unique, policies known: the scheduler relies on
+    each host having exactly one availability zone."""
+    hosts = {h.name for h in estate.hosts}
+    if placement_policy(estate.default_placement_policy) is None:
+        raise EstateError(
+            f"{where}: default_placement_policy: unknown policy "
+            f"{estate.default_placement_policy!r}; policies: {', '.join(PLACEMENT_POLICIES)}"
+        )
+    owner: dict[str, str] = {}
+    zones = {DEFAULT_ZONE: DEFAULT_HOST_GROUP}
+    for index, group in enumerate(estate.host_groups):
+        place = f"{where}: host_groups[{index}] ({group.name})"
+        zone = group.availability_zone or group.name
+        if group.name == DEFAULT_HOST_GROUP or zone in zones:
+            taken = DEFAULT_HOST_GROUP if group.name == DEFAULT_HOST_GROUP else zones[zone]
+            raise EstateError(f"{place}: name or availability zone already used by {taken!r}")
+        zones[zone] = group.name
+        if placement_policy(group.placement_policy) is None:
+            raise EstateError(
+                f"{place}: placement_policy: unknown policy {group.placement_policy!r}; "
+                f"policies: {', '.join(PLACEMENT_POLICIES)}"
+            )
+        for host in group.hosts:
+            if host not in hosts:
+                raise EstateError(f"{place}: hosts: unknown host {host!r}")
+            if host in owner:
+                raise EstateError(
+                    f"{place}: hosts: {host!r} is already in host group {owner[host]!r} "
+                    "(a host belongs to one host group)"
+                )
+            owner[host] = group.name
+
+
+def _check_connectivity_groups(estate: Estate, where: str) -> None:
+    hosts = {h.name for h in estate.hosts}
+    providers = {p.name for p in estate.storage_providers}
+    names: set[str] = set()
+    for index, group in enumerate(estate.storage_connectivity_groups):
+        place = f"{where}: storage_connectivity_groups[{index}] ({group.name})"
+        if group.name in names:
+            raise EstateError(f"{place}: the name is used twice")
+        names.add(group.name)
+        for host in group.hosts:
+            if host not in hosts:
+                raise EstateError(f"{place}: hosts: unknown host {host!r}")
+        for provider in group.storage_providers:
+            if provider not in providers:
+                raise EstateError(f"{place}: storage_providers: unknown provider {provider!r}")
+        for kind in (*group.boot_connectivity, *group.data_connectivity):
+            if kind not in CONNECTIVITY_TYPES:
+                raise EstateError(
+                    f"{place}: unknown connectivity {kind!r}; "
+                    f"connectivity types: {', '.join(CONNECTIVITY_TYPES)}"
+                )
+        if not 1 <= group.vios_redundancy <= 4:
+            raise EstateError(f"{place}: vios_redundancy must be 1 to 4")
 
 
 def _build(cls: type[Any], data: Any, where: str) -> Any:

@@ -18,7 +18,9 @@ from powerbridge.emulator.backend.compute import ComputeBackend
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity import IdentityBackend
 from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.quotas import QuotaBackend
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.config import MEMORY, EmulatorConfig
@@ -45,6 +47,8 @@ class Emulator:
         self.images = ImageBackend(ctx)
         self.networks = NetworkBackend(ctx)
         self.volumes = VolumeBackend(ctx)
+        self.keypairs = KeypairBackend(ctx)
+        self.quotas = QuotaBackend(ctx)
         self.compute = ComputeBackend(
             ctx,
             images=self.images,

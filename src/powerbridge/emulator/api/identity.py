@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply, RouteTable, ServiceInfo
@@ -75,12 +76,18 @@ def version_v3(call: Call) -> Reply:
 def catalog(call: Call, project_id: str | None) -> list[dict[str, Any]]:
     if project_id is None:
         return []
-    region = call.emulator.estate.region
+    roots = tuple(
+        call.emulator.service_url(SERVICE_OF_TYPE.get(service_type, service_type), call.request)
+        for service_type, _, _ in CATALOG_SERVICES
+    )
+    return _catalog(roots, project_id, call.emulator.estate.region)
+
+
+@lru_cache(maxsize=1024)  # every token issue and validation sends it: built once per project
+def _catalog(roots: tuple[str, ...], project_id: str, region: str) -> list[dict[str, Any]]:
+    """The catalog for service roots in CATALOG_SERVICES order (shared: never mutate it)."""
     entries = []
-    for service_type, name, path in CATALOG_SERVICES:
-        root = call.emulator.service_url(
-            SERVICE_OF_TYPE.get(service_type, service_type), call.request
-        )
+    for root, (service_type, name, path) in zip(roots, CATALOG_SERVICES, strict=True):
         url = root + path.format(project_id=project_id)
         endpoints = [
             {

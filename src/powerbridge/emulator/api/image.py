@@ -41,7 +41,7 @@ from powerbridge.emulator.backend.image import (
 from powerbridge.emulator.errors import ApiError, bad_request
 
 SERVICE = ServiceInfo("image", "glance-api", "glance.api.v2.images")
-routes = RouteTable(SERVICE)
+routes = RouteTable(SERVICE, trailing_slash=False)
 
 CURRENT_MINOR = 9  # v2.9 is current, v2.0 to v2.8 are supported
 PATCH_DRAFTS = {

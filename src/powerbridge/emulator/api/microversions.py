@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from powerbridge.emulator.errors import ApiError
@@ -26,6 +27,7 @@ class Microversion(NamedTuple):
         return self >= parse_version(text)
 
 
+@lru_cache(maxsize=256)  # views ask `at_least("2.x")` per field per server in a list
 def parse_version(text: str) -> Microversion:
     major, _, minor = text.strip().partition(".")
     if not (major.isdigit() and minor.isdigit()):

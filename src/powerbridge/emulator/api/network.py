@@ -238,10 +238,11 @@ def fixed_ips(attr: str, value: Any) -> list[dict[str, str]]:
             raise invalid_attr(attr, f"Invalid data format for fixed IP: '{item}'")
         entry: dict[str, str] = {}
         if "ip_address" in item:
-            if item["ip_address"] in seen:
-                raise invalid_attr(attr, f"Duplicate IP address '{item['ip_address']}'")
-            entry["ip_address"] = ip_address(attr, item["ip_address"])
-            seen.add(item["ip_address"])
+            address = ip_address(attr, item["ip_address"])  # a non-string is refused first
+            if address in seen:
+                raise invalid_attr(attr, f"Duplicate IP address '{address}'")
+            entry["ip_address"] = address
+            seen.add(address)
         if "subnet_id" in item:
             entry["subnet_id"] = uuid_value(attr, item["subnet_id"])
         checked.append(entry)

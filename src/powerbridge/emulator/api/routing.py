@@ -28,10 +28,13 @@ from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.logs import LogContext
 
 if TYPE_CHECKING:
+    from powerbridge.emulator.backend.behaviours import ApiFault
     from powerbridge.emulator.backend.identity import Caller
     from powerbridge.emulator.state import Emulator
 
 JSON = "application/json"
+# built once: json.dumps with options builds an encoder per call
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass
@@ -75,10 +78,14 @@ class Call:
         )
 
     def base_url(self) -> str:
-        """The URL clients used to reach this service root (for `links`)."""
-        return self.emulator.service_url(self.service_name, self.request)
+        """The URL clients used to reach this service root (for `links`); computed once per
+        request, as list views ask for it per item."""
+        if self._base_url is None:
+            self._base_url = self.emulator.service_url(self.service_name, self.request)
+        return self._base_url
 
     service_name: str = ""
+    _base_url: str | None = None
 
 
 Handler = Callable[[Call], Reply]
@@ -103,9 +110,19 @@ class _RouteSpec:
 
 
 class RouteTable:
-    def __init__(self, service: ServiceInfo, microversions: MicroversionRange | None = None):
+    def __init__(
+        self,
+        service: ServiceInfo,
+        microversions: MicroversionRange | None = None,
+        *,
+        trailing_slash: bool = True,
+    ):
+        """`trailing_slash`: also answer `<path>/` on authenticated routes. Glance and cinder
+        do not (`GET /v2/images/` is a 404 there, and tempest checks it); version documents
+        (public routes) always answer both, as keystoneauth's discovery asks for either."""
         self.service = service
         self.microversions = microversions
+        self.trailing_slash = trailing_slash
         self._routes: list[_RouteSpec] = []
 
     def route(
@@ -150,7 +167,8 @@ class RouteTable:
             endpoint = _make_endpoint(emulator, self.service, methods)
             allowed = [*methods, *(["HEAD"] if "GET" in methods and "HEAD" not in methods else [])]
             routes.append(Route(path, endpoint, methods=allowed))
-            if path != "/" and not path.endswith("/"):
+            public = any(spec.public for spec in methods.values())
+            if path != "/" and not path.endswith("/") and (self.trailing_slash or public):
                 routes.append(Route(path + "/", endpoint, methods=allowed))
 
         async def unmatched(request: Request, exc: Exception) -> Response:
@@ -199,7 +217,9 @@ def _make_endpoint(
             emulator.engine.run_due()
             if not spec.public:
                 caller = emulator.identity.authenticate(request.headers.get("x-auth-token"))
-            await _apply_api_faults(emulator, service.name, method, request.url.path)
+            fault = emulator.behaviours.api_fault(service.name, method, request.url.path)
+            if fault is not None:
+                await _apply_api_fault(fault)
             raw = await request.body() if method in ("POST", "PUT", "PATCH") else b""
             call = Call(
                 emulator=emulator,
@@ -242,10 +262,7 @@ def _parse_json(raw: bytes, request: Request) -> Any:
         raise ApiError("badRequest", "Malformed request body: not valid JSON.") from None
 
 
-async def _apply_api_faults(emulator: Emulator, service: str, method: str, path: str) -> None:
-    fault = emulator.behaviours.api_fault(service, method, path)
-    if fault is None:
-        return
+async def _apply_api_fault(fault: ApiFault) -> None:
     if fault.latency:
         await asyncio.sleep(fault.latency)
     if fault.status:
@@ -267,7 +284,7 @@ def _reply_response(
     elif reply.body is None:
         content = b""
     else:
-        content = json.dumps(reply.body, separators=(",", ":")).encode()
+        content = _ENCODER.encode(reply.body).encode()
     headers = dict(reply.headers)
     if microversion is not None and versions is not None:
         headers.update(versions.response_headers(microversion))
@@ -281,7 +298,7 @@ def _reply_response(
 def _error_response(
     emulator: Emulator, service: ServiceInfo, request: Request, request_id: str, error: ApiError
 ) -> Response:
-    body = json.dumps(error_body(service.name, error), separators=(",", ":")).encode()
+    body = _ENCODER.encode(error_body(service.name, error)).encode()
     headers = {}
     if error.status == 401:
         headers["www-authenticate"] = f'Keystone uri="{emulator.identity_url(request)}"'

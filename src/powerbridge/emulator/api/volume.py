@@ -35,7 +35,7 @@ from powerbridge.emulator.backend.volume import (
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 
 SERVICE = ServiceInfo("volume", "cinder-api", "cinder.api.openstack.wsgi")
-routes = RouteTable(SERVICE, VOLUME_V3)
+routes = RouteTable(SERVICE, VOLUME_V3, trailing_slash=False)
 
 MAX_LIMIT = 1000
 DB_MAX_INT = 0x7FFFFFFF
@@ -334,7 +334,7 @@ def volume_view(call: Call, volume: Volume, *, extended: bool = True) -> dict[st
         "name": volume.name,
         "description": volume.description,
         "volume_type": backend.type_name(volume),
-        "snapshot_id": None,
+        "snapshot_id": volume.snapshot_id,
         "source_volid": volume.source_volid,
         "metadata": _visible_metadata(volume, attachments),
         "links": _links(call, "volumes", volume.id),
@@ -579,9 +579,6 @@ def _image_ref(spec: Mapping[str, Any]) -> str | None:
 
 
 def _check_create_references(spec: Mapping[str, Any]) -> None:
-    snapshot_id = optional_string(spec, "snapshot_id")
-    if snapshot_id:
-        raise not_found(f"Snapshot {snapshot_id} could not be found.")
     consistency_group = optional_string(spec, "consistencygroup_id")
     if consistency_group:
         raise not_found(f"ConsistencyGroup {consistency_group} could not be found.")
@@ -607,7 +604,8 @@ def create_volume(call: Call) -> Reply:
         _no_extra_keys("volume", spec, CREATE_KEYS | {"group_id", "backup_id"})
     _check_create_references(spec)
     source_volid = optional_string(spec, "source_volid")
-    if spec.get("size") is None and not source_volid:
+    snapshot_id = optional_string(spec, "snapshot_id")
+    if spec.get("size") is None and not (source_volid or snapshot_id):
         raise invalid_input("Volume size 'None' must be an integer and greater than 0")
     volume = _backend(call).create(
         caller,
@@ -620,6 +618,7 @@ def create_volume(call: Call) -> Reply:
         metadata=string_map(spec.get("metadata"), "metadata", allow_null=True),
         context=call.log_context(),
         source_volid=source_volid,
+        snapshot_id=snapshot_id,
     )
     return Reply({"volume": volume_view(call, volume, extended=False)}, status=202)
 
@@ -669,7 +668,8 @@ def update_volume(call: Call) -> Reply:
 def delete_volume(call: Call) -> Reply:
     caller = _caller(call)
     require_writer(caller, "volume:delete")
-    _backend(call).delete(call.params["volume_id"], caller, call.log_context())
+    cascade = _bool_param(call.query.get("cascade"))
+    _backend(call).delete(call.params["volume_id"], caller, call.log_context(), cascade=cascade)
     return Reply(status=202)
 
 

@@ -1,155 +1,83 @@
 """Nova servers on PowerVM: create, lifecycle, power actions, volume attachments, actions log.
 
 A deploy is a transition table run by the clock: BUILD/scheduling (PowerVM rules of an inline
-flavor, placement, a deploy slot on the host) -> block_device_mapping (volumes attach) ->
-networking (ports bind) -> spawning -> ACTIVE, or ERROR with a fault. Behaviours can fail a
-named VM at a task state, keep it in BUILD, or fail it after it became ACTIVE. Every step
+flavor, placement by the scheduler, a deploy slot on the host) -> block_device_mapping (volumes
+attach) -> networking (ports bind) -> spawning -> ACTIVE, or ERROR with a fault. Behaviours can
+fail a named VM at a task state, keep it in BUILD, or fail it after it became ACTIVE. Every step
 writes to the logs of the service that does the work, with the request id of the API call
 that started it, so a 202-accepted deploy that fails later can be followed by request id.
+
+The estate side (hosts, host groups, collocation rules, storage connectivity groups, the
+scheduler) and the mobility actions (live migration, maintenance, resize, rebuild, capture) live
+in their own modules; they register their lifecycle steps here with `on_step`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import secrets
 import uuid
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 from powerbridge import powervm
 from powerbridge.emulator.backend.behaviours import Behaviour, Behaviours
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.flavors import Flavor, FlavorBackend, rule_violations
-from powerbridge.emulator.backend.hosts import Claim, HostInventory, NoValidHost
+from powerbridge.emulator.backend.flavors import FlavorBackend, rule_violations
+from powerbridge.emulator.backend.host_groups import HostGroupBackend
+from powerbridge.emulator.backend.hosts import HostInventory, NoValidHost
 from powerbridge.emulator.backend.identity import Caller
 from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.instance_actions import InstanceActionLog
+from powerbridge.emulator.backend.maintenance import HostMaintenance
+from powerbridge.emulator.backend.migration import LiveMigrations
 from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.placement import Scheduler
+from powerbridge.emulator.backend.power import PowerActions
+from powerbridge.emulator.backend.resize import Resizes
+from powerbridge.emulator.backend.scheduling import ServerPlacement, template_claim
+from powerbridge.emulator.backend.server_groups import ServerGroupBackend
+from powerbridge.emulator.backend.server_images import ServerImages
+from powerbridge.emulator.backend.server_records import (
+    POWER_NOSTATE,
+    POWER_RUNNING,
+    InstanceAction,
+    NetworkRequest,
+    Server,
+    ServerRequest,
+    VolumeMapping,
+    VolumeRequest,
+    flavor_snapshot,
+    make_fault,
+    requested_host,
+    requested_zone,
+    require_unlocked,
+)
+from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.volume import VolumeBackend
-from powerbridge.emulator.errors import ApiError, bad_request, conflict, forbidden, not_found
+from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
+from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
+from powerbridge.emulator.estate import DEFAULT_ZONE
 from powerbridge.emulator.logs import LogContext
+
+__all__ = [
+    "ComputeBackend",
+    "InstanceAction",
+    "NetworkRequest",
+    "Server",
+    "ServerRequest",
+    "VolumeMapping",
+    "VolumeRequest",
+]
 
 BUILD_STEPS = ("scheduling", "block_device_mapping", "networking", "spawning")
 STEP_TOPIC = "server.step"
-POWER_NOSTATE, POWER_RUNNING, POWER_SHUTDOWN = 0, 1, 4
 DEVICE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 RETRY_SECONDS = 0.5
-
-
-@dataclass
-class VolumeMapping:
-    volume_id: str
-    device: str
-    boot_index: int | None = None
-    delete_on_termination: bool = False
-    attached: bool = False
-
-
-@dataclass
-class Server:
-    id: str
-    name: str
-    project_id: str
-    user_id: str
-    flavor: dict[str, Any]
-    image_id: str | None
-    created: float
-    updated: float
-    request_id: str
-    seq: int
-    instance_name: str
-    status: str = "BUILD"
-    vm_state: str = "building"
-    task_state: str | None = "scheduling"
-    power_state: int = POWER_NOSTATE
-    host: str | None = None
-    availability_zone: str | None = None
-    requested_host: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    key_name: str | None = None
-    user_data: str | None = None
-    config_drive: str = ""
-    description: str | None = None
-    tags: list[str] = field(default_factory=list)
-    locked: bool = False
-    reservation_id: str = ""
-    launch_index: int = 0
-    volumes: list[dict[str, Any]] = field(default_factory=list)  # VolumeMapping as dicts
-    fault: dict[str, Any] | None = None
-    launched_at: float | None = None
-    terminated_at: float | None = None
-    step: str | None = None  # the lifecycle step the clock is running, if any
-    step_due: float | None = None
-    queued: bool = False
-    claim_memory_mb: int = 0
-    claim_units: str = "0"
-    claimed: bool = False
-    deleted: bool = False
-
-    @property
-    def claim(self) -> Claim:
-        return Claim(self.claim_memory_mb, Decimal(self.claim_units))
-
-    def mappings(self) -> list[VolumeMapping]:
-        return [VolumeMapping(**m) for m in self.volumes]
-
-    def log_context(self) -> LogContext:
-        return LogContext(self.request_id, self.user_id, self.project_id)
-
-
-@dataclass
-class InstanceAction:
-    id: str
-    server_id: str
-    action: str
-    request_id: str
-    user_id: str
-    project_id: str
-    start_time: float
-    message: str | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    updated_at: float | None = None
-
-
-@dataclass
-class NetworkRequest:
-    network_id: str | None = None
-    fixed_ip: str | None = None
-    port_id: str | None = None
-
-
-@dataclass
-class VolumeRequest:
-    """One `block_device_mapping_v2` entry, validated."""
-
-    source_type: str
-    uuid: str | None
-    boot_index: int | None
-    volume_size: int | None
-    delete_on_termination: bool
-    volume_type: str | None = None
-    device_name: str | None = None
-
-
-@dataclass
-class ServerRequest:
-    name: str
-    image_id: str | None
-    flavor: Flavor | None
-    inline_flavor: dict[str, Any] | None
-    networks: list[NetworkRequest]
-    volumes: list[VolumeRequest]
-    metadata: dict[str, str]
-    availability_zone: str | None = None
-    key_name: str | None = None
-    user_data: str | None = None
-    config_drive: bool = False
-    description: str | None = None
-    tags: list[str] = field(default_factory=list)
-    min_count: int = 1
-    max_count: int = 1
-    scheduler_hints: dict[str, Any] = field(default_factory=dict)
+StepHandler = Callable[[Server, float], None]
 
 
 class ComputeBackend:
@@ -169,22 +97,57 @@ class ComputeBackend:
         self.behaviours = behaviours
         self.flavors = FlavorBackend(ctx)
         self.hosts = HostInventory(ctx.estate.hosts)
+        self.scheduler = Scheduler(self.hosts)
+        self.host_groups = HostGroupBackend(ctx, self.hosts, on_change=self.configure_scheduler)
+        self.server_groups = ServerGroupBackend(ctx, host_of=self._host_of)
+        self.connectivity = ConnectivityBackend(ctx, self.hosts)
+        self.placement = ServerPlacement(
+            inventory=self.hosts,
+            scheduler=self.scheduler,
+            host_groups=self.host_groups,
+            server_groups=self.server_groups,
+            connectivity=self.connectivity,
+            volumes=volumes,
+        )
+        self.configure_scheduler()
         self.servers: dict[str, Server] = {}
-        self.actions: dict[str, list[InstanceAction]] = {}
         self._seq = 0
         for body in ctx.store.load("server"):
             server = Server(**body)
             self.servers[server.id] = server
             self._seq = max(self._seq, server.seq)
-        for body in ctx.store.load("instance_action"):
-            action = InstanceAction(**body)
-            self.actions.setdefault(action.server_id, []).append(action)
-        for actions in self.actions.values():
-            actions.sort(key=lambda a: a.start_time)
+        self.action_log = InstanceActionLog(ctx)
+        self.step_handlers: dict[str, StepHandler] = {
+            "scheduling": self._end_scheduling,
+            "block_device_mapping": self._end_block_device_mapping,
+            "networking": self._end_networking,
+            "spawning": self._end_spawning,
+            "delete": self._end_delete,
+            "error_after_active": self._error_after_active,
+        }
         ctx.engine.on(STEP_TOPIC, self._on_step)
+        self.power = PowerActions(self)
+        self.attachments = VolumeAttachments(self)
+        self.migrations = LiveMigrations(self)
+        self.maintenance = HostMaintenance(self)
+        self.resizes = Resizes(self)
+        self.server_images = ServerImages(self)
+
+    def on_step(self, step: str, handler: StepHandler) -> None:
+        """Run `handler(server, due)` when a server's `step` falls due."""
+        self.step_handlers[step] = handler
+
+    def configure_scheduler(self) -> None:
+        self.scheduler.configure(self.host_groups.scopes(), self.host_groups.default_policy())
+
+    def _host_of(self, server_id: str) -> str | None:
+        server = self.servers.get(server_id)
+        return server.host if server is not None and not server.deleted else None
 
     def seed(self, owner_project_id: str) -> None:
         self.flavors.seed(owner_project_id)
+        self.host_groups.seed()
+        self.connectivity.seed()
 
     def resume(self) -> None:
         """Rebuild host usage and re-schedule unfinished steps after a restart."""
@@ -193,6 +156,9 @@ class ComputeBackend:
             host = self.hosts.host(server.host or "")
             if server.claimed and host is not None:
                 self.hosts.claim(host, server.id, server.claim)
+                target = self.hosts.host(server.migration_target or "")
+                if target is not None:
+                    self.hosts.claim(target, server.id, server.claim)
                 if server.queued:
                     host.waiting.append(server.id)
                 elif server.status == "BUILD" and server.task_state != "scheduling":
@@ -201,11 +167,8 @@ class ComputeBackend:
                 self.ctx.engine.schedule(server.step_due, STEP_TOPIC, server.id)
 
     # -- persistence and lookups -----------------------------------------------------------
-    def _save(self, server: Server) -> None:
+    def save(self, server: Server) -> None:
         self.ctx.store.put("server", server.id, asdict(server))
-
-    def _save_action(self, action: InstanceAction) -> None:
-        self.ctx.store.put("instance_action", action.id, asdict(action))
 
     def server(self, server_id: str, caller: Caller) -> Server:
         server = self.servers.get(server_id)
@@ -247,7 +210,12 @@ class ComputeBackend:
             if net.network_id:
                 self._check_network(net.network_id, caller)
         self._check_volumes(request, caller)
-        self._check_host_request(request.availability_zone)
+        self._check_placement_request(request.availability_zone)
+        group_id = self._group_hint(request, caller)
+        if request.image_id:
+            request = dataclasses.replace(
+                request, volumes=self._with_image_volumes(request, request.image_id, caller)
+            )
         reservation = f"r-{secrets.token_hex(4)}"
         created: list[Server] = []
         try:
@@ -255,9 +223,12 @@ class ComputeBackend:
                 name = request.name
                 if request.max_count > 1:
                     name = f"{request.name}-{index + 1}"
-                created.append(
-                    self._create_one(caller, request, name, index, reservation, request_id, context)
+                server = self._create_one(
+                    caller, request, name, index, reservation, request_id, context
                 )
+                created.append(server)
+                if group_id:
+                    self.server_groups.add_member(group_id, server.id)
         except ApiError:
             for server in created:
                 self._discard(server, context)
@@ -302,12 +273,58 @@ class ComputeBackend:
                 if spec.source_type == "image" and spec.uuid:
                     self._check_image(spec.uuid, caller)
 
-    def _check_host_request(self, zone: str | None) -> None:
-        host_name = _requested_host(zone)
+    def _check_placement_request(self, zone: str | None) -> None:
+        """`<zone>`, `:<host>` or `<zone>:<host>`: the zone must exist, the host be managed."""
+        wanted = requested_zone(zone)
+        if wanted and wanted not in self.host_groups.zones():
+            raise bad_request("The requested availability zone is not available")
+        host_name = requested_host(zone)
         if host_name and self.hosts.by_display_name(host_name) is None:
             raise bad_request(
                 f"No valid host was found. Host {host_name} is not managed by PowerVC."
             )
+
+    def _group_hint(self, request: ServerRequest, caller: Caller) -> str | None:
+        group_id = request.scheduler_hints.get("group")
+        if group_id is None:
+            return None
+        if not isinstance(group_id, str):
+            raise bad_request("Invalid input for field/attribute group: a server group id.")
+        return self.server_groups.check_hint(group_id, caller).id
+
+    def _with_image_volumes(
+        self, request: ServerRequest, image_id: str, caller: Caller
+    ) -> list[VolumeRequest]:
+        """A captured image deploys by cloning the volumes its block device mapping names;
+        a request entry booting "from this image" (what the CLI sends) stands for them."""
+        try:
+            mapping = json.loads(
+                self.images.image(image_id, caller).properties.get("block_device_mapping") or "[]"
+            )
+        except ValueError:
+            return request.volumes
+        if not isinstance(mapping, list):
+            return request.volumes
+        entries = [e for e in mapping if isinstance(e, dict) and e.get("volume_id")]
+        if not entries:
+            return request.volumes
+        others = [
+            v for v in request.volumes if not (v.source_type == "image" and v.uuid == image_id)
+        ]
+        has_boot = any(v.boot_index == 0 for v in others)
+        clones = [
+            VolumeRequest(
+                source_type="image_volume",
+                uuid=str(entry["volume_id"]),
+                boot_index=entry.get("boot_index"),
+                volume_size=entry.get("volume_size"),
+                delete_on_termination=True,
+                device_name=entry.get("device_name"),
+            )
+            for entry in entries
+            if not (has_boot and entry.get("boot_index") == 0)
+        ]
+        return [*clones, *others]
 
     def _create_one(
         self,
@@ -327,7 +344,7 @@ class ComputeBackend:
             name=name,
             project_id=caller.project_id or "",
             user_id=caller.user_id,
-            flavor=_flavor_snapshot(request),
+            flavor=flavor_snapshot(request.flavor, request.inline_flavor),
             image_id=request.image_id or None,
             created=now,
             updated=now,
@@ -335,7 +352,7 @@ class ComputeBackend:
             seq=seq,
             instance_name=self._instance_name(name, server_id, seq),
             availability_zone=request.availability_zone,
-            requested_host=_requested_host(request.availability_zone),
+            requested_host=requested_host(request.availability_zone),
             metadata=dict(request.metadata),
             key_name=request.key_name,
             user_data=request.user_data,
@@ -352,7 +369,7 @@ class ComputeBackend:
         except ApiError:
             self._discard(server, context)
             raise
-        self._record_action(server, "create", request_id, caller)
+        self.action_log.record(server, "create", request_id, caller)
         self.ctx.logs.write(
             "nova-api",
             "INFO",
@@ -416,6 +433,8 @@ class ComputeBackend:
     def _create_volume_for(
         self, server: Server, spec: VolumeRequest, caller: Caller, context: LogContext
     ) -> str:
+        if spec.source_type == "image_volume":
+            return self._clone_image_volume(server, spec, caller, context)
         size = spec.volume_size
         if size is None and spec.source_type == "image" and spec.uuid:
             size = max(self.images.image(spec.uuid, caller).min_disk, 1)
@@ -434,8 +453,26 @@ class ComputeBackend:
         )
         return str(volume.id)
 
+    def _clone_image_volume(
+        self, server: Server, spec: VolumeRequest, caller: Caller, context: LogContext
+    ) -> str:
+        # the image's volume may belong to the project that captured it: read it elevated,
+        # as nova does, while the clone belongs to the deploying project
+        elevated = dataclasses.replace(caller, roles=(*caller.roles, "admin"))
+        boot = spec.boot_index == 0
+        volume = self.volumes.create(
+            elevated,
+            size=spec.volume_size or 0,
+            name=f"{server.name}-boot" if boot else f"{server.name}-data",
+            bootable=boot,
+            source_volid=spec.uuid,
+            context=context,
+        )
+        return str(volume.id)
+
     def _discard(self, server: Server, context: LogContext) -> None:
         """Undo a create that failed validation half-way: nothing of it remains."""
+        self.server_groups.remove_member(server.id)
         self.networks.release_server_ports(server.id, context)
         for mapping in server.mappings():
             self.volumes.unreserve(mapping.volume_id, server.id)
@@ -452,13 +489,13 @@ class ComputeBackend:
         rule = self._behaviour(server)
         if rule and rule.mode == "stuck_in_build" and task_state == "spawning":
             duration += rule.seconds
-        self._schedule(server, task_state, duration)
+        self.schedule_step(server, task_state, duration)
 
-    def _schedule(self, server: Server, step: str, seconds: float) -> None:
+    def schedule_step(self, server: Server, step: str, seconds: float) -> None:
         server.step = step
         server.step_due = self.ctx.engine.after(seconds, STEP_TOPIC, server.id)
         server.updated = self.ctx.clock.now()
-        self._save(server)
+        self.save(server)
 
     def _on_step(self, server_id: str, due: float) -> None:
         server = self.servers.get(server_id)
@@ -466,10 +503,10 @@ class ComputeBackend:
             return  # stale: the server moved on (deleted, re-scheduled) since this was queued
         step, server.step, server.step_due = server.step, None, None
         server.updated = due
-        handler = _STEP_HANDLERS.get(step)
+        handler = self.step_handlers.get(step)
         if handler is not None:
-            handler(self, server, due)
-        self._save(server)
+            handler(server, due)
+        self.save(server)
 
     def _failing_rule(self, server: Server, task_state: str) -> Behaviour | None:
         rule = self._behaviour(server)
@@ -488,33 +525,25 @@ class ComputeBackend:
             self._log_conductor(server, f"Build of instance {server.id} aborted: {message}")
             self._fail(server, message or "Injected failure at scheduling", now)
             return
-        spec = powervm.parse_template(
-            server.flavor["ram"], server.flavor["vcpus"], server.flavor["extra_specs"]
-        )
-        memory, units = powervm.resource_claim(spec)
+        claim = template_claim(server.flavor)
         try:
-            host = self.hosts.place(server.id, Claim(memory, units), server.requested_host)
+            host = self.placement.place_new(server, claim)
         except NoValidHost as failure:
-            self.ctx.logs.write(
-                "nova-scheduler",
-                "INFO",
-                "nova.scheduler.manager",
-                f"Got no allocation candidates from the Placement API. {failure.reason}",
-                context,
-            )
+            self.log_no_valid_host(server, failure, server.log_context())
             self._log_conductor(
                 server, f"Failed to schedule instances: NoValidHost_Remote: {failure}"
             )
             self._fail(server, str(failure), now)
             return
         server.host, server.claimed = host.name, True
-        server.claim_memory_mb, server.claim_units = memory, str(units)
+        server.set_claim(claim)
+        server.availability_zone = self.scheduler.zone_of(host.name) or DEFAULT_ZONE
         self.ctx.logs.write(
             f"nova-compute-{host.name}",
             "INFO",
             "nova.compute.claims",
             f"[instance: {server.id}] Claim successful on node {host.name}: memory "
-            f"{memory} MB, processing units {powervm.format_units(units)}",
+            f"{claim.memory_mb} MB, processing units {powervm.format_units(claim.proc_units)}",
             context,
         )
         if self.hosts.start_or_queue(host, server.id):
@@ -529,6 +558,18 @@ class ComputeBackend:
                 f"deploys running, the host allows {host.spec.max_concurrent_deploys}",
                 context,
             )
+
+    def log_no_valid_host(
+        self, server: Server, failure: NoValidHost, context: LogContext | None
+    ) -> None:
+        self.ctx.logs.write(
+            "nova-scheduler",
+            "INFO",
+            "nova.scheduler.manager",
+            f"[instance: {server.id}] Got no allocation candidates from the Placement API. "
+            f"{failure.reason}",
+            context,
+        )
 
     def _log_conductor(self, server: Server, message: str) -> None:
         self.ctx.logs.write(
@@ -549,7 +590,7 @@ class ComputeBackend:
     def _end_block_device_mapping(self, server: Server, now: float) -> None:
         mappings = server.mappings()
         if any(not m.attached and not self.volumes.is_ready(m.volume_id) for m in mappings):
-            self._schedule(server, "block_device_mapping", RETRY_SECONDS)  # volume creating
+            self.schedule_step(server, "block_device_mapping", RETRY_SECONDS)  # volume creating
             return
         for mapping in mappings:
             if not mapping.attached:
@@ -561,7 +602,7 @@ class ComputeBackend:
                     server.log_context(),
                 )
                 mapping.attached = True
-                self._log_compute(
+                self.log_compute(
                     server, f"Attaching volume {mapping.volume_id} to {mapping.device}"
                 )
         server.volumes = [asdict(m) for m in mappings]
@@ -579,12 +620,12 @@ class ComputeBackend:
         server.status, server.vm_state, server.task_state = "ACTIVE", "active", None
         server.power_state, server.launched_at = POWER_RUNNING, now
         took = now - server.created
-        self._log_compute(server, f"Took {took:.2f} seconds to build instance.")
-        self._finish_action(server, "create", now, ok=True)
+        self.log_compute(server, f"Took {took:.2f} seconds to build instance.")
+        self.action_log.finish(server, "create", now, ok=True)
         self._start_queued(self.hosts.finish_deploy(server.host, server.id))
         after = self._behaviour(server)
         if after and after.mode == "active_then_error":
-            self._schedule(server, "error_after_active", after.seconds)
+            self.schedule_step(server, "error_after_active", after.seconds)
 
     def _next_or_fail(self, server: Server, current: str, following: str, now: float) -> None:
         rule = self._failing_rule(server, current)
@@ -607,15 +648,15 @@ class ComputeBackend:
     def _error_after_active(self, server: Server, now: float) -> None:
         rule = self._behaviour(server)
         message = rule.message if rule and rule.message else "The virtual machine failed."
-        self._log_compute(server, f"Instance went to ERROR: {message}", level="ERROR")
-        server.fault = _fault(message, now, 500)
+        self.log_compute(server, f"Instance went to ERROR: {message}", level="ERROR")
+        server.fault = make_fault(message, now, 500)
         server.status, server.vm_state, server.task_state = "ERROR", "error", None
         server.power_state = POWER_NOSTATE
 
     def _fail(self, server: Server, message: str, now: float) -> None:
         server.status, server.vm_state, server.task_state = "ERROR", "error", None
         server.power_state = POWER_NOSTATE
-        server.fault = _fault(message, now, 500)
+        server.fault = make_fault(message, now, 500)
         server.queued = False
         if server.claimed:
             self.hosts.release(server.host, server.id, server.claim)
@@ -626,9 +667,9 @@ class ComputeBackend:
             else:
                 self.volumes.unreserve(mapping.volume_id, server.id)
         server.volumes = []
-        self._finish_action(server, "create", now, ok=False, message=message)
+        self.action_log.finish(server, "create", now, ok=False, message=message)
 
-    def _log_compute(self, server: Server, message: str, level: str = "INFO") -> None:
+    def log_compute(self, server: Server, message: str, level: str = "INFO") -> None:
         process = f"nova-compute-{server.host}" if server.host else "nova-conductor"
         self.ctx.logs.write(
             process,
@@ -641,13 +682,13 @@ class ComputeBackend:
     # -- delete ----------------------------------------------------------------------------
     def delete(self, server_id: str, caller: Caller, request_id: str) -> None:
         server = self.server(server_id, caller)
-        _require_unlocked(server, caller, "delete")
+        require_unlocked(server, caller, "delete")
         if not caller.can_write:
             raise forbidden("Policy doesn't allow os_compute_api:servers:delete to be performed.")
-        self._record_action(server, "delete", request_id, caller)
+        self.action_log.record(server, "delete", request_id, caller)
         server.request_id = request_id
         server.task_state = "deleting"
-        self._schedule(server, "delete", self.ctx.estate.timings.get("server_delete", 2.0))
+        self.schedule_step(server, "delete", self.ctx.estate.timings.get("server_delete", 2.0))
 
     def _end_delete(self, server: Server, now: float) -> None:
         context = server.log_context()
@@ -656,6 +697,10 @@ class ComputeBackend:
         if server.claimed:
             self.hosts.release(server.host, server.id, server.claim)
             server.claimed = False
+        if server.migration_target:
+            self.hosts.release(server.migration_target, server.id, server.claim)
+            server.migration_target = None
+        self.server_groups.remove_member(server.id)
         for mapping in server.mappings():
             if mapping.attached:
                 self.volumes.begin_detach(mapping.volume_id, server.id, context)
@@ -664,64 +709,12 @@ class ComputeBackend:
             else:
                 self.volumes.unreserve(mapping.volume_id, server.id)
         self.networks.release_server_ports(server.id, context)
-        self._log_compute(server, "Took 0 seconds to destroy the instance on the hypervisor.")
+        self.log_compute(server, "Took 0 seconds to destroy the instance on the hypervisor.")
         server.volumes = []
         server.status, server.vm_state, server.task_state = "DELETED", "deleted", None
         server.power_state, server.terminated_at, server.deleted = POWER_NOSTATE, now, True
         server.queued = False
-
-    # -- power actions ---------------------------------------------------------------------
-    def power_action(
-        self,
-        server_id: str,
-        action: str,
-        caller: Caller,
-        request_id: str,
-        reboot_type: str = "SOFT",
-    ) -> None:
-        server = self.server(server_id, caller)
-        if not caller.can_write:
-            raise forbidden(
-                f"Policy doesn't allow os_compute_api:servers:{action} to be performed."
-            )
-        _require_unlocked(server, caller, action)
-        allowed = {
-            "stop": ("active",),
-            "start": ("stopped",),
-            "reboot": ("active", "stopped", "error") if reboot_type == "HARD" else ("active",),
-        }[action]
-        if server.vm_state not in allowed or server.task_state is not None:
-            state = server.vm_state if server.task_state is None else server.task_state
-            kind = "task_state" if server.task_state is not None else "vm_state"
-            raise conflict(f"Cannot '{action}' instance {server.id} while it is in {kind} {state}")
-        self._record_action(server, action, request_id, caller)
-        server.request_id = request_id
-        if action == "stop":
-            server.task_state = "powering-off"
-            self._schedule(server, "stop", self.ctx.estate.timings.get("power_off", 2.0))
-        elif action == "start":
-            server.task_state = "powering-on"
-            self._schedule(server, "start", self.ctx.estate.timings.get("power_on", 3.0))
-        else:
-            hard = reboot_type == "HARD"
-            server.status = "HARD_REBOOT" if hard else "REBOOT"
-            server.task_state = "reboot_started_hard" if hard else "reboot_started"
-            self._schedule(server, "reboot", self.ctx.estate.timings.get("reboot", 4.0))
-
-    def _end_stop(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "SHUTOFF", "stopped", None
-        server.power_state = POWER_SHUTDOWN
-        self._finish_action(server, "stop", now, ok=True)
-
-    def _end_start(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "ACTIVE", "active", None
-        server.power_state = POWER_RUNNING
-        self._finish_action(server, "start", now, ok=True)
-
-    def _end_reboot(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "ACTIVE", "active", None
-        server.power_state = POWER_RUNNING
-        self._finish_action(server, "reboot", now, ok=True)
+        self.maintenance.progress(server.host)
 
     # -- updates ---------------------------------------------------------------------------
     def update(self, server_id: str, caller: Caller, changes: Mapping[str, Any]) -> Server:
@@ -733,7 +726,7 @@ class ComputeBackend:
         if "description" in changes:
             server.description = changes["description"]
         server.updated = self.ctx.clock.now()
-        self._save(server)
+        self.save(server)
         return server
 
     def set_metadata(
@@ -753,7 +746,7 @@ class ComputeBackend:
             )
         server.metadata = merged
         server.updated = self.ctx.clock.now()
-        self._save(server)
+        self.save(server)
         return server.metadata
 
     def delete_metadata(self, server_id: str, caller: Caller, key: str) -> None:
@@ -762,123 +755,33 @@ class ComputeBackend:
             raise not_found("Metadata item was not found")
         del server.metadata[key]
         server.updated = self.ctx.clock.now()
-        self._save(server)
+        self.save(server)
 
     def set_locked(self, server_id: str, caller: Caller, locked: bool, request_id: str) -> None:
         server = self.server(server_id, caller)
         server.locked = locked
-        self._record_action(server, "lock" if locked else "unlock", request_id, caller)
-        self._save(server)
-
-    # -- volume attachments ----------------------------------------------------------------
-    def attach_volume(
-        self,
-        server_id: str,
-        volume_id: str,
-        caller: Caller,
-        request_id: str,
-        device: str | None,
-        multiattach_allowed: bool,
-    ) -> VolumeMapping:
-        server = self.server(server_id, caller)
-        _require_unlocked(server, caller, "attach_volume")
-        if server.vm_state not in ("active", "stopped") or server.task_state is not None:
-            raise conflict(
-                f"Cannot 'attach_volume' instance {server.id} while it is in "
-                f"vm_state {server.vm_state}"
-            )
-        try:
-            volume = self.volumes.volume(volume_id, caller)
-        except ApiError:
-            raise not_found(f"Volume {volume_id} could not be found.") from None
-        if volume.multiattach and not multiattach_allowed:
-            raise bad_request(
-                "Multiattach volumes are only supported starting with compute API version 2.60."
-            )
-        mappings = server.mappings()
-        if any(m.volume_id == volume_id for m in mappings):
-            raise bad_request(
-                f"Invalid volume: volume {volume_id} is already attached to instance {server.id}"
-            )
-        self.volumes.reserve(volume_id, server.id, caller)
-        used = {m.device for m in mappings}
-        device = device or next(f"/dev/sd{c}" for c in DEVICE_LETTERS if f"/dev/sd{c}" not in used)
-        mapping = VolumeMapping(volume_id, device, None, False, attached=True)
-        context = LogContext(request_id, caller.user_id, caller.project_id or "-")
-        self.volumes.begin_attach(volume_id, server.id, server.host or "", device, context)
-        server.volumes = [asdict(m) for m in [*mappings, mapping]]
-        self._record_action(server, "attach_volume", request_id, caller)
-        self._finish_action(server, "attach_volume", self.ctx.clock.now(), ok=True)
-        server.updated = self.ctx.clock.now()
-        self._save(server)
-        return mapping
-
-    def detach_volume(
-        self, server_id: str, volume_id: str, caller: Caller, request_id: str
-    ) -> None:
-        server = self.server(server_id, caller)
-        _require_unlocked(server, caller, "detach_volume")
-        mappings = server.mappings()
-        mapping = next((m for m in mappings if m.volume_id == volume_id), None)
-        if mapping is None:
-            raise not_found(f"volume_id not found: {volume_id}")
-        if mapping.boot_index == 0:
-            raise bad_request("Can't detach root device volume")
-        context = LogContext(request_id, caller.user_id, caller.project_id or "-")
-        self.volumes.begin_detach(volume_id, server.id, context)
-        server.volumes = [asdict(m) for m in mappings if m.volume_id != volume_id]
-        self._record_action(server, "detach_volume", request_id, caller)
-        self._finish_action(server, "detach_volume", self.ctx.clock.now(), ok=True)
-        server.updated = self.ctx.clock.now()
-        self._save(server)
-
-    # -- instance actions ------------------------------------------------------------------
-    def _record_action(self, server: Server, action: str, request_id: str, caller: Caller) -> None:
-        record = InstanceAction(
-            id=uuid.uuid4().hex,
-            server_id=server.id,
-            action=action,
-            request_id=request_id,
-            user_id=caller.user_id,
-            project_id=caller.project_id or server.project_id,
-            start_time=self.ctx.clock.now(),
-        )
-        record.events.append(
-            {
-                "event": f"compute_{action}_instance",
-                "start_time": record.start_time,
-                "finish_time": None,
-                "result": None,
-                "traceback": None,
-                "host": server.host,
-            }
-        )
-        self.actions.setdefault(server.id, []).append(record)
-        self._save_action(record)
-
-    def _finish_action(
-        self, server: Server, action: str, now: float, *, ok: bool, message: str | None = None
-    ) -> None:
-        for record in reversed(self.actions.get(server.id, [])):
-            if record.action == action:
-                record.message = None if ok else "Error"
-                record.updated_at = now
-                for event in record.events:
-                    if event["finish_time"] is None:
-                        event.update(
-                            finish_time=now,
-                            result="Success" if ok else "Error",
-                            host=server.host,
-                            traceback=None if ok else f"Fault: {message}",
-                        )
-                self._save_action(record)
-                return
+        self.action_log.record(server, "lock" if locked else "unlock", request_id, caller)
+        self.save(server)
 
     def instance_actions(self, server_id: str, caller: Caller) -> list[InstanceAction]:
         server = self.servers.get(server_id)
         if server is None or not _visible(server, caller):
             raise not_found(f"Instance {server_id} could not be found.")
-        return list(self.actions.get(server_id, []))
+        return self.action_log.of(server_id)
+
+    # -- helpers for the action modules -----------------------------------------------------
+    def writable_server(self, server_id: str, caller: Caller, action: str) -> Server:
+        """The server, if the caller may act on it (policy, lock)."""
+        server = self.server(server_id, caller)
+        if not caller.can_write:
+            raise forbidden(
+                f"Policy doesn't allow os_compute_api:servers:{action} to be performed."
+            )
+        require_unlocked(server, caller, action)
+        return server
+
+    def timing(self, name: str, default: float = 1.0) -> float:
+        return float(self.ctx.estate.timings.get(name, default))
 
     # -- reporting -------------------------------------------------------------------------
     def host_id(self, server: Server) -> str:
@@ -895,73 +798,11 @@ class ComputeBackend:
         }
 
 
-_STEP_HANDLERS = {
-    "scheduling": ComputeBackend._end_scheduling,
-    "block_device_mapping": ComputeBackend._end_block_device_mapping,
-    "networking": ComputeBackend._end_networking,
-    "spawning": ComputeBackend._end_spawning,
-    "delete": ComputeBackend._end_delete,
-    "stop": ComputeBackend._end_stop,
-    "start": ComputeBackend._end_start,
-    "reboot": ComputeBackend._end_reboot,
-    "error_after_active": ComputeBackend._error_after_active,
-}
-
-
 def _visible(server: Server, caller: Caller) -> bool:
     return caller.is_admin or server.project_id == caller.project_id
-
-
-def _require_unlocked(server: Server, caller: Caller, action: str) -> None:
-    if server.locked and not caller.is_admin:
-        raise conflict(f"Instance {server.id} is locked")
-
-
-def _requested_host(zone: str | None) -> str | None:
-    """PowerVC's `availability_zone` forms `:<host>` and `<zone>:<host>` name a host."""
-    if zone and ":" in zone:
-        host = zone.split(":", 1)[1]
-        return host or None
-    return None
 
 
 def _boot_first(spec: VolumeRequest) -> tuple[int, int]:
     if spec.boot_index is None or spec.boot_index < 0:
         return (1, 0)
     return (0, spec.boot_index)
-
-
-def _flavor_snapshot(request: ServerRequest) -> dict[str, Any]:
-    """What the server keeps of its flavor (nova embeds this copy in 2.47+ bodies)."""
-    if request.flavor is not None:
-        flavor = request.flavor
-        return {
-            "id": flavor.id,
-            "original_name": flavor.name,
-            "ram": flavor.ram,
-            "vcpus": flavor.vcpus,
-            "disk": flavor.disk,
-            "ephemeral": flavor.ephemeral,
-            "swap": flavor.swap,
-            "extra_specs": dict(flavor.extra_specs),
-        }
-    inline = request.inline_flavor or {}
-    return {
-        "id": None,
-        "original_name": "inline",
-        "ram": int(inline["ram"]),
-        "vcpus": int(inline["vcpus"]),
-        "disk": int(inline.get("disk", 0)),
-        "ephemeral": 0,
-        "swap": 0,
-        "extra_specs": {str(k): str(v) for k, v in (inline.get("extra_specs") or {}).items()},
-    }
-
-
-def _fault(message: str, now: float, code: int) -> dict[str, Any]:
-    return {
-        "code": code,
-        "message": message,
-        "created": now,
-        "details": f"Traceback (most recent call last):\n  ...\n{message}",
-    }

@@ -1,8 +1,6 @@
-"""Neutron v2.0: networks, subnets and ports, with IP address management.
+"""Neutron v2.0: networks, subnets and ports (addresses come from `ipam.Ipam`).
 
-Records live in memory dicts and are written through to the store. Each subnet owns an
-`IpAllocator` that hands out the lowest free address of its allocation pools in O(log n), so a
-deployer allocating thousands of addresses never scans the ports. Policy follows neutron's
+Records live in memory dicts and are written through to the store. Policy follows neutron's
 defaults: a non-admin sees their own and shared networks (and the subnets on them) but only
 their own ports; readers cannot write; attributes such as `shared`, `provider:*` and
 `binding:host_id` are admin-only.
@@ -13,25 +11,34 @@ Compute drives server ports through `allocate_server_port`, `bind_server_ports`,
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import ipaddress
-import itertools
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.ipam import (
+    IPAM_LOG,
+    IpAllocator,
+    Ipam,
+    IpNetwork,
+    default_pools,
+    generation_failure,
+    invalid_input,
+    is_host_address,
+    neutron_error,
+    subnet_not_found,
+    validate_pools,
+)
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import NetworkSpec, SubnetSpec
 from powerbridge.emulator.logs import LogContext
 
 PROCESS = "neutron-server"
 PLUGIN_LOG = "neutron.db.db_base_plugin_common"
-IPAM_LOG = "neutron.db.ipam_pluggable_backend"
 ML2_LOG = "neutron.plugins.ml2.plugin"
 SERVER_DEVICE_OWNER = "compute:nova"
 DEFAULT_MTU = 1500
@@ -45,28 +52,9 @@ BOUND_VIF_DETAILS: dict[str, Any] = {
     "datapath_type": "system",
     "bridge_name": "br-int",
 }
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 # -- errors (neutron's exception classes and messages) ----------------------------------
-def neutron_error(status: int, neutron_type: str, message: str) -> ApiError:
-    kinds = {
-        400: "badRequest",
-        403: "forbidden",
-        404: "itemNotFound",
-        409: "conflict",
-        503: "serviceUnavailable",
-    }
-    return ApiError(
-        kinds.get(status, "badRequest"), message, status=status, neutron_type=neutron_type
-    )
-
-
-def invalid_input(message: str) -> ApiError:
-    return neutron_error(400, "InvalidInput", f"Invalid input for operation: {message}.")
-
-
 def policy_denied(rule: str) -> ApiError:
     return neutron_error(403, "PolicyNotAuthorized", f"(rule:{rule}) is disallowed by policy")
 
@@ -75,20 +63,17 @@ def network_not_found(network_id: str) -> ApiError:
     return neutron_error(404, "NetworkNotFound", f"Network {network_id} could not be found.")
 
 
-def subnet_not_found(subnet_id: str) -> ApiError:
-    return neutron_error(404, "SubnetNotFound", f"Subnet {subnet_id} could not be found.")
-
-
 def port_not_found(port_id: str) -> ApiError:
     return neutron_error(404, "PortNotFound", f"Port {port_id} could not be found.")
 
 
-def generation_failure(network_id: str) -> ApiError:
-    return neutron_error(
-        409,
-        "IpAddressGenerationFailure",
-        f"No more IP addresses available on network {network_id}.",
-    )
+__all__ = [  # the error helpers and allocator live in ipam; kept importable from here
+    "IpAllocator",
+    "generation_failure",
+    "invalid_input",
+    "neutron_error",
+    "subnet_not_found",
+]
 
 
 # -- records ----------------------------------------------------------------------------
@@ -180,147 +165,6 @@ Record = Network | Subnet | Port
 KIND_OF: dict[type[Any], str] = {Network: "network", Subnet: "subnet", Port: "port"}
 
 
-# -- IP address management --------------------------------------------------------------
-class IpAllocator:
-    """Lowest-free-first allocation over one subnet's pools, O(log n) per operation.
-
-    Addresses are ints. `used` holds every allocation (inside the pools or not). A cursor
-    walks the pools upwards once; addresses freed behind it go to a min-heap. The lowest free
-    address is therefore the smallest live heap entry, or else the cursor (skipping addresses
-    taken explicitly ahead of it, each at most once).
-    """
-
-    def __init__(self, pools: Sequence[tuple[int, int]]) -> None:
-        self.pools = sorted(pools)
-        self._starts = [start for start, _ in self.pools]
-        self.size = sum(end - start + 1 for start, end in self.pools)
-        self.used: dict[int, str] = {}
-        self.used_in_pools = 0
-        self._pool_index = 0
-        self._cursor: int | None = self.pools[0][0] if self.pools else None
-        self._freed: list[int] = []
-
-    @property
-    def free(self) -> int:
-        return self.size - self.used_in_pools
-
-    def in_pools(self, address: int) -> bool:
-        index = bisect.bisect_right(self._starts, address) - 1
-        return index >= 0 and address <= self.pools[index][1]
-
-    def take(self, address: int, port_id: str) -> None:
-        self.used[address] = port_id
-        if self.in_pools(address):
-            self.used_in_pools += 1
-
-    def release(self, address: int) -> None:
-        if self.used.pop(address, None) is None:
-            return
-        if self.in_pools(address):
-            self.used_in_pools -= 1
-            if self._cursor is None or address < self._cursor:
-                heapq.heappush(self._freed, address)
-
-    def next_free(self) -> int | None:
-        """The lowest free pool address (not taken: call `take`), or None when exhausted."""
-        while self._freed:
-            if self._freed[0] not in self.used:
-                return self._freed[0]
-            heapq.heappop(self._freed)
-        while self._cursor is not None and self._cursor in self.used:
-            self._advance()
-        return self._cursor
-
-    def _advance(self) -> None:
-        assert self._cursor is not None
-        if self._cursor < self.pools[self._pool_index][1]:
-            self._cursor += 1
-            return
-        self._pool_index += 1
-        more = self._pool_index < len(self.pools)
-        self._cursor = self.pools[self._pool_index][0] if more else None
-
-
-def ip_of(version: int, value: int) -> str:
-    return str(ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value))
-
-
-def is_host_address(network: IpNetwork, address: IpAddress) -> bool:
-    """neutron's check_subnet_ip: inside the CIDR, not the network (nor IPv4 broadcast) one."""
-    if address.version != network.version or address not in network:
-        return False
-    if network.version == 4 and network.prefixlen >= 31:
-        return True
-    if address == network.network_address:
-        return False
-    return network.version == 6 or address != network.broadcast_address
-
-
-def default_pools(network: IpNetwork, gateway: str | None) -> list[dict[str, str]]:
-    """Every host address but the gateway, as neutron computes a subnet's default pools."""
-    if network.version == 4 and network.prefixlen >= 31:
-        first, last = int(network.network_address), int(network.broadcast_address)
-    else:
-        first, last = int(network.network_address) + 1, int(network.broadcast_address)
-        if network.version == 4:
-            last -= 1
-    ranges = [(first, last)] if first <= last else []
-    if gateway is not None:
-        gw = int(ipaddress.ip_address(gateway))
-        ranges = [part for lo, hi in ranges for part in ((lo, gw - 1), (gw + 1, hi))]
-    return [
-        {"start": ip_of(network.version, lo), "end": ip_of(network.version, hi)}
-        for lo, hi in ranges
-        if lo <= hi
-    ]
-
-
-def pool_range(pool: Mapping[str, str]) -> str:
-    return f"{pool['start']}-{pool['end']}"
-
-
-def validate_pools(
-    network: IpNetwork, pools: Sequence[Mapping[str, str]], gateway: str | None
-) -> list[tuple[int, int]]:
-    """neutron's pool checks: each pool valid, inside the CIDR, disjoint, not the gateway."""
-    ranges: list[tuple[int, int, Mapping[str, str]]] = []
-    for pool in pools:
-        start, end = ipaddress.ip_address(pool["start"]), ipaddress.ip_address(pool["end"])
-        versions_ok = start.version == end.version == network.version
-        if not versions_ok or int(start) > int(end):
-            raise neutron_error(
-                400,
-                "InvalidAllocationPool",
-                f"The allocation pool {pool_range(pool)} is not valid.",
-            )
-        if not (is_host_address(network, start) and is_host_address(network, end)):
-            raise neutron_error(
-                400,
-                "OutOfBoundsAllocationPool",
-                f"The allocation pool {pool_range(pool)} spans beyond the subnet cidr {network}.",
-            )
-        ranges.append((int(start), int(end), pool))
-    ranges.sort(key=lambda item: item[0])
-    for (_, end_a, pool_a), (start_b, _, pool_b) in itertools.pairwise(ranges):
-        if start_b <= end_a:
-            raise neutron_error(
-                409,
-                "OverlappingAllocationPools",
-                f"Found overlapping allocation pools: {pool_range(pool_a)} "
-                f"{pool_range(pool_b)} for subnet {network}.",
-            )
-    if gateway is not None:
-        gw = int(ipaddress.ip_address(gateway))
-        for start_i, end_i, pool in ranges:
-            if start_i <= gw <= end_i:
-                raise neutron_error(
-                    409,
-                    "GatewayConflictWithAllocationPools",
-                    f"Gateway ip {gateway} conflicts with allocation pool {pool_range(pool)}.",
-                )
-    return [(start_i, end_i) for start_i, end_i, _ in ranges]
-
-
 # -- policy -----------------------------------------------------------------------------
 def require_write(caller: Caller, rule: str) -> None:
     if not caller.can_write:
@@ -338,7 +182,7 @@ class NetworkBackend:
         self.networks: dict[str, Network] = {}
         self.subnets: dict[str, Subnet] = {}
         self.ports: dict[str, Port] = {}
-        self._allocators: dict[str, IpAllocator] = {}
+        self.ipam = Ipam(self.subnets, self._ipam_log)
         self._network_ports: dict[str, dict[str, None]] = {}
         self._server_ports: dict[str, dict[str, None]] = {}
         self._macs: set[str] = set()
@@ -353,14 +197,11 @@ class NetworkBackend:
             self._network_ports[network.id] = {}
         for subnet in sorted((Subnet(**b) for b in load("subnet")), key=lambda r: r.seq):
             self.subnets[subnet.id] = subnet
-            self._allocators[subnet.id] = self._allocator_for(subnet)
+            self.ipam.add_subnet(subnet)
         ports = sorted((Port(**b) for b in load("port")), key=lambda r: r.seq)
         for port in ports:
             self._index_port(port)
-            for fixed in port.fixed_ips:
-                allocator = self._allocators.get(fixed["subnet_id"])
-                if allocator is not None:
-                    allocator.take(int(ipaddress.ip_address(fixed["ip_address"])), port.id)
+            self.ipam.restore(port.id, port.fixed_ips)
         for port in sorted(ports, key=lambda r: r.attach_seq):
             self._index_server(port, None)
         records: list[Record] = [*self.networks.values(), *self.subnets.values(), *ports]
@@ -657,7 +498,7 @@ class NetworkBackend:
             tags=list(attrs.get("tags", [])),
         )
         self.subnets[subnet.id] = subnet
-        self._allocators[subnet.id] = self._allocator_for(subnet)
+        self.ipam.add_subnet(subnet)
         self._save(subnet)
         network.subnet_ids.append(subnet.id)
         self._touch(network)
@@ -672,14 +513,6 @@ class NetworkBackend:
                     "overlaps with another subnet"
                 )
 
-    @staticmethod
-    def _allocator_for(subnet: Subnet) -> IpAllocator:
-        ranges = [
-            (int(ipaddress.ip_address(p["start"])), int(ipaddress.ip_address(p["end"])))
-            for p in subnet.allocation_pools
-        ]
-        return IpAllocator(ranges)
-
     def update_subnet(self, subnet_id: str, caller: Caller, changes: Mapping[str, Any]) -> Subnet:
         subnet = self.subnet(subnet_id, caller)
         self._owned(subnet, caller, "update_subnet")
@@ -693,7 +526,7 @@ class NetworkBackend:
         subnet.gateway_ip = gateway
         if "allocation_pools" in changes:
             subnet.allocation_pools = [dict(p) for p in pools]
-            self._rebuild_allocator(subnet)
+            self.ipam.repool(subnet)
         for key in ("name", "description", "enable_dhcp", "dns_nameservers", "service_types"):
             if key in changes:
                 setattr(subnet, key, changes[key])
@@ -703,11 +536,7 @@ class NetworkBackend:
         return subnet
 
     def _check_gateway_free(self, subnet: Subnet, gateway: str | None) -> None:
-        holder = (
-            None
-            if gateway is None
-            else self._allocators[subnet.id].used.get(int(ipaddress.ip_address(gateway)))
-        )
+        holder = None if gateway is None else self.ipam.holder(subnet.id, gateway)
         if holder is not None:
             raise neutron_error(
                 409,
@@ -715,17 +544,10 @@ class NetworkBackend:
                 f"Current gateway ip {gateway} already in use by port {holder}. Unable to update.",
             )
 
-    def _rebuild_allocator(self, subnet: Subnet) -> None:
-        old = self._allocators[subnet.id]
-        fresh = self._allocator_for(subnet)
-        for address, port_id in old.used.items():
-            fresh.take(address, port_id)
-        self._allocators[subnet.id] = fresh
-
     def delete_subnet(self, subnet_id: str, caller: Caller) -> None:
         subnet = self.subnet(subnet_id, caller)
         self._owned(subnet, caller, "delete_subnet")
-        if self._allocators[subnet.id].used:
+        if self.ipam.in_use(subnet.id):
             raise neutron_error(
                 409,
                 "SubnetInUse",
@@ -742,7 +564,7 @@ class NetworkBackend:
         if network is not None and subnet.id in network.subnet_ids:
             network.subnet_ids.remove(subnet.id)
         del self.subnets[subnet.id]
-        self._allocators.pop(subnet.id, None)
+        self.ipam.drop_subnet(subnet.id)
         self.ctx.store.delete("subnet", subnet.id)
 
     # -- ports ---------------------------------------------------------------------------
@@ -782,7 +604,9 @@ class NetworkBackend:
         port_id = str(uuid.uuid4())
         mac = self._claim_mac(network, mac_address)
         try:
-            fixed_ips = self._allocate_ips(network, port_id, requested, context)
+            fixed_ips = self.ipam.allocate(
+                network.id, network.subnet_ids, port_id, requested, context
+            )
         except ApiError:
             self._macs.discard(mac)
             raise
@@ -837,121 +661,6 @@ class NetworkBackend:
                 self._macs.add(mac)
                 return mac
 
-    def _allocate_ips(
-        self,
-        network: Network,
-        port_id: str,
-        requested: Sequence[Mapping[str, str]] | None,
-        context: LogContext | None,
-    ) -> list[dict[str, str]]:
-        """All requested addresses or none: a failure releases what was already taken."""
-        taken: list[tuple[Subnet, int]] = []
-        try:
-            if requested is None:
-                for subnet in self._auto_subnets(network):
-                    taken.append(self._take_next(network, subnet, port_id))
-            else:
-                for item in requested:
-                    taken.append(self._take_requested(network, item, port_id))
-        except ApiError as error:
-            for subnet, address in taken:
-                self._allocators[subnet.id].release(address)
-            self._log("WARNING", IPAM_LOG, f"IP allocation failed: {error.message}", context)
-            raise
-        fixed = [
-            {"subnet_id": subnet.id, "ip_address": ip_of(subnet.ip_version, address)}
-            for subnet, address in taken
-        ]
-        for item in fixed:
-            self._log(
-                "INFO",
-                IPAM_LOG,
-                f"Allocated IP {item['ip_address']} on subnet {item['subnet_id']} "
-                f"for port {port_id}",
-                context,
-            )
-        return fixed
-
-    def _auto_subnets(self, network: Network) -> list[Subnet]:
-        """One address per IP version: the first subnet of each version with room."""
-        chosen: dict[int, Subnet | None] = {}
-        for subnet_id in network.subnet_ids:
-            subnet = self.subnets[subnet_id]
-            if chosen.get(subnet.ip_version) is None:
-                has_room = self._allocators[subnet.id].free > 0
-                chosen[subnet.ip_version] = subnet if has_room else None
-        if any(subnet is None for subnet in chosen.values()):
-            raise generation_failure(network.id)
-        return [subnet for subnet in chosen.values() if subnet is not None]
-
-    def _take_next(self, network: Network, subnet: Subnet, port_id: str) -> tuple[Subnet, int]:
-        allocator = self._allocators[subnet.id]
-        address = allocator.next_free()
-        if address is None:
-            raise generation_failure(network.id)
-        allocator.take(address, port_id)
-        return subnet, address
-
-    def _take_requested(
-        self, network: Network, item: Mapping[str, str], port_id: str
-    ) -> tuple[Subnet, int]:
-        subnet_id, ip_text = item.get("subnet_id"), item.get("ip_address")
-        if subnet_id is None and ip_text is None:
-            raise invalid_input("IP allocation requires subnet_id or ip_address")
-        if subnet_id is not None:
-            subnet = self.subnets.get(subnet_id)
-            if subnet is None:
-                raise subnet_not_found(subnet_id)
-            if subnet.network_id != network.id:
-                raise invalid_input(
-                    f"Failed to create port on network {network.id}, because fixed_ips "
-                    f"included invalid subnet {subnet_id}"
-                )
-            if ip_text is None:
-                return self._take_next(network, subnet, port_id)
-            address = ipaddress.ip_address(ip_text)
-            if not is_host_address(ipaddress.ip_network(subnet.cidr), address):
-                raise neutron_error(
-                    400,
-                    "InvalidIpForSubnet",
-                    f"IP address {ip_text} is not a valid IP for the specified subnet.",
-                )
-        else:
-            assert ip_text is not None
-            address = ipaddress.ip_address(ip_text)
-            subnet = self._subnet_holding(network, address)
-        return subnet, self._take_address(subnet, address, port_id)
-
-    def _subnet_holding(self, network: Network, address: IpAddress) -> Subnet:
-        for subnet_id in network.subnet_ids:
-            subnet = self.subnets[subnet_id]
-            if is_host_address(ipaddress.ip_network(subnet.cidr), address):
-                return subnet
-        raise neutron_error(
-            400,
-            "InvalidIpForNetwork",
-            f"IP address {address} is not a valid IP for any of the subnets on the "
-            "specified network.",
-        )
-
-    def _take_address(self, subnet: Subnet, address: IpAddress, port_id: str) -> int:
-        allocator = self._allocators[subnet.id]
-        value = int(address)
-        if value in allocator.used or str(address) == subnet.gateway_ip:
-            raise neutron_error(
-                409,
-                "IpAddressAlreadyAllocated",
-                f"IP address {address} already allocated in subnet {subnet.id}.",
-            )
-        allocator.take(value, port_id)
-        return value
-
-    def _release_ips(self, port: Port, fixed_ips: Iterable[Mapping[str, str]]) -> None:
-        for fixed in fixed_ips:
-            allocator = self._allocators.get(fixed["subnet_id"])
-            if allocator is not None:
-                allocator.release(int(ipaddress.ip_address(fixed["ip_address"])))
-
     def update_port(
         self,
         port_id: str,
@@ -995,14 +704,13 @@ class NetworkBackend:
     ) -> None:
         network = self.networks[port.network_id]
         kept = [dict(f) for f in port.fixed_ips]
-        self._release_ips(port, kept)
+        self.ipam.release(kept)
         try:
-            port.fixed_ips = self._allocate_ips(network, port.id, requested, context)
+            port.fixed_ips = self.ipam.allocate(
+                network.id, network.subnet_ids, port.id, requested, context
+            )
         except ApiError:
-            for fixed in kept:  # give the port its old addresses back
-                self._allocators[fixed["subnet_id"]].take(
-                    int(ipaddress.ip_address(fixed["ip_address"])), port.id
-                )
+            self.ipam.restore(port.id, kept)  # give the port its old addresses back
             raise
 
     def delete_port(self, port_id: str, caller: Caller, context: LogContext | None = None) -> None:
@@ -1011,7 +719,7 @@ class NetworkBackend:
         self._discard_port(port, context)
 
     def _discard_port(self, port: Port, context: LogContext | None) -> None:
-        self._release_ips(port, port.fixed_ips)
+        self.ipam.release(port.fixed_ips)
         self._macs.discard(port.mac_address)
         self._network_ports.get(port.network_id, {}).pop(port.id, None)
         self._server_ports.get(port.device_id, {}).pop(port.id, None)
@@ -1164,7 +872,7 @@ class NetworkBackend:
             for fixed in port.fixed_ips:
                 entries.append(
                     {
-                        "version": ipaddress.ip_address(fixed["ip_address"]).version,
+                        "version": 6 if ":" in fixed["ip_address"] else 4,
                         "addr": fixed["ip_address"],
                         "OS-EXT-IPS:type": "fixed",
                         "OS-EXT-IPS-MAC:mac_addr": port.mac_address,
@@ -1176,10 +884,13 @@ class NetworkBackend:
         network = self.networks.get(network_id)
         if network is None:
             raise network_not_found(network_id)
-        return sum(self._allocators[s].free for s in network.subnet_ids)
+        return self.ipam.free(network.subnet_ids)
 
     def _log(self, level: str, module: str, message: str, context: LogContext | None) -> None:
         self.ctx.logs.write(PROCESS, level, module, message, context)
+
+    def _ipam_log(self, level: str, message: str, context: LogContext | None) -> None:
+        self._log(level, IPAM_LOG, message, context)
 
 
 # -- helpers ----------------------------------------------------------------------------

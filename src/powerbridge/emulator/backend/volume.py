@@ -6,7 +6,10 @@ Lifecycles run on the injected clock (durations from the estate's `timings`):
 - attach: `reserved` -> `attaching` -> `in-use` (one attachment record per server);
 - detach: `detaching` -> `available`, or back to `in-use` while other attachments remain;
 - extend: `extending` -> the previous status, with the new size;
-- delete: `deleting` -> gone, releasing the capacity.
+- delete: `deleting` -> gone, releasing the capacity;
+- upload to image: `uploading` -> the previous status (the image goes queued -> active on the
+  image service's own clock step of the same length).
+Snapshots live in `volume_snapshots.SnapshotBackend` (`self.snapshots`).
 Every record carries its pending `step` and `due` time and the log context of the request that
 started it, so `resume()` re-schedules unfinished steps after a restart and late log lines
 still carry the original request id. Work is logged to `cinder-volume-<provider>`.
@@ -21,6 +24,7 @@ from typing import Any
 
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.volume_snapshots import Snapshot, SnapshotBackend
 from powerbridge.emulator.errors import ApiError, bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.estate import StorageProviderSpec
 from powerbridge.emulator.logs import LogContext
@@ -106,12 +110,13 @@ class Volume:
     image_id: str | None = None
     image_metadata: dict[str, str] = field(default_factory=dict)
     source_volid: str | None = None
+    snapshot_id: str | None = None
     updated_at: float | None = None
     allocated_gb: int = 0  # capacity held on the provider
     reservations: list[str] = field(default_factory=list)  # servers that reserved it
     delete_on_detach: bool = False
     previous_status: str | None = None
-    # the pending lifecycle step: create | extend | delete
+    # the pending lifecycle step: create | extend | delete | upload
     step: str | None = None
     due: float | None = None
     step_ok: bool = True  # planned outcome (False: capacity was short when it started)
@@ -212,6 +217,8 @@ class VolumeBackend:
         ctx.engine.on("volume.delete", self._finish_delete)
         ctx.engine.on("volume.attach", self._finish_attach)
         ctx.engine.on("volume.detach", self._finish_detach)
+        ctx.engine.on("volume.upload", self._finish_upload)
+        self.snapshots = SnapshotBackend(ctx, self)
 
     # -- start-up ------------------------------------------------------------------------
     def seed(self, owner_project_id: str) -> None:
@@ -239,6 +246,7 @@ class VolumeBackend:
             if attachment.step and attachment.due is not None:
                 topic = f"volume.{attachment.step}"
                 self.ctx.engine.schedule(attachment.due, topic, attachment.attachment_id)
+        self.snapshots.resume()
 
     # -- persistence ---------------------------------------------------------------------
     def _save(self, volume: Volume) -> None:
@@ -372,13 +380,20 @@ class VolumeBackend:
         bootable: bool = False,
         context: LogContext,
         source_volid: str | None = None,
+        snapshot_id: str | None = None,
     ) -> Volume:
-        """Accept a volume (status creating); the create step finishes it later."""
+        """Accept a volume (status creating); the create step finishes it later. A clone
+        (`source_volid`) or a volume from a snapshot takes the source's type and bootability."""
         if not caller.project_id:
             raise bad_request("Creating a volume needs a project-scoped token.")
-        source = self.volume(source_volid, caller) if source_volid else None
+        snapshot = self._snapshot_source(snapshot_id, caller)
+        if snapshot is not None:
+            source_volid = snapshot.volume_id
+        source = self._source_volume(source_volid, caller, snapshot)
         chosen = self._type_for(volume_type, source)
-        size = self._check_size(size, source)
+        size = (
+            self._check_size(size, source) if snapshot is None else _from_snapshot(size, snapshot)
+        )
         image_metadata = self._image_metadata(image_id, size)
         provider, pool = self._placement(chosen)
         volume = Volume(
@@ -398,7 +413,8 @@ class VolumeBackend:
             metadata=dict(metadata or {}),
             image_id=image_id,
             image_metadata=image_metadata,
-            source_volid=source.id if source else None,
+            source_volid=source.id if source and snapshot is None else None,
+            snapshot_id=snapshot.id if snapshot else None,
         )
         volume.step_ok = provider in self.providers and self._free_gb(provider) >= size
         volume.allocated_gb = size if volume.step_ok else 0
@@ -414,6 +430,26 @@ class VolumeBackend:
             context,
         )
         return volume
+
+    def _snapshot_source(self, snapshot_id: str | None, caller: Caller) -> Snapshot | None:
+        if not snapshot_id:
+            return None
+        snapshot = self.snapshots.snapshot(snapshot_id, caller)
+        if snapshot.status != "available":
+            raise bad_request(
+                f"Invalid snapshot: Originating snapshot status must be one of 'available' "
+                f"values (snapshot {snapshot.id} is {snapshot.status})."
+            )
+        return snapshot
+
+    def _source_volume(
+        self, source_volid: str | None, caller: Caller, snapshot: Snapshot | None
+    ) -> Volume | None:
+        if not source_volid:
+            return None
+        if snapshot is not None:  # the snapshot outlives nothing: its volume must still exist
+            return self.volumes.get(source_volid)
+        return self.volume(source_volid, caller)
 
     def _type_for(self, requested: str | None, source: Volume | None) -> VolumeType | None:
         if requested:
@@ -630,10 +666,19 @@ class VolumeBackend:
         self._touch(volume, volume.previous_status or "available")
         self._delete_if_pending(volume, context)
 
-    def delete(self, volume_id: str, caller: Caller, context: LogContext) -> None:
+    def delete(
+        self, volume_id: str, caller: Caller, context: LogContext, *, cascade: bool = False
+    ) -> None:
+        """Delete a volume; `cascade` deletes its snapshots first (else they refuse it)."""
         volume = self.volume(volume_id, caller)
         if volume.status not in DELETABLE or self.attachments_of_volume(volume.id):
             raise bad_request(DELETE_REFUSED)
+        snapshots = self.snapshots.of_volume(volume.id)
+        if snapshots and not cascade:
+            raise bad_request(DELETE_REFUSED)
+        for snapshot in snapshots:
+            if snapshot.status != "deleting":
+                self.snapshots.delete(snapshot.id, caller, context)
         self._start_delete(volume, context)
 
     def _start_delete(self, volume: Volume, context: LogContext | None) -> None:
@@ -658,6 +703,35 @@ class VolumeBackend:
             self._drop_attachment(attachment)
         del self.volumes[volume.id]
         self.ctx.store.delete("volume", volume.id)
+
+    # -- upload to image (the image record is the image service's) ----------------------
+    def begin_upload(
+        self, volume_id: str, caller: Caller, *, force: bool, context: LogContext
+    ) -> Volume:
+        """Mark the volume `uploading` until the image-capture timing has passed."""
+        volume = self.volume(volume_id, caller)
+        allowed = ("available", "in-use") if force else ("available",)
+        if volume.status not in allowed:
+            raise invalid_volume(
+                f"Volume {volume.id} status must be available or in-use with force, but the "
+                f"current status is {volume.status}."
+            )
+        volume.previous_status = volume.status
+        self._schedule(volume, "upload", self._timing("image_capture"), context)
+        self._touch(volume, "uploading")
+        self._log(volume, "INFO", f"Volume {volume.id}: uploading to the image service.", context)
+        return volume
+
+    def _finish_upload(self, volume_id: str, due: float) -> None:
+        volume = self.volumes.get(volume_id)
+        if volume is None or volume.step != "upload" or volume.due != due:
+            return
+        volume.step, volume.due = None, None
+        self._touch(volume, volume.previous_status or "available")
+        self._settle(volume)
+        context = _context_of(volume.step_context)
+        self._log(volume, "INFO", f"Volume {volume.id}: upload to image finished.", context)
+        self._delete_if_pending(volume, context)
 
     # -- attachments (called by the compute service) -------------------------------------
     def reserve(self, volume_id: str, server_id: str, caller: Caller) -> None:
@@ -935,6 +1009,15 @@ class VolumeBackend:
         volume_type = self.types[type_id]
         del volume_type.extra_specs[key]
         self._save_type(volume_type)
+
+
+def _from_snapshot(size: int, snapshot: Snapshot) -> int:
+    if size and size < snapshot.size:
+        raise invalid_input(
+            f"Volume size {size}GB cannot be smaller than the snapshot size "
+            f"{snapshot.size}GB. They must be >= original snapshot size."
+        )
+    return size or snapshot.size
 
 
 def require_volume_admin(caller: Caller, action: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from powerbridge.emulator.api.microversions import COMPUTE
@@ -37,12 +38,14 @@ def route(method: str, path: str, **options: Any) -> Callable[[Handler], Handler
     return register
 
 
+@lru_cache(maxsize=65536)  # list views format the same timestamps on every call
 def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=65536)
 def iso_micro(ts: float | None) -> str | None:
     if ts is None:
         return None

@@ -130,13 +130,18 @@ def create_flavor(call: Call) -> Reply:
 def update_flavor(call: Call) -> Reply:
     require_admin(call.auth, "os_compute_api:os-flavor-manage:update")
     body = call.body
-    if not isinstance(body, dict) or set(body.get("flavor") or {}) != {"description"}:
+    spec = body.get("flavor") if isinstance(body, dict) else None
+    if not isinstance(spec, dict) or set(spec) != {"description"}:
         raise bad_request(
             'Only the flavor description can be updated: {"flavor": {"description": "..."}}.'
         )
-    flavor = call.emulator.compute.flavors.update_description(
-        call.params["flavor_id"], body["flavor"]["description"]
-    )
+    description = spec["description"]
+    if description is not None and not isinstance(description, str):
+        raise bad_request(
+            f"Invalid input for field/attribute description. Value: {description}. "
+            f"{description!r} is not of type 'string', 'null'"
+        )
+    flavor = call.emulator.compute.flavors.update_description(call.params["flavor_id"], description)
     return Reply({"flavor": flavor_body(call, flavor)})
 
 

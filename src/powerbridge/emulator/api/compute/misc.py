@@ -52,18 +52,20 @@ def version_v21(call: Call) -> Reply:
 
 @route("GET", "/limits")
 def limits(call: Call) -> Reply:
-    usage = call.emulator.compute.usage(call.auth.project_id or "")
+    project_id = call.auth.project_id or ""
+    usage = call.emulator.compute.usage(project_id)
+    quota = call.emulator.quotas.limits(project_id)
     absolute: dict[str, int] = {
-        "maxTotalInstances": 1000,
-        "maxTotalCores": 4000,
-        "maxTotalRAMSize": 16 * 1024 * 1024,
-        "maxServerMeta": 128,
-        "maxImageMeta": 128,
-        "maxPersonality": 5,
-        "maxPersonalitySize": 10240,
-        "maxTotalKeypairs": 100,
-        "maxServerGroups": 100,
-        "maxServerGroupMembers": 100,
+        "maxTotalInstances": quota["instances"],
+        "maxTotalCores": quota["cores"],
+        "maxTotalRAMSize": quota["ram"],
+        "maxServerMeta": quota["metadata_items"],
+        "maxImageMeta": quota["metadata_items"],
+        "maxPersonality": quota["injected_files"],
+        "maxPersonalitySize": quota["injected_file_content_bytes"],
+        "maxTotalKeypairs": quota["key_pairs"],
+        "maxServerGroups": quota["server_groups"],
+        "maxServerGroupMembers": quota["server_group_members"],
         "totalInstancesUsed": usage["instances"],
         "totalCoresUsed": usage["cores"],
         "totalRAMUsed": usage["ram"],
@@ -72,9 +74,9 @@ def limits(call: Call) -> Reply:
     if not (call.microversion and call.microversion.at_least("2.36")):
         absolute.update(
             {
-                "maxSecurityGroups": 10,
-                "maxSecurityGroupRules": 20,
-                "maxTotalFloatingIps": 10,
+                "maxSecurityGroups": quota["security_groups"],
+                "maxSecurityGroupRules": quota["security_group_rules"],
+                "maxTotalFloatingIps": quota["floating_ips"],
                 "totalFloatingIpsUsed": 0,
                 "totalSecurityGroupsUsed": 0,
             }

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from powerbridge.emulator.api.compute.actions import MOBILITY_ACTIONS
 from powerbridge.emulator.api.compute.common import last_segment, paginate, parse_time, route
 from powerbridge.emulator.api.compute.views import action_body, server_detail, server_summary
 from powerbridge.emulator.api.routing import Call, Reply
@@ -449,9 +450,7 @@ def server_action(call: Call) -> Reply:
 
 def _power(name: str) -> ActionHandler:
     def act(call: Call, argument: Any) -> Reply:
-        call.emulator.compute.power_action(
-            call.params["server_id"], name, call.auth, call.request_id
-        )
+        call.emulator.compute.power.act(call.params["server_id"], name, call.auth, call.request_id)
         return Reply(status=202)
 
     return act
@@ -464,7 +463,7 @@ def _reboot(call: Call, argument: Any) -> Reply:
             "Invalid input for field/attribute type. Value: "
             f"{kind}. {kind!r} is not one of ['SOFT', 'HARD', 'soft', 'hard']"
         )
-    call.emulator.compute.power_action(
+    call.emulator.compute.power.act(
         call.params["server_id"], "reboot", call.auth, call.request_id, reboot_type=kind.upper()
     )
     return Reply(status=202)
@@ -516,6 +515,7 @@ _ACTIONS: dict[str, ActionHandler] = {
     "lock": _lock(True),
     "unlock": _lock(False),
     "os-getConsoleOutput": _console_output,
+    **MOBILITY_ACTIONS,
 }
 
 
@@ -618,7 +618,7 @@ def attach_volume(call: Call) -> Reply:
     ATTACH_BODY.check(call.body)
     spec = call.body["volumeAttachment"]
     allowed = call.microversion is not None and call.microversion.at_least("2.60")
-    mapping = call.emulator.compute.attach_volume(
+    mapping = call.emulator.compute.attachments.attach(
         call.params["server_id"],
         spec["volumeId"],
         call.auth,
@@ -645,7 +645,7 @@ def show_attachment(call: Call) -> Reply:
 
 @route("DELETE", "/servers/{server_id}/os-volume_attachments/{volume_id}")
 def detach_volume(call: Call) -> Reply:
-    call.emulator.compute.detach_volume(
+    call.emulator.compute.attachments.detach(
         call.params["server_id"], call.params["volume_id"], call.auth, call.request_id
     )
     return Reply(status=202)

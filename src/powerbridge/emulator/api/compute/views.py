@@ -61,7 +61,7 @@ def server_detail(call: Call, server: Server) -> dict[str, Any]:
     if _mv(call, "2.9"):
         body["locked"] = server.locked
     if _mv(call, "2.16") and admin:
-        body["host_status"] = "UP" if server.host else ""
+        body["host_status"] = _host_status(call, server)
     if _mv(call, "2.19"):
         body["description"] = server.description
     if _mv(call, "2.26"):
@@ -72,6 +72,16 @@ def server_detail(call: Call, server: Server) -> dict[str, Any]:
             "id": server.id,
         }
     return body
+
+
+def _host_status(call: Call, server: Server) -> str:
+    """Nova's host_status: UP, DOWN, MAINTENANCE (a disabled compute service) or ""."""
+    host = call.emulator.compute.hosts.host(server.host or "")
+    if host is None:
+        return ""
+    if host.maintenance != "ok":
+        return "MAINTENANCE"
+    return "UP" if host.spec.state == "operating" else "DOWN"
 
 
 def _admin_attributes(call: Call, server: Server) -> dict[str, Any]:

@@ -1,0 +1,166 @@
+"""Resize: a new compute template (`flavorRef`, or PowerVC's inline flavor) for a server.
+
+PowerVM resizes a partition in place (dynamic LPAR for a running VM), so the server keeps its
+host and only its claim there changes; growth that does not fit is refused at once. A running
+VM cannot change its minimum or maximum memory (they bound dynamic changes), which PowerVC
+refuses too. The server goes RESIZE -> VERIFY_RESIZE and waits for `confirmResize`
+(or `revertResize`, which restores the old template and claim), unless the estate's
+`resize_confirm_window` confirms it after that many seconds, as nova's option does.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from powerbridge import powervm
+from powerbridge.emulator.backend.flavors import Flavor, rule_violations
+from powerbridge.emulator.backend.hosts import Claim, Host
+from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.placement import host_shortage
+from powerbridge.emulator.backend.scheduling import template_claim
+from powerbridge.emulator.backend.server_records import (
+    Server,
+    flavor_snapshot,
+    require_state,
+)
+from powerbridge.emulator.errors import bad_request
+
+if TYPE_CHECKING:
+    from powerbridge.emulator.backend.compute import ComputeBackend
+
+RESIZABLE = ("active", "stopped")
+STATUS_OF = {"active": "ACTIVE", "stopped": "SHUTOFF"}
+
+
+class Resizes:
+    def __init__(self, compute: ComputeBackend) -> None:
+        self.compute = compute
+        compute.on_step("resize", self._end_resize)
+        compute.on_step("resize_revert", self._end_revert)
+        compute.on_step("resize_auto_confirm", self._auto_confirm)
+
+    def resize(
+        self,
+        server_id: str,
+        caller: Caller,
+        request_id: str,
+        *,
+        flavor: Flavor | None,
+        inline: dict[str, Any] | None,
+    ) -> None:
+        server = self.compute.writable_server(server_id, caller, "resize")
+        require_state(server, "resize", RESIZABLE)
+        new = flavor_snapshot(flavor, inline)
+        self._check_template(server, new)
+        host = self._host(server)
+        old_claim, new_claim = server.claim, template_claim(new)
+        self._check_room(host, old_claim, new_claim)
+        self.compute.action_log.record(
+            server, "resize", request_id, caller, "compute_resize_instance"
+        )
+        server.request_id = request_id
+        server.old_flavor, server.flavor = server.flavor, new
+        server.old_claim = [old_claim.memory_mb, str(old_claim.proc_units), old_claim.vcpus]
+        self.compute.hosts.change_claim(host, old_claim, new_claim)
+        server.set_claim(new_claim)
+        server.previous_vm_state = server.vm_state
+        server.status, server.task_state = "RESIZE", "resize_prep"
+        self.compute.log_compute(server, f"Resizing to {_describe(new)}.")
+        self.compute.schedule_step(server, "resize", self.compute.timing("resize", 5))
+
+    def _check_template(self, server: Server, new: dict[str, Any]) -> None:
+        old = server.flavor
+        if new["id"] is not None:
+            same = new["id"] == old.get("id")
+        else:
+            same = all(new[k] == old[k] for k in ("ram", "vcpus", "disk", "extra_specs"))
+        if same:
+            raise bad_request("When resizing, instances must change flavor!")
+        problem = rule_violations(new["ram"], new["vcpus"], new["extra_specs"])
+        if problem:
+            raise bad_request(problem)
+        if server.vm_state != "active":
+            return
+        before = powervm.parse_template(old["ram"], old["vcpus"], old["extra_specs"])
+        after = powervm.parse_template(new["ram"], new["vcpus"], new["extra_specs"])
+        if (before.min_memory_mb, before.max_memory_mb) != (
+            after.min_memory_mb,
+            after.max_memory_mb,
+        ):
+            raise bad_request(
+                "The minimum and maximum memory of an active virtual machine cannot change "
+                f"(minimum {before.min_memory_mb} -> {after.min_memory_mb} MB, maximum "
+                f"{before.max_memory_mb} -> {after.max_memory_mb} MB): stop it first."
+            )
+
+    def _host(self, server: Server) -> Host:
+        host = self.compute.hosts.host(server.host or "")
+        if host is None:
+            raise bad_request(f"Instance {server.id} has no host to resize on.")
+        return host
+
+    @staticmethod
+    def _check_room(host: Host, old: Claim, new: Claim) -> None:
+        growth = Claim(
+            max(0, new.memory_mb - old.memory_mb),
+            max(Decimal(0), new.proc_units - old.proc_units),
+        )
+        if not host.fits(growth):
+            raise bad_request(f"No valid host was found. {host_shortage(host, growth)}")
+
+    def _end_resize(self, server: Server, now: float) -> None:
+        server.status, server.vm_state, server.task_state = "VERIFY_RESIZE", "resized", None
+        self.compute.log_compute(server, "Resize finished; waiting for confirmation.")
+        self.compute.action_log.finish(server, "resize", now, ok=True)
+        window = float(self.compute.ctx.estate.resize_confirm_window)
+        if window > 0:
+            self.compute.schedule_step(server, "resize_auto_confirm", window)
+
+    # -- confirm and revert ----------------------------------------------------------------
+    def confirm(self, server_id: str, caller: Caller, request_id: str) -> None:
+        server = self.compute.writable_server(server_id, caller, "confirmResize")
+        require_state(server, "confirmResize", ("resized",))
+        self.compute.action_log.record(server, "confirmResize", request_id, caller)
+        self._confirmed(server, self.compute.ctx.clock.now())
+
+    def _auto_confirm(self, server: Server, now: float) -> None:
+        if server.vm_state == "resized" and server.task_state is None:
+            self._confirmed(server, now)
+
+    def _confirmed(self, server: Server, now: float) -> None:
+        server.old_flavor, server.old_claim = None, None
+        self._settle(server)
+        self.compute.action_log.finish(server, "confirmResize", now, ok=True)
+        self.compute.save(server)
+
+    def revert(self, server_id: str, caller: Caller, request_id: str) -> None:
+        server = self.compute.writable_server(server_id, caller, "revertResize")
+        require_state(server, "revertResize", ("resized",))
+        host = self._host(server)
+        memory, units, vcpus = server.old_claim or [0, "0", 0]
+        old_claim = Claim(int(memory), Decimal(str(units)), int(vcpus))
+        self._check_room(host, server.claim, old_claim)
+        self.compute.action_log.record(server, "revertResize", request_id, caller)
+        server.request_id = request_id
+        self.compute.hosts.change_claim(host, server.claim, old_claim)
+        server.set_claim(old_claim)
+        server.flavor, server.old_flavor, server.old_claim = server.old_flavor or {}, None, None
+        server.status, server.task_state = "REVERT_RESIZE", "resize_reverting"
+        self.compute.schedule_step(server, "resize_revert", self.compute.timing("resize", 5))
+
+    def _end_revert(self, server: Server, now: float) -> None:
+        self._settle(server)
+        self.compute.log_compute(server, f"Resize reverted to {_describe(server.flavor)}.")
+        self.compute.action_log.finish(server, "revertResize", now, ok=True)
+
+    @staticmethod
+    def _settle(server: Server) -> None:
+        state = server.previous_vm_state or "active"
+        server.vm_state, server.status = state, STATUS_OF.get(state, "ACTIVE")
+        server.task_state, server.previous_vm_state = None, None
+
+
+def _describe(flavor: dict[str, Any]) -> str:
+    name = flavor.get("original_name") or "inline"
+    return f"{name} ({flavor['ram']} MB, {flavor['vcpus']} virtual processors)"

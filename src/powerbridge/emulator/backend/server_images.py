@@ -1,0 +1,152 @@
+"""Server actions about images: `rebuild` (a new image on the same partition) and `createImage`
+(PowerVC's capture).
+
+A capture clones each of the server's volumes into an image volume and asks the image service
+for a snapshot image whose `block_device_mapping` names those volumes, with PowerVC's
+properties (`hypervisor_type: phyp`, `architecture: ppc64`, the base image's OS); deploying
+that image clones its volumes again, so a captured image deploys any number of times. The
+server shows task state `image_snapshot` for the `image_capture` timing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.image import Image
+from powerbridge.emulator.backend.server_records import (
+    POWER_RUNNING,
+    Server,
+    require_state,
+)
+from powerbridge.emulator.errors import ApiError, bad_request
+from powerbridge.emulator.logs import LogContext
+
+if TYPE_CHECKING:
+    from powerbridge.emulator.backend.compute import ComputeBackend
+
+REBUILDABLE = ("active", "stopped", "error")
+CAPTURABLE = ("active", "stopped")
+POWERVC_IMAGE_PROPERTIES = {"hypervisor_type": "phyp", "architecture": "ppc64"}
+
+
+class ServerImages:
+    def __init__(self, compute: ComputeBackend) -> None:
+        self.compute = compute
+        compute.on_step("rebuild", self._end_rebuild)
+        compute.on_step("capture", self._end_capture)
+
+    # -- rebuild ---------------------------------------------------------------------------
+    def rebuild(
+        self,
+        server_id: str,
+        caller: Caller,
+        request_id: str,
+        *,
+        image_id: str,
+        changes: dict[str, Any],
+    ) -> Server:
+        """`changes` may hold name, metadata, description, key_name, user_data."""
+        server = self.compute.writable_server(server_id, caller, "rebuild")
+        require_state(server, "rebuild", REBUILDABLE)
+        try:
+            self.compute.images.image(image_id, caller)
+        except ApiError:
+            raise bad_request(f"Image {image_id} could not be found.") from None
+        self.compute.action_log.record(server, "rebuild", request_id, caller)
+        server.request_id = request_id
+        server.previous_vm_state = "stopped" if server.vm_state == "stopped" else "active"
+        server.image_id = image_id
+        for key, value in changes.items():
+            setattr(server, key, dict(value) if key == "metadata" else value)
+        server.status, server.task_state = "REBUILD", "rebuilding"
+        self.compute.log_compute(server, f"Rebuilding the instance with image {image_id}.")
+        self.compute.schedule_step(server, "rebuild", self.compute.timing("rebuild", 6))
+        return server
+
+    def _end_rebuild(self, server: Server, now: float) -> None:
+        if server.previous_vm_state == "stopped":
+            server.status, server.vm_state = "SHUTOFF", "stopped"
+        else:
+            server.status, server.vm_state = "ACTIVE", "active"
+            server.power_state, server.launched_at = POWER_RUNNING, now
+        server.task_state, server.previous_vm_state, server.fault = None, None, None
+        self.compute.log_compute(server, "Rebuild finished.")
+        self.compute.action_log.finish(server, "rebuild", now, ok=True)
+
+    # -- capture ---------------------------------------------------------------------------
+    def capture(
+        self,
+        server_id: str,
+        caller: Caller,
+        request_id: str,
+        *,
+        name: str,
+        metadata: dict[str, str],
+    ) -> Image:
+        server = self.compute.writable_server(server_id, caller, "createImage")
+        require_state(server, "createImage", CAPTURABLE)
+        context = LogContext(request_id, caller.user_id, caller.project_id or "-")
+        mapping = self._clone_volumes(server, name, caller, context)
+        image = self.compute.images.create_snapshot(
+            caller,
+            name=name,
+            server_id=server.id,
+            base_image=self._base_image(server, caller),
+            properties={**POWERVC_IMAGE_PROPERTIES, **metadata},
+            block_device_mapping=mapping,
+            context=context,
+        )
+        self.compute.action_log.record(server, "createImage", request_id, caller)
+        server.request_id = request_id
+        server.capture_image_id = image.id
+        server.task_state = "image_snapshot"
+        self.compute.log_compute(server, f"Capturing the instance as image {image.id} ({name}).")
+        self.compute.schedule_step(server, "capture", self.compute.timing("image_capture", 5))
+        return image
+
+    def _base_image(self, server: Server, caller: Caller) -> Image | None:
+        if not server.image_id:
+            return None
+        try:
+            return self.compute.images.image(server.image_id, caller)
+        except ApiError:
+            return None  # deleted since the deploy: the snapshot inherits nothing
+
+    def _clone_volumes(
+        self, server: Server, name: str, caller: Caller, context: LogContext
+    ) -> list[dict[str, Any]]:
+        mapping = []
+        for number, attached in enumerate(server.mappings(), start=1):
+            source = self.compute.volumes.get(attached.volume_id)
+            clone = self.compute.volumes.create(
+                caller,
+                size=source.size,
+                name=f"Image_{name}_volume_{number}",
+                description=f"Captured from {server.name} ({server.id})",
+                volume_type=source.volume_type_id,
+                source_volid=source.id,
+                context=context,
+            )
+            mapping.append(
+                {
+                    "source_type": "volume",
+                    "destination_type": "volume",
+                    "volume_id": clone.id,
+                    "volume_size": clone.size,
+                    "boot_index": attached.boot_index,
+                    "device_name": attached.device,
+                    "delete_on_termination": False,
+                    "device_type": "disk",
+                    "disk_bus": None,
+                    "guest_format": None,
+                    "no_device": None,
+                    "tag": None,
+                }
+            )
+        return mapping
+
+    def _end_capture(self, server: Server, now: float) -> None:
+        server.task_state, server.capture_image_id = None, None
+        self.compute.log_compute(server, "Capture finished.")
+        self.compute.action_log.finish(server, "createImage", now, ok=True)

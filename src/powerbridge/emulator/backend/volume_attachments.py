@@ -1,0 +1,86 @@
+"""`os-volume_attachments`: attach a volume to a running or stopped server (a multiattach one
+to several servers, from microversion 2.60) and detach it; each an instance action."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.server_records import VolumeMapping, require_unlocked
+from powerbridge.emulator.errors import ApiError, bad_request, conflict, not_found
+from powerbridge.emulator.logs import LogContext
+
+if TYPE_CHECKING:
+    from powerbridge.emulator.backend.compute import ComputeBackend
+
+DEVICE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+class VolumeAttachments:
+    def __init__(self, compute: ComputeBackend) -> None:
+        self.compute = compute
+
+    def attach(
+        self,
+        server_id: str,
+        volume_id: str,
+        caller: Caller,
+        request_id: str,
+        device: str | None,
+        multiattach_allowed: bool,
+    ) -> VolumeMapping:
+        compute = self.compute
+        server = compute.server(server_id, caller)
+        require_unlocked(server, caller, "attach_volume")
+        if server.vm_state not in ("active", "stopped") or server.task_state is not None:
+            raise conflict(
+                f"Cannot 'attach_volume' instance {server.id} while it is in "
+                f"vm_state {server.vm_state}"
+            )
+        try:
+            volume = compute.volumes.volume(volume_id, caller)
+        except ApiError:
+            raise not_found(f"Volume {volume_id} could not be found.") from None
+        if volume.multiattach and not multiattach_allowed:
+            raise bad_request(
+                "Multiattach volumes are only supported starting with compute API version 2.60."
+            )
+        mappings = server.mappings()
+        if any(m.volume_id == volume_id for m in mappings):
+            raise bad_request(
+                f"Invalid volume: volume {volume_id} is already attached to instance {server.id}"
+            )
+        compute.volumes.reserve(volume_id, server.id, caller)
+        used = {m.device for m in mappings}
+        device = device or next(f"/dev/sd{c}" for c in DEVICE_LETTERS if f"/dev/sd{c}" not in used)
+        mapping = VolumeMapping(volume_id, device, None, False, attached=True)
+        context = LogContext(request_id, caller.user_id, caller.project_id or "-")
+        compute.volumes.begin_attach(volume_id, server.id, server.host or "", device, context)
+        server.volumes = [asdict(m) for m in [*mappings, mapping]]
+        self._done(server_id, "attach_volume", request_id, caller)
+        return mapping
+
+    def detach(self, server_id: str, volume_id: str, caller: Caller, request_id: str) -> None:
+        compute = self.compute
+        server = compute.server(server_id, caller)
+        require_unlocked(server, caller, "detach_volume")
+        mappings = server.mappings()
+        mapping = next((m for m in mappings if m.volume_id == volume_id), None)
+        if mapping is None:
+            raise not_found(f"volume_id not found: {volume_id}")
+        if mapping.boot_index == 0:
+            raise bad_request("Can't detach root device volume")
+        context = LogContext(request_id, caller.user_id, caller.project_id or "-")
+        compute.volumes.begin_detach(volume_id, server.id, context)
+        server.volumes = [asdict(m) for m in mappings if m.volume_id != volume_id]
+        self._done(server_id, "detach_volume", request_id, caller)
+
+    def _done(self, server_id: str, action: str, request_id: str, caller: Caller) -> None:
+        compute = self.compute
+        server = compute.servers[server_id]
+        now = compute.ctx.clock.now()
+        compute.action_log.record(server, action, request_id, caller)
+        compute.action_log.finish(server, action, now, ok=True)
+        server.updated = now
+        compute.save(server)

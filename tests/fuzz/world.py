@@ -1,0 +1,414 @@
+"""The world a fuzzed operation runs in: one in-memory emulator, its app, the accounts, pools of
+real resource ids per path parameter, and the checks every response and the state must pass.
+
+Targets for destructive calls are resources the world creates for the fuzzer (`ensure`), never
+the estate's essentials (root, its project, the built-in roles, the boot image, flavor and
+network), so a run keeps its footing: a deleted target is simply re-created before the next
+example.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from powerbridge.emulator.api.routing import RouteTable
+from powerbridge.emulator.app import SERVICE_ROUTES, create_app
+from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.state import PROXY_PREFIX, Emulator
+
+REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+NOVA_FAULTS = {
+    "badRequest",
+    "unauthorized",
+    "forbidden",
+    "itemNotFound",
+    "badMethod",
+    "conflictingRequest",
+    "overLimit",
+    "badMediaType",
+    "notImplemented",
+    "serviceUnavailable",
+    "computeFault",
+}
+EMULATOR_PREFIX = "/powervc/emulator/v1"
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One write endpoint: `path` as registered, with any project id placeholder kept."""
+
+    service: str
+    method: str
+    path: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.service} {self.method} {self.path}"
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+
+def write_operations() -> list[Operation]:
+    """Every write route of every service, once (compute and volume list each path under two
+    prefixes; the project-scoped one is kept, cinder's v2 twin is dropped)."""
+    from powerbridge.emulator.api import admin
+
+    tables: dict[str, RouteTable] = {**SERVICE_ROUTES, "emulator": admin.routes}
+    found: dict[str, Operation] = {}
+    for service, table in tables.items():
+        for spec in table._routes:
+            if spec.method not in WRITE_METHODS:
+                continue
+            if service == "compute" and "{project_id}" not in spec.path:
+                continue
+            if service == "volume" and spec.path.startswith("/v2/"):
+                continue
+            operation = Operation(service, spec.method, spec.path)
+            found.setdefault(operation.id, operation)
+    return sorted(found.values(), key=lambda o: o.id)
+
+
+@dataclass
+class Account:
+    user_id: str
+    project_id: str
+    token: str
+
+
+@dataclass
+class World:
+    emulator: Emulator
+    client: TestClient
+    admin: Account
+    member: Account
+    reader: Account
+    essentials: dict[str, str] = field(default_factory=dict)
+    pools: dict[str, list[str]] = field(default_factory=dict)
+    templates: dict[str, Any] = field(default_factory=dict)
+    _logs: tempfile.TemporaryDirectory[str] | None = None
+
+    # -- building -----------------------------------------------------------------------------
+    @classmethod
+    def create(cls) -> World:
+        logs = tempfile.TemporaryDirectory(prefix="fuzz-logs-")
+        emulator = Emulator(EmulatorConfig(data_dir=None, log_dir=Path(logs.name)))
+        client = TestClient(create_app(emulator), base_url="http://fuzz")
+        admin = _login(client, "root", "passw0rd", "ibm-default")
+        world = cls(emulator, client, admin, admin, admin, _logs=logs)
+        world.member = world._account("fuzz-member", "member")
+        world.reader = world._account("fuzz-reader", "reader")
+        world._find_essentials()
+        return world
+
+    def close(self) -> None:
+        self.client.close()
+        self.emulator.close()
+        if self._logs is not None:
+            self._logs.cleanup()
+
+    def _account(self, name: str, role: str) -> Account:
+        project = self.call("POST", "identity", "/v3/projects", {"project": {"name": "fuzz"}})
+        if project.status_code == 409:
+            found = self.call("GET", "identity", "/v3/projects?name=fuzz").json()["projects"]
+            project_id = found[0]["id"]
+        else:
+            project_id = project.json()["project"]["id"]
+        body = {"user": {"name": name, "password": "fuzz-pw"}}
+        user_id = self.call("POST", "identity", "/v3/users", body).json()["user"]["id"]
+        role_id = self._role_id(role)
+        self.call("PUT", "identity", f"/v3/projects/{project_id}/users/{user_id}/roles/{role_id}")
+        return _login(self.client, name, "fuzz-pw", "fuzz")
+
+    def _role_id(self, name: str) -> str:
+        roles = self.call("GET", "identity", f"/v3/roles?name={name}").json()["roles"]
+        return str(roles[0]["id"])
+
+    def _find_essentials(self) -> None:
+        def first(service: str, path: str, key: str, name: str) -> str:
+            rows = self.call("GET", service, path).json()[key]
+            return str(next(row["id"] for row in rows if row["name"] == name))
+
+        self.essentials = {
+            "image": first("image", "/v2/images", "images", "PowerHA713"),
+            "flavor": first("compute", "/v2.1/flavors", "flavors", "powervm.small"),
+            "network": first("network", "/v2.0/networks", "networks", "cmbnet1"),
+            "volume_type": "xiv90 base template",
+        }
+
+    # -- talking to it ------------------------------------------------------------------------
+    def url(self, service: str, path: str) -> str:
+        if service == "emulator":
+            return EMULATOR_PREFIX + path
+        return f"{PROXY_PREFIX}/{service}{path}"
+
+    def call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+    ) -> Any:
+        headers = {"X-Auth-Token": token or self.admin.token}
+        return self.client.request(method, self.url(service, path), json=body, headers=headers)
+
+    # -- resources the fuzzer may aim at ------------------------------------------------------
+    def ensure(self, operation: Operation) -> None:
+        """(Re-)create what the operation's path parameters may name."""
+        self.pools = {}
+        for param in operation.params:
+            self.pools[param] = [value for value in self._pool(operation, param) if value]
+
+    def _pool(self, operation: Operation, param: str) -> list[str | None]:
+        path = operation.path
+        if param == "project_id" and operation.service in ("compute", "volume"):
+            return [self.admin.project_id]
+        if param == "resource_id":
+            kind = path.split("/")[2]  # networks, subnets or ports
+            return [self._network_resource(kind)]
+        if param == "user_id" and "application_credentials" in path:
+            return [self.admin.user_id]
+        if param == "key":
+            return ["k1", "powervm:min_mem", "drivers:thin", "readonly"]
+        if param == "tag":
+            return ["t1", "red"]
+        if param == "host":
+            return sorted(self.emulator.compute.hosts.hosts)
+        if param in ("tenant_id", "member_id"):
+            return [self.member.project_id, self.admin.project_id]
+        if param == "volume_id" and "os-volume_attachments" in path:
+            return [self._attached_volume(self.pools.get("server_id", []))]
+        maker = self._makers().get(param)
+        return [maker()] if maker else []
+
+    def _makers(self) -> dict[str, Callable[[], str | None]]:
+        return {
+            "project_id": lambda: self._created("identity", "/v3/projects", "project"),
+            "user_id": lambda: self._created("identity", "/v3/users", "user"),
+            "role_id": lambda: self._created("identity", "/v3/roles", "role"),
+            "cred_id": self._app_cred,
+            "server_id": self._server,
+            "flavor_id": self._flavor,
+            "name": self._keypair,
+            "image_id": self._image,
+            "volume_id": self._volume,
+            "snapshot_id": self._snapshot,
+            "type_id": self._volume_type,
+            "aggregate_id": lambda: self._created(
+                "compute", "/v2.1/os-aggregates", "aggregate", {"name": _name()}
+            ),
+            "group_id": lambda: self._created(
+                "compute",
+                "/v2.1/os-server-groups",
+                "server_group",
+                {"name": _name(), "policies": ["anti-affinity"]},
+            ),
+            "scg_id": lambda: None,
+            "behaviour_id": self._behaviour,
+        }
+
+    def _created(
+        self, service: str, path: str, key: str, spec: dict[str, Any] | None = None
+    ) -> str | None:
+        response = self.call("POST", service, path, {key: spec or {"name": _name()}})
+        if response.status_code >= 300:
+            return None
+        return str(response.json()[key]["id"])
+
+    def _app_cred(self) -> str | None:
+        path = f"/v3/users/{self.admin.user_id}/application_credentials"
+        return self._created("identity", path, "application_credential")
+
+    def _server(self) -> str | None:
+        spec = {
+            "name": _name(),
+            "imageRef": self.essentials["image"],
+            "flavorRef": self.essentials["flavor"],
+            "networks": [{"uuid": self.essentials["network"]}],
+        }
+        return self._created("compute", "/v2.1/servers", "server", spec)
+
+    def _flavor(self) -> str | None:
+        spec = {"name": _name(), "ram": 1024, "vcpus": 1, "disk": 1}
+        return self._created("compute", "/v2.1/flavors", "flavor", spec)
+
+    def _keypair(self) -> str | None:
+        name = _name()
+        key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPu6ABt2uCXgbTHYqOYcvZSYyDgmVIYpvBQMa6nSVZ0d fz"
+        body = {"keypair": {"name": name, "public_key": key}}
+        response = self.call("POST", "compute", "/v2.1/os-keypairs", body)
+        return name if response.status_code < 300 else None
+
+    def _image(self) -> str | None:
+        """An active image of the fuzzer's (created, then its data uploaded)."""
+        spec = {"name": _name(), "disk_format": "raw", "container_format": "bare"}
+        response = self.call("POST", "image", "/v2/images", spec)
+        if response.status_code >= 300:
+            return None
+        image_id = str(response.json()["id"])
+        headers = {"X-Auth-Token": self.admin.token, "Content-Type": "application/octet-stream"}
+        url = self.url("image", f"/v2/images/{image_id}/file")
+        self.client.put(url, content=b"fuzz image data", headers=headers)
+        return image_id
+
+    def spare_volume(self) -> str:
+        """A volume request bodies may name (attachments, snapshots), made once."""
+        if "spare_volume" not in self.essentials:
+            volume = self._volume() or str(uuid.uuid4())
+            self.call("GET", "volume", self._volume_path(f"volumes/{volume}"))
+            self.essentials["spare_volume"] = volume
+        return self.essentials["spare_volume"]
+
+    def _volume_path(self, collection: str) -> str:
+        return f"/v3/{self.admin.project_id}/{collection}"
+
+    def _attached_volume(self, servers: list[str]) -> str | None:
+        volume = self._volume()
+        self.call("GET", "volume", self._volume_path(f"volumes/{volume}"))  # create finishes
+        for server in servers:
+            body = {"volumeAttachment": {"volumeId": volume}}
+            self.call("POST", "compute", f"/v2.1/servers/{server}/os-volume_attachments", body)
+        return volume
+
+    def _volume(self) -> str | None:
+        spec = {"size": 1, "volume_type": self.essentials["volume_type"], "name": _name()}
+        return self._created("volume", self._volume_path("volumes"), "volume", spec)
+
+    def _snapshot(self) -> str | None:
+        volume = self._volume()
+        self.call("GET", "volume", self._volume_path(f"volumes/{volume}"))  # create finishes
+        spec = {"volume_id": volume, "name": _name()}
+        return self._created("volume", self._volume_path("snapshots"), "snapshot", spec)
+
+    def _volume_type(self) -> str | None:
+        return self._created("volume", self._volume_path("types"), "volume_type")
+
+    def _network_resource(self, kind: str) -> str:
+        network = self._created("network", "/v2.0/networks", "network") or ""
+        if kind == "networks":
+            return network
+        subnet_spec = {"network_id": network, "cidr": "10.99.0.0/24", "ip_version": 4}
+        subnet = self._created("network", "/v2.0/subnets", "subnet", subnet_spec) or ""
+        if kind == "subnets":
+            return subnet
+        return self._created("network", "/v2.0/ports", "port", {"network_id": network}) or ""
+
+    def _behaviour(self) -> str | None:
+        spec = {"kind": "server", "mode": "stuck_in_build", "name_regex": "^never$"}
+        response = self.call("POST", "emulator", "/behaviours", {"behaviour": spec})
+        if response.status_code >= 300:
+            return None
+        return str(response.json()["behaviour"]["id"])
+
+    def fresh_token(self) -> str:
+        """A new admin token, for DELETE /v3/auth/tokens to revoke instead of the world's."""
+        return _login(self.client, "root", "passw0rd", "ibm-default").token
+
+    # -- checks -------------------------------------------------------------------------------
+    def reset_faults(self) -> None:
+        """Injected API faults and latency are the behaviours API working, not a defect: they
+        are cleared after each example of the behaviours operations."""
+        self.emulator.behaviours.clear()
+
+    def check_invariants(self) -> None:
+        check_host_usage(self.emulator)
+        check_ports_have_servers(self.emulator)
+
+
+def _name() -> str:
+    return f"fz-{uuid.uuid4().hex[:8]}"
+
+
+def _login(client: TestClient, user: str, password: str, project: str) -> Account:
+    domain = {"name": "Default"}
+    auth = {
+        "identity": {
+            "methods": ["password"],
+            "password": {"user": {"name": user, "domain": domain, "password": password}},
+        },
+        "scope": {"project": {"name": project, "domain": domain}},
+    }
+    response = client.post(f"{PROXY_PREFIX}/identity/v3/auth/tokens", json={"auth": auth})
+    assert response.status_code == 201, response.text
+    token = response.json()["token"]
+    return Account(token["user"]["id"], token["project"]["id"], response.headers["x-subject-token"])
+
+
+# -- response checks ----------------------------------------------------------------------------
+def check_response(service: str, response: Any, described: str) -> None:
+    """No 5xx; a request id; every 4xx in the service's own envelope."""
+    status = response.status_code
+    assert status < 500, f"{described} -> {status}: {response.text[:2000]}"
+    request_id = response.headers.get("x-openstack-request-id", "")
+    assert REQUEST_ID.match(request_id), f"{described} -> {status} without a request id"
+    if service == "compute":
+        assert response.headers.get("x-compute-request-id") == request_id, described
+    if status >= 400:
+        check_envelope(service, status, response, described)
+
+
+def check_envelope(service: str, status: int, response: Any, described: str) -> None:
+    try:
+        body = response.json()
+    except ValueError:
+        raise AssertionError(f"{described} -> {status} with a non-JSON body") from None
+    assert isinstance(body, dict), f"{described} -> {status}: {body!r}"
+    if service == "identity" or status == 401:
+        error = body.get("error")
+        assert set(body) == {"error"}, f"{described}: {body}"
+        assert set(error) == {"code", "message", "title"}, f"{described}: {body}"
+        assert error["code"] == status, f"{described}: {body}"
+    elif service == "network":
+        fault = body.get("NeutronError")
+        assert set(body) == {"NeutronError"}, f"{described}: {body}"
+        assert set(fault) == {"type", "message", "detail"}, f"{described}: {body}"
+    elif service == "image":
+        assert set(body) == {"code", "title", "message"}, f"{described}: {body}"
+        assert body["code"].startswith(str(status)), f"{described}: {body}"
+    else:
+        assert len(body) == 1, f"{described}: {body}"
+        ((name, fault),) = body.items()
+        assert name in NOVA_FAULTS, f"{described}: {body}"
+        assert fault == {"code": status, "message": fault["message"]}, f"{described}: {body}"
+        assert isinstance(fault["message"], str), f"{described}: {body}"
+
+
+# -- state invariants ---------------------------------------------------------------------------
+def _live_servers(emulator: Emulator) -> Iterator[Any]:
+    return (s for s in emulator.compute.servers.values() if not s.deleted)
+
+
+def check_host_usage(emulator: Emulator) -> None:
+    """Each host's used memory and processing units are the sum of the claims of the servers
+    placed on it (or migrating to it)."""
+    for host in emulator.compute.hosts.hosts.values():
+        claims = [
+            server.claim
+            for server in _live_servers(emulator)
+            if server.claimed
+            and host.name in (server.host, getattr(server, "migration_target", None))
+        ]
+        memory = sum(claim.memory_mb for claim in claims)
+        units = sum((claim.proc_units for claim in claims), start=type(host.units_used)(0))
+        assert host.memory_used_mb == memory, f"{host.name}: {host.memory_used_mb} MB != {memory}"
+        assert host.units_used == units, f"{host.name}: {host.units_used} units != {units}"
+
+
+def check_ports_have_servers(emulator: Emulator) -> None:
+    """No port is left bound to a server that is gone."""
+    servers = emulator.compute.servers
+    for port in emulator.networks.ports.values():
+        if not port.device_owner.startswith("compute:") or port.device_id not in servers:
+            continue
+        assert not servers[port.device_id].deleted, f"port {port.id} of deleted server"
