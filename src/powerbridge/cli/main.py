@@ -13,8 +13,9 @@ from typing import Annotated
 import typer
 
 from powerbridge import __version__
-from powerbridge.cli import demo, emulator
+from powerbridge.cli import demo, emulator, lazy
 from powerbridge.cli.errors import EXIT_ERROR, CliError
+from powerbridge.cli.tracing import enable_tracing
 
 HELP = """Bring IBM Power (PowerVC) resources into your cloud platform.
 
@@ -30,9 +31,13 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=lazy.FastGroup,  # plain options parsed without pydantic: fast start-up
 )
 app.command("demo")(demo.demo)
 app.add_typer(emulator.app, name="emulator")
+for _name, _group in lazy.groups():  # image, template, ..., server, volume: built when used
+    app.add_typer(_group, name=_name)
+lazy.lazy_command(app, "diagnose", "powerbridge.cli.diagnose:diagnose", lazy.DIAGNOSE_HELP)
 
 
 @dataclass
@@ -65,6 +70,7 @@ def main(
     ] = 0,
 ) -> None:
     ctx.obj = GlobalOptions(debug=debug, verbose=verbose)
+    enable_tracing(verbose)
 
 
 def _debug_requested(argv: list[str]) -> bool:

@@ -16,7 +16,10 @@ ClientError                     everything the client raises on purpose
 │       └── ServiceUnavailable  503
 ├── UnsupportedVersion          a microversion outside what the service offers
 ├── WaitTimeout                 a waiter gave up before the resources settled
-└── AmbiguousName               a name matches several resources
+├── AmbiguousName               a name matches several resources
+├── NameNotFound                no resource has the name asked for (when no 404 says so)
+├── InvalidTemplate             a compute template breaks PowerVM rules (checked before sending)
+└── ProvisionFailed             a create was refused; what was made for it was removed again
 ```
 
 `str(error)` is one line a CLI can print; `error.hint` (or None) says what to do about it and
@@ -157,6 +160,61 @@ class AmbiguousName(ClientError):
         self.kind = kind
         self.name = name
         self.ids = tuple(ids)
+
+
+class NameNotFound(ClientError):
+    """No resource of a kind has the name (or id) asked for; the hint names what exists."""
+
+    def __init__(self, kind: str, name: str, *, hint: str | None = None) -> None:
+        super().__init__(f"no {kind} is named {name!r}", hint=hint)
+        self.kind = kind
+        self.name = name
+
+
+class InvalidTemplate(ClientError):
+    """A compute template (with its overrides) breaks PowerVM rules; nothing was sent.
+
+    `violations` are `powerbridge.powervm.RuleViolation`s: each names the field at fault and
+    the limit it breaks."""
+
+    def __init__(
+        self, template: str, violations: Sequence[Any], *, hint: str | None = None
+    ) -> None:
+        details = "; ".join(f"{v.field}: {v.message}" for v in violations)
+        super().__init__(
+            f"compute template {template!r} breaks PowerVM rules: {details}",
+            hint=hint
+            or "fix the values, or skip this check (validate=False, --no-validate) "
+            "to let PowerVC judge",
+        )
+        self.template = template
+        self.violations = tuple(violations)
+
+
+class ProvisionFailed(ClientError):
+    """A create was refused part-way; `cause` is why, `cleaned_up` what was removed again and
+    `left_behind` what could not be (each a `(kind, id)` pair)."""
+
+    def __init__(
+        self,
+        cause: ClientError,
+        *,
+        cleaned_up: Sequence[tuple[str, str]] = (),
+        left_behind: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        message = str(cause)
+        if cleaned_up:
+            message += f" (removed again: {_things(cleaned_up)})"
+        if left_behind:
+            message += f" (could not remove: {_things(left_behind)})"
+        super().__init__(message, hint=cause.hint)
+        self.cause = cause
+        self.cleaned_up = tuple(cleaned_up)
+        self.left_behind = tuple(left_behind)
+
+
+def _things(items: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{kind} {item_id}" for kind, item_id in items)
 
 
 _BY_STATUS: dict[int, type[HttpError]] = {

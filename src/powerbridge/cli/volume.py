@@ -1,0 +1,194 @@
+"""`powerbridge volume`: list, show, create from a storage template, delete, attach, detach."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
+from powerbridge.cli.errors import CliError
+from powerbridge.cli.output import OutputFormat, render
+from powerbridge.cli.prompts import confirm
+
+if TYPE_CHECKING:
+    from powerbridge.client import Cloud, Outcome, Volume
+
+app = typer.Typer(
+    help="Volumes: list, show, create, delete, attach, detach.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+LIST_COLUMNS = ["name", "id", "status", "size_gb", "storage_template", "shared", "attached_to"]
+WAIT_INTERVAL = 1.0
+DEFAULT_TIMEOUT = 600.0
+
+WaitOption = Annotated[bool, typer.Option("--wait", help="Wait until the volume settles.")]
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", metavar="SECONDS", min=0, help="How long --wait waits.")
+]
+
+
+def volume_row(volume: Volume, server_names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": volume.name,
+        "id": volume.id,
+        "status": volume.status,
+        "size_gb": volume.size,
+        "storage_template": volume.storage_template or "",
+        "shared": "yes" if volume.multiattach else "",
+        "attached_to": [server_names.get(s, s) for s in volume.server_ids],
+    }
+
+
+@command(app, "list")
+def list_volumes(
+    cloud: CloudArgs,
+    all_projects: Annotated[bool, typer.Option(help="Every project's (admin).")] = False,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """List volumes, with the servers they are attached to."""
+
+    async def work(c: Cloud) -> tuple[list[Volume], dict[str, str]]:
+        import asyncio
+
+        volumes, servers = await asyncio.gather(
+            c.volume.volumes(all_projects=all_projects),
+            c.compute.servers(all_projects=all_projects),
+        )
+        return volumes, {s.id: s.name for s in servers}
+
+    volumes, names = run(cloud, work)
+    if output_format is not OutputFormat.table:
+        render([v.to_dict() for v in volumes], output_format)
+        return
+    render([volume_row(v, names) for v in volumes], output_format, columns=LIST_COLUMNS)
+
+
+@command(app, "show")
+def show_volume(
+    cloud: CloudArgs,
+    volume: Annotated[str, typer.Argument(help="Name or id.")],
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Show a volume."""
+
+    async def work(c: Cloud) -> Volume:
+        return await c.volume.find_volume(volume)
+
+    found = run(cloud, work)
+    if output_format is not OutputFormat.table:
+        render(found.to_dict(), output_format)
+        return
+    record = volume_row(found, {})
+    record["attached_to"] = [f"{a.server_id} at {a.device}" for a in found.attachments]
+    record["bootable"] = "yes" if found.bootable else "no"
+    record["created"] = found.created_at.isoformat() if found.created_at else ""
+    render(record, output_format, title=f"volume {found.name}")
+
+
+@command(app, "create")
+def create_volume(
+    cloud: CloudArgs,
+    name: Annotated[str, typer.Argument(help="The new volume's name.")],
+    size: Annotated[int, typer.Option("--size", min=1, help="Size in GB.")],
+    storage_template: Annotated[
+        str | None,
+        typer.Option("--storage-template", help="Storage template name or id (default: cinder's)."),
+    ] = None,
+    shared: Annotated[
+        bool, typer.Option("--shared", help="Multiattach: attachable to several servers.")
+    ] = False,
+    description: Annotated[str | None, typer.Option(help="A description.")] = None,
+    wait: WaitOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Create a volume from a storage template."""
+
+    async def work(c: Cloud) -> tuple[Volume, str | None, Outcome | None]:
+        from powerbridge.client import VolumeCreate, wait_for_volumes
+
+        request = VolumeCreate(
+            size=size,
+            name=name,
+            storage_template=storage_template,
+            multiattach=shared,
+            description=description,
+        )
+        created, request_id = await c.volume.create_volume(request)
+        if not wait:
+            return created, request_id, None
+        outcomes = await wait_for_volumes(
+            c.volume, [created.id], timeout=timeout, interval=WAIT_INTERVAL
+        )
+        return created, request_id, outcomes[created.id]
+
+    created, request_id, outcome = run(cloud, work)
+    record = {**volume_row(created, {}), "request_id": request_id}
+    if outcome is not None:
+        record["status"] = outcome.status
+    render(record, output_format, title=f"volume {created.name}")
+    if outcome is not None and not outcome.ok:
+        raise CliError(f"volume {created.name} is {outcome.status} (request {request_id})")
+
+
+@command(app, "delete")
+def delete_volume(
+    cloud: CloudArgs,
+    volumes: Annotated[list[str], typer.Argument(help="Names or ids.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete volumes."""
+    confirm(f"Delete {', '.join(volumes)}?", assume_yes=yes)
+
+    async def work(c: Cloud) -> list[Volume]:
+        found = [await c.volume.find_volume(v) for v in volumes]
+        for volume in found:
+            await c.volume.delete_volume(volume.id)
+        return found
+
+    for volume in run(cloud, work):
+        typer.echo(f"Deleted volume {volume.name} ({volume.id}).")
+
+
+@command(app, "attach")
+def attach_volume(
+    cloud: CloudArgs,
+    server: Annotated[str, typer.Argument(help="Server name or id.")],
+    volume: Annotated[str, typer.Argument(help="Volume name or id.")],
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Attach a volume to a server (a shared volume to several, one after another)."""
+
+    async def work(c: Cloud) -> dict[str, Any]:
+        found_server = await c.compute.find_server(server)
+        found_volume = await c.volume.find_volume(volume)
+        attachment = await c.compute.attach_volume(found_server.id, found_volume.id)
+        return {
+            "server": found_server.name,
+            "volume": found_volume.name,
+            "volume_id": attachment.volume_id,
+            "device": attachment.device,
+        }
+
+    render(run(cloud, work), output_format, title="attached")
+
+
+@command(app, "detach")
+def detach_volume(
+    cloud: CloudArgs,
+    server: Annotated[str, typer.Argument(help="Server name or id.")],
+    volume: Annotated[str, typer.Argument(help="Volume name or id.")],
+) -> None:
+    """Detach a volume from a server."""
+
+    async def work(c: Cloud) -> tuple[str, str]:
+        found_server = await c.compute.find_server(server)
+        found_volume = await c.volume.find_volume(volume)
+        await c.compute.detach_volume(found_server.id, found_volume.id)
+        return found_server.name, found_volume.name
+
+    server_name, volume_name = run(cloud, work)
+    typer.echo(f"Detaching volume {volume_name} from server {server_name}.")

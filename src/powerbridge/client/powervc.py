@@ -1,0 +1,366 @@
+"""What PowerVC adds to OpenStack: hosts and their usage, host groups, collocation rules,
+storage connectivity groups.
+
+- Hosts are nova's hypervisors (`os-hypervisors/detail`): a PowerVM system each, named by
+  machine type, model and serial (`8286-42A_215A0BV`), with the display name PowerVC shows.
+- Host groups are nova aggregates (`os-aggregates`) with one availability zone each: a deploy
+  to a host group sends that zone; a deploy to one host sends the zone `:<host>`.
+- Collocation rules are nova server groups (`os-server-groups`, affinity or anti-affinity),
+  honoured through the scheduler hint `group`.
+- Storage connectivity groups (`/storage-connectivity-groups` under the compute endpoint) say
+  which hosts and VIOS reach which storage; a template's `powervm:storage_connectivity_group`
+  names one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from powerbridge.client import _resource
+from powerbridge.client._wire import Record, Wire
+from powerbridge.client.compute import Compute
+from powerbridge.client.errors import AmbiguousName, NameNotFound
+from powerbridge.client.session import Session
+
+SERVICE = "compute"
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+HOST_FIELDS = {
+    "id": "id",
+    "name": "hypervisor_hostname",
+    "display_name": "host_display_name",
+    "state": "state",
+    "status": "status",
+    "hypervisor_type": "hypervisor_type",
+    "memory_mb": "memory_mb",
+    "memory_mb_used": "memory_mb_used",
+    "vcpus": "vcpus",
+    "vcpus_used": "vcpus_used",
+    "proc_units": "proc_units",
+    "proc_units_used": "proc_units_used",
+    "running_vms": "running_vms",
+    "service": "service",
+    "host_ip": "host_ip",
+}
+
+
+@dataclass(frozen=True)
+class Host(Record):
+    """A managed PowerVM host and its usage."""
+
+    id: str
+    name: str  # hypervisor_hostname: what `:<host>` availability zones name
+    display_name: str | None = None
+    state: str | None = None  # up / down
+    status: str | None = None  # enabled / disabled (maintenance)
+    hypervisor_type: str | None = None
+    memory_mb: int = 0
+    memory_mb_used: int = 0
+    vcpus: int = 0  # physical processors
+    vcpus_used: int = 0
+    proc_units: Decimal | None = None  # PowerVC: processing units, total and used
+    proc_units_used: Decimal | None = None
+    running_vms: int = 0
+    service_host: str | None = None
+    host_ip: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> Host:
+        wire = Wire(body, HOST_FIELDS)
+        service = wire.obj("service")
+        display = (
+            wire.opt_text("display_name")
+            or _text(service.get("host_display_name"))
+            or _text(body.get("display_name"))
+        )
+        return cls(
+            id=wire.text("id"),
+            name=wire.text("name"),
+            display_name=display,
+            state=wire.opt_text("state"),
+            status=wire.opt_text("status"),
+            hypervisor_type=wire.opt_text("hypervisor_type"),
+            memory_mb=wire.integer("memory_mb"),
+            memory_mb_used=wire.integer("memory_mb_used"),
+            vcpus=wire.integer("vcpus"),
+            vcpus_used=wire.integer("vcpus_used"),
+            proc_units=_decimal(wire.value("proc_units")),
+            proc_units_used=_decimal(wire.value("proc_units_used")),
+            running_vms=wire.integer("running_vms"),
+            service_host=_text(service.get("host")),
+            host_ip=wire.opt_text("host_ip"),
+            raw=body,
+        )
+
+    @property
+    def memory_mb_free(self) -> int:
+        return self.memory_mb - self.memory_mb_used
+
+    def names(self) -> set[str]:
+        """Everything a user may call this host by."""
+        return {n for n in (self.id, self.name, self.display_name, self.service_host) if n}
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+HOST_GROUP_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "availability_zone": "availability_zone",
+    "hosts": "hosts",
+    "metadata": "metadata",
+}
+
+
+@dataclass(frozen=True)
+class HostGroup(Record):
+    """A PowerVC host group (a nova aggregate with its availability zone)."""
+
+    id: str
+    name: str
+    availability_zone: str | None = None
+    hosts: tuple[str, ...] = ()
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> HostGroup:
+        wire = Wire(body, HOST_GROUP_FIELDS)
+        metadata = wire.mapping("metadata")
+        return cls(
+            id=wire.text("id"),
+            name=wire.text("name"),
+            availability_zone=wire.opt_text("availability_zone")
+            or metadata.get("availability_zone"),
+            hosts=wire.strings("hosts"),
+            metadata=metadata,
+            raw=body,
+        )
+
+    @property
+    def placement_policy(self) -> str | None:
+        return next(
+            (v for k, v in self.metadata.items() if k.endswith("placement_policy")),
+            None,
+        )
+
+    @property
+    def zone(self) -> str:
+        """The availability zone a deploy to this group sends."""
+        return self.availability_zone or self.name
+
+
+RULE_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "policy": "policy",
+    "policies": "policies",
+    "members": "members",
+}
+
+
+@dataclass(frozen=True)
+class CollocationRule(Record):
+    """A PowerVC collocation rule (a nova server group): affinity or anti-affinity."""
+
+    id: str
+    name: str
+    policy: str | None = None
+    members: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> CollocationRule:
+        wire = Wire(body, RULE_FIELDS)
+        policies = wire.strings("policies")
+        return cls(
+            id=wire.text("id"),
+            name=wire.text("name"),
+            policy=wire.opt_text("policy") or (policies[0] if policies else None),
+            members=wire.strings("members"),
+            raw=body,
+        )
+
+
+SCG_FIELDS = {
+    "id": "id",
+    "name": "display_name",
+    "enabled": "enabled",
+    "auto_defined": "auto_defined",
+    "boot_connectivity": "boot_connectivity",
+    "data_connectivity": "data_connectivity",
+    "vios_redundancy": "vios_redundancy",
+    "hosts": "host_list",
+    "description": "description",
+}
+
+
+@dataclass(frozen=True)
+class StorageConnectivityGroup(Record):
+    """Which hosts (and how many VIOS each) reach storage, and how (npiv, vscsi...)."""
+
+    id: str
+    name: str
+    enabled: bool = True
+    auto_defined: bool = False
+    boot_connectivity: tuple[str, ...] = ()
+    data_connectivity: tuple[str, ...] = ()
+    vios_redundancy: str | None = None
+    hosts: tuple[str, ...] = ()
+    description: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> StorageConnectivityGroup:
+        wire = Wire(body, SCG_FIELDS)
+        return cls(
+            id=wire.text("id"),
+            name=wire.text("name") or str(body.get("name") or ""),
+            enabled=wire.flag("enabled", True),
+            auto_defined=wire.flag("auto_defined"),
+            boot_connectivity=wire.strings("boot_connectivity"),
+            data_connectivity=wire.strings("data_connectivity"),
+            vios_redundancy=wire.opt_text("vios_redundancy"),
+            hosts=_host_names(body),
+            description=wire.opt_text("description"),
+            raw=body,
+        )
+
+
+def _host_names(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """Hosts as `host_list: [{"name": ...}]`, `hosts: [...]` or strings."""
+    listed = body.get("host_list")
+    if listed is None:
+        listed = body.get("hosts")
+    if not isinstance(listed, list):
+        return ()
+    names = []
+    for item in listed:
+        if isinstance(item, Mapping):
+            name = item.get("name") or item.get("hypervisor_hostname") or item.get("id")
+            if name:
+                names.append(str(name))
+        elif item:
+            names.append(str(item))
+    return tuple(names)
+
+
+class PowerVC:
+    """Hosts, host groups, collocation rules and storage connectivity groups."""
+
+    def __init__(self, session: Session, compute: Compute | None = None) -> None:
+        self.session = session
+        self.compute = compute or Compute(session)
+
+    async def _list(self, path: str, key: str) -> list[dict[str, Any]]:
+        return await _resource.list_all(
+            self.session, SERVICE, path, key, microversion=await self.compute.microversion()
+        )
+
+    async def _show(self, path: str, item_id: str, key: str) -> Mapping[str, Any]:
+        body = await _resource.get_json(
+            self.session,
+            SERVICE,
+            _resource.item_path(path, item_id),
+            microversion=await self.compute.microversion(),
+        )
+        found = body.get(key)
+        return found if isinstance(found, Mapping) else {}
+
+    # hosts
+    async def hosts(self) -> list[Host]:
+        return [
+            Host.from_wire(row) for row in await self._list("/os-hypervisors/detail", "hypervisors")
+        ]
+
+    async def host(self, host_id: str) -> Host:
+        return Host.from_wire(await self._show("/os-hypervisors", host_id, "hypervisor"))
+
+    async def find_host(self, name_or_id: str) -> Host:
+        """By id, hypervisor host name or display name."""
+        hosts = await self.hosts()
+        return _one("host", name_or_id, hosts, [h for h in hosts if name_or_id in h.names()])
+
+    # host groups
+    async def host_groups(self) -> list[HostGroup]:
+        return [
+            HostGroup.from_wire(row) for row in await self._list("/os-aggregates", "aggregates")
+        ]
+
+    async def host_group(self, group_id: str) -> HostGroup:
+        return HostGroup.from_wire(await self._show("/os-aggregates", group_id, "aggregate"))
+
+    async def find_host_group(self, name_or_id: str) -> HostGroup:
+        """By id, name or availability zone."""
+        groups = await self.host_groups()
+        matching = [g for g in groups if name_or_id in (g.id, g.name, g.availability_zone)]
+        return _one("host group", name_or_id, groups, matching)
+
+    # collocation rules
+    async def collocation_rules(self) -> list[CollocationRule]:
+        rows = await self._list("/os-server-groups", "server_groups")
+        return [CollocationRule.from_wire(row) for row in rows]
+
+    async def collocation_rule(self, rule_id: str) -> CollocationRule:
+        return CollocationRule.from_wire(
+            await self._show("/os-server-groups", rule_id, "server_group")
+        )
+
+    async def find_collocation_rule(self, name_or_id: str) -> CollocationRule:
+        return await _resource.find(
+            "collocation rule",
+            name_or_id,
+            self.collocation_rule,
+            lambda _: self.collocation_rules(),
+            complete=True,
+        )
+
+    # storage connectivity groups
+    async def storage_connectivity_groups(self) -> list[StorageConnectivityGroup]:
+        rows = await self._list(
+            "/storage-connectivity-groups/detail", "storage_connectivity_groups"
+        )
+        return [StorageConnectivityGroup.from_wire(row) for row in rows]
+
+    async def storage_connectivity_group(self, scg_id: str) -> StorageConnectivityGroup:
+        body = await self._show(
+            "/storage-connectivity-groups", scg_id, "storage_connectivity_group"
+        )
+        return StorageConnectivityGroup.from_wire(body)
+
+    async def find_storage_connectivity_group(self, name_or_id: str) -> StorageConnectivityGroup:
+        return await _resource.find(
+            "storage connectivity group",
+            name_or_id,
+            self.storage_connectivity_group,
+            lambda _: self.storage_connectivity_groups(),
+            complete=True,
+        )
+
+
+T = TypeVar("T", Host, HostGroup)
+
+
+def _one(kind: str, name_or_id: str, everything: Sequence[T], matching: Sequence[T]) -> T:
+    if len(matching) == 1:
+        return matching[0]
+    if matching:
+        raise AmbiguousName(kind, name_or_id, [item.id for item in matching])
+    names = ", ".join(sorted(item.name for item in everything))
+    hint = f"{kind}s: {names}" if names else f"there are no {kind}s"
+    raise NameNotFound(kind, name_or_id, hint=hint)

@@ -1,0 +1,252 @@
+"""Cinder on PowerVC: volumes and storage templates (volume types).
+
+A storage template names the storage provider and pool a volume is carved from, and how
+(thin provisioning, ...); PowerVC keeps those as the volume type's extra specs. A shared
+volume (`multiattach`) can be attached to several VMs at once, as PowerHA clusters need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from powerbridge.client import _resource
+from powerbridge.client._wire import Record, Wire
+from powerbridge.client.errors import UnsupportedVersion, request_id
+from powerbridge.client.session import Session
+
+SERVICE = "volume"  # the session picks volumev3 first, then cinder's other catalog types
+MULTIATTACH_MICROVERSION = "3.50"
+FINAL_STATUSES = frozenset({"available", "in-use", "error", "deleted"})
+
+ATTACHMENT_FIELDS = {
+    "server_id": "server_id",
+    "attachment_id": "attachment_id",
+    "device": "device",
+    "host_name": "host_name",
+    "attached_at": "attached_at",
+}
+
+
+@dataclass(frozen=True)
+class Attachment(Record):
+    server_id: str
+    attachment_id: str | None = None
+    device: str | None = None
+    host_name: str | None = None
+    attached_at: datetime | None = None
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> Attachment:
+        wire = Wire(body, ATTACHMENT_FIELDS)
+        return cls(
+            server_id=wire.text("server_id"),
+            attachment_id=wire.opt_text("attachment_id"),
+            device=wire.opt_text("device"),
+            host_name=wire.opt_text("host_name"),
+            attached_at=wire.when("attached_at"),
+        )
+
+
+VOLUME_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "status": "status",
+    "size": "size",
+    "storage_template": "volume_type",
+    "multiattach": "multiattach",
+    "bootable": "bootable",
+    "attachments": "attachments",
+    "availability_zone": "availability_zone",
+    "description": "description",
+    "metadata": "metadata",
+    "host": "os-vol-host-attr:host",
+    "project_id": "os-vol-tenant-attr:tenant_id",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+}
+
+
+@dataclass(frozen=True)
+class Volume(Record):
+    id: str
+    name: str
+    status: str
+    size: int  # GB
+    storage_template: str | None = None  # the volume type's name
+    multiattach: bool = False
+    bootable: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    availability_zone: str | None = None
+    description: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    host: str | None = None  # the cinder backend, admin only
+    project_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> Volume:
+        wire = Wire(body, VOLUME_FIELDS)
+        return cls(
+            id=wire.text("id"),
+            name=wire.text("name"),
+            status=wire.text("status").lower(),
+            size=wire.integer("size"),
+            storage_template=wire.opt_text("storage_template"),
+            multiattach=wire.flag("multiattach"),
+            bootable=wire.flag("bootable"),
+            attachments=tuple(Attachment.from_wire(a) for a in wire.objects("attachments")),
+            availability_zone=wire.opt_text("availability_zone"),
+            description=wire.opt_text("description"),
+            metadata=wire.mapping("metadata"),
+            host=wire.opt_text("host"),
+            project_id=wire.opt_text("project_id"),
+            created_at=wire.when("created_at"),
+            updated_at=wire.when("updated_at"),
+            raw=body,
+        )
+
+    @property
+    def server_ids(self) -> tuple[str, ...]:
+        return tuple(a.server_id for a in self.attachments)
+
+
+TEMPLATE_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "description": "description",
+    "is_public": "is_public",
+    "extra_specs": "extra_specs",
+}
+
+
+@dataclass(frozen=True)
+class StorageTemplate(Record):
+    """A PowerVC storage template: a cinder volume type and its extra specs."""
+
+    id: str
+    name: str
+    description: str | None = None
+    is_public: bool = True
+    extra_specs: Mapping[str, str] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any]) -> StorageTemplate:
+        wire = Wire(body, TEMPLATE_FIELDS)
+        return cls(
+            id=wire.text("id"),
+            name=wire.text("name"),
+            description=wire.opt_text("description"),
+            is_public=wire.flag("is_public", True),
+            extra_specs=wire.mapping("extra_specs"),
+            raw=body,
+        )
+
+    @property
+    def backend(self) -> str | None:
+        """The storage backend (provider) the template places volumes on, when it says."""
+        return self.extra_specs.get("volume_backend_name") or self.extra_specs.get(
+            "capabilities:volume_backend_name"
+        )
+
+
+@dataclass(frozen=True)
+class VolumeCreate(Record):
+    size: int  # GB
+    name: str | None = None
+    storage_template: str | None = None  # a volume type id or name
+    multiattach: bool = False
+    description: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        volume: dict[str, Any] = {"size": self.size}
+        for key, value in (
+            ("name", self.name),
+            ("volume_type", self.storage_template),
+            ("description", self.description),
+        ):
+            if value:
+                volume[key] = value
+        if self.multiattach:
+            volume["multiattach"] = True
+        if self.metadata:
+            volume["metadata"] = dict(self.metadata)
+        return {"volume": volume}
+
+
+class BlockStorage:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def volumes(
+        self,
+        *,
+        name: str | None = None,
+        all_projects: bool = False,
+        page_size: int | None = None,
+        on_page: Any = None,
+    ) -> list[Volume]:
+        params: dict[str, Any] = {}
+        if name:
+            params["name"] = name
+        if all_projects:
+            params["all_tenants"] = "1"
+        if page_size:
+            params["limit"] = page_size
+        rows = await _resource.list_all(
+            self.session, SERVICE, "/volumes/detail", "volumes", params=params, on_page=on_page
+        )
+        return [Volume.from_wire(row) for row in rows]
+
+    async def volume(self, volume_id: str) -> Volume:
+        path = _resource.item_path("/volumes", volume_id)
+        body = await _resource.get_json(self.session, SERVICE, path)
+        return Volume.from_wire(body.get("volume") or {})
+
+    async def find_volume(self, name_or_id: str) -> Volume:
+        async def named(name: str) -> list[Volume]:
+            return await self.volumes(name=name)
+
+        return await _resource.find("volume", name_or_id, self.volume, named)
+
+    async def create_volume(self, request: VolumeCreate) -> tuple[Volume, str | None]:
+        """`POST /volumes` (not retried); the new volume (status creating) and request id."""
+        version = None
+        if request.multiattach:
+            try:
+                version = await self.session.negotiate(SERVICE, MULTIATTACH_MICROVERSION)
+            except UnsupportedVersion:
+                version = None
+        response = await self.session.request(
+            SERVICE, "POST", "/volumes", json=request.to_wire(), microversion=version
+        )
+        return Volume.from_wire(response.json().get("volume") or {}), request_id(response)
+
+    async def delete_volume(self, volume_id: str) -> str | None:
+        response = await self.session.request(
+            SERVICE, "DELETE", _resource.item_path("/volumes", volume_id)
+        )
+        return request_id(response)
+
+    async def storage_templates(self) -> list[StorageTemplate]:
+        rows = await _resource.list_all(self.session, SERVICE, "/types", "volume_types")
+        return [StorageTemplate.from_wire(row) for row in rows]
+
+    async def storage_template(self, template_id: str) -> StorageTemplate:
+        path = _resource.item_path("/types", template_id)
+        body = await _resource.get_json(self.session, SERVICE, path)
+        return StorageTemplate.from_wire(body.get("volume_type") or {})
+
+    async def find_storage_template(self, name_or_id: str) -> StorageTemplate:
+        async def everything(_: str) -> list[StorageTemplate]:
+            return await self.storage_templates()
+
+        return await _resource.find(
+            "storage template", name_or_id, self.storage_template, everything, complete=True
+        )
