@@ -50,6 +50,7 @@ from powerbridge.emulator.backend.server_records import (
     ServerRequest,
     VolumeMapping,
     VolumeRequest,
+    access_ip,
     flavor_snapshot,
     make_fault,
     requested_host,
@@ -199,6 +200,11 @@ class ComputeBackend:
         if not caller.can_write:
             raise forbidden("Policy doesn't allow os_compute_api:servers:create to be performed.")
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
+        request = dataclasses.replace(
+            request,
+            access_ip_v4=access_ip(request.access_ip_v4, 4),
+            access_ip_v6=access_ip(request.access_ip_v6, 6),
+        )
         if request.image_id:
             self._check_image(request.image_id, caller)
         elif not any(v.boot_index == 0 for v in request.volumes):
@@ -361,6 +367,8 @@ class ComputeBackend:
             tags=list(request.tags),
             reservation_id=reservation,
             launch_index=index,
+            access_ip_v4=request.access_ip_v4,
+            access_ip_v6=request.access_ip_v6,
         )
         self.servers[server.id] = server
         try:
@@ -718,9 +726,13 @@ class ComputeBackend:
 
     # -- updates ---------------------------------------------------------------------------
     def update(self, server_id: str, caller: Caller, changes: Mapping[str, Any]) -> Server:
+        """`changes` may hold name, description, access_ip_v4, access_ip_v6."""
         server = self.server(server_id, caller)
         if not caller.can_write:
             raise forbidden("Policy doesn't allow os_compute_api:servers:update to be performed.")
+        v4 = access_ip(str(changes.get("access_ip_v4", server.access_ip_v4)), 4)
+        v6 = access_ip(str(changes.get("access_ip_v6", server.access_ip_v6)), 6)
+        server.access_ip_v4, server.access_ip_v6 = v4, v6
         if "name" in changes:
             server.name = str(changes["name"])
         if "description" in changes:

@@ -17,6 +17,7 @@ from powerbridge.emulator.backend.image import Image
 from powerbridge.emulator.backend.server_records import (
     POWER_RUNNING,
     Server,
+    access_ip,
     require_state,
 )
 from powerbridge.emulator.errors import ApiError, bad_request
@@ -46,7 +47,11 @@ class ServerImages:
         image_id: str,
         changes: dict[str, Any],
     ) -> Server:
-        """`changes` may hold name, metadata, description, key_name, user_data."""
+        """`changes` may hold name, metadata, description, key_name, user_data, access_ip_v4,
+        access_ip_v6."""
+        for key, version in (("access_ip_v4", 4), ("access_ip_v6", 6)):
+            if key in changes:
+                changes = {**changes, key: access_ip(str(changes[key]), version)}
         server = self.compute.writable_server(server_id, caller, "rebuild")
         require_state(server, "rebuild", REBUILDABLE)
         try:

@@ -6,6 +6,7 @@ records written by an older emulator still load).
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from powerbridge.emulator.backend.flavors import Flavor
 from powerbridge.emulator.backend.hosts import Claim
 from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.errors import conflict
+from powerbridge.emulator.errors import bad_request, conflict
 from powerbridge.emulator.logs import LogContext
 
 POWER_NOSTATE, POWER_RUNNING, POWER_SHUTDOWN = 0, 1, 4
@@ -74,6 +75,8 @@ class Server:
     old_claim: list[Any] | None = None  # [memory MB, units text, vcpus] before the resize
     previous_vm_state: str | None = None  # where a resize or rebuild returns to
     capture_image_id: str | None = None  # the image a createImage is producing
+    access_ip_v4: str = ""  # nova's accessIPv4/accessIPv6, canonical text or ""
+    access_ip_v6: str = ""
 
     @property
     def claim(self) -> Claim:
@@ -143,6 +146,8 @@ class ServerRequest:
     min_count: int = 1
     max_count: int = 1
     scheduler_hints: dict[str, Any] = field(default_factory=dict)
+    access_ip_v4: str = ""
+    access_ip_v6: str = ""
 
 
 def flavor_snapshot(flavor: Flavor | None, inline: dict[str, Any] | None) -> dict[str, Any]:
@@ -169,6 +174,24 @@ def flavor_snapshot(flavor: Flavor | None, inline: dict[str, Any] | None) -> dic
         "swap": 0,
         "extra_specs": {str(k): str(v) for k, v in (inline.get("extra_specs") or {}).items()},
     }
+
+
+def access_ip(text: str, version: int) -> str:
+    """nova's accessIPv4/v6 as stored and shown: the canonical form (RFC 5952 for IPv6), or ""
+    for an empty value. Raises a 400 for text that is not an address of that version."""
+    if text == "":
+        return ""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        address = None
+    if address is None or address.version != version:
+        field_name = f"accessIPv{version}"
+        raise bad_request(
+            f"Invalid input for field/attribute {field_name}. Value: {text}. "
+            f"'{text}' is not a 'ipv{version}'"
+        )
+    return str(address)
 
 
 def make_fault(message: str, now: float, code: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import secrets
 from typing import Any
 
 from powerbridge.emulator.api.compute.common import last_segment
-from powerbridge.emulator.api.compute.views import server_detail
+from powerbridge.emulator.api.compute.views import server_changed
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.errors import bad_request
@@ -151,6 +151,9 @@ def rebuild(call: Call, argument: Any) -> Reply:
                 f"allowed ('{key}' was unexpected)"
             )
     changes = {k: argument[k] for k in ("name", "metadata", *REBUILD_SINCE) if k in argument}
+    for wire, key in (("accessIPv4", "access_ip_v4"), ("accessIPv6", "access_ip_v6")):
+        if wire in argument:
+            changes[key] = argument[wire]
     server = call.emulator.compute.server_images.rebuild(
         call.params["server_id"],
         call.auth,
@@ -158,7 +161,7 @@ def rebuild(call: Call, argument: Any) -> Reply:
         image_id=last_segment(argument["imageRef"]),
         changes=changes,
     )
-    body = server_detail(call, server)
+    body = server_changed(call, server, rebuild=True)
     body["adminPass"] = argument.get("adminPass") or secrets.token_urlsafe(9)
     return Reply({"server": body}, status=202)
 

@@ -10,7 +10,12 @@ from typing import Any
 
 from powerbridge.emulator.api.compute.actions import MOBILITY_ACTIONS
 from powerbridge.emulator.api.compute.common import last_segment, paginate, parse_time, route
-from powerbridge.emulator.api.compute.views import action_body, server_detail, server_summary
+from powerbridge.emulator.api.compute.views import (
+    action_body,
+    server_changed,
+    server_detail,
+    server_summary,
+)
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.compute import (
@@ -244,7 +249,8 @@ def _server_request(call: Call) -> ServerRequest:
         flavor = call.emulator.compute.flavors.find(last_segment(str(flavor_ref)))
         if flavor is None:
             raise bad_request(f"Flavor {flavor_ref} could not be found.")
-    min_count, max_count = int(body.get("min_count", 1)), int(body.get("max_count", 1))
+    min_count = int(body.get("min_count", 1))
+    max_count = int(body.get("max_count", min_count))  # nova: max_count defaults to min_count
     if min_count > max_count:
         raise bad_request("min_count must be <= max_count")
     hints = call.body.get("os:scheduler_hints") or call.body.get("OS-SCH-HNT:scheduler_hints")
@@ -265,6 +271,8 @@ def _server_request(call: Call) -> ServerRequest:
         min_count=min_count,
         max_count=max_count,
         scheduler_hints=dict(hints or {}),
+        access_ip_v4=body.get("accessIPv4", ""),
+        access_ip_v6=body.get("accessIPv6", ""),
     )
 
 
@@ -422,9 +430,12 @@ def show_server(call: Call) -> Reply:
 @route("PUT", "/servers/{server_id}")
 def update_server(call: Call) -> Reply:
     UPDATE_SERVER.check(call.body)
-    server = call.emulator.compute.update(call.params["server_id"], call.auth, call.body["server"])
-    body = server_detail(call, server)
-    return Reply({"server": body})
+    changes = {_UPDATE_FIELDS.get(k, k): v for k, v in call.body["server"].items()}
+    server = call.emulator.compute.update(call.params["server_id"], call.auth, changes)
+    return Reply({"server": server_changed(call, server)})
+
+
+_UPDATE_FIELDS = {"accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6"}
 
 
 @route("DELETE", "/servers/{server_id}")

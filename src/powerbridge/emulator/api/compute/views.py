@@ -22,8 +22,55 @@ def server_summary(call: Call, server: Server) -> dict[str, Any]:
 
 
 def server_detail(call: Call, server: Server) -> dict[str, Any]:
+    """GET /servers/{id} and servers/detail: the core body and every extension nova shows."""
     emulator = call.emulator
-    admin = call.auth.is_admin
+    body = _server_core(call, server, emulator.networks.server_addresses(server.id))
+    body.update(
+        {
+            "key_name": server.key_name,
+            "config_drive": server.config_drive,
+            "OS-EXT-AZ:availability_zone": _zone(server),
+            "OS-EXT-STS:vm_state": server.vm_state,
+            "OS-EXT-STS:task_state": server.task_state,
+            "OS-EXT-STS:power_state": server.power_state,
+            "OS-SRV-USG:launched_at": iso_micro(server.launched_at),
+            "OS-SRV-USG:terminated_at": iso_micro(server.terminated_at),
+            "os-extended-volumes:volumes_attached": _volumes(call, server),
+            "security_groups": [{"name": "default"}],
+        }
+    )
+    if call.auth.is_admin:
+        body.update(_admin_attributes(call, server))
+    if _mv(call, "2.16") and call.auth.is_admin:
+        body["host_status"] = _host_status(call, server)
+    if emulator.estate.server_health_status:
+        body["health_status"] = {
+            "health_value": HEALTH.get(server.status, "UNKNOWN"),
+            "id": server.id,
+        }
+    return body
+
+
+def server_changed(call: Call, server: Server, *, rebuild: bool = False) -> dict[str, Any]:
+    """The body of PUT /servers/{id} and of the rebuild action (before 2.75): nova's show
+    with every extension off (no OS-EXT-*, OS-SRV-USG, key_name, config_drive, security
+    groups, volumes; addresses without type and MAC), plus key_name (2.54) and user_data
+    (2.57) for a rebuild."""
+    addresses = {
+        network: [{"version": row["version"], "addr": row["addr"]} for row in rows]
+        for network, rows in call.emulator.networks.server_addresses(server.id).items()
+    }
+    body = _server_core(call, server, addresses)
+    if rebuild and _mv(call, "2.54"):
+        body["key_name"] = server.key_name
+    if rebuild and _mv(call, "2.57"):
+        body["user_data"] = server.user_data
+    return body
+
+
+def _server_core(
+    call: Call, server: Server, addresses: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": server.id,
         "name": server.name,
@@ -31,46 +78,27 @@ def server_detail(call: Call, server: Server) -> dict[str, Any]:
         "tenant_id": server.project_id,
         "user_id": server.user_id,
         "metadata": dict(server.metadata),
-        "hostId": emulator.compute.host_id(server),
+        "hostId": call.emulator.compute.host_id(server),
         "image": _image_ref(call, server),
         "flavor": flavor_ref(call, server),
         "created": iso(server.created),
         "updated": iso(server.updated),
-        "addresses": emulator.networks.server_addresses(server.id),
-        "accessIPv4": "",
-        "accessIPv6": "",
+        "addresses": addresses,
+        "accessIPv4": server.access_ip_v4,
+        "accessIPv6": server.access_ip_v6,
         "links": links(call, "servers", server.id),
         "OS-DCF:diskConfig": "MANUAL",
-        "key_name": server.key_name,
-        "config_drive": server.config_drive,
-        "OS-EXT-AZ:availability_zone": _zone(server),
-        "OS-EXT-STS:vm_state": server.vm_state,
-        "OS-EXT-STS:task_state": server.task_state,
-        "OS-EXT-STS:power_state": server.power_state,
-        "OS-SRV-USG:launched_at": iso_micro(server.launched_at),
-        "OS-SRV-USG:terminated_at": iso_micro(server.terminated_at),
-        "os-extended-volumes:volumes_attached": _volumes(call, server),
-        "security_groups": [{"name": "default"}],
     }
     if server.status in PROGRESS_STATUSES:
         body["progress"] = 100 if server.status == "ACTIVE" else 0
     if server.fault and server.status in ("ERROR", "DELETED"):
-        body["fault"] = _fault(server.fault, admin)
-    if admin:
-        body.update(_admin_attributes(call, server))
+        body["fault"] = _fault(server.fault, call.auth.is_admin)
     if _mv(call, "2.9"):
         body["locked"] = server.locked
-    if _mv(call, "2.16") and admin:
-        body["host_status"] = _host_status(call, server)
     if _mv(call, "2.19"):
         body["description"] = server.description
     if _mv(call, "2.26"):
         body["tags"] = list(server.tags)
-    if emulator.estate.server_health_status:
-        body["health_status"] = {
-            "health_value": HEALTH.get(server.status, "UNKNOWN"),
-            "id": server.id,
-        }
     return body
 
 
