@@ -139,6 +139,7 @@ class Server:
     status: str = "ACTIVE"
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     host: str | None = None
+    addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,9 @@ class CloudView:
     storage_templates: tuple[StorageTemplate, ...] = ()
     storage_providers: tuple[StorageProvider, ...] = ()
     hosts: tuple[Host, ...] = ()
+    # False when the caller may not list hosts (a non-admin on PowerVC): the planner then
+    # skips the host capacity and collocation checks instead of finding no usable host
+    hosts_visible: bool = True
     host_groups: tuple[HostGroup, ...] = ()
     storage_connectivity_groups: tuple[StorageConnectivityGroup, ...] = ()
     collocation_rules: tuple[CollocationRule, ...] = ()

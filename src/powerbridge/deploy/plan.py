@@ -902,6 +902,8 @@ class _Planner:
             labels.append(f"storage connectivity group '{scg.name}'")
             kind = kind if group else Kind.STORAGE_CONNECTIVITY_GROUP
         where = " and ".join(labels)
+        if not self.view.hosts_visible:  # placement is PowerVC's to check
+            return _Domain(kind, where or "all hosts", frozenset())
         if host is not None:
             label = f"host '{host.display_name or host.name}'"
             if host.display_name:
@@ -968,6 +970,8 @@ class _Planner:
         For every set of hosts some servers may use, the servers confined within it must fit
         in its free memory and processing units; each server must fit on one of its hosts.
         """
+        if not self.view.hosts_visible:
+            return
         demands: dict[_Domain, _Demand] = {}
         for server in servers:
             demands.setdefault(self.server_domains[server.name], _Demand()).add(server)
@@ -1075,7 +1079,7 @@ class _Planner:
     # -- collocation -------------------------------------------------------------------------
 
     def _check_collocation(self, rule: _Rule) -> None:
-        if not rule.members:
+        if not rule.members or not self.view.hosts_visible:
             return
         taken = self._member_hosts(rule.existing)
         if rule.policy == "anti-affinity":

@@ -1,0 +1,312 @@
+"""`powerbridge deploy`: plan, apply, list, show and destroy batch deployments.
+
+A spec file (the pipe-separated `deploycli` format or YAML, docs/deploy-spec.md) names the
+deployment's servers and volumes; `plan` shows what `apply` will do and creates nothing;
+`apply` records every step in the job store, so `--resume` continues an interrupted run
+without creating anything twice. Exit codes: 0 all done, 1 error or blocked plan, 3 some
+servers failed (the others are up).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
+from powerbridge.cli.errors import EXIT_PARTIAL, CliError, UsageProblem
+from powerbridge.cli.output import OutputFormat, render
+from powerbridge.cli.prompts import confirm
+
+if TYPE_CHECKING:
+    from powerbridge.client import Cloud
+    from powerbridge.deploy import DeploymentSpec, Plan
+    from powerbridge.deploy.report import Report
+    from powerbridge.jobs import JobStore
+
+app = typer.Typer(
+    help="Batch deployments from a spec file: plan, apply, list, show, destroy.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+EXIT_INTERRUPTED = 130
+
+SpecArgument = Annotated[
+    Path, typer.Argument(metavar="FILE", help="Spec file: pipe format, or .yaml/.yml.")
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--name", metavar="NAME", help="Deployment name (default: the spec's, or the file's stem)."
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="URL",
+        envvar="POWERBRIDGE_STORE",
+        help="Job store: a SQLite file or SQLAlchemy URL (default: the per-user data dir).",
+    ),
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _load_spec(path: Path, name: str | None) -> DeploymentSpec:
+    from powerbridge.deploy import SpecErrors, load_spec
+
+    try:
+        return load_spec(path, name=name)
+    except SpecErrors as problem:
+        count = len(problem.errors)
+        lines = "\n".join(f"  {error}" for error in problem.errors)
+        raise CliError(
+            f"{path}: {count} problem{'s' if count != 1 else ''} in the spec; nothing was created\n"
+            + lines,
+            hint="docs/deploy-spec.md describes both formats",
+        ) from None
+    except OSError as problem:
+        raise CliError(f"cannot read the spec {path}: {problem.strerror or problem}") from None
+
+
+def _open_store(url: str | None) -> JobStore:
+    from powerbridge.jobs import JobStore, StoreError
+
+    try:
+        return JobStore.open(url)
+    except StoreError as problem:
+        raise CliError(
+            str(problem), hint="give another one with --store or POWERBRIDGE_STORE"
+        ) from None
+
+
+def _blocked(plan: Plan) -> CliError:
+    count = len(plan.blocks)
+    first = plan.blocks[0].message
+    more = f" (and {count - 1} more, listed above)" if count > 1 else ""
+    return CliError(
+        f"the plan for {plan.deployment} is blocked: {first}{more}; nothing was created",
+        hint="fix the spec or the cloud, then run `powerbridge deploy plan` again",
+    )
+
+
+def _deploy_errors(work: Any) -> Any:
+    """Run `work()`, turning the deploy package's errors into one CLI line."""
+    from powerbridge.deploy import DeployError
+
+    try:
+        return work()
+    except DeployError as problem:
+        raise CliError(str(problem)) from None
+
+
+@command(app, "plan")
+def plan_command(
+    cloud: CloudArgs,
+    spec_file: SpecArgument,
+    name: NameOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Show what apply would create, what is unchanged and what blocks; create nothing."""
+    from powerbridge.cli.deploy_view import show_plan
+    from powerbridge.deploy.service import prepare
+
+    spec = _load_spec(spec_file, name)
+
+    async def work(c: Cloud) -> Plan:
+        return (await prepare(c, spec)).plan
+
+    plan = run(cloud, work)
+    show_plan(plan, output_format)
+    if not plan.ok:
+        raise _blocked(plan)
+
+
+@command(app, "apply")
+def apply_command(
+    cloud: CloudArgs,
+    spec_file: SpecArgument,
+    name: NameOption = None,
+    yes: YesOption = False,
+    parallel: Annotated[
+        int | None,
+        typer.Option(
+            "--parallel", metavar="N", min=1, help="Deploys in flight (default: the hosts usable)."
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted apply of this deployment.")
+    ] = False,
+    rollback_on_failure: Annotated[
+        bool,
+        typer.Option(
+            "--rollback-on-failure", help="If anything fails, delete what this run created."
+        ),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="SECONDS", min=1, help="Longest wait for one server."),
+    ] = 3600.0,
+    poll_interval: Annotated[
+        float | None,
+        typer.Option(
+            "--poll-interval",
+            metavar="SECONDS",
+            min=0.01,
+            help="Seconds between list calls (default: a tenth of the deploy time seen).",
+        ),
+    ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option("--report", metavar="FILE.json", help="Write the summary as JSON."),
+    ] = None,
+    store_url: StoreOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Create what the plan lists: volumes, then servers; wait; print the summary."""
+    from powerbridge.cli.deploy_view import LiveProgress, show_plan, show_report
+    from powerbridge.deploy.apply import ApplyOptions, apply_plan
+    from powerbridge.deploy.service import nothing_to_do, prepare, start_job
+
+    spec = _load_spec(spec_file, name)
+    store = _open_store(store_url)
+    options = ApplyOptions(
+        parallel=parallel,
+        timeout=timeout,
+        rollback_on_failure=rollback_on_failure,
+        poll_interval=poll_interval,
+    )
+
+    async def work(c: Cloud) -> Report | None:
+        prepared = await prepare(c, spec)
+        plan = prepared.plan
+        # with --format json/yaml stdout carries the report alone; the plan goes to stderr
+        plan_stream = sys.stdout if output_format is OutputFormat.table else sys.stderr
+        show_plan(plan, OutputFormat.table, stream=plan_stream)
+        if not plan.ok:
+            raise _blocked(plan)
+        if nothing_to_do(store, prepared):
+            typer.echo(f"Nothing to do: deployment {plan.deployment} is up to date.", err=True)
+            return None
+        confirm(f"Apply the plan for {plan.deployment}?", assume_yes=yes)
+        job = _deploy_errors(lambda: start_job(store, plan, resume=resume, source=str(spec_file)))
+        with LiveProgress() as progress:
+            return await apply_plan(c, plan, prepared.view, store, job, options, progress.event)
+
+    try:
+        report = run(cloud, work)
+    except KeyboardInterrupt:
+        typer.echo(
+            f"Interrupted; what was done is recorded. Resume with:"
+            f" powerbridge deploy apply {spec_file} --resume",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        store.close()
+    if report is None:
+        return
+    show_report(report, output_format)
+    if report_file is not None:
+        report_file.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    if report.exit_code:
+        failed = ", ".join(item.name for item in report.failed) or report.status.value
+        typer.echo(f"error: some of deployment {report.deployment} failed: {failed}", err=True)
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command("list")
+def list_command(
+    store_url: StoreOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Deployments the job store knows, with their last job."""
+    from powerbridge.deploy.service import deployments
+
+    store = _open_store(store_url)
+    try:
+        rows = deployments(store)
+    finally:
+        store.close()
+    columns = ["deployment", "last_job", "kind", "status", "servers", "failed", "updated"]
+    render(rows, output_format, columns=columns)
+
+
+@app.command("show")
+def show_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The deployment.")],
+    store_url: StoreOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """A deployment's job history and the state of each of its resources."""
+    from powerbridge.deploy.service import deployment_detail
+
+    store = _open_store(store_url)
+    try:
+        detail = _deploy_errors(lambda: deployment_detail(store, name))
+    finally:
+        store.close()
+    if output_format is not OutputFormat.table:
+        render(detail, output_format)
+        return
+    render(detail["jobs"], output_format, title=f"Jobs of {name}")
+    columns = ["kind", "name", "state", "id", "host", "addresses", "fault"]
+    render(detail["items"], output_format, columns=columns, title="Resources (latest apply)")
+
+
+@command(app, "destroy")
+def destroy_command(
+    cloud: CloudArgs,
+    target: Annotated[
+        str, typer.Argument(metavar="FILE|NAME", help="A spec file, or a deployment's name.")
+    ],
+    name: NameOption = None,
+    yes: YesOption = False,
+    store_url: StoreOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Delete the deployment's servers and volumes (shared ones still in use elsewhere stay)."""
+    from powerbridge.cli.deploy_view import LiveProgress, show_report
+    from powerbridge.deploy.service import destroy, plan_destroy
+
+    deployment = name or _deployment_name(target)
+    store = _open_store(store_url)
+
+    async def work(c: Cloud) -> Report | None:
+        plan = await plan_destroy(c, deployment, store)
+        rows = [{"action": a, "kind": k, "name": n} for a, k, n in plan.rows()]
+        if plan.empty:
+            render(rows, OutputFormat.table, title=f"Destroy {deployment}")
+            typer.echo(
+                f"Nothing to destroy: no resource carries deployment {deployment}.", err=True
+            )
+            return None
+        render(rows, OutputFormat.table, title=f"Destroy {deployment}")
+        confirm(f"Delete these resources of {deployment}?", assume_yes=yes)
+        with LiveProgress() as progress:
+            return await destroy(c, plan, store, progress.event)
+
+    try:
+        report = run(cloud, work)
+    finally:
+        store.close()
+    if report is None:
+        return
+    show_report(report, output_format)
+    if report.exit_code:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _deployment_name(target: str) -> str:
+    path = Path(target)
+    if not path.is_file():
+        if "/" in target or target.endswith((".pipe", ".yaml", ".yml", ".txt")):
+            raise UsageProblem(
+                f"no spec file {target}", hint="give a spec file or a deployment name"
+            )
+        return target
+    return _load_spec(path, None).name

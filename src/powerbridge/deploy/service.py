@@ -1,0 +1,276 @@
+"""The deploy commands' work, apart from how they print: plan, apply, destroy, history.
+
+```python
+async with Cloud.connect("powervc") as cloud:
+    prepared = await prepare(cloud, load_spec("cluster.pipe"))
+    job = start_job(store, prepared.plan, resume=False, source="cluster.pipe")
+    report = await apply_plan(cloud, prepared.plan, prepared.view, store, job, options)
+```
+
+`start_job` is where an interrupted apply is noticed: the deployment's latest apply job still
+running in a live process refuses a second one; one whose process is gone (killed) or that
+stopped on Ctrl-C is interrupted, and only `--resume` continues it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from powerbridge.client import Cloud
+from powerbridge.deploy.apply import (
+    VOLUME_BUSY,
+    ProgressEvent,
+    delete_servers,
+    delete_volumes,
+)
+from powerbridge.deploy.cloudview import CloudView
+from powerbridge.deploy.errors import DeployError
+from powerbridge.deploy.live import fetch_view
+from powerbridge.deploy.model import DEPLOYMENT_TAG, DeploymentSpec
+from powerbridge.deploy.plan import Kind, Plan, build_plan
+from powerbridge.deploy.report import Report, ResourceResult
+from powerbridge.jobs import ItemState, Job, JobStatus, JobStore, holder_alive
+
+__all__ = [
+    "DestroyPlan",
+    "Prepared",
+    "destroy",
+    "nothing_to_do",
+    "plan_destroy",
+    "prepare",
+    "start_job",
+]
+
+APPLY = "apply"
+DESTROY = "destroy"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    view: CloudView
+    plan: Plan
+
+
+async def prepare(cloud: Cloud, spec: DeploymentSpec) -> Prepared:
+    """Read the cloud once and plan `spec` against it."""
+    view = await fetch_view(cloud)
+    return Prepared(view, build_plan(spec, view))
+
+
+def nothing_to_do(store: JobStore, prepared: Prepared) -> bool:
+    """The deployment is complete: nothing to create, nothing still building, no apply left
+    unfinished. Re-applying a finished spec then changes nothing and records no job."""
+    plan, view = prepared.plan, prepared.view
+    if plan.creates:
+        return False
+    for item in plan.unchanged:
+        if item.kind is Kind.SERVER:
+            server = view.server_index.by_id(item.id)
+            if server is not None and server.status == "BUILD":
+                return False
+        elif item.kind is Kind.VOLUME:
+            volume = view.volume_index.by_id(item.id)
+            if volume is not None and volume.status in VOLUME_BUSY:
+                return False
+    latest = store.latest(plan.deployment, APPLY)
+    return latest is None or latest.status.finished
+
+
+def start_job(store: JobStore, plan: Plan, *, resume: bool, source: str | None) -> Job:
+    """The job this apply runs as: a new one, or (`resume`) the interrupted one it continues."""
+    latest = store.latest(plan.deployment, APPLY)
+    unfinished = latest is not None and not latest.status.finished
+    if latest is not None and unfinished:
+        if latest.status is JobStatus.RUNNING and holder_alive(latest):
+            raise DeployError(
+                f"deployment {plan.deployment} is being applied by job {latest.id}"
+                f" (process {latest.pid} on {latest.hostname}); wait for it to end"
+            )
+        if not resume:
+            raise DeployError(
+                f"an earlier apply of deployment {plan.deployment} (job {latest.id}) was"
+                " interrupted; run the same command with --resume to continue it"
+            )
+        job = store.claim(latest.id)
+        store.event(job.id, "resumed")
+        return job
+    summary = {"plan": plan.to_dict()["summary"]}
+    return store.create_job(APPLY, plan.deployment, source=source, summary=summary)
+
+
+# -- destroy ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DestroyPlan:
+    """What `deploy destroy` deletes: the deployment's servers and volumes (by tag), and the
+    collocation rules its jobs created; shared volumes attached to other servers are kept."""
+
+    deployment: str
+    servers: Mapping[str, str]  # id -> name
+    volumes: Mapping[str, str]
+    kept_volumes: Mapping[str, str]  # id -> why
+    rules: Mapping[str, str]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not (self.servers or self.volumes or self.rules)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        rows = [("delete", "server", name) for name in self.servers.values()]
+        rows += [("delete", "volume", name) for name in self.volumes.values()]
+        rows += [("delete", "collocation rule", name) for name in self.rules.values()]
+        rows += [("keep", "volume", why) for why in self.kept_volumes.values()]
+        return rows
+
+
+async def plan_destroy(cloud: Cloud, deployment: str, store: JobStore) -> DestroyPlan:
+    view = await fetch_view(cloud)
+    return destroy_plan(view, deployment, store)
+
+
+def destroy_plan(view: CloudView, deployment: str, store: JobStore) -> DestroyPlan:
+    def ours(metadata: Mapping[str, str]) -> bool:
+        return metadata.get(DEPLOYMENT_TAG) == deployment
+
+    servers = {s.id: s.name for s in view.servers if ours(s.metadata)}
+    volumes: dict[str, str] = {}
+    kept: dict[str, str] = {}
+    names = {s.id: s.name for s in view.servers}
+    for volume in view.volumes:
+        if not ours(volume.metadata):
+            continue
+        others = [names.get(sid, sid) for sid in volume.attachments if sid not in servers]
+        if others:
+            kept[volume.id] = f"{volume.name} (still attached to {', '.join(sorted(others))})"
+        else:
+            volumes[volume.id] = volume.name
+    existing_rules = {r.id: r for r in view.collocation_rules}
+    rules = {}
+    for item in store.created_by(deployment):
+        if item.kind != Kind.COLLOCATION_RULE.value or not item.resource_id:
+            continue
+        rule = existing_rules.get(item.resource_id)
+        if rule is not None and all(member in servers for member in rule.members):
+            rules[rule.id] = rule.name
+    return DestroyPlan(deployment, servers, volumes, kept, rules)
+
+
+async def destroy(
+    cloud: Cloud,
+    plan: DestroyPlan,
+    store: JobStore,
+    progress: Callable[[ProgressEvent], None] | None = None,
+) -> Report:
+    """Delete what `plan` lists, servers first; recorded as a destroy job."""
+    job = store.create_job(DESTROY, plan.deployment)
+    report = Report(plan.deployment, job.id, JobStatus.RUNNING)
+    started = time.monotonic()
+
+    def deleted(kind: str) -> Callable[[str, str], None]:
+        def mark(resource_id: str, name: str) -> None:
+            store.put_item(job.id, kind, name, ItemState.DELETED, resource_id=resource_id)
+            store.event(job.id, f"{name}: deleted", kind=kind, name=name)
+            report.resources.append(ResourceResult(kind, name, "deleted", resource_id, True))
+            if progress is not None:
+                progress(ProgressEvent(kind, name, "deleted", 0.0, "deleted"))
+
+        return mark
+
+    try:
+        for server_id, name in plan.servers.items():
+            store.put_item(job.id, "server", name, ItemState.DELETING, resource_id=server_id)
+        await delete_servers(cloud, plan.servers, deleted("server"))
+        await delete_volumes(cloud, plan.volumes, deleted("volume"))
+        for rule_id, name in plan.rules.items():
+            await cloud.session.request("compute", "DELETE", f"/os-server-groups/{rule_id}")
+            deleted("collocation_rule")(rule_id, name)
+    except BaseException:
+        store.finish(job.id, JobStatus.INTERRUPTED)
+        raise
+    for volume_id, why in plan.kept_volumes.items():
+        name = why.split(" ", 1)[0]
+        store.put_item(job.id, "volume", name, ItemState.KEPT, resource_id=volume_id)
+        report.resources.append(ResourceResult("volume", name, "kept", volume_id, False))
+        report.notes.append(f"kept volume {why}")
+    expected = len(plan.servers) + len(plan.volumes) + len(plan.rules)
+    done = sum(1 for item in report.resources if item.status == "deleted")
+    report.status = JobStatus.SUCCEEDED if done == expected else JobStatus.PARTIAL
+    for item in _undeleted(plan, report):
+        report.resources.append(item)
+    report.seconds = time.monotonic() - started
+    store.finish(job.id, report.status, {"deleted": done, "kept": len(plan.kept_volumes)})
+    return report
+
+
+def _undeleted(plan: DestroyPlan, report: Report) -> list[ResourceResult]:
+    gone = {item.id for item in report.resources}
+    missing = []
+    for kind, items in (("server", plan.servers), ("volume", plan.volumes)):
+        for resource_id, name in items.items():
+            if resource_id not in gone:
+                fault = "not deleted within the timeout"
+                missing.append(ResourceResult(kind, name, "FAILED", resource_id, fault=fault))
+    return missing
+
+
+# -- history ------------------------------------------------------------------------------------
+def deployments(store: JobStore) -> list[dict[str, Any]]:
+    """One row per deployment the store knows: its latest job and what it holds."""
+    rows = []
+    for name in store.deployments():
+        latest = store.latest(name)
+        if latest is None:
+            continue
+        items = store.items(latest.id)
+        servers = [i for i in items if i.kind == "server"]
+        rows.append(
+            {
+                "deployment": name,
+                "last_job": latest.id,
+                "kind": latest.kind,
+                "status": latest.status.value,
+                "servers": len(servers),
+                "failed": sum(1 for i in servers if i.state is ItemState.FAILED),
+                "updated": latest.updated_at.isoformat(timespec="seconds"),
+            }
+        )
+    return rows
+
+
+def deployment_detail(store: JobStore, name: str) -> dict[str, Any]:
+    jobs = store.jobs(name)
+    if not jobs:
+        known = ", ".join(store.deployments()) or "none yet"
+        raise DeployError(f"no deployment named {name} in the job store (known: {known})")
+    latest_apply = next((job for job in jobs if job.kind == APPLY), jobs[0])
+    return {
+        "deployment": name,
+        "jobs": [
+            {
+                "id": job.id,
+                "kind": job.kind,
+                "status": job.status.value,
+                "started": job.created_at.isoformat(timespec="seconds"),
+                "updated": job.updated_at.isoformat(timespec="seconds"),
+                "source": job.source,
+            }
+            for job in jobs
+        ],
+        "items": [
+            {
+                "kind": item.kind,
+                "name": item.name,
+                "state": item.state.value,
+                "id": item.resource_id,
+                "created_here": item.created_here,
+                "host": item.details.get("host"),
+                "addresses": item.details.get("addresses", []),
+                "fault": item.fault,
+                "request_id": item.request_id,
+            }
+            for item in store.items(latest_apply.id)
+        ],
+    }
