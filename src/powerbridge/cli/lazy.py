@@ -237,6 +237,11 @@ GROUPS = (
         "powerbridge.cli.volume:app",
         "Volumes: list, show, create, delete, attach, detach.",
     ),
+    (
+        "deploy",
+        "powerbridge.cli.deploy:app",
+        "Batch deployments from a spec file: plan, apply, list, show, destroy.",
+    ),
 )
 
 
