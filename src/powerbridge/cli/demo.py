@@ -20,6 +20,8 @@ def demo(
 ) -> None:
     """Run the demo against the embedded PowerVC emulator."""
     import asyncio
+    import tempfile
+    from pathlib import Path
 
     from powerbridge.cli.demo_flow import run_flow, say
     from powerbridge.emulator.config import EmulatorConfig
@@ -27,10 +29,16 @@ def demo(
 
     say("Starting the embedded PowerVC emulator (in memory) ...")
     config = EmulatorConfig(port=0, data_dir=None, clock="real", speed=speed)
-    with running_emulator(config) as cloud:
+    with (
+        running_emulator(config) as cloud,
+        tempfile.TemporaryDirectory(prefix="powerbridge-demo-") as scratch,
+    ):
         say(f"  auth URL {cloud.auth_url}  (user root, project ibm-default)")
         say(f"  logs in  {cloud.log_dir}")
-        asyncio.run(run_flow(cloud.env(), cloud.log_dir))
+        status = asyncio.run(run_flow(cloud.env(), cloud.log_dir, Path(scratch) / "jobs.sqlite"))
     say(
-        "Done. Try it yourself: powerbridge emulator start, then source `powerbridge emulator env`."
+        "Done. Try it yourself: powerbridge emulator start, then source `powerbridge emulator env`"
+        " and run `powerbridge deploy apply examples/two-vms.pipe`."
     )
+    if status:
+        raise typer.Exit(status)

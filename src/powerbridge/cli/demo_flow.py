@@ -1,50 +1,49 @@
-"""The demo's flow: what PowerVC administrators script by hand, through the client SDK.
+"""The demo's flow: what PowerVC administrators script by hand, done by powerbridge.
 
-Authenticate, read the inventory, create data volumes from a storage template, deploy VMs with
-them through `block_device_mapping_v2`, wait with one list call per tick, and follow a deploy
-that PowerVC accepted (202) but failed later down to its fault and its log lines.
+Authenticate, read the inventory, then plan and apply the bundled pipe-format spec (data
+volumes from a storage template, VMs deployed with them through `block_device_mapping_v2`,
+one list call per tick, a summary), and follow a deploy that PowerVC accepted (202) but
+failed later down to its fault and its log lines.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from dataclasses import dataclass
+import sys
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 if TYPE_CHECKING:
-    from powerbridge.client import Session
+    from powerbridge.client import Cloud, Session
 
 MAX_MEM_SPECS = {"powervm:min_mem": "2048", "powervm:max_mem": "8192"}
 
 
-@dataclass
-class DemoVm:
-    name: str
-    volume_gb: int
-    shared: bool = False
-
-
-EXAMPLE = (DemoVm("testvm3", 3), DemoVm("testvm4", 2, shared=True))
+EXAMPLE_SPEC = "two-vms.pipe"  # shipped in powerbridge/examples
 
 
 def say(text: str) -> None:
     typer.echo(text)
 
 
-async def run_flow(env: dict[str, str], log_dir: Path) -> None:
-    from powerbridge.client import Session, load_config
+def example_spec() -> Path:
+    return Path(str(resources.files("powerbridge") / "examples" / EXAMPLE_SPEC))
 
-    async with Session(load_config(environ=env)) as session:
-        token = await session.authenticate()
+
+async def run_flow(env: dict[str, str], log_dir: Path, store_path: Path) -> int:
+    """The demo; returns its exit status (3 when a VM of the example failed)."""
+    from powerbridge.client import Cloud, load_config
+
+    async with Cloud.connect(config=load_config(environ=env, search_path=[])) as cloud:
+        token = await cloud.session.authenticate()
         say(f"Authenticated as {token.user_name} in project {token.project_name}.")
-        ids = await _inventory(session)
-        rows = await _deploy_example(session, ids)
-        _summary(rows)
-        await _failing_deploy(session, ids, log_dir)
+        ids = await _inventory(cloud.session)
+        status = await _deploy_example(cloud, store_path)
+        await _failing_deploy(cloud.session, ids, log_dir)
+    return status
 
 
 async def _json(session: Session, service: str, path: str) -> Any:
@@ -67,99 +66,36 @@ async def _inventory(session: Session) -> dict[str, Any]:
     say(f"  storage templates  {', '.join(t['name'] for t in types)}")
     return {
         "image": _named(images, "PowerHA713")["id"],
-        "flavor": _named(flavors, "powervm.small")["id"],
         "network": _named(networks, "cmbnet1")["id"],
-        "storage_template": "xiv90 base template",
     }
 
 
-async def _create_volume(
-    session: Session, name: str, size: int, shared: bool, template: str
-) -> str:
-    body = {"volume": {"name": name, "size": size, "volume_type": template, "multiattach": shared}}
-    response = await session.request("volumev3", "POST", "/volumes", json=body)
-    volume_id: str = response.json()["volume"]["id"]
-    while (await _json(session, "volumev3", f"/volumes/{volume_id}"))["volume"][
-        "status"
-    ] == "creating":
-        await asyncio.sleep(0.1)
-    return volume_id
+async def _deploy_example(cloud: Cloud, store_path: Path) -> int:
+    """Plan and apply the bundled pipe-format spec, as `powerbridge deploy apply` does."""
+    from powerbridge.cli.deploy_view import LiveProgress, show_plan, show_report
+    from powerbridge.cli.output import OutputFormat
+    from powerbridge.deploy import load_spec
+    from powerbridge.deploy.apply import apply_plan
+    from powerbridge.deploy.service import prepare, start_job
+    from powerbridge.jobs import JobStore
 
-
-async def _deploy_example(session: Session, ids: dict[str, Any]) -> list[dict[str, Any]]:
-    say("Creating volumes and deploying " + ", ".join(vm.name for vm in EXAMPLE) + " ...")
-    started = time.monotonic()
-    servers: dict[str, tuple[str, str]] = {}
-    for vm in EXAMPLE:
-        prefix = "wzq-shared" if vm.shared else f"wzq-{vm.name}"
-        volume_id = await _create_volume(
-            session, f"{prefix}-1", vm.volume_gb, vm.shared, ids["storage_template"]
-        )
-        body = {
-            "server": {
-                "name": vm.name,
-                "imageRef": ids["image"],
-                "flavorRef": ids["flavor"],
-                "networks": [{"uuid": ids["network"]}],
-                "block_device_mapping_v2": [
-                    {
-                        "uuid": volume_id,
-                        "source_type": "volume",
-                        "destination_type": "volume",
-                        "boot_index": -1,
-                    }
-                ],
-            }
-        }
-        response = await session.request("compute", "POST", "/servers", json=body)
-        servers[response.json()["server"]["id"]] = (vm.name, volume_id)
-    final = await _wait(session, set(servers))
-    rows = []
-    for server_id, (name, volume_id) in servers.items():
-        server = final[server_id]
-        addresses = [a["addr"] for net in server["addresses"].values() for a in net]
-        rows.append(
-            {
-                "name": name,
-                "status": server["status"],
-                "host": server.get("OS-EXT-SRV-ATTR:host"),
-                "ips": addresses,
-                "volume": volume_id[:8],
-                "seconds": round(time.monotonic() - started, 1),
-            }
-        )
-    return rows
-
-
-async def _wait(session: Session, pending: set[str]) -> dict[str, dict[str, Any]]:
-    """Watch all servers with one list call per tick, printing each state change."""
-    seen: dict[str, str] = {}
-    final: dict[str, dict[str, Any]] = {}
-    while pending:
-        rows = (await _json(session, "compute", "/servers/detail"))["servers"]
-        for server in rows:
-            if server["id"] not in pending:
-                continue
-            state = server["OS-EXT-STS:task_state"] or server["status"]
-            if seen.get(server["id"]) != state:
-                seen[server["id"]] = state
-                say(f"  {server['name']:10s} {state}")
-            if server["status"] in ("ACTIVE", "ERROR"):
-                pending.discard(server["id"])
-                final[server["id"]] = server
-        await asyncio.sleep(0.2)
-    return final
-
-
-def _summary(rows: list[dict[str, Any]]) -> None:
-    from powerbridge.cli.output import OutputFormat, render
-
-    render(
-        rows,
-        OutputFormat.table,
-        columns=["name", "status", "host", "ips", "volume", "seconds"],
-        title="Deployed",
-    )
+    spec_path = example_spec()
+    say(f"Deploying the example spec {EXAMPLE_SPEC} (PowerVC's deploycli format):")
+    for line in spec_path.read_text(encoding="utf-8").splitlines():
+        say(f"  {line}")
+    prepared = await prepare(cloud, load_spec(spec_path))
+    show_plan(prepared.plan, OutputFormat.table)
+    store = JobStore.open(str(store_path))
+    try:
+        job = start_job(store, prepared.plan, resume=False, source=EXAMPLE_SPEC)
+        with LiveProgress(stream=sys.stdout) as progress:
+            report = await apply_plan(
+                cloud, prepared.plan, prepared.view, store, job, progress=progress.event
+            )
+    finally:
+        store.close()
+    show_report(report, OutputFormat.table)
+    return report.exit_code
 
 
 async def _failing_deploy(session: Session, ids: dict[str, Any], log_dir: Path) -> None:
@@ -175,14 +111,27 @@ async def _failing_deploy(session: Session, ids: dict[str, Any], log_dir: Path) 
     response = await session.request("compute", "POST", "/servers", json=body)
     request_id = response.headers.get("x-openstack-request-id", "")
     say(f"  accepted: HTTP {response.status_code}, request {request_id}")
-    final = await _wait(session, {response.json()["server"]["id"]})
-    server = next(iter(final.values()))
+    server = await _wait_for_end(session, response.json()["server"]["id"])
     say(f"  fault: {server['fault']['message']}")
     say(f"  log lines with {request_id}:")
     for path in sorted(log_dir.rglob("*.log")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if request_id in line:
                 say(f"    {path.relative_to(log_dir)}: {_without_context(line)}")
+
+
+async def _wait_for_end(session: Session, server_id: str) -> dict[str, Any]:
+    """Poll the one server until ACTIVE or ERROR, printing each state change."""
+    seen = None
+    while True:
+        server = (await _json(session, "compute", f"/servers/{server_id}"))["server"]
+        state = server["OS-EXT-STS:task_state"] or server["status"]
+        if state != seen:
+            seen = state
+            say(f"  {server['name']:10s} {state}")
+        if server["status"] in ("ACTIVE", "ERROR"):
+            return dict(server)
+        await asyncio.sleep(0.2)
 
 
 def _without_context(line: str) -> str:

@@ -192,6 +192,7 @@ async def apply_plan(
         await _volumes(run)
         await _rules(run)
         await _servers(run)
+        await _refresh_volumes(run)
         status = _status(run)
         if status is not JobStatus.SUCCEEDED and run.options.rollback_on_failure:
             await _rollback(run)
@@ -380,6 +381,18 @@ def _volume_settled(run: _Run, name: str, volume_id: str, status: str, ok: bool)
     fault = f"volume {name} ended {status}"
     run.record(kind, name, ItemState.FAILED, resource_id=volume_id, fault=fault)
     run.result(kind, name, status=status if status != "TIMEOUT" else "TIMEOUT", fault=fault)
+
+
+async def _refresh_volumes(run: _Run) -> None:
+    """One list call at the end: the volumes' final status (in-use once attached)."""
+    wanted = {r.id: r for r in run.results.values() if r.kind == Kind.VOLUME.value and r.id}
+    if not wanted or all(r.failed for r in wanted.values()):
+        return
+    run.counters.list += 1
+    for volume in await run.cloud.volume.volumes():
+        result = wanted.get(volume.id)
+        if result is not None and not result.failed:
+            result.status = volume.status
 
 
 # -- collocation rules --------------------------------------------------------------------------
