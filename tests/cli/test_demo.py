@@ -27,6 +27,8 @@ def test_demo_deploys_and_traces_a_failure() -> None:
         "ACTIVE" in line and "testvm3" in line and "192.168.100." in line for line in summary
     )
     assert any("ACTIVE" in line and "testvm4" in line for line in summary)
+    assert "Deployment two-vms: succeeded" in out  # the deployer's summary
+    assert "wzq-shared-1" in out
     assert f"fault: {MAX_MEM_FAULT}" in out
     assert "nova/nova-conductor.log: ERROR" in out
     assert "Traceback" not in result.stderr

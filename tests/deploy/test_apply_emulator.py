@@ -1,0 +1,319 @@
+"""`powerbridge deploy plan|apply|list|show|destroy` against a started emulator (real HTTP).
+
+The example pipe file deploys end to end; shared volumes attach to every VM naming them;
+a broken spec or an unknown storage template blocks at plan time and creates nothing; a VM
+forced to fail leaves the others running, exit 3 and a report naming the fault, and
+`--rollback-on-failure` removes what the run made; re-applying changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from powerbridge.client import Session, load_config
+from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.server import RunningEmulator, running_emulator
+from powerbridge.jobs import JobStatus, JobStore
+from tests.cli.clirun import Shell
+
+pytestmark = pytest.mark.acceptance
+
+T = TypeVar("T")
+EXAMPLES = Path(__file__).parents[2] / "examples"
+PIPE = (
+    "flavor_name=powervm.tiny|vm_name={name}|image_name=AIX72|vlan_name=cmbnet1"
+    "|lun_spec=1:1:svc82 base template:{prefix}:{shared}:data of {name}"
+)
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[RunningEmulator]:
+    with running_emulator(EmulatorConfig(port=0, data_dir=None)) as running:
+        yield running
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "jobs.sqlite"
+
+
+@pytest.fixture
+def sh(
+    cloud: RunningEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    store_path: Path,
+) -> Shell:
+    shell = Shell(monkeypatch, capsys, cloud.env())
+    shell.set({"POWERBRIDGE_STORE": str(store_path)})
+    return shell
+
+
+def api(cloud: RunningEmulator, use: Callable[[Session], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
+            return await use(session)
+
+    return asyncio.run(main())
+
+
+def listing(cloud: RunningEmulator, service: str, path: str, key: str) -> list[dict[str, Any]]:
+    async def get(session: Session) -> list[dict[str, Any]]:
+        rows = (await session.request(service, "GET", path)).json()[key]
+        return list(rows)
+
+    return api(cloud, get)
+
+
+def servers(cloud: RunningEmulator) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in listing(cloud, "compute", "/servers/detail", "servers")}
+
+
+def volumes(cloud: RunningEmulator) -> dict[str, dict[str, Any]]:
+    return {v["name"]: v for v in listing(cloud, "volumev3", "/volumes/detail", "volumes")}
+
+
+def attached_to(volume: dict[str, Any], by_id: dict[str, str]) -> set[str]:
+    return {by_id[a["server_id"]] for a in volume["attachments"]}
+
+
+def pipe_file(tmp_path: Path, name: str, *vms: tuple[str, str, str]) -> Path:
+    path = tmp_path / f"{name}.pipe"
+    lines = [PIPE.format(name=vm, prefix=prefix, shared=shared) for vm, prefix, shared in vms]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def behaviour(cloud: RunningEmulator, body: dict[str, Any]) -> str:
+    async def post(session: Session) -> str:
+        url = cloud.base_url + "/powervc/emulator/v1/behaviours"
+        response = await session.request("compute", "POST", url, json={"behaviour": body})
+        return str(response.json()["behaviour"]["id"])
+
+    return api(cloud, post)
+
+
+def remove_behaviour(cloud: RunningEmulator, rule: str) -> None:
+    async def delete(session: Session) -> None:
+        url = f"{cloud.base_url}/powervc/emulator/v1/behaviours/{rule}"
+        await session.request("compute", "DELETE", url)
+
+    api(cloud, delete)
+
+
+# -- the example, end to end --------------------------------------------------------------------
+def test_the_example_pipe_file_deploys_end_to_end(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path, store_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    spec = str(EXAMPLES / "two-vms.pipe")
+    result = sh("deploy", "apply", spec, "--yes", "--report", str(report_path))
+    assert result.code == 0, result.err
+    assert "Deployment two-vms: succeeded" in result.out
+    found = servers(cloud)
+    by_id = {s["id"]: name for name, s in found.items()}
+    assert found["testvm3"]["status"] == found["testvm4"]["status"] == "ACTIVE"
+    assert found["testvm3"]["metadata"] == {"powerbridge:deployment": "two-vms"}
+    made = volumes(cloud)
+    private, shared = made["wzq-testvm3-1"], made["wzq-shared-1"]
+    assert (private["size"], private["status"], private["multiattach"]) == (3, "in-use", False)
+    assert (shared["size"], shared["status"], shared["multiattach"]) == (2, "in-use", True)
+    assert attached_to(private, by_id) == {"testvm3"}
+    assert attached_to(shared, by_id) == {"testvm4"}
+    report = json.loads(report_path.read_text())
+    assert report["status"] == "succeeded"
+    assert report["failed"] == []
+    rows = {r["name"]: r for r in report["resources"] if r["kind"] == "server"}
+    assert rows["testvm3"]["addresses"][0].startswith("192.168.100.")
+    assert rows["testvm3"]["volumes"] == ["wzq-testvm3-1"]
+    assert rows["testvm4"]["host"]
+    # each VM cost one create call, each volume one; lists are shared
+    assert report["calls"]["create"] == 4
+
+    again = sh("deploy", "apply", spec, "--yes")
+    assert again.code == 0, again.err
+    assert "Nothing to do" in again.err
+    assert len([n for n in servers(cloud) if n in ("testvm3", "testvm4")]) == 2
+    store = JobStore.open(str(store_path))
+    try:
+        assert [job.status for job in store.jobs("two-vms")] == [JobStatus.SUCCEEDED]
+    finally:
+        store.close()
+
+    listed = sh.json("deploy", "list")
+    assert [(row["deployment"], row["status"], row["servers"]) for row in listed] == [
+        ("two-vms", "succeeded", 2)
+    ]
+    shown = sh.json("deploy", "show", "two-vms")
+    states = {(i["kind"], i["name"]): i["state"] for i in shown["items"]}
+    assert states[("server", "testvm3")] == states[("volume", "wzq-shared-1")] == "done"
+
+    destroyed = sh("deploy", "destroy", spec, "--yes")
+    assert destroyed.code == 0, destroyed.err
+    left = servers(cloud)
+    assert "testvm3" not in left
+    assert "testvm4" not in left
+    assert not {"wzq-testvm3-1", "wzq-shared-1"} & set(volumes(cloud))
+
+
+def test_a_yaml_shared_volume_attaches_to_both_servers(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec = tmp_path / "pair.yaml"
+    spec.write_text(
+        "deployment: pair\n"
+        "defaults: {template: powervm.tiny, image: AIX72, network: cmbnet1,"
+        " storage_template: svc82 base template}\n"
+        "servers:\n"
+        "  - {name: 'pair{1..2}', volumes: [pair-data]}\n"
+        "volumes:\n"
+        "  pair-data: {size_gb: 4}\n"
+    )
+    result = sh("deploy", "apply", str(spec), "-y", "--format", "json")
+    assert result.code == 0, result.err
+    assert result.json()["status"] == "succeeded"
+    found = servers(cloud)
+    by_id = {s["id"]: name for name, s in found.items()}
+    data = volumes(cloud)["pair-data"]
+    assert data["multiattach"] is True
+    assert attached_to(data, by_id) == {"pair1", "pair2"}
+    sh.ok("deploy", "destroy", "pair", "-y")
+    assert "pair-data" not in volumes(cloud)
+
+
+# -- blocked at plan time -----------------------------------------------------------------------
+def test_a_powervm_override_breaking_a_rule_blocks_and_creates_nothing(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(
+        "deployment: badmem\n"
+        "servers:\n"
+        "  - name: badmem1\n"
+        "    template: powervm.small\n"
+        "    image: AIX72\n"
+        "    network: cmbnet1\n"
+        "    volumes: [{size_gb: 1, name: badmem-data}]\n"
+        "    powervm: {max_mem: 2048}\n"
+    )
+    for command in (("plan",), ("apply", "--yes")):
+        result = sh("deploy", *command, str(spec))
+        assert result.code == 1, result.out + result.err
+        [line] = result.error_lines
+        assert "blocked" in line
+        assert "max_mem" in line or "Maximum Memory" in line
+        assert "nothing was created" in line
+    assert "badmem1" not in servers(cloud)
+    assert "badmem-data" not in volumes(cloud)
+
+
+def test_an_unknown_storage_template_blocks_with_a_suggestion(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec = tmp_path / "typo.pipe"
+    spec.write_text(
+        "flavor_name=powervm.tiny|vm_name=typo1|image_name=AIX72|vlan_name=cmbnet1"
+        "|lun_spec=1:1:xiv91 base template:typo::data\n"
+    )
+    result = sh("deploy", "apply", str(spec), "-y")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert "xiv91 base template" in line
+    assert "did you mean 'xiv90 base template'" in line
+    assert "typo1" not in servers(cloud)
+    assert not [name for name in volumes(cloud) if name.startswith("typo")]
+
+
+def test_a_malformed_spec_names_file_line_and_key(sh: Shell, tmp_path: Path) -> None:
+    spec = tmp_path / "broken.pipe"
+    spec.write_text("flavor_name=powervm.tiny|vm_name=x1|image_name=AIX72|lun_spec=1:x:t:p::d\n")
+    result = sh("deploy", "plan", str(spec))
+    assert result.code == 1
+    assert "broken.pipe:1" in result.err
+    assert "lun_spec" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_apply_without_a_terminal_or_yes_fails_fast(sh: Shell, tmp_path: Path) -> None:
+    spec = pipe_file(tmp_path, "asking", ("ask1", "ask", ""))
+    result = sh("deploy", "apply", str(spec))
+    assert result.code == 2
+    assert "--yes" in result.err
+
+
+# -- failures -----------------------------------------------------------------------------------
+def test_one_failing_vm_leaves_the_others_and_exits_3(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    message = "PowerVM partition activation failed"
+    rule = behaviour(
+        cloud,
+        {
+            "kind": "server",
+            "mode": "fail_at",
+            "name_regex": "^mixbad$",
+            "task_state": "spawning",
+            "message": message,
+        },
+    )
+    spec = pipe_file(
+        tmp_path, "mix", ("mixgood1", "", ""), ("mixbad", "", ""), ("mixgood2", "", "")
+    )
+    report_path = tmp_path / "mix.json"
+    try:
+        result = sh("deploy", "apply", str(spec), "-y", "--report", str(report_path))
+    finally:
+        remove_behaviour(cloud, rule)
+    assert result.code == 3, result.err
+    assert "mixbad" in result.error_lines[0]
+    report = json.loads(report_path.read_text())
+    assert report["status"] == "partial"
+    assert report["failed"] == ["mixbad"]
+    rows = {r["name"]: r for r in report["resources"] if r["kind"] == "server"}
+    assert message in rows["mixbad"]["fault"]
+    assert rows["mixgood1"]["status"] == rows["mixgood2"]["status"] == "ACTIVE"
+    found = servers(cloud)
+    assert found["mixbad"]["status"] == "ERROR"
+    assert found["mixgood1"]["status"] == "ACTIVE"
+    sh.ok("deploy", "destroy", "mix", "-y")
+
+
+def test_rollback_on_failure_removes_what_this_run_created_only(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    first = pipe_file(tmp_path, "roll", ("roll1", "roll", "shared"))
+    sh.ok("deploy", "apply", str(first), "-y")
+    before = {name for name in volumes(cloud) if name.startswith("roll")}
+    assert before == {"roll-shared-1"}
+
+    rule = behaviour(
+        cloud,
+        {"kind": "server", "mode": "fail_at", "name_regex": "^roll3$", "task_state": "networking"},
+    )
+    grown = pipe_file(
+        tmp_path,
+        "roll",
+        ("roll1", "roll", "shared"),
+        ("roll2", "", ""),
+        ("roll3", "", ""),
+    )
+    try:
+        result = sh("deploy", "apply", str(grown), "-y", "--rollback-on-failure", "-f", "json")
+    finally:
+        remove_behaviour(cloud, rule)
+    assert result.code == 3, result.err
+    report = result.json()
+    assert report["status"] == "rolled_back"
+    left = servers(cloud)
+    assert "roll2" not in left
+    assert "roll3" not in left
+    assert left["roll1"]["status"] == "ACTIVE"  # it existed before this run: kept
+    now = {name for name in volumes(cloud) if name.startswith("roll")}
+    assert now == before  # roll2's and roll3's own volumes are gone, the old shared one stays
+    sh.ok("deploy", "destroy", "roll", "-y")

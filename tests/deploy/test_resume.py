@@ -1,0 +1,184 @@
+"""Interrupted applies: a killed `deploy apply` (SIGKILL mid-run) and a Ctrl-C (SIGINT), then
+`--resume`. Real clock, so deploys take a few seconds and the kill lands mid-run; the apply
+runs as its own process, as a user's would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.server import RunningEmulator, running_emulator
+from powerbridge.jobs import JobStatus, JobStore
+from tests.cli.clirun import OS_VARIABLES
+
+pytestmark = pytest.mark.acceptance
+
+PIPE = (
+    "flavor_name=powervm.tiny|vm_name={name}|image_name=AIX72|vlan_name=cmbnet1"
+    "|lun_spec=1:1:svc82 base template:::data of {name}"
+)
+SPEED = 8.0  # a deploy takes about 1.5 s
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[RunningEmulator]:
+    config = EmulatorConfig(port=0, data_dir=None, clock="real", speed=SPEED)
+    with running_emulator(config) as running:
+        yield running
+
+
+def login(cloud: RunningEmulator) -> tuple[httpx.Client, dict[str, str]]:
+    """A client holding an admin token, and the public URL of each service type."""
+    client = httpx.Client(timeout=10)
+    user = {"name": "root", "domain": {"name": "Default"}, "password": "passw0rd"}
+    body = {
+        "auth": {
+            "identity": {"methods": ["password"], "password": {"user": user}},
+            "scope": {"project": {"name": "ibm-default", "domain": {"name": "Default"}}},
+        }
+    }
+    response = client.post(cloud.auth_url.rstrip("/") + "/auth/tokens", json=body)
+    response.raise_for_status()
+    urls = {
+        service["type"]: endpoint["url"]
+        for service in response.json()["token"]["catalog"]
+        for endpoint in service["endpoints"]
+        if endpoint["interface"] == "public"
+    }
+    client.headers["X-Auth-Token"] = response.headers["X-Subject-Token"]
+    return client, urls
+
+
+def names_of(cloud: RunningEmulator, service: str, collection: str) -> list[str]:
+    client, urls = login(cloud)
+    try:
+        rows = client.get(f"{urls[service]}/{collection}").json()[collection]
+    finally:
+        client.close()
+    return [row["name"] for row in rows]
+
+
+def server_names(cloud: RunningEmulator) -> list[str]:
+    return names_of(cloud, "compute", "servers")
+
+
+def volume_names(cloud: RunningEmulator) -> list[str]:
+    return names_of(cloud, "volumev3", "volumes")
+
+
+def spec_file(tmp_path: Path, prefix: str, count: int) -> tuple[Path, list[str]]:
+    names = [f"{prefix}{n}" for n in range(1, count + 1)]
+    path = tmp_path / f"{prefix}.pipe"
+    path.write_text("\n".join(PIPE.format(name=name) for name in names) + "\n")
+    return path, names
+
+
+def environment(cloud: RunningEmulator, store: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in OS_VARIABLES}
+    env.update(cloud.env())
+    env["POWERBRIDGE_STORE"] = str(store)
+    return env
+
+
+def start_apply(spec: Path, env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "powerbridge", "deploy", "apply", str(spec), "-y", *extra]
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_servers(cloud: RunningEmulator, names: list[str], at_least: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if len(set(server_names(cloud)) & set(names)) >= at_least:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {at_least} of {names} appeared")
+
+
+def run_apply(spec: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "powerbridge", "deploy", "apply", str(spec), "-y", *extra]
+    return subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180
+    )
+
+
+def test_a_killed_apply_resumes_without_duplicates(cloud: RunningEmulator, tmp_path: Path) -> None:
+    spec, names = spec_file(tmp_path, "kill", 6)
+    store_path = tmp_path / "jobs.sqlite"
+    env = environment(cloud, store_path)
+    process = start_apply(spec, env, "--parallel", "2")
+    wait_for_servers(cloud, names, 2)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert len(set(server_names(cloud)) & set(names)) < 6  # it really was cut short
+
+    store = JobStore.open(str(store_path))
+    try:
+        [job] = store.jobs("kill")
+        assert job.status is JobStatus.RUNNING  # the process died holding it
+    finally:
+        store.close()
+
+    refused = run_apply(spec, env)
+    assert refused.returncode == 1, refused.stderr
+    assert "--resume" in refused.stderr
+    assert "interrupted" in refused.stderr
+
+    resumed = run_apply(spec, env, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    servers = [name for name in server_names(cloud) if name.startswith("kill")]
+    assert sorted(servers) == sorted(names)  # every planned VM, none twice
+    disks = [name for name in volume_names(cloud) if name.startswith("kill")]
+    assert sorted(disks) == sorted(f"{name}-{name}-1" for name in names)
+
+    store = JobStore.open(str(store_path))
+    try:
+        [job] = store.jobs("kill")  # the resume continued the same job
+        assert job.status is JobStatus.SUCCEEDED
+        created = [i for i in store.items(job.id) if i.kind == "server" and i.created_here]
+        assert sorted(i.name for i in created) == sorted(names)
+    finally:
+        store.close()
+
+    again = run_apply(spec, env)
+    assert again.returncode == 0
+    assert "Nothing to do" in again.stderr
+
+
+def test_ctrl_c_marks_the_job_interrupted_and_says_how_to_resume(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec, names = spec_file(tmp_path, "intr", 4)
+    store_path = tmp_path / "jobs.sqlite"
+    env = environment(cloud, store_path)
+    process = start_apply(spec, env, "--parallel", "1")
+    wait_for_servers(cloud, names, 1)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert f"powerbridge deploy apply {spec} --resume" in err
+    assert "Traceback" not in err
+    store = JobStore.open(str(store_path))
+    try:
+        [job] = store.jobs("intr")
+        assert job.status is JobStatus.INTERRUPTED
+    finally:
+        store.close()
+    resumed = run_apply(spec, env, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert sorted(n for n in server_names(cloud) if n.startswith("intr")) == sorted(names)
