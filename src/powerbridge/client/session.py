@@ -170,9 +170,14 @@ class Session:
         self._token: Token | None = None
         self._auth_lock = asyncio.Lock()
         self._versions: dict[str, tuple[Version, Version | None]] = {}
+        verify: ssl.SSLContext | bool = False  # unused with TrustOnDemand
+        if transport is None and config.verify and config.cacert is None and not _proxied():
+            transport = TrustOnDemand(lambda: _tls(config))  # no trust store for http://
+        else:
+            verify = _tls(config)
         self._client = httpx.AsyncClient(
             transport=transport,
-            verify=_tls(config),
+            verify=verify,
             timeout=config.timeout,
             headers={"User-Agent": f"powerbridge/{__version__}", "Accept": "application/json"},
         )
@@ -351,6 +356,44 @@ def _check(config: CloudConfig) -> None:
             f"auth URL {config.auth_url!r} must start with https:// (or http://), "
             "e.g. https://powervc.example.com:5000/v3"
         )
+
+
+class TrustOnDemand(httpx.AsyncBaseTransport):
+    """The default transport, reading the system trust store only for the first https://
+    request. Loading it (`SSL_CERT_FILE`, or the OS bundle) takes 40-80 ms, the larger part
+    of a short command against a plain-http cloud (the emulator, a lab PowerVC); an https
+    cloud pays it once, as before. Used only without proxies in the environment: httpx sets
+    up those itself when it builds the transport."""
+
+    def __init__(self, secure_context: Callable[[], ssl.SSLContext | bool]) -> None:
+        self._secure_context = secure_context
+        self._plain: httpx.AsyncHTTPTransport | None = None
+        self._secure: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._transport(request.url.scheme).handle_async_request(request)
+
+    def _transport(self, scheme: str) -> httpx.AsyncHTTPTransport:
+        if scheme == "https":
+            if self._secure is None:
+                self._secure = httpx.AsyncHTTPTransport(verify=self._secure_context())
+            return self._secure
+        if self._plain is None:
+            self._plain = httpx.AsyncHTTPTransport(verify=False)  # no TLS on http://
+        return self._plain
+
+    async def aclose(self) -> None:
+        for transport in (self._plain, self._secure):
+            if transport is not None:
+                await transport.aclose()
+
+
+def _proxied() -> bool:
+    """Whether the environment names a proxy (HTTPS_PROXY, ALL_PROXY...): httpx honours
+    those only for the transport it builds itself."""
+    import urllib.request
+
+    return bool(urllib.request.getproxies())
 
 
 def _tls(config: CloudConfig) -> ssl.SSLContext | bool:
