@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import typer
 from powerbridge import __version__
 from powerbridge.cli import main as cli_main
 from powerbridge.cli.errors import CliError, PartialFailure
-from powerbridge.cli.output import OutputFormat, render
+from powerbridge.cli.output import OutputFormat, fit, fold, render
 from powerbridge.cli.prompts import confirm
 
 
@@ -125,3 +126,40 @@ def test_render_every_format(fmt: OutputFormat, capsys: pytest.CaptureFixture[st
         assert out.lstrip().startswith("[")
     if fmt is OutputFormat.yaml:
         assert out.startswith("- name: vm1")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_table_is_plain_ascii_and_unfolded_into_a_pipe() -> None:
+    out = io.StringIO()
+    long = "x" * 150
+    render([{"name": "vm1", "fault": long}], OutputFormat.table, stream=out, title="servers")
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "servers"
+    assert lines[1].startswith("+------+-")
+    assert lines[2].split("|")[1:3] == [" name ", " fault" + " " * 146]
+    assert f"| vm1  | {long} |" in out.getvalue()
+    assert out.getvalue().isascii()
+
+
+def test_table_is_folded_to_the_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    out = Terminal()
+    message = "The 'Desired Memory' value 4096 MB is above the 'Maximum Memory' value 2048 MB."
+    render({"name": "vm1", "fault": message}, OutputFormat.table, stream=out)
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 40
+    assert " ".join(line.split("|")[2].strip() for line in lines if "|" in line[1:]).endswith(
+        "'Maximum Memory' value 2048 MB."
+    )
+
+
+def test_fold_and_fit() -> None:
+    assert fold("aa bb, cc dd", 6) == ["aa bb,", "cc dd"]
+    assert fold("abcdefghij", 4) == ["abcd", "efgh", "ij"]
+    assert fold("", 4) == [""]
+    assert fit([10, 50, 30], 60) == [10, 20, 20]
+    assert fit([10, 10], 5) == [6, 6]  # never below the minimum width
