@@ -10,6 +10,8 @@ from starlette.testclient import TestClient
 
 from powerbridge.emulator.backend.server_records import access_ip
 from powerbridge.emulator.errors import ApiError
+from powerbridge.emulator.state import Emulator
+from tests.emulator.accounts import provision
 from tests.emulator.conftest import COMPUTE, IMAGE
 from tests.emulator.test_compute_api import deploy, inventory, server_body, show
 
@@ -141,3 +143,33 @@ def test_rebuild_body_is_reduced_with_key_name_from_2_54(
     assert set(later) & EXTENSIONS == {"key_name"}
     bad = admin.post(url, json={"rebuild": {"imageRef": aix, "accessIPv6": "nope"}})
     assert bad.status_code == 400
+
+
+def test_project_lists_come_from_the_project_index(
+    admin: TestClient, admin_token: str, ids: dict[str, str], emulator: Emulator
+) -> None:
+    """Lists and usage read a per-project index: it follows creates, failed multiple creates
+    (nothing kept) and deletes, and all_tenants still sees every project."""
+    member = provision(admin, admin_token, "other-project", "other-member")
+    mine = deploy(admin, ids, "mine")
+    theirs = admin.post(
+        f"{COMPUTE}/servers", json=server_body(ids, "theirs"), headers=member.headers
+    ).json()["server"]["id"]
+    taken = {"uuid": ids["network"], "fixed_ip": "192.168.100.77"}
+    failed = admin.post(
+        f"{COMPUTE}/servers", json=server_body(ids, "pair", networks=[taken], max_count=2)
+    )
+    assert failed.status_code >= 400  # the second would take the same fixed IP: none is kept
+
+    def listed(**headers: str) -> set[str]:
+        rows = admin.get(f"{COMPUTE}/servers", headers=headers).json()["servers"]
+        return {row["id"] for row in rows}
+
+    assert listed() == {mine}
+    assert listed(**member.headers) == {theirs}
+    everyone = admin.get(f"{COMPUTE}/servers?all_tenants=1").json()["servers"]
+    assert {row["id"] for row in everyone} == {mine, theirs}
+    assert emulator.compute.usage(member.project_id)["instances"] == 1
+    assert admin.delete(f"{COMPUTE}/servers/{theirs}", headers=member.headers).status_code == 204
+    assert listed(**member.headers) == set()
+    assert emulator.compute.usage(member.project_id)["instances"] == 0

@@ -112,10 +112,11 @@ class ComputeBackend:
         )
         self.configure_scheduler()
         self.servers: dict[str, Server] = {}
+        self._by_project: dict[str, dict[str, Server]] = {}  # a project's list, not a scan
         self._seq = 0
         for body in ctx.store.load("server"):
             server = Server(**body)
-            self.servers[server.id] = server
+            self._add(server)
             self._seq = max(self._seq, server.seq)
         self.action_log = InstanceActionLog(ctx)
         self.step_handlers: dict[str, StepHandler] = {
@@ -180,13 +181,21 @@ class ComputeBackend:
     def list_servers(
         self, caller: Caller, *, all_tenants: bool = False, include_deleted: bool = False
     ) -> list[Server]:
-        everyone = all_tenants and caller.is_admin
-        return [
-            s
-            for s in self.servers.values()
-            if (include_deleted or not s.deleted)
-            and (everyone or s.project_id == caller.project_id)
-        ]
+        if all_tenants and caller.is_admin:
+            candidates = self.servers
+        else:
+            candidates = self._by_project.get(caller.project_id or "", {})
+        if include_deleted:
+            return list(candidates.values())
+        return [s for s in candidates.values() if not s.deleted]
+
+    def _add(self, server: Server) -> None:
+        self.servers[server.id] = server
+        self._by_project.setdefault(server.project_id, {})[server.id] = server
+
+    def _remove(self, server: Server) -> None:
+        self.servers.pop(server.id, None)
+        self._by_project.get(server.project_id, {}).pop(server.id, None)
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -370,7 +379,7 @@ class ComputeBackend:
             access_ip_v4=request.access_ip_v4,
             access_ip_v6=request.access_ip_v6,
         )
-        self.servers[server.id] = server
+        self._add(server)
         try:
             self._allocate_ports(server, request, caller, context)
             self._map_volumes(server, request, caller, context)
@@ -484,7 +493,7 @@ class ComputeBackend:
         self.networks.release_server_ports(server.id, context)
         for mapping in server.mappings():
             self.volumes.unreserve(mapping.volume_id, server.id)
-        self.servers.pop(server.id, None)
+        self._remove(server)
         self.ctx.store.delete("server", server.id)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -802,7 +811,7 @@ class ComputeBackend:
         return hashlib.sha224((server.project_id + server.host).encode()).hexdigest()
 
     def usage(self, project_id: str) -> dict[str, int]:
-        mine = [s for s in self.servers.values() if s.project_id == project_id and not s.deleted]
+        mine = [s for s in self._by_project.get(project_id, {}).values() if not s.deleted]
         return {
             "instances": len(mine),
             "cores": sum(int(s.flavor["vcpus"]) for s in mine),
