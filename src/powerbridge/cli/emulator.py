@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from powerbridge.cli.errors import CliError, UsageProblem
+from powerbridge.cli.lazy import lazy_group
 from powerbridge.cli.output import OutputFormat, render
 
 if TYPE_CHECKING:
@@ -42,11 +43,11 @@ HEALTH_TIMEOUT = 2.0
 PASSWORD_ENV = "POWERBRIDGE_EMULATOR_PASSWORD"
 DATA_ENV = "POWERBRIDGE_EMULATOR_DATA"
 
-app = typer.Typer(
-    help="Run the embedded PowerVC emulator: a local PowerVC for demos, tests and development.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
+HELP = "Run the embedded PowerVC emulator: a local PowerVC for demos, tests and development."
+# the commands, built only when `powerbridge emulator ...` runs; `app` (what the root
+# registers) is a lazy group standing for them, so `powerbridge --help` does not build them
+commands = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode=None)
+app = lazy_group("powerbridge.cli.emulator:commands", HELP)
 
 
 class Clock(enum.StrEnum):
@@ -78,7 +79,7 @@ DataOption = Annotated[
 
 
 # -- start ------------------------------------------------------------------------------------
-@app.command()
+@commands.command()
 def start(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -371,7 +372,7 @@ def _data_argument(data_dir: Path) -> str:
 
 
 # -- status, stop, env ------------------------------------------------------------------------
-@app.command()
+@commands.command()
 def status(
     data: DataOption = None,
     output_format: Annotated[
@@ -407,7 +408,7 @@ STATUS_FIELDS = (
 )
 
 
-@app.command()
+@commands.command()
 def stop(data: DataOption = None) -> None:
     """Stop the emulator of a data dir (SIGTERM; SIGKILL after 10 s)."""
     data_dir = _existing_data_dir(data)
@@ -448,7 +449,7 @@ def _wait_for_exit(pid: int, timeout: float) -> bool:
     return True
 
 
-@app.command()
+@commands.command()
 def env(
     data: DataOption = None,
     output_format: Annotated[
