@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +276,14 @@ def test_real_asyncssh_server_known_hosts(tmp_path: Path) -> None:
     assert "is not trusted" in failure.message
     assert "ssh-keyscan -p" in (failure.hint or "")
     assert any(m.path == "nova/nova-conductor.log.1" for m in result.matches)
+
+
+def test_ssh_without_asyncssh_is_one_line_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "asyncssh", None)  # as if not installed
+    with pytest.raises(CliError) as caught:
+        run(SshLogs.open(Target.parse("root@powervc.example.com")))
+    assert caught.value.message == "--ssh needs the asyncssh package, which is not installed"
+    assert "pip install 'powerbridge[ssh]'" in (caught.value.hint or "")
+    assert "--logs DIR" in (caught.value.hint or "")

@@ -4,7 +4,8 @@
 against `~/.ssh/known_hosts` (or the file given): an unknown or changed key is an error that
 says how to trust the host, never a silent accept. Files are read through SFTP below the log
 root (`/var/log` on PowerVC: `nova/`, `cinder/`, ...). asyncssh is imported only here, when
-`--ssh` is used; it is an optional dependency (`pip install asyncssh`).
+`--ssh` is used; it is an optional dependency, the `ssh` extra
+(`pip install 'powerbridge[ssh]'`).
 
 `connect` is injectable so tests can stand a fake SFTP client in for a real host.
 """
@@ -133,7 +134,8 @@ def _asyncssh() -> Any:
     except ImportError:
         raise CliError(
             "--ssh needs the asyncssh package, which is not installed",
-            hint="pip install asyncssh (or copy PowerVC's /var/log here and use --logs DIR)",
+            hint="pip install 'powerbridge[ssh]' (or copy PowerVC's /var/log here and use "
+            "--logs DIR)",
         ) from None
 
 
