@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
+import yaml
 
 from powerbridge.client import Session, load_config
 from powerbridge.emulator.config import EmulatorConfig
@@ -297,3 +298,59 @@ def test_a_fraction_of_503s_is_absorbed_by_retries_on_reads(
     for result in results:
         assert result.code == 0, result.err
     assert any("retrying GET" in r.err and "503" in r.err for r in results)
+
+
+def test_a_create_answered_503_is_not_retried_and_creates_nothing(
+    sh: Shell, cloud: RunningEmulator
+) -> None:
+    async def behave(session: Session) -> str:
+        body = {
+            "behaviour": {
+                "kind": "api",
+                "service": "compute",
+                "method": "POST",
+                "path_regex": "/servers$",
+                "status": 503,
+            }
+        }
+        url = cloud.base_url + "/powervc/emulator/v1/behaviours"
+        response = await session.request("compute", "POST", url, json=body)
+        return str(response.json()["behaviour"]["id"])
+
+    before = counts(sh)
+    rule = api(cloud, behave)
+    try:
+        result = sh("-v", "server", "create", "blind1", *BASE)
+    finally:
+
+        async def remove(session: Session) -> None:
+            url = f"{cloud.base_url}/powervc/emulator/v1/behaviours/{rule}"
+            await session.request("compute", "DELETE", url)
+
+        api(cloud, remove)
+    assert result.code == 1
+    [line] = result.error_lines
+    assert "503" in line
+    assert "(request req-" in line
+    posts = [entry for entry in result.err.splitlines() if entry.startswith("compute POST")]
+    assert len(posts) == 1, posts  # sent once: a create is never blindly retried
+    assert "retrying POST" not in result.err
+    assert counts(sh) == before
+    assert "blind1" not in names(sh.json("server", "list"))
+
+
+def test_server_and_volume_list_and_show_in_every_format(sh: Shell) -> None:
+    sh.json("server", "create", "formats1", *BASE, "--volume", "1:xiv90 base template", "--wait")
+    for group, name in (("server", "formats1"), ("volume", "formats1-vol1")):
+        listed = sh.json(group, "list")
+        assert name in names(listed)
+        as_yaml = yaml.safe_load(sh.ok(group, "list", "--format", "yaml").out)
+        assert as_yaml == listed
+        table = sh.ok(group, "list", "--format", "table").out
+        assert table.startswith("+-")
+        assert f"| {name} " in table
+        shown = sh.json(group, "show", name)
+        assert shown["name"] == name
+        assert sh.json(group, "show", shown["id"])["id"] == shown["id"]
+        assert yaml.safe_load(sh.ok(group, "show", name, "--format", "yaml").out) == shown
+        assert f"| {name}" in sh.ok(group, "show", name).out
