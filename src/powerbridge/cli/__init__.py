@@ -17,3 +17,9 @@ import atexit
 import gc
 
 atexit.register(gc.freeze)
+
+# Start-up allocates a few hundred thousand long-lived objects (typer, httpx, asyncio, their
+# modules); at CPython's default gen-0 threshold (700) that triggers some 150 collections
+# which free nothing. A command is short-lived: collect less often (cycles are still
+# collected, every 20,000 net allocations instead of 700). About 25 ms of a list command.
+gc.set_threshold(20_000, *gc.get_threshold()[1:])
