@@ -401,12 +401,20 @@ def path_values(operation: Operation, world: World) -> st.SearchStrategy[dict[st
     return st.fixed_dictionaries(fields)
 
 
+def _segment(value: str) -> str:
+    """A path value as one URL segment. A bare `.` or `..` is percent-encoded: left as is, the
+    HTTP client removes it as a dot segment and the request lands on another endpoint (`..`
+    after `/users/{id}/application_credentials/` would DELETE the admin's own user)."""
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if value in (".", "..") else quoted
+
+
 @st.composite
 def requests(draw: st.DrawFn, operation: Operation, world: World) -> Request:
     values = draw(path_values(operation, world))
     path = operation.path
     for name, value in values.items():
-        path = path.replace("{" + name + "}", quote(value, safe=""))
+        path = path.replace("{" + name + "}", _segment(value))
     headers = dict(draw(microversion_headers(operation.service)))
     token = draw(tokens(world))
     if token is not None:

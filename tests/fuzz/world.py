@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.api.routing import RouteTable
 from powerbridge.emulator.app import SERVICE_ROUTES, create_app
 from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 
 REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -40,6 +41,7 @@ NOVA_FAULTS = {
 }
 EMULATOR_PREFIX = "/powervc/emulator/v1"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+ABSENT_ID = "00000000-0000-4000-8000-000000000000"  # stands for a target that could not be made
 
 
 @dataclass(frozen=True)
@@ -165,10 +167,13 @@ class World:
 
     # -- resources the fuzzer may aim at ------------------------------------------------------
     def ensure(self, operation: Operation) -> None:
-        """(Re-)create what the operation's path parameters may name."""
+        """(Re-)create what the operation's path parameters may name. A target that could not
+        be made is an absent id in its place: the pools keep their shape from one example to
+        the next, as hypothesis requires of a strategy (a pool that shrank or emptied would
+        make it draw differently: FlakyStrategyDefinition)."""
         self.pools = {}
         for param in operation.params:
-            self.pools[param] = [value for value in self._pool(operation, param) if value]
+            self.pools[param] = [value or ABSENT_ID for value in self._pool(operation, param)]
 
     def _pool(self, operation: Operation, param: str) -> list[str | None]:
         path = operation.path
@@ -324,6 +329,15 @@ class World:
     def check_invariants(self) -> None:
         check_host_usage(self.emulator)
         check_ports_have_servers(self.emulator)
+        self.check_footing()
+
+    def check_footing(self) -> None:
+        """The world's admin still authenticates: no example reached the essentials (a request
+        that did would turn every later example into a 401 and hide the operation's bugs)."""
+        try:
+            self.emulator.identity.authenticate(self.admin.token)
+        except ApiError as error:
+            raise AssertionError(f"the admin token stopped working: {error.message}") from None
 
 
 def _name() -> str:
