@@ -1,25 +1,27 @@
 """Apply a plan: create exactly what it lists, with bounded concurrency and durable progress.
 
 ```python
-view, plan = await prepare(cloud, spec)          # powerbridge.deploy.service
-report = await apply_plan(cloud, plan, view, store, job, ApplyOptions(parallel=4))
+prepared = await prepare(cloud, spec)             # powerbridge.deploy.service
+job = start_job(store, prepared.plan, resume=False, source="cluster.pipe")
+report = await apply_plan(cloud, prepared.plan, prepared.view, store, job, ApplyOptions())
 ```
 
-Order: volumes (all created, then watched with one list call per tick until available),
-collocation rules, then servers through a sliding window of `parallel` deploys in flight,
-each with its volumes in `block_device_mapping_v2`. One `GET /servers/detail?changes-since`
-per tick watches every server in flight; the tick is at most a tenth of the deploy time seen
-so far (`Ticker`). A server that fails keeps its fault and the others go on; a volume that
-fails stops only the servers that need it.
+Volumes are created in the background, those of the first servers first; a server deploys as
+soon as its own volumes are available, through a sliding window of `parallel` deploys in
+flight, its volumes in `block_device_mapping_v2`. Per tick, one `GET /volumes/detail` (while
+volumes are building) and one `GET /servers/detail?changes-since` watch everything; the tick
+is at most a tenth of the deploy time seen so far (`Ticker`). A server that fails keeps its
+fault and the others go on; a volume that fails stops only the servers that need it.
 
-Durability: each create is recorded in the job store as CREATING before the request is sent
-and as BUILDING with its id after the 202, each end state when it is seen. What identifies a
-resource as this deployment's is the `powerbridge:deployment` metadata the request carries,
-so a resumed run re-plans against the cloud and finds every resource an interrupted run made
-(even one whose 202 it never read) as unchanged: nothing is created twice.
+Durability: the intent of each create is committed to the job store before its request is
+sent; its answer and every state change are committed once per tick, in one transaction
+(`JobStore.batch`). What identifies a resource as this deployment's is the
+`powerbridge:deployment` metadata the request carries, so a resumed run re-plans against the
+cloud and finds everything an interrupted run made (even a create whose answer it never
+recorded) as unchanged: nothing is created twice.
 
-`rollback=True` deletes what this job created, servers first, when anything failed; never
-what existed before it.
+`rollback_on_failure` deletes what this job created, servers first, when anything failed;
+never what existed before it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import base64
 import contextlib
 import statistics
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,6 @@ from powerbridge.client.waiter import ServerSource, VolumeSource
 from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.plan import (
-    CollocationRuleCreate,
     Kind,
     Plan,
     RefKey,
@@ -48,6 +49,7 @@ from powerbridge.deploy.plan import (
     VolumeCreate,
 )
 from powerbridge.deploy.report import Report, ResourceResult
+from powerbridge.deploy.teardown import Calls, delete_servers, delete_volumes
 from powerbridge.jobs import Item, ItemState, Job, JobStatus, JobStore
 
 __all__ = ["ApplyOptions", "Progress", "ProgressEvent", "Ticker", "apply_plan"]
@@ -81,10 +83,14 @@ Progress = Callable[[ProgressEvent], None]
 
 
 class Ticker:
-    """How long to sleep between list calls: a tenth of the expected duration, bounded.
+    """How long to sleep between list calls: at most a tenth of the expected duration.
 
     The expected duration is the median of those seen so far, or until one is seen, the time
-    since the first resource started (so ticks stretch as a long deploy goes on)."""
+    since the first resource started (so ticks stretch as a long deploy goes on). Once the
+    median is known, the earliest resource in flight is due at its start plus the median:
+    the tick ends then if that comes sooner, and halves while something is overdue, so a
+    finished deploy is noticed (and its slot refilled) quickly without polling faster
+    the rest of the time."""
 
     def __init__(
         self, fixed: float | None = None, *, shortest: float = 0.1, longest: float = 10.0
@@ -102,28 +108,31 @@ class Ticker:
     def seen(self, duration: float) -> None:
         self.durations.append(duration)
 
-    def interval(self, now: float) -> float:
+    def interval(self, now: float, oldest: float | None = None) -> float:
+        """The next sleep; `oldest` is when the longest-running resource in flight started."""
         if self.fixed is not None:
             return self.fixed
-        if self.durations:
-            expected = statistics.median(self.durations)
-        else:
+        if not self.durations:
             expected = now - (self.started if self.started is not None else now)
-        return min(self.longest, max(self.shortest, expected / 10))
+            return self._bounded(expected / 10)
+        expected = statistics.median(self.durations)
+        tick = expected / 10
+        if oldest is not None:
+            due = oldest + expected - now
+            tick = min(tick, due) if due > 0 else tick / 2
+        return self._bounded(tick)
+
+    def _bounded(self, tick: float) -> float:
+        return min(self.longest, max(self.shortest, tick))
 
 
-@dataclass
-class _Counters:
-    create: int = 0
-    delete: int = 0
-    list: int = 0
-
-    def as_dict(self, watchers: Collection[Any]) -> dict[str, int]:
-        return {
-            "create": self.create,
-            "delete": self.delete,
-            "list": self.list + sum(w.calls for w in watchers),
-        }
+def _calls(calls: Calls, watchers: Collection[Any]) -> dict[str, int]:
+    """The run's API calls; list polls include the watchers' (pages counted)."""
+    return {
+        "create": calls.create,
+        "delete": calls.delete,
+        "list": calls.list + sum(w.calls for w in watchers),
+    }
 
 
 @dataclass
@@ -139,7 +148,7 @@ class _Run:
     ids: dict[RefKey, str] = field(default_factory=dict)
     results: dict[tuple[str, str], ResourceResult] = field(default_factory=dict)
     previous: dict[tuple[str, str], Item] = field(default_factory=dict)
-    counters: _Counters = field(default_factory=_Counters)
+    counters: Calls = field(default_factory=Calls)
     server_source: ServerSource | None = None
     volume_source: VolumeSource | None = None
 
@@ -156,7 +165,10 @@ class _Run:
 
     def created_here(self, kind: str, name: str) -> bool:
         item = self.previous.get((kind, name))
-        return item is not None and item.created_here
+        # an intent without its answer: the request went out, and what carries the tag now
+        # is what it created
+        sent = (ItemState.CREATING, ItemState.BUILDING)
+        return item is not None and (item.created_here or item.state in sent)
 
     def result(self, kind: str, name: str, **values: Any) -> ResourceResult:
         found = self.results.get((kind, name))
@@ -188,10 +200,9 @@ async def apply_plan(
     run.previous = {(item.kind, item.name): item for item in store.items(job.id)}
     run.ids.update(plan.existing_ids())
     try:
-        _record_plan(run)
-        await _volumes(run)
-        await _rules(run)
-        await _servers(run)
+        with store.batch():
+            _record_plan(run)
+        await _deploy(run)
         await _refresh_volumes(run)
         status = _status(run)
         if status is not JobStatus.SUCCEEDED and run.options.rollback_on_failure:
@@ -226,7 +237,7 @@ def _summary(run: _Run, status: JobStatus) -> dict[str, Any]:
         "status": status.value,
         "seconds": round(run.elapsed(), 2),
         "counts": counts,
-        "calls": run.counters.as_dict(run.watchers()),
+        "calls": _calls(run.counters, run.watchers()),
     }
 
 
@@ -239,7 +250,7 @@ def _report(run: _Run, status: JobStatus) -> Report:
         status=status,
         resources=resources,
         seconds=run.elapsed(),
-        calls=run.counters.as_dict(run.watchers()),
+        calls=_calls(run.counters, run.watchers()),
     )
 
 
@@ -277,98 +288,168 @@ def _record_plan(run: _Run) -> None:
         run.result(create.kind.value, create.name, status="pending", changed=True)
 
 
-# -- volumes ------------------------------------------------------------------------------------
-async def _volumes(run: _Run) -> None:
-    creates = run.plan.volume_creates
-    gate = asyncio.Semaphore(run.options.create_concurrency)
+# -- sending creates ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Sent:
+    """What one create request got: the new id and request id, or the error."""
 
-    async def one(volume: VolumeCreate) -> str | None:
-        async with gate:
-            return await _create_volume(run, volume)
-
-    made = await asyncio.gather(*(one(volume) for volume in creates))
-    watch = {vid: volume.name for vid, volume in zip(made, creates, strict=True) if vid}
-    for item in run.plan.unchanged:  # a resumed run: volumes an earlier run left creating
-        if item.kind is Kind.VOLUME:
-            found = run.view.volume_index.by_id(item.id)
-            if found is not None and found.status in VOLUME_BUSY:
-                watch[item.id] = item.name
-    if watch:
-        await _watch_volumes(run, watch)
+    resource_id: str | None = None
+    request_id: str | None = None
+    problem: ClientError | None = None
 
 
-async def _create_volume(run: _Run, volume: VolumeCreate) -> str | None:
-    kind = Kind.VOLUME.value
-    run.record(kind, volume.name, ItemState.CREATING)
-    run.say(kind, volume.name, "creating", f"creating ({volume.details()})")
-    microversion = MULTIATTACH_MICROVERSION if volume.shared else None
+async def _post(
+    run: _Run, service: str, path: str, body: dict[str, Any], key: str, version: str | None
+) -> _Sent:
+    """Send one create (never retried: a create is not idempotent); no store writes here,
+    so the caller records outcomes in one batch."""
+    run.counters.create += 1
     try:
-        run.counters.create += 1
         response = await run.cloud.session.request(
-            "volumev3",
-            "POST",
-            "/volumes",
-            json=volume.request(),
-            microversion=microversion,
-            idempotent=False,
+            service, "POST", path, json=body, microversion=version, idempotent=False
         )
     except ClientError as problem:
-        _create_failed(run, kind, volume.name, problem)
-        return None
-    body = response.json().get("volume") or {}
-    volume_id = str(body.get("id", ""))
-    rid = request_id(response)
-    run.ids[(Kind.VOLUME, volume.name)] = volume_id
+        return _Sent(problem=problem)
+    created = response.json().get(key) or {}
+    return _Sent(str(created.get("id", "")), request_id(response))
+
+
+def _intent(run: _Run, kind: Kind, name: str, message: str) -> None:
+    run.record(kind.value, name, ItemState.CREATING)
+    run.say(kind.value, name, "creating", message)
+
+
+def _accepted(run: _Run, kind: Kind, name: str, sent: _Sent, **details: Any) -> bool:
+    """Record a create's outcome; True when the cloud accepted it."""
+    if sent.problem is not None or not sent.resource_id:
+        problem = sent.problem
+        message = str(problem) if problem is not None else "the cloud returned no id"
+        rid = problem.request_id if isinstance(problem, HttpError) else None
+        run.record(kind.value, name, ItemState.FAILED, fault=message, request_id=rid)
+        run.result(kind.value, name, status="FAILED", fault=message, request_id=rid)
+        run.say(kind.value, name, "failed", f"create refused: {message}")
+        return False
+    run.ids[(kind, name)] = sent.resource_id
+    state = ItemState.DONE if kind is Kind.COLLOCATION_RULE else ItemState.BUILDING
     run.record(
-        kind,
-        volume.name,
-        ItemState.BUILDING,
-        resource_id=volume_id,
+        kind.value,
+        name,
+        state,
+        resource_id=sent.resource_id,
         created_here=True,
-        request_id=rid,
+        request_id=sent.request_id,
+        details=details,
     )
-    run.result(kind, volume.name, id=volume_id, status="creating", request_id=rid)
-    return volume_id
+    run.result(kind.value, name, id=sent.resource_id, request_id=sent.request_id, **details)
+    return True
 
 
-def _create_failed(run: _Run, kind: str, name: str, problem: ClientError) -> None:
-    message = str(problem)
-    rid = problem.request_id if isinstance(problem, HttpError) else None
-    run.record(kind, name, ItemState.FAILED, fault=message, request_id=rid)
-    run.result(kind, name, status="FAILED", fault=message, request_id=rid)
-    run.say(kind, name, "failed", f"create refused: {message}")
+# -- volumes ------------------------------------------------------------------------------------
+class _Volumes:
+    """The plan's volumes as the server loop sees them: ready, failed, or still coming.
 
+    Creates run in the background, those of the first servers first, so the first servers
+    deploy while later volumes are still being created; the loop records what the creates
+    got (`absorb`) and watches what the cloud is still building with one volume list per tick.
+    """
 
-async def _watch_volumes(run: _Run, watch: dict[str, str]) -> None:
-    """One volume list per tick until each is available (or in error, or timed out)."""
-    source = run.volume_source = VolumeSource(run.cloud.volume)
-    ticker = Ticker(run.options.poll_interval, shortest=0.05)
-    started = time.monotonic()
-    ticker.start(started)
-    pending = dict(watch)
-    last: dict[str, str] = {}
-    while pending:
-        observed = {item.id: item for item in await source.observe(list(pending))}
-        now = time.monotonic()
-        for volume_id, name in list(pending.items()):
-            item = observed.get(volume_id)
-            if item is None:
-                continue
-            if item.status != last.get(volume_id):
-                last[volume_id] = item.status
-                run.say(Kind.VOLUME.value, name, item.status)
-            settled = source.settles(item)
-            if settled is None:
-                continue
-            del pending[volume_id]
-            ticker.seen(now - started)
-            _volume_settled(run, name, volume_id, item.status, settled == "done")
-        if pending and run.options.timeout is not None and now - started > run.options.timeout:
-            for volume_id, name in pending.items():
-                _volume_settled(run, name, volume_id, "TIMEOUT", False)
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.building: dict[str, str] = {}  # volume id -> name
+        self.unsent = {volume.name for volume in run.plan.volume_creates}
+        self.answers: list[tuple[VolumeCreate, _Sent]] = []
+        self.last: dict[str, str] = {}
+        self.source = run.volume_source = VolumeSource(run.cloud.volume)
+        self.started = time.monotonic()
+        # volumes are sent for the servers up to `horizon` (in plan order): two windows
+        # ahead of the deploys, so early deploys do not queue behind every volume create
+        self.horizon = 2 * _window(run)
+        self.moved = asyncio.Condition()
+        for item in run.plan.unchanged:  # a resumed run: volumes an earlier run left creating
+            if item.kind is Kind.VOLUME:
+                found = run.view.volume_index.by_id(item.id)
+                if found is not None and found.status in VOLUME_BUSY:
+                    self.building[item.id] = item.name
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.building or self.unsent)
+
+    def waiting_for(self, server: ServerCreate) -> bool:
+        """Some volume of `server` is not available yet."""
+        names = {ref.name for ref in server.volumes}
+        return bool(names & self.unsent or names & set(self.building.values()))
+
+    async def advance(self, servers_taken: int) -> None:
+        """The server loop took `servers_taken` servers off its queue: send volumes further."""
+        horizon = servers_taken + 2 * _window(self.run)
+        if horizon > self.horizon:
+            self.horizon = horizon
+            async with self.moved:
+                self.moved.notify_all()
+
+    async def create_all(self) -> None:
+        ranked = _in_server_order(self.run.plan)
+        with self.run.store.batch():  # every intent durable before the first request
+            for _, volume in ranked:
+                _intent(self.run, Kind.VOLUME, volume.name, f"creating ({volume.details()})")
+        gate = asyncio.Semaphore(max(self.run.options.create_concurrency, _window(self.run)))
+
+        async def one(rank: int, volume: VolumeCreate) -> None:
+            version = MULTIATTACH_MICROVERSION if volume.shared else None
+            async with self.moved:
+                await self.moved.wait_for(lambda: rank < self.horizon)
+            async with gate:
+                sent = await _post(
+                    self.run, "volumev3", "/volumes", volume.request(), "volume", version
+                )
+            self.answers.append((volume, sent))
+
+        await asyncio.gather(*(one(rank, volume) for rank, volume in ranked))
+
+    def absorb(self) -> None:
+        """Record the creates answered since the last call (the caller batches the writes)."""
+        answers, self.answers = self.answers, []
+        for volume, sent in answers:
+            self.unsent.discard(volume.name)
+            if _accepted(self.run, Kind.VOLUME, volume.name, sent, status="creating"):
+                self.building[sent.resource_id or ""] = volume.name
+
+    async def observe(self) -> None:
+        """One list call: settle the volumes that became available or failed."""
+        with self.run.store.batch():
+            self.absorb()
+        if not self.building:
             return
-        if pending:
-            await asyncio.sleep(ticker.interval(now))
+        ids = list(self.building)
+        observed = {item.id: item for item in await self.source.observe(ids)}
+        now = time.monotonic()
+        timeout = self.run.options.timeout
+        with self.run.store.batch():
+            for volume_id in ids:
+                item = observed.get(volume_id)
+                name = self.building[volume_id]
+                if item is not None and item.status != self.last.get(volume_id):
+                    self.last[volume_id] = item.status
+                    self.run.say(Kind.VOLUME.value, name, item.status)
+                if item is not None and (settled := self.source.settles(item)) is not None:
+                    del self.building[volume_id]
+                    _volume_settled(self.run, name, volume_id, item.status, settled == "done")
+                elif timeout is not None and now - self.started > timeout:
+                    del self.building[volume_id]
+                    _volume_settled(self.run, name, volume_id, "TIMEOUT", False)
+
+
+def _in_server_order(plan: Plan) -> list[tuple[int, VolumeCreate]]:
+    """The volumes to create with the position of the first server needing each (volumes no
+    server needs come last), in that order."""
+    first: dict[str, int] = {}
+    for position, server in enumerate(plan.server_creates):
+        for ref in server.volumes:
+            first.setdefault(ref.name, position)
+    last = len(plan.server_creates)
+    ranked = [(first.get(volume.name, last), volume) for volume in plan.volume_creates]
+    return sorted(ranked, key=lambda item: item[0])
 
 
 def _volume_settled(run: _Run, name: str, volume_id: str, status: str, ok: bool) -> None:
@@ -380,7 +461,7 @@ def _volume_settled(run: _Run, name: str, volume_id: str, status: str, ok: bool)
         return
     fault = f"volume {name} ended {status}"
     run.record(kind, name, ItemState.FAILED, resource_id=volume_id, fault=fault)
-    run.result(kind, name, status=status if status != "TIMEOUT" else "TIMEOUT", fault=fault)
+    run.result(kind, name, status=status, fault=fault)
 
 
 async def _refresh_volumes(run: _Run) -> None:
@@ -398,29 +479,11 @@ async def _refresh_volumes(run: _Run) -> None:
 # -- collocation rules --------------------------------------------------------------------------
 async def _rules(run: _Run) -> None:
     for rule in run.plan.rule_creates:
-        await _create_rule(run, rule)
-
-
-async def _create_rule(run: _Run, rule: CollocationRuleCreate) -> None:
-    kind = Kind.COLLOCATION_RULE.value
-    run.record(kind, rule.name, ItemState.CREATING)
-    try:
-        run.counters.create += 1
-        response = await run.cloud.session.request(
-            "compute", "POST", "/os-server-groups", json=rule.request(), idempotent=False
-        )
-    except ClientError as problem:
-        _create_failed(run, kind, rule.name, problem)
-        return
-    body = response.json().get("server_group") or {}
-    rule_id = str(body.get("id", ""))
-    run.ids[(Kind.COLLOCATION_RULE, rule.name)] = rule_id
-    rid = request_id(response)
-    run.record(
-        kind, rule.name, ItemState.DONE, resource_id=rule_id, created_here=True, request_id=rid
-    )
-    run.result(kind, rule.name, id=rule_id, status="created", request_id=rid)
-    run.say(kind, rule.name, "created", f"created ({rule.policy})")
+        _intent(run, Kind.COLLOCATION_RULE, rule.name, f"creating ({rule.policy})")
+        path = "/os-server-groups"
+        sent = await _post(run, "compute", path, rule.request(), "server_group", None)
+        if _accepted(run, Kind.COLLOCATION_RULE, rule.name, sent, status="created"):
+            run.say(Kind.COLLOCATION_RULE.value, rule.name, "created")
 
 
 # -- servers ------------------------------------------------------------------------------------
@@ -451,7 +514,27 @@ def _window(run: _Run) -> int:
     return max(1, len(run.plan.hosts)) if run.plan.hosts else 4
 
 
-async def _servers(run: _Run) -> None:
+async def _deploy(run: _Run) -> None:
+    """Volumes and servers, pipelined: a server starts once its own volumes are available."""
+    volumes = _Volumes(run)
+    creator = asyncio.create_task(volumes.create_all())
+    try:
+        await _rules(run)
+        await _servers(run, volumes)
+        await volumes.advance(len(run.plan.volume_creates) + len(run.plan.server_creates) + 1)
+        await creator  # volumes no server waits for
+        while volumes.pending:
+            await volumes.observe()
+            if volumes.pending:
+                await asyncio.sleep(0.1)
+    finally:
+        if not creator.done():
+            creator.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await creator
+
+
+async def _servers(run: _Run, volumes: _Volumes) -> None:
     queue = list(run.plan.server_creates)
     flights: dict[str, _Flight] = {}
     now = time.monotonic()
@@ -460,31 +543,79 @@ async def _servers(run: _Run) -> None:
             found = run.view.server_index.by_id(item.id)
             if found is not None and found.status in BUILDING_STATUSES:
                 flights[item.id] = _Flight(item.name, now)
-    if not queue and not flights:
-        return
     source = run.server_source = ServerSource(run.cloud.compute)
     ticker = Ticker(run.options.poll_interval)
+    volume_ticker = Ticker(run.options.poll_interval, shortest=0.05)
+    volume_ticker.start(now)
     window = _window(run)
+    total = len(queue)
     while queue or flights:
-        starting: list[ServerCreate] = []
-        while queue and len(flights) + len(starting) < window:
-            server = queue.pop(0)
-            reason = _blocker(run, server)
-            if reason is None:
-                starting.append(server)
-            else:
-                _not_started(run, server.name, reason)
+        await volumes.observe()
+        await _start(run, queue, volumes, window - len(flights), flights)
+        await volumes.advance(total - len(queue) if queue else total + 2 * window)
         ticker.start(time.monotonic())
-        for server, made in zip(
-            starting, await asyncio.gather(*(_create_server(run, s) for s in starting)), strict=True
-        ):
-            if made is not None:
-                flights[made] = _Flight(server.name, time.monotonic())
-        if not flights:
-            continue
-        await _observe(run, source, flights, ticker)
         if flights:
-            await asyncio.sleep(ticker.interval(time.monotonic()))
+            await _observe(run, source, flights, ticker)
+        if not queue and not flights:
+            break
+        now = time.monotonic()
+        if flights:
+            oldest = min(flight.started for flight in flights.values())
+            await asyncio.sleep(ticker.interval(now, oldest))
+        else:  # nothing in flight: volumes to wait for
+            await asyncio.sleep(volume_ticker.interval(now))
+
+
+async def _start(
+    run: _Run,
+    queue: list[ServerCreate],
+    volumes: _Volumes,
+    room: int,
+    flights: dict[str, _Flight],
+) -> None:
+    """Deploy up to `room` servers of `queue` whose volumes are all available, in order;
+    their intents are recorded (one commit) before any request is sent."""
+    starting: list[tuple[ServerCreate, dict[str, Any]]] = []
+    with run.store.batch():
+        for server in list(queue):
+            if len(starting) >= room:
+                break
+            reason = _blocker(run, server)
+            if reason is not None:
+                queue.remove(server)
+                _not_started(run, server.name, reason)
+            elif not volumes.waiting_for(server):
+                queue.remove(server)
+                body = _server_body(run, server)
+                if body is not None:
+                    starting.append((server, body))
+                    _intent(run, Kind.SERVER, server.name, f"deploying ({server.details()})")
+    if not starting:
+        return
+    version = await run.cloud.compute.microversion()
+    answers = await asyncio.gather(
+        *(_post(run, "compute", "/servers", body, "server", version) for _, body in starting)
+    )
+    now = time.monotonic()
+    with run.store.batch():
+        for (server, _), sent in zip(starting, answers, strict=True):
+            volumes_of = [ref.name for ref in server.volumes]
+            if _accepted(run, Kind.SERVER, server.name, sent, status="BUILD", volumes=volumes_of):
+                flights[sent.resource_id or ""] = _Flight(server.name, now)
+
+
+def _server_body(run: _Run, server: ServerCreate) -> dict[str, Any] | None:
+    """The request body, volume and rule ids filled in, user data read; None if unreadable."""
+    body = server.request(run.ids)
+    if server.user_data:
+        try:
+            data = Path(server.user_data).expanduser().read_bytes()
+        except OSError as problem:
+            reason = f"cannot read user data {server.user_data}: {problem.strerror or problem}"
+            _not_started(run, server.name, reason)
+            return None
+        body["server"]["user_data"] = base64.b64encode(data).decode("ascii")
+    return body
 
 
 def _not_started(run: _Run, name: str, reason: str) -> None:
@@ -494,79 +625,41 @@ def _not_started(run: _Run, name: str, reason: str) -> None:
     run.say(kind, name, "not started", f"not started: {reason}")
 
 
-async def _create_server(run: _Run, server: ServerCreate) -> str | None:
-    kind = Kind.SERVER.value
-    try:
-        body = server.request(run.ids)
-        if server.user_data:
-            data = Path(server.user_data).expanduser().read_bytes()
-            body["server"]["user_data"] = base64.b64encode(data).decode("ascii")
-    except OSError as problem:
-        _not_started(run, server.name, f"cannot read user data {server.user_data}: {problem}")
-        return None
-    run.record(kind, server.name, ItemState.CREATING)
-    run.say(kind, server.name, "creating", f"deploying ({server.details()})")
-    try:
-        run.counters.create += 1
-        response = await run.cloud.session.request(
-            "compute",
-            "POST",
-            "/servers",
-            json=body,
-            microversion=await run.cloud.compute.microversion(),
-            idempotent=False,
-        )
-    except ClientError as problem:
-        _create_failed(run, kind, server.name, problem)
-        return None
-    server_id = str((response.json().get("server") or {}).get("id", ""))
-    rid = request_id(response)
-    volumes = [ref.name for ref in server.volumes]
-    run.record(
-        kind,
-        server.name,
-        ItemState.BUILDING,
-        resource_id=server_id,
-        created_here=True,
-        request_id=rid,
-        details={"volumes": volumes},
-    )
-    run.result(kind, server.name, id=server_id, status="BUILD", request_id=rid, volumes=volumes)
-    return server_id
-
-
 async def _observe(
     run: _Run, source: ServerSource, flights: dict[str, _Flight], ticker: Ticker
 ) -> None:
     """One list call: report what changed, settle what finished or timed out."""
     observed = await source.observe(list(flights))
     now = time.monotonic()
-    for item in observed:
-        flight = flights.get(item.id)
-        if flight is None:
-            continue
-        state = item.task_state or item.status
-        if state != flight.state:
-            flight.state = state
-            run.say(Kind.SERVER.value, flight.name, state)
-        settled = source.settles(item)
-        if settled is None:
-            continue
-        del flights[item.id]
-        ticker.seen(now - flight.started)
-        _server_settled(run, flight, item.record, item.status, now - flight.started)
+    with run.store.batch():
+        for item in observed:
+            flight = flights.get(item.id)
+            if flight is None:
+                continue
+            state = item.task_state or item.status
+            if state != flight.state:
+                flight.state = state
+                run.say(Kind.SERVER.value, flight.name, state)
+            if source.settles(item) is None:
+                continue
+            del flights[item.id]
+            ticker.seen(now - flight.started)
+            _server_settled(run, flight, item.record, item.status, now - flight.started)
+        _time_out(run, flights, now)
+
+
+def _time_out(run: _Run, flights: dict[str, _Flight], now: float) -> None:
     timeout = run.options.timeout
     if timeout is None:
         return
+    kind = Kind.SERVER.value
     for server_id, flight in list(flights.items()):
         if now - flight.started > timeout:
             del flights[server_id]
             fault = f"still {flight.state} after {timeout:.0f} s"
-            kind = Kind.SERVER.value
+            seconds = now - flight.started
             run.record(kind, flight.name, ItemState.FAILED, resource_id=server_id, fault=fault)
-            run.result(
-                kind, flight.name, status="TIMEOUT", fault=fault, seconds=now - flight.started
-            )
+            run.result(kind, flight.name, status="TIMEOUT", fault=fault, seconds=seconds)
             run.say(kind, flight.name, "timeout", fault)
 
 
@@ -593,18 +686,17 @@ def _server_settled(run: _Run, flight: _Flight, server: Any, status: str, second
 async def _rollback(run: _Run) -> None:
     """Delete what this job created, servers first, then volumes, then rules."""
     mine = [item for item in run.store.items(run.job.id) if item.created_here and item.resource_id]
-    servers = {i.resource_id: i.name for i in mine if i.kind == Kind.SERVER.value}
-    volumes = {i.resource_id: i.name for i in mine if i.kind == Kind.VOLUME.value}
-    rules = {i.resource_id: i.name for i in mine if i.kind == Kind.COLLOCATION_RULE.value}
-    await delete_servers(run.cloud, _as_ids(servers), _deleted(run, Kind.SERVER), run.counters)
-    await delete_volumes(run.cloud, _as_ids(volumes), _deleted(run, Kind.VOLUME), run.counters)
-    for rule_id, name in _as_ids(rules).items():
-        await _delete(run.cloud, "compute", f"/os-server-groups/{rule_id}", run.counters)
+
+    def of(kind: Kind) -> dict[str, str]:
+        return {i.resource_id or "": i.name for i in mine if i.kind == kind.value}
+
+    await delete_servers(run.cloud, of(Kind.SERVER), _deleted(run, Kind.SERVER), run.counters)
+    await delete_volumes(run.cloud, of(Kind.VOLUME), _deleted(run, Kind.VOLUME), run.counters)
+    for rule_id, name in of(Kind.COLLOCATION_RULE).items():
+        run.counters.delete += 1
+        with contextlib.suppress(NotFound):
+            await run.cloud.session.request("compute", "DELETE", f"/os-server-groups/{rule_id}")
         _deleted(run, Kind.COLLOCATION_RULE)(rule_id, name)
-
-
-def _as_ids(items: Mapping[str | None, str]) -> dict[str, str]:
-    return {key: name for key, name in items.items() if key}
 
 
 def _deleted(run: _Run, kind: Kind) -> Callable[[str, str], None]:
@@ -614,92 +706,3 @@ def _deleted(run: _Run, kind: Kind) -> Callable[[str, str], None]:
         run.say(kind.value, name, "deleted", "deleted (rollback)")
 
     return mark
-
-
-async def _delete(cloud: Cloud, service: str, path: str, counters: _Counters) -> None:
-    counters.delete += 1
-    with contextlib.suppress(NotFound):  # already gone: what a delete wants
-        await cloud.session.request(service, "DELETE", path)
-
-
-async def delete_servers(
-    cloud: Cloud,
-    servers: Mapping[str, str],
-    deleted: Callable[[str, str], None],
-    counters: _Counters | None = None,
-    timeout: float = 1800.0,
-) -> None:
-    """Delete servers (id -> name) and wait, one list call per tick, until they are gone."""
-    if not servers:
-        return
-    counters = counters or _Counters()
-    await asyncio.gather(
-        *(_delete(cloud, "compute", f"/servers/{sid}", counters) for sid in servers)
-    )
-    source = ServerSource(cloud.compute, done=(), deleted_is_done=True)
-    await _until_gone(source, servers, deleted, timeout)
-    counters.list += source.calls
-
-
-async def delete_volumes(
-    cloud: Cloud,
-    volumes: Mapping[str, str],
-    deleted: Callable[[str, str], None],
-    counters: _Counters | None = None,
-    timeout: float = 1800.0,
-) -> None:
-    """Wait until the volumes are detached, delete them, wait until they are gone."""
-    if not volumes:
-        return
-    counters = counters or _Counters()
-    source = VolumeSource(cloud.volume, done=("available", "error"), deleted_is_done=True)
-    ready = await _until(source, volumes, timeout)
-    await asyncio.gather(
-        *(_delete(cloud, "volumev3", f"/volumes/{vid}", counters) for vid in ready)
-    )
-    gone = VolumeSource(cloud.volume, done=(), deleted_is_done=True)
-    gone._seen.update(ready)  # they were there a moment ago
-    await _until_gone(gone, {vid: volumes[vid] for vid in ready}, deleted, timeout)
-    counters.list += source.calls + gone.calls
-
-
-async def _until(source: VolumeSource, ids: Mapping[str, str], timeout: float) -> list[str]:
-    """The ids that reach a `done` status (or vanish) within `timeout`."""
-    pending = set(ids)
-    ready: list[str] = []
-    ticker = Ticker(shortest=0.05, longest=5.0)
-    started = time.monotonic()
-    ticker.start(started)
-    while pending and time.monotonic() - started < timeout:
-        for item in await source.observe(list(pending)):
-            if item.status == "DELETED":
-                pending.discard(item.id)
-            elif item.status in source.done:
-                pending.discard(item.id)
-                ready.append(item.id)
-        if pending:
-            await asyncio.sleep(ticker.interval(time.monotonic()))
-    return ready
-
-
-async def _until_gone(
-    source: ServerSource | VolumeSource,
-    ids: Mapping[str, str],
-    deleted: Callable[[str, str], None],
-    timeout: float,
-) -> None:
-    pending = dict(ids)
-    ticker = Ticker(shortest=0.05, longest=5.0)
-    started = time.monotonic()
-    ticker.start(started)
-    first = True
-    while pending and time.monotonic() - started < timeout:
-        seen = {item.id: item for item in await source.observe(list(pending))}
-        for resource_id in list(pending):
-            item = seen.get(resource_id)
-            gone = item is not None and item.status == "DELETED"
-            if gone or (item is None and first and isinstance(source, ServerSource)):
-                deleted(resource_id, pending.pop(resource_id))
-        first = False
-        if pending:
-            await asyncio.sleep(ticker.interval(time.monotonic()))

@@ -16,10 +16,11 @@ with a busy timeout, so the portal and a CLI run can share one file. The URL com
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,7 @@ class JobStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._pending: list[Callable[[sa.Connection], object]] | None = None
         self._prepare()
 
     @classmethod
@@ -251,7 +253,8 @@ class JobStore:
         for column, value in fields.items():
             values[column] = json.dumps(dict(value)) if column == "details" else value
         key = (_items.c.job_id == job_id) & (_items.c.kind == kind) & (_items.c.name == name)
-        with self.engine.begin() as db:
+
+        def write(db: sa.Connection) -> None:
             if db.execute(_items.update().where(key).values(**values)).rowcount:
                 return
             position = db.execute(
@@ -263,6 +266,34 @@ class JobStore:
                     job_id=job_id, kind=kind, name=name, position=position, **values
                 )
             )
+
+        self._write(write)
+
+    # -- batching -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Item and event writes inside the block go to the database in one transaction,
+        when it ends: what a loop records in one step costs one commit. Nested blocks join
+        the outer one."""
+        if self._pending is not None:
+            yield
+            return
+        self._pending = []
+        try:
+            yield
+        finally:
+            pending, self._pending = self._pending, None
+            if pending:
+                with self.engine.begin() as db:
+                    for write in pending:
+                        write(db)
+
+    def _write(self, write: Callable[[sa.Connection], object]) -> None:
+        if self._pending is not None:
+            self._pending.append(write)
+            return
+        with self.engine.begin() as db:
+            write(db)
 
     def items(self, job_id: int) -> list[Item]:
         query = sa.select(_items).where(_items.c.job_id == job_id).order_by(_items.c.position)
@@ -284,12 +315,8 @@ class JobStore:
     def event(
         self, job_id: int, message: str, *, kind: str | None = None, name: str | None = None
     ) -> None:
-        with self.engine.begin() as db:
-            db.execute(
-                _events.insert().values(
-                    job_id=job_id, at=_stamp(_now()), kind=kind, name=name, message=message
-                )
-            )
+        row = {"job_id": job_id, "at": _stamp(_now()), "kind": kind, "name": name}
+        self._write(lambda db: db.execute(_events.insert().values(**row, message=message)))
 
     def events(self, job_id: int, after: int = 0) -> list[Event]:
         query = (
