@@ -857,6 +857,12 @@ def require_admin(caller: Caller, action: str) -> None:
         raise forbidden(f"You are not authorized to perform the requested action: {action}.")
 
 
+def require_policy_admin(caller: Caller, action: str) -> None:
+    """An admin-only nova (or PowerVC compute) action, refused in nova's policy wording."""
+    if not caller.is_admin:
+        raise forbidden(f"Policy doesn't allow {action} to be performed.")
+
+
 def require_writer(caller: Caller, action: str) -> None:
     if not caller.can_write:
         raise forbidden(f"Policy doesn't allow {action} to be performed.")

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from powerbridge.emulator.backend.hosts import MAINTENANCE_OK, OPERATING, Host, NoValidHost
-from powerbridge.emulator.backend.identity import Caller, require_admin
+from powerbridge.emulator.backend.identity import Caller, require_policy_admin
 from powerbridge.emulator.backend.server_records import Server
 from powerbridge.emulator.errors import bad_request, conflict, not_found
 from powerbridge.emulator.logs import LogContext
@@ -73,7 +73,7 @@ class HostMaintenance:
         migrate: str = "none",
         target: str | None = None,
     ) -> MaintenanceRecord:
-        require_admin(caller, "ego:prs:hypervisor_maintenance")
+        require_policy_admin(caller, "ego:prs:hypervisor_maintenance")
         host = self.host(ref)
         if not enable:
             return self._disable(host, request_id)

@@ -11,7 +11,7 @@ from powerbridge.emulator.api.compute.common import iso_micro, route
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.host_groups import HostGroup, HostGroupBackend
-from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.backend.identity import require_policy_admin
 from powerbridge.emulator.errors import bad_request
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^\\s].*[^\\s]$|^[^\\s]$"}
@@ -78,7 +78,7 @@ ACTIONS = {
 
 
 def _groups(call: Call, action: str) -> HostGroupBackend:
-    require_admin(call.auth, f"os_compute_api:os-aggregates:{action}")
+    require_policy_admin(call.auth, f"os_compute_api:os-aggregates:{action}")
     return call.emulator.compute.host_groups
 
 

@@ -12,7 +12,7 @@ from powerbridge.emulator.api.compute import misc  # noqa: F401  (must register 
 from powerbridge.emulator.api.compute.common import route
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.hosts import OPERATING
-from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.backend.identity import require_policy_admin
 
 
 def _zones(call: Call) -> dict[str, list[str]]:
@@ -31,7 +31,7 @@ def availability_zones(call: Call) -> Reply:
 
 @route("GET", "/os-availability-zone/detail")
 def availability_zones_detail(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-availability-zone:detail")
+    require_policy_admin(call.auth, "os_compute_api:os-availability-zone:detail")
     inventory = call.emulator.compute.hosts
     rows = []
     for zone, names in _zones(call).items():

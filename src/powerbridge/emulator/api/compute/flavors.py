@@ -9,7 +9,7 @@ from powerbridge.emulator.api.compute.views import flavor_body
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.flavors import Flavor
-from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.backend.identity import require_policy_admin
 from powerbridge.emulator.errors import bad_request, not_found
 
 _NUMBER = {"type": ["integer", "string"], "pattern": "^[0-9]+$"}
@@ -107,7 +107,7 @@ def show_flavor(call: Call) -> Reply:
 
 @route("POST", "/flavors")
 def create_flavor(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-flavor-manage:create")
+    require_policy_admin(call.auth, "os_compute_api:os-flavor-manage:create")
     CREATE_FLAVOR.check(call.body)
     spec = call.body["flavor"]
     swap = spec.get("swap", 0)
@@ -128,7 +128,7 @@ def create_flavor(call: Call) -> Reply:
 
 @route("PUT", "/flavors/{flavor_id}")
 def update_flavor(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-flavor-manage:update")
+    require_policy_admin(call.auth, "os_compute_api:os-flavor-manage:update")
     body = call.body
     spec = body.get("flavor") if isinstance(body, dict) else None
     if not isinstance(spec, dict) or set(spec) != {"description"}:
@@ -147,7 +147,7 @@ def update_flavor(call: Call) -> Reply:
 
 @route("DELETE", "/flavors/{flavor_id}")
 def delete_flavor(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-flavor-manage:delete")
+    require_policy_admin(call.auth, "os_compute_api:os-flavor-manage:delete")
     call.emulator.compute.flavors.delete(call.params["flavor_id"])
     return Reply(status=202)
 
@@ -160,7 +160,7 @@ def list_extra_specs(call: Call) -> Reply:
 
 @route("POST", "/flavors/{flavor_id}/os-extra_specs")
 def set_extra_specs(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-flavor-extra-specs:create")
+    require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:create")
     EXTRA_SPECS.check(call.body)
     specs = {k: _spec_text(v) for k, v in call.body["extra_specs"].items()}
     call.emulator.compute.flavors.set_extra_specs(call.params["flavor_id"], specs)
@@ -184,7 +184,7 @@ def show_extra_spec(call: Call) -> Reply:
 
 @route("PUT", "/flavors/{flavor_id}/os-extra_specs/{key}")
 def update_extra_spec(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-flavor-extra-specs:update")
+    require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:update")
     key = call.params["key"]
     body = call.body
     if not isinstance(body, dict) or list(body) != [key]:
@@ -196,6 +196,6 @@ def update_extra_spec(call: Call) -> Reply:
 
 @route("DELETE", "/flavors/{flavor_id}/os-extra_specs/{key}")
 def delete_extra_spec(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-flavor-extra-specs:delete")
+    require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:delete")
     call.emulator.compute.flavors.delete_extra_spec(call.params["flavor_id"], call.params["key"])
     return Reply(status=202)

@@ -17,7 +17,7 @@ from typing import Any
 from powerbridge.emulator.api.compute.common import paginate, route
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.hosts import OPERATING, Host
-from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.backend.identity import require_policy_admin
 from powerbridge.emulator.errors import bad_request, not_found
 from powerbridge.emulator.estate import DEFAULT_ZONE
 
@@ -29,7 +29,7 @@ def _mv(call: Call, version: str) -> bool:
 
 
 def _hosts(call: Call) -> list[Host]:
-    require_admin(call.auth, "os_compute_api:os-hypervisors")
+    require_policy_admin(call.auth, "os_compute_api:os-hypervisors")
     return list(call.emulator.compute.hosts.hosts.values())
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from powerbridge.emulator.api.compute.common import int_param, iso_micro, route
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
-from powerbridge.emulator.backend.identity import require_admin, require_writer
+from powerbridge.emulator.backend.identity import require_policy_admin, require_writer
 from powerbridge.emulator.backend.keypairs import KEY_TYPES, Keypair, KeypairBackend
 from powerbridge.emulator.errors import bad_request
 
@@ -58,7 +58,7 @@ def _target_user(call: Call, requested: Any = None) -> str:
     wanted = requested if requested is not None else call.query.get("user_id")
     if wanted is None or not _at_least(call, "2.10") or wanted == call.auth.user_id:
         return call.auth.user_id
-    require_admin(call.auth, "os_compute_api:os-keypairs:index")
+    require_policy_admin(call.auth, "os_compute_api:os-keypairs:index")
     return str(wanted)
 
 

@@ -11,7 +11,7 @@ from powerbridge.emulator.api.compute.common import route
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.hosts import Host
-from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.backend.identity import require_policy_admin
 from powerbridge.emulator.backend.maintenance import MIGRATE_CHOICES, MaintenanceRecord
 
 BODY = Schema(
@@ -45,7 +45,7 @@ def maintenance_body(host: Host, record: MaintenanceRecord) -> dict[str, Any]:
 
 @route("GET", "/ego/prs/hypervisor_maintenance/{host}")
 def show_maintenance(call: Call) -> Reply:
-    require_admin(call.auth, "ego:prs:hypervisor_maintenance")
+    require_policy_admin(call.auth, "ego:prs:hypervisor_maintenance")
     maintenance = call.emulator.compute.maintenance
     host = maintenance.host(call.params["host"])
     return Reply(maintenance_body(host, maintenance.record(host)))
@@ -53,7 +53,7 @@ def show_maintenance(call: Call) -> Reply:
 
 @route("PUT", "/ego/prs/hypervisor_maintenance/{host}")
 def set_maintenance(call: Call) -> Reply:
-    require_admin(call.auth, "ego:prs:hypervisor_maintenance")
+    require_policy_admin(call.auth, "ego:prs:hypervisor_maintenance")
     BODY.check(call.body)
     body = call.body
     maintenance = call.emulator.compute.maintenance

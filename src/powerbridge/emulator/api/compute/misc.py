@@ -100,9 +100,9 @@ def availability_zones(call: Call) -> Reply:
 
 @route("GET", "/os-availability-zone/detail")
 def availability_zones_detail(call: Call) -> Reply:
-    from powerbridge.emulator.backend.identity import require_admin
+    from powerbridge.emulator.backend.identity import require_policy_admin
 
-    require_admin(call.auth, "os_compute_api:os-availability-zone:detail")
+    require_policy_admin(call.auth, "os_compute_api:os-availability-zone:detail")
     hosts = {
         host.name: {
             "nova-compute": {

@@ -11,7 +11,7 @@ from typing import Any
 
 from powerbridge.emulator.api.compute.common import route
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.backend.identity import require_policy_admin
 from powerbridge.emulator.backend.quotas import DEFAULTS, FILE_QUOTAS, NETWORK_QUOTAS
 from powerbridge.emulator.errors import bad_request, forbidden
 
@@ -80,7 +80,7 @@ def show_detail(call: Call) -> Reply:
 
 @route("PUT", PATH)
 def update_quotas(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-quota-sets:update")
+    require_policy_admin(call.auth, "os_compute_api:os-quota-sets:update")
     project_id = call.params["tenant_id"]
     user_id = call.query.get("user_id")
     changes, force = _parse_update(call)
@@ -128,6 +128,6 @@ def _quota_value(key: str, value: Any) -> int:
 
 @route("DELETE", PATH)
 def reset_quotas(call: Call) -> Reply:
-    require_admin(call.auth, "os_compute_api:os-quota-sets:delete")
+    require_policy_admin(call.auth, "os_compute_api:os-quota-sets:delete")
     call.emulator.quotas.reset(call.params["tenant_id"], call.query.get("user_id"))
     return Reply(status=202)

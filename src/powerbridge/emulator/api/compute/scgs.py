@@ -13,7 +13,7 @@ from typing import Any
 
 from powerbridge.emulator.api.compute.common import iso_micro, route
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.backend.identity import require_policy_admin
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend, ConnectivityGroup
 from powerbridge.emulator.errors import bad_request
 
@@ -98,7 +98,7 @@ def list_scgs_detail(call: Call) -> Reply:
 
 @route("POST", "/storage-connectivity-groups")
 def create_scg(call: Call) -> Reply:
-    require_admin(call.auth, "storage_connectivity_group:create")
+    require_policy_admin(call.auth, "storage_connectivity_group:create")
     group = _backend(call).create(_body(call))
     return Reply({WRAPPER: scg_detail(call, group)})
 
@@ -111,14 +111,14 @@ def show_scg(call: Call) -> Reply:
 
 @route("PUT", "/storage-connectivity-groups/{scg_id}")
 def update_scg(call: Call) -> Reply:
-    require_admin(call.auth, "storage_connectivity_group:update")
+    require_policy_admin(call.auth, "storage_connectivity_group:update")
     group = _backend(call).update(call.params["scg_id"], _body(call))
     return Reply({WRAPPER: scg_detail(call, group)})
 
 
 @route("DELETE", "/storage-connectivity-groups/{scg_id}")
 def delete_scg(call: Call) -> Reply:
-    require_admin(call.auth, "storage_connectivity_group:delete")
+    require_policy_admin(call.auth, "storage_connectivity_group:delete")
     _backend(call).delete(call.params["scg_id"])
     return Reply(status=204)
 
