@@ -452,12 +452,31 @@ def test_other_projects_volumes_are_404(
 
 
 # -- types, limits, pools -----------------------------------------------------------------
+def test_storage_templates_name_their_provider(admin: TestClient, project_id: str) -> None:
+    """As in PowerVC, a storage template's extra specs name its provider and pool, and they
+    match the storage provider list and where the template's volumes are allocated."""
+    types = admin.get(f"{VOLUME}/{project_id}/types").json()["volume_types"]
+    svc = next(t for t in types if t["name"] == "svc82 base template")
+    specs = admin.get(f"{VOLUME}/{project_id}/types/{svc['id']}/extra_specs").json()
+    assert specs["extra_specs"]["capabilities:volume_backend_name"] == "svc82"
+    assert specs["extra_specs"]["drivers:storage_pool"] == "svc82_pool1"
+    providers = admin.get(f"{VOLUME}/{project_id}/storage-providers").json()
+    assert "svc82" in [p["storage_hostname"] for p in providers["storage_providers"]]
+    volume = create(admin, project_id, volume_type="svc82 base template")
+    shown = admin.get(f"{VOLUME}/{project_id}/volumes/{volume['id']}").json()["volume"]
+    assert shown["os-vol-host-attr:host"] == "svc82@svc82#svc82_pool1"
+
+
 def test_volume_types(admin: TestClient, project_id: str) -> None:
     url = f"{VOLUME}/{project_id}/types"
     types = admin.get(url).json()["volume_types"]
     assert [t["name"] for t in types] == [XIV, "svc82 base template"]
     xiv = types[0]
-    assert xiv["extra_specs"] == {"drivers:thin": "true"}
+    assert xiv["extra_specs"] == {
+        "capabilities:volume_backend_name": "xiv90",
+        "drivers:storage_pool": "xiv90_pool1",
+        "drivers:thin": "true",
+    }
     assert xiv["is_public"] is True
     assert admin.get(f"{url}/{xiv['id']}").json()["volume_type"]["name"] == XIV
     assert admin.get(f"{url}/default").json()["volume_type"]["id"] == xiv["id"]

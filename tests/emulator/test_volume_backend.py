@@ -87,7 +87,11 @@ def make_available(world: World, size: int = 10, metadata: dict[str, str] | None
 def test_storage_templates_become_volume_types(world: World) -> None:
     xiv = world.volumes.volume_type(XIV)
     assert (xiv.provider, xiv.pool) == ("xiv90", "xiv90_pool1")
-    assert xiv.extra_specs == {"drivers:thin": "true"}
+    assert xiv.extra_specs == {
+        "capabilities:volume_backend_name": "xiv90",
+        "drivers:storage_pool": "xiv90_pool1",
+        "drivers:thin": "true",
+    }
     assert world.volumes.volume_type(xiv.id) is xiv
     with pytest.raises(ApiError) as by_name:
         world.volumes.volume_type("gold")

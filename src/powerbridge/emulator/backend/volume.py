@@ -66,6 +66,8 @@ DELETE_REFUSED = (
     "group, have snapshots or be disassociated from snapshots after volume transfer."
 )
 MULTIATTACH_TRUE = "<is> True"
+BACKEND_NAME_SPEC = "capabilities:volume_backend_name"
+POOL_SPEC = "drivers:storage_pool"
 
 ImageMetadataSource = Callable[[str], dict[str, str]]
 
@@ -187,6 +189,16 @@ def is_uuid_like(text: str) -> bool:
     return True
 
 
+def template_specs(provider: str, pool: str, declared: Mapping[str, str]) -> dict[str, str]:
+    """A storage template's extra specs as PowerVC shows them: the provider it allocates on
+    (`capabilities:volume_backend_name`) and the pool (`drivers:storage_pool`), so a client
+    can tell which provider a template uses; specs the estate declares win."""
+    specs = {BACKEND_NAME_SPEC: provider}
+    if pool:
+        specs[POOL_SPEC] = pool
+    return {**specs, **declared}
+
+
 def _context_dict(context: LogContext | None) -> dict[str, Any] | None:
     return asdict(context) if context is not None else None
 
@@ -230,7 +242,7 @@ class VolumeBackend:
                 id=str(uuid.uuid4()),
                 name=spec.name,
                 description=spec.description or None,
-                extra_specs=dict(spec.extra_specs),
+                extra_specs=template_specs(spec.provider, pool, spec.extra_specs),
                 provider=spec.provider,
                 pool=pool,
             )
@@ -492,13 +504,11 @@ class VolumeBackend:
             return "", ""
         specs = volume_type.extra_specs
         provider = (
-            specs.get("volume_backend_name")
-            or specs.get("capabilities:volume_backend_name")
-            or volume_type.provider
+            specs.get("volume_backend_name") or specs.get(BACKEND_NAME_SPEC) or volume_type.provider
         )
         spec = self.providers.get(provider)
         default_pool = spec.pools[0] if spec and spec.pools else provider
-        pool = specs.get("drivers:storage_pool") or volume_type.pool or default_pool
+        pool = specs.get(POOL_SPEC) or volume_type.pool or default_pool
         return provider, pool
 
     def _finish_create(self, volume_id: str, due: float) -> None:
