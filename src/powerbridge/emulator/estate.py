@@ -17,6 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from powerbridge.emulator.backend.behaviours import parse_behaviour
+from powerbridge.emulator.errors import ApiError
+
 
 class EstateError(ValueError):
     """The estate file is not usable; the message names the place and the fix."""
@@ -199,6 +202,8 @@ class Estate:
     storage_connectivity_groups: list[StorageConnectivityGroupSpec] = field(default_factory=list)
     projects: list[ProjectSpec] = field(default_factory=list)
     users: list[UserSpec] = field(default_factory=list)
+    # fault injection rules, with the fields of `POST /powervc/emulator/v1/behaviours`
+    behaviours: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_estate(path: Path | None = None) -> Estate:
@@ -225,6 +230,7 @@ def load_estate(path: Path | None = None) -> Estate:
     _check_user_roles(estate, where)
     _check_host_groups(estate, where)
     _check_connectivity_groups(estate, where)
+    _check_behaviours(estate, where)
     return dataclasses.replace(estate, timings={**DEFAULT_TIMINGS, **estate.timings})
 
 
@@ -313,6 +319,16 @@ def _check_connectivity_groups(estate: Estate, where: str) -> None:
                 )
         if not 1 <= group.vios_redundancy <= 4:
             raise EstateError(f"{place}: vios_redundancy must be 1 to 4")
+
+
+def _check_behaviours(estate: Estate, where: str) -> None:
+    """Each rule is checked as the behaviours API checks a posted one, so a rule that would be
+    refused there stops the start-up naming the entry and the field."""
+    for index, body in enumerate(estate.behaviours):
+        try:
+            parse_behaviour(body)
+        except ApiError as problem:
+            raise EstateError(f"{where}: behaviours[{index}]: {problem.message}") from None
 
 
 def _build(cls: type[Any], data: Any, where: str) -> Any:

@@ -5,7 +5,8 @@ Server rules match a server by name regex and/or metadata and change its lifecyc
 - `stuck_in_build`: the deploy stays in BUILD for `seconds` more before going on;
 - `active_then_error`: the server becomes ACTIVE, then ERROR `seconds` later with `message`.
 API rules make a fraction of calls to a service fail with `status` and/or wait `latency`
-seconds. A seeded random generator makes fractions reproducible.
+seconds. A seeded random generator makes fractions reproducible. Rules come from the admin API
+and from the estate's `behaviours` section (checked by the same `parse_behaviour`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 import random
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -55,11 +56,23 @@ class ApiFault:
     message: str
 
 
+ESTATE_PREFIX = "estate-"
+
+
 class Behaviours:
-    def __init__(self, store: Store, seed: int = 0) -> None:
+    def __init__(
+        self, store: Store, seed: int = 0, declared: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
+        """`declared`: the estate's rules, applied at every start ahead of the rules added
+        through the API (ids `estate-1`, `estate-2`...); they are not stored, so the estate
+        file stays their one source and a rule removed through the API is back next start."""
         self._store = store
         self._rules: dict[str, Behaviour] = {}
         self._random = random.Random(seed)
+        for number, body in enumerate(declared, start=1):
+            rule = parse_behaviour(body)
+            rule.id = f"{ESTATE_PREFIX}{number}"
+            self._rules[rule.id] = rule
         for body in store.load("behaviour"):
             rule = Behaviour(**body)
             self._rules[rule.id] = rule
@@ -76,7 +89,8 @@ class Behaviours:
     def remove(self, rule_id: str) -> None:
         if self._rules.pop(rule_id, None) is None:
             raise not_found(f"Behaviour {rule_id} could not be found.")
-        self._store.delete("behaviour", rule_id)
+        if not rule_id.startswith(ESTATE_PREFIX):
+            self._store.delete("behaviour", rule_id)
 
     def clear(self) -> None:
         for rule_id in list(self._rules):
