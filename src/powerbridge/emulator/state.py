@@ -41,9 +41,7 @@ class Emulator:
         self.clock = self._clock()
         self.engine = Engine(self.clock)
         self.logs = ServiceLogs(self.log_dir)
-        self.behaviours = Behaviours(
-            self.store, seed=config.seed, declared=self.estate.behaviours
-        )
+        self.behaviours = Behaviours(self.store, seed=config.seed, declared=self.estate.behaviours)
         ctx = BackendContext(self.store, self.clock, self.engine, self.logs, self.estate)
         self.identity = IdentityBackend(self.store, config.token_ttl)
         self.images = ImageBackend(ctx)
