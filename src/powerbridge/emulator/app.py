@@ -24,13 +24,14 @@ from powerbridge.emulator.api import (
     storage_providers,
     volume,
     volume_extras,
+    volume_messages,
     volume_snapshots,
 )
 from powerbridge.emulator.api.routing import RouteTable
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 
 # modules that add routes to a service's table when imported
-ROUTE_EXTENSIONS = (volume_extras, volume_snapshots, storage_providers)
+ROUTE_EXTENSIONS = (volume_extras, volume_snapshots, volume_messages, storage_providers)
 SERVICE_ROUTES: dict[str, RouteTable] = {
     "identity": identity.routes,
     "compute": compute.routes,

@@ -9,7 +9,8 @@ Lifecycles run on the injected clock (durations from the estate's `timings`):
 - delete: `deleting` -> gone, releasing the capacity;
 - upload to image: `uploading` -> the previous status (the image goes queued -> active on the
   image service's own clock step of the same length).
-Snapshots live in `volume_snapshots.SnapshotBackend` (`self.snapshots`).
+Snapshots live in `volume_snapshots.SnapshotBackend` (`self.snapshots`); a create or extend
+that fails for capacity also leaves a user message (`volume_messages`, `self.messages`).
 Every record carries its pending `step` and `due` time and the log context of the request that
 started it, so `resume()` re-schedules unfinished steps after a restart and late log lines
 still carry the original request id. Work is logged to `cinder-volume-<provider>`.
@@ -24,6 +25,12 @@ from typing import Any
 
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.volume_messages import (
+    EXTEND_VOLUME,
+    NO_BACKEND_AVAILABLE,
+    SCHEDULE_ALLOCATE_VOLUME,
+    MessageBackend,
+)
 from powerbridge.emulator.backend.volume_snapshots import Snapshot, SnapshotBackend
 from powerbridge.emulator.errors import ApiError, bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.estate import StorageProviderSpec
@@ -231,6 +238,7 @@ class VolumeBackend:
         ctx.engine.on("volume.detach", self._finish_detach)
         ctx.engine.on("volume.upload", self._finish_upload)
         self.snapshots = SnapshotBackend(ctx, self)
+        self.messages = MessageBackend(ctx)
 
     # -- start-up ------------------------------------------------------------------------
     def seed(self, owner_project_id: str) -> None:
@@ -549,6 +557,13 @@ class VolumeBackend:
         self._log(
             volume, "ERROR", f"Volume {volume.id}: create failed: {reason}{request}.", context
         )
+        self.messages.record(
+            volume.project_id,
+            volume.id,
+            SCHEDULE_ALLOCATE_VOLUME,
+            NO_BACKEND_AVAILABLE,
+            context.request_id if context else None,
+        )
 
     # -- changes through the volume API --------------------------------------------------
     def update(
@@ -671,6 +686,13 @@ class VolumeBackend:
                 f"Volume {volume.id}: extend to {volume.target_size} GB failed: insufficient "
                 f"free capacity on storage provider {volume.provider}.",
                 context,
+            )
+            self.messages.record(
+                volume.project_id,
+                volume.id,
+                EXTEND_VOLUME,
+                NO_BACKEND_AVAILABLE,
+                context.request_id if context else None,
             )
         volume.target_size = None
         self._touch(volume, volume.previous_status or "available")
