@@ -4,13 +4,17 @@ Line format, as oslo.log writes it and as PowerVC administrators grep it:
 `2026-11-23 19:04:11.123 4242 INFO nova.compute.manager [req-<id> <user> <project> - - -] msg`
 Files: `nova/nova-api.log`, `nova/nova-compute-<MTM-SN>.log`, `cinder/api.log`,
 `cinder/volume-<provider>.log`, `glance/api.log`, `neutron/server.log`,
-`keystone/keystone.log`. Work one service does for another logs both request ids.
+`keystone/keystone.log`. Work one service does for another logs both request ids, as oslo.log's
+`[%(global_request_id)s %(request_id)s %(user_identity)s]` does: the called service gets a
+request id of its own and keeps the originating one as the global request id, so a line reads
+`[req-<global> req-<local> <user> <project> - - -]` (see `LogContext.internal_call`).
 """
 
 from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -35,6 +39,18 @@ class LogContext:
     user_id: str = "-"
     project_id: str = "-"
     global_request_id: str | None = None
+
+    def internal_call(self) -> LogContext:
+        """The context of a call this request's service makes to another service (nova to
+        cinder, nova to neutron, cinder to glance): a request id of the called service's own,
+        the same user and project, and the originating request id as the global one, as
+        OpenStack services pass it along in `X-OpenStack-Request-ID`."""
+        return LogContext(
+            f"req-{uuid.uuid4()}",
+            self.user_id,
+            self.project_id,
+            self.global_request_id or self.request_id,
+        )
 
     def bracket(self) -> str:
         ids = self.request_id

@@ -106,7 +106,7 @@ def upload_image(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply
         visibility=wanted["visibility"],
         protected=wanted["protected"],
         properties=_copied_properties(volume),
-        context=context,
+        context=context.internal_call(),
     )
     body: dict[str, Any] = {
         "id": volume.id,

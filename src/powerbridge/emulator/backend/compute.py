@@ -425,7 +425,7 @@ class ComputeBackend:
                     server_id=server.id,
                     project_id=server.project_id,
                     caller=caller,
-                    context=context,
+                    context=context.internal_call(),
                 )
             except ApiError as problem:
                 status = 409 if problem.status == 409 else 400
@@ -466,7 +466,7 @@ class ComputeBackend:
             volume_type=spec.volume_type,
             image_id=spec.uuid if spec.source_type == "image" else None,
             bootable=spec.boot_index == 0,
-            context=context,
+            context=context.internal_call(),
         )
         return str(volume.id)
 
@@ -483,14 +483,14 @@ class ComputeBackend:
             name=f"{server.name}-boot" if boot else f"{server.name}-data",
             bootable=boot,
             source_volid=spec.uuid,
-            context=context,
+            context=context.internal_call(),
         )
         return str(volume.id)
 
     def _discard(self, server: Server, context: LogContext) -> None:
         """Undo a create that failed validation half-way: nothing of it remains."""
         self.server_groups.remove_member(server.id)
-        self.networks.release_server_ports(server.id, context)
+        self.networks.release_server_ports(server.id, context.internal_call())
         for mapping in server.mappings():
             self.volumes.unreserve(mapping.volume_id, server.id)
         self._remove(server)
@@ -616,7 +616,7 @@ class ComputeBackend:
                     server.id,
                     server.host or "",
                     mapping.device,
-                    server.log_context(),
+                    server.log_context().internal_call(),
                 )
                 mapping.attached = True
                 self.log_compute(
@@ -626,7 +626,9 @@ class ComputeBackend:
         self._next_or_fail(server, "block_device_mapping", "networking", now)
 
     def _end_networking(self, server: Server, now: float) -> None:
-        self.networks.bind_server_ports(server.id, server.host or "", server.log_context())
+        self.networks.bind_server_ports(
+            server.id, server.host or "", server.log_context().internal_call()
+        )
         self._next_or_fail(server, "networking", "spawning", now)
 
     def _end_spawning(self, server: Server, now: float) -> None:
@@ -680,7 +682,9 @@ class ComputeBackend:
             server.claimed = False
         for mapping in server.mappings():
             if mapping.attached:
-                self.volumes.begin_detach(mapping.volume_id, server.id, server.log_context())
+                self.volumes.begin_detach(
+                    mapping.volume_id, server.id, server.log_context().internal_call()
+                )
             else:
                 self.volumes.unreserve(mapping.volume_id, server.id)
         server.volumes = []
@@ -720,12 +724,12 @@ class ComputeBackend:
         self.server_groups.remove_member(server.id)
         for mapping in server.mappings():
             if mapping.attached:
-                self.volumes.begin_detach(mapping.volume_id, server.id, context)
+                self.volumes.begin_detach(mapping.volume_id, server.id, context.internal_call())
                 if mapping.delete_on_termination:
-                    self.volumes.delete_when_detached(mapping.volume_id, context)
+                    self.volumes.delete_when_detached(mapping.volume_id, context.internal_call())
             else:
                 self.volumes.unreserve(mapping.volume_id, server.id)
-        self.networks.release_server_ports(server.id, context)
+        self.networks.release_server_ports(server.id, context.internal_call())
         self.log_compute(server, "Took 0 seconds to destroy the instance on the hypervisor.")
         server.volumes = []
         server.status, server.vm_state, server.task_state = "DELETED", "deleted", None

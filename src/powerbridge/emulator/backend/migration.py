@@ -74,7 +74,9 @@ class LiveMigrations:
             server.status, server.vm_state = "ACTIVE", "active"
             server.power_state = POWER_RUNNING
         server.task_state, server.previous_vm_state = None, None
-        compute.networks.bind_server_ports(server.id, target or "", server.log_context())
+        compute.networks.bind_server_ports(
+            server.id, target or "", server.log_context().internal_call()
+        )
         compute.log_compute(server, f"Live migration from {source} to {target} completed.")
         compute.action_log.finish(server, ACTION, now, ok=True)
         compute.maintenance.progress(source)

@@ -100,7 +100,7 @@ class ServerImages:
             base_image=self._base_image(server, caller),
             properties={**POWERVC_IMAGE_PROPERTIES, **metadata},
             block_device_mapping=mapping,
-            context=context,
+            context=context.internal_call(),
         )
         self.compute.action_log.record(server, "createImage", request_id, caller)
         server.request_id = request_id
@@ -131,7 +131,7 @@ class ServerImages:
                 description=f"Captured from {server.name} ({server.id})",
                 volume_type=source.volume_type_id,
                 source_volid=source.id,
-                context=context,
+                context=context.internal_call(),
             )
             mapping.append(
                 {

@@ -56,7 +56,9 @@ class VolumeAttachments:
         device = device or next(f"/dev/sd{c}" for c in DEVICE_LETTERS if f"/dev/sd{c}" not in used)
         mapping = VolumeMapping(volume_id, device, None, False, attached=True)
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
-        compute.volumes.begin_attach(volume_id, server.id, server.host or "", device, context)
+        compute.volumes.begin_attach(
+            volume_id, server.id, server.host or "", device, context.internal_call()
+        )
         server.volumes = [asdict(m) for m in [*mappings, mapping]]
         self._done(server_id, "attach_volume", request_id, caller)
         return mapping
@@ -72,7 +74,7 @@ class VolumeAttachments:
         if mapping.boot_index == 0:
             raise bad_request("Can't detach root device volume")
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
-        compute.volumes.begin_detach(volume_id, server.id, context)
+        compute.volumes.begin_detach(volume_id, server.id, context.internal_call())
         server.volumes = [asdict(m) for m in mappings if m.volume_id != volume_id]
         self._done(server_id, "detach_volume", request_id, caller)
 
