@@ -327,6 +327,45 @@ def test_capture_produces_an_image_that_deploys(
     }
 
 
+def test_capture_of_an_image_deployed_server_is_volume_backed(
+    admin: TestClient, ids: dict[str, str], project_id: str
+) -> None:
+    """A server deployed from an image has no boot volume; its capture still names one (boot
+    index 0, made from the base image), ahead of its data volumes, and deploys with it."""
+    server_id = deploy(admin, ids, "plain-golden")
+    data = admin.post(
+        f"{VOLUME}/{project_id}/volumes", json={"volume": {"size": 2, "name": "data"}}
+    ).json()["volume"]
+    attached = admin.post(
+        f"{COMPUTE}/servers/{server_id}/os-volume_attachments",
+        json={"volumeAttachment": {"volumeId": data["id"]}},
+    )
+    assert attached.status_code == 200, attached.text
+    response = act(admin, server_id, {"createImage": {"name": "plain-golden-img"}}, **MV)
+    assert response.status_code == 202, response.text
+    image = admin.get(f"{IMAGE}/images/{response.json()['image_id']}").json()
+    boot, rest = json.loads(image["block_device_mapping"])
+    assert boot["boot_index"] == 0
+    assert (boot["source_type"], boot["destination_type"]) == ("volume", "volume")
+    assert boot["device_name"] == "/dev/sda"
+    assert rest["boot_index"] is None
+    assert rest["device_name"] is None
+    volume = admin.get(f"{VOLUME}/{project_id}/volumes/{boot['volume_id']}").json()["volume"]
+    assert volume["name"] == "Image_plain-golden-img_volume_boot"
+    assert volume["bootable"] == "true"
+    assert volume["status"] == "available"
+    assert volume["size"] == boot["volume_size"] == 20  # the base image's min_disk
+    assert volume["volume_image_metadata"]["image_id"] == ids["image"]
+    copy = show(admin, deploy(admin, {**ids, "image": image["id"]}, "plain-copy"))
+    assert copy["status"] == "ACTIVE"
+    volumes = copy["os-extended-volumes:volumes_attached"]
+    assert len(volumes) == 2
+    assert boot["volume_id"] not in {v["id"] for v in volumes}
+    attachments = admin.get(f"{COMPUTE}/servers/{copy['id']}/os-volume_attachments").json()
+    devices = sorted(a["device"] for a in attachments["volumeAttachments"])
+    assert devices == ["/dev/sda", "/dev/sdb"]
+
+
 def test_capture_location_header_before_2_45(admin: TestClient, ids: dict[str, str]) -> None:
     server_id = deploy(admin, ids, "plain")
     response = act(admin, server_id, {"createImage": {"name": "plain-img"}})

@@ -1,8 +1,10 @@
 """Server actions about images: `rebuild` (a new image on the same partition) and `createImage`
 (PowerVC's capture).
 
-A capture clones each of the server's volumes into an image volume and asks the image service
-for a snapshot image whose `block_device_mapping` names those volumes, with PowerVC's
+A capture clones each of the server's volumes into an image volume (and, for a server deployed
+from an image without a boot volume, makes the boot volume from its base image, as PowerVC's
+captures are volume-backed) and asks the image service for a snapshot image whose
+`block_device_mapping` names those volumes, the boot volume with boot index 0, with PowerVC's
 properties (`hypervisor_type: phyp`, `architecture: ppc64`, the base image's OS); deploying
 that image clones its volumes again, so a captured image deploys any number of times. The
 server shows task state `image_snapshot` for the `image_capture` timing.
@@ -92,12 +94,15 @@ class ServerImages:
         server = self.compute.writable_server(server_id, caller, "createImage")
         require_state(server, "createImage", CAPTURABLE)
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
+        base_image = self._base_image(server, caller)
         mapping = self._clone_volumes(server, name, caller, context)
+        if not any(entry["boot_index"] == 0 for entry in mapping):
+            mapping = self._with_boot_volume(server, name, base_image, caller, context, mapping)
         image = self.compute.images.create_snapshot(
             caller,
             name=name,
             server_id=server.id,
-            base_image=self._base_image(server, caller),
+            base_image=base_image,
             properties={**POWERVC_IMAGE_PROPERTIES, **metadata},
             block_device_mapping=mapping,
             context=context.internal_call(),
@@ -134,24 +139,58 @@ class ServerImages:
                 context=context.internal_call(),
             )
             mapping.append(
-                {
-                    "source_type": "volume",
-                    "destination_type": "volume",
-                    "volume_id": clone.id,
-                    "volume_size": clone.size,
-                    "boot_index": attached.boot_index,
-                    "device_name": attached.device,
-                    "delete_on_termination": False,
-                    "device_type": "disk",
-                    "disk_bus": None,
-                    "guest_format": None,
-                    "no_device": None,
-                    "tag": None,
-                }
+                _volume_entry(clone.id, clone.size, attached.boot_index, attached.device)
             )
         return mapping
+
+    def _with_boot_volume(
+        self,
+        server: Server,
+        name: str,
+        base_image: Image | None,
+        caller: Caller,
+        context: LogContext,
+        mapping: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """A server deployed from an image has no boot volume in the emulator; PowerVC's
+        captures are volume-backed, so the capture makes the image's boot volume from the
+        server's base image (on the default storage template), boot index 0, ahead of the
+        data volumes (which then take the next device names when the image deploys)."""
+        size = max(base_image.min_disk if base_image else 0, server.flavor.get("disk") or 0, 1)
+        boot = self.compute.volumes.create(
+            caller,
+            size=size,
+            name=f"Image_{name}_volume_boot",
+            description=f"Boot volume captured from {server.name} ({server.id})",
+            image_id=base_image.id if base_image else None,
+            bootable=True,
+            context=context.internal_call(),
+        )
+        data = [{**entry, "device_name": None} for entry in mapping]
+        return [_volume_entry(boot.id, boot.size, 0, "/dev/sda"), *data]
 
     def _end_capture(self, server: Server, now: float) -> None:
         server.task_state, server.capture_image_id = None, None
         self.compute.log_compute(server, "Capture finished.")
         self.compute.action_log.finish(server, "createImage", now, ok=True)
+
+
+def _volume_entry(
+    volume_id: str, size: int, boot_index: int | None, device: str | None
+) -> dict[str, Any]:
+    """One entry of a captured image's `block_device_mapping`, as nova writes it for a
+    volume-backed server (the emulator clones volumes where nova snapshots them)."""
+    return {
+        "source_type": "volume",
+        "destination_type": "volume",
+        "volume_id": volume_id,
+        "volume_size": size,
+        "boot_index": boot_index,
+        "device_name": device,
+        "delete_on_termination": False,
+        "device_type": "disk",
+        "disk_bus": None,
+        "guest_format": None,
+        "no_device": None,
+        "tag": None,
+    }
