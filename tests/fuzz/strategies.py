@@ -1,19 +1,25 @@
 """Hypothesis strategies for requests to a write endpoint: a body (a valid example mutated, or
 arbitrary JSON, or raw bytes), headers (microversions, content types, tokens) and path ids
 (real ones from the world's pools, or hostile text).
+
+Every strategy is made once (at import, or once per test in `requests`) and the drawing is
+flat: weighted choices are `sampled_from` tables, not `flatmap`s, and no strategy is built
+while drawing (a new strategy is validated when first drawn from, which cost more than the
+drawing itself).
 """
 
 from __future__ import annotations
 
-import copy
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from tests.fuzz.world import Operation, World
+from tests.fuzz.world import Account, Operation, World
 
 # -- arbitrary JSON ---------------------------------------------------------------------------
 SCALARS = st.one_of(
@@ -251,22 +257,32 @@ def _apply(body: Any, path: tuple[Any, ...], action: str, value: Any, key: str) 
     return body
 
 
-def _similar(value: Any) -> st.SearchStrategy[Any]:
-    """Values of the same JSON type as `value` (the likeliest to pass the first checks)."""
+# Values of the same JSON type as the one replaced (the likeliest to pass the first checks).
+# Built once: a strategy made per draw is validated per draw, most of the old drawing time.
+_DOUBLED = object()  # stands for the replaced string twice over
+_SIMILAR_BOOL = st.one_of(st.booleans(), st.sampled_from(["true", "False", "yes", 0, 1]))
+_SIMILAR_NUMBER = st.one_of(
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.sampled_from([0, -1, 1, 2**31, 2**63, 1.5, "10", "x"]),
+)
+_SIMILAR_TEXT = st.one_of(st.text(max_size=300), st.sampled_from(["", " ", "a" * 256, _DOUBLED]))
+_SIMILAR_LIST = st.lists(JSON_VALUES, max_size=3)
+_SIMILAR_DICT = st.dictionaries(st.text(max_size=12), SCALARS, max_size=3)
+
+
+def _similar(draw: st.DrawFn, value: Any) -> Any:
     if isinstance(value, bool):
-        return st.one_of(st.booleans(), st.sampled_from(["true", "False", "yes", 0, 1]))
+        return draw(_SIMILAR_BOOL)
     if isinstance(value, int | float):
-        return st.one_of(
-            st.integers(min_value=-(2**40), max_value=2**40),
-            st.sampled_from([0, -1, 1, 2**31, 2**63, 1.5, "10", "x"]),
-        )
+        return draw(_SIMILAR_NUMBER)
     if isinstance(value, str):
-        return st.one_of(st.text(max_size=300), st.sampled_from(["", " ", "a" * 256, value * 2]))
+        drawn = draw(_SIMILAR_TEXT)
+        return value * 2 if drawn is _DOUBLED else drawn
     if isinstance(value, list):
-        return st.lists(JSON_VALUES, max_size=3)
+        return draw(_SIMILAR_LIST)
     if isinstance(value, dict):
-        return st.dictionaries(st.text(max_size=12), SCALARS, max_size=3)
-    return JSON_VALUES
+        return draw(_SIMILAR_DICT)
+    return draw(JSON_VALUES)
 
 
 def _value_at(body: Any, path: tuple[Any, ...]) -> Any:
@@ -275,21 +291,34 @@ def _value_at(body: Any, path: tuple[Any, ...]) -> Any:
     return body
 
 
-@st.composite
-def mutated(draw: st.DrawFn, template: Any) -> Any:
-    """The template with up to three changes: a value swapped for one of its own type (the
-    usual case) or for any JSON, a key removed, or a key added."""
-    body = copy.deepcopy(template)
-    count = draw(weighted((1, st.just(0)), (3, st.just(1)), (2, st.integers(2, 3))))
-    for _ in range(count):
-        path = draw(st.sampled_from(_paths(body)))
-        action = draw(st.sampled_from(["similar"] * 4 + ["replace", "replace", "delete", "add"]))
+@functools.cache
+def _index(size: int) -> st.SearchStrategy[int]:
+    """An index into a sequence of `size` items (what `sampled_from` draws), built once."""
+    return st.integers(min_value=0, max_value=size - 1)
+
+
+# how many changes: 0 (1 in 6), 1 (3 in 6), 2 or 3 (1 in 6 each)
+_CHANGE_COUNTS = st.sampled_from([0, 1, 1, 1, 2, 3])
+_ACTIONS = st.sampled_from(["similar"] * 4 + ["replace", "replace", "delete", "add"])
+_KEYS = st.text(max_size=10)
+
+
+def mutate(draw: st.DrawFn, body: Any) -> Any:
+    """`body` (a fresh copy, changed in place) with up to three changes: a value swapped for
+    one of its own type (the usual case) or for any JSON, a key removed, or a key added."""
+    for _ in range(draw(_CHANGE_COUNTS)):
+        paths = _paths(body)
+        path = paths[draw(_index(len(paths)))]
+        action = draw(_ACTIONS)
+        value: Any = None
+        key = ""
         if action == "similar":
-            value = draw(_similar(_value_at(body, path)))
+            value = _similar(draw, _value_at(body, path))
             action = "replace"
-        else:
+        elif action != "delete":  # a deletion takes no value
             value = draw(JSON_VALUES)
-        key = draw(st.text(max_size=10))
+        if action == "add" and path and isinstance(_value_at(body, path), dict):
+            key = draw(_KEYS)  # only an addition to an object takes a key
         body = _apply(body, path, action, value, key)
     return body
 
@@ -311,13 +340,14 @@ class Request:
         return f"{self.method} {self.url} headers={self.headers} body={shown!r}"
 
 
-def body_template(operation: Operation, world: World) -> Any:
+def body_templates(operation: Operation, world: World) -> list[Any]:
+    """The valid bodies a request body is mutated from (one drawn per example)."""
     key = f"{operation.method} {normalized(operation.path)}"
-    known = templates(world)
+    known = templates(world)  # made first for every write, as it makes the spare volume
     if key.endswith("/servers/{server_id}/action"):
-        return st.sampled_from(_with_ids(SERVER_ACTIONS, world))
+        return _with_ids(SERVER_ACTIONS, world)
     if key == "POST /v3/volumes/{volume_id}/action":
-        return st.sampled_from(VOLUME_ACTIONS)
+        return list(VOLUME_ACTIONS)
     if key in known:
         found = known[key]
         # a list of bodies is a list of alternatives (json-patch bodies are lists: one body)
@@ -327,9 +357,9 @@ def body_template(operation: Operation, world: World) -> Any:
             and isinstance(found[0], dict)
             and "op" not in found[0]
         ):
-            return st.sampled_from(found)
-        return st.just(found)
-    return st.just({})
+            return list(found)
+        return [found]
+    return [{}]
 
 
 def _with_ids(actions: list[Any], world: World) -> list[Any]:
@@ -344,61 +374,86 @@ def _encoded(value: Any) -> bytes:
     return json.dumps(value, allow_nan=True).encode()
 
 
-def bodies(operation: Operation, world: World) -> st.SearchStrategy[bytes | None]:
+JUNK_BODIES = st.sampled_from([b"", b"{", b"[1,", b"\xff\xfe", b'{"a": NaN}', b"null", b"1e999"])
+FILE_BODIES = st.binary(max_size=2048)
+# a DELETE: no body (2 in 3) or any JSON; a write: a mutated valid body (8 in 10), any JSON
+# (1 in 10) or junk bytes (1 in 10)
+_DELETE_BODY_KINDS = st.sampled_from([None, None, "json"])
+_BODY_KINDS = st.sampled_from(["valid"] * 8 + ["json", "junk"])
+
+
+def body_drawer(operation: Operation, world: World) -> Callable[[st.DrawFn], bytes | None]:
+    """How one example's body is drawn, everything the drawing needs made beforehand."""
     if operation.method == "DELETE":
-        return st.one_of(st.just(None), st.just(None), JSON_VALUES.map(_encoded))
+
+        def delete_body(draw: st.DrawFn) -> bytes | None:
+            kind = draw(_DELETE_BODY_KINDS)
+            return None if kind is None else _encoded(draw(JSON_VALUES))
+
+        return delete_body
     if operation.path.endswith("/file"):
-        return st.binary(max_size=2048)
-    valid = body_template(operation, world).flatmap(mutated).map(_encoded)
-    junk = st.sampled_from([b"", b"{", b"[1,", b"\xff\xfe", b'{"a": NaN}', b"null", b"1e999"])
-    return weighted((8, valid), (1, JSON_VALUES.map(_encoded)), (1, junk))
+        return lambda draw: draw(FILE_BODIES)
+    # each template as JSON text: json.loads is a much cheaper deep copy than copy.deepcopy
+    texts = [json.dumps(template) for template in body_templates(operation, world)]
+    choose = _index(len(texts))
+
+    def write_body(draw: st.DrawFn) -> bytes | None:
+        kind = draw(_BODY_KINDS)
+        if kind == "json":
+            return _encoded(draw(JSON_VALUES))
+        if kind == "junk":
+            return draw(JUNK_BODIES)
+        text = texts[draw(choose)] if len(texts) > 1 else texts[0]
+        return _encoded(mutate(draw, json.loads(text)))
+
+    return write_body
 
 
-def weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
-    """One of the strategies, chosen with the given weights (out of their sum)."""
-    table = [strategy for weight, strategy in choices for _ in range(weight)]
-    return st.integers(min_value=0, max_value=len(table) - 1).flatmap(lambda i: table[i])
+# microversion headers per service: (header, value prefix, versions) or None for no header,
+# each as often as it appears
+_COMPUTE_VERSIONS = st.sampled_from(["2.1", "2.2", "2.10", "2.35", "2.36", "2.53", "2.57", "2.60"])
+_COMPUTE_BAD = st.sampled_from(["latest", "2.99", "3.0", "x", "2.", ""])
+_VOLUME_VERSIONS = st.sampled_from(["3.0", "3.1", "3.14", "3.41", "3.45", "3.53", "3.59", "latest"])
+_VOLUME_BAD = st.sampled_from(["3.99", "2.0", "junk"])
+_Microversion = tuple[str, str, st.SearchStrategy[str]] | None
+MICROVERSIONS: dict[str, st.SearchStrategy[_Microversion]] = {
+    "compute": st.sampled_from(
+        [None] * 5
+        + [("OpenStack-API-Version", "compute ", _COMPUTE_VERSIONS)] * 3
+        + [("X-OpenStack-Nova-API-Version", "", _COMPUTE_VERSIONS)]
+        + [("OpenStack-API-Version", "compute ", _COMPUTE_BAD)]
+    ),
+    "volume": st.sampled_from(
+        [None] * 5
+        + [("OpenStack-API-Version", "volume ", _VOLUME_VERSIONS)] * 4
+        + [("OpenStack-API-Version", "volume ", _VOLUME_BAD)]
+    ),
+}
+
+# whose token: the admin's (12 in 19), the member's (3), the reader's (2), none (1), bogus (1)
+_TOKEN_KINDS = st.sampled_from(["admin"] * 12 + ["member"] * 3 + ["reader"] * 2 + [None, "bogus"])
+_BOGUS_TOKENS = st.sampled_from(["", "gAAAAAbogus", "x" * 500])
+_SUBJECT_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=20)
+_REAL_ID = st.sampled_from([True] * 4 + [False])  # a path value: real 4 in 5, else hostile
 
 
-def microversion_headers(service: str) -> st.SearchStrategy[dict[str, str]]:
-    if service == "compute":
-        versions = st.sampled_from(["2.1", "2.2", "2.10", "2.35", "2.36", "2.53", "2.57", "2.60"])
-        bad = st.sampled_from(["latest", "2.99", "3.0", "x", "2.", ""])
-        return weighted(
-            (5, st.just({})),
-            (3, versions.map(lambda v: {"OpenStack-API-Version": f"compute {v}"})),
-            (1, versions.map(lambda v: {"X-OpenStack-Nova-API-Version": v})),
-            (1, bad.map(lambda v: {"OpenStack-API-Version": f"compute {v}"})),
-        )
-    if service == "volume":
-        versions = st.sampled_from(["3.0", "3.1", "3.14", "3.41", "3.45", "3.53", "3.59", "latest"])
-        bad = st.sampled_from(["3.99", "2.0", "junk"])
-        return weighted(
-            (5, st.just({})),
-            (4, versions.map(lambda v: {"OpenStack-API-Version": f"volume {v}"})),
-            (1, bad.map(lambda v: {"OpenStack-API-Version": f"volume {v}"})),
-        )
-    return st.just({})
+def _token(draw: st.DrawFn, world: World) -> str | None:
+    kind = draw(_TOKEN_KINDS)
+    if kind == "bogus":
+        return draw(_BOGUS_TOKENS)
+    if kind is None:
+        return None
+    account: Account = getattr(world, kind)
+    return account.token
 
 
-def tokens(world: World) -> st.SearchStrategy[str | None]:
-    return weighted(
-        (12, st.just(world.admin.token)),
-        (3, st.just(world.member.token)),
-        (2, st.just(world.reader.token)),
-        (1, st.none()),
-        (1, st.sampled_from(["", "gAAAAAbogus", "x" * 500])),
-    )
-
-
-def path_values(operation: Operation, world: World) -> st.SearchStrategy[dict[str, str]]:
-    fields = {}
-    for param in operation.params:
-        real = world.pools.get(param, [])
-        fields[param] = (
-            weighted((4, st.sampled_from(real)), (1, HOSTILE_IDS)) if real else HOSTILE_IDS
-        )
-    return st.fixed_dictionaries(fields)
+def _path_value(draw: st.DrawFn, world: World, param: str) -> str:
+    """A real id from the world's pool for `param` (read when drawn: `ensure` renews it), or
+    hostile text."""
+    real = world.pools.get(param)
+    if real and draw(_REAL_ID):
+        return real[draw(_index(len(real)))] if len(real) > 1 else real[0]
+    return draw(HOSTILE_IDS)
 
 
 def _segment(value: str) -> str:
@@ -409,24 +464,42 @@ def _segment(value: str) -> str:
     return quoted.replace(".", "%2E") if value in (".", "..") else quoted
 
 
-@st.composite
-def requests(draw: st.DrawFn, operation: Operation, world: World) -> Request:
-    values = draw(path_values(operation, world))
-    path = operation.path
-    for name, value in values.items():
-        path = path.replace("{" + name + "}", _segment(value))
-    headers = dict(draw(microversion_headers(operation.service)))
-    token = draw(tokens(world))
-    if token is not None:
-        headers["X-Auth-Token"] = token
-    if operation.method == "DELETE" and path.endswith("/auth/tokens"):
-        header_text = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=20)
-        subject = draw(st.one_of(st.just(world.fresh_token()), header_text))
-        headers["X-Subject-Token"] = subject
-    body = draw(bodies(operation, world))
-    content_type = "application/octet-stream" if path.endswith("/file") else "application/json"
-    if operation.method == "PATCH" and operation.service == "image":
+def requests(operation: Operation, world: World) -> st.SearchStrategy[Request]:
+    """Requests to `operation`. Every part that does not change from one example to the next
+    is made here, once per test; the composite only draws."""
+    method, service, params = operation.method, operation.service, operation.params
+    microversions = MICROVERSIONS.get(service)
+    revokes_token = method == "DELETE" and operation.path.endswith("/auth/tokens")
+    draw_body = body_drawer(operation, world)
+    content_type = "application/json"
+    if operation.path.endswith("/file"):
+        content_type = "application/octet-stream"
+    if method == "PATCH" and service == "image":
         content_type = "application/openstack-images-v2.1-json-patch"
-    others = st.sampled_from(["text/plain", "application/json; charset=utf-8"])
-    headers["Content-Type"] = draw(weighted((9, st.just(content_type)), (1, others)))
-    return Request(operation.method, world.url(operation.service, path), headers, body)
+    # the expected content type 9 in 10, else one of two others
+    content_types = st.sampled_from(
+        [content_type] * 18 + ["text/plain", "application/json; charset=utf-8"]
+    )
+
+    @st.composite
+    def request(draw: st.DrawFn) -> Request:
+        path = operation.path
+        for param in params:
+            path = path.replace("{" + param + "}", _segment(_path_value(draw, world, param)))
+        headers: dict[str, str] = {}
+        if microversions is not None:
+            microversion = draw(microversions)
+            if microversion is not None:
+                header, prefix, versions = microversion
+                headers[header] = prefix + draw(versions)
+        token = _token(draw, world)
+        if token is not None:
+            headers["X-Auth-Token"] = token
+        if revokes_token:  # a fresh admin token of its own (1 in 2), else any header text
+            fresh = draw(st.booleans())
+            headers["X-Subject-Token"] = world.fresh_token() if fresh else draw(_SUBJECT_TEXT)
+        body = draw_body(draw)
+        headers["Content-Type"] = draw(content_types)
+        return Request(method, world.url(service, path), headers, body)
+
+    return request()

@@ -6,10 +6,14 @@ bodies, arbitrary JSON or bytes, microversion and content-type headers, tokens o
 every 4xx must be in the service's own error envelope; after each request the emulator's state
 must stay consistent (host usage is the sum of its servers' claims; no port is left bound to a
 deleted server).
+
+The emulator's app is called in one event loop for the whole module (`runner`), through httpx's
+ASGI transport; each operation still gets a fresh emulator.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -22,10 +26,17 @@ EXAMPLES = 200
 OPERATIONS = write_operations()
 
 
+@pytest.fixture(scope="module")
+def runner() -> Iterator[asyncio.Runner]:
+    """The event loop every request of the module runs in."""
+    with asyncio.Runner() as loop:
+        yield loop
+
+
 @pytest.fixture
-def world() -> Iterator[World]:
+def world(runner: asyncio.Runner) -> Iterator[World]:
     """A fresh emulator per operation: one operation's damage never hides another's bugs."""
-    built = World.create()
+    built = World.create(runner)
     yield built
     built.close()
 
@@ -37,7 +48,7 @@ def test_every_service_has_write_operations() -> None:
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.id)
-def test_write_endpoint(world: World, operation: Operation) -> None:
+def test_write_endpoint(world: World, operation: Operation, request: pytest.FixtureRequest) -> None:
     world.ensure(operation)
     checked: list[int] = []  # one entry per example that went through every check
 
@@ -48,19 +59,20 @@ def test_write_endpoint(world: World, operation: Operation) -> None:
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(request=requests(operation, world))
-    def run(request: Request) -> None:
+    @given(example=requests(operation, world))
+    def run(example: Request) -> None:
         response = world.client.request(
-            request.method, request.url, content=request.body, headers=request.wire_headers()
+            example.method, example.url, content=example.body, headers=example.wire_headers()
         )
         if operation.service == "emulator" and "behaviours" in operation.path:
             world.reset_faults()
-        check_response(operation.service, response, request.describe())
+        check_response(operation.service, response, example.describe())
         world.check_invariants()
-        if request.method == "DELETE" and response.status_code < 300:
+        if example.method == "DELETE" and response.status_code < 300:
             world.ensure(operation)  # the target may be gone: aim the next example anew
         checked.append(response.status_code)
 
     run()
+    request.node.user_properties.append(("examples", len(checked)))  # shown by --junitxml
     # hypothesis stops early when it runs out of distinct inputs: the acceptance is a floor
     assert len(checked) >= EXAMPLES, f"only {len(checked)} examples for {operation.id}"

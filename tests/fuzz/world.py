@@ -1,6 +1,9 @@
 """The world a fuzzed operation runs in: one in-memory emulator, its app, the accounts, pools of
 real resource ids per path parameter, and the checks every response and the state must pass.
 
+Requests go straight to the ASGI app through httpx (`AppClient`), in the one event loop of the
+test module: no server, and no thread hand-off per request as starlette's TestClient does.
+
 Targets for destructive calls are resources the world creates for the fuzzer (`ensure`), never
 the estate's essentials (root, its project, the built-in roles, the boot image, flavor and
 network), so a run keeps its footing: a deleted target is simply re-created before the next
@@ -9,6 +12,9 @@ example.
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import functools
 import re
 import tempfile
 import uuid
@@ -17,12 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from starlette.testclient import TestClient
+import httpx
+from starlette.types import ASGIApp
 
 from powerbridge.emulator.api.routing import RouteTable
 from powerbridge.emulator.app import SERVICE_ROUTES, create_app
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.errors import ApiError
+from powerbridge.emulator.estate import Estate, load_estate
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 
 REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -81,6 +89,40 @@ def write_operations() -> list[Operation]:
     return sorted(found.values(), key=lambda o: o.id)
 
 
+class AppClient:
+    """A synchronous client of one ASGI app: httpx builds each request and reads the response
+    (as TestClient does, redirects followed, app exceptions raised), the app runs in `runner`'s
+    event loop, in this thread."""
+
+    def __init__(self, app: ASGIApp, runner: asyncio.Runner) -> None:
+        self.app = app
+        self._runner = runner
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://fuzz",
+            follow_redirects=True,
+        )
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._runner.run(self._client.request(method, url, **kwargs))
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def close(self) -> None:
+        self._runner.run(self._client.aclose())
+
+
+@functools.cache
+def _packaged_estate() -> Estate:
+    """The packaged default estate, parsed once (its YAML was about half of an emulator's start);
+    each world gets its own deep copy of it."""
+    return load_estate(None)
+
+
 @dataclass
 class Account:
     user_id: str
@@ -91,7 +133,7 @@ class Account:
 @dataclass
 class World:
     emulator: Emulator
-    client: TestClient
+    client: AppClient
     admin: Account
     member: Account
     reader: Account
@@ -102,10 +144,12 @@ class World:
 
     # -- building -----------------------------------------------------------------------------
     @classmethod
-    def create(cls) -> World:
+    def create(cls, runner: asyncio.Runner) -> World:
+        """A fresh emulator (the default estate, in memory), its app served in `runner`'s loop."""
         logs = tempfile.TemporaryDirectory(prefix="fuzz-logs-")
-        emulator = Emulator(EmulatorConfig(data_dir=None, log_dir=Path(logs.name)))
-        client = TestClient(create_app(emulator), base_url="http://fuzz")
+        config = EmulatorConfig(data_dir=None, log_dir=Path(logs.name))
+        emulator = Emulator(config, copy.deepcopy(_packaged_estate()))
+        client = AppClient(create_app(emulator), runner)
         admin = _login(client, "root", "passw0rd", "ibm-default")
         world = cls(emulator, client, admin, admin, admin, _logs=logs)
         world.member = world._account("fuzz-member", "member")
@@ -344,7 +388,7 @@ def _name() -> str:
     return f"fz-{uuid.uuid4().hex[:8]}"
 
 
-def _login(client: TestClient, user: str, password: str, project: str) -> Account:
+def _login(client: AppClient, user: str, password: str, project: str) -> Account:
     domain = {"name": "Default"}
     auth = {
         "identity": {
