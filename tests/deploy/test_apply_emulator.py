@@ -317,3 +317,14 @@ def test_rollback_on_failure_removes_what_this_run_created_only(
     now = {name for name in volumes(cloud) if name.startswith("roll")}
     assert now == before  # roll2's and roll3's own volumes are gone, the old shared one stays
     sh.ok("deploy", "destroy", "roll", "-y")
+
+
+def test_a_wrong_password_is_one_clear_line(sh: Shell) -> None:
+    sh.set({"OS_PASSWORD": "wrong"})
+    result = sh("deploy", "plan", str(EXAMPLES / "two-vms.pipe"))
+    assert result.code == 1
+    [line] = result.error_lines
+    assert "401" in line
+    assert "req-" in line
+    assert "OS_PASSWORD" in result.err
+    assert "ExceptionGroup" not in result.err

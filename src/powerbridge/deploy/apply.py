@@ -52,7 +52,7 @@ from powerbridge.deploy.report import Report, ResourceResult
 from powerbridge.deploy.teardown import Calls, delete_servers, delete_volumes
 from powerbridge.jobs import Item, ItemState, Job, JobStatus, JobStore
 
-__all__ = ["ApplyOptions", "Progress", "ProgressEvent", "Ticker", "apply_plan"]
+__all__ = ["ApplyOptions", "Progress", "ProgressEvent", "Ticker", "apply_plan", "still_building"]
 
 MULTIATTACH_MICROVERSION = "3.50"
 BUILDING_STATUSES = frozenset({"BUILD"})
@@ -208,10 +208,7 @@ async def apply_plan(
         if status is not JobStatus.SUCCEEDED and run.options.rollback_on_failure:
             await _rollback(run)
             status = JobStatus.ROLLED_BACK
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        store.finish(job.id, JobStatus.INTERRUPTED, _summary(run, JobStatus.INTERRUPTED))
-        raise
-    except BaseException:
+    except BaseException:  # Ctrl-C, a cancel or a bug: what was done stays resumable
         store.finish(job.id, JobStatus.INTERRUPTED, _summary(run, JobStatus.INTERRUPTED))
         raise
     report = _report(run, status)
@@ -252,6 +249,23 @@ def _report(run: _Run, status: JobStatus) -> Report:
         seconds=run.elapsed(),
         calls=_calls(run.counters, run.watchers()),
     )
+
+
+def still_building(plan: Plan, view: CloudView) -> tuple[dict[str, str], dict[str, str]]:
+    """The plan's unchanged servers still in BUILD and volumes still being made (id -> name):
+    what an interrupted run left for a resumed one to wait for."""
+    servers: dict[str, str] = {}
+    volumes: dict[str, str] = {}
+    for item in plan.unchanged:
+        if item.kind is Kind.SERVER:
+            server = view.server_index.by_id(item.id)
+            if server is not None and server.status in BUILDING_STATUSES:
+                servers[item.id] = item.name
+        elif item.kind is Kind.VOLUME:
+            volume = view.volume_index.by_id(item.id)
+            if volume is not None and volume.status in VOLUME_BUSY:
+                volumes[item.id] = item.name
+    return servers, volumes
 
 
 # -- recording the plan -------------------------------------------------------------------------
@@ -365,11 +379,7 @@ class _Volumes:
         # ahead of the deploys, so early deploys do not queue behind every volume create
         self.horizon = 2 * _window(run)
         self.moved = asyncio.Condition()
-        for item in run.plan.unchanged:  # a resumed run: volumes an earlier run left creating
-            if item.kind is Kind.VOLUME:
-                found = run.view.volume_index.by_id(item.id)
-                if found is not None and found.status in VOLUME_BUSY:
-                    self.building[item.id] = item.name
+        self.building.update(still_building(run.plan, run.view)[1])  # left by a resumed run
 
     @property
     def pending(self) -> bool:
@@ -538,11 +548,8 @@ async def _servers(run: _Run, volumes: _Volumes) -> None:
     queue = list(run.plan.server_creates)
     flights: dict[str, _Flight] = {}
     now = time.monotonic()
-    for item in run.plan.unchanged:  # a resumed run: servers an earlier run left building
-        if item.kind is Kind.SERVER:
-            found = run.view.server_index.by_id(item.id)
-            if found is not None and found.status in BUILDING_STATUSES:
-                flights[item.id] = _Flight(item.name, now)
+    for server_id, name in still_building(run.plan, run.view)[0].items():  # a resumed run
+        flights[server_id] = _Flight(name, now)
     source = run.server_source = ServerSource(run.cloud.compute)
     ticker = Ticker(run.options.poll_interval)
     volume_ticker = Ticker(run.options.poll_interval, shortest=0.05)

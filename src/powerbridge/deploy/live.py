@@ -53,6 +53,14 @@ async def _optional(call: Awaitable[T], default: T) -> T:
 
 async def fetch_view(cloud: Cloud) -> cv.CloudView:
     """A snapshot of what `build_plan` reads, for the cloud's current project."""
+    await cloud.session.authenticate()  # a wrong password is one error, not fifteen
+    try:
+        return await _fetch(cloud)
+    except ExceptionGroup as failed:  # the first failed list call says what is wrong
+        raise failed.exceptions[0] from None
+
+
+async def _fetch(cloud: Cloud) -> cv.CloudView:
     async with asyncio.TaskGroup() as group:
         spawn = group.create_task
         templates = spawn(cloud.compute.templates())

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from powerbridge.client import Cloud
-from powerbridge.deploy.apply import VOLUME_BUSY, ProgressEvent
+from powerbridge.deploy.apply import ProgressEvent, still_building
 from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.live import fetch_view
@@ -60,17 +60,8 @@ def nothing_to_do(store: JobStore, prepared: Prepared) -> bool:
     """The deployment is complete: nothing to create, nothing still building, no apply left
     unfinished. Re-applying a finished spec then changes nothing and records no job."""
     plan, view = prepared.plan, prepared.view
-    if plan.creates:
+    if plan.creates or any(still_building(plan, view)):
         return False
-    for item in plan.unchanged:
-        if item.kind is Kind.SERVER:
-            server = view.server_index.by_id(item.id)
-            if server is not None and server.status == "BUILD":
-                return False
-        elif item.kind is Kind.VOLUME:
-            volume = view.volume_index.by_id(item.id)
-            if volume is not None and volume.status in VOLUME_BUSY:
-                return False
     latest = store.latest(plan.deployment, APPLY)
     return latest is None or latest.status.finished
 
@@ -106,7 +97,7 @@ class DestroyPlan:
     deployment: str
     servers: Mapping[str, str]  # id -> name
     volumes: Mapping[str, str]
-    kept_volumes: Mapping[str, str]  # id -> why
+    kept_volumes: Mapping[str, tuple[str, tuple[str, ...]]]  # id -> (name, other servers)
     rules: Mapping[str, str]
     notes: tuple[str, ...] = field(default=())
 
@@ -118,7 +109,10 @@ class DestroyPlan:
         rows = [("delete", "server", name) for name in self.servers.values()]
         rows += [("delete", "volume", name) for name in self.volumes.values()]
         rows += [("delete", "collocation rule", name) for name in self.rules.values()]
-        rows += [("keep", "volume", why) for why in self.kept_volumes.values()]
+        rows += [
+            ("keep", "volume", f"{name} (still attached to {', '.join(others)})")
+            for name, others in self.kept_volumes.values()
+        ]
         return rows
 
 
@@ -133,14 +127,14 @@ def destroy_plan(view: CloudView, deployment: str, store: JobStore) -> DestroyPl
 
     servers = {s.id: s.name for s in view.servers if ours(s.metadata)}
     volumes: dict[str, str] = {}
-    kept: dict[str, str] = {}
+    kept: dict[str, tuple[str, tuple[str, ...]]] = {}
     names = {s.id: s.name for s in view.servers}
     for volume in view.volumes:
         if not ours(volume.metadata):
             continue
         others = [names.get(sid, sid) for sid in volume.attachments if sid not in servers]
         if others:
-            kept[volume.id] = f"{volume.name} (still attached to {', '.join(sorted(others))})"
+            kept[volume.id] = (volume.name, tuple(sorted(others)))
         else:
             volumes[volume.id] = volume.name
     existing_rules = {r.id: r for r in view.collocation_rules}
@@ -186,11 +180,10 @@ async def destroy(
     except BaseException:
         store.finish(job.id, JobStatus.INTERRUPTED)
         raise
-    for volume_id, why in plan.kept_volumes.items():
-        name = why.split(" ", 1)[0]
+    for volume_id, (name, others) in plan.kept_volumes.items():
         store.put_item(job.id, "volume", name, ItemState.KEPT, resource_id=volume_id)
         report.resources.append(ResourceResult("volume", name, "kept", volume_id, False))
-        report.notes.append(f"kept volume {why}")
+        report.notes.append(f"kept volume {name}: still attached to {', '.join(others)}")
     expected = len(plan.servers) + len(plan.volumes) + len(plan.rules)
     done = sum(1 for item in report.resources if item.status == "deleted")
     report.status = JobStatus.SUCCEEDED if done == expected else JobStatus.PARTIAL
