@@ -85,15 +85,17 @@ Progress = Callable[[ProgressEvent], None]
 class Ticker:
     """How long to sleep between list calls: at most a tenth of the expected duration.
 
-    The expected duration is the median of those seen so far, or until one is seen, the time
-    since the first resource started (so ticks stretch as a long deploy goes on). Once the
-    median is known, the earliest resource in flight is due at its start plus the median:
-    the tick ends then if that comes sooner, and halves while something is overdue, so a
-    finished deploy is noticed (and its slot refilled) quickly without polling faster
-    the rest of the time."""
+    The expected duration is the median of those seen so far. Until one is seen, the tick is a
+    twentieth of the time since the first resource started (ticks stretch as a long deploy
+    goes on, and the first to finish is noticed within 5% of its duration). Once the
+    median is known, each resource in flight is due at its start plus the median: the next look
+    comes when the next one is due if that is sooner than a tick, and while one has just come
+    due (less than a tick ago) looks come four times as often, so a finished deploy is noticed
+    (and its slot refilled) within a fraction of a tick, without polling faster the rest of the
+    time, nor forever for one that is merely late."""
 
     def __init__(
-        self, fixed: float | None = None, *, shortest: float = 0.1, longest: float = 10.0
+        self, fixed: float | None = None, *, shortest: float = 0.05, longest: float = 10.0
     ) -> None:
         self.fixed = fixed
         self.shortest = shortest
@@ -108,18 +110,21 @@ class Ticker:
     def seen(self, duration: float) -> None:
         self.durations.append(duration)
 
-    def interval(self, now: float, oldest: float | None = None) -> float:
-        """The next sleep; `oldest` is when the longest-running resource in flight started."""
+    def interval(self, now: float, in_flight: Collection[float] = ()) -> float:
+        """The next sleep; `in_flight` holds when each resource still in flight started."""
         if self.fixed is not None:
             return self.fixed
-        if not self.durations:
-            expected = now - (self.started if self.started is not None else now)
-            return self._bounded(expected / 10)
+        if not self.durations:  # it takes longer than this: a twentieth of it is never late
+            waited = now - (self.started if self.started is not None else now)
+            return self._bounded(waited / 20)
         expected = statistics.median(self.durations)
         tick = expected / 10
-        if oldest is not None:
-            due = oldest + expected - now
-            tick = min(tick, due) if due > 0 else tick / 2
+        dues = [started + expected - now for started in in_flight]
+        upcoming = [due for due in dues if due > 0]
+        if upcoming:
+            tick = min(tick, min(upcoming))
+        if any(-expected / 10 < due <= 0 for due in dues):
+            tick = min(tick, expected / 40)
         return self._bounded(tick)
 
     def _bounded(self, tick: float) -> float:
@@ -310,6 +315,7 @@ class _Sent:
     resource_id: str | None = None
     request_id: str | None = None
     problem: ClientError | None = None
+    answered: float = 0.0  # time.monotonic() when the answer came
 
 
 async def _post(
@@ -323,9 +329,9 @@ async def _post(
             service, "POST", path, json=body, microversion=version, idempotent=False
         )
     except ClientError as problem:
-        return _Sent(problem=problem)
+        return _Sent(problem=problem, answered=time.monotonic())
     created = response.json().get(key) or {}
-    return _Sent(str(created.get("id", "")), request_id(response))
+    return _Sent(str(created.get("id", "")), request_id(response), answered=time.monotonic())
 
 
 def _intent(run: _Run, kind: Kind, name: str, message: str) -> None:
@@ -370,6 +376,9 @@ class _Volumes:
     def __init__(self, run: _Run) -> None:
         self.run = run
         self.building: dict[str, str] = {}  # volume id -> name
+        self.since: dict[str, float] = {}  # volume id -> when the cloud accepted its create
+        self.looked: float | None = None  # the last volume list
+        self.ticker = Ticker(run.options.poll_interval)
         self.unsent = {volume.name for volume in run.plan.volume_creates}
         self.answers: list[tuple[VolumeCreate, _Sent]] = []
         self.last: dict[str, str] = {}
@@ -380,6 +389,8 @@ class _Volumes:
         self.horizon = 2 * _window(run)
         self.moved = asyncio.Condition()
         self.building.update(still_building(run.plan, run.view)[1])  # left by a resumed run
+        self.since.update(dict.fromkeys(self.building, self.started))
+        self.ticker.start(self.started)
 
     @property
     def pending(self) -> bool:
@@ -424,6 +435,11 @@ class _Volumes:
             self.unsent.discard(volume.name)
             if _accepted(self.run, Kind.VOLUME, volume.name, sent, status="creating"):
                 self.building[sent.resource_id or ""] = volume.name
+                self.since[sent.resource_id or ""] = sent.answered
+
+    def interval(self, now: float) -> float | None:
+        """How soon the next volume list is worth making; None when none is building."""
+        return self.ticker.interval(now, self.since.values()) if self.building else None
 
     async def observe(self) -> None:
         """One list call: settle the volumes that became available or failed."""
@@ -434,6 +450,7 @@ class _Volumes:
         ids = list(self.building)
         observed = {item.id: item for item in await self.source.observe(ids)}
         now = time.monotonic()
+        looked, self.looked = self.looked, now
         timeout = self.run.options.timeout
         with self.run.store.batch():
             for volume_id in ids:
@@ -444,10 +461,20 @@ class _Volumes:
                     self.run.say(Kind.VOLUME.value, name, item.status)
                 if item is not None and (settled := self.source.settles(item)) is not None:
                     del self.building[volume_id]
+                    since = self.since.pop(volume_id)
+                    self.ticker.seen(_ended_within(since, looked, now))
                     _volume_settled(self.run, name, volume_id, item.status, settled == "done")
                 elif timeout is not None and now - self.started > timeout:
                     del self.building[volume_id]
+                    del self.since[volume_id]
                     _volume_settled(self.run, name, volume_id, "TIMEOUT", False)
+
+
+def _ended_within(started: float, building_at: float | None, now: float) -> float:
+    """How long a resource took, as well as the looks tell: it ended between the last look
+    that saw it building and `now`; the midpoint, so the ticks do not inflate the estimate."""
+    last = max(started, building_at) if building_at is not None else started
+    return (last + now) / 2 - started
 
 
 def _in_server_order(plan: Plan) -> list[tuple[int, VolumeCreate]]:
@@ -500,8 +527,9 @@ async def _rules(run: _Run) -> None:
 @dataclass
 class _Flight:
     name: str
-    started: float
+    started: float  # when the cloud accepted the create
     state: str = "BUILD"
+    building_at: float | None = None  # the last look that still saw it building
 
 
 def _blocker(run: _Run, server: ServerCreate) -> str | None:
@@ -552,25 +580,36 @@ async def _servers(run: _Run, volumes: _Volumes) -> None:
         flights[server_id] = _Flight(name, now)
     source = run.server_source = ServerSource(run.cloud.compute)
     ticker = Ticker(run.options.poll_interval)
-    volume_ticker = Ticker(run.options.poll_interval, shortest=0.05)
-    volume_ticker.start(now)
     window = _window(run)
     total = len(queue)
     while queue or flights:
-        await volumes.observe()
+        # both list calls at once, then the freed slots refilled at once: a finished deploy's
+        # slot is never left idle for a tick
+        watches = [volumes.observe()]
+        if flights:
+            watches.append(_observe(run, source, flights, ticker))
+        await asyncio.gather(*watches)
         await _start(run, queue, volumes, window - len(flights), flights)
         await volumes.advance(total - len(queue) if queue else total + 2 * window)
         ticker.start(time.monotonic())
-        if flights:
-            await _observe(run, source, flights, ticker)
         if not queue and not flights:
             break
-        now = time.monotonic()
-        if flights:
-            oldest = min(flight.started for flight in flights.values())
-            await asyncio.sleep(ticker.interval(now, oldest))
-        else:  # nothing in flight: volumes to wait for
-            await asyncio.sleep(volume_ticker.interval(now))
+        await asyncio.sleep(_next_look(ticker, volumes, flights, bool(queue)))
+
+
+def _next_look(
+    ticker: Ticker, volumes: _Volumes, flights: dict[str, _Flight], queued: bool
+) -> float:
+    """The sooner of the next server look and, while servers wait for volumes, the next
+    volume look."""
+    now = time.monotonic()
+    looks = (
+        [ticker.interval(now, [flight.started for flight in flights.values()])] if flights else []
+    )
+    volume_look = volumes.interval(now) if queued else None
+    if volume_look is not None:
+        looks.append(volume_look)
+    return min(looks, default=volumes.ticker.shortest)
 
 
 async def _start(
@@ -603,12 +642,11 @@ async def _start(
     answers = await asyncio.gather(
         *(_post(run, "compute", "/servers", body, "server", version) for _, body in starting)
     )
-    now = time.monotonic()
     with run.store.batch():
         for (server, _), sent in zip(starting, answers, strict=True):
             volumes_of = [ref.name for ref in server.volumes]
             if _accepted(run, Kind.SERVER, server.name, sent, status="BUILD", volumes=volumes_of):
-                flights[sent.resource_id or ""] = _Flight(server.name, now)
+                flights[sent.resource_id or ""] = _Flight(server.name, sent.answered)
 
 
 def _server_body(run: _Run, server: ServerCreate) -> dict[str, Any] | None:
@@ -650,8 +688,10 @@ async def _observe(
             if source.settles(item) is None:
                 continue
             del flights[item.id]
-            ticker.seen(now - flight.started)
+            ticker.seen(_ended_within(flight.started, flight.building_at, now))
             _server_settled(run, flight, item.record, item.status, now - flight.started)
+        for flight in flights.values():  # unchanged since the watermark: still building
+            flight.building_at = now
         _time_out(run, flights, now)
 
 

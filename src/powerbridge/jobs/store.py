@@ -17,6 +17,7 @@ with a busy timeout, so the portal and a CLI run can share one file. The URL com
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -84,6 +85,24 @@ _events = sa.Table(
 
 class StoreError(Exception):
     """The job store cannot be opened or used; the message says which file and why."""
+
+
+# statements built once with bound parameters: a loop of item writes reuses their compiled
+# form instead of building and compiling new SQL for every row
+_ITEM_KEY = (
+    (_items.c.job_id == sa.bindparam("key_job"))
+    & (_items.c.kind == sa.bindparam("key_kind"))
+    & (_items.c.name == sa.bindparam("key_name"))
+)
+_ITEM_COUNT = (
+    sa.select(sa.func.count()).select_from(_items).where(_items.c.job_id == sa.bindparam("key_job"))
+)
+
+
+@functools.cache
+def _item_update(columns: tuple[str, ...]) -> sa.Update:
+    """`UPDATE job_items SET <columns>` for one item; the new values bound as `new_<column>`."""
+    return _items.update().where(_ITEM_KEY).values({c: sa.bindparam(f"new_{c}") for c in columns})
 
 
 def default_store_url() -> str:
@@ -252,20 +271,15 @@ class JobStore:
         values: dict[str, Any] = {"state": state.value, "updated_at": _stamp(_now())}
         for column, value in fields.items():
             values[column] = json.dumps(dict(value)) if column == "details" else value
-        key = (_items.c.job_id == job_id) & (_items.c.kind == kind) & (_items.c.name == name)
+        key = {"key_job": job_id, "key_kind": kind, "key_name": name}
 
         def write(db: sa.Connection) -> None:
-            if db.execute(_items.update().where(key).values(**values)).rowcount:
+            update = _item_update(tuple(sorted(values)))
+            if db.execute(update, {**key, **{f"new_{k}": v for k, v in values.items()}}).rowcount:
                 return
-            position = db.execute(
-                sa.select(sa.func.count()).select_from(_items).where(_items.c.job_id == job_id)
-            ).scalar_one()
-            values.setdefault("details", "{}")
-            db.execute(
-                _items.insert().values(
-                    job_id=job_id, kind=kind, name=name, position=position, **values
-                )
-            )
+            position = db.execute(_ITEM_COUNT, key).scalar_one()
+            row = {"job_id": job_id, "kind": kind, "name": name, "position": position}
+            db.execute(_items.insert(), {"details": "{}", **row, **values})
 
         self._write(write)
 
@@ -316,7 +330,7 @@ class JobStore:
         self, job_id: int, message: str, *, kind: str | None = None, name: str | None = None
     ) -> None:
         row = {"job_id": job_id, "at": _stamp(_now()), "kind": kind, "name": name}
-        self._write(lambda db: db.execute(_events.insert().values(**row, message=message)))
+        self._write(lambda db: db.execute(_events.insert(), {**row, "message": message}))
 
     def events(self, job_id: int, after: int = 0) -> list[Event]:
         query = (
