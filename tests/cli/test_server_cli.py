@@ -5,7 +5,9 @@ sending, failures down to their log lines, retries absorbing 503s."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
@@ -14,7 +16,7 @@ import yaml
 from powerbridge.client import Session, load_config
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
-from tests.cli.clirun import Shell
+from tests.cli.clirun import Result, Shell
 
 pytestmark = pytest.mark.acceptance
 
@@ -300,43 +302,98 @@ def test_a_fraction_of_503s_is_absorbed_by_retries_on_reads(
     assert any("retrying GET" in r.err and "503" in r.err for r in results)
 
 
-def test_a_create_answered_503_is_not_retried_and_creates_nothing(
-    sh: Shell, cloud: RunningEmulator
-) -> None:
-    async def behave(session: Session) -> str:
-        body = {
-            "behaviour": {
-                "kind": "api",
-                "service": "compute",
-                "method": "POST",
-                "path_regex": "/servers$",
-                "status": 503,
-            }
-        }
-        url = cloud.base_url + "/powervc/emulator/v1/behaviours"
-        response = await session.request("compute", "POST", url, json=body)
+@contextmanager
+def behaviour(cloud: RunningEmulator, **rule: Any) -> Iterator[None]:
+    """An emulator fault-injection rule for the duration of the block."""
+    url = cloud.base_url + "/powervc/emulator/v1/behaviours"
+
+    async def add(session: Session) -> str:
+        response = await session.request("compute", "POST", url, json={"behaviour": rule})
         return str(response.json()["behaviour"]["id"])
 
-    before = counts(sh)
-    rule = api(cloud, behave)
+    rule_id = api(cloud, add)
     try:
-        result = sh("-v", "server", "create", "blind1", *BASE)
+        yield
     finally:
 
         async def remove(session: Session) -> None:
-            url = f"{cloud.base_url}/powervc/emulator/v1/behaviours/{rule}"
-            await session.request("compute", "DELETE", url)
+            await session.request("compute", "DELETE", f"{url}/{rule_id}")
 
         api(cloud, remove)
+
+
+def traced(result: Result, method: str, path: str) -> list[str]:
+    """The -v trace lines of the calls `method` made to URLs ending in `path`."""
+    call = re.compile(rf"^compute {method} \S+{re.escape(path)} -> \d{{3}} .* ms\)$")
+    return [line for line in result.err.splitlines() if call.match(line)]
+
+
+CREATE_503 = {"kind": "api", "service": "compute", "method": "POST", "path_regex": "/servers$"}
+
+
+def test_a_create_answered_503_every_time_is_looked_up_before_each_retry_and_creates_nothing(
+    sh: Shell, cloud: RunningEmulator
+) -> None:
+    before = counts(sh)
+    with behaviour(cloud, **CREATE_503, status=503):
+        result = sh("-v", "server", "create", "blind1", *BASE)
     assert result.code == 1
     [line] = result.error_lines
     assert "503" in line
     assert "(request req-" in line
-    posts = [entry for entry in result.err.splitlines() if entry.startswith("compute POST")]
-    assert len(posts) == 1, posts  # sent once: a create is never blindly retried
-    assert "retrying POST" not in result.err
+    assert line.endswith(
+        "sent 4 times, looked up by name and token, not found: no server was created, "
+        "it is safe to try again"
+    )
+    assert len(traced(result, "POST", "/servers")) == 4  # each sent after a lookup found nothing
+    assert len(traced(result, "GET", "/servers/detail?name=%5Eblind1%24")) == 4
+    assert "retrying POST" not in result.err  # the session itself never resends a create
     assert counts(sh) == before
     assert "blind1" not in names(sh.json("server", "list"))
+
+
+def test_a_create_answered_503_once_is_sent_again_and_ends_with_one_active_server(
+    sh: Shell, cloud: RunningEmulator
+) -> None:
+    with behaviour(cloud, **CREATE_503, status=503, times=1):
+        created = sh.json("-v", "server", "create", "once1", *BASE, "--wait")
+    assert created["status"] == "ACTIVE"
+    servers = [s for s in sh.json("server", "list") if s["name"] == "once1"]
+    assert [s["id"] for s in servers] == [created["id"]]
+
+
+def test_a_create_whose_answer_is_lost_after_the_server_was_made_is_found_not_resent(
+    sh: Shell, cloud: RunningEmulator
+) -> None:
+    with behaviour(cloud, **CREATE_503, status=504, times=1, after_handling=True):
+        result = sh("-v", "server", "create", "lost1", *BASE, "--wait", "-f", "json")
+    assert result.code == 0, result.err
+    created = result.json()
+    assert created["status"] == "ACTIVE"
+    assert len(traced(result, "POST", "/servers")) == 1
+    [warning] = [line for line in result.err.splitlines() if line.startswith("warning: ")]
+    assert "-> 504 Gateway Timeout (request req-" in warning
+    assert f"yet the server was created: server named 'lost1' (id {created['id']})" in warning
+    servers = [s for s in sh.json("server", "list") if s["name"] == "lost1"]
+    assert [s["id"] for s in servers] == [created["id"]]
+
+    async def actions(session: Session) -> list[dict[str, Any]]:
+        path = f"/servers/{created['id']}/os-instance-actions"
+        return list((await session.request("compute", "GET", path)).json()["instanceActions"])
+
+    [action] = api(cloud, actions)
+    assert action["request_id"] == created["request_id"]  # the lost answer's request id
+
+
+def test_a_volume_create_whose_answer_is_lost_is_found_not_resent(
+    sh: Shell, cloud: RunningEmulator
+) -> None:
+    rule = {"kind": "api", "service": "volume", "method": "POST", "path_regex": "/volumes$"}
+    with behaviour(cloud, **rule, status=503, times=1, after_handling=True):
+        created = sh.json("volume", "create", "lostvol1", "--size", "1", "--wait")
+    assert created["status"] == "available"
+    volumes = [v for v in sh.json("volume", "list") if v["name"] == "lostvol1"]
+    assert [v["id"] for v in volumes] == [created["id"]]
 
 
 def test_server_and_volume_list_and_show_in_every_format(sh: Shell) -> None:

@@ -904,6 +904,15 @@ class TestBehaviourParsing:
             ({"kind": "api", "service": "compute", "status": 503, "fraction": 1.5}, "fraction"),
             ({"kind": "api", "service": "compute", "latency": -1}, "latency"),
             ({"kind": "api", "service": "compute", "status": 503, "path_regex": "["}, "regular"),
+            ({"kind": "api", "service": "compute", "status": 503, "times": 0}, "times"),
+            ({"kind": "api", "service": "compute", "status": 503, "times": 1.5}, "times"),
+            ({"kind": "api", "service": "compute", "status": 503, "times": True}, "times"),
+            ({"kind": "api", "service": "compute", "latency": 1, "after_handling": True}, "status"),
+            (
+                {"kind": "api", "service": "compute", "status": 503, "after_handling": "yes"},
+                "after_handling",
+            ),
+            ({"kind": "server", "mode": "stuck_in_build", "name_regex": "x", "times": 1}, "times"),
         ],
     )
     def test_invalid_rules_are_400_naming_the_field(self, body: dict[str, Any], named: str) -> None:
@@ -1007,6 +1016,28 @@ class TestBehaviourMatching:
         rules = _rules()
         rules.add({"kind": "api", "service": "image", "status": 503, "fraction": fraction})
         assert sum(rules.api_fault("image", "GET", "/") is not None for _ in range(50)) == hits
+
+    def test_times_limits_a_rule_to_the_next_calls_and_the_count_persists(self) -> None:
+        store = Store(":memory:")
+        rules = Behaviours(store)
+        rule = rules.add({"kind": "api", "service": "compute", "status": 503, "times": 2})
+        assert rules.api_fault("compute", "POST", "/servers") is not None
+        assert Behaviours(store).list()[0].times == 1  # a restart keeps what is left
+        assert rules.api_fault("compute", "POST", "/servers") is not None
+        assert rules.api_fault("compute", "POST", "/servers") is None
+        assert rule.to_wire()["times"] == 0  # spent, still listed
+        assert Behaviours(store).api_fault("compute", "POST", "/servers") is None
+
+    def test_after_handling_is_carried_to_the_fault_and_off_the_wire_when_unset(self) -> None:
+        rules = _rules()
+        plain = rules.add({"kind": "api", "service": "volume", "status": 503})
+        assert "after_handling" not in plain.to_wire()
+        assert "times" not in plain.to_wire()
+        rules.clear()
+        rules.add({"kind": "api", "service": "volume", "status": 504, "after_handling": True})
+        fault = rules.api_fault("volume", "POST", "/v3/p/volumes")
+        assert fault is not None
+        assert (fault.status, fault.after_handling) == (504, True)
 
     def test_rules_persist_and_can_be_removed(self) -> None:
         store = Store(":memory:")

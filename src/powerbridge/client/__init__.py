@@ -22,6 +22,8 @@ async with Cloud.connect("powervc") as cloud:        # clouds.yaml, else OS_* va
 - `find_*` methods take a name or an id; an ambiguous name is `AmbiguousName`.
 - `wait_for_servers` / `wait_for_volumes`: one list call per tick for any number of them.
 - `provision`: `resolve` a `ServerOrder` and `provision` it, all or nothing.
+- `guarded_create` (with `server_lookup` / `volume_lookup`): a create sent again after a lost
+  answer only once a lookup by name and client token shows nothing was made.
 - `powerbridge.client.sync.connect()` is the blocking facade for scripts.
 - HTTP tracing: the `powerbridge.client.http` logger (INFO: one line per call), secrets
   redacted.
@@ -37,6 +39,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from powerbridge.client._guarded import Created, Lookup, guarded_create
     from powerbridge.client.cloud import Cloud
     from powerbridge.client.compute import (
         ActionEvent,
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
         ServerCreate,
         ServerFlavor,
         VolumeAttachment,
+        server_lookup,
     )
     from powerbridge.client.config import CloudConfig, load_config
     from powerbridge.client.errors import (
@@ -101,6 +105,7 @@ if TYPE_CHECKING:
         StorageTemplate,
         Volume,
         VolumeCreate,
+        volume_lookup,
     )
     from powerbridge.client.waiter import (
         Outcome,
@@ -131,6 +136,7 @@ _EXPORTS = {
     "ComputeTemplate": "compute",
     "ConfigError": "errors",
     "Conflict": "errors",
+    "Created": "_guarded",
     "CreatedServer": "compute",
     "Endpoint": "session",
     "EndpointNotFound": "errors",
@@ -144,6 +150,7 @@ _EXPORTS = {
     "InlineFlavor": "compute",
     "InstanceAction": "compute",
     "InvalidTemplate": "errors",
+    "Lookup": "_guarded",
     "NameNotFound": "errors",
     "Network": "network",
     "NetworkRequest": "compute",
@@ -178,10 +185,13 @@ _EXPORTS = {
     "VolumeCreate": "volume",
     "VolumeSource": "waiter",
     "WaitTimeout": "errors",
+    "guarded_create": "_guarded",
     "load_config": "config",
     "provision": "provisioning",
     "raise_for_response": "errors",
     "resolve": "provisioning",
+    "server_lookup": "compute",
+    "volume_lookup": "volume",
     "wait_for": "waiter",
     "wait_for_server_deletion": "waiter",
     "wait_for_servers": "waiter",
@@ -219,6 +229,7 @@ __all__ = [
     "ComputeTemplate",
     "ConfigError",
     "Conflict",
+    "Created",
     "CreatedServer",
     "Endpoint",
     "EndpointNotFound",
@@ -232,6 +243,7 @@ __all__ = [
     "InlineFlavor",
     "InstanceAction",
     "InvalidTemplate",
+    "Lookup",
     "NameNotFound",
     "Network",
     "NetworkRequest",
@@ -266,10 +278,13 @@ __all__ = [
     "VolumeCreate",
     "VolumeSource",
     "WaitTimeout",
+    "guarded_create",
     "load_config",
     "provision",
     "raise_for_response",
     "resolve",
+    "server_lookup",
+    "volume_lookup",
     "wait_for",
     "wait_for_server_deletion",
     "wait_for_servers",

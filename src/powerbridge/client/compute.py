@@ -7,6 +7,11 @@ created = await compute.create_server(ServerCreate(name="vm1", image_id=..., fla
 server = await compute.server(created.id)
 ```
 
+`create_server` is never blindly retried: after a lost answer, 429, 502, 503 or 504 the server
+is looked up by its name and the client token put in its metadata (`powerbridge:request`), and
+sent again only if it is not there (`powerbridge.client._guarded`). The other calls are sent as
+`Session.request` sends them (GET, PUT, DELETE retried; actions, POSTs, not).
+
 Records are frozen dataclasses built through each one's `FIELDS` (Python field -> wire key).
 A `ComputeTemplate` carries its `powervm:*` extra specs parsed by `powerbridge.powervm` into a
 `PowerVMSpec` (or the rule violations when they do not parse). Requests use compute
@@ -24,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from powerbridge.client import _resource
+from powerbridge.client._guarded import Listing, Lookup, guarded_create, listing
 from powerbridge.client._wire import Record, Wire, iso
 from powerbridge.client.errors import UnsupportedVersion, request_id
 from powerbridge.client.session import Session
@@ -535,6 +541,19 @@ class CreatedServer(Record):
 
 
 # -- the service ------------------------------------------------------------------------------
+def server_lookup(session: Session, microversion: str | None = None) -> Lookup:
+    """How a guarded `POST /servers` finds its server: `GET /servers/detail?name=^<name>$`
+    (nova's name filter is a regular expression, so the name is escaped and anchored)."""
+
+    async def lookup(name: str | None, token: str) -> Listing:
+        params = {"name": f"^{re.escape(name or '')}$"}
+        return await listing(
+            session, SERVICE, "/servers/detail", "servers", params, microversion=microversion
+        )
+
+    return lookup
+
+
 class Compute:
     """Nova calls. Methods that take a name or an id say so (`find_*`)."""
 
@@ -606,20 +625,24 @@ class Compute:
         return await _resource.find("server", name_or_id, self.server, named)
 
     async def create_server(self, request: ServerCreate) -> CreatedServer:
-        """`POST /servers` (never retried: a create is not idempotent)."""
-        response = await self.session.request(
+        """`POST /servers`, never blindly retried: the server carries a client token in its
+        metadata (`powerbridge:request`), and after a lost answer, 429, 502, 503 or 504 it is
+        looked up by name and token before being sent again (`powerbridge.client._guarded`).
+        A server found that way has no `admin_pass`."""
+        version = await self.microversion()
+        created = await guarded_create(
+            self.session,
             SERVICE,
-            "POST",
             "/servers",
-            json=request.to_wire(),
-            microversion=await self.microversion(),
-            idempotent=False,
+            "server",
+            request.to_wire(),
+            lookup=server_lookup(self.session, version),
+            microversion=version,
         )
-        body = response.json().get("server") or {}
         return CreatedServer(
-            id=str(body.get("id", "")),
-            request_id=request_id(response),
-            admin_pass=body.get("adminPass"),
+            id=created.id,
+            request_id=created.request_id,
+            admin_pass=created.resource.get("adminPass"),
         )
 
     async def delete_server(self, server_id: str) -> str | None:

@@ -50,6 +50,11 @@ class ClientError(Exception):
         super().__init__(message)
         self.hint = hint
 
+    def amend(self, note: str) -> None:
+        """Append `note` to the one-line message (`str(error)`), e.g. what was done about it."""
+        line = f"{self.args[0]}; {note}" if self.args else note
+        self.args = (line, *self.args[1:])
+
 
 class ConfigError(ClientError):
     """The settings (clouds.yaml, OS_* variables, arguments) cannot make a session."""
@@ -60,16 +65,31 @@ class EndpointNotFound(ConfigError):
 
 
 class TransportError(ClientError):
-    """The request got no HTTP answer: connection refused or reset, TLS failure, timeout."""
+    """The request got no HTTP answer: connection refused or reset, TLS failure, timeout.
+
+    `sent` is false when no connection was made (refused, connect timeout, TLS failure): the
+    service never saw the request. `tls_failure` is true when the server's certificate was
+    rejected: sending again cannot help.
+    """
 
     def __init__(
-        self, message: str, *, service: str, method: str, url: str, hint: str | None = None
+        self,
+        message: str,
+        *,
+        service: str,
+        method: str,
+        url: str,
+        hint: str | None = None,
+        sent: bool = True,
+        tls_failure: bool = False,
     ) -> None:
         super().__init__(f"{service} {method} {url}: {message}", hint=hint)
         self.service = service
         self.method = method
         self.url = url
         self.reason = message
+        self.sent = sent
+        self.tls_failure = tls_failure
 
 
 class HttpError(ClientError):

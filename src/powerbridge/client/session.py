@@ -8,6 +8,11 @@ method, path)` joins `path` to that URL, retries idempotent calls on connection 
 429/502/503/504 with exponential backoff and full jitter, and turns an error status into the
 `HttpError` subclass of `powerbridge.client.errors`.
 
+A create (POST) is sent once here: it is not idempotent. The SDK's creates go through
+`powerbridge.client._guarded`, which looks a failed create up by name and client token before
+sending it again, with this session's backoff (`retry_delay`, `pause`) and budget
+(`retry_attempts`).
+
 TLS verification is on by default against the system trust store (`SSL_CERT_FILE` honoured);
 `cacert` names a CA bundle instead (PowerVC's self-signed certificate); `verify=False` works and
 logs a warning every time a session is created.
@@ -232,6 +237,8 @@ class Session:
 
         Idempotent calls (GET, HEAD, PUT, DELETE unless `idempotent` says otherwise) are
         retried on connection errors, 429, 502, 503 and 504; a 401 renews the token once.
+        Others (POST) are sent once: a create is retried only by `_guarded.guarded_create`,
+        after a lookup shows it made nothing.
         A status in `expected` is returned; any other status from 400 up raises an
         `HttpError`, as does a success outside `expected` when it is given."""
         method = method.upper()
@@ -251,6 +258,19 @@ class Session:
             response = await self._call(await self._replace(token), call)
         _raise_unexpected(response, call.service, expected)
         return response
+
+    @property
+    def retry_attempts(self) -> int:
+        """How many times a retried call is sent at most (the first attempt included)."""
+        return self._retry.attempts
+
+    def retry_delay(self, attempt: int) -> float:
+        """The backoff after failed attempt `attempt` (0 for the first), full jitter applied."""
+        return self._retry.delay(attempt, self._uniform())
+
+    async def pause(self, seconds: float) -> None:
+        """Wait with the session's sleep (a test injects one that does not wait)."""
+        await self._sleep(seconds)
 
     async def negotiate(self, service_type: str, wanted: str) -> str:
         """The microversion to use: `wanted` ("2.60" or "latest"), lowered to the server's
@@ -328,10 +348,10 @@ class Session:
                     return response
                 await response.aclose()
                 why = f"{response.status_code} {response.reason_phrase}"
-            delay = self._retry.delay(attempt, self._uniform())
+            delay = self.retry_delay(attempt)
             attempt += 1
             trace.retry(request, why, attempt, attempts, delay)
-            await self._sleep(delay)
+            await self.pause(delay)
 
     # -- microversions --------------------------------------------------------------------
     async def _version_range(self, service_type: str) -> tuple[Version, Version | None]:
@@ -614,16 +634,26 @@ def _format_version(version: Version) -> str:
 
 
 # -- transport errors -------------------------------------------------------------------------
+# no connection was made: the request never reached the service
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def _transport_error(
     error: httpx.TransportError, service: str, request: httpx.Request
 ) -> TransportError:
-    where = {"service": service, "method": request.method, "url": str(request.url)}
+    where: dict[str, Any] = {
+        "service": service,
+        "method": request.method,
+        "url": str(request.url),
+        "sent": not isinstance(error, _NOT_SENT),
+    }
     reason = _reason(error)
     if _tls_failure(error):
         return TransportError(
             f"TLS verification failed: {reason}",
             hint="pass --os-cacert with PowerVC's CA certificate (cacert: in clouds.yaml, "
             "OS_CACERT); --insecure skips the check",
+            tls_failure=True,
             **where,
         )
     if isinstance(error, httpx.TimeoutException):

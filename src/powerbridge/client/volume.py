@@ -7,12 +7,14 @@ volume (`multiattach`) can be attached to several VMs at once, as PowerHA cluste
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from powerbridge.client import _resource
+from powerbridge.client._guarded import TOKEN_KEY, Listing, Lookup, guarded_create, listing
 from powerbridge.client._wire import Record, Wire
 from powerbridge.client.errors import UnsupportedVersion, request_id
 from powerbridge.client.session import Session
@@ -180,6 +182,17 @@ class VolumeCreate(Record):
         return {"volume": volume}
 
 
+def volume_lookup(session: Session) -> Lookup:
+    """How a guarded `POST /volumes` finds its volume: `GET /volumes/detail?name=<name>`, or for
+    a volume without a name cinder's metadata filter on the client token."""
+
+    async def lookup(name: str | None, token: str) -> Listing:
+        params = {"name": name} if name else {"metadata": json.dumps({TOKEN_KEY: token})}
+        return await listing(session, SERVICE, "/volumes/detail", "volumes", params)
+
+    return lookup
+
+
 class BlockStorage:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -216,17 +229,27 @@ class BlockStorage:
         return await _resource.find("volume", name_or_id, self.volume, named)
 
     async def create_volume(self, request: VolumeCreate) -> tuple[Volume, str | None]:
-        """`POST /volumes` (not retried); the new volume (status creating) and request id."""
+        """`POST /volumes`; the new volume (status creating, or further along when a lost
+        answer was made up for by a lookup) and the request id. Never blindly retried: the
+        volume carries a client token in its metadata (`powerbridge:request`), and after a lost
+        answer, 429, 502, 503 or 504 it is looked up by name and token before being sent
+        again (`powerbridge.client._guarded`)."""
         version = None
         if request.multiattach:
             try:
                 version = await self.session.negotiate(SERVICE, MULTIATTACH_MICROVERSION)
             except UnsupportedVersion:
                 version = None
-        response = await self.session.request(
-            SERVICE, "POST", "/volumes", json=request.to_wire(), microversion=version
+        created = await guarded_create(
+            self.session,
+            SERVICE,
+            "/volumes",
+            "volume",
+            request.to_wire(),
+            lookup=volume_lookup(self.session),
+            microversion=version,
         )
-        return Volume.from_wire(response.json().get("volume") or {}), request_id(response)
+        return Volume.from_wire(created.resource), created.request_id
 
     async def delete_volume(self, volume_id: str) -> str | None:
         response = await self.session.request(

@@ -2,8 +2,9 @@
 
 The wrapper does, in order: assign the request id, run due lifecycle steps, authenticate
 (unless the route is public), apply API-fault behaviours, parse the JSON body and the
-microversion, call the synchronous handler, then render the reply or the `ApiError` in the
-service's own envelope, add the request-id headers and write the API log line.
+microversion, call the synchronous handler (an `after_handling` fault replaces its answer),
+then render the reply or the `ApiError` in the service's own envelope, add the request-id
+headers and write the API log line.
 """
 
 from __future__ import annotations
@@ -276,7 +277,7 @@ def _make_endpoint(
             if not spec.public:
                 caller = emulator.identity.authenticate(request.headers.get("x-auth-token"))
             fault = emulator.behaviours.api_fault(service.name, method, request.url.path)
-            if fault is not None:
+            if fault is not None and not fault.after_handling:
                 await _apply_api_fault(fault)
             raw = await request.body() if method in ("POST", "PUT", "PATCH") else b""
             call = Call(
@@ -294,6 +295,8 @@ def _make_endpoint(
             )
             reply = spec.handler(call)
             response = _reply_response(reply, method, call.microversion, spec.microversions)
+            if fault is not None and fault.after_handling:
+                await _apply_api_fault(fault)  # done, but the answer is lost
         except ApiError as error:
             response = _error_response(emulator, service, request, request_id, error)
         status = response.status_code

@@ -5,8 +5,11 @@ Server rules match a server by name regex and/or metadata and change its lifecyc
 - `stuck_in_build`: the deploy stays in BUILD for `seconds` more before going on;
 - `active_then_error`: the server becomes ACTIVE, then ERROR `seconds` later with `message`.
 API rules make a fraction of calls to a service fail with `status` and/or wait `latency`
-seconds. A seeded random generator makes fractions reproducible. Rules come from the admin API
-and from the estate's `behaviours` section (checked by the same `parse_behaviour`).
+seconds; `times` limits a rule to the next N calls it matches (then it stays listed, spent), and
+`after_handling` carries the call out before answering `status` (a lost answer: the create
+happened, the client cannot tell). A seeded random generator makes fractions reproducible.
+Rules come from the admin API and from the estate's `behaviours` section (checked by the same
+`parse_behaviour`).
 """
 
 from __future__ import annotations
@@ -44,9 +47,11 @@ class Behaviour:
     status: int | None = None
     latency: float = 0.0
     fraction: float = 1.0
+    times: int | None = None  # api rules: only the next N matching calls (None: all)
+    after_handling: bool = False  # api rules: carry the call out, then answer `status`
 
     def to_wire(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, "", {})}
+        return {k: v for k, v in asdict(self).items() if v not in (None, "", {}) and v is not False}
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class ApiFault:
     status: int | None
     latency: float
     message: str
+    after_handling: bool = False
 
 
 ESTATE_PREFIX = "estate-"
@@ -117,9 +123,19 @@ class Behaviours:
                 continue
             if rule.path_regex and not re.search(rule.path_regex, path):
                 continue
+            if rule.times == 0:
+                continue  # spent
             if self._random.random() < rule.fraction:
-                return ApiFault(rule.status, rule.latency, rule.message)
+                self._spend(rule)
+                return ApiFault(rule.status, rule.latency, rule.message, rule.after_handling)
         return None
+
+    def _spend(self, rule: Behaviour) -> None:
+        if rule.times is None:
+            return
+        rule.times -= 1
+        if not rule.id.startswith(ESTATE_PREFIX):
+            self._store.put("behaviour", rule.id, asdict(rule))
 
 
 def parse_behaviour(body: Mapping[str, Any]) -> Behaviour:
@@ -157,6 +173,12 @@ def _check_types(rule: Behaviour) -> None:
         raise ValueError("'metadata' must be an object of strings")
     if not isinstance(rule.message, str):
         raise ValueError("'message' must be a string")
+    if rule.times is not None and (
+        isinstance(rule.times, bool) or not isinstance(rule.times, int) or rule.times < 1
+    ):
+        raise ValueError("'times' must be a whole number of at least 1")
+    if not isinstance(rule.after_handling, bool):
+        raise ValueError("'after_handling' must be true or false")
     for pattern in (rule.name_regex, rule.path_regex):
         if pattern is not None:
             try:
@@ -182,6 +204,8 @@ def _check_server_rule(rule: Behaviour) -> None:
         raise bad_request(f"'fail_at' needs 'task_state', one of {', '.join(TASK_STATES)}.")
     if rule.seconds < 0:
         raise bad_request("'seconds' cannot be negative.")
+    if rule.times is not None or rule.after_handling:
+        raise bad_request("'times' and 'after_handling' apply to API behaviours only.")
 
 
 def _check_api_rule(rule: Behaviour) -> None:
@@ -196,6 +220,8 @@ def _check_api_rule(rule: Behaviour) -> None:
         raise bad_request("An API behaviour needs 'status' or 'latency'.")
     if rule.status is not None and not (isinstance(rule.status, int) and 400 <= rule.status <= 599):
         raise bad_request("'status' must be an HTTP error status between 400 and 599.")
+    if rule.after_handling and rule.status is None:
+        raise bad_request("'after_handling' needs the 'status' to answer instead.")
     if not 0.0 <= rule.fraction <= 1.0:
         raise bad_request("'fraction' must be between 0 and 1.")
     if rule.latency < 0:
