@@ -119,7 +119,9 @@ def test_the_example_pipe_file_deploys_end_to_end(
     found = servers(cloud)
     by_id = {s["id"]: name for name, s in found.items()}
     assert found["testvm3"]["status"] == found["testvm4"]["status"] == "ACTIVE"
-    assert found["testvm3"]["metadata"] == {"powerbridge:deployment": "two-vms"}
+    metadata = found["testvm3"]["metadata"]
+    assert metadata["powerbridge:deployment"] == "two-vms"
+    assert set(metadata) == {"powerbridge:deployment", "powerbridge:request"}  # + client token
     made = volumes(cloud)
     private, shared = made["wzq-testvm3-1"], made["wzq-shared-1"]
     assert (private["size"], private["status"], private["multiattach"]) == (3, "in-use", False)
@@ -317,6 +319,52 @@ def test_rollback_on_failure_removes_what_this_run_created_only(
     now = {name for name in volumes(cloud) if name.startswith("roll")}
     assert now == before  # roll2's and roll3's own volumes are gone, the old shared one stays
     sh.ok("deploy", "destroy", "roll", "-y")
+
+
+def test_lost_and_refused_creates_are_looked_up_and_nothing_is_made_twice(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    """A server create that is carried out but answered 504, and a volume create answered 503
+    that made nothing: apply finds the first by name and token and sends the second again."""
+    lost_answer = {
+        "kind": "api",
+        "service": "compute",
+        "method": "POST",
+        "path_regex": "/servers$",
+        "status": 504,
+        "times": 1,
+        "after_handling": True,
+    }
+    refused = {
+        "kind": "api",
+        "service": "volume",
+        "method": "POST",
+        "path_regex": "/volumes$",
+        "status": 503,
+        "times": 1,
+    }
+    rules = [behaviour(cloud, lost_answer), behaviour(cloud, refused)]
+    spec = pipe_file(tmp_path, "guard", ("guard1", "", ""), ("guard2", "", ""), ("guard3", "", ""))
+    try:
+        result = sh("deploy", "apply", str(spec), "-y", "-f", "json")
+    finally:
+        for rule in rules:
+            remove_behaviour(cloud, rule)
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["status"] == "succeeded"
+    made = listing(cloud, "compute", "/servers/detail", "servers")
+    names = sorted(s["name"] for s in made if s["name"].startswith("guard"))
+    assert names == ["guard1", "guard2", "guard3"]
+    made_volumes = listing(cloud, "volumev3", "/volumes/detail", "volumes")
+    volume_names = sorted(v["name"] for v in made_volumes if v["name"].startswith("guard"))
+    assert volume_names == ["guard1-guard1-1", "guard2-guard2-1", "guard3-guard3-1"]
+    assert all(v["status"] == "in-use" for v in made_volumes if v["name"] in volume_names)
+    reported = {r["name"]: r for r in report["resources"] if r["kind"] == "server"}
+    assert {s["name"]: s["id"] for s in made if s["name"] in names} == {
+        name: reported[name]["id"] for name in names
+    }
+    sh.ok("deploy", "destroy", "guard", "-y")
 
 
 def test_a_wrong_password_is_one_clear_line(sh: Shell) -> None:

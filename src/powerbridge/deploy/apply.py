@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from powerbridge.client import Cloud
+from powerbridge.client import Cloud, Lookup, guarded_create, server_lookup, volume_lookup
 from powerbridge.client.errors import ClientError, HttpError, NotFound, request_id
 from powerbridge.client.waiter import ServerSource, VolumeSource
 from powerbridge.deploy.cloudview import CloudView
@@ -319,19 +319,34 @@ class _Sent:
 
 
 async def _post(
-    run: _Run, service: str, path: str, body: dict[str, Any], key: str, version: str | None
+    run: _Run,
+    service: str,
+    path: str,
+    body: dict[str, Any],
+    key: str,
+    version: str | None,
+    lookup: Lookup | None = None,
 ) -> _Sent:
-    """Send one create (never retried: a create is not idempotent); no store writes here,
-    so the caller records outcomes in one batch."""
+    """Send one create; no store writes here, so the caller records outcomes in one batch.
+
+    With a `lookup` (servers, volumes) a lost answer or a 429/502/503/504 is looked up by name
+    and client token and sent again only if nothing was made (`guarded_create`); without one
+    (collocation rules carry no metadata) it is sent once."""
     run.counters.create += 1
+    session = run.cloud.session
     try:
-        response = await run.cloud.session.request(
+        if lookup is not None:
+            created = await guarded_create(
+                session, service, path, key, body, lookup=lookup, microversion=version
+            )
+            return _Sent(created.id, created.request_id, answered=time.monotonic())
+        response = await session.request(
             service, "POST", path, json=body, microversion=version, idempotent=False
         )
     except ClientError as problem:
         return _Sent(problem=problem, answered=time.monotonic())
-    created = response.json().get(key) or {}
-    return _Sent(str(created.get("id", "")), request_id(response), answered=time.monotonic())
+    resource = response.json().get(key) or {}
+    return _Sent(str(resource.get("id", "")), request_id(response), answered=time.monotonic())
 
 
 def _intent(run: _Run, kind: Kind, name: str, message: str) -> None:
@@ -415,6 +430,7 @@ class _Volumes:
             for _, volume in ranked:
                 _intent(self.run, Kind.VOLUME, volume.name, f"creating ({volume.details()})")
         gate = asyncio.Semaphore(max(self.run.options.create_concurrency, _window(self.run)))
+        lookup = volume_lookup(self.run.cloud.session)
 
         async def one(rank: int, volume: VolumeCreate) -> None:
             version = MULTIATTACH_MICROVERSION if volume.shared else None
@@ -422,7 +438,7 @@ class _Volumes:
                 await self.moved.wait_for(lambda: rank < self.horizon)
             async with gate:
                 sent = await _post(
-                    self.run, "volumev3", "/volumes", volume.request(), "volume", version
+                    self.run, "volumev3", "/volumes", volume.request(), "volume", version, lookup
                 )
             self.answers.append((volume, sent))
 
@@ -639,8 +655,12 @@ async def _start(
     if not starting:
         return
     version = await run.cloud.compute.microversion()
+    lookup = server_lookup(run.cloud.session, version)
     answers = await asyncio.gather(
-        *(_post(run, "compute", "/servers", body, "server", version) for _, body in starting)
+        *(
+            _post(run, "compute", "/servers", body, "server", version, lookup)
+            for _, body in starting
+        )
     )
     with run.store.batch():
         for (server, _), sent in zip(starting, answers, strict=True):
