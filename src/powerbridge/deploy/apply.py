@@ -452,6 +452,7 @@ class _Volumes:
             if _accepted(self.run, Kind.VOLUME, volume.name, sent, status="creating"):
                 self.building[sent.resource_id or ""] = volume.name
                 self.since[sent.resource_id or ""] = sent.answered
+                self.last[sent.resource_id or ""] = "creating"  # the intent's line said so
 
     def interval(self, now: float) -> float | None:
         """How soon the next volume list is worth making; None when none is building."""
@@ -702,12 +703,12 @@ async def _observe(
             if flight is None:
                 continue
             state = item.task_state or item.status
-            if state != flight.state:
-                flight.state = state
-                run.say(Kind.SERVER.value, flight.name, state)
             if source.settles(item) is None:
+                if state != flight.state:
+                    flight.state = state
+                    run.say(Kind.SERVER.value, flight.name, state)
                 continue
-            del flights[item.id]
+            del flights[item.id]  # the settled line says the end state, with host or fault
             ticker.seen(_ended_within(flight.started, flight.building_at, now))
             _server_settled(run, flight, item.record, item.status, now - flight.started)
         for flight in flights.values():  # unchanged since the watermark: still building
