@@ -367,6 +367,74 @@ def test_lost_and_refused_creates_are_looked_up_and_nothing_is_made_twice(
     sh.ok("deploy", "destroy", "guard", "-y")
 
 
+def test_a_soft_anti_affinity_rule_is_created_and_used(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec = tmp_path / "soft.yaml"
+    spec.write_text(
+        "deployment: soft\n"
+        "defaults: {template: powervm.tiny, image: AIX72, network: cmbnet1}\n"
+        "servers:\n"
+        "  - {name: 'soft{1..2}', collocation_rule: soft-apart}\n"
+        "collocation_rules:\n"
+        "  soft-apart: {policy: soft-anti-affinity}\n"
+    )
+    report = sh.json("deploy", "apply", str(spec), "-y")
+    assert report["status"] == "succeeded", report
+    [group] = [
+        g
+        for g in listing(cloud, "compute", "/os-server-groups", "server_groups")
+        if g["name"] == "soft-apart"
+    ]
+    assert group["policies"] == ["soft-anti-affinity"]
+    assert len(group["members"]) == 2
+    sh.ok("deploy", "destroy", "soft", "-y")
+
+
+def test_bad_report_path_name_and_encoding_are_refused_before_anything_is_made(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec = pipe_file(tmp_path, "early", ("early1", "", ""))
+    before = set(servers(cloud))
+    result = sh("deploy", "apply", str(spec), "-y", "--report", str(tmp_path / "no" / "r.json"))
+    assert result.code == 2
+    assert "--report" in result.error_lines[0]
+    assert "nothing was created" in result.error_lines[0]
+    result = sh("deploy", "apply", str(spec), "-y", "--name", " padded")
+    assert result.code == 2
+    assert "--name ' padded'" in result.error_lines[0]
+    latin = tmp_path / "latin.pipe"
+    latin.write_bytes("vm_name=café|flavor_name=powervm.tiny\n".encode("latin-1"))
+    result = sh("deploy", "plan", str(latin))
+    assert result.code == 1
+    assert "is not UTF-8 text" in result.error_lines[0]
+    assert "unexpected" not in result.err
+    assert set(servers(cloud)) == before
+    bom = tmp_path / "bom.pipe"
+    bom.write_bytes(b"\xef\xbb\xbf" + spec.read_bytes())
+    assert "early1" in sh.ok("deploy", "plan", str(bom)).out  # a BOM is not part of the key
+
+
+def test_destroy_refuses_while_an_apply_is_running(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path, store_path: Path
+) -> None:
+    spec = pipe_file(tmp_path, "busy", ("busy1", "", ""))
+    sh.ok("deploy", "apply", str(spec), "-y")
+    store = JobStore.open(str(store_path))
+    try:
+        running = store.create_job("apply", "busy")  # held by this live process
+        result = sh("deploy", "destroy", "busy", "-y")
+        assert result.code == 1
+        assert f"being applied by job {running.id}" in result.error_lines[0]
+        assert "nothing was deleted" in result.error_lines[0]
+        assert "busy1" in servers(cloud)
+        store.finish(running.id, JobStatus.SUCCEEDED)
+    finally:
+        store.close()
+    sh.ok("deploy", "destroy", "busy", "-y")
+    assert "busy1" not in servers(cloud)
+
+
 def test_a_wrong_password_is_one_clear_line(sh: Shell) -> None:
     sh.set({"OS_PASSWORD": "wrong"})
     result = sh("deploy", "plan", str(EXAMPLES / "two-vms.pipe"))

@@ -4,7 +4,9 @@ runs as its own process, as a user's would."""
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -166,19 +168,57 @@ def test_ctrl_c_marks_the_job_interrupted_and_says_how_to_resume(
     spec, names = spec_file(tmp_path, "intr", 4)
     store_path = tmp_path / "jobs.sqlite"
     env = environment(cloud, store_path)
-    process = start_apply(spec, env, "--parallel", "1")
+    process = start_apply(spec, env, "--parallel", "1", "--name", "intr-named")
     wait_for_servers(cloud, names, 1)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
-    assert f"powerbridge deploy apply {spec} --resume" in err
+    hint = f"powerbridge deploy apply {spec} --resume --yes --name intr-named"
+    assert f"Resume with: {hint}" in err
     assert "Traceback" not in err
     store = JobStore.open(str(store_path))
     try:
-        [job] = store.jobs("intr")
+        [job] = store.jobs("intr-named")
         assert job.status is JobStatus.INTERRUPTED
     finally:
         store.close()
-    resumed = run_apply(spec, env, "--resume")
+    # the hint, run as printed, resumes the same deployment
+    command = [sys.executable, "-m", *shlex.split(hint)]
+    resumed = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert sorted(n for n in server_names(cloud) if n.startswith("intr")) == sorted(names)
+
+
+def test_a_failed_node_does_not_take_the_shared_volume_from_the_others(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    """A server that fails has its volumes detached; the next servers sharing one wait until
+    it is usable again instead of being refused while it is `detaching`."""
+    spec = tmp_path / "shr.yaml"
+    spec.write_text(
+        "deployment: shr\n"
+        "defaults: {template: powervm.tiny, image: AIX72, network: cmbnet1,"
+        " storage_template: svc82 base template}\n"
+        "servers:\n"
+        "  - {name: 'shr{1..3}', volumes: [shr-data]}\n"
+        "volumes:\n"
+        "  shr-data: {size_gb: 1}\n"
+    )
+    client, _ = login(cloud)
+    rule = {"kind": "server", "mode": "fail_at", "name_regex": "^shr1$", "task_state": "spawning"}
+    behaviours = cloud.base_url + "/powervc/emulator/v1/behaviours"
+    created = client.post(behaviours, json={"behaviour": rule})
+    assert created.status_code in (200, 201), created.text
+    try:
+        env = environment(cloud, tmp_path / "jobs.sqlite")
+        result = run_apply(spec, env, "--parallel", "1", "-f", "json")
+    finally:
+        client.delete(f"{behaviours}/{created.json()['behaviour']['id']}")
+        client.close()
+    assert result.returncode == 3, result.stderr
+    report = json.loads(result.stdout)
+    assert report["failed"] == ["shr1"]
+    status = {r["name"]: r["status"] for r in report["resources"] if r["kind"] == "server"}
+    assert status == {"shr1": "ERROR", "shr2": "ACTIVE", "shr3": "ACTIVE"}

@@ -10,6 +10,8 @@ servers failed (the others are up).
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -59,8 +61,16 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for con
 def _load_spec(path: Path, name: str | None) -> DeploymentSpec:
     from powerbridge.deploy import SpecErrors, load_spec
 
+    if name is not None and (not name or name != name.strip() or len(name) > 255):
+        raise UsageProblem(f"--name {name!r}: 1 to 255 characters, no surrounding whitespace")
     try:
         return load_spec(path, name=name)
+    except UnicodeDecodeError as problem:
+        raise CliError(
+            f"cannot read the spec {path}: byte {problem.start} is not UTF-8 text;"
+            " nothing was created",
+            hint="save the file as UTF-8 (a pipe or YAML spec is plain text)",
+        ) from None
     except SpecErrors as problem:
         count = len(problem.errors)
         lines = "\n".join(f"  {error}" for error in problem.errors)
@@ -71,6 +81,18 @@ def _load_spec(path: Path, name: str | None) -> DeploymentSpec:
         ) from None
     except OSError as problem:
         raise CliError(f"cannot read the spec {path}: {problem.strerror or problem}") from None
+
+
+def _check_writable(report_file: Path | None) -> None:
+    """Refuse a --report path that cannot be written before anything is created."""
+    if report_file is None:
+        return
+    folder = report_file.parent
+    if report_file.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        why = "is a folder" if report_file.is_dir() else f"cannot be written in {folder}"
+        raise UsageProblem(f"--report {report_file} {why}; nothing was created")
+    if report_file.exists() and not os.access(report_file, os.W_OK):
+        raise UsageProblem(f"--report {report_file} is read-only; nothing was created")
 
 
 def _open_store(url: str | None) -> JobStore:
@@ -173,6 +195,7 @@ def apply_command(
     from powerbridge.deploy.service import nothing_to_do, prepare, start_job
 
     spec = _load_spec(spec_file, name)
+    _check_writable(report_file)
     store = _open_store(store_url)
     options = ApplyOptions(
         parallel=parallel,
@@ -200,9 +223,13 @@ def apply_command(
     try:
         report = run(cloud, work)
     except KeyboardInterrupt:
+        again = ["powerbridge", "deploy", "apply", str(spec_file), "--resume", "--yes"]
+        if name is not None:
+            again += ["--name", name]
+        if store_url is not None and store_url != os.environ.get("POWERBRIDGE_STORE"):
+            again += ["--store", store_url]
         typer.echo(
-            f"Interrupted; what was done is recorded. Resume with:"
-            f" powerbridge deploy apply {spec_file} --resume",
+            f"Interrupted; what was done is recorded. Resume with: {shlex.join(again)}",
             err=True,
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -271,10 +298,15 @@ def destroy_command(
 ) -> None:
     """Delete the deployment's servers and volumes (shared ones still in use elsewhere stay)."""
     from powerbridge.cli.deploy_view import LiveProgress, show_report
-    from powerbridge.deploy.service import destroy, plan_destroy
+    from powerbridge.deploy.service import destroy, ensure_not_applying, plan_destroy
 
     deployment = name or _deployment_name(target)
     store = _open_store(store_url)
+    try:
+        _deploy_errors(lambda: ensure_not_applying(store, deployment))
+    except CliError:
+        store.close()
+        raise
 
     async def work(c: Cloud) -> Report | None:
         plan = await plan_destroy(c, deployment, store)

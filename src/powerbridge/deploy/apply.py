@@ -454,6 +454,12 @@ class _Volumes:
                 self.since[sent.resource_id or ""] = sent.answered
                 self.last[sent.resource_id or ""] = "creating"  # the intent's line said so
 
+    def watch_again(self, volume_id: str, name: str) -> None:
+        """Wait for a volume again (a failed server's, being detached) before using it."""
+        if volume_id not in self.building:
+            self.building[volume_id] = name
+            self.since[volume_id] = time.monotonic()
+
     def interval(self, now: float) -> float | None:
         """How soon the next volume list is worth making; None when none is building."""
         return self.ticker.interval(now, self.since.values()) if self.building else None
@@ -481,7 +487,7 @@ class _Volumes:
                     since = self.since.pop(volume_id)
                     self.ticker.seen(_ended_within(since, looked, now))
                     _volume_settled(self.run, name, volume_id, item.status, settled == "done")
-                elif timeout is not None and now - self.started > timeout:
+                elif timeout is not None and now - self.since[volume_id] > timeout:
                     del self.building[volume_id]
                     del self.since[volume_id]
                     _volume_settled(self.run, name, volume_id, "TIMEOUT", False)
@@ -532,10 +538,12 @@ async def _refresh_volumes(run: _Run) -> None:
 
 # -- collocation rules --------------------------------------------------------------------------
 async def _rules(run: _Run) -> None:
+    # soft-(anti-)affinity needs compute 2.15; the negotiated microversion has it
+    version = await run.cloud.compute.microversion() if run.plan.rule_creates else None
     for rule in run.plan.rule_creates:
         _intent(run, Kind.COLLOCATION_RULE, rule.name, f"creating ({rule.policy})")
         path = "/os-server-groups"
-        sent = await _post(run, "compute", path, rule.request(), "server_group", None)
+        sent = await _post(run, "compute", path, rule.request(), "server_group", version)
         if _accepted(run, Kind.COLLOCATION_RULE, rule.name, sent, status="created"):
             run.say(Kind.COLLOCATION_RULE.value, rule.name, "created")
 
@@ -602,16 +610,36 @@ async def _servers(run: _Run, volumes: _Volumes) -> None:
     while queue or flights:
         # both list calls at once, then the freed slots refilled at once: a finished deploy's
         # slot is never left idle for a tick
-        watches = [volumes.observe()]
         if flights:
-            watches.append(_observe(run, source, flights, ticker))
-        await asyncio.gather(*watches)
+            failed = (
+                await asyncio.gather(volumes.observe(), _observe(run, source, flights, ticker))
+            )[1]
+            _recheck_shared(run, volumes, queue, failed)
+        else:
+            await volumes.observe()
         await _start(run, queue, volumes, window - len(flights), flights)
         await volumes.advance(total - len(queue) if queue else total + 2 * window)
         ticker.start(time.monotonic())
         if not queue and not flights:
             break
         await asyncio.sleep(_next_look(ticker, volumes, flights, bool(queue)))
+
+
+def _recheck_shared(
+    run: _Run, volumes: _Volumes, queue: list[ServerCreate], failed: list[str]
+) -> None:
+    """A failed server's volumes are detached by the cloud: those that servers still queued
+    need are watched again until available (or in use) before those servers are sent."""
+    if not failed or not queue:
+        return
+    needed = {ref.name for server in queue for ref in server.volumes}
+    by_name = {server.name: server for server in run.plan.server_creates}
+    for name in failed:
+        server = by_name.get(name)
+        for ref in server.volumes if server is not None else ():
+            volume_id = run.ids.get((Kind.VOLUME, ref.name))
+            if ref.name in needed and volume_id is not None:
+                volumes.watch_again(volume_id, ref.name)
 
 
 def _next_look(
@@ -693,10 +721,12 @@ def _not_started(run: _Run, name: str, reason: str) -> None:
 
 async def _observe(
     run: _Run, source: ServerSource, flights: dict[str, _Flight], ticker: Ticker
-) -> None:
-    """One list call: report what changed, settle what finished or timed out."""
+) -> list[str]:
+    """One list call: report what changed, settle what finished or timed out; returns the
+    names of the servers that ended in failure."""
     observed = await source.observe(list(flights))
     now = time.monotonic()
+    failed: list[str] = []
     with run.store.batch():
         for item in observed:
             flight = flights.get(item.id)
@@ -711,9 +741,12 @@ async def _observe(
             del flights[item.id]  # the settled line says the end state, with host or fault
             ticker.seen(_ended_within(flight.started, flight.building_at, now))
             _server_settled(run, flight, item.record, item.status, now - flight.started)
+            if item.status != "ACTIVE":
+                failed.append(flight.name)
         for flight in flights.values():  # unchanged since the watermark: still building
             flight.building_at = now
         _time_out(run, flights, now)
+    return failed
 
 
 def _time_out(run: _Run, flights: dict[str, _Flight], now: float) -> None:

@@ -82,7 +82,7 @@ _WHOLE: Final = re.compile(r"[0-9]{1,18}")
 def load_pipe(path: str | os.PathLike[str], *, name: str | None = None) -> DeploymentSpec:
     """Read a pipe file; the deployment is `name`, else the file's stem."""
     source = os.fspath(path)
-    with open(source, encoding="utf-8") as handle:
+    with open(source, encoding="utf-8-sig") as handle:  # -sig: a BOM (Notepad) is no key
         text = handle.read()
     return parse_pipe(text, name=name, source=source)
 

@@ -38,8 +38,13 @@ class ResourceResult:
 
     @property
     def failed(self) -> bool:
-        return self.status.upper() in {"ERROR", "TIMEOUT", "NOT STARTED", "FAILED"} or (
-            self.status.lower().startswith("error")
+        # nova's DELETED: the server vanished while this run waited for it (a destroy, or
+        # someone else); "deleted" (lower case) is what a rollback or destroy did on purpose
+        ended_badly = {"ERROR", "TIMEOUT", "NOT STARTED", "FAILED"}
+        return (
+            self.status == "DELETED"
+            or self.status.upper() in ended_badly
+            or (self.status.lower().startswith("error"))
         )
 
     def to_dict(self) -> dict[str, Any]:

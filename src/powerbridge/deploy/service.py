@@ -34,6 +34,7 @@ __all__ = [
     "DestroyPlan",
     "Prepared",
     "destroy",
+    "ensure_not_applying",
     "nothing_to_do",
     "plan_destroy",
     "prepare",
@@ -116,6 +117,17 @@ class DestroyPlan:
         return rows
 
 
+def ensure_not_applying(store: JobStore, deployment: str) -> None:
+    """Raise DeployError while a live process is applying `deployment`."""
+    applying = store.latest(deployment, APPLY)
+    if applying is not None and applying.status is JobStatus.RUNNING and holder_alive(applying):
+        raise DeployError(
+            f"deployment {deployment} is being applied by job {applying.id}"
+            f" (process {applying.pid} on {applying.hostname}); nothing was deleted: wait for"
+            " it to end, or interrupt it (Ctrl-C), then destroy"
+        )
+
+
 async def plan_destroy(cloud: Cloud, deployment: str, store: JobStore) -> DestroyPlan:
     view = await fetch_view(cloud)
     return destroy_plan(view, deployment, store)
@@ -154,7 +166,9 @@ async def destroy(
     store: JobStore,
     progress: Callable[[ProgressEvent], None] | None = None,
 ) -> Report:
-    """Delete what `plan` lists, servers first; recorded as a destroy job."""
+    """Delete what `plan` lists, servers first; recorded as a destroy job. Refused while an
+    apply of the deployment is running (it would go on creating what this deletes)."""
+    ensure_not_applying(store, plan.deployment)
     job = store.create_job(DESTROY, plan.deployment)
     report = Report(plan.deployment, job.id, JobStatus.RUNNING)
     started = time.monotonic()

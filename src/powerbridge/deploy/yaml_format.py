@@ -80,7 +80,7 @@ def load_schema() -> dict[str, Any]:
 def load_yaml(path: str | os.PathLike[str], *, name: str | None = None) -> DeploymentSpec:
     """Read a YAML spec; the deployment is `name`, else `deployment:`, else the file's stem."""
     source = os.fspath(path)
-    with open(source, encoding="utf-8") as handle:
+    with open(source, encoding="utf-8-sig") as handle:  # -sig: a BOM (Notepad) is no key
         text = handle.read()
     return parse_yaml(text, name=name, source=source)
 
