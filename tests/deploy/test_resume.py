@@ -222,3 +222,30 @@ def test_a_failed_node_does_not_take_the_shared_volume_from_the_others(
     assert report["failed"] == ["shr1"]
     status = {r["name"]: r["status"] for r in report["resources"] if r["kind"] == "server"}
     assert status == {"shr1": "ERROR", "shr2": "ACTIVE", "shr3": "ACTIVE"}
+
+
+def test_a_cloud_failing_mid_apply_says_what_is_left_and_how_to_resume(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec, names = spec_file(tmp_path, "midfail", 3)
+    env = environment(cloud, tmp_path / "jobs.sqlite")
+    process = start_apply(spec, env, "--parallel", "1")
+    wait_for_servers(cloud, names, 1)
+    client, _ = login(cloud)
+    behaviours = cloud.base_url + "/powervc/emulator/v1/behaviours"
+    rule = {"kind": "api", "service": "compute", "method": "GET", "status": 503}
+    created = client.post(behaviours, json={"behaviour": rule})
+    assert created.status_code in (200, 201), created.text
+    try:
+        _, err = process.communicate(timeout=60)
+    finally:
+        client.delete(f"{behaviours}/{created.json()['behaviour']['id']}")
+        client.close()
+    assert process.returncode == 1, err
+    assert "503" in err
+    assert "stopped midway: what it made is recorded" in err
+    assert f"resume with: powerbridge deploy apply {spec} --resume --yes" in err
+    assert "Traceback" not in err
+    resumed = run_apply(spec, env, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert sorted(n for n in server_names(cloud) if n.startswith("midfail")) == names

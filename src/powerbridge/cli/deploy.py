@@ -204,6 +204,8 @@ def apply_command(
         poll_interval=poll_interval,
     )
 
+    started: list[int] = []  # the job, once there is one
+
     async def work(c: Cloud) -> Report | None:
         prepared = await prepare(c, spec)
         plan = prepared.plan
@@ -217,17 +219,26 @@ def apply_command(
             return None
         confirm(f"Apply the plan for {plan.deployment}?", assume_yes=yes)
         job = _deploy_errors(lambda: start_job(store, plan, resume=resume, source=str(spec_file)))
+        started.append(job.id)
         with LiveProgress() as progress:
             return await apply_plan(c, plan, prepared.view, store, job, options, progress.event)
 
+    again = ["powerbridge", "deploy", "apply", str(spec_file), "--resume", "--yes"]
+    if name is not None:
+        again += ["--name", name]
+    if store_url is not None and store_url != os.environ.get("POWERBRIDGE_STORE"):
+        again += ["--store", store_url]
     try:
         report = run(cloud, work)
+    except CliError as problem:
+        if not started:
+            raise
+        # the cloud failed mid-run (unreachable, say): part of the deployment exists
+        raise CliError(
+            f"{problem.message}; apply job {started[0]} stopped midway: what it made is recorded",
+            hint=f"once the cloud answers again, resume with: {shlex.join(again)}",
+        ) from None
     except KeyboardInterrupt:
-        again = ["powerbridge", "deploy", "apply", str(spec_file), "--resume", "--yes"]
-        if name is not None:
-            again += ["--name", name]
-        if store_url is not None and store_url != os.environ.get("POWERBRIDGE_STORE"):
-            again += ["--store", store_url]
         typer.echo(
             f"Interrupted; what was done is recorded. Resume with: {shlex.join(again)}",
             err=True,
