@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,28 @@ def test_diagnose_request_id_command(
     assert "--logs DIR" in missing.err
     both = sh("diagnose", "--request-id", REQ, "--logs", str(logs), "--ssh", "root@h")
     assert both.code == 2
+
+
+def test_diagnose_a_request_id_no_log_line_mentions_fails_with_a_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli.clirun import Shell
+
+    sh = Shell(monkeypatch, capsys)
+    logs = make_logs(tmp_path / "logs")
+    result = sh("diagnose", "--request-id", "req-nonexistent", "--logs", str(logs))
+    assert result.code == 1
+    assert result.out == ""
+    [line] = result.error_lines
+    assert re.fullmatch(
+        rf"error: no line in the [1-9]\d* files under {re.escape(str(logs))} "
+        "mentions req-nonexistent",
+        line,
+    ), line
+    assert "check the request id" in result.err
+    assert "--ssh USER@HOST" in result.err
+    as_json = sh("diagnose", "--request-id", "req-nonexistent", "--logs", str(logs), "-f", "json")
+    assert as_json.code == 1
 
 
 # -- SSH --------------------------------------------------------------------------------------

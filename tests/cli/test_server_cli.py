@@ -5,15 +5,18 @@ sending, failures down to their log lines, retries absorbing 503s."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import yaml
 
 from powerbridge.client import Session, load_config
+from powerbridge.client.errors import NotFound
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
 from tests.cli.clirun import Result, Shell
@@ -240,6 +243,54 @@ def test_a_refused_deploy_removes_the_volumes_it_created(sh: Shell) -> None:
     assert "clash-vol1" not in names(sh.json("volume", "list"))
 
 
+@pytest.mark.parametrize(
+    ("setting", "suggestion"),
+    [
+        ("foo=1", None),
+        ("mem=8192", "'powervm:m"),
+        ("Powervm:max_mem=8192", "'powervm:max_mem'"),
+        ("powervm:max_memory=8192", "'powervm:max_mem'"),
+    ],
+)
+def test_an_unknown_set_key_is_a_usage_error_naming_the_allowed_ones(
+    sh: Shell, setting: str, suggestion: str | None
+) -> None:
+    before = counts(sh)
+    result = sh("server", "create", "badset1", *BASE, "--set", setting)
+    assert result.code == 2, result.err
+    [line] = result.error_lines
+    key = setting.partition("=")[0]
+    assert f"unknown key {key!r}" in line
+    assert "allowed: ram, vcpus, disk, or powervm:KEY with KEY one of " in line
+    assert "max_mem" in line
+    assert "proc_units" in line
+    if suggestion is None:
+        assert "did you mean" not in line
+    else:
+        assert f"did you mean {suggestion}" in line
+    assert counts(sh) == before
+
+
+def test_a_size_set_must_be_a_whole_number(sh: Shell) -> None:
+    result = sh("server", "create", "badset2", *BASE, "--set", "ram=lots")
+    assert result.code == 2
+    [line] = result.error_lines
+    assert "ram takes a whole number" in line
+
+
+def test_vv_tracing_redacts_user_data_and_admin_pass(sh: Shell, tmp_path: Path) -> None:
+    script = tmp_path / "init.sh"
+    script.write_text("#!/bin/sh\necho root:Sup3rS3cret | chpasswd\n")
+    encoded = base64.b64encode(script.read_bytes()).decode()
+    result = sh("-vv", "server", "create", "traced1", *BASE, "--user-data", str(script))
+    assert result.code == 0, result.err
+    assert "compute POST" in result.err
+    assert encoded not in result.err
+    assert "Sup3rS3cret" not in result.err
+    assert '"user_data": "<redacted>"' in result.err
+    assert '"adminPass": "' not in result.err.replace('"adminPass": "<redacted>"', "")
+
+
 # -- lifecycle --------------------------------------------------------------------------------
 def test_rename_stop_start_delete(sh: Shell) -> None:
     sh.json("server", "create", "cycle", *BASE, "--wait")
@@ -394,6 +445,38 @@ def test_a_volume_create_whose_answer_is_lost_is_found_not_resent(
     assert created["status"] == "available"
     volumes = [v for v in sh.json("volume", "list") if v["name"] == "lostvol1"]
     assert [v["id"] for v in volumes] == [created["id"]]
+
+
+def test_a_retried_delete_answered_404_after_a_lost_answer_has_succeeded(
+    sh: Shell, cloud: RunningEmulator
+) -> None:
+    sh.json("volume", "create", "dd1", "--size", "1", "--wait")
+    rule = {"kind": "api", "service": "volume", "method": "DELETE"}
+    with behaviour(cloud, **rule, status=504, times=1, after_handling=True):
+        result = sh("-v", "volume", "delete", "dd1", "--yes")
+    assert result.code == 0, result.err
+    assert "retrying DELETE" in result.err
+    assert "an earlier attempt deleted it" in result.err
+    assert "dd1" not in names(sh.json("volume", "list"))
+
+    sh.json("server", "create", "dd2", *BASE, "--wait")
+    rule = {"kind": "api", "service": "compute", "method": "DELETE"}
+    with behaviour(cloud, **rule, status=504, times=1, after_handling=True):
+        result = sh("server", "delete", "dd2", "--yes", "--wait")
+    assert result.code == 0, result.err
+    assert "dd2" not in names(sh.json("server", "list"))
+
+
+def test_a_first_attempt_delete_answered_404_is_still_not_found(
+    sh: Shell, cloud: RunningEmulator
+) -> None:
+    async def delete(session: Session) -> None:
+        await session.request("volume", "DELETE", "/volumes/no-such-volume")
+
+    with pytest.raises(NotFound):
+        api(cloud, delete)
+    result = sh("volume", "delete", "no-such-volume", "--yes")
+    assert result.code == 1
 
 
 def test_server_and_volume_list_and_show_in_every_format(sh: Shell) -> None:

@@ -39,6 +39,7 @@ SERVERS = f"{PROXIED}/compute/v2.1/{PROJECT}/servers"
 VOLUMES = f"{PROXIED}/volume/v3/{PROJECT}/volumes"
 LOST = httpx.RemoteProtocolError("Server disconnected without sending a response.")
 REFUSED = httpx.ConnectError("[Errno 111] Connection refused")
+TIMED_OUT = httpx.ReadTimeout("timed out")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Step:
 
     creates: bool
     answer: int | Exception = 202
+    late: bool = False  # made only after the next lookup (a slow service)
 
 
 OK = Step(True)
@@ -67,6 +69,9 @@ class Creating(FakeCloud):
         self.made: dict[str, list[dict[str, Any]]] = {"servers": [], "volumes": []}
         self.posts: list[httpx.Request] = []
         self.lookups: list[httpx.Request] = []
+        self.deletes: list[httpx.Request] = []
+        self.pending: list[tuple[str, dict[str, Any]]] = []  # late creates
+        self.delete_status = 204
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url).split("?")[0]
@@ -75,7 +80,21 @@ class Creating(FakeCloud):
             return self.create(request, url.rsplit("/", 1)[-1])
         if request.method == "GET" and url in (f"{SERVERS}/detail", f"{VOLUMES}/detail"):
             self.calls.append(request)
-            return self.lookup(request, url.rsplit("/", 2)[-2])
+            response = self.lookup(request, url.rsplit("/", 2)[-2])
+            for collection, made in self.pending:  # visible from the next lookup on
+                self.made[collection].append(made)
+            self.pending.clear()
+            return response
+        parent = url.rsplit("/", 1)[0]
+        if request.method == "DELETE" and parent in (SERVERS, VOLUMES):
+            self.calls.append(request)
+            self.deletes.append(request)
+            if self.delete_status >= 400:
+                fault = {"badRequest": {"code": 400, "message": "volume is creating"}}
+                return httpx.Response(self.delete_status, json=fault)
+            collection, item = parent.rsplit("/", 1)[-1], url.rsplit("/", 1)[-1]
+            self.made[collection] = [r for r in self.made[collection] if r["id"] != item]
+            return httpx.Response(204 if collection == "servers" else 202)
         return super().handle(request)
 
     def create(self, request: httpx.Request, collection: str) -> httpx.Response:
@@ -90,7 +109,9 @@ class Creating(FakeCloud):
             "size": spec.get("size", 0),
             "metadata": dict(spec.get("metadata") or {}),
         }
-        if step.creates:
+        if step.creates and step.late:
+            self.pending.append((collection, made))
+        elif step.creates:
             self.made[collection].append(made)
         number = len(self.posts)
         if isinstance(step.answer, Exception):
@@ -178,9 +199,10 @@ def test_answer_lost_after_the_server_was_made_is_found_not_sent_again(
     assert admin_pass is None
     assert len(fake.posts) == 1
     assert len(fake.made["servers"]) == 1
-    [lookup] = fake.lookups
+    lookup, duplicates = fake.lookups  # the second: any duplicate an earlier attempt made
     assert parse_qs(lookup.url.query.decode()) == {"name": ["^vm1$"]}
-    assert sleeps.delays == []
+    assert duplicates.url == lookup.url
+    assert sleeps.delays == [0.2]  # the backoff, waited before looking it up
     [warning] = [r for r in caplog.records if r.name == "powerbridge.client"]
     assert warning.levelno == logging.WARNING
     message = warning.getMessage()
@@ -204,16 +226,16 @@ def test_503_that_made_nothing_is_looked_up_then_sent_again_once(
         server_id, request_id, admin_pass = create_server(fake, sleeps)
     assert (server_id, request_id, admin_pass) == ("server-1", "req-post-2", "s3cret")
     assert len(fake.posts) == 2
-    assert len(fake.lookups) == 1
+    assert len(fake.lookups) == 2  # before sending it again, and for duplicates after
     assert [s["id"] for s in fake.made["servers"]] == ["server-1"]  # exactly one
     assert tokens(fake)[0] == tokens(fake)[1]  # the same create, sent again
-    assert sleeps.delays == [0.2]  # the session's backoff
+    assert sleeps.delays == [0.2]  # the session's backoff, before the lookup
     [info] = [r for r in caplog.records if r.name == "powerbridge.client"]
     assert info.levelno == logging.INFO
     assert info.getMessage() == (
-        f"compute POST {SERVERS} -> 503 Service Unavailable (request req-post-1); no server "
-        "named 'vm1' carries its token, so none was created: sending it again in 0.20 s "
-        "(attempt 2 of 4)"
+        f"compute POST {SERVERS} -> 503 Service Unavailable (request req-post-1); after "
+        "0.20 s no server named 'vm1' carries its token, so none was created: sending it "
+        "again (attempt 2 of 4)"
     )
 
 
@@ -221,7 +243,7 @@ def test_503_that_made_nothing_is_looked_up_then_sent_again_once(
 def test_other_retry_statuses_are_looked_up_and_sent_again(status: int) -> None:
     fake, sleeps = Creating(Step(False, status), OK), Sleeps()
     assert create_server(fake, sleeps)[0] == "server-1"
-    assert (len(fake.posts), len(fake.lookups), sleeps.delays) == (2, 1, [0.2])
+    assert (len(fake.posts), len(fake.lookups), sleeps.delays) == (2, 2, [0.2])
 
 
 @pytest.mark.parametrize(
@@ -249,7 +271,7 @@ def test_when_the_budget_is_spent_the_last_error_says_it_is_safe_to_try_again() 
         "it is safe to try again"
     )
     assert (len(fake.posts), len(fake.lookups)) == (4, 4)
-    assert sleeps.delays == [0.2, 0.4, 0.8]
+    assert sleeps.delays == [0.2, 0.4, 0.8, 1.6]  # each before its lookup
     assert fake.made["servers"] == []
 
 
@@ -293,6 +315,48 @@ def test_a_namesake_without_the_token_is_not_taken_for_the_create() -> None:
     assert len(fake.posts) == 2
 
 
+def test_a_timed_out_create_that_appears_late_leaves_one_server_the_duplicate_deleted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake, sleeps = Creating(Step(True, TIMED_OUT, late=True), OK), Sleeps()
+    with caplog.at_level(logging.INFO, logger="powerbridge.client"):
+        server_id, request_id, admin_pass = create_server(fake, sleeps)
+    assert (server_id, request_id, admin_pass) == ("server-2", "req-post-2", "s3cret")
+    assert len(fake.posts) == 2
+    assert tokens(fake)[0] == tokens(fake)[1]
+    assert len(fake.lookups) == 2  # empty before the resend; server-1 shows up after it
+    assert sleeps.delays == [0.2]  # waited before the first lookup
+    [deleted] = fake.deletes
+    assert str(deleted.url) == f"{SERVERS}/server-1"
+    assert [s["id"] for s in fake.made["servers"]] == ["server-2"]  # exactly one left
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.getMessage().startswith(
+        f"deleted server named 'vm1' (id server-1): a duplicate of server-2 (same {TOKEN_KEY}="
+    )
+
+
+def test_a_create_that_answers_first_time_is_not_checked_for_duplicates() -> None:
+    fake = Creating(OK)
+    create_server(fake, Sleeps())
+    assert (fake.lookups, fake.deletes) == ([], [])
+
+
+def test_a_duplicate_volume_that_cannot_be_deleted_is_named_in_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake, sleeps = Creating(Step(True, TIMED_OUT, late=True), OK), Sleeps()
+    fake.delete_status = 400
+    with caplog.at_level(logging.WARNING, logger="powerbridge.client"):
+        assert create_volume(fake, sleeps)[:2] == ("volume-2", "data1")
+    [deleted] = fake.deletes
+    assert str(deleted.url) == f"{VOLUMES}/volume-1"
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    message = warning.getMessage()
+    assert message.startswith("volume named 'data1' (id volume-1) duplicates volume-2")
+    assert "could not be deleted" in message
+    assert "delete it by hand" in message
+
+
 # -- volumes -----------------------------------------------------------------------------------
 def create_volume(fake: Creating, sleeps: Sleeps, name: str | None = "data1") -> tuple[Any, ...]:
     async def use(cloud: Cloud) -> tuple[Any, ...]:
@@ -305,22 +369,22 @@ def create_volume(fake: Creating, sleeps: Sleeps, name: str | None = "data1") ->
 def test_volume_answer_lost_after_it_was_made_is_found_by_name_and_token() -> None:
     fake, sleeps = Creating(CREATED_THEN_LOST, OK), Sleeps()
     assert create_volume(fake, sleeps) == ("volume-1", "data1", "req-list-1")
-    [lookup] = fake.lookups
+    lookup, _ = fake.lookups
     assert parse_qs(lookup.url.query.decode()) == {"name": ["data1"]}
-    assert (len(fake.posts), len(fake.made["volumes"]), sleeps.delays) == (1, 1, [])
+    assert (len(fake.posts), len(fake.made["volumes"]), sleeps.delays) == (1, 1, [0.2])
 
 
 def test_volume_503_that_made_nothing_is_sent_again_and_one_volume_exists() -> None:
     fake, sleeps = Creating(REFUSED_503, OK), Sleeps()
     assert create_volume(fake, sleeps) == ("volume-1", "data1", "req-post-2")
-    assert (len(fake.posts), len(fake.lookups), len(fake.made["volumes"])) == (2, 1, 1)
+    assert (len(fake.posts), len(fake.lookups), len(fake.made["volumes"])) == (2, 2, 1)
 
 
 def test_a_volume_without_a_name_is_looked_up_by_its_token() -> None:
     fake = Creating(CREATED_THEN_LOST)
     assert create_volume(fake, Sleeps(), name=None)[0] == "volume-1"
     token = json.loads(fake.posts[0].content)["volume"]["metadata"][TOKEN_KEY]
-    [lookup] = fake.lookups
+    lookup, _ = fake.lookups
     assert json.loads(parse_qs(lookup.url.query.decode())["metadata"][0]) == {TOKEN_KEY: token}
 
 

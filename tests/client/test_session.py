@@ -976,7 +976,7 @@ def test_redact_nested_json() -> None:
                 "application_credential": {"id": "c1", "secret": REDACTED},
             }
         },
-        "server": {"name": "vm1", "adminPass": REDACTED, "user_data": "ZWNobw=="},
+        "server": {"name": "vm1", "adminPass": REDACTED, "user_data": REDACTED},
         "keypair": {"name": "k", "private_key": REDACTED, "public_key": "ssh-rsa"},
         "list": [{"token": REDACTED}, {"token": {"expires_at": "2030", "roles": []}}],
         "user": {"password_expires_at": "2030-01-01", "id": "u1"},

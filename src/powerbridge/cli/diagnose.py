@@ -87,7 +87,24 @@ def diagnose(
         return report
 
     report = run(cloud, work) if server is not None else _offline(work)
+    if server is None and report.search is not None and not report.search.matches:
+        raise _nothing_found(report.search, report.logs or "", ssh is not None)
     _show(report, output_format, searched=logs is not None or ssh is not None)
+
+
+def _nothing_found(result: SearchResult, where: str, over_ssh: bool) -> CliError:
+    ids = ", ".join(result.request_ids)
+    files = f"{result.files_searched} file" + ("" if result.files_searched == 1 else "s")
+    elsewhere = (
+        "point --log-root at PowerVC's log folder (the one holding nova/, cinder/...)"
+        if over_ssh
+        else "point --logs at PowerVC's log folder (the one holding nova/, cinder/...) "
+        "or read them on PowerVC with --ssh USER@HOST"
+    )
+    return CliError(
+        f"no line in the {files} under {where} mentions {ids}",
+        hint=f"check the request id (as PowerVC or the failed command printed it), or {elsewhere}",
+    )
 
 
 def _offline(work: Any) -> Report:

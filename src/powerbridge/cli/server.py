@@ -259,7 +259,41 @@ def parse_setting(text: str) -> tuple[str, str]:
     key = key.strip()
     if not sep or not key:
         raise UsageProblem(f"--set {text!r}: give KEY=VALUE, e.g. powervm:max_mem=8192")
-    return key, value.strip()
+    value = value.strip()
+    if key not in _settable_keys():
+        raise UsageProblem(f"--set {text!r}: unknown key {key!r}{_closest(key)}; {_allowed()}")
+    if key in SIZE_KEYS and not value.isdigit():
+        raise UsageProblem(f"--set {text!r}: {key} takes a whole number")
+    return key, value
+
+
+SIZE_KEYS = ("ram", "vcpus", "disk")
+
+
+def _settable_keys() -> frozenset[str]:
+    from powerbridge.powervm import KNOWN_KEYS
+
+    return frozenset(SIZE_KEYS) | KNOWN_KEYS
+
+
+def _closest(key: str) -> str:
+    import difflib
+
+    keys = sorted(_settable_keys())
+    lowered = {k.lower(): k for k in keys}
+    if key.lower() in lowered:
+        return f" (did you mean {lowered[key.lower()]!r}?)"
+    matches = difflib.get_close_matches(key.lower(), keys, n=1, cutoff=0.6)
+    if not matches and ":" not in key:
+        matches = difflib.get_close_matches("powervm:" + key.lower(), keys, n=1, cutoff=0.8)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+def _allowed() -> str:
+    from powerbridge.powervm import KNOWN_KEYS, PREFIX
+
+    powervm = ", ".join(sorted(k.removeprefix(PREFIX) for k in KNOWN_KEYS))
+    return f"allowed: {', '.join(SIZE_KEYS)}, or {PREFIX}KEY with KEY one of {powervm}"
 
 
 def _read(path: Path) -> bytes:

@@ -9,16 +9,23 @@ sending it again blindly can make two. `guarded_create` makes the retry safe:
    its own (to recognise its creates after a crash, say). Other metadata is kept as it is.
 2. The `POST` is sent once: `Session.request` does not retry it.
 3. If it fails in a way where the service may have acted (no answer, 502, 503, 504; and 429,
-   which made nothing, but looking is cheap), `lookup(name, token)` lists the resources of that
-   name and the one whose metadata carries the token is the created one. It is returned as if
-   the create had answered (logged at WARNING on `powerbridge.client`), with the failed
-   `POST`'s request id, or the lookup's when the failure had none.
-4. Nothing found: the `POST` is sent again, same body and token, after the session's backoff
-   (`Session.retry_delay`, logged at INFO), `Session.retry_attempts` times in all. A
-   connection that could not be made (refused, connect timeout) never reached the service:
-   it is sent again without a lookup. When the attempts are spent, the last error is raised
-   (its status and request id), its message saying that the create was looked up and not
-   found, so it is safe to try again.
+   which made nothing, but looking is cheap), it waits the session's backoff
+   (`Session.retry_delay`: a slow service may still be making it), then `lookup(name, token)`
+   lists the resources of that name and the one whose metadata carries the token is the
+   created one. It is returned as if the create had answered (logged at WARNING on
+   `powerbridge.client`), with the failed `POST`'s request id, or the lookup's when the
+   failure had none.
+4. Nothing found: the `POST` is sent again, same body and token (logged at INFO),
+   `Session.retry_attempts` times in all. A connection that could not be made (refused,
+   connect timeout) never reached the service: it is sent again after the backoff, without a
+   lookup. When the attempts are spent, the last error is raised (its status and request id),
+   its message saying that the create was looked up and not found, so it is safe to try
+   again.
+5. A create that succeeds or is adopted after a failure that may have reached the service is
+   looked up once more: any other resource carrying the same token was made by an earlier
+   attempt after its lookup came back empty. Each is deleted with `discard(id)` (by default
+   `DELETE <collection>/<id>`) and logged at WARNING; if that delete fails (a volume that is
+   not available yet, say) a WARNING names the id and the create still succeeds.
 
 Any other failure (a 4xx other than 429, a 500, a rejected TLS certificate) is raised at once,
 with no lookup, as `Session.request` raises it. If the lookup itself fails, the create's error
@@ -43,7 +50,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from powerbridge.client._resource import json_object
+from powerbridge.client._resource import item_path, json_object
 from powerbridge.client.errors import ClientError, HttpError, TransportError, request_id
 from powerbridge.client.session import RETRY_STATUSES, Session
 
@@ -63,6 +70,10 @@ Lookup = Callable[[str | None, str], Awaitable[Listing]]
 """`lookup(name, token)`: the resources that may be the create's, listed by the body's name
 (None when the body has none: then the token may narrow the list, as cinder's metadata filter
 does). `guarded_create` itself checks each row's name and token."""
+
+
+Discard = Callable[[str], Awaitable[object]]
+"""`discard(id)`: delete a duplicate the create made; by default `DELETE <collection>/<id>`."""
 
 
 class Created(NamedTuple):
@@ -87,6 +98,7 @@ async def guarded_create(
     *,
     lookup: Lookup,
     microversion: str | None = None,
+    discard: Discard | None = None,
 ) -> Created:
     """`POST collection` with `body` (`{resource_key: {...}}`), looked up before any retry.
 
@@ -114,19 +126,27 @@ async def guarded_create(
                 raise
             failure: TransportError | HttpError = error
         else:
-            return Created(_resource_in(response, resource_key), request_id(response), response)
+            created = Created(_resource_in(response, resource_key), request_id(response), response)
+            break
+        delay = session.retry_delay(attempt)
         if _reached_service(failure):
             looked_up = True
+            await session.pause(delay)  # a slow service may still be making it: give it time
             found = await _look_up(lookup, resource_key, name, token, failure)
             if found is not None:
-                return found
+                created = found
+                break
         if attempt + 1 >= attempts:
             failure.amend(_nothing_created(resource_key, attempts, looked_up))
             raise failure
-        delay = session.retry_delay(attempt)
         attempt += 1
         _log_resend(failure, resource_key, name, delay, attempt + 1, attempts)
-        await session.pause(delay)
+        if not _reached_service(failure):
+            await session.pause(delay)
+    if looked_up:  # an earlier attempt may have made one too, after the lookup came back empty
+        remove = discard or _deleter(session, service_type, collection)
+        await _discard_duplicates(lookup, remove, resource_key, name, token, created.id)
+    return created
 
 
 def with_token(body: Mapping[str, Any], resource_key: str) -> dict[str, Any]:
@@ -182,15 +202,21 @@ def _log_resend(
     attempt: int,
     attempts: int,
 ) -> None:
-    why = (
-        f"no {kind} {_named(name)} carries its token, so none was created"
-        if _reached_service(failure)
-        else "it never reached the service"
-    )
+    if _reached_service(failure):
+        logger.info(
+            "%s; after %.2f s no %s %s carries its token, so none was created: sending it "
+            "again (attempt %d of %d)",
+            _described(failure),
+            delay,
+            kind,
+            _named(name),
+            attempt,
+            attempts,
+        )
+        return
     logger.info(
-        "%s; %s: sending it again in %.2f s (attempt %d of %d)",
+        "%s; it never reached the service: sending it again in %.2f s (attempt %d of %d)",
         _described(failure),
-        why,
         delay,
         attempt,
         attempts,
@@ -238,6 +264,71 @@ async def _look_up(
         else "",
     )
     return created
+
+
+def _deleter(session: Session, service_type: str, collection: str) -> Discard:
+    async def delete(resource_id: str) -> object:
+        return await session.request(
+            service_type,
+            "DELETE",
+            item_path(collection, resource_id),
+            expected=(200, 202, 204, 404),
+        )
+
+    return delete
+
+
+async def _discard_duplicates(
+    lookup: Lookup,
+    discard: Discard,
+    kind: str,
+    name: str | None,
+    token: str,
+    kept: str,
+) -> None:
+    """Delete every other resource carrying the create's token: an earlier attempt whose
+    answer was lost made it after the lookup had come back empty."""
+    try:
+        found = await lookup(name, token)
+    except ClientError as problem:
+        logger.warning(
+            "could not check for duplicates of %s %s (%s=%s): looking them up failed (%s)",
+            kind,
+            kept,
+            TOKEN_KEY,
+            token,
+            problem,
+        )
+        return
+    for row in found.rows:
+        duplicate = str(row.get("id", ""))
+        if not duplicate or duplicate == kept or not _carries(row, name, token):
+            continue
+        try:
+            await discard(duplicate)
+        except ClientError as problem:
+            logger.warning(
+                "%s %s (id %s) duplicates %s (same %s=%s, made by an attempt whose answer was "
+                "lost) and could not be deleted: %s; delete it by hand",
+                kind,
+                _named(name),
+                duplicate,
+                kept,
+                TOKEN_KEY,
+                token,
+                problem,
+            )
+            continue
+        logger.warning(
+            "deleted %s %s (id %s): a duplicate of %s (same %s=%s) made by an attempt whose "
+            "answer was lost",
+            kind,
+            _named(name),
+            duplicate,
+            kept,
+            TOKEN_KEY,
+            token,
+        )
 
 
 def _carries(row: Mapping[str, Any], name: str | None, token: str) -> bool:

@@ -333,6 +333,8 @@ class Session:
     async def _send(self, request: httpx.Request, service: str, retrying: bool) -> httpx.Response:
         attempts = self._retry.attempts if retrying else 1
         attempt = 0
+        reached = False  # an earlier attempt may have been carried out by the service
+        why = ""
         while True:
             started = time.perf_counter()
             try:
@@ -342,12 +344,16 @@ class Session:
                 if attempt + 1 >= attempts:
                     raise _transport_error(error, service, request) from error
                 why = type(error).__name__
+                reached = reached or not isinstance(error, _NOT_SENT)
             else:
                 trace.exchange(service, response, time.perf_counter() - started)
+                if reached and request.method == "DELETE" and response.status_code == 404:
+                    return await _deleted_earlier(request, response, why)
                 if attempt + 1 >= attempts or response.status_code not in RETRY_STATUSES:
                     return response
                 await response.aclose()
                 why = f"{response.status_code} {response.reason_phrase}"
+                reached = reached or response.status_code >= 500
             delay = self.retry_delay(attempt)
             attempt += 1
             trace.retry(request, why, attempt, attempts, delay)
@@ -363,6 +369,24 @@ class Session:
             if entry is not None:
                 return _version_bounds(entry)
         raise UnsupportedVersion(f"{service_name(service_type)} at {root} lists no versions")
+
+
+async def _deleted_earlier(
+    request: httpx.Request, response: httpx.Response, why: str
+) -> httpx.Response:
+    """A retried DELETE answered 404 after an attempt that may have reached the service
+    (5xx, a lost answer): that attempt deleted it. A 204 in place of the 404, same headers."""
+    logger.info(
+        "%s %s: 404 on a retry after %s: an earlier attempt deleted it",
+        request.method,
+        request.url,
+        why,
+    )
+    await response.aread()
+    await response.aclose()
+    body_headers = {"content-length", "content-type", "content-encoding", "transfer-encoding"}
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in body_headers]
+    return httpx.Response(204, headers=headers, request=request)
 
 
 # -- configuration ----------------------------------------------------------------------------

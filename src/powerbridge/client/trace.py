@@ -2,8 +2,9 @@
 
 - INFO: one line per HTTP exchange: method, URL, status, request id, elapsed milliseconds;
   and one line per retry.
-- DEBUG: the request and response headers and bodies as well, with tokens, passwords and
-  secrets replaced by `<redacted>` (`redact` on JSON, a fixed list of headers).
+- DEBUG: the request and response headers and bodies as well, with tokens, passwords,
+  secrets, `adminPass` and `user_data` replaced by `<redacted>` (`redact` on JSON, a fixed
+  list of headers).
 
 Nothing is formatted unless the level is enabled. The CLI's `-v` / `-vv` turn these on; an
 SDK user calls `logging.getLogger("powerbridge.client.http").setLevel(logging.INFO)`.
@@ -35,16 +36,18 @@ SECRET_HEADERS = frozenset(
         "set-cookie",
     }
 )
-SECRET_WORDS = ("password", "secret", "passwd", "adminpass", "private_key")
+# user_data: cloud-init's base64 script, which often sets passwords
+SECRET_WORDS = ("password", "secret", "passwd", "adminpass", "private_key", "user_data")
 TOKEN_KEYS = frozenset({"token", "id_token", "access_token", "auth_token", "refresh_token"})
 
 
 def redact(value: Any) -> Any:
     """A copy of JSON-like `value` with secret values replaced by `<redacted>`.
 
-    A key is secret if its name contains password, secret, passwd, adminPass or private_key,
-    or is a token name holding a string (keystone's `{"token": {...}}` body is kept: it holds
-    no secret, only the catalog and roles)."""
+    A key is secret if its name contains password, secret, passwd, adminPass, private_key or
+    user_data (nova's `user_data`, `OS-EXT-SRV-ATTR:user_data`), or is a token name holding a
+    string (keystone's `{"token": {...}}` body is kept: it holds no secret, only the catalog and
+    roles)."""
     if isinstance(value, Mapping):
         return {key: _redact_item(str(key), item) for key, item in value.items()}
     if isinstance(value, list | tuple):
