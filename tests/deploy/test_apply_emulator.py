@@ -410,6 +410,13 @@ def test_bad_report_path_name_and_encoding_are_refused_before_anything_is_made(
     assert "is not UTF-8 text" in result.error_lines[0]
     assert "unexpected" not in result.err
     assert set(servers(cloud)) == before
+    missing = tmp_path / "ud.pipe"
+    missing.write_text(spec.read_text().strip() + f"|user_data={tmp_path / 'nope.sh'}\n")
+    result = sh("deploy", "apply", str(missing), "-y")
+    assert result.code == 1
+    assert "user data problems; nothing was created" in result.error_lines[0]
+    assert "cannot read user data" in result.err
+    assert set(servers(cloud)) == before
     bom = tmp_path / "bom.pipe"
     bom.write_bytes(b"\xef\xbb\xbf" + spec.read_bytes())
     assert "early1" in sh.ok("deploy", "plan", str(bom)).out  # a BOM is not part of the key

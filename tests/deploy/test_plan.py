@@ -607,3 +607,49 @@ def test_a_missing_volume_of_an_existing_server_blocks() -> None:
         "volume 'wzq-testvm3-1' is missing but testvm3 exist: volumes are attached only to"
         " servers the plan creates"
     ]
+
+
+def test_reserved_addresses_and_the_gateway_are_not_fixed_ips() -> None:
+    network = Network(
+        "net-cmb", "cmbnet1", 200, ("192.168.100.0/24",), gateways=frozenset({"192.168.100.1"})
+    )
+    view = with_(estate(), networks=(network,))
+    plan = pipe_plan(
+        BASE.format(vm="a") + "|fixed_ip=192.168.100.0",
+        BASE.format(vm="b") + "|fixed_ip=192.168.100.255",
+        BASE.format(vm="c") + "|fixed_ip=192.168.100.1",
+        BASE.format(vm="d") + "|fixed_ip=192.168.100.2",
+        view=view,
+    )
+    assert messages(plan) == [
+        "server a: fixed IP 192.168.100.0 is the network or broadcast address of its subnet on"
+        " network 'cmbnet1'; pick a host address",
+        "server b: fixed IP 192.168.100.255 is the network or broadcast address of its subnet"
+        " on network 'cmbnet1'; pick a host address",
+        "server c: fixed IP 192.168.100.1 is the gateway of network 'cmbnet1'",
+    ]
+    assert [create.name for create in plan.server_creates] == ["d"]
+
+
+def test_a_server_of_the_deployment_in_error_blocks_with_the_fix() -> None:
+    view = with_(estate(), servers=(server("testvm3", "two-vms", status="ERROR"),))
+    plan = pipe_plan(BASE.format(vm="testvm3"), view=view)
+    assert messages(plan) == [
+        "server testvm3: server 'testvm3' (id-testvm3) of this deployment is in ERROR; delete"
+        " it (powerbridge server delete id-testvm3) and apply again to deploy it anew"
+    ]
+    assert plan.unchanged == ()
+
+
+def test_metadata_longer_than_nova_takes_blocks() -> None:
+    plan = yaml_plan(
+        """
+        servers:
+          - name: m1
+            metadata: {note: %s}
+        """
+        % ("x" * 256)
+    )
+    assert messages(plan) == [
+        "server m1: metadata 'note': keys and values are at most 255 characters (nova's limit)"
+    ]

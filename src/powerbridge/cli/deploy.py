@@ -64,7 +64,9 @@ def _load_spec(path: Path, name: str | None) -> DeploymentSpec:
     if name is not None and (not name or name != name.strip() or len(name) > 255):
         raise UsageProblem(f"--name {name!r}: 1 to 255 characters, no surrounding whitespace")
     try:
-        return load_spec(path, name=name)
+        spec = load_spec(path, name=name)
+        _check_user_data(path, spec)
+        return spec
     except UnicodeDecodeError as problem:
         raise CliError(
             f"cannot read the spec {path}: byte {problem.start} is not UTF-8 text;"
@@ -81,6 +83,32 @@ def _load_spec(path: Path, name: str | None) -> DeploymentSpec:
         ) from None
     except OSError as problem:
         raise CliError(f"cannot read the spec {path}: {problem.strerror or problem}") from None
+
+
+USER_DATA_LIMIT = 65535  # nova: user data, base64 encoded
+
+
+def _check_user_data(path: Path, spec: DeploymentSpec) -> None:
+    """Every user-data file readable and within nova's limit, before anything is created."""
+    problems = []
+    for server in spec.servers:
+        if server.user_data is None:
+            continue
+        file = Path(server.user_data).expanduser()
+        try:
+            size = len(file.read_bytes())
+        except OSError as problem:
+            why = problem.strerror or str(problem)
+            problems.append(f"server {server.name}: cannot read user data {file}: {why}")
+            continue
+        if (size + 2) // 3 * 4 > USER_DATA_LIMIT:
+            problems.append(
+                f"server {server.name}: user data {file} is {size} bytes; nova takes at most"
+                f" {USER_DATA_LIMIT} bytes once base64-encoded (about 48 KiB of file)"
+            )
+    if problems:
+        lines = "\n".join(f"  {line}" for line in problems)
+        raise CliError(f"{path}: user data problems; nothing was created\n{lines}")
 
 
 def _check_writable(report_file: Path | None) -> None:

@@ -69,6 +69,7 @@ class Network:
     free_ips: int | None = None
     cidrs: tuple[str, ...] = ()
     used_ips: frozenset[str] = frozenset()
+    gateways: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

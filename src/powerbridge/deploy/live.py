@@ -184,7 +184,8 @@ def _networks(
         pool = sum(_pool_size(subnet) for subnet in mine)
         free = max(0, pool - len(taken)) if mine else None
         cidrs = tuple(subnet.cidr for subnet in mine)
-        views.append(cv.Network(network.id, network.name, free, cidrs, frozenset(taken)))
+        gateways = frozenset(subnet.gateway_ip for subnet in mine if subnet.gateway_ip)
+        views.append(cv.Network(network.id, network.name, free, cidrs, frozenset(taken), gateways))
     return views
 
 

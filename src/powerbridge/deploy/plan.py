@@ -119,6 +119,9 @@ class Action(StrEnum):
 RefKey: TypeAlias = tuple[Kind, str]
 
 
+METADATA_LIMIT = 255  # nova: a metadata key or value
+
+
 @dataclass(frozen=True)
 class Ref:
     """A plan item another one needs: its id when it exists, else filled in by apply."""
@@ -691,6 +694,13 @@ class _Planner:
     def _server(self, server: ServerSpec) -> ServerCreate | None:
         if self._exists(server):
             return None
+        for key, value in server.metadata.items():
+            if len(key) > METADATA_LIMIT or len(value) > METADATA_LIMIT:
+                message = (
+                    f"metadata {key[:40]!r}: keys and values are at most {METADATA_LIMIT}"
+                    " characters (nova's limit)"
+                )
+                self._issue(Kind.SERVER, server.name, "metadata", message, "server", server.name)
         template = self._resolve(
             self.view.template_index, Kind.COMPUTE_TEMPLATE, server.template, "server", server.name
         )
@@ -741,6 +751,14 @@ class _Planner:
         ours = [item for item in existing if self._ours(item.metadata)]
         if ours:
             found = ours[0]
+            if found.status == "ERROR":  # not up to date: a failed deploy left it
+                message = (
+                    f"server '{server.name}' ({found.id}) of this deployment is in ERROR;"
+                    f" delete it (powerbridge server delete {found.id}) and apply again to"
+                    " deploy it anew"
+                )
+                self._issue(Kind.SERVER, server.name, "in_error", message, "server", server.name)
+                return True
             details = found.status + (f" on {found.host}" if found.host else "")
             self.unchanged.append(Unchanged(Kind.SERVER, server.name, found.id, details))
             return True
@@ -786,14 +804,23 @@ class _Planner:
             return
         address = ipaddress.ip_address(fixed_ip)
         subnets = [ipaddress.ip_network(cidr, strict=False) for cidr in network.cidrs]
-        if subnets and not any(address in subnet for subnet in subnets):
+        holding = [subnet for subnet in subnets if address in subnet]
+        message = None
+        if subnets and not holding:
             message = (
                 f"fixed IP {fixed_ip} is outside the subnets of network '{network.name}'"
                 f" ({', '.join(network.cidrs)})"
             )
-            self._issue(Kind.NETWORK, network.name, "fixed_ip", message, "server", server.name)
+        elif any(_reserved_address(address, subnet) for subnet in holding):
+            message = (
+                f"fixed IP {fixed_ip} is the network or broadcast address of its subnet on"
+                f" network '{network.name}'; pick a host address"
+            )
+        elif fixed_ip in network.gateways:
+            message = f"fixed IP {fixed_ip} is the gateway of network '{network.name}'"
         elif fixed_ip in network.used_ips:
             message = f"fixed IP {fixed_ip} is already in use on network '{network.name}'"
+        if message is not None:
             self._issue(Kind.NETWORK, network.name, "fixed_ip", message, "server", server.name)
 
     def _volume_refs(self, server: ServerSpec) -> list[Ref] | None:
@@ -1166,3 +1193,17 @@ def _template_text(template: ComputeTemplate, overrides: Mapping[str, str]) -> s
     if overrides:
         text += " with overrides " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
     return text + ")"
+
+
+def _reserved_address(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    subnet: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> bool:
+    """The subnet's own address, or its broadcast (IPv4 subnets larger than /31)."""
+    if address == subnet.network_address and subnet.prefixlen < subnet.max_prefixlen - 1:
+        return True
+    return (
+        isinstance(subnet, ipaddress.IPv4Network)
+        and subnet.prefixlen < 31
+        and address == subnet.broadcast_address
+    )
