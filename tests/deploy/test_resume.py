@@ -249,3 +249,34 @@ def test_a_cloud_failing_mid_apply_says_what_is_left_and_how_to_resume(
     resumed = run_apply(spec, env, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert sorted(n for n in server_names(cloud) if n.startswith("midfail")) == names
+
+
+def test_ctrl_c_in_server_create_before_the_server_removes_its_new_volumes(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    env = environment(cloud, tmp_path / "jobs.sqlite")
+    command = [sys.executable, "-m", "powerbridge", "server", "create", "ctlc1", "--image"]
+    command += ["AIX72", "--template", "powervm.tiny", "--network", "cmbnet1", "--volume"]
+    command += ["1:svc82 base template", "--wait"]
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while "ctlc1-vol1" not in volume_names(cloud):
+        assert time.monotonic() < deadline, "the volume never appeared"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Interrupted before server ctlc1 was created" in err
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 20  # a delete takes its (emulated) time
+    while "ctlc1-vol1" in volume_names(cloud):
+        assert time.monotonic() < deadline, f"the new volume was left behind: {err}"
+        time.sleep(0.05)
+    assert "ctlc1" not in server_names(cloud)

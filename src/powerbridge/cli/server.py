@@ -183,10 +183,27 @@ def create_server(
             broken.hint = "fix the values, or pass --no-validate to let PowerVC judge"
             raise
         provisioned = await provision(c, resolved)
+        accepted.append(provisioned)
         outcome = await _wait(c, provisioned.server.id, timeout) if wait else None
         return provisioned, outcome
 
-    provisioned, outcome = run(cloud, work)
+    accepted: list[Provisioned] = []
+    try:
+        provisioned, outcome = run(cloud, work)
+    except KeyboardInterrupt:
+        if accepted:
+            server = accepted[0].server
+            message = (
+                f"Interrupted: server {name} ({server.id}) was accepted and keeps deploying;"
+                f" follow it with: powerbridge server show {server.id}"
+            )
+        else:
+            message = (
+                f"Interrupted before server {name} was created; new volumes made for it are"
+                " deleted again (a warning names any that could not be)"
+            )
+        typer.echo(message, err=True)
+        raise typer.Exit(130) from None
     _report_create(provisioned, outcome, output_format)
 
 

@@ -19,6 +19,7 @@ extra spec `powervm:storage_connectivity_group` (so the template goes inline).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -206,6 +207,10 @@ async def _host_zone(cloud: Cloud, host: str | None) -> str | None:
 
 
 # -- provision --------------------------------------------------------------------------------
+logger = logging.getLogger("powerbridge.client")
+CANCEL_CLEANUP_TIMEOUT = 30.0  # seconds a Ctrl-C waits to delete the new volumes
+
+
 async def provision(
     cloud: Cloud,
     resolved: ResolvedOrder,
@@ -213,8 +218,11 @@ async def provision(
     volume_timeout: float = VOLUME_TIMEOUT,
     interval: float = 1.0,
 ) -> Provisioned:
-    """Create the volumes, then the server; on refusal remove the volumes again."""
+    """Create the volumes, then the server; on refusal remove the volumes again, and on a
+    cancel (Ctrl-C) too while the server's create has not been sent (once sent, the volumes
+    may be its: they stay)."""
     created: list[Volume] = []
+    server_sent = False
     try:
         for index, (spec, template) in enumerate(
             zip(resolved.order.new_volumes, resolved.storage_templates, strict=True), start=1
@@ -230,9 +238,18 @@ async def provision(
             created.append(volume)
         await _volumes_ready(cloud, created, volume_timeout, interval)
         request = resolved.request([volume.id for volume in created])
+        server_sent = True
         server = await cloud.compute.create_server(request)
     except ClientError as refused:
         raise await _cleanup(cloud, refused, created, volume_timeout, interval) from refused
+    except asyncio.CancelledError:
+        if created and not server_sent:
+            cause = ClientError("interrupted before the server was created")
+            timeout = min(volume_timeout, CANCEL_CLEANUP_TIMEOUT)
+            failed = await _cleanup(cloud, cause, created, timeout, min(interval, 0.5))
+            for kind, resource_id in failed.left_behind:
+                logger.warning("interrupted: could not delete the new %s %s", kind, resource_id)
+        raise
     return Provisioned(server=server, volumes=tuple(created), request=request)
 
 
