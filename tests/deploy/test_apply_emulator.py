@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import sqlalchemy as sa
 
 from powerbridge.client import Session, load_config
 from powerbridge.emulator.config import EmulatorConfig
@@ -451,3 +454,18 @@ def test_a_wrong_password_is_one_clear_line(sh: Shell) -> None:
     assert "req-" in line
     assert "OS_PASSWORD" in result.err
     assert "ExceptionGroup" not in result.err
+
+
+def test_a_killed_apply_is_listed_as_interrupted(sh: Shell, store_path: Path) -> None:
+    dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_pid.wait()
+    store = JobStore.open(str(store_path))
+    try:
+        job = store.create_job("apply", "killed")
+        with store.engine.begin() as db:
+            db.execute(sa.text("UPDATE jobs SET pid = :pid"), {"pid": dead_pid.pid})
+    finally:
+        store.close()
+    [row] = [r for r in sh.json("deploy", "list") if r["deployment"] == "killed"]
+    assert row["last_job"] == job.id
+    assert row["status"] == f"interrupted (process {dead_pid.pid} gone)"

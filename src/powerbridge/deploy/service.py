@@ -220,6 +220,14 @@ def _undeleted(plan: DestroyPlan, report: Report) -> list[ResourceResult]:
 
 
 # -- history ------------------------------------------------------------------------------------
+def shown_status(job: Job) -> str:
+    """The job's status as people should read it: a "running" job whose process is gone
+    (killed) is interrupted, to be resumed."""
+    if job.status is JobStatus.RUNNING and not holder_alive(job):
+        return f"{JobStatus.INTERRUPTED.value} (process {job.pid} gone)"
+    return job.status.value
+
+
 def deployments(store: JobStore) -> list[dict[str, Any]]:
     """One row per deployment the store knows: its latest job and what it holds."""
     rows = []
@@ -234,7 +242,7 @@ def deployments(store: JobStore) -> list[dict[str, Any]]:
                 "deployment": name,
                 "last_job": latest.id,
                 "kind": latest.kind,
-                "status": latest.status.value,
+                "status": shown_status(latest),
                 "servers": len(servers),
                 "failed": sum(1 for i in servers if i.state is ItemState.FAILED),
                 "updated": latest.updated_at.isoformat(timespec="seconds"),
@@ -255,7 +263,7 @@ def deployment_detail(store: JobStore, name: str) -> dict[str, Any]:
             {
                 "id": job.id,
                 "kind": job.kind,
-                "status": job.status.value,
+                "status": shown_status(job),
                 "started": job.created_at.isoformat(timespec="seconds"),
                 "updated": job.updated_at.isoformat(timespec="seconds"),
                 "source": job.source,
