@@ -376,8 +376,10 @@ def check_outcome(outcome: Outcome, request_id: str | None) -> None:
     if outcome.result == "failed":
         fault = outcome.fault.message if outcome.fault else "no fault recorded"
         raise CliError(
-            f"server {name} went to {outcome.status}: {fault}{request}",
-            hint=f"powerbridge diagnose {outcome.id} --logs DIR finds the log lines",
+            f"server {name} went to {outcome.status}: {fault}; it stays, with any volumes"
+            f" made for it{request}",
+            hint=f"powerbridge diagnose {outcome.id} --logs DIR finds the log lines;"
+            f" powerbridge server delete {outcome.id} removes it (its volumes: volume delete)",
         )
     if outcome.result == "timeout":
         raise CliError(
