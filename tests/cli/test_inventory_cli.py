@@ -85,9 +85,24 @@ def test_unknown_name_is_one_line_with_the_request_id(sh: Shell) -> None:
 
 
 def test_unknown_template_names_what_exists(sh: Shell) -> None:
-    result = sh("template", "show", "powervm.huge")
+    result = sh("template", "show", "no-such-template-at-all")
     assert result.code == 1
     assert "powervm.small" in result.err  # the hint lists the templates
+
+
+@pytest.mark.parametrize(
+    ("group", "typo", "meant"),
+    [
+        ("image", "AIX7", "AIX72"),
+        ("network", "cmbnet", "cmbnet1"),
+        ("template", "powervm.smal", "powervm.small"),
+    ],
+)
+def test_a_typo_suggests_the_closest_name(sh: Shell, group: str, typo: str, meant: str) -> None:
+    result = sh(group, "show", typo)
+    assert result.code == 1
+    assert f"did you mean {meant!r}?" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_ambiguous_name_lists_the_ids(sh: Shell) -> None:

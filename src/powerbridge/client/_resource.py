@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -115,12 +116,14 @@ async def find(
     candidates: Callable[[str], Awaitable[Sequence[T]]],
     *,
     complete: bool = False,
+    everything: Callable[[], Awaitable[Sequence[T]]] | None = None,
 ) -> T:
     """The one resource with that id, else the one with that name.
 
     `get(id)` fetches by id (raising `NotFound`); `candidates(name)` lists what may carry the
     name: a list the service filtered by name, or everything (`complete`: the not-found hint
-    then names what exists)."""
+    then names what exists and the closest name). When a filtered list finds nothing,
+    `everything()` (if given) lists them all, once, so the error can suggest the closest."""
     if not name_or_id.strip():
         raise ClientError(f"an empty {kind} name or id")
     try:
@@ -128,6 +131,8 @@ async def find(
     except NotFound as missing:
         not_found = missing
     found = await candidates(name_or_id)
+    if not found and not complete and everything is not None:
+        found, complete = await everything(), True
     return pick(kind, name_or_id, found, not_found, complete=complete)
 
 
@@ -152,8 +157,12 @@ def pick(
     if not complete:
         hint = f"no {kind} has that name or id"
     elif names:
-        more = f" and {len(names) - 20} more" if len(names) > 20 else ""
-        hint = f"no {kind} has that name or id; {kind}s: {', '.join(names[:20])}{more}"
+        closest = difflib.get_close_matches(name_or_id, names, n=1, cutoff=0.6)
+        if closest:
+            hint = f"no {kind} has that name or id; did you mean {closest[0]!r}?"
+        else:
+            more = f" and {len(names) - 20} more" if len(names) > 20 else ""
+            hint = f"no {kind} has that name or id; {kind}s: {', '.join(names[:20])}{more}"
     else:
         hint = f"there are no {kind}s"
     if not_found is not None:

@@ -124,4 +124,4 @@ class Images:
         async def named(name: str) -> list[Image]:
             return await self.images(name=name)
 
-        return await _resource.find("image", name_or_id, self.image, named)
+        return await _resource.find("image", name_or_id, self.image, named, everything=self.images)

@@ -186,7 +186,9 @@ class Networking:
         async def named(name: str) -> list[Network]:
             return await self.networks(name=name)
 
-        return await _resource.find("network", name_or_id, self.network, named)
+        return await _resource.find(
+            "network", name_or_id, self.network, named, everything=self.networks
+        )
 
     async def subnets(self, *, network_id: str | None = None) -> list[Subnet]:
         rows = await self._list("subnets", {"network_id": network_id} if network_id else {})
