@@ -494,3 +494,17 @@ def test_server_and_volume_list_and_show_in_every_format(sh: Shell) -> None:
         assert sh.json(group, "show", shown["id"])["id"] == shown["id"]
         assert yaml.safe_load(sh.ok(group, "show", name, "--format", "yaml").out) == shown
         assert f"| {name}" in sh.ok(group, "show", name).out
+
+
+def test_deleting_several_goes_on_past_a_failure_and_exits_3(sh: Shell) -> None:
+    sh.json("server", "create", "keeper1", *BASE, "--volume", "1:xiv90 base template", "--wait")
+    sh.json("volume", "create", "spare1", "--size", "1", "--wait")
+    result = sh("volume", "delete", "spare1", "keeper1-vol1", "--yes")
+    assert result.code == 3, result.err
+    assert "Deleted volume spare1" in result.out
+    [line] = result.error_lines
+    assert line.startswith("error: 1 of 2 not deleted: keeper1-vol1: ")
+    assert "req-" in line
+    names = [v["name"] for v in sh.json("volume", "list")]
+    assert "spare1" not in names
+    assert "keeper1-vol1" in names

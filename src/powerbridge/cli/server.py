@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from powerbridge.cli.batch import Batch, check, for_each
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import CliError, UsageProblem
 from powerbridge.cli.output import OutputFormat, render
@@ -403,23 +404,28 @@ def delete_server(
     """Delete servers (their attached volumes stay, unless set to go with them)."""
     confirm(f"Delete {', '.join(servers)}?", assume_yes=yes)
 
-    async def work(c: Cloud) -> list[Server]:
+    async def work(c: Cloud) -> Batch[Server]:
         from powerbridge.client import wait_for_server_deletion
 
-        found = [await c.compute.find_server(s) for s in servers]
-        for server in found:
+        async def delete(name: str) -> Server:
+            server = await c.compute.find_server(name)
             await c.compute.delete_server(server.id)
-        if wait:
+            return server
+
+        batch = await for_each(servers, delete)
+        if wait and batch.done:
             outcomes = await wait_for_server_deletion(
-                c.compute, [s.id for s in found], timeout=timeout, interval=WAIT_INTERVAL
+                c.compute, [s.id for s in batch.done], timeout=timeout, interval=WAIT_INTERVAL
             )
             late = [o.name or o.id for o in outcomes.values() if not o.ok]
             if late:
                 raise CliError(f"not deleted after {timeout:g} s: {', '.join(late)}")
-        return found
+        return batch
 
-    for server in run(cloud, work):
+    batch = run(cloud, work)
+    for server in batch.done:
         typer.echo(f"Deleted server {server.name} ({server.id}).")
+    check(batch, "deleted")
 
 
 @command(app, "rename")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from powerbridge.cli.batch import Batch, check, for_each
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import CliError
 from powerbridge.cli.output import OutputFormat, render
@@ -143,14 +144,18 @@ def delete_volume(
     """Delete volumes."""
     confirm(f"Delete {', '.join(volumes)}?", assume_yes=yes)
 
-    async def work(c: Cloud) -> list[Volume]:
-        found = [await c.volume.find_volume(v) for v in volumes]
-        for volume in found:
+    async def work(c: Cloud) -> Batch[Volume]:
+        async def delete(name: str) -> Volume:
+            volume = await c.volume.find_volume(name)
             await c.volume.delete_volume(volume.id)
-        return found
+            return volume
 
-    for volume in run(cloud, work):
+        return await for_each(volumes, delete)
+
+    batch = run(cloud, work)
+    for volume in batch.done:
         typer.echo(f"Deleted volume {volume.name} ({volume.id}).")
+    check(batch, "deleted")
 
 
 @command(app, "attach")
