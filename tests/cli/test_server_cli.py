@@ -397,7 +397,8 @@ def test_a_create_answered_503_every_time_is_looked_up_before_each_retry_and_cre
         "it is safe to try again"
     )
     assert len(traced(result, "POST", "/servers")) == 4  # each sent after a lookup found nothing
-    assert len(traced(result, "GET", "/servers/detail?name=%5Eblind1%24")) == 4
+    # one look before creating (no server of that name yet), then one before each resend
+    assert len(traced(result, "GET", "/servers/detail?name=%5Eblind1%24")) == 1 + 4
     assert "retrying POST" not in result.err  # the session itself never resends a create
     assert counts(sh) == before
     assert "blind1" not in names(sh.json("server", "list"))
@@ -508,3 +509,13 @@ def test_deleting_several_goes_on_past_a_failure_and_exits_3(sh: Shell) -> None:
     names = [v["name"] for v in sh.json("volume", "list")]
     assert "spare1" not in names
     assert "keeper1-vol1" in names
+
+
+def test_a_second_server_of_the_same_name_is_refused(sh: Shell) -> None:
+    first = sh.json("server", "create", "twin1", *BASE, "--wait")
+    result = sh("server", "create", "twin1", *BASE, "--volume", "1:xiv90 base template")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert f"a server named 'twin1' exists already ({first['id']}); nothing was created" in line
+    assert [s["id"] for s in sh.json("server", "list") if s["name"] == "twin1"] == [first["id"]]
+    assert "twin1-vol1" not in [v["name"] for v in sh.json("volume", "list")]

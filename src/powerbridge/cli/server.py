@@ -178,6 +178,7 @@ def create_server(
     async def work(c: Cloud) -> tuple[Provisioned, Outcome | None]:
         from powerbridge.client import InvalidTemplate, provision, resolve
 
+        await _refuse_duplicate(c, name)
         try:
             resolved = await resolve(c, order)
         except InvalidTemplate as broken:
@@ -206,6 +207,20 @@ def create_server(
         typer.echo(message, err=True)
         raise typer.Exit(130) from None
     _report_create(provisioned, outcome, output_format)
+
+
+async def _refuse_duplicate(c: Cloud, name: str) -> None:
+    """Nova takes a second server of the same name; every command here then needs its id.
+    One list call (nova's name filter is a regular expression: escaped and anchored)."""
+    import re
+
+    same = await c.compute.servers(name=f"^{re.escape(name)}$")
+    if same:
+        ids = ", ".join(server.id for server in same)
+        raise CliError(
+            f"a server named {name!r} exists already ({ids}); nothing was created: choose"
+            " another name, or delete or rename that one first"
+        )
 
 
 def _order(
