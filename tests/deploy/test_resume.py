@@ -92,7 +92,12 @@ def environment(cloud: RunningEmulator, store: Path) -> dict[str, str]:
 
 
 def start_apply(spec: Path, env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "powerbridge", "deploy", "apply", str(spec), "-y", *extra]
+    return spawn(["deploy", "apply", str(spec), "-y", *extra], env)
+
+
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """`powerbridge ARGS` in its own process, its output captured."""
+    command = [sys.executable, "-m", "powerbridge", *args]
     return subprocess.Popen(
         command,
         env=env,
@@ -255,17 +260,9 @@ def test_ctrl_c_in_server_create_before_the_server_removes_its_new_volumes(
     cloud: RunningEmulator, tmp_path: Path
 ) -> None:
     env = environment(cloud, tmp_path / "jobs.sqlite")
-    command = [sys.executable, "-m", "powerbridge", "server", "create", "ctlc1", "--image"]
-    command += ["AIX72", "--template", "powervm.tiny", "--network", "cmbnet1", "--volume"]
-    command += ["1:svc82 base template", "--wait"]
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    args = ["server", "create", "ctlc1", "--image", "AIX72", "--template", "powervm.tiny"]
+    args += ["--network", "cmbnet1", "--volume", "1:svc82 base template", "--wait"]
+    process = spawn(args, env)
     deadline = time.monotonic() + 30
     while "ctlc1-vol1" not in volume_names(cloud):
         assert time.monotonic() < deadline, "the volume never appeared"
