@@ -519,3 +519,20 @@ def test_a_second_server_of_the_same_name_is_refused(sh: Shell) -> None:
     assert f"a server named 'twin1' exists already ({first['id']}); nothing was created" in line
     assert [s["id"] for s in sh.json("server", "list") if s["name"] == "twin1"] == [first["id"]]
     assert "twin1-vol1" not in [v["name"] for v in sh.json("volume", "list")]
+
+
+def test_delete_rename_start_stop_and_detach_print_json_when_asked(sh: Shell) -> None:
+    made = sh.json("server", "create", "fmt1", *BASE, "--volume", "1:xiv90 base template", "--wait")
+    renamed = sh.json("server", "rename", "fmt1", "fmt2")
+    assert renamed == {"name": "fmt2", "id": made["id"], "was": "fmt1"}
+    stopped = sh.json("server", "stop", "fmt2", "--wait")
+    assert (stopped["action"], stopped["status"]) == ("stop", "SHUTOFF")
+    assert stopped["request_id"].startswith("req-")
+    started = sh.json("server", "start", "fmt2")
+    assert (started["name"], started["action"]) == ("fmt2", "start")
+    detached = sh.json("volume", "detach", "fmt2", "fmt1-vol1")
+    assert detached == {"server": "fmt2", "volume": "fmt1-vol1", "status": "detaching"}
+    deleted = sh.json("server", "delete", "fmt2", "--yes")
+    assert deleted == [{"name": "fmt2", "id": made["id"], "status": "deleted"}]
+    as_yaml = yaml.safe_load(sh.ok("volume", "delete", "fmt1-vol1", "--yes", "-f", "yaml").out)
+    assert [row["name"] for row in as_yaml] == ["fmt1-vol1"]

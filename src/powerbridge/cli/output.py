@@ -148,3 +148,11 @@ def _terminal_width(out: TextIO) -> int | None:
     import shutil
 
     return max(shutil.get_terminal_size().columns, 20)
+
+
+def tell(fmt: OutputFormat, line: str, data: Sequence[Row] | Row) -> None:
+    """What a command did: one line for people (`table`), or `data` as JSON or YAML."""
+    if fmt is OutputFormat.table:
+        print(line)
+        return
+    render(data, fmt)

@@ -11,7 +11,7 @@ import typer
 from powerbridge.cli.batch import Batch, check, for_each
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import CliError, UsageProblem
-from powerbridge.cli.output import OutputFormat, render
+from powerbridge.cli.output import OutputFormat, render, tell
 from powerbridge.cli.prompts import confirm
 
 if TYPE_CHECKING:
@@ -415,6 +415,7 @@ def delete_server(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     wait: WaitOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Delete servers (their attached volumes stay, unless set to go with them)."""
     confirm(f"Delete {', '.join(servers)}?", assume_yes=yes)
@@ -438,8 +439,10 @@ def delete_server(
         return batch
 
     batch = run(cloud, work)
-    for server in batch.done:
-        typer.echo(f"Deleted server {server.name} ({server.id}).")
+    deleted = [{"name": s.name, "id": s.id, "status": "deleted"} for s in batch.done]
+    lines = "\n".join(f"Deleted server {s.name} ({s.id})." for s in batch.done)
+    if batch.done:
+        tell(output_format, lines, deleted)
     check(batch, "deleted")
 
 
@@ -448,6 +451,7 @@ def rename_server(
     cloud: CloudArgs,
     server: Annotated[str, typer.Argument(help="Name or id.")],
     new_name: Annotated[str, typer.Argument(help="The new name.")],
+    output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Rename a server."""
 
@@ -456,10 +460,13 @@ def rename_server(
         return await c.compute.rename_server(found.id, new_name)
 
     renamed = run(cloud, work)
-    typer.echo(f"Renamed server {server} to {renamed.name} ({renamed.id}).")
+    line = f"Renamed server {server} to {renamed.name} ({renamed.id})."
+    tell(output_format, line, {"name": renamed.name, "id": renamed.id, "was": server})
 
 
-def _power(cloud: CloudArgs, server: str, action: str, wait: bool, timeout: float) -> None:
+def _power(
+    cloud: CloudArgs, server: str, action: str, wait: bool, timeout: float, fmt: OutputFormat
+) -> None:
     done = "ACTIVE" if action == "start" else "SHUTOFF"
 
     async def work(c: Cloud) -> tuple[Server, str | None, Outcome | None]:
@@ -475,11 +482,13 @@ def _power(cloud: CloudArgs, server: str, action: str, wait: bool, timeout: floa
         return found, request_id, outcomes[found.id]
 
     found, request_id, outcome = run(cloud, work)
+    data = {"name": found.name, "id": found.id, "action": action, "request_id": request_id}
     if outcome is not None:
         check_outcome(outcome, request_id)
-        typer.echo(f"Server {found.name} is {outcome.status}.")
+        tell(fmt, f"Server {found.name} is {outcome.status}.", {**data, "status": outcome.status})
     else:
-        typer.echo(f"Requested {action} of server {found.name} (request {request_id}).")
+        line = f"Requested {action} of server {found.name} (request {request_id})."
+        tell(fmt, line, data)
 
 
 @command(app, "start")
@@ -488,9 +497,10 @@ def start_server(
     server: Annotated[str, typer.Argument(help="Name or id.")],
     wait: WaitOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Power a server on."""
-    _power(cloud, server, "start", wait, timeout)
+    _power(cloud, server, "start", wait, timeout, output_format)
 
 
 @command(app, "stop")
@@ -499,6 +509,7 @@ def stop_server(
     server: Annotated[str, typer.Argument(help="Name or id.")],
     wait: WaitOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Power a server off."""
-    _power(cloud, server, "stop", wait, timeout)
+    _power(cloud, server, "stop", wait, timeout, output_format)

@@ -9,7 +9,7 @@ import typer
 from powerbridge.cli.batch import Batch, check, for_each
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import CliError
-from powerbridge.cli.output import OutputFormat, render
+from powerbridge.cli.output import OutputFormat, render, tell
 from powerbridge.cli.prompts import confirm
 
 if TYPE_CHECKING:
@@ -140,6 +140,7 @@ def delete_volume(
     cloud: CloudArgs,
     volumes: Annotated[list[str], typer.Argument(help="Names or ids.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Delete volumes."""
     confirm(f"Delete {', '.join(volumes)}?", assume_yes=yes)
@@ -153,8 +154,10 @@ def delete_volume(
         return await for_each(volumes, delete)
 
     batch = run(cloud, work)
-    for volume in batch.done:
-        typer.echo(f"Deleted volume {volume.name} ({volume.id}).")
+    deleted = [{"name": v.name, "id": v.id, "status": "deleted"} for v in batch.done]
+    lines = "\n".join(f"Deleted volume {v.name} ({v.id})." for v in batch.done)
+    if batch.done:
+        tell(output_format, lines, deleted)
     check(batch, "deleted")
 
 
@@ -186,6 +189,7 @@ def detach_volume(
     cloud: CloudArgs,
     server: Annotated[str, typer.Argument(help="Server name or id.")],
     volume: Annotated[str, typer.Argument(help="Volume name or id.")],
+    output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Detach a volume from a server."""
 
@@ -196,4 +200,5 @@ def detach_volume(
         return found_server.name, found_volume.name
 
     server_name, volume_name = run(cloud, work)
-    typer.echo(f"Detaching volume {volume_name} from server {server_name}.")
+    line = f"Detaching volume {volume_name} from server {server_name}."
+    tell(output_format, line, {"server": server_name, "volume": volume_name, "status": "detaching"})
