@@ -331,7 +331,7 @@ def test_a_timed_out_create_that_appears_late_leaves_one_server_the_duplicate_de
     assert [s["id"] for s in fake.made["servers"]] == ["server-2"]  # exactly one left
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert warning.getMessage().startswith(
-        f"deleted server named 'vm1' (id server-1): a duplicate of server-2 (same {TOKEN_KEY}="
+        f"deleted server named 'vm1' (id server-1), a duplicate of server-2 (same {TOKEN_KEY}="
     )
 
 
@@ -352,8 +352,9 @@ def test_a_duplicate_volume_that_cannot_be_deleted_is_named_in_a_warning(
     assert str(deleted.url) == f"{VOLUMES}/volume-1"
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     message = warning.getMessage()
-    assert message.startswith("volume named 'data1' (id volume-1) duplicates volume-2")
-    assert "could not be deleted" in message
+    assert message.startswith(
+        "could not delete volume named 'data1' (id volume-1), a duplicate of volume-2"
+    )
     assert "delete it by hand" in message
 
 

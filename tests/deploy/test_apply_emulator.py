@@ -405,7 +405,7 @@ def test_bad_report_path_name_and_encoding_are_refused_before_anything_is_made(
     assert "nothing was created" in result.error_lines[0]
     result = sh("deploy", "apply", str(spec), "-y", "--name", " padded")
     assert result.code == 2
-    assert "--name ' padded'" in result.error_lines[0]
+    assert "--name: deployment name ' padded'" in result.error_lines[0]
     latin = tmp_path / "latin.pipe"
     latin.write_bytes("vm_name=café|flavor_name=powervm.tiny\n".encode("latin-1"))
     result = sh("deploy", "plan", str(latin))

@@ -8,14 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from powerbridge.cli.errors import PartialFailure
+from powerbridge.cli.output import OutputFormat, tell
 
 if TYPE_CHECKING:
     from powerbridge.client import ClientError
 
 T = TypeVar("T")
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
+
+
+N = TypeVar("N", bound=Named)
 
 
 @dataclass
@@ -51,3 +63,12 @@ def check(batch: Batch[T], verb: str) -> None:
     reasons = "; ".join(f"{item}: {client_failure(error).message}" for item, error in batch.failed)
     count = len(batch.failed) + len(batch.done)
     raise PartialFailure(f"{len(batch.failed)} of {count} not {verb}: {reasons}")
+
+
+def deleted(batch: Batch[N], kind: str, fmt: OutputFormat) -> None:
+    """Say what a delete of several removed (a line each, or JSON/YAML rows), then `check`."""
+    if batch.done:
+        lines = "\n".join(f"Deleted {kind} {item.name} ({item.id})." for item in batch.done)
+        rows = [{"name": item.name, "id": item.id, "status": "deleted"} for item in batch.done]
+        tell(fmt, lines, rows)
+    check(batch, "deleted")

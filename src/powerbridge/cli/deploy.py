@@ -59,10 +59,13 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for con
 
 
 def _load_spec(path: Path, name: str | None) -> DeploymentSpec:
-    from powerbridge.deploy import SpecErrors, load_spec
+    from powerbridge.deploy import SpecErrors, check_deployment_name, load_spec
 
-    if name is not None and (not name or name != name.strip() or len(name) > 255):
-        raise UsageProblem(f"--name {name!r}: 1 to 255 characters, no surrounding whitespace")
+    if name is not None:
+        try:
+            check_deployment_name(name)
+        except ValueError as problem:
+            raise UsageProblem(f"--name: {problem}") from None
     try:
         spec = load_spec(path, name=name)
         _check_user_data(path, spec)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from powerbridge.cli.batch import Batch, check, for_each
+from powerbridge.cli.batch import Batch, deleted, for_each
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import CliError, UsageProblem
 from powerbridge.cli.output import OutputFormat, render, tell
@@ -211,10 +211,10 @@ def create_server(
 
 async def _refuse_duplicate(c: Cloud, name: str) -> None:
     """Nova takes a second server of the same name; every command here then needs its id.
-    One list call (nova's name filter is a regular expression: escaped and anchored)."""
-    import re
+    One list call."""
+    from powerbridge.client.compute import exactly
 
-    same = await c.compute.servers(name=f"^{re.escape(name)}$")
+    same = await c.compute.servers(name=exactly(name))
     if same:
         ids = ", ".join(server.id for server in same)
         raise CliError(
@@ -310,16 +310,13 @@ def _settable_keys() -> frozenset[str]:
 
 
 def _closest(key: str) -> str:
-    import difflib
+    from powerbridge.names import closest
 
     keys = sorted(_settable_keys())
-    lowered = {k.lower(): k for k in keys}
-    if key.lower() in lowered:
-        return f" (did you mean {lowered[key.lower()]!r}?)"
-    matches = difflib.get_close_matches(key.lower(), keys, n=1, cutoff=0.6)
-    if not matches and ":" not in key:
-        matches = difflib.get_close_matches("powervm:" + key.lower(), keys, n=1, cutoff=0.8)
-    return f" (did you mean {matches[0]!r}?)" if matches else ""
+    match = closest(key.lower(), keys)
+    if match is None and ":" not in key:  # a bare powervm key: max_mem
+        match = closest("powervm:" + key.lower(), keys, cutoff=0.8)
+    return f" (did you mean {match!r}?)" if match else ""
 
 
 def _allowed() -> str:
@@ -438,12 +435,7 @@ def delete_server(
                 raise CliError(f"not deleted after {timeout:g} s: {', '.join(late)}")
         return batch
 
-    batch = run(cloud, work)
-    deleted = [{"name": s.name, "id": s.id, "status": "deleted"} for s in batch.done]
-    lines = "\n".join(f"Deleted server {s.name} ({s.id})." for s in batch.done)
-    if batch.done:
-        tell(output_format, lines, deleted)
-    check(batch, "deleted")
+    deleted(run(cloud, work), "server", output_format)
 
 
 @command(app, "rename")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from powerbridge.cli.batch import Batch, check, for_each
+from powerbridge.cli.batch import Batch, deleted, for_each
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import CliError
 from powerbridge.cli.output import OutputFormat, render, tell
@@ -153,12 +153,7 @@ def delete_volume(
 
         return await for_each(volumes, delete)
 
-    batch = run(cloud, work)
-    deleted = [{"name": v.name, "id": v.id, "status": "deleted"} for v in batch.done]
-    lines = "\n".join(f"Deleted volume {v.name} ({v.id})." for v in batch.done)
-    if batch.done:
-        tell(output_format, lines, deleted)
-    check(batch, "deleted")
+    deleted(run(cloud, work), "volume", output_format)
 
 
 @command(app, "attach")

@@ -304,31 +304,16 @@ async def _discard_duplicates(
         duplicate = str(row.get("id", ""))
         if not duplicate or duplicate == kept or not _carries(row, name, token):
             continue
+        what = (
+            f"{kind} {_named(name)} (id {duplicate}), a duplicate of {kept} (same"
+            f" {TOKEN_KEY}={token}) made by an attempt whose answer was lost"
+        )
         try:
             await discard(duplicate)
         except ClientError as problem:
-            logger.warning(
-                "%s %s (id %s) duplicates %s (same %s=%s, made by an attempt whose answer was "
-                "lost) and could not be deleted: %s; delete it by hand",
-                kind,
-                _named(name),
-                duplicate,
-                kept,
-                TOKEN_KEY,
-                token,
-                problem,
-            )
-            continue
-        logger.warning(
-            "deleted %s %s (id %s): a duplicate of %s (same %s=%s) made by an attempt whose "
-            "answer was lost",
-            kind,
-            _named(name),
-            duplicate,
-            kept,
-            TOKEN_KEY,
-            token,
-        )
+            logger.warning("could not delete %s: %s; delete it by hand", what, problem)
+        else:
+            logger.warning("deleted %s", what)
 
 
 def _carries(row: Mapping[str, Any], name: str | None, token: str) -> bool:

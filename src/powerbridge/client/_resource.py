@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from powerbridge.client.errors import AmbiguousName, ClientError, NameNotFound, NotFound
 from powerbridge.client.session import Session
+from powerbridge.names import closest
 
 MAX_PAGES = 1000  # a guard against a service whose next link never ends
 
@@ -157,9 +157,9 @@ def pick(
     if not complete:
         hint = f"no {kind} has that name or id"
     elif names:
-        closest = difflib.get_close_matches(name_or_id, names, n=1, cutoff=0.6)
-        if closest:
-            hint = f"no {kind} has that name or id; did you mean {closest[0]!r}?"
+        close = closest(name_or_id, names)
+        if close:
+            hint = f"no {kind} has that name or id; did you mean {close!r}?"
         else:
             more = f" and {len(names) - 20} more" if len(names) > 20 else ""
             hint = f"no {kind} has that name or id; {kind}s: {', '.join(names[:20])}{more}"

@@ -541,12 +541,17 @@ class CreatedServer(Record):
 
 
 # -- the service ------------------------------------------------------------------------------
+def exactly(name: str) -> str:
+    """Nova's `name` filter is a regular expression: this one matches `name` alone."""
+    return f"^{re.escape(name)}$"
+
+
 def server_lookup(session: Session, microversion: str | None = None) -> Lookup:
     """How a guarded `POST /servers` finds its server: `GET /servers/detail?name=^<name>$`
     (nova's name filter is a regular expression, so the name is escaped and anchored)."""
 
     async def lookup(name: str | None, token: str) -> Listing:
-        params = {"name": f"^{re.escape(name or '')}$"}
+        params = {"name": exactly(name or "")}
         return await listing(
             session, SERVICE, "/servers/detail", "servers", params, microversion=microversion
         )
@@ -620,7 +625,7 @@ class Compute:
 
     async def find_server(self, name_or_id: str) -> Server:
         async def named(name: str) -> list[Server]:
-            return await self.servers(name=f"^{re.escape(name)}$")
+            return await self.servers(name=exactly(name))
 
         return await _resource.find("server", name_or_id, self.server, named)
 

@@ -31,6 +31,7 @@ from powerbridge.deploy.model import (
     NetworkSpec,
     ServerSpec,
     VolumeSpec,
+    check_deployment_name,
 )
 from powerbridge.deploy.pipe_format import load_pipe, parse_pipe, render_pipe
 from powerbridge.deploy.plan import (
@@ -71,6 +72,7 @@ __all__ = [
     "VolumeCreate",
     "VolumeSpec",
     "build_plan",
+    "check_deployment_name",
     "load_pipe",
     "load_schema",
     "load_spec",

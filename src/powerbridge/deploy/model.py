@@ -147,7 +147,7 @@ class DeploymentSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "volumes", dict(self.volumes))
         object.__setattr__(self, "collocation_rules", dict(self.collocation_rules))
-        _check_deployment_name(self.name)
+        check_deployment_name(self.name)
         _check_consistent(self)
 
     def users_of(self) -> dict[str, tuple[str, ...]]:
@@ -159,7 +159,8 @@ class DeploymentSpec:
         return {name: tuple(servers) for name, servers in users.items()}
 
 
-def _check_deployment_name(name: str) -> None:
+def check_deployment_name(name: str) -> None:
+    """Raise ValueError unless `name` can name a deployment (and tag its resources)."""
     if not name or name != name.strip() or len(name) > 255:
         raise ValueError(
             f"deployment name {name!r}: 1 to 255 characters, no surrounding whitespace"

@@ -40,7 +40,6 @@ computation is cached, so planning is linear in the number of servers.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +69,7 @@ from powerbridge.deploy.model import (
     ServerSpec,
     VolumeSpec,
 )
+from powerbridge.names import closest
 
 __all__ = [
     "Action",
@@ -465,10 +465,8 @@ def _network_request(item: NetworkAttachment) -> dict[str, str]:
 
 
 def _suggest(ref: str, known: Iterable[str]) -> str:
-    names = list(known)
-    folded = [name for name in names if name.casefold() == ref.casefold()]
-    close = folded or difflib.get_close_matches(ref, names, n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    close = closest(ref, known)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 def _owner(metadata: Mapping[str, str]) -> str:
