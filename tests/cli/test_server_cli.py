@@ -536,3 +536,11 @@ def test_delete_rename_start_stop_and_detach_print_json_when_asked(sh: Shell) ->
     assert deleted == [{"name": "fmt2", "id": made["id"], "status": "deleted"}]
     as_yaml = yaml.safe_load(sh.ok("volume", "delete", "fmt1-vol1", "--yes", "-f", "yaml").out)
     assert [row["name"] for row in as_yaml] == ["fmt1-vol1"]
+
+
+def test_deleting_several_that_all_fail_is_exit_1(sh: Shell) -> None:
+    result = sh("volume", "delete", "novol-a", "novol-b", "--yes")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert line.startswith("error: 2 of 2 not deleted: novol-a: ")
+    assert "novol-b: " in line

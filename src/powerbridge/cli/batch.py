@@ -1,7 +1,8 @@
 """Commands acting on several named resources: each one tried, the outcome told per item.
 
 A failure on one item does not stop the others; when some succeeded and some failed the
-command exits 3 (partial failure), naming each failure with its request id.
+command exits 3 (partial failure), naming each failure with its request id; when all failed,
+exit 1.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from powerbridge.cli.errors import PartialFailure
+from powerbridge.cli.errors import CliError, PartialFailure
 from powerbridge.cli.output import OutputFormat, tell
 
 if TYPE_CHECKING:
@@ -55,14 +56,17 @@ async def for_each(items: Sequence[str], act: Callable[[str], Awaitable[T]]) -> 
 
 
 def check(batch: Batch[T], verb: str) -> None:
-    """Exit 3 naming every failure when some items failed ("not deleted: vm2: ...")."""
+    """Exit 3 naming every failure when some items failed and others did not ("1 of 2 not
+    deleted: vm2: ..."); exit 1 when all failed."""
     if not batch.failed:
         return
     from powerbridge.cli.cloud import client_failure
 
     reasons = "; ".join(f"{item}: {client_failure(error).message}" for item, error in batch.failed)
     count = len(batch.failed) + len(batch.done)
-    raise PartialFailure(f"{len(batch.failed)} of {count} not {verb}: {reasons}")
+    message = f"{len(batch.failed)} of {count} not {verb}: {reasons}"
+    # exit 3 says some succeeded; when none did it is a plain failure
+    raise PartialFailure(message) if batch.done else CliError(message)
 
 
 def deleted(batch: Batch[N], kind: str, fmt: OutputFormat) -> None:
