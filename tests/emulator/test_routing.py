@@ -11,11 +11,11 @@ from starlette.testclient import TestClient
 
 from powerbridge.emulator.api import admin
 from powerbridge.emulator.api.routing import Call, IndexedRouter, Reply, RouteTable
-from powerbridge.emulator.app import SERVICE_ROUTES
+from powerbridge.emulator.app import service_routes
 from powerbridge.emulator.state import Emulator
 from tests.emulator.test_frame import PROBE
 
-TABLES = {**SERVICE_ROUTES, "emulator": admin.routes}
+TABLES = {**service_routes(), "emulator": admin.routes}
 
 
 def _router(table: RouteTable, emulator: Emulator) -> IndexedRouter:
@@ -53,7 +53,7 @@ def test_same_route_as_a_linear_scan_for_every_registered_path(
 
 
 def test_a_server_show_tries_a_handful_of_routes(emulator: Emulator) -> None:
-    router = _router(SERVICE_ROUTES["compute"], emulator)
+    router = _router(service_routes()["compute"], emulator)
     path = "/v2.1/servers/0b5c1f1e-2a1d-4e55-9c1a-3f6b7f0d6e11"
     candidates = router.candidates(path)
     assert len(candidates) < len(router.routes) / 5

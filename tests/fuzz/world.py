@@ -27,7 +27,7 @@ import httpx
 from starlette.types import ASGIApp
 
 from powerbridge.emulator.api.routing import RouteTable
-from powerbridge.emulator.app import SERVICE_ROUTES, create_app
+from powerbridge.emulator.app import create_app, service_routes
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import Estate, load_estate
@@ -74,7 +74,7 @@ def write_operations() -> list[Operation]:
     prefixes; the project-scoped one is kept, cinder's v2 twin is dropped)."""
     from powerbridge.emulator.api import admin
 
-    tables: dict[str, RouteTable] = {**SERVICE_ROUTES, "emulator": admin.routes}
+    tables: dict[str, RouteTable] = {**service_routes(), "emulator": admin.routes}
     found: dict[str, Operation] = {}
     for service, table in tables.items():
         for spec in table._routes:

@@ -5,8 +5,9 @@ A running emulator with a data dir keeps two files there: `emulator.pid` and `em
 `stop` find the emulator through them; a clean stop removes them. `start --detach` runs the
 same `start` command in a new session with its output in `emulator.out`.
 
-Only typer and modules typer already loads are imported here at start-up; the emulator,
-uvicorn, httpx and yaml are imported inside the commands, so `powerbridge --help` stays fast.
+Only typer, modules typer already loads and the emulator's service declarations (plain data)
+are imported here at start-up; the emulator, uvicorn, httpx and yaml are imported inside the
+commands, so `powerbridge --help` stays fast.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import typer
 from powerbridge.cli.errors import CliError, UsageProblem
 from powerbridge.cli.lazy import lazy_group
 from powerbridge.cli.output import OutputFormat, render
+from powerbridge.emulator.services import SERVICES
 
 if TYPE_CHECKING:
     from powerbridge.emulator.config import EmulatorConfig
@@ -37,6 +39,7 @@ INFO_FILE = "emulator.json"
 OUT_FILE = "emulator.out"
 MEMORY = ":memory:"
 DETACH_TIMEOUT = 30.0
+DEFAULT_PORTS_TEXT = ", ".join(str(s.port) for s in SERVICES if s.port is not None)
 STOP_TIMEOUT = 10.0
 KILL_TIMEOUT = 5.0
 HEALTH_TIMEOUT = 2.0
@@ -123,7 +126,7 @@ def start(
         UrlStyle,
         typer.Option(
             help="proxied: one port, /powervc/openstack/<service> paths; "
-            "ports: a port per service (8774, 9292, 9696, 9000)."
+            f"ports: a port per service ({DEFAULT_PORTS_TEXT})."
         ),
     ] = UrlStyle.proxied,
     public_url: Annotated[

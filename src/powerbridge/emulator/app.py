@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -17,29 +18,31 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from powerbridge.emulator.api import (
     admin,
-    compute,
-    identity,
-    image,
-    network,
     storage_providers,
-    volume,
     volume_extras,
     volume_messages,
     volume_snapshots,
 )
 from powerbridge.emulator.api.routing import RouteTable
+from powerbridge.emulator.services import SERVICES, ServiceDeclaration
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 
 # modules that add routes to a service's table when imported
 ROUTE_EXTENSIONS = (volume_extras, volume_snapshots, volume_messages, storage_providers)
-SERVICE_ROUTES: dict[str, RouteTable] = {
-    "identity": identity.routes,
-    "compute": compute.routes,
-    "image": image.routes,
-    "network": network.routes,
-    "volume": volume.routes,
-}
 TICK_SECONDS = 0.2
+
+
+def route_table(service: ServiceDeclaration) -> RouteTable:
+    """The `routes` table of a declared service's API package."""
+    table = importlib.import_module(service.package).routes
+    if not isinstance(table, RouteTable):
+        raise TypeError(f"{service.package}.routes is not a RouteTable")
+    return table
+
+
+def service_routes() -> dict[str, RouteTable]:
+    """Every declared service's route table, by service name."""
+    return {service.name: route_table(service) for service in SERVICES}
 
 
 def _admin_mounts(emulator: Emulator) -> list[BaseRoute]:
@@ -51,7 +54,7 @@ def _admin_mounts(emulator: Emulator) -> list[BaseRoute]:
 
 def create_app(emulator: Emulator) -> Starlette:
     """One app serving every service under PowerVC's `/powervc/openstack/<service>` URLs."""
-    services = {name: table.build(emulator) for name, table in SERVICE_ROUTES.items()}
+    services = {name: table.build(emulator) for name, table in service_routes().items()}
     root = Starlette(
         routes=_admin_mounts(emulator),
         lifespan=_lifespan(emulator),
@@ -98,12 +101,12 @@ def create_port_apps(emulator: Emulator) -> dict[str, Starlette]:
     """PowerVC's per-port form: one app per service, identity (and the admin API) on the main
     port."""
     apps = {}
-    for name, table in SERVICE_ROUTES.items():
-        routes: list[BaseRoute] = [Mount("", table.build(emulator))]
-        if name == "identity":
+    for service in SERVICES:
+        routes: list[BaseRoute] = [Mount("", route_table(service).build(emulator))]
+        if service.on_main_port:
             routes = [*_admin_mounts(emulator), *routes]
-        apps[name] = Starlette(
-            routes=routes, lifespan=_lifespan(emulator) if name == "identity" else None
+        apps[service.name] = Starlette(
+            routes=routes, lifespan=_lifespan(emulator) if service.on_main_port else None
         )
     return apps
 

@@ -10,9 +10,6 @@ from typing import Literal
 from powerbridge.emulator.clock import ClockMode
 
 UrlStyle = Literal["proxied", "ports"]
-SERVICES = ("identity", "compute", "image", "network", "volume")
-# PowerVC's per-port form: keystone on the main port, the others on their usual ports
-DEFAULT_SERVICE_PORTS = {"compute": 8774, "volume": 9000, "image": 9292, "network": 9696}
 
 DEFAULT_ADMIN_USER = "root"
 DEFAULT_ADMIN_PASSWORD = "passw0rd"
@@ -42,7 +39,8 @@ class EmulatorConfig:
     tls: bool = False
     url_style: UrlStyle = "proxied"
     public_url: str | None = None  # e.g. https://powervc.example.com; default: the Host header
-    service_ports: dict[str, int] = field(default_factory=dict)  # ports style, filled at bind
+    # ports style: service -> port, over the declared defaults; filled at bind
+    service_ports: dict[str, int] = field(default_factory=dict)
     seed: int = 0  # random generator seed for behaviours
 
     @property

@@ -39,18 +39,17 @@ from powerbridge.emulator.config import (
     DEFAULT_ADMIN_USER,
     DEFAULT_DOMAIN,
     DEFAULT_PROJECT,
-    DEFAULT_SERVICE_PORTS,
-    SERVICES,
     EmulatorConfig,
 )
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import Estate, EstateError
+from powerbridge.emulator.services import MAIN_SERVICE, SERVICE_NAMES, SERVICES
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 from powerbridge.emulator.store import StoreError
 from powerbridge.emulator.tls import WILDCARD_HOSTS, TlsFiles, ensure_certificates
 
 HEALTH_PATH = "/powervc/emulator/v1/health"
-MAIN = "identity"  # the main port: identity, the emulator's own API, everything when proxied
+MAIN = MAIN_SERVICE  # the main port: identity, the emulator's own API, everything when proxied
 READY_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 GRACEFUL_SHUTDOWN_SECONDS = 5
@@ -364,11 +363,13 @@ def _bind(config: EmulatorConfig) -> dict[str, socket.socket]:
     sockets = {MAIN: main}
     try:
         if config.url_style == "ports":
-            wanted = {**DEFAULT_SERVICE_PORTS, **config.service_ports}
             for service in SERVICES:
-                if service != MAIN:
-                    port = 0 if config.port == 0 else wanted[service]
-                    sockets[service] = _listen(config.host, port, f"the {service} service")
+                if service.port is not None:
+                    wanted = config.service_ports.get(service.name, service.port)
+                    port = 0 if config.port == 0 else wanted
+                    sockets[service.name] = _listen(
+                        config.host, port, f"the {service.name} service"
+                    )
     except BaseException:
         for sock in sockets.values():
             sock.close()
@@ -457,7 +458,7 @@ def _describe(emulator: Emulator, tls: TlsFiles | None) -> RunningEmulator:
         return _with_port(public, port)
 
     if config.url_style == "proxied":
-        ports = dict.fromkeys(SERVICES, config.port)
+        ports = dict.fromkeys(SERVICE_NAMES, config.port)
     else:
         ports = {MAIN: config.port, **config.service_ports}
     return RunningEmulator(
@@ -465,7 +466,7 @@ def _describe(emulator: Emulator, tls: TlsFiles | None) -> RunningEmulator:
         base_url=public if config.url_style == "proxied" else _with_port(public, config.port),
         auth_url=root(MAIN) + "/v3",
         health_url=local + HEALTH_PATH,
-        service_urls={service: root(service) for service in SERVICES},
+        service_urls={service: root(service) for service in SERVICE_NAMES},
         ports=ports,
         ca_path=tls.ca_cert if tls else None,
         admin_password_ok=_admin_password_works(emulator),

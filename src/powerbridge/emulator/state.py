@@ -27,6 +27,7 @@ from powerbridge.emulator.config import MEMORY, EmulatorConfig
 from powerbridge.emulator.estate import Estate, load_estate
 from powerbridge.emulator.lifecycle import Engine
 from powerbridge.emulator.logs import ServiceLogs
+from powerbridge.emulator.services import MAIN_SERVICE, declared
 from powerbridge.emulator.store import Store
 
 PROXY_PREFIX = "/powervc/openstack"
@@ -92,16 +93,16 @@ class Emulator:
         return f"{self.config.scheme}://{self.config.host}:{self.config.port}"
 
     def service_url(self, service: str, request: Request | None = None) -> str:
-        """The root URL of one service, in the configured URL style."""
+        """The root URL of one declared service, in the configured URL style."""
         base = self.base_url(request)
         if self.config.url_style == "proxied":
             return f"{base}{PROXY_PREFIX}/{service}"
-        if service == "identity":
+        if declared(service).on_main_port:
             return _with_port(base, self.config.port)
         return _with_port(base, self.config.service_ports[service])
 
     def identity_url(self, request: Request | None = None) -> str:
-        return self.service_url("identity", request) + "/v3"
+        return self.service_url(MAIN_SERVICE, request) + "/v3"
 
     def close(self) -> None:
         self.logs.close()

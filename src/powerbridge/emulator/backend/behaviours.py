@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
+from powerbridge.emulator.services import SERVICE_NAMES
 from powerbridge.emulator.store import Store
 
 SERVER_MODES = ("fail_at", "stuck_in_build", "active_then_error")
-SERVICES = ("identity", "compute", "image", "network", "volume")
 TASK_STATES = ("scheduling", "block_device_mapping", "networking", "spawning")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
@@ -209,8 +209,8 @@ def _check_server_rule(rule: Behaviour) -> None:
 
 
 def _check_api_rule(rule: Behaviour) -> None:
-    if rule.service not in SERVICES:
-        raise bad_request(f"API behaviour 'service' must be one of {', '.join(SERVICES)}.")
+    if rule.service not in SERVICE_NAMES:
+        raise bad_request(f"API behaviour 'service' must be one of {', '.join(SERVICE_NAMES)}.")
     if rule.method is not None:
         # checked here, not at match time: a bad rule would otherwise break every request
         if not isinstance(rule.method, str) or rule.method.upper() not in HTTP_METHODS:
