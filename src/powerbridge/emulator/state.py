@@ -27,7 +27,7 @@ from powerbridge.emulator.config import MEMORY, EmulatorConfig
 from powerbridge.emulator.estate import Estate, load_estate
 from powerbridge.emulator.lifecycle import Engine
 from powerbridge.emulator.logs import ServiceLogs
-from powerbridge.emulator.services import MAIN_SERVICE, declared
+from powerbridge.emulator.services import MAIN_SERVICE, SERVICES, declared
 from powerbridge.emulator.store import Store
 
 PROXY_PREFIX = "/powervc/openstack"
@@ -59,6 +59,7 @@ class Emulator:
         )
         if self.store.is_new:
             self._seed()
+        self.identity.catalog.declare(SERVICES, self.estate.region)
         for backend in (self.images, self.networks, self.volumes, self.compute):
             backend.resume()
 

@@ -1,6 +1,7 @@
 """Keystone v3's backend: the identity records and their administration (projects, users,
 roles, grants, application credentials), persisted in the emulator's store, on top of
-authentication (`identity_tokens`) and the records and lookups (`identity_records`).
+authentication (`identity_tokens`) and the records and lookups (`identity_records`); the
+service catalog's records are `catalog` (`identity_catalog`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from powerbridge.emulator.backend.identity_catalog import ServiceCatalog
 from powerbridge.emulator.backend.identity_records import (
     DEFAULT_DOMAIN_ID,
     DEFAULT_DOMAIN_NAME,
@@ -57,6 +59,7 @@ class IdentityBackend(TokenAuthority):
         self, store: Store, token_ttl: float, now: Callable[[], float] | None = None
     ) -> None:
         super().__init__(store, token_ttl, now)
+        self.catalog = ServiceCatalog(store)
         self._load()
 
     # -- persistence ---------------------------------------------------------------------

@@ -1,0 +1,8 @@
+"""Keystone v3 over HTTP: discovery, tokens, the catalog (services, endpoints, regions),
+domains, projects, users, roles, grants, application credentials. Payloads follow the
+Identity API v3 reference exactly."""
+
+from powerbridge.emulator.api.identity import catalog, directory, tokens
+from powerbridge.emulator.api.identity.common import SERVICE, routes
+
+__all__ = ["SERVICE", "catalog", "directory", "routes", "tokens"]

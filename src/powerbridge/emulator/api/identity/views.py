@@ -1,0 +1,96 @@
+"""Wire shapes of keystone's projects, users, roles, domains and application credentials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from powerbridge.emulator.api.identity.common import iso, v3_url
+from powerbridge.emulator.api.routing import Call
+from powerbridge.emulator.backend.identity import (
+    DEFAULT_DOMAIN_ID,
+    DEFAULT_DOMAIN_NAME,
+    AppCredential,
+    Project,
+    Role,
+    User,
+)
+
+
+def project_view(call: Call, project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "domain_id": project.domain_id,
+        "description": project.description,
+        "enabled": project.enabled,
+        "parent_id": project.domain_id,
+        "is_domain": False,
+        "tags": list(project.tags),
+        "options": {},
+        "links": {"self": f"{v3_url(call)}/projects/{project.id}"},
+    }
+
+
+def user_view(call: Call, user: User) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": user.id,
+        "name": user.name,
+        "domain_id": user.domain_id,
+        "enabled": user.enabled,
+        "password_expires_at": None,
+        "options": {},
+        "links": {"self": f"{v3_url(call)}/users/{user.id}"},
+    }
+    if user.email:
+        body["email"] = user.email
+    if user.description:
+        body["description"] = user.description
+    if user.default_project_id:
+        body["default_project_id"] = user.default_project_id
+    return body
+
+
+def role_view(call: Call, role: Role) -> dict[str, Any]:
+    return {
+        "id": role.id,
+        "name": role.name,
+        "domain_id": None,
+        "description": None,
+        "options": {},
+        "links": {"self": f"{v3_url(call)}/roles/{role.id}"},
+    }
+
+
+def domain_view(call: Call) -> dict[str, Any]:
+    return {
+        "id": DEFAULT_DOMAIN_ID,
+        "name": DEFAULT_DOMAIN_NAME,
+        "enabled": True,
+        "description": "The default domain",
+        "tags": [],
+        "options": {},
+        "links": {"self": f"{v3_url(call)}/domains/{DEFAULT_DOMAIN_ID}"},
+    }
+
+
+def app_cred_view(call: Call, cred: AppCredential, secret: str | None = None) -> dict[str, Any]:
+    identity = call.emulator.identity
+    body: dict[str, Any] = {
+        "id": cred.id,
+        "name": cred.name,
+        "description": cred.description or None,
+        "user_id": cred.user_id,
+        "project_id": cred.project_id,
+        "roles": [
+            {"id": r, "name": identity.roles[r].name, "domain_id": None}
+            for r in cred.role_ids
+            if r in identity.roles
+        ],
+        "expires_at": iso(cred.expires_at) if cred.expires_at else None,
+        "unrestricted": cred.unrestricted,
+        "access_rules": [],
+        "links": {"self": f"{v3_url(call)}/users/{cred.user_id}/application_credentials/{cred.id}"},
+    }
+    if secret is not None:
+        body["secret"] = secret
+    return body
