@@ -112,3 +112,29 @@ def test_server_lifecycle_with_a_volume(cloud: RunningEmulator) -> None:
     osc(cloud, "volume", "delete", "data-vol")
     names = {v["Name"] for v in osc(cloud, "volume", "list", "-f", "json")}
     assert "data-vol" not in names
+
+
+def test_services_and_endpoints_make_the_catalog(cloud: RunningEmulator) -> None:
+    services = osc(cloud, "service", "list", "-f", "json")
+    assert {"nova", "glance", "neutron", "cinderv3", "keystone"} <= {s["Name"] for s in services}
+    endpoints = osc(cloud, "endpoint", "list", "--service", "nova", "-f", "json")
+    assert {e["Interface"] for e in endpoints} == {"public", "internal", "admin"}
+    assert all(e["URL"].endswith("/v2.1/$(project_id)s") for e in endpoints)
+    service = osc(
+        cloud, "service", "create", "--name", "heat", "--description", "Orchestration",
+        "orchestration", "-f", "json",
+    )  # fmt: skip
+    url = "http://heat.example:8004/v1/$(project_id)s"
+    endpoint = osc(
+        cloud, "endpoint", "create", "--region", "RegionOne", "heat", "public", url, "-f", "json"
+    )
+    assert endpoint["service_id"] == service["id"]
+    listed = osc(cloud, "endpoint", "list", "--service", "heat", "-f", "json")
+    assert [(e["Service Name"], e["URL"]) for e in listed] == [("heat", url)]
+    catalog = osc(cloud, "catalog", "list", "-f", "json")
+    heat = next(entry for entry in catalog if entry["Name"] == "heat")
+    assert heat["Type"] == "orchestration"
+    token = osc(cloud, "token", "issue", "-f", "json")
+    assert f"http://heat.example:8004/v1/{token['project_id']}" in json.dumps(heat["Endpoints"])
+    osc(cloud, "service", "delete", "heat")
+    assert "heat" not in {e["Name"] for e in osc(cloud, "catalog", "list", "-f", "json")}

@@ -106,7 +106,8 @@ class ServiceCatalog:
         the emulator's own endpoints at their declared paths."""
         seeded = set(json.loads(self.store.get_meta(SEEDED_META) or "[]"))
         if region not in self.regions:
-            self._save("region", Region(region))
+            self.regions[region] = Region(region)
+            self._save("region", self.regions[region])
         for declaration in declarations:
             for entry in declaration.catalog:
                 if entry.name not in seeded:
