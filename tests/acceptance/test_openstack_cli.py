@@ -129,12 +129,14 @@ def test_services_and_endpoints_make_the_catalog(cloud: RunningEmulator) -> None
         cloud, "endpoint", "create", "--region", "RegionOne", "heat", "public", url, "-f", "json"
     )
     assert endpoint["service_id"] == service["id"]
+    osc(cloud, "endpoint", "set", "--url", url.replace("v1", "v2"), endpoint["id"])
+    url = url.replace("v1", "v2")
     listed = osc(cloud, "endpoint", "list", "--service", "heat", "-f", "json")
     assert [(e["Service Name"], e["URL"]) for e in listed] == [("heat", url)]
     catalog = osc(cloud, "catalog", "list", "-f", "json")
     heat = next(entry for entry in catalog if entry["Name"] == "heat")
     assert heat["Type"] == "orchestration"
     token = osc(cloud, "token", "issue", "-f", "json")
-    assert f"http://heat.example:8004/v1/{token['project_id']}" in json.dumps(heat["Endpoints"])
+    assert f"http://heat.example:8004/v2/{token['project_id']}" in json.dumps(heat["Endpoints"])
     osc(cloud, "service", "delete", "heat")
     assert "heat" not in {e["Name"] for e in osc(cloud, "catalog", "list", "-f", "json")}
