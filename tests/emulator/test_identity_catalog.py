@@ -8,9 +8,15 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from powerbridge.emulator.app import create_app
-from powerbridge.emulator.backend.identity_catalog import SEEDED_META
-from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.backend.identity_catalog import (
+    SEEDED_META,
+    ServiceCatalog,
+    service_id_of,
+)
+from powerbridge.emulator.config import MEMORY, EmulatorConfig
+from powerbridge.emulator.services import SERVICE_NAMES, SERVICES
 from powerbridge.emulator.state import Emulator
+from powerbridge.emulator.store import Store
 
 from .accounts import provision
 from .conftest import IDENTITY, password_auth
@@ -245,3 +251,11 @@ class TestPersistence:
         assert public_url(catalog, "compute").startswith("http://powervc.example:18774/v2.1/")
         assert public_url(catalog, "identity") == "http://powervc.example:5000/v3"
         emulator.close()
+
+    def test_own_endpoints_of_a_service_no_longer_declared_go(self) -> None:
+        catalog = ServiceCatalog(Store(MEMORY))
+        catalog.declare(SERVICES, "RegionOne")
+        catalog.declare([s for s in SERVICES if s.name != "image"], "RegionOne")
+        assert {e.root for e in catalog.endpoints.values()} == set(SERVICE_NAMES) - {"image"}
+        glance = catalog.service(service_id_of("glance"))  # the record stays, as an admin's
+        assert glance.type == "image"

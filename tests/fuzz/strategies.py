@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
+from powerbridge.emulator.backend.identity_catalog import service_id_of
 from tests.fuzz.world import Account, Operation, World
 
 # -- arbitrary JSON ---------------------------------------------------------------------------
@@ -109,6 +110,19 @@ def _templates(world: World) -> dict[str, Any]:
         "POST /v3/users": {"user": user},
         "PATCH /v3/users/{user_id}": {"user": {"name": "fz-renamed", "enabled": True}},
         "POST /v3/roles": {"role": {"name": "fz-role"}},
+        "POST /v3/services": {"service": {"type": "fz-type", "name": "fz", "enabled": True}},
+        "PATCH /v3/services/{service_id}": {"service": {"name": "fz-renamed", "enabled": False}},
+        "POST /v3/endpoints": {
+            "endpoint": {
+                "service_id": service_id_of("nova"),
+                "interface": "public",
+                "url": "http://fz.example:1/v1/$(project_id)s",
+                "region_id": "RegionOne",
+            }
+        },
+        "PATCH /v3/endpoints/{endpoint_id}": {
+            "endpoint": {"url": "http://fz.example:2", "interface": "admin", "enabled": False}
+        },
         "POST /v3/users/{user_id}/application_credentials": {
             "application_credential": {
                 "name": "fz",

@@ -246,6 +246,10 @@ class World:
             "project_id": lambda: self._created("identity", "/v3/projects", "project"),
             "user_id": lambda: self._created("identity", "/v3/users", "user"),
             "role_id": lambda: self._created("identity", "/v3/roles", "role"),
+            "service_id": lambda: self._created(
+                "identity", "/v3/services", "service", {"type": "fz-type", "name": _name()}
+            ),
+            "endpoint_id": self._endpoint,
             "cred_id": self._app_cred,
             "server_id": self._server,
             "flavor_id": self._flavor,
@@ -274,6 +278,11 @@ class World:
         if response.status_code >= 300:
             return None
         return str(response.json()[key]["id"])
+
+    def _endpoint(self) -> str | None:
+        service_id = self._makers()["service_id"]()
+        spec = {"service_id": service_id, "interface": "public", "url": "http://fz.example:1"}
+        return self._created("identity", "/v3/endpoints", "endpoint", spec)
 
     def _app_cred(self) -> str | None:
         path = f"/v3/users/{self.admin.user_id}/application_credentials"

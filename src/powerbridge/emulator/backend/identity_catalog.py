@@ -102,8 +102,9 @@ class ServiceCatalog:
 
     # -- the declared services -----------------------------------------------------------
     def declare(self, declarations: Sequence[ServiceDeclaration], region: str) -> None:
-        """At every start: seed the catalog entries never seeded in this data dir, and point
-        the emulator's own endpoints at their declared paths."""
+        """At every start: seed the catalog entries never seeded in this data dir, point the
+        emulator's own endpoints at their declared paths, and drop those of a service no
+        longer declared."""
         seeded = set(json.loads(self.store.get_meta(SEEDED_META) or "[]"))
         if region not in self.regions:
             self.regions[region] = Region(region)
@@ -118,6 +119,9 @@ class ServiceCatalog:
                         endpoint_id_of(entry.name, interface), declaration.name, entry.path
                     )
         self.store.set_meta(SEEDED_META, json.dumps(sorted(seeded)))
+        served = {declaration.name for declaration in declarations}
+        for endpoint in [e for e in self.endpoints.values() if e.root not in (None, *served)]:
+            self.delete_endpoint(endpoint.id)  # its service is no longer declared: not served
 
     def _seed_entry(self, root: str, kind: str, name: str, path: str, region: str) -> None:
         service_id = service_id_of(name)
