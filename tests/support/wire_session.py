@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -40,6 +41,10 @@ READ_HEADERS = (
     "content-md5",
 )
 JSON_TYPE = "application/json"
+RANDOM_ID_CANDIDATE = re.compile(
+    r"(?<![0-9a-f])[0-9a-f]{8}-?[0-9a-f]{4}-?4[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}(?![0-9a-f])"
+)
+ASCENDING_HEAD = "0" * 12  # the counter never reaches the top 48 bits; a random id does
 
 
 class Wire:
@@ -79,8 +84,20 @@ class Wire:
             sent.setdefault("content-type", JSON_TYPE)
         request = self._clients[app].request(method, path, content=content, headers=sent)
         response = self._runner.run(request)
+        _refuse_random_ids(response)
         self.exchanges.append(_exchange(app, method, path, sent, content, response))
         return response
+
+
+def _refuse_random_ids(response: httpx.Response) -> None:
+    """A random uuid4 on the wire means an id drawn past `ascending_uuids` (say after a
+    `from uuid import uuid4`): listings ordered by id would then change from run to run."""
+    for text in RANDOM_ID_CANDIDATE.findall(response.text):
+        if not uuid.UUID(text).hex.startswith(ASCENDING_HEAD):
+            raise AssertionError(
+                f"{response.request.method} {response.request.url.path} answered the random "
+                f"uuid {text}: patch its source in tests/support/wire_session.ascending_uuids"
+            )
 
 
 def _exchange(
