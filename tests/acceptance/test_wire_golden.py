@@ -17,7 +17,13 @@ import pytest
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.state import Emulator
 from tests.support.wire_recorder import GOLDEN, REGENERATE, record, render
-from tests.support.wire_routes import RouteKey, exercised, registered_routes, required
+from tests.support.wire_routes import (
+    RouteKey,
+    RoutesByService,
+    exercised,
+    registered_routes,
+    required,
+)
 
 SHOWN_DIFFERENCES = 3
 # routes no request of the scenario can answer with a success, with the reason
@@ -34,8 +40,9 @@ def recording() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def routes() -> Any:
-    emulator = Emulator(EmulatorConfig(data_dir=None))
+def routes(tmp_path_factory: pytest.TempPathFactory) -> RoutesByService:
+    logs = tmp_path_factory.mktemp("wire-routes-logs")
+    emulator = Emulator(EmulatorConfig(data_dir=None, log_dir=logs))
     try:
         return registered_routes(emulator)
     finally:
@@ -56,7 +63,9 @@ def test_a_second_recording_in_the_same_process_is_identical(
     assert render(record()) == render(recording)
 
 
-def test_every_registered_route_is_exercised(recording: list[dict[str, Any]], routes: Any) -> None:
+def test_every_registered_route_is_exercised(
+    recording: list[dict[str, Any]], routes: RoutesByService
+) -> None:
     missing = sorted(required(routes) - exercised(routes, recording))
     assert not missing, (
         "routes the wire scenario never reaches (extend tests/support/wire_*):\n"
@@ -65,10 +74,13 @@ def test_every_registered_route_is_exercised(recording: list[dict[str, Any]], ro
 
 
 def test_every_route_answers_a_success_at_least_once(
-    recording: list[dict[str, Any]], routes: Any
+    recording: list[dict[str, Any]], routes: RoutesByService
 ) -> None:
+    registered = required(routes)
+    stale = sorted(set(NO_SUCCESS) - registered)
+    assert not stale, f"NO_SUCCESS names routes that are no longer registered: {stale}"
     succeeded = [exchange for exchange in recording if exchange["status"] < 400]
-    missing = sorted(required(routes) - exercised(routes, succeeded) - set(NO_SUCCESS))
+    missing = sorted(registered - exercised(routes, succeeded) - set(NO_SUCCESS))
     assert not missing, "routes the wire scenario only reaches with errors:\n" + (
         "\n".join(f"  {key}" for key in missing)
     )

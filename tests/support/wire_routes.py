@@ -30,20 +30,23 @@ class RouteKey:
 
 
 @dataclass(frozen=True)
-class _Pattern:
+class RoutePattern:
     regex: re.Pattern[str]
     methods: frozenset[str]
     path: str
 
 
-def registered_routes(emulator: Emulator) -> dict[str, list[_Pattern]]:
+RoutesByService = dict[str, list[RoutePattern]]
+
+
+def registered_routes(emulator: Emulator) -> RoutesByService:
     """Per service, its routes in registration order (the order starlette matches in)."""
     return {
         service: list(_walk(app.routes, "")) for service, app in create_port_apps(emulator).items()
     }
 
 
-def _walk(routes: Iterable[BaseRoute], prefix: str) -> Iterator[_Pattern]:
+def _walk(routes: Iterable[BaseRoute], prefix: str) -> Iterator[RoutePattern]:
     for route in routes:
         if isinstance(route, Mount):
             yield from _walk(route.routes, prefix + route.path)
@@ -51,10 +54,10 @@ def _walk(routes: Iterable[BaseRoute], prefix: str) -> Iterator[_Pattern]:
             full = prefix + route.path
             regex, _, _ = compile_path(full)
             folded = full.rstrip("/") or "/"
-            yield _Pattern(regex, frozenset(route.methods or ()), folded)
+            yield RoutePattern(regex, frozenset(route.methods or ()), folded)
 
 
-def required(patterns: dict[str, list[_Pattern]]) -> set[RouteKey]:
+def required(patterns: RoutesByService) -> set[RouteKey]:
     keys: set[RouteKey] = set()
     for service, rows in patterns.items():
         for row in rows:
@@ -63,9 +66,7 @@ def required(patterns: dict[str, list[_Pattern]]) -> set[RouteKey]:
     return keys
 
 
-def exercised(
-    patterns: dict[str, list[_Pattern]], exchanges: list[dict[str, Any]]
-) -> set[RouteKey]:
+def exercised(patterns: RoutesByService, exchanges: list[dict[str, Any]]) -> set[RouteKey]:
     """The routes the recorded requests reached (a 405 reaches none)."""
     keys: set[RouteKey] = set()
     for exchange in exchanges:
