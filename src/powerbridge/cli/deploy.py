@@ -25,7 +25,8 @@ from powerbridge.cli.prompts import confirm
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
-    from powerbridge.deploy import DeploymentSpec, Plan
+    from powerbridge.deploy import DeploymentSpec
+    from powerbridge.deploy.plan_model import Plan
     from powerbridge.deploy.report import Report
     from powerbridge.jobs import JobStore
 

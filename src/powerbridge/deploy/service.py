@@ -25,7 +25,8 @@ from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.live import fetch_view
 from powerbridge.deploy.model import DEPLOYMENT_TAG, DeploymentSpec
-from powerbridge.deploy.plan import Kind, Plan, build_plan
+from powerbridge.deploy.plan_model import Kind, Plan
+from powerbridge.deploy.planner import build_plan
 from powerbridge.deploy.report import Report, ResourceResult
 from powerbridge.deploy.teardown import delete_servers, delete_volumes
 from powerbridge.jobs import ItemState, Job, JobStatus, JobStore, holder_alive
