@@ -23,9 +23,12 @@ import httpx
 from starlette.types import ASGIApp
 
 from powerbridge.emulator.app import create_app, create_port_apps
-from powerbridge.emulator.config import DEFAULT_SERVICE_PORTS, EmulatorConfig
+from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.services import SERVICES
 from powerbridge.emulator.state import Emulator
 
+# the per-port defaults of the declared services (identity is on the main port)
+DEFAULT_SERVICE_PORTS = {s.name: s.port for s in SERVICES if s.port is not None}
 # the response headers clients act on (request ids are checked through the masks' numbering)
 READ_HEADERS = (
     "content-type",
