@@ -42,6 +42,35 @@ def identity_scenario(scene: Scene) -> None:
     scene.delete(f"{IDENTITY}/users/{user}")
     scene.delete(f"{IDENTITY}/projects/{project}")
     _identity_errors(scene)
+    _catalog_records(scene)
+
+
+def _catalog_records(scene: Scene) -> None:
+    """Services, endpoints and regions; what is created is gone again before the other parts
+    (their tokens' catalogs stay the declared ones)."""
+    scene.get(f"{IDENTITY}/services")
+    nova = scene.get(f"{IDENTITY}/services?type=compute")["services"][0]["id"]
+    scene.get(f"{IDENTITY}/services/{nova}")
+    scene.get(f"{IDENTITY}/endpoints?service_id={nova}&interface=public")
+    body = {"service": {"type": "orchestration", "name": "heat", "description": "golden"}}
+    heat = scene.post(f"{IDENTITY}/services", body)["service"]["id"]
+    scene.ok(scene.send("PATCH", f"{IDENTITY}/services/{heat}", {"service": {"enabled": True}}))
+    url = "http://heat.test:8004/v1/$(project_id)s"
+    spec = {"service_id": heat, "interface": "public", "region_id": "RegionOne", "url": url}
+    endpoint = scene.post(f"{IDENTITY}/endpoints", {"endpoint": spec})["endpoint"]["id"]
+    scene.get(f"{IDENTITY}/endpoints/{endpoint}")
+    patch = {"endpoint": {"interface": "internal"}}
+    scene.ok(scene.send("PATCH", f"{IDENTITY}/endpoints/{endpoint}", patch))
+    scene.get(f"{IDENTITY}/endpoints")
+    scene.get(f"{IDENTITY}/auth/catalog")
+    scene.delete(f"{IDENTITY}/endpoints/{endpoint}")
+    scene.delete(f"{IDENTITY}/services/{heat}")
+    scene.get(f"{IDENTITY}/regions")
+    scene.get(f"{IDENTITY}/regions/RegionOne")
+    scene.send("POST", f"{IDENTITY}/endpoints", {"endpoint": {**spec, "service_id": "no-such"}})
+    scene.send("POST", f"{IDENTITY}/services", {"service": {"name": "no-type"}})
+    scene.send("GET", f"{IDENTITY}/services/{heat}")
+    scene.send("GET", f"{IDENTITY}/regions/Nowhere")
 
 
 def _projects(scene: Scene) -> str:
