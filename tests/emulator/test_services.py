@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+
+from powerbridge.cli import emulator as emulator_cli
 from powerbridge.emulator.app import route_table
 from powerbridge.emulator.backend.behaviours import parse_behaviour
 from powerbridge.emulator.services import MAIN_SERVICE, SERVICE_NAMES, SERVICES, declared
@@ -28,3 +31,8 @@ def test_behaviour_rules_accept_the_declared_services() -> None:
     for name in SERVICE_NAMES:
         rule = parse_behaviour({"kind": "api", "service": name, "status": 503})
         assert rule.service == name
+
+
+def test_the_cli_help_names_the_declared_ports() -> None:
+    ports = ", ".join(str(s.port) for s in SERVICES if s.port is not None)
+    assert f"ports: a port per service ({ports})." in inspect.getsource(emulator_cli.start)
