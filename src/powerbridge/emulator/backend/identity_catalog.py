@@ -22,12 +22,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
-from powerbridge.emulator.services import ServiceDeclaration
+from powerbridge.emulator.services import CatalogEntry, ServiceDeclaration
 from powerbridge.emulator.store import Store
 
 INTERFACES = ("public", "internal", "admin")
@@ -97,7 +97,7 @@ class ServiceCatalog:
         self.store.put(kind, record.id, asdict(record))
         self._catalogs.clear()
 
-    def _next_position(self, records: Sequence[CatalogService] | Sequence[Endpoint]) -> int:
+    def _next_position(self, records: Iterable[CatalogService | Endpoint]) -> int:
         return max((r.position for r in records), default=-1) + 1
 
     # -- the declared services -----------------------------------------------------------
@@ -112,7 +112,7 @@ class ServiceCatalog:
         for declaration in declarations:
             for entry in declaration.catalog:
                 if entry.name not in seeded:
-                    self._seed_entry(declaration.name, entry.type, entry.name, entry.path, region)
+                    self._seed_entry(declaration.name, entry, region)
                     seeded.add(entry.name)
                 for interface in INTERFACES:
                     self._refresh(
@@ -123,17 +123,16 @@ class ServiceCatalog:
         for endpoint in [e for e in self.endpoints.values() if e.root not in (None, *served)]:
             self.delete_endpoint(endpoint.id)  # its service is no longer declared: not served
 
-    def _seed_entry(self, root: str, kind: str, name: str, path: str, region: str) -> None:
-        service_id = service_id_of(name)
+    def _seed_entry(self, root: str, entry: CatalogEntry, region: str) -> None:
+        service_id = service_id_of(entry.name)
         if service_id not in self.services:
-            position = self._next_position(list(self.services.values()))
-            self._add_service(CatalogService(service_id, kind, name, position=position))
+            position = self._next_position(self.services.values())
+            self._add_service(CatalogService(service_id, entry.type, entry.name, position=position))
         for interface in INTERFACES:
-            endpoint = Endpoint(
-                endpoint_id_of(name, interface), service_id, interface, path, region
+            endpoint_id = endpoint_id_of(entry.name, interface)
+            self._add_endpoint(
+                Endpoint(endpoint_id, service_id, interface, entry.path, region, root=root)
             )
-            endpoint.root = root
-            self._add_endpoint(endpoint)
 
     def _refresh(self, endpoint_id: str, root: str, path: str) -> None:
         endpoint = self.endpoints.get(endpoint_id)
@@ -149,7 +148,7 @@ class ServiceCatalog:
             raise not_found(f"Could not find service: {service_id}.") from None
 
     def create_service(self, fields: Mapping[str, Any]) -> CatalogService:
-        position = self._next_position(list(self.services.values()))
+        position = self._next_position(self.services.values())
         service = CatalogService(uuid.uuid4().hex, fields["type"], "", position=position)
         self._apply_service(service, fields)
         self._add_service(service)
@@ -200,7 +199,7 @@ class ServiceCatalog:
         return endpoint
 
     def _add_endpoint(self, endpoint: Endpoint) -> None:
-        endpoint.position = self._next_position(list(self.endpoints.values()))
+        endpoint.position = self._next_position(self.endpoints.values())
         self.endpoints[endpoint.id] = endpoint
         self._save("endpoint", endpoint)
 
