@@ -14,8 +14,7 @@ from powerbridge.emulator.app import create_app
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.estate import EstateError, load_estate
 from powerbridge.emulator.state import Emulator
-from tests.emulator.conftest import COMPUTE, IDENTITY, password_auth
-from tests.emulator.test_compute_api import deploy, inventory, show
+from tests.support.emulator_http import COMPUTE, IDENTITY, deploy, inventory, password_auth, show
 
 BEHAVIOURS = "/powervc/emulator/v1/behaviours"
 RULES = """

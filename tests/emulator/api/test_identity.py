@@ -17,8 +17,7 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.app import create_app
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.state import Emulator
-
-from .conftest import IDENTITY, password_auth
+from tests.support.emulator_http import IDENTITY, password_auth
 
 ROOT = "/powervc/openstack/identity"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"

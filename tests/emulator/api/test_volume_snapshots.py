@@ -8,8 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from powerbridge.emulator.state import Emulator
-from tests.emulator.accounts import provision
-from tests.emulator.conftest import IMAGE, VOLUME
+from tests.support.emulator_http import IMAGE, VOLUME, provision
 
 XIV = "xiv90 base template"
 SNAPSHOT_FIELDS = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,46 +11,19 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.app import create_app
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.state import Emulator
-from tests.emulator.conftest import COMPUTE, IDENTITY, NETWORK, VOLUME, password_auth
+from tests.support.emulator_http import (
+    COMPUTE,
+    IDENTITY,
+    NETWORK,
+    VOLUME,
+    deploy,
+    inventory,
+    password_auth,
+    server_body,
+    show,
+)
 
 MAX_MEM_FAULT = "The 'Desired Memory' value 10240 MB is above the 'Maximum Memory' value 8192 MB."
-
-
-def find(client: TestClient, url: str, collection: str, name: str) -> dict[str, Any]:
-    rows = client.get(url).json()[collection]
-    return next(row for row in rows if row["name"] == name)
-
-
-def inventory(client: TestClient) -> dict[str, str]:
-    image = client.get("/powervc/openstack/image/v2/images?name=PowerHA713").json()["images"][0]
-    return {
-        "image": image["id"],
-        "flavor": find(client, f"{COMPUTE}/flavors", "flavors", "powervm.small")["id"],
-        "network": find(client, f"{NETWORK}/networks", "networks", "cmbnet1")["id"],
-    }
-
-
-def server_body(ids: dict[str, str], name: str, **extra: Any) -> dict[str, Any]:
-    server = {
-        "name": name,
-        "imageRef": ids["image"],
-        "flavorRef": ids["flavor"],
-        "networks": [{"uuid": ids["network"]}],
-    }
-    server.update(extra)
-    return {"server": server}
-
-
-def deploy(client: TestClient, ids: dict[str, str], name: str, **extra: Any) -> str:
-    response = client.post(f"{COMPUTE}/servers", json=server_body(ids, name, **extra))
-    assert response.status_code == 202, response.text
-    return str(response.json()["server"]["id"])
-
-
-def show(client: TestClient, server_id: str, **headers: str) -> dict[str, Any]:
-    response = client.get(f"{COMPUTE}/servers/{server_id}", headers=headers)
-    assert response.status_code == 200, response.text
-    return dict(response.json()["server"])
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from powerbridge.emulator.logs import LogContext
 from powerbridge.emulator.state import Emulator
-from tests.emulator.conftest import IDENTITY, NETWORK, password_auth
+from tests.support.emulator_http import IDENTITY, NETWORK, password_auth
 
 ROOT = NETWORK.removesuffix("/v2.0")
 NETWORK_FIELDS = {

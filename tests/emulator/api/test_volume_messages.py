@@ -9,8 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from powerbridge.emulator.state import Emulator
-from tests.emulator.accounts import Account, provision
-from tests.emulator.conftest import VOLUME
+from tests.support.emulator_http import VOLUME, Account, provision
 
 V33 = {"OpenStack-API-Version": "volume 3.3"}
 XIV = "xiv90 base template"

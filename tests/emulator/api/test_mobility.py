@@ -17,9 +17,22 @@ from powerbridge.emulator.app import create_app
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.estate import load_estate
 from powerbridge.emulator.state import Emulator
-from tests.emulator.conftest import COMPUTE, IDENTITY, IMAGE, VOLUME, password_auth
-from tests.emulator.test_compute_api import deploy, inventory, server_body, show
-from tests.emulator.test_estate_api import P8A, P8B, P9, hypervisor, make_group
+from tests.support.emulator_http import (
+    COMPUTE,
+    IDENTITY,
+    IMAGE,
+    P8A,
+    P8B,
+    P9,
+    VOLUME,
+    deploy,
+    hypervisor,
+    inventory,
+    make_group,
+    password_auth,
+    server_body,
+    show,
+)
 
 MV = {"OpenStack-API-Version": "compute 2.60"}
 

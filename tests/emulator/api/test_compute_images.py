@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from powerbridge.emulator.logs import LogContext
 from powerbridge.emulator.state import Emulator
-from tests.emulator.conftest import COMPUTE, IMAGE
+from tests.support.emulator_http import COMPUTE, IMAGE
 
 VIEW_KEYS = {
     "id",

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.emulator.accounts import provision
-from tests.emulator.conftest import COMPUTE
+from tests.support.emulator_http import COMPUTE, provision
 
 V255 = {"OpenStack-API-Version": "compute 2.55"}
 

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from powerbridge.emulator.state import Emulator
-from tests.emulator.conftest import IDENTITY, IMAGE, password_auth
+from tests.support.emulator_http import IDENTITY, IMAGE, password_auth
 
 ROOT = IMAGE.removesuffix("/v2")
 PATCH = {"Content-Type": "application/openstack-images-v2.1-json-patch"}

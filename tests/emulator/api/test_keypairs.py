@@ -13,8 +13,7 @@ from powerbridge.emulator.backend.keypairs import KeypairBackend, fingerprint_of
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.state import Emulator
-from tests.emulator.accounts import provision
-from tests.emulator.conftest import COMPUTE
+from tests.support.emulator_http import COMPUTE, provision
 
 V22 = {"OpenStack-API-Version": "compute 2.2"}
 V210 = {"OpenStack-API-Version": "compute 2.10"}

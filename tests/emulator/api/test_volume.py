@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from powerbridge.emulator.logs import LogContext
 from powerbridge.emulator.state import Emulator
-from tests.emulator.conftest import IDENTITY, VOLUME, password_auth
+from tests.support.emulator_http import IDENTITY, VOLUME, password_auth
 
 ROOT = "/powervc/openstack/volume"
 XIV = "xiv90 base template"

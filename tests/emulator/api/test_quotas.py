@@ -8,8 +8,7 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.backend.quotas import DEFAULTS
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.state import Emulator
-from tests.emulator.accounts import provision
-from tests.emulator.conftest import COMPUTE
+from tests.support.emulator_http import COMPUTE, provision
 
 V236 = {"OpenStack-API-Version": "compute 2.36"}
 V257 = {"OpenStack-API-Version": "compute 2.57"}

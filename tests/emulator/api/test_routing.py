@@ -13,7 +13,7 @@ from powerbridge.emulator.api import admin
 from powerbridge.emulator.api.routing import Call, IndexedRouter, Reply, RouteTable
 from powerbridge.emulator.app import SERVICE_ROUTES
 from powerbridge.emulator.state import Emulator
-from tests.emulator.test_frame import PROBE
+from tests.emulator.api.test_routing_wrapper import PROBE
 
 TABLES = {**SERVICE_ROUTES, "emulator": admin.routes}
 

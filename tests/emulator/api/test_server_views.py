@@ -11,9 +11,15 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.backend.server_records import access_ip
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.state import Emulator
-from tests.emulator.accounts import provision
-from tests.emulator.conftest import COMPUTE, IMAGE
-from tests.emulator.test_compute_api import deploy, inventory, server_body, show
+from tests.support.emulator_http import (
+    COMPUTE,
+    IMAGE,
+    deploy,
+    inventory,
+    provision,
+    server_body,
+    show,
+)
 
 MV = {"OpenStack-API-Version": "compute 2.60"}
 # the server keys nova leaves out of update and rebuild bodies before 2.75

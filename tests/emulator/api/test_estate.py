@@ -15,37 +15,28 @@ from powerbridge.emulator.app import create_app
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.estate import load_estate
 from powerbridge.emulator.state import Emulator
-from tests.emulator.conftest import COMPUTE, IDENTITY, VOLUME, password_auth
-from tests.emulator.test_compute_api import deploy, inventory, server_body, show
+from tests.support.emulator_http import (
+    COMPUTE,
+    IDENTITY,
+    P8A,
+    P8B,
+    P9,
+    VOLUME,
+    deploy,
+    hypervisor,
+    inventory,
+    make_group,
+    password_auth,
+    server_body,
+    show,
+)
 
-P8A, P8B, P9 = "8286-42A_215A0BV", "8286-42A_215A0CV", "9009-42A_7838F0W"
 MV = {"OpenStack-API-Version": "compute 2.60"}
 
 
 @pytest.fixture
 def ids(admin: TestClient) -> dict[str, str]:
     return inventory(admin)
-
-
-def hypervisor(client: TestClient, name: str, **headers: str) -> dict[str, Any]:
-    rows = client.get(f"{COMPUTE}/os-hypervisors/detail", headers=headers).json()["hypervisors"]
-    return next(row for row in rows if row["hypervisor_hostname"] == name)
-
-
-def make_group(client: TestClient, name: str, zone: str, *hosts: str, policy: str = "") -> int:
-    created = client.post(
-        f"{COMPUTE}/os-aggregates", json={"aggregate": {"name": name, "availability_zone": zone}}
-    )
-    assert created.status_code == 200, created.text
-    group_id = int(created.json()["aggregate"]["id"])
-    action = f"{COMPUTE}/os-aggregates/{group_id}/action"
-    for host in hosts:
-        added = client.post(action, json={"add_host": {"host": host}})
-        assert added.status_code == 200, added.text
-    if policy:
-        meta = {"set_metadata": {"metadata": {"placement_policy": policy}}}
-        assert client.post(action, json=meta).status_code == 200
-    return group_id
 
 
 # -- hypervisors ----------------------------------------------------------------------------
