@@ -1,41 +1,36 @@
-"""Shared pieces of the compute API: the route table, project-scoped routes, time and links."""
+"""Shared pieces of the compute API: service info, project-scoped handlers, time and links."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from powerbridge.emulator.api.microversions import COMPUTE
-from powerbridge.emulator.api.routing import Call, Handler, Reply, RouteTable, ServiceInfo
+from powerbridge.emulator.api.routing import Call, Handler, Reply, ServiceInfo
 from powerbridge.emulator.errors import bad_request
 
 SERVICE = ServiceInfo(
     "compute", "nova-api", "nova.api.openstack.requestlog", "x-compute-request-id"
 )
-routes = RouteTable(SERVICE, COMPUTE)
 
 
-def route(method: str, path: str, **options: Any) -> Callable[[Handler], Handler]:
-    """Register `path` under `/v2.1/{project_id}` and `/v2.1`; check the path's project."""
+def project_scoped(handler: Handler) -> Handler:
+    """`handler` behind nova's check that a path's project is the token's (admins excepted)."""
 
-    def register(handler: Handler) -> Handler:
-        def scoped(call: Call) -> Reply:
-            project_id = call.params.pop("project_id", None)
-            caller = call.caller
-            if project_id and caller and not caller.is_admin and project_id != caller.project_id:
-                raise bad_request(
-                    f"Malformed request URL: URL's project_id '{project_id}' doesn't match "
-                    f"Context's project_id '{caller.project_id}'"
-                )
-            return handler(call)
+    @functools.wraps(handler)
+    def scoped(call: Call) -> Reply:
+        project_id = call.params.pop("project_id", None)
+        caller = call.caller
+        if project_id and caller and not caller.is_admin and project_id != caller.project_id:
+            raise bad_request(
+                f"Malformed request URL: URL's project_id '{project_id}' doesn't match "
+                f"Context's project_id '{caller.project_id}'"
+            )
+        return handler(call)
 
-        routes.route(method, "/v2.1" + path, **options)(scoped)
-        routes.route(method, "/v2.1/{project_id}" + path, **options)(scoped)
-        return handler
-
-    return register
+    return scoped
 
 
 @lru_cache(maxsize=65536)  # list views format the same timestamps on every call
