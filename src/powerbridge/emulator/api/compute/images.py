@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import iso
+from powerbridge.emulator.api.compute.common import iso, marker_not_found, next_links
+from powerbridge.emulator.api.paging import after_marker
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.image import Change, Image, ImageBackend, ImageQuery
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
@@ -103,10 +104,7 @@ def _page(call: Call) -> tuple[list[Image], list[dict[str, str]]]:
     images = [image for image in page.images if _wanted(call, image)]
     marker = call.query.get("marker")
     if marker is not None:
-        ids = [image.id for image in images]
-        if marker not in ids:
-            raise bad_request(f"marker [{marker}] not found")
-        images = images[ids.index(marker) + 1 :]
+        images = after_marker(images, marker, _id, marker_not_found)
     limit_text = call.query.get("limit")
     if limit_text is None:
         return images, []
@@ -116,10 +114,11 @@ def _page(call: Call) -> tuple[list[Image], list[dict[str, str]]]:
     if len(images) <= limit:
         return images, []
     chosen = images[:limit]
-    query = [f"{k}={v}" for k, v in call.query.multi_items() if k != "marker"]
-    query.append(f"marker={chosen[-1].id}")
-    href = f"{call.base_url()}/v2.1/{call.auth.project_id or ''}/images?{'&'.join(query)}"
-    return chosen, [{"rel": "next", "href": href}]
+    return chosen, next_links(call, "images", chosen[-1].id)
+
+
+def _id(image: Image) -> str:
+    return image.id
 
 
 def list_images(call: Call) -> Reply:

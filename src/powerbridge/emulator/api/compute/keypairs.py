@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import int_param, iso_micro
+from powerbridge.emulator.api.compute.common import iso_micro, paginate
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.identity import require_policy_admin, require_writer
 from powerbridge.emulator.backend.keypairs import KEY_TYPES, Keypair, KeypairBackend
-from powerbridge.emulator.errors import bad_request
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255}
 _KEYPAIR_21 = {"name": _NAME, "public_key": {"type": "string"}}
@@ -73,29 +72,11 @@ def list_keypairs(call: Call) -> Reply:
     keypairs = sorted(_backend(call).list_keypairs(_target_user(call)), key=lambda k: k.name)
     links: list[dict[str, str]] = []
     if call.at_least("2.35"):
-        keypairs, links = _page(call, keypairs)
+        keypairs, links = paginate(call, keypairs, "os-keypairs", _name)
     body: dict[str, Any] = {"keypairs": [{"keypair": _summary(call, k)} for k in keypairs]}
     if links:
         body["keypairs_links"] = links
     return Reply(body)
-
-
-def _page(call: Call, keypairs: list[Keypair]) -> tuple[list[Keypair], list[dict[str, str]]]:
-    limit = int_param(call, "limit")
-    marker = call.query.get("marker")
-    if marker is not None:
-        names = [k.name for k in keypairs]
-        if marker not in names:
-            raise bad_request(f"marker [{marker}] not found")
-        keypairs = keypairs[names.index(marker) + 1 :]
-    if limit is None or len(keypairs) <= limit:
-        return keypairs, []
-    page = keypairs[:limit]
-    query = [f"{k}={v}" for k, v in call.query.multi_items() if k != "marker"]
-    query.append(f"marker={page[-1].name}")
-    project = call.auth.project_id or ""
-    href = f"{call.base_url()}/v2.1/{project}/os-keypairs?{'&'.join(query)}"
-    return page, [{"rel": "next", "href": href}]
 
 
 def create_keypair(call: Call) -> Reply:
@@ -141,3 +122,7 @@ def delete_keypair(call: Call) -> Reply:
     require_writer(call.auth, "os_compute_api:os-keypairs:delete")
     _backend(call).delete(_target_user(call), call.params["name"])
     return Reply(status=204 if call.at_least("2.2") else 202)
+
+
+def _name(keypair: Keypair) -> str:
+    return keypair.name

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from powerbridge.emulator.api.image.common import backend, image_body
+from powerbridge.emulator.api.paging import page_query
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.image import (
     MEMBER_STATUSES,
@@ -54,10 +54,10 @@ def _list(call: Call, path: str) -> Reply:
 
 def _page_links(call: Call, path: str, page: ImagePage) -> dict[str, str]:
     """`first` repeats the query without the marker; `next` adds the last image as marker."""
-    pairs = [(k, v) for k, v in call.query.multi_items() if k != "marker"]
-    links = {"first": f"{path}?{urlencode(pairs)}" if pairs else path}
+    first = page_query(call, None)
+    links = {"first": f"{path}?{first}" if first else path}
     if page.has_more and page.images:
-        links["next"] = f"{path}?{urlencode([*pairs, ('marker', page.images[-1].id)])}"
+        links["next"] = f"{path}?{page_query(call, page.images[-1].id)}"
     return links
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 from powerbridge.emulator.api.network.common import http_bad_request
 from powerbridge.emulator.api.network.resources import Resource
 from powerbridge.emulator.api.network.validators import boolean, integer
+from powerbridge.emulator.api.paging import page_query
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.network import (
     Record,
@@ -215,10 +215,7 @@ def _links(
 
 
 def _page_href(call: Call, resource: Resource, items: list[dict[str, Any]], *, last: bool) -> str:
-    params = [(k, v) for k, v in call.query.multi_items() if k != "marker"]
-    if items:
-        params.append(("marker", items[-1 if last else 0]["id"]))
-    params = [(k, v) for k, v in params if k != "page_reverse"]
-    if not last:
-        params.append(("page_reverse", "True"))
-    return f"{call.base_url()}/v2.0/{resource.collection}?{urlencode(params)}"
+    marker = items[-1 if last else 0]["id"] if items else None
+    extra = [] if last else [("page_reverse", "True")]
+    query = page_query(call, marker, drop=("marker", "page_reverse"), extra=extra)
+    return f"{call.base_url()}/v2.0/{resource.collection}?{query}"
