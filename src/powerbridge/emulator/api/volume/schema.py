@@ -84,6 +84,11 @@ def optional_string(spec: Mapping[str, Any], key: str, max_length: int = 255) ->
     return value
 
 
+def renamed_string(spec: Mapping[str, Any], key: str, legacy: str) -> str | None:
+    """`name`/`description`, or the v1 `display_name`/`display_description`: the new key wins."""
+    return optional_string(spec, key) if key in spec else optional_string(spec, legacy)
+
+
 def volume_size(value: Any, name: str = "size") -> int:
     """cinder's `volume_size`: an integer, or a string of digits, of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int | str):

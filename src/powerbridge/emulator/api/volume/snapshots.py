@@ -16,7 +16,7 @@ from powerbridge.emulator.api.volume.schema import (
     boolean,
     field_error,
     no_extra_keys,
-    optional_string,
+    renamed_string,
     string_map,
 )
 from powerbridge.emulator.backend.identity import require_writer
@@ -105,11 +105,6 @@ def _list(call: Call, *, detail: bool) -> Reply:
     return Reply(list_body(call, "snapshots", found, views, total, query, detail=detail))
 
 
-def _text(spec: dict[str, Any], key: str, legacy: str) -> str | None:
-    """The new name wins over the v1 `display_*` one."""
-    return optional_string(spec, key) if key in spec else optional_string(spec, legacy)
-
-
 def create_snapshot(call: Call) -> Reply:
     caller = path_caller(call)
     require_writer(caller, "volume:create_snapshot")
@@ -123,8 +118,8 @@ def create_snapshot(call: Call) -> Reply:
     snapshot = snapshots_of(call).create(
         caller,
         str(volume_id),  # null is looked up, and not found, as cinder does
-        name=_text(spec, "name", "display_name"),
-        description=_text(spec, "description", "display_description"),
+        name=renamed_string(spec, "name", "display_name"),
+        description=renamed_string(spec, "description", "display_description"),
         metadata=string_map(spec.get("metadata"), "metadata", allow_null=True),
         force=boolean(spec.get("force", False), "force"),
         context=call.log_context(),
@@ -146,9 +141,9 @@ def update_snapshot(call: Call) -> Reply:
         raise bad_request("Snapshot update: specify name and/or description.")
     changes: dict[str, Any] = {}
     if "name" in spec or "display_name" in spec:
-        changes["name"] = _text(spec, "name", "display_name")
+        changes["name"] = renamed_string(spec, "name", "display_name")
     if "description" in spec or "display_description" in spec:
-        changes["description"] = _text(spec, "description", "display_description")
+        changes["description"] = renamed_string(spec, "description", "display_description")
     snapshot = snapshots_of(call).update(call.params["snapshot_id"], caller, changes)
     return Reply({"snapshot": snapshot_view(call, snapshot, detail=False)})
 

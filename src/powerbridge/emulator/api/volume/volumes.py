@@ -25,6 +25,7 @@ from powerbridge.emulator.api.volume.schema import (
     field_error,
     no_extra_keys,
     optional_string,
+    renamed_string,
     string_map,
     volume_size,
 )
@@ -283,8 +284,8 @@ def create_volume(call: Call) -> Reply:
     volume = volumes_of(call).create(
         caller,
         size=volume_size(spec["size"]) if spec.get("size") is not None else 0,
-        name=_name(spec, "name", "display_name"),
-        description=_name(spec, "description", "display_description"),
+        name=renamed_string(spec, "name", "display_name"),
+        description=renamed_string(spec, "description", "display_description"),
         volume_type=optional_string(spec, "volume_type"),
         image_id=_image_ref(spec),
         multiattach=boolean(spec.get("multiattach"), "multiattach", allow_null=True),
@@ -306,12 +307,6 @@ def _no_extra_keys_top(body: dict[str, Any]) -> None:
         )
 
 
-def _name(spec: Mapping[str, Any], key: str, legacy: str) -> str | None:
-    """v2 accepts `display_name`/`display_description`; the new name wins."""
-    value = optional_string(spec, key)
-    return value if key in spec else optional_string(spec, legacy)
-
-
 def show_volume(call: Call) -> Reply:
     volume = volumes_of(call).volume(call.params["volume_id"], path_caller(call))
     return Reply({"volume": volume_view(call, volume)})
@@ -326,9 +321,9 @@ def update_volume(call: Call) -> Reply:
         raise field_error("volume", spec, "{} is not valid under any of the given schemas")
     changes: dict[str, Any] = {}
     if "name" in spec or "display_name" in spec:
-        changes["name"] = _name(spec, "name", "display_name")
+        changes["name"] = renamed_string(spec, "name", "display_name")
     if "description" in spec or "display_description" in spec:
-        changes["description"] = _name(spec, "description", "display_description")
+        changes["description"] = renamed_string(spec, "description", "display_description")
     if "metadata" in spec:
         changes["metadata"] = string_map(spec["metadata"], "metadata")
     volume = volumes_of(call).update(call.params["volume_id"], caller, changes)
