@@ -10,7 +10,7 @@ from starlette.routing import Match, Route
 from starlette.testclient import TestClient
 
 from powerbridge.emulator.api import admin
-from powerbridge.emulator.api.routing import Call, IndexedRouter, Reply, RouteTable
+from powerbridge.emulator.api.routing import Call, Endpoint, IndexedRouter, Reply, RouteTable
 from powerbridge.emulator.app import SERVICE_ROUTES
 from powerbridge.emulator.state import Emulator
 from tests.emulator.api.test_routing_wrapper import PROBE
@@ -87,3 +87,28 @@ def test_registration_order_decides_between_a_literal_and_a_parameter(
         assert wrong.status_code == 405
         assert "x-openstack-request-id" in wrong.headers
         assert client.get("/things/a/b").status_code == 404
+
+
+def test_a_route_registered_twice_is_refused_naming_both_handlers() -> None:
+    def first(call: Call) -> Reply:
+        return Reply()
+
+    def second(call: Call) -> Reply:
+        return Reply()
+
+    rows = [Endpoint("GET", "/things", first), Endpoint("GET", "/things", second)]
+    with pytest.raises(ValueError, match="GET /things is routed twice") as refused:
+        RouteTable(PROBE, None, rows)
+    assert f"{__name__}.test_a_route_registered_twice_is_refused_naming_both_handlers" in str(
+        refused.value
+    )
+    assert "<locals>.first and to " in str(refused.value)
+    assert str(refused.value).endswith("<locals>.second")
+
+
+def test_the_same_path_under_another_method_is_not_a_duplicate() -> None:
+    def show(call: Call) -> Reply:
+        return Reply()
+
+    table = RouteTable(PROBE, None, [Endpoint("GET", "/x", show), Endpoint("PUT", "/x", show)])
+    assert [(e.method, e.path) for e in table.endpoints] == [("GET", "/x"), ("PUT", "/x")]

@@ -106,6 +106,23 @@ def test_list_filters_paging_and_sorting(admin: TestClient, base: str) -> None:
     cinder_error(admin.get(f"{base}/snapshots?marker=nope"), 404)
 
 
+def test_lists_page_like_volumes_a_filtered_out_marker_and_a_count_before_it(
+    admin: TestClient, base: str
+) -> None:
+    """One list engine: cinder finds a marker among every snapshot, filtered or not, and
+    counts what the filters keep regardless of the marker."""
+    volume = new_volume(admin, base)
+    first = new_snapshot(admin, base, volume["id"], name="a")
+    for name in ("b", "b"):
+        new_snapshot(admin, base, volume["id"], name=name)
+    query = f"name=b&sort=name:asc,created_at:asc&with_count=true&marker={first['id']}"
+    headers = {"OpenStack-API-Version": "volume 3.45"}
+    listed = admin.get(f"{base}/snapshots?{query}", headers=headers)
+    assert listed.status_code == 200, listed.text
+    assert [s["name"] for s in listed.json()["snapshots"]] == ["b", "b"]
+    assert listed.json()["count"] == 2
+
+
 def test_metadata_crud(admin: TestClient, base: str) -> None:
     volume = new_volume(admin, base)
     url = f"{base}/snapshots/{new_snapshot(admin, base, volume['id'])['id']}/metadata"

@@ -1,21 +1,12 @@
-"""More of cinder's API, registered on the volume route table when imported: the
-`os-volume_upload_image` volume action (a volume's content becomes a Glance image) and the
-`/extensions` list."""
+"""The `os-volume_upload_image` volume action: a volume's content becomes a Glance image."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.api.volume import (
-    ACTIONS,
-    _at_least,
-    _caller,
-    _timestamp,
-    boolean,
-    both,
-    field_error,
-)
+from powerbridge.emulator.api.volume.common import timestamp
+from powerbridge.emulator.api.volume.schema import boolean, field_error
 from powerbridge.emulator.backend.identity import Caller, require_writer
 from powerbridge.emulator.backend.volume import Volume, VolumeType, invalid_input
 
@@ -40,7 +31,6 @@ NOT_COPIED = {
 UPLOAD_KEYS = ("image_name", "force", "disk_format", "container_format", "visibility", "protected")
 
 
-# -- os-volume_upload_image ---------------------------------------------------------------
 def _choice(args: dict[str, Any], key: str, allowed: tuple[str, ...], default: str) -> str:
     value = args.get(key, default)
     if not isinstance(value, str) or value not in allowed:
@@ -59,7 +49,7 @@ def _upload_arguments(call: Call, args: Any) -> dict[str, Any]:
     name = args.get("image_name")
     if not isinstance(name, str) or not 1 <= len(name) <= 255:
         raise field_error("image_name", name, "a name of 1 to 255 characters is required")
-    versioned = _at_least(call, "3.1")
+    versioned = call.at_least("3.1")
     return {
         "name": name,
         "force": boolean(args.get("force", False), "force"),
@@ -83,7 +73,7 @@ def _type_record(call: Call, volume_type: VolumeType | None) -> dict[str, Any] |
         "is_public": volume_type.is_public,
         "extra_specs": dict(volume_type.extra_specs),
         "qos_specs_id": volume_type.qos_specs_id,
-        "created_at": _timestamp(call.emulator.clock.now()),
+        "created_at": timestamp(call.emulator.clock.now()),
         "updated_at": None,
         "deleted": False,
         "deleted_at": None,
@@ -110,7 +100,7 @@ def upload_image(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply
     )
     body: dict[str, Any] = {
         "id": volume.id,
-        "updated_at": _timestamp(volume.updated_at),
+        "updated_at": timestamp(volume.updated_at),
         "status": volume.status,
         "display_description": volume.description,
         "size": volume.size,
@@ -120,52 +110,10 @@ def upload_image(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply
         "disk_format": image.disk_format,
         "image_name": image.name,
     }
-    if _at_least(call, "3.1"):
+    if call.at_least("3.1"):
         body.update(visibility=image.visibility, protected=image.protected)
     return Reply({"os-volume_upload_image": body}, status=202)
 
 
 def _copied_properties(volume: Volume) -> dict[str, str]:
     return {k: v for k, v in volume.image_metadata.items() if k not in NOT_COPIED}
-
-
-ACTIONS["os-volume_upload_image"] = upload_image
-
-
-# -- extensions ---------------------------------------------------------------------------
-_EXTENSIONS = (
-    ("os-admin-actions", "AdminActions", "Enable admin actions."),
-    ("os-availability-zone", "AvailabilityZones", "Describe Availability Zones."),
-    ("capabilities", "Capabilities", "Capabilities support."),
-    ("os-extended-services", "ExtendedServices", "Extended services support."),
-    ("os-extended-snapshot-attributes", "ExtendedSnapshotAttributes", "Extended attributes."),
-    ("os-hosts", "Hosts", "Admin-only host administration."),
-    ("os-quota-sets", "Quotas", "Quota management support."),
-    ("os-services", "Services", "Services support."),
-    ("os-snapshot-actions", "SnapshotActions", "Enable snapshot manager actions."),
-    ("scheduler-stats", "Scheduler_stats", "Scheduler stats support."),
-    ("os-types-extra-specs", "TypesExtraSpecs", "Type extra specs support."),
-    ("os-types-manage", "TypesManage", "Types manage support."),
-    ("os-used-limits", "UsedLimits", "Provide data on limited resources that are being used."),
-    ("os-vol-host-attr", "VolumeHostAttribute", "Expose host as an attribute of a volume."),
-    ("os-vol-image-meta", "VolumeImageMetadata", "Show image metadata associated with the volume."),
-    ("os-vol-tenant-attr", "VolumeTenantAttribute", "Expose the internal project_id."),
-    ("os-volume-actions", "VolumeActions", "Enable volume actions."),
-    ("os-volume-type-access", "VolumeTypeAccess", "Volume type access support."),
-)
-
-
-@both("GET", "/extensions")
-def list_extensions(call: Call) -> Reply:
-    _caller(call)
-    extensions = [
-        {
-            "alias": alias,
-            "name": name,
-            "description": description,
-            "updated": "2012-01-01T00:00:00+00:00",
-            "links": [],
-        }
-        for alias, name, description in _EXTENSIONS
-    ]
-    return Reply({"extensions": extensions})

@@ -1,6 +1,6 @@
 """PowerVC's storage provider views on the volume service: `/v3/<project>/storage-providers`
 (ids and host names), `/detail` and `/<provider_id>` (state and capacity, from the volume
-backend's live usage). Registered on the volume route table, under v2 and v3 like the rest.
+backend's live usage).
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.api.volume import both
 from powerbridge.emulator.backend.identity import require_admin
 from powerbridge.emulator.errors import not_found
 from powerbridge.emulator.estate import StorageProviderSpec
@@ -46,19 +45,16 @@ def detail(call: Call, number: int, provider: StorageProviderSpec) -> dict[str, 
     }
 
 
-@both("GET", "/storage-providers")
 def list_storage_providers(call: Call) -> Reply:
     rows = [summary(n, p) for n, p in _providers(call)]
     return Reply({"storage_providers": rows})
 
 
-@both("GET", "/storage-providers/detail")
 def list_storage_providers_detail(call: Call) -> Reply:
     rows = [detail(call, n, p) for n, p in _providers(call)]
     return Reply({"storage_providers": rows})
 
 
-@both("GET", "/storage-providers/{provider_id}")
 def show_storage_provider(call: Call) -> Reply:
     ref = call.params["provider_id"]
     for number, provider in _providers(call):
