@@ -16,19 +16,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from powerbridge.emulator.api import (
-    admin,
-    storage_providers,
-    volume_extras,
-    volume_messages,
-    volume_snapshots,
-)
+from powerbridge.emulator.api import admin
 from powerbridge.emulator.api.routing import RouteTable
 from powerbridge.emulator.services import SERVICES, ServiceDeclaration
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 
-# modules that add routes to a service's table when imported
-ROUTE_EXTENSIONS = (volume_extras, volume_snapshots, volume_messages, storage_providers)
 TICK_SECONDS = 0.2
 
 
