@@ -2,7 +2,6 @@
 domains, projects, users, roles, grants, application credentials. Payloads follow the
 Identity API v3 reference exactly."""
 
-from powerbridge.emulator.api.identity import catalog, directory, tokens
-from powerbridge.emulator.api.identity.common import SERVICE, routes
+from powerbridge.emulator.api.identity.routes import routes
 
-__all__ = ["SERVICE", "catalog", "directory", "routes", "tokens"]
+__all__ = ["routes"]

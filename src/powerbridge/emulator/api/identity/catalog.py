@@ -17,7 +17,6 @@ from powerbridge.emulator.api.identity.common import (
     entity_of,
     links,
     name_of,
-    routes,
     shown,
     text,
     v3_url,
@@ -142,7 +141,6 @@ def region_view(call: Call, region: Region) -> dict[str, Any]:
 
 
 # -- services ---------------------------------------------------------------------------
-@routes.get("/v3/services")
 def list_services(call: Call) -> Reply:
     require_admin(call.auth, "identity:list_services")
     services = list(call.emulator.identity.catalog.services.values())
@@ -155,7 +153,6 @@ def list_services(call: Call) -> Reply:
     )
 
 
-@routes.post("/v3/services")
 def create_service(call: Call) -> Reply:
     require_admin(call.auth, "identity:create_service")
     entity = entity_of(call, "service")
@@ -166,14 +163,12 @@ def create_service(call: Call) -> Reply:
     return Reply({"service": service_view(call, service)}, status=201)
 
 
-@routes.get("/v3/services/{service_id}")
 def show_service(call: Call) -> Reply:
     require_admin(call.auth, "identity:get_service")
     service = call.emulator.identity.catalog.service(call.params["service_id"])
     return Reply({"service": service_view(call, service)})
 
 
-@routes.patch("/v3/services/{service_id}")
 def update_service(call: Call) -> Reply:
     require_admin(call.auth, "identity:update_service")
     fields = checked_fields(entity_of(call, "service"), SERVICE_FIELDS, create=False)
@@ -181,7 +176,6 @@ def update_service(call: Call) -> Reply:
     return Reply({"service": service_view(call, service)})
 
 
-@routes.delete("/v3/services/{service_id}")
 def delete_service(call: Call) -> Reply:
     require_admin(call.auth, "identity:delete_service")
     call.emulator.identity.catalog.delete_service(call.params["service_id"])
@@ -189,7 +183,6 @@ def delete_service(call: Call) -> Reply:
 
 
 # -- endpoints --------------------------------------------------------------------------
-@routes.get("/v3/endpoints")
 def list_endpoints(call: Call) -> Reply:
     require_admin(call.auth, "identity:list_endpoints")
     endpoints = list(call.emulator.identity.catalog.endpoints.values())
@@ -206,7 +199,6 @@ def list_endpoints(call: Call) -> Reply:
     )
 
 
-@routes.post("/v3/endpoints")
 def create_endpoint(call: Call) -> Reply:
     require_admin(call.auth, "identity:create_endpoint")
     fields = _endpoint_fields(call, create=True)
@@ -214,14 +206,12 @@ def create_endpoint(call: Call) -> Reply:
     return Reply({"endpoint": endpoint_view(call, endpoint, roots(call))}, status=201)
 
 
-@routes.get("/v3/endpoints/{endpoint_id}")
 def show_endpoint(call: Call) -> Reply:
     require_admin(call.auth, "identity:get_endpoint")
     endpoint = call.emulator.identity.catalog.endpoint(call.params["endpoint_id"])
     return Reply({"endpoint": endpoint_view(call, endpoint, roots(call))})
 
 
-@routes.patch("/v3/endpoints/{endpoint_id}")
 def update_endpoint(call: Call) -> Reply:
     require_admin(call.auth, "identity:update_endpoint")
     fields = _endpoint_fields(call, create=False)
@@ -229,7 +219,6 @@ def update_endpoint(call: Call) -> Reply:
     return Reply({"endpoint": endpoint_view(call, endpoint, roots(call))})
 
 
-@routes.delete("/v3/endpoints/{endpoint_id}")
 def delete_endpoint(call: Call) -> Reply:
     require_admin(call.auth, "identity:delete_endpoint")
     call.emulator.identity.catalog.delete_endpoint(call.params["endpoint_id"])
@@ -237,7 +226,6 @@ def delete_endpoint(call: Call) -> Reply:
 
 
 # -- regions ----------------------------------------------------------------------------
-@routes.get("/v3/regions")
 def list_regions(call: Call) -> Reply:
     regions = call.emulator.identity.catalog.regions.values()
     return Reply(
@@ -245,7 +233,6 @@ def list_regions(call: Call) -> Reply:
     )
 
 
-@routes.get("/v3/regions/{region_id}")
 def show_region(call: Call) -> Reply:
     region = call.emulator.identity.catalog.region(call.params["region_id"])
     return Reply({"region": region_view(call, region)})

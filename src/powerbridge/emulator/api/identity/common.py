@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from powerbridge.emulator.api.routing import Call, RouteTable, ServiceInfo
+from powerbridge.emulator.api.routing import Call, ServiceInfo
 from powerbridge.emulator.backend.identity import (
     DEFAULT_DOMAIN_ID,
     DEFAULT_DOMAIN_NAME,
@@ -16,7 +16,6 @@ from powerbridge.emulator.backend.identity import (
 from powerbridge.emulator.errors import bad_request
 
 SERVICE = ServiceInfo("identity", "keystone", "keystone.common.wsgi")
-routes = RouteTable(SERVICE)
 
 
 def iso(ts: float) -> str:

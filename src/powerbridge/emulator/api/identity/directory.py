@@ -14,7 +14,6 @@ from powerbridge.emulator.api.identity.common import (
     links,
     name_of,
     query_flag,
-    routes,
     self_or_admin,
     string_or_null,
     tags,
@@ -50,12 +49,10 @@ ROLE_FIELDS: dict[str, Check] = {"name": name_of(255), "description": text}
 
 
 # -- domains ----------------------------------------------------------------------------
-@routes.get("/v3/domains")
 def list_domains(call: Call) -> Reply:
     return Reply({"domains": [domain_view(call)], "links": links(call, "/domains")})
 
 
-@routes.get("/v3/domains/{domain_id}")
 def show_domain(call: Call) -> Reply:
     if call.params["domain_id"] != DEFAULT_DOMAIN_ID:
         raise not_found(f"Could not find domain: {call.params['domain_id']}.")
@@ -63,7 +60,6 @@ def show_domain(call: Call) -> Reply:
 
 
 # -- projects ---------------------------------------------------------------------------
-@routes.get("/v3/projects")
 def list_projects(call: Call) -> Reply:
     identity = call.emulator.identity
     if call.auth.is_admin:
@@ -78,7 +74,6 @@ def list_projects(call: Call) -> Reply:
     )
 
 
-@routes.post("/v3/projects")
 def create_project(call: Call) -> Reply:
     require_admin(call.auth, "identity:create_project")
     fields = checked_fields(entity_of(call, "project"), PROJECT_FIELDS, create=True)
@@ -91,7 +86,6 @@ def create_project(call: Call) -> Reply:
     return Reply({"project": project_view(call, project)}, status=201)
 
 
-@routes.get("/v3/projects/{project_id}")
 def show_project(call: Call) -> Reply:
     project = call.emulator.identity.project(call.params["project_id"])
     if not call.auth.is_admin and project.id != call.auth.project_id:
@@ -101,7 +95,6 @@ def show_project(call: Call) -> Reply:
     return Reply({"project": project_view(call, project)})
 
 
-@routes.patch("/v3/projects/{project_id}")
 def update_project(call: Call) -> Reply:
     require_admin(call.auth, "identity:update_project")
     changes = checked_fields(entity_of(call, "project"), PROJECT_FIELDS, create=False)
@@ -109,7 +102,6 @@ def update_project(call: Call) -> Reply:
     return Reply({"project": project_view(call, project)})
 
 
-@routes.delete("/v3/projects/{project_id}")
 def delete_project(call: Call) -> Reply:
     require_admin(call.auth, "identity:delete_project")
     call.emulator.identity.delete_project(call.params["project_id"])
@@ -117,7 +109,6 @@ def delete_project(call: Call) -> Reply:
 
 
 # -- users ------------------------------------------------------------------------------
-@routes.get("/v3/users")
 def list_users(call: Call) -> Reply:
     require_admin(call.auth, "identity:list_users")
     users = list(call.emulator.identity.users.values())
@@ -127,7 +118,6 @@ def list_users(call: Call) -> Reply:
     return Reply({"users": [user_view(call, u) for u in users], "links": links(call, "/users")})
 
 
-@routes.post("/v3/users")
 def create_user(call: Call) -> Reply:
     require_admin(call.auth, "identity:create_user")
     fields = checked_fields(entity_of(call, "user"), USER_FIELDS, create=True)
@@ -142,13 +132,11 @@ def create_user(call: Call) -> Reply:
     return Reply({"user": user_view(call, user)}, status=201)
 
 
-@routes.get("/v3/users/{user_id}")
 def show_user(call: Call) -> Reply:
     self_or_admin(call, call.params["user_id"], "identity:get_user")
     return Reply({"user": user_view(call, call.emulator.identity.user(call.params["user_id"]))})
 
 
-@routes.patch("/v3/users/{user_id}")
 def update_user(call: Call) -> Reply:
     require_admin(call.auth, "identity:update_user")
     changes = checked_fields(entity_of(call, "user"), USER_FIELDS, create=False)
@@ -156,14 +144,12 @@ def update_user(call: Call) -> Reply:
     return Reply({"user": user_view(call, user)})
 
 
-@routes.delete("/v3/users/{user_id}")
 def delete_user(call: Call) -> Reply:
     require_admin(call.auth, "identity:delete_user")
     call.emulator.identity.delete_user(call.params["user_id"])
     return Reply(status=204)
 
 
-@routes.get("/v3/users/{user_id}/projects")
 def list_user_projects(call: Call) -> Reply:
     self_or_admin(call, call.params["user_id"], "identity:list_user_projects")
     projects = call.emulator.identity.user_projects(call.params["user_id"])
@@ -176,7 +162,6 @@ def list_user_projects(call: Call) -> Reply:
 
 
 # -- roles and grants -------------------------------------------------------------------
-@routes.get("/v3/roles")
 def list_roles(call: Call) -> Reply:
     roles = list(call.emulator.identity.roles.values())
     name = call.query.get("name")
@@ -185,7 +170,6 @@ def list_roles(call: Call) -> Reply:
     return Reply({"roles": [role_view(call, r) for r in roles], "links": links(call, "/roles")})
 
 
-@routes.post("/v3/roles")
 def create_role(call: Call) -> Reply:
     require_admin(call.auth, "identity:create_role")
     fields = checked_fields(entity_of(call, "role"), ROLE_FIELDS, create=True)
@@ -193,12 +177,10 @@ def create_role(call: Call) -> Reply:
     return Reply({"role": role_view(call, role)}, status=201)
 
 
-@routes.get("/v3/roles/{role_id}")
 def show_role(call: Call) -> Reply:
     return Reply({"role": role_view(call, call.emulator.identity.role(call.params["role_id"]))})
 
 
-@routes.delete("/v3/roles/{role_id}")
 def delete_role(call: Call) -> Reply:
     require_admin(call.auth, "identity:delete_role")
     call.emulator.identity.delete_role(call.params["role_id"])
@@ -208,7 +190,6 @@ def delete_role(call: Call) -> Reply:
 GRANT = "/v3/projects/{project_id}/users/{user_id}/roles/{role_id}"
 
 
-@routes.put(GRANT)
 def grant_role(call: Call) -> Reply:
     require_admin(call.auth, "identity:create_grant")
     p = call.params
@@ -216,7 +197,6 @@ def grant_role(call: Call) -> Reply:
     return Reply(status=204)
 
 
-@routes.get(GRANT)
 def check_grant(call: Call) -> Reply:
     p = call.params
     if not call.emulator.identity.has_grant(p["user_id"], p["project_id"], p["role_id"]):
@@ -224,7 +204,6 @@ def check_grant(call: Call) -> Reply:
     return Reply(status=204)
 
 
-@routes.delete(GRANT)
 def revoke_grant(call: Call) -> Reply:
     require_admin(call.auth, "identity:revoke_grant")
     p = call.params
@@ -232,7 +211,6 @@ def revoke_grant(call: Call) -> Reply:
     return Reply(status=204)
 
 
-@routes.get("/v3/projects/{project_id}/users/{user_id}/roles")
 def list_grants(call: Call) -> Reply:
     identity = call.emulator.identity
     p = call.params
@@ -252,7 +230,6 @@ def list_grants(call: Call) -> Reply:
     )
 
 
-@routes.get("/v3/role_assignments")
 def list_role_assignments(call: Call) -> Reply:
     identity = call.emulator.identity
     query = call.query
@@ -296,7 +273,6 @@ def list_role_assignments(call: Call) -> Reply:
 APP_CREDS = "/v3/users/{user_id}/application_credentials"
 
 
-@routes.get(APP_CREDS)
 def list_app_creds(call: Call) -> Reply:
     user_id = call.params["user_id"]
     self_or_admin(call, user_id, "identity:list_application_credentials")
@@ -312,14 +288,12 @@ def list_app_creds(call: Call) -> Reply:
     )
 
 
-@routes.post(APP_CREDS)
 def create_app_cred(call: Call) -> Reply:
     entity = entity_of(call, "application_credential")
     cred, secret = call.emulator.identity.create_app_cred(call.auth, call.params["user_id"], entity)
     return Reply({"application_credential": app_cred_view(call, cred, secret)}, status=201)
 
 
-@routes.get(APP_CREDS + "/{cred_id}")
 def show_app_cred(call: Call) -> Reply:
     user_id = call.params["user_id"]
     self_or_admin(call, user_id, "identity:get_application_credential")
@@ -327,7 +301,6 @@ def show_app_cred(call: Call) -> Reply:
     return Reply({"application_credential": app_cred_view(call, cred)})
 
 
-@routes.delete(APP_CREDS + "/{cred_id}")
 def delete_app_cred(call: Call) -> Reply:
     user_id = call.params["user_id"]
     self_or_admin(call, user_id, "identity:delete_application_credential")

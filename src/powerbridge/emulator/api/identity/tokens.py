@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from powerbridge.emulator.api.identity.catalog import token_catalog
-from powerbridge.emulator.api.identity.common import domain_ref, iso, links, routes, v3_url
+from powerbridge.emulator.api.identity.common import domain_ref, iso, links, v3_url
 from powerbridge.emulator.api.identity.views import domain_view, project_view
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.identity import Caller
@@ -29,12 +29,10 @@ def _version_doc(call: Call) -> dict[str, Any]:
     }
 
 
-@routes.get("/", public=True)
 def versions(call: Call) -> Reply:
     return Reply({"versions": {"values": [_version_doc(call)]}}, status=300)
 
 
-@routes.get("/v3", public=True)
 def version_v3(call: Call) -> Reply:
     return Reply({"version": _version_doc(call)})
 
@@ -85,21 +83,18 @@ def _known_role(call: Call, name: str) -> bool:
     return any(r.name == name for r in call.emulator.identity.roles.values())
 
 
-@routes.post("/v3/auth/tokens", public=True)
 def issue_token(call: Call) -> Reply:
     caller = call.emulator.identity.issue(call.body)
     body = token_body(call, caller, with_catalog="nocatalog" not in call.query)
     return Reply(body, status=201, headers={"x-subject-token": caller.token})
 
 
-@routes.get("/v3/auth/tokens")
 def validate_token(call: Call) -> Reply:
     subject = _subject(call)
     body = token_body(call, subject, with_catalog="nocatalog" not in call.query)
     return Reply(body, headers={"x-subject-token": subject.token})
 
 
-@routes.delete("/v3/auth/tokens")
 def revoke_token(call: Call) -> Reply:
     call.emulator.identity.revoke(call.auth, call.request.headers.get("x-subject-token"))
     return Reply(status=204)
@@ -114,14 +109,12 @@ def _subject(call: Call) -> Caller:
     return subject
 
 
-@routes.get("/v3/auth/catalog")
 def auth_catalog(call: Call) -> Reply:
     if not call.auth.project_id:
         raise forbidden("The authenticated token is not scoped to a project: no catalog.")
     return Reply({"catalog": token_catalog(call, call.auth), "links": links(call, "/auth/catalog")})
 
 
-@routes.get("/v3/auth/projects")
 def auth_projects(call: Call) -> Reply:
     projects = call.emulator.identity.user_projects(call.auth.user_id)
     return Reply(
@@ -132,6 +125,5 @@ def auth_projects(call: Call) -> Reply:
     )
 
 
-@routes.get("/v3/auth/domains")
 def auth_domains(call: Call) -> Reply:
     return Reply({"domains": [domain_view(call)], "links": links(call, "/auth/domains")})
