@@ -139,7 +139,7 @@ def _plan(cls: type) -> tuple[_Keyed, _Whole]:
             assert reading.conv is not None  # computed() requires one
             whole.append((f.name, reading.conv))
             continue
-        conv = reading.conv or implied(hints[f.name], f.default)
+        conv = reading.conv or _implied(hints[f.name], f.default)
         if conv is None:
             raise TypeError(
                 f"{cls.__name__}.{f.name}: no conversion for {hints[f.name]}; "
@@ -155,7 +155,7 @@ def _reading(f: dataclasses.Field[Any]) -> _Reading:
     return found
 
 
-def implied(hint: Any, default: Any) -> Convert | None:
+def _implied(hint: Any, default: Any) -> Convert | None:
     """The conversion a field's type implies (None when it implies none); `default` is the
     field's default (`dataclasses.MISSING` when it has none)."""
     if hint is bool:
