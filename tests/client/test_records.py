@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from powerbridge.client import _records
 from powerbridge.client._records import (
     WireRecord,
     build,
@@ -148,13 +148,13 @@ def test_fields_are_resolved_once_per_class(monkeypatch: pytest.MonkeyPatch) -> 
         id: str
 
     calls = []
-    resolve = typing.get_type_hints
+    resolve = _records._annotations
 
-    def counting(cls: Any) -> dict[str, Any]:
+    def counting(cls: type) -> Callable[[Any], Any]:
         calls.append(cls)
         return resolve(cls)
 
-    monkeypatch.setattr(typing, "get_type_hints", counting)
+    monkeypatch.setattr(_records, "_annotations", counting)
     assert [Fresh.from_wire({"id": str(n)}).id for n in range(3)] == ["0", "1", "2"]
     assert calls == [Fresh]
 
