@@ -374,7 +374,7 @@ def test_restart_mid_deploy_completes_once(tmp_path: Path) -> None:
         assert len(client.get(f"{COMPUTE}/servers").json()["servers"]) == 1
         ports = client.get(f"{NETWORK}/ports?device_id={server_id}").json()["ports"]
         assert len(ports) == 1
-        host = second.compute.hosts.host(server["OS-EXT-SRV-ATTR:host"])
+        host = second.hosts.host(server["OS-EXT-SRV-ATTR:host"])
         assert host is not None
         assert host.servers == {server_id}
     second.close()

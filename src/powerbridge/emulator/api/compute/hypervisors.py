@@ -30,7 +30,7 @@ def _mv(call: Call, version: str) -> bool:
 
 def _hosts(call: Call) -> list[Host]:
     require_policy_admin(call.auth, "os_compute_api:os-hypervisors")
-    return list(call.emulator.compute.hosts.hosts.values())
+    return list(call.emulator.hosts.hosts.values())
 
 
 def _hypervisor_id(call: Call, host: Host) -> int | str:
@@ -231,7 +231,7 @@ def _before_2_43(call: Call) -> None:
 @route("GET", "/os-hosts")
 def list_hosts(call: Call) -> Reply:
     _before_2_43(call)
-    scheduler = call.emulator.compute.scheduler
+    scheduler = call.emulator.scheduler
     rows = [
         {
             "host_name": h.name,
@@ -246,7 +246,7 @@ def list_hosts(call: Call) -> Reply:
 @route("GET", "/os-hosts/{host_name}")
 def show_host(call: Call) -> Reply:
     _before_2_43(call)
-    host = call.emulator.compute.hosts.by_display_name(call.params["host_name"])
+    host = call.emulator.hosts.by_display_name(call.params["host_name"])
     if host is None or host not in _hosts(call):
         raise not_found(f"Compute host {call.params['host_name']} could not be found.")
     used = {"cpu": host.vcpus_used, "memory_mb": host.memory_used_mb, "disk_gb": 0}

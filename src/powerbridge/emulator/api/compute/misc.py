@@ -111,7 +111,7 @@ def availability_zones_detail(call: Call) -> Reply:
                 "updated_at": None,
             }
         }
-        for host in call.emulator.compute.hosts.hosts.values()
+        for host in call.emulator.hosts.hosts.values()
     }
     return Reply(
         {
