@@ -41,6 +41,7 @@ from powerbridge.emulator.backend.server_records import (
     requested_zone,
     require_unlocked,
 )
+from powerbridge.emulator.backend.server_states import settle, start_task
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.logs import LogContext
@@ -423,7 +424,7 @@ class ComputeBackend:
             raise forbidden("Policy doesn't allow os_compute_api:servers:delete to be performed.")
         self.registry.record_action(server, "delete", request_id, caller)
         server.request_id = request_id
-        server.task_state = "deleting"
+        start_task(server, "deleting")
         self.registry.schedule_step(server, "delete", self.registry.timing("server_delete", 2.0))
 
     def _end_delete(self, server: Server, now: float) -> None:
@@ -449,7 +450,7 @@ class ComputeBackend:
             server, "Took 0 seconds to destroy the instance on the hypervisor."
         )
         server.volumes = []
-        server.status, server.vm_state, server.task_state = "DELETED", "deleted", None
+        settle(server, "DELETED")
         server.power_state, server.terminated_at, server.deleted = POWER_NOSTATE, now, True
         server.queued = False
         self.on_deleted(server.host)

@@ -28,6 +28,7 @@ from typing import Any
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity import Caller
 from powerbridge.emulator.errors import ApiError, bad_request, conflict, forbidden, not_found
+from powerbridge.emulator.lifecycle import Transitions
 from powerbridge.emulator.logs import LogContext
 
 LOG_PROCESS = "glance-api"
@@ -105,6 +106,12 @@ FILTERABLE_CORE = (
 IN_FILTERS = ("name", "id", "status", "container_format", "disk_format")
 TIME_FILTERS = ("created_at", "updated_at")
 # nova does not copy these from the base image to a snapshot
+# glance's other statuses (saving, importing, killed, pending_delete) never occur here: data
+# arrives in one call and a delete removes the record
+IMAGE_STATUSES: Transitions[str] = Transitions(
+    "image status",
+    {"queued": ("active",), "active": ("deactivated",), "deactivated": ("active",)},
+)
 NON_INHERITABLE = (
     "cache_in_nova",
     "bittorrent",
@@ -480,7 +487,7 @@ class ImageBackend:
         image.checksum = hashlib.md5(data).hexdigest()
         image.os_hash_algo = "sha512"
         image.os_hash_value = hashlib.sha512(data).hexdigest()
-        image.status = "active"
+        image.status = IMAGE_STATUSES.check(image.status, "active")
         image.has_data = True
         image.updated_at = self.ctx.clock.now()
         self._save(image)
@@ -544,7 +551,7 @@ class ImageBackend:
             return image
         if image.status != source:
             raise forbidden(f"Not allowed to {action} image in status '{image.status}'")
-        image.status = target
+        image.status = IMAGE_STATUSES.check(image.status, target)
         image.updated_at = self.ctx.clock.now()
         self._save(image)
         self._log(f"Image {image_id} is {target}", context)
@@ -708,7 +715,7 @@ class ImageBackend:
         image = self.images.get(image_id)
         if image is None or image.status != "queued" or image.capture_due != due:
             return  # deleted, or an older schedule of this image
-        image.status = "active"
+        image.status = IMAGE_STATUSES.check(image.status, "active")
         # a volume-backed server snapshot has no data (it lives in volume snapshots); a volume
         # upload has the volume's size, and a checksum of its (emulated, absent) content
         image.size = image.capture_size or 0

@@ -18,6 +18,7 @@ from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.scheduling import ServerPlacement
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import POWER_RUNNING, Server, require_state
+from powerbridge.emulator.backend.server_states import settle, start_task
 from powerbridge.emulator.errors import bad_request, forbidden
 from powerbridge.emulator.logs import LogContext
 
@@ -72,7 +73,7 @@ class LiveMigrations:
         server.request_id = request_id
         server.migration_target = destination.name
         server.previous_vm_state = server.vm_state
-        server.status, server.task_state = "MIGRATING", "migrating"
+        start_task(server, "migrating", "MIGRATING")
         lifecycle.log_compute(
             server, f"Live migration to {destination.name} ({destination.display_name}) started."
         )
@@ -85,11 +86,11 @@ class LiveMigrations:
         server.host, server.migration_target = target, None
         server.availability_zone = self.scheduler.zone_of(target or "") or server.availability_zone
         if server.previous_vm_state == "stopped":
-            server.status, server.vm_state = "SHUTOFF", "stopped"
+            settle(server, "SHUTOFF")
         else:
-            server.status, server.vm_state = "ACTIVE", "active"
+            settle(server, "ACTIVE")
             server.power_state = POWER_RUNNING
-        server.task_state, server.previous_vm_state = None, None
+        server.previous_vm_state = None
         self.networks.bind_server_ports(
             server.id, target or "", server.log_context().internal_call()
         )

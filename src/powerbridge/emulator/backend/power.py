@@ -11,6 +11,7 @@ from powerbridge.emulator.backend.server_records import (
     Server,
     require_state,
 )
+from powerbridge.emulator.backend.server_states import settle, start_task
 
 
 class PowerActions:
@@ -39,28 +40,30 @@ class PowerActions:
         lifecycle.record_action(server, action, request_id, caller)
         server.request_id = request_id
         if action == "stop":
-            server.task_state = "powering-off"
+            start_task(server, "powering-off")
             lifecycle.schedule_step(server, "stop", lifecycle.timing("power_off", 2.0))
         elif action == "start":
-            server.task_state = "powering-on"
+            start_task(server, "powering-on")
             lifecycle.schedule_step(server, "start", lifecycle.timing("power_on", 3.0))
         else:
             hard = reboot_type == "HARD"
-            server.status = "HARD_REBOOT" if hard else "REBOOT"
-            server.task_state = "reboot_started_hard" if hard else "reboot_started"
+            if hard:
+                start_task(server, "reboot_started_hard", "HARD_REBOOT")
+            else:
+                start_task(server, "reboot_started", "REBOOT")
             lifecycle.schedule_step(server, "reboot", lifecycle.timing("reboot", 4.0))
 
     def _end_stop(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "SHUTOFF", "stopped", None
+        settle(server, "SHUTOFF")
         server.power_state = POWER_SHUTDOWN
         self.lifecycle.finish_action(server, "stop", now, ok=True)
 
     def _end_start(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "ACTIVE", "active", None
+        settle(server, "ACTIVE")
         server.power_state = POWER_RUNNING
         self.lifecycle.finish_action(server, "start", now, ok=True)
 
     def _end_reboot(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "ACTIVE", "active", None
+        settle(server, "ACTIVE")
         server.power_state = POWER_RUNNING
         self.lifecycle.finish_action(server, "reboot", now, ok=True)

@@ -25,6 +25,7 @@ from powerbridge.emulator.backend.server_records import (
     flavor_snapshot,
     require_state,
 )
+from powerbridge.emulator.backend.server_states import settle, start_task
 from powerbridge.emulator.errors import bad_request
 
 RESIZABLE = ("active", "stopped")
@@ -67,7 +68,7 @@ class Resizes:
         self.hosts.change_claim(host, old_claim, new_claim)
         server.set_claim(new_claim)
         server.previous_vm_state = server.vm_state
-        server.status, server.task_state = "RESIZE", "resize_prep"
+        start_task(server, "resize_prep", "RESIZE")
         self.lifecycle.log_compute(server, f"Resizing to {_describe(new)}.")
         self.lifecycle.schedule_step(server, "resize", self.lifecycle.timing("resize", 5))
 
@@ -112,7 +113,7 @@ class Resizes:
             raise bad_request(f"No valid host was found. {host_shortage(host, growth)}")
 
     def _end_resize(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "VERIFY_RESIZE", "resized", None
+        settle(server, "VERIFY_RESIZE")
         self.lifecycle.log_compute(server, "Resize finished; waiting for confirmation.")
         self.lifecycle.finish_action(server, "resize", now, ok=True)
         if self.confirm_window > 0:
@@ -147,7 +148,7 @@ class Resizes:
         self.hosts.change_claim(host, server.claim, old_claim)
         server.set_claim(old_claim)
         server.flavor, server.old_flavor, server.old_claim = server.old_flavor or {}, None, None
-        server.status, server.task_state = "REVERT_RESIZE", "resize_reverting"
+        start_task(server, "resize_reverting", "REVERT_RESIZE")
         self.lifecycle.schedule_step(server, "resize_revert", self.lifecycle.timing("resize", 5))
 
     def _end_revert(self, server: Server, now: float) -> None:
@@ -157,9 +158,8 @@ class Resizes:
 
     @staticmethod
     def _settle(server: Server) -> None:
-        state = server.previous_vm_state or "active"
-        server.vm_state, server.status = state, STATUS_OF.get(state, "ACTIVE")
-        server.task_state, server.previous_vm_state = None, None
+        settle(server, STATUS_OF.get(server.previous_vm_state or "active", "ACTIVE"))
+        server.previous_vm_state = None
 
 
 def _describe(flavor: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from powerbridge.emulator.backend.server_records import (
     Server,
     make_fault,
 )
+from powerbridge.emulator.backend.server_states import settle, start_task
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.estate import DEFAULT_ZONE
 from powerbridge.emulator.logs import ServiceLogs
@@ -72,7 +73,7 @@ class ServerDeploys:
         return self.behaviours.for_server(server.name, server.metadata)
 
     def _enter(self, server: Server, task_state: str) -> None:
-        server.task_state = task_state
+        start_task(server, task_state)
         duration = self.lifecycle.timing(task_state, 1.0)
         rule = self._behaviour(server)
         if rule and rule.mode == "stuck_in_build" and task_state == "spawning":
@@ -145,8 +146,8 @@ class ServerDeploys:
 
     def _start_queued(self, server_id: str | None) -> None:
         server = self.lifecycle.find(server_id or "")
-        if server is None:
-            return
+        if server is None or server.task_state == "deleting":
+            return  # a deleting server keeps the slot until its delete ends and releases it
         server.queued = False
         self._enter(server, "block_device_mapping")
 
@@ -183,7 +184,7 @@ class ServerDeploys:
         if rule:
             self._deploy_failed(server, rule.message or "Injected failure at spawning", now)
             return
-        server.status, server.vm_state, server.task_state = "ACTIVE", "active", None
+        settle(server, "ACTIVE")
         server.power_state, server.launched_at = POWER_RUNNING, now
         took = now - server.created
         self.lifecycle.log_compute(server, f"Took {took:.2f} seconds to build instance.")
@@ -216,11 +217,11 @@ class ServerDeploys:
         message = rule.message if rule and rule.message else "The virtual machine failed."
         self.lifecycle.log_compute(server, f"Instance went to ERROR: {message}", level="ERROR")
         server.fault = make_fault(message, now, 500)
-        server.status, server.vm_state, server.task_state = "ERROR", "error", None
+        settle(server, "ERROR")
         server.power_state = POWER_NOSTATE
 
     def _fail(self, server: Server, message: str, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "ERROR", "error", None
+        settle(server, "ERROR")
         server.power_state = POWER_NOSTATE
         server.fault = make_fault(message, now, 500)
         server.queued = False

@@ -23,6 +23,7 @@ from powerbridge.emulator.backend.server_records import (
     access_ip,
     require_state,
 )
+from powerbridge.emulator.backend.server_states import end_task, settle, start_task
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.errors import ApiError, bad_request
 from powerbridge.emulator.logs import LogContext
@@ -69,18 +70,18 @@ class ServerImages:
         server.image_id = image_id
         for key, value in changes.items():
             setattr(server, key, dict(value) if key == "metadata" else value)
-        server.status, server.task_state = "REBUILD", "rebuilding"
+        start_task(server, "rebuilding", "REBUILD")
         self.lifecycle.log_compute(server, f"Rebuilding the instance with image {image_id}.")
         self.lifecycle.schedule_step(server, "rebuild", self.lifecycle.timing("rebuild", 6))
         return server
 
     def _end_rebuild(self, server: Server, now: float) -> None:
         if server.previous_vm_state == "stopped":
-            server.status, server.vm_state = "SHUTOFF", "stopped"
+            settle(server, "SHUTOFF")
         else:
-            server.status, server.vm_state = "ACTIVE", "active"
+            settle(server, "ACTIVE")
             server.power_state, server.launched_at = POWER_RUNNING, now
-        server.task_state, server.previous_vm_state, server.fault = None, None, None
+        server.previous_vm_state, server.fault = None, None
         self.lifecycle.log_compute(server, "Rebuild finished.")
         self.lifecycle.finish_action(server, "rebuild", now, ok=True)
 
@@ -113,7 +114,7 @@ class ServerImages:
         self.lifecycle.record_action(server, "createImage", request_id, caller)
         server.request_id = request_id
         server.capture_image_id = image.id
-        server.task_state = "image_snapshot"
+        start_task(server, "image_snapshot")
         self.lifecycle.log_compute(server, f"Capturing the instance as image {image.id} ({name}).")
         self.lifecycle.schedule_step(server, "capture", self.lifecycle.timing("image_capture", 5))
         return image
@@ -173,7 +174,8 @@ class ServerImages:
         return [_volume_entry(boot.id, boot.size, 0, "/dev/sda"), *data]
 
     def _end_capture(self, server: Server, now: float) -> None:
-        server.task_state, server.capture_image_id = None, None
+        end_task(server)
+        server.capture_image_id = None
         self.lifecycle.log_compute(server, "Capture finished.")
         self.lifecycle.finish_action(server, "createImage", now, ok=True)
 

@@ -34,6 +34,7 @@ from powerbridge.emulator.backend.volume_messages import (
 from powerbridge.emulator.backend.volume_snapshots import Snapshot, SnapshotBackend
 from powerbridge.emulator.errors import ApiError, bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.estate import StorageProviderSpec
+from powerbridge.emulator.lifecycle import Transitions
 from powerbridge.emulator.logs import LogContext
 
 VOLUME_MODULE = "cinder.volume.manager"
@@ -66,6 +67,23 @@ VALID_STATUSES = (
     "uploading",
     "retyping",
     "extending",
+)
+# the attach family's status is derived from the attachments and reservations (`_settle`), so
+# any of them may follow any other
+_ATTACH_STEPS = dict.fromkeys(ATTACH_FAMILY, ATTACH_FAMILY)
+VOLUME_STATUSES: Transitions[str] = Transitions(
+    "volume status",
+    {
+        **_ATTACH_STEPS,
+        "creating": ("available", "error"),
+        "available": (*ATTACH_FAMILY, "extending", "uploading", "deleting"),
+        "in-use": (*ATTACH_FAMILY, "extending", "uploading"),
+        "extending": ("available", "in-use"),
+        "uploading": ("available", "in-use"),
+        "downloading": ("reserved",),
+        **{status: ("deleting",) for status in DELETABLE if status != "available"},
+        "deleting": (),
+    },
 )
 DELETE_REFUSED = (
     "Invalid volume: Volume status must be available or error or error_restoring or "
@@ -280,7 +298,7 @@ class VolumeBackend:
 
     def _touch(self, volume: Volume, status: str | None = None) -> None:
         if status is not None:
-            volume.status = status
+            volume.status = VOLUME_STATUSES.check(volume.status, status)
         volume.updated_at = self.ctx.clock.now()
         self._save(volume)
 
@@ -627,9 +645,8 @@ class VolumeBackend:
             volume.reservations.clear()
         if status is not None:
             volume.step, volume.due = None, None
-            self._touch(volume, status)
-        else:
-            self._touch(volume)
+            volume.status = status  # an admin's reset may set any status: that is its point
+        self._touch(volume)
         self._log(volume, "INFO", f"Volume {volume.id}: status reset to {volume.status}.", context)
 
     def extend(
