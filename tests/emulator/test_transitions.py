@@ -13,7 +13,7 @@ from powerbridge.emulator.backend.server_states import (
     settle,
     start_task,
 )
-from powerbridge.emulator.backend.volume import VALID_STATUSES, VOLUME_STATUSES
+from powerbridge.emulator.backend.volume_records import VALID_STATUSES, VOLUME_STATUSES
 from powerbridge.emulator.backend.volume_snapshots import SNAPSHOT_STATUSES, STATUSES
 from powerbridge.emulator.lifecycle import IllegalTransition, Transitions
 
