@@ -35,7 +35,7 @@ from powerbridge.deploy.cloudview import (
     StorageTemplate,
     Volume,
 )
-from powerbridge.deploy.plan import Plan
+from powerbridge.deploy.plan_model import Plan
 
 TARGET_SECONDS = 1.0
 TARGET_MB = 200.0

@@ -25,7 +25,8 @@ from powerbridge.cli.prompts import confirm
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
-    from powerbridge.deploy import DeploymentSpec, Plan
+    from powerbridge.deploy import DeploymentSpec
+    from powerbridge.deploy.plan_model import Plan
     from powerbridge.deploy.report import Report
     from powerbridge.jobs import JobStore
 
@@ -221,9 +222,9 @@ def apply_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Create what the plan lists: volumes, then servers; wait; print the summary."""
-    from powerbridge.cli.deploy_view import LiveProgress, show_plan, show_report
+    from powerbridge.cli.deploy_view import LiveProgress, show_plan
     from powerbridge.deploy.apply import ApplyOptions, apply_plan
-    from powerbridge.deploy.service import nothing_to_do, prepare, start_job
+    from powerbridge.deploy.service import ApplyRun, nothing_to_do, prepare
 
     spec = _load_spec(spec_file, name)
     _check_writable(report_file)
@@ -234,8 +235,7 @@ def apply_command(
         rollback_on_failure=rollback_on_failure,
         poll_interval=poll_interval,
     )
-
-    started: list[int] = []  # the job, once there is one
+    apply_run = ApplyRun(store, str(spec_file), name=name, store_url=store_url, resume=resume)
 
     async def work(c: Cloud) -> Report | None:
         prepared = await prepare(c, spec)
@@ -249,36 +249,38 @@ def apply_command(
             typer.echo(f"Nothing to do: deployment {plan.deployment} is up to date.", err=True)
             return None
         confirm(f"Apply the plan for {plan.deployment}?", assume_yes=yes)
-        job = _deploy_errors(lambda: start_job(store, plan, resume=resume, source=str(spec_file)))
-        started.append(job.id)
+        job = _deploy_errors(lambda: apply_run.start(plan))
         with LiveProgress() as progress:
             return await apply_plan(c, plan, prepared.view, store, job, options, progress.event)
 
-    again = ["powerbridge", "deploy", "apply", str(spec_file), "--resume", "--yes"]
-    if name is not None:
-        again += ["--name", name]
-    if store_url is not None and store_url != os.environ.get("POWERBRIDGE_STORE"):
-        again += ["--store", store_url]
+    again = shlex.join(apply_run.resume_command())
     try:
         report = run(cloud, work)
     except CliError as problem:
-        if not started:
+        if apply_run.job is None:
             raise
         # the cloud failed mid-run (unreachable, say): part of the deployment exists
         raise CliError(
-            f"{problem.message}; apply job {started[0]} stopped midway: what it made is recorded",
-            hint=f"once the cloud answers again, resume with: {shlex.join(again)}",
+            f"{problem.message}; apply job {apply_run.job.id} stopped midway:"
+            " what it made is recorded",
+            hint=f"once the cloud answers again, resume with: {again}",
         ) from None
     except KeyboardInterrupt:
         typer.echo(
-            f"Interrupted; what was done is recorded. Resume with: {shlex.join(again)}",
+            f"Interrupted; what was done is recorded. Resume with: {again}",
             err=True,
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         store.close()
-    if report is None:
-        return
+    if report is not None:
+        _show_applied(report, output_format, report_file)
+
+
+def _show_applied(report: Report, output_format: OutputFormat, report_file: Path | None) -> None:
+    """The summary (and the --report file); exit 3 when some of the deployment failed."""
+    from powerbridge.cli.deploy_view import show_report
+
     show_report(report, output_format)
     if report_file is not None:
         report_file.write_text(json.dumps(report.to_dict(), indent=2) + "\n")

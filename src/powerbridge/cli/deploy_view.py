@@ -15,8 +15,8 @@ from powerbridge.cli.output import OutputFormat, render
 if TYPE_CHECKING:
     from rich.live import Live
 
-    from powerbridge.deploy import Plan
     from powerbridge.deploy.apply import ProgressEvent
+    from powerbridge.deploy.plan_model import Plan
     from powerbridge.deploy.report import Report
 
 PLAN_COLUMNS = ["action", "kind", "name", "details"]

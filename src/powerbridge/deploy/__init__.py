@@ -12,9 +12,9 @@ for row in plan.rows():
 Public surface: the model (`DeploymentSpec`, `ServerSpec`, `VolumeSpec`, `NetworkSpec`,
 `CollocationRuleSpec`, `DEPLOYMENT_TAG`), the formats (`load_spec`, `parse_pipe`,
 `load_pipe`, `render_pipe`, `parse_yaml`, `load_yaml`, `load_schema`), the errors
-(`DeployError`, `SpecErrors`, `SpecError`), the view (`CloudView`, module `cloudview`) and the
-plan (`build_plan`, `Plan` and its items, module `plan`). docs/deploy-spec.md describes the
-formats.
+(`DeployError`, `SpecErrors`, `SpecError`), the view (`CloudView`, module `cloudview`), the
+planner (`build_plan`, package `planner`) and the plan it makes (`Plan` and its items, module
+`plan_model`). docs/deploy-spec.md describes the formats.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from powerbridge.deploy.model import (
     check_deployment_name,
 )
 from powerbridge.deploy.pipe_format import load_pipe, parse_pipe, render_pipe
-from powerbridge.deploy.plan import (
+from powerbridge.deploy.plan_model import (
     Action,
     Block,
     CollocationRuleCreate,
@@ -45,8 +45,8 @@ from powerbridge.deploy.plan import (
     ServerCreate,
     Unchanged,
     VolumeCreate,
-    build_plan,
 )
+from powerbridge.deploy.planner import build_plan
 from powerbridge.deploy.yaml_format import load_schema, load_yaml, parse_yaml
 
 __all__ = [

@@ -41,7 +41,7 @@ from powerbridge.client.errors import ClientError, HttpError, NotFound, request_
 from powerbridge.client.waiter import ServerSource, VolumeSource
 from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError
-from powerbridge.deploy.plan import (
+from powerbridge.deploy.plan_model import (
     Kind,
     Plan,
     RefKey,

@@ -13,7 +13,7 @@ annotate, `file:line:column: key: message (allowed)`, for example::
 (format count:size_gb:storage_template:name_prefix:shared:description)
 
 What keeps a valid spec from being deployed (an unknown template, too little memory) is not an
-error here: the planner reports it as a block of the plan (`powerbridge.deploy.plan.Block`).
+error here: the planner reports it as a block of the plan (`powerbridge.deploy.plan_model.Block`).
 """
 
 from __future__ import annotations

@@ -9,11 +9,13 @@ async with Cloud.connect("powervc") as cloud:
 
 `start_job` is where an interrupted apply is noticed: the deployment's latest apply job still
 running in a live process refuses a second one; one whose process is gone (killed) or that
-stopped on Ctrl-C is interrupted, and only `--resume` continues it.
+stopped on Ctrl-C is interrupted, and only `--resume` continues it. `ApplyRun` is that
+bookkeeping for one `deploy apply`: the job it started, and the command that resumes it.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,12 +27,14 @@ from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.live import fetch_view
 from powerbridge.deploy.model import DEPLOYMENT_TAG, DeploymentSpec
-from powerbridge.deploy.plan import Kind, Plan, build_plan
+from powerbridge.deploy.plan_model import Kind, Plan
+from powerbridge.deploy.planner import build_plan
 from powerbridge.deploy.report import Report, ResourceResult
 from powerbridge.deploy.teardown import delete_servers, delete_volumes
 from powerbridge.jobs import ItemState, Job, JobStatus, JobStore, holder_alive
 
 __all__ = [
+    "ApplyRun",
     "DestroyPlan",
     "Prepared",
     "destroy",
@@ -87,6 +91,37 @@ def start_job(store: JobStore, plan: Plan, *, resume: bool, source: str | None) 
         return job
     summary = {"plan": plan.to_dict()["summary"]}
     return store.create_job(APPLY, plan.deployment, source=source, summary=summary)
+
+
+@dataclass
+class ApplyRun:
+    """One `deploy apply` of `spec_file`: the job it runs as, once started, and how to resume.
+
+    `name` and `store_url` are the deployment name and job store the command was given, if any;
+    a run that stops midway is resumed with the same ones (`resume_command`).
+    """
+
+    store: JobStore
+    spec_file: str
+    name: str | None = None
+    store_url: str | None = None
+    resume: bool = False
+    job: Job | None = field(default=None, init=False)
+
+    def start(self, plan: Plan) -> Job:
+        """The job this run applies `plan` as (`start_job`), kept for `job`."""
+        self.job = start_job(self.store, plan, resume=self.resume, source=self.spec_file)
+        return self.job
+
+    def resume_command(self) -> list[str]:
+        """The command line that continues this run: the same spec, name and store."""
+        again = ["powerbridge", "deploy", "apply", self.spec_file, "--resume", "--yes"]
+        if self.name is not None:
+            again += ["--name", self.name]
+        # a store taken from POWERBRIDGE_STORE is found there again: no need to spell it out
+        if self.store_url is not None and self.store_url != os.environ.get("POWERBRIDGE_STORE"):
+            again += ["--store", self.store_url]
+        return again
 
 
 # -- destroy ------------------------------------------------------------------------------------
