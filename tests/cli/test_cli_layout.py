@@ -37,7 +37,7 @@ def test_help_imports_neither_the_client_nor_the_command_groups() -> None:
 
 
 def test_every_group_has_its_commands() -> None:
-    from tests.cli.clirun import invoke
+    from tests.support.clirun import invoke
 
     for group in ("image", "template", "network", "storage-template", "scg", "host"):
         assert invoke([group, "list", "--help"]) == 0

@@ -9,7 +9,7 @@ import pytest
 
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
-from tests.cli.clirun import Shell
+from tests.support.clirun import Shell
 
 pytestmark = pytest.mark.acceptance
 

@@ -110,7 +110,7 @@ def test_diagnosis_from_the_fault_alone(tmp_path: Path) -> None:
 def test_diagnose_request_id_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.cli.clirun import Shell
+    from tests.support.clirun import Shell
 
     sh = Shell(monkeypatch, capsys)
     logs = make_logs(tmp_path / "logs")
@@ -128,7 +128,7 @@ def test_diagnose_request_id_command(
 def test_diagnose_a_request_id_no_log_line_mentions_fails_with_a_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.cli.clirun import Shell
+    from tests.support.clirun import Shell
 
     sh = Shell(monkeypatch, capsys)
     logs = make_logs(tmp_path / "logs")

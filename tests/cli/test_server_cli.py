@@ -19,7 +19,7 @@ from powerbridge.client import Session, load_config
 from powerbridge.client.errors import NotFound
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
-from tests.cli.clirun import Result, Shell
+from tests.support.clirun import Result, Shell
 
 pytestmark = pytest.mark.acceptance
 

@@ -23,7 +23,7 @@ from powerbridge.client import Session, load_config
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
 from powerbridge.jobs import JobStatus, JobStore
-from tests.cli.clirun import Shell
+from tests.support.clirun import Shell
 
 pytestmark = pytest.mark.acceptance
 

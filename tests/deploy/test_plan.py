@@ -26,7 +26,7 @@ from powerbridge.deploy.cloudview import (
     StorageConnectivityGroup,
     StorageProvider,
 )
-from tests.deploy.views import HOSTS, estate, server, volume, with_
+from tests.support.cloud_views import HOSTS, estate, server, volume, with_
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 BASE = "flavor_name=powervm.small|vm_name={vm}|image_name=PowerHA713|vlan_name=cmbnet1"

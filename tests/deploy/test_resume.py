@@ -20,7 +20,7 @@ import pytest
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
 from powerbridge.jobs import JobStatus, JobStore
-from tests.cli.clirun import OS_VARIABLES
+from tests.support.clirun import OS_VARIABLES
 
 pytestmark = pytest.mark.acceptance
 

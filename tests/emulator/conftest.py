@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,28 +11,7 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.app import create_app
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.state import Emulator
-
-IDENTITY = "/powervc/openstack/identity/v3"
-COMPUTE = "/powervc/openstack/compute/v2.1"
-IMAGE = "/powervc/openstack/image/v2"
-NETWORK = "/powervc/openstack/network/v2.0"
-VOLUME = "/powervc/openstack/volume/v3"
-
-
-def password_auth(
-    user: str = "root", password: str = "passw0rd", project: str = "ibm-default"
-) -> dict[str, Any]:
-    return {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {"name": user, "domain": {"name": "Default"}, "password": password}
-                },
-            },
-            "scope": {"project": {"name": project, "domain": {"name": "Default"}}},
-        }
-    }
+from tests.support.emulator_http import IDENTITY, password_auth
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ import pytest
 
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, StartError, running_emulator
-
-from .conftest import password_auth
+from tests.support.emulator_http import password_auth
 
 
 def http(verify: ssl.SSLContext | bool = True) -> httpx.Client:

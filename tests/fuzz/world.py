@@ -77,7 +77,7 @@ def write_operations() -> list[Operation]:
     tables: dict[str, RouteTable] = {**SERVICE_ROUTES, "emulator": admin.routes}
     found: dict[str, Operation] = {}
     for service, table in tables.items():
-        for spec in table._routes:
+        for spec in table.endpoints:
             if spec.method not in WRITE_METHODS:
                 continue
             if service == "compute" and "{project_id}" not in spec.path:

@@ -15,23 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from powerbridge.emulator.api import (
-    admin,
-    compute,
-    identity,
-    image,
-    network,
-    storage_providers,
-    volume,
-    volume_extras,
-    volume_messages,
-    volume_snapshots,
-)
+from powerbridge.emulator.api import admin, compute, identity, image, network, volume
 from powerbridge.emulator.api.routing import RouteTable
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 
-# modules that add routes to a service's table when imported
-ROUTE_EXTENSIONS = (volume_extras, volume_snapshots, volume_messages, storage_providers)
 SERVICE_ROUTES: dict[str, RouteTable] = {
     "identity": identity.routes,
     "compute": compute.routes,

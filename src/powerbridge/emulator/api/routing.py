@@ -10,10 +10,12 @@ headers and write the API log line.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +67,10 @@ class Call:
     def query(self) -> Any:
         return self.request.query_params
 
+    def at_least(self, version: str) -> bool:
+        """Whether the request negotiated `version` or later (never on unversioned routes)."""
+        return self.microversion is not None and self.microversion.at_least(version)
+
     @property
     def auth(self) -> Caller:
         if self.caller is None:  # only public routes lack a caller, and they never ask
@@ -101,14 +107,21 @@ class ServiceInfo:
     extra_request_id_header: str | None = None  # x-compute-request-id for nova
 
 
-@dataclass
-class _RouteSpec:
+@dataclass(frozen=True)
+class Endpoint:
+    """One row of a service's route table: `microversions=True` means the table's range."""
+
     method: str
     path: str
     handler: Handler
-    public: bool
-    microversions: MicroversionRange | None
-    raw_body: bool
+    public: bool = False
+    microversions: MicroversionRange | bool | None = True
+    raw_body: bool = False
+
+    @property
+    def versions(self) -> MicroversionRange | None:
+        """The range this route negotiates, once its table resolved `True`."""
+        return self.microversions if isinstance(self.microversions, MicroversionRange) else None
 
 
 class RouteTable:
@@ -116,16 +129,38 @@ class RouteTable:
         self,
         service: ServiceInfo,
         microversions: MicroversionRange | None = None,
+        endpoints: Iterable[Endpoint] = (),
         *,
         trailing_slash: bool = True,
     ):
         """`trailing_slash`: also answer `<path>/` on authenticated routes. Glance and cinder
         do not (`GET /v2/images/` is a 404 there, and tempest checks it); version documents
-        (public routes) always answer both, as keystoneauth's discovery asks for either."""
+        (public routes) always answer both, as keystoneauth's discovery asks for either.
+        A (method, path) routed twice is refused here, at start-up: it used to replace the
+        first handler silently."""
         self.service = service
         self.microversions = microversions
         self.trailing_slash = trailing_slash
-        self._routes: list[_RouteSpec] = []
+        self._endpoints: dict[tuple[str, str], Endpoint] = {}
+        for endpoint in endpoints:
+            self.add(endpoint)
+
+    @property
+    def endpoints(self) -> list[Endpoint]:
+        """The rows in registration order, each with its microversion range resolved."""
+        return list(self._endpoints.values())
+
+    def add(self, endpoint: Endpoint) -> None:
+        key = (endpoint.method, endpoint.path)
+        taken = self._endpoints.get(key)
+        if taken is not None:
+            raise ValueError(
+                f"{endpoint.method} {endpoint.path} is routed twice: to "
+                f"{handler_name(taken.handler)} and to {handler_name(endpoint.handler)}"
+            )
+        versions = endpoint.microversions
+        resolved = self.microversions if versions is True else versions or None
+        self._endpoints[key] = dataclasses.replace(endpoint, microversions=resolved)
 
     def route(
         self,
@@ -136,10 +171,10 @@ class RouteTable:
         microversions: MicroversionRange | bool | None = True,
         raw_body: bool = False,
     ) -> Callable[[Handler], Handler]:
-        versions = self.microversions if microversions is True else microversions or None
+        """Decorator form of `add`, for tables still written next to their handlers."""
 
         def register(handler: Handler) -> Handler:
-            self._routes.append(_RouteSpec(method, path, handler, public, versions, raw_body))
+            self.add(Endpoint(method, path, handler, public, microversions, raw_body))
             return handler
 
         return register
@@ -161,8 +196,8 @@ class RouteTable:
 
     def build(self, emulator: Emulator) -> Starlette:
         """A Starlette app for this service, rooted at the service's own URL root."""
-        by_path: dict[str, dict[str, _RouteSpec]] = {}
-        for spec in self._routes:
+        by_path: dict[str, dict[str, Endpoint]] = {}
+        for spec in self._endpoints.values():
             by_path.setdefault(spec.path, {})[spec.method] = spec
         routes = []
         for path, methods in by_path.items():
@@ -254,12 +289,19 @@ class IndexedRouter(Router):
         await self.default(scope, receive, send)
 
 
+def handler_name(handler: Handler) -> str:
+    """`module.function` of a handler, seen through `functools.wraps` and `partial`."""
+    while isinstance(handler, functools.partial) or hasattr(handler, "__wrapped__"):
+        handler = handler.func if isinstance(handler, functools.partial) else handler.__wrapped__
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
 def _new_request_id() -> str:
     return f"req-{uuid.uuid4()}"
 
 
 def _make_endpoint(
-    emulator: Emulator, service: ServiceInfo, methods: dict[str, _RouteSpec]
+    emulator: Emulator, service: ServiceInfo, methods: dict[str, Endpoint]
 ) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
@@ -288,13 +330,11 @@ def _make_endpoint(
                 body=raw if spec.raw_body else _parse_json(raw, request),
                 raw_body=raw,
                 caller=caller,
-                microversion=spec.microversions.negotiate(request.headers)
-                if spec.microversions
-                else None,
+                microversion=spec.versions.negotiate(request.headers) if spec.versions else None,
                 service_name=service.name,
             )
             reply = spec.handler(call)
-            response = _reply_response(reply, method, call.microversion, spec.microversions)
+            response = _reply_response(reply, method, call.microversion, spec.versions)
             if fault is not None and fault.after_handling:
                 await _apply_api_fault(fault)  # done, but the answer is lost
         except ApiError as error:

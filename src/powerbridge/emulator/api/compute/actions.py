@@ -101,10 +101,6 @@ CREATE_IMAGE = Schema(
 REBUILD_SINCE = {"description": "2.19", "key_name": "2.54", "user_data": "2.57"}
 
 
-def _mv(call: Call, version: str) -> bool:
-    return call.microversion is not None and call.microversion.at_least(version)
-
-
 def migrate_live(call: Call, argument: Any) -> Reply:
     MIGRATE_LIVE.check(argument)
     call.emulator.migrations.start(
@@ -145,7 +141,7 @@ def revert_resize(call: Call, argument: Any) -> Reply:
 def rebuild(call: Call, argument: Any) -> Reply:
     REBUILD.check(argument)
     for key, version in REBUILD_SINCE.items():
-        if key in argument and not _mv(call, version):
+        if key in argument and not call.at_least(version):
             raise bad_request(
                 f"Invalid input for field/attribute rebuild. Additional properties are not "
                 f"allowed ('{key}' was unexpected)"
@@ -175,7 +171,7 @@ def create_image(call: Call, argument: Any) -> Reply:
         name=argument["name"],
         metadata=dict(argument.get("metadata") or {}),
     )
-    if _mv(call, "2.45"):
+    if call.at_least("2.45"):
         return Reply({"image_id": image.id}, status=202)
     # nova's generate_image_url: the image service root, then images/<id>
     location = f"{call.emulator.service_url('image', call.request)}/images/{image.id}"

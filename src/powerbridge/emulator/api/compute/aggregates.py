@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import iso_micro, route
+from powerbridge.emulator.api.compute.common import iso_micro
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.host_groups import HostGroup, HostGroupBackend
@@ -98,19 +98,17 @@ def aggregate_body(call: Call, group: HostGroup, *, full: bool = True) -> dict[s
         if group.availability_zone:
             metadata["availability_zone"] = group.availability_zone
         body["metadata"] = metadata
-    if call.microversion is not None and call.microversion.at_least("2.41"):
+    if call.at_least("2.41"):
         body["uuid"] = group.uuid
     return body
 
 
-@route("GET", "/os-aggregates")
 def list_aggregates(call: Call) -> Reply:
     groups = _groups(call, "index")
     rows = [aggregate_body(call, g) for g in sorted(groups.groups.values(), key=lambda g: g.id)]
     return Reply({"aggregates": rows})
 
 
-@route("POST", "/os-aggregates")
 def create_aggregate(call: Call) -> Reply:
     groups = _groups(call, "create")
     CREATE.check(call.body)
@@ -119,13 +117,11 @@ def create_aggregate(call: Call) -> Reply:
     return Reply({"aggregate": aggregate_body(call, group, full=False)})
 
 
-@route("GET", "/os-aggregates/{aggregate_id}")
 def show_aggregate(call: Call) -> Reply:
     group = _groups(call, "show").get(call.params["aggregate_id"])
     return Reply({"aggregate": aggregate_body(call, group)})
 
 
-@route("PUT", "/os-aggregates/{aggregate_id}")
 def update_aggregate(call: Call) -> Reply:
     groups = _groups(call, "update")
     UPDATE.check(call.body)
@@ -139,13 +135,11 @@ def update_aggregate(call: Call) -> Reply:
     return Reply({"aggregate": aggregate_body(call, group)})
 
 
-@route("DELETE", "/os-aggregates/{aggregate_id}")
 def delete_aggregate(call: Call) -> Reply:
     _groups(call, "delete").delete(call.params["aggregate_id"])
     return Reply()
 
 
-@route("POST", "/os-aggregates/{aggregate_id}/action")
 def aggregate_action(call: Call) -> Reply:
     body = call.body
     if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in ACTIONS:

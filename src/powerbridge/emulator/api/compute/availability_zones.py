@@ -1,15 +1,9 @@
-"""`os-availability-zone[/detail]`: one zone per host group (the default group's is `nova`).
-
-These replace `misc`'s single-zone handlers for the same paths: a route table keeps the last
-handler registered for a path and method, and `misc` is imported first, here.
-"""
+"""`os-availability-zone[/detail]`: one zone per host group (the default group's is `nova`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute import misc  # noqa: F401  (must register first)
-from powerbridge.emulator.api.compute.common import route
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.hosts import OPERATING
 from powerbridge.emulator.backend.identity import require_policy_admin
@@ -21,7 +15,6 @@ def _zones(call: Call) -> dict[str, list[str]]:
     return {zone: list(scope.hosts) for zone, scope in scopes.items() if scope.hosts}
 
 
-@route("GET", "/os-availability-zone")
 def availability_zones(call: Call) -> Reply:
     rows = [
         {"zoneName": zone, "zoneState": {"available": True}, "hosts": None} for zone in _zones(call)
@@ -29,7 +22,6 @@ def availability_zones(call: Call) -> Reply:
     return Reply({"availabilityZoneInfo": rows})
 
 
-@route("GET", "/os-availability-zone/detail")
 def availability_zones_detail(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-availability-zone:detail")
     inventory = call.emulator.hosts

@@ -1,41 +1,37 @@
-"""Shared pieces of the compute API: the route table, project-scoped routes, time and links."""
+"""Shared pieces of the compute API: service info, project-scoped handlers, time and links."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from powerbridge.emulator.api.microversions import COMPUTE
-from powerbridge.emulator.api.routing import Call, Handler, Reply, RouteTable, ServiceInfo
-from powerbridge.emulator.errors import bad_request
+from powerbridge.emulator.api.paging import after_marker
+from powerbridge.emulator.api.routing import Call, Handler, Reply, ServiceInfo
+from powerbridge.emulator.errors import ApiError, bad_request
 
 SERVICE = ServiceInfo(
     "compute", "nova-api", "nova.api.openstack.requestlog", "x-compute-request-id"
 )
-routes = RouteTable(SERVICE, COMPUTE)
 
 
-def route(method: str, path: str, **options: Any) -> Callable[[Handler], Handler]:
-    """Register `path` under `/v2.1/{project_id}` and `/v2.1`; check the path's project."""
+def project_scoped(handler: Handler) -> Handler:
+    """`handler` behind nova's check that a path's project is the token's (admins excepted)."""
 
-    def register(handler: Handler) -> Handler:
-        def scoped(call: Call) -> Reply:
-            project_id = call.params.pop("project_id", None)
-            caller = call.caller
-            if project_id and caller and not caller.is_admin and project_id != caller.project_id:
-                raise bad_request(
-                    f"Malformed request URL: URL's project_id '{project_id}' doesn't match "
-                    f"Context's project_id '{caller.project_id}'"
-                )
-            return handler(call)
+    @functools.wraps(handler)
+    def scoped(call: Call) -> Reply:
+        project_id = call.params.pop("project_id", None)
+        caller = call.caller
+        if project_id and caller and not caller.is_admin and project_id != caller.project_id:
+            raise bad_request(
+                f"Malformed request URL: URL's project_id '{project_id}' doesn't match "
+                f"Context's project_id '{caller.project_id}'"
+            )
+        return handler(call)
 
-        routes.route(method, "/v2.1" + path, **options)(scoped)
-        routes.route(method, "/v2.1/{project_id}" + path, **options)(scoped)
-        return handler
-
-    return register
+    return scoped
 
 
 @lru_cache(maxsize=65536)  # list views format the same timestamps on every call
@@ -94,6 +90,10 @@ def int_param(call: Call, name: str, minimum: int = 0) -> int | None:
     return value
 
 
+def marker_not_found(marker: str) -> ApiError:
+    return bad_request(f"marker [{marker}] not found")
+
+
 def paginate(
     call: Call, items: list[Any], collection: str, key: Callable[[Any], str]
 ) -> tuple[list[Any], list[dict[str, str]]]:
@@ -101,16 +101,18 @@ def paginate(
     limit = int_param(call, "limit")
     marker = call.query.get("marker")
     if marker is not None:
-        ids = [key(item) for item in items]
-        if marker not in ids:
-            raise bad_request(f"marker [{marker}] not found")
-        items = items[ids.index(marker) + 1 :]
+        items = after_marker(items, marker, key, marker_not_found)
     if limit is None or len(items) <= limit:
         return items, []
     page = items[:limit]
-    root = call.base_url()
-    project = call.auth.project_id or ""
+    return page, next_links(call, collection, key(page[-1]))
+
+
+def next_links(call: Call, collection: str, marker: str) -> list[dict[str, str]]:
+    """nova's `<collection>_links`: the query with the new marker, not URL-encoded (as nova
+    echoes it)."""
     query = [f"{k}={v}" for k, v in call.query.multi_items() if k != "marker"]
-    query.append(f"marker={key(page[-1])}")
-    href = f"{root}/v2.1/{project}/{collection}?{'&'.join(query)}"
-    return page, [{"rel": "next", "href": href}]
+    query.append(f"marker={marker}")
+    project = call.auth.project_id or ""
+    href = f"{call.base_url()}/v2.1/{project}/{collection}?{'&'.join(query)}"
+    return [{"rel": "next", "href": href}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import paginate, route
+from powerbridge.emulator.api.compute.common import paginate
 from powerbridge.emulator.api.compute.views import flavor_body
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
@@ -81,7 +81,6 @@ def _visible(call: Call) -> list[Flavor]:
     return sorted(flavors, key=lambda f: getattr(f, attribute), reverse=reverse)
 
 
-@route("GET", "/flavors")
 def list_flavors(call: Call) -> Reply:
     page, next_links = paginate(call, _visible(call), "flavors", lambda f: f.id)
     body: dict[str, Any] = {"flavors": [flavor_body(call, f, detail=False) for f in page]}
@@ -90,7 +89,6 @@ def list_flavors(call: Call) -> Reply:
     return Reply(body)
 
 
-@route("GET", "/flavors/detail")
 def list_flavors_detail(call: Call) -> Reply:
     page, next_links = paginate(call, _visible(call), "flavors/detail", lambda f: f.id)
     body: dict[str, Any] = {"flavors": [flavor_body(call, f) for f in page]}
@@ -99,13 +97,11 @@ def list_flavors_detail(call: Call) -> Reply:
     return Reply(body)
 
 
-@route("GET", "/flavors/{flavor_id}")
 def show_flavor(call: Call) -> Reply:
     flavor = call.emulator.flavors.get(call.params["flavor_id"])
     return Reply({"flavor": flavor_body(call, flavor)})
 
 
-@route("POST", "/flavors")
 def create_flavor(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-manage:create")
     CREATE_FLAVOR.check(call.body)
@@ -126,7 +122,6 @@ def create_flavor(call: Call) -> Reply:
     return Reply({"flavor": flavor_body(call, flavor)})
 
 
-@route("PUT", "/flavors/{flavor_id}")
 def update_flavor(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-manage:update")
     body = call.body
@@ -145,20 +140,17 @@ def update_flavor(call: Call) -> Reply:
     return Reply({"flavor": flavor_body(call, flavor)})
 
 
-@route("DELETE", "/flavors/{flavor_id}")
 def delete_flavor(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-manage:delete")
     call.emulator.flavors.delete(call.params["flavor_id"])
     return Reply(status=202)
 
 
-@route("GET", "/flavors/{flavor_id}/os-extra_specs")
 def list_extra_specs(call: Call) -> Reply:
     flavor = call.emulator.flavors.get(call.params["flavor_id"])
     return Reply({"extra_specs": dict(flavor.extra_specs)})
 
 
-@route("POST", "/flavors/{flavor_id}/os-extra_specs")
 def set_extra_specs(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:create")
     EXTRA_SPECS.check(call.body)
@@ -173,7 +165,6 @@ def _spec_text(value: Any) -> str:
     return str(value)
 
 
-@route("GET", "/flavors/{flavor_id}/os-extra_specs/{key}")
 def show_extra_spec(call: Call) -> Reply:
     flavor = call.emulator.flavors.get(call.params["flavor_id"])
     key = call.params["key"]
@@ -182,7 +173,6 @@ def show_extra_spec(call: Call) -> Reply:
     return Reply({key: flavor.extra_specs[key]})
 
 
-@route("PUT", "/flavors/{flavor_id}/os-extra_specs/{key}")
 def update_extra_spec(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:update")
     key = call.params["key"]
@@ -194,7 +184,6 @@ def update_extra_spec(call: Call) -> Reply:
     return Reply({key: value})
 
 
-@route("DELETE", "/flavors/{flavor_id}/os-extra_specs/{key}")
 def delete_extra_spec(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:delete")
     call.emulator.flavors.delete_extra_spec(call.params["flavor_id"], call.params["key"])

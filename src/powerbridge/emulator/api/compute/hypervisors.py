@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import paginate, route
+from powerbridge.emulator.api.compute.common import paginate
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.hosts import OPERATING, Host
 from powerbridge.emulator.backend.identity import require_policy_admin
@@ -24,17 +24,13 @@ from powerbridge.emulator.estate import DEFAULT_ZONE
 CPU_MODEL = {"8286": "POWER8", "8247": "POWER8", "9009": "POWER9", "9080": "POWER9"}
 
 
-def _mv(call: Call, version: str) -> bool:
-    return call.microversion is not None and call.microversion.at_least(version)
-
-
 def _hosts(call: Call) -> list[Host]:
     require_policy_admin(call.auth, "os_compute_api:os-hypervisors")
     return list(call.emulator.hosts.hosts.values())
 
 
 def _hypervisor_id(call: Call, host: Host) -> int | str:
-    return host.uuid if _mv(call, "2.53") else host.number
+    return host.uuid if call.at_least("2.53") else host.number
 
 
 def _find(call: Call, ref: str) -> Host:
@@ -57,7 +53,7 @@ def detail(call: Call, host: Host) -> dict[str, Any]:
     body = summary(call, host)
     service: dict[str, Any] = {
         "host": host.name,
-        "id": host.uuid if _mv(call, "2.53") else host.number,
+        "id": host.uuid if call.at_least("2.53") else host.number,
         "disabled_reason": None if host.maintenance == "ok" else "maintenance mode",
     }
     body.update(
@@ -108,7 +104,7 @@ def _cpu_info(call: Call, host: Host) -> dict[str, Any] | str:
         "features": [],
         "topology": {"cores": host.spec.processors, "threads": 8, "sockets": 1},
     }
-    return info if _mv(call, "2.28") else json.dumps(info)
+    return info if call.at_least("2.28") else json.dumps(info)
 
 
 def _with_servers(call: Call, host: Host, body: dict[str, Any]) -> dict[str, Any]:
@@ -125,15 +121,15 @@ def _with_servers(call: Call, host: Host, body: dict[str, Any]) -> dict[str, Any
 
 def _listing(call: Call, collection: str, *, detailed: bool) -> Reply:
     hosts = _hosts(call)
-    pattern = call.query.get("hypervisor_hostname_pattern") if _mv(call, "2.53") else None
+    pattern = call.query.get("hypervisor_hostname_pattern") if call.at_least("2.53") else None
     if pattern is not None:
         hosts = [h for h in hosts if pattern in h.name]
         if not hosts:
             raise not_found(f"No hypervisor matching '{pattern}' could be found.")
     links: list[dict[str, str]] = []
-    if _mv(call, "2.33"):
+    if call.at_least("2.33"):
         hosts, links = paginate(call, hosts, collection, lambda h: str(_hypervisor_id(call, h)))
-    with_servers = _mv(call, "2.53") and _flag(call.query.get("with_servers"))
+    with_servers = call.at_least("2.53") and _flag(call.query.get("with_servers"))
     rows = []
     for host in hosts:
         row = detail(call, host) if detailed else summary(call, host)
@@ -154,17 +150,14 @@ def _flag(value: str | None) -> bool:
     raise bad_request(f"Invalid input for query parameters with_servers. Value: {value}.")
 
 
-@route("GET", "/os-hypervisors")
 def list_hypervisors(call: Call) -> Reply:
     return _listing(call, "os-hypervisors", detailed=False)
 
 
-@route("GET", "/os-hypervisors/detail")
 def list_hypervisors_detail(call: Call) -> Reply:
     return _listing(call, "os-hypervisors/detail", detailed=True)
 
 
-@route("GET", "/os-hypervisors/statistics")
 def hypervisor_statistics(call: Call) -> Reply:
     hosts = _hosts(call)
     totals = {
@@ -184,16 +177,14 @@ def hypervisor_statistics(call: Call) -> Reply:
     return Reply({"hypervisor_statistics": totals})
 
 
-@route("GET", "/os-hypervisors/{hypervisor_id}")
 def show_hypervisor(call: Call) -> Reply:
     host = _find(call, call.params["hypervisor_id"])
     body = detail(call, host)
-    if _mv(call, "2.53") and _flag(call.query.get("with_servers")):
+    if call.at_least("2.53") and _flag(call.query.get("with_servers")):
         body = _with_servers(call, host, body)
     return Reply({"hypervisor": body})
 
 
-@route("GET", "/os-hypervisors/{hypervisor_id}/uptime")
 def hypervisor_uptime(call: Call) -> Reply:
     host = _find(call, call.params["hypervisor_id"])
     days = max(1, int(call.emulator.clock.now() // 86400) % 400)
@@ -202,7 +193,7 @@ def hypervisor_uptime(call: Call) -> Reply:
 
 
 def _matching(call: Call, pattern: str) -> list[Host]:
-    if _mv(call, "2.53"):
+    if call.at_least("2.53"):
         raise not_found("The resource could not be found.")  # removed in 2.53
     hosts = [h for h in _hosts(call) if pattern in h.name]
     if not hosts:
@@ -210,13 +201,11 @@ def _matching(call: Call, pattern: str) -> list[Host]:
     return hosts
 
 
-@route("GET", "/os-hypervisors/{pattern}/search")
 def search_hypervisors(call: Call) -> Reply:
     hosts = _matching(call, call.params["pattern"])
     return Reply({"hypervisors": [summary(call, h) for h in hosts]})
 
 
-@route("GET", "/os-hypervisors/{pattern}/servers")
 def hypervisor_servers(call: Call) -> Reply:
     hosts = _matching(call, call.params["pattern"])
     return Reply({"hypervisors": [_with_servers(call, h, summary(call, h)) for h in hosts]})
@@ -224,11 +213,10 @@ def hypervisor_servers(call: Call) -> Reply:
 
 # -- os-hosts (deprecated by nova in 2.43; PowerVC scripts still call it) ------------------
 def _before_2_43(call: Call) -> None:
-    if _mv(call, "2.43"):
+    if call.at_least("2.43"):
         raise not_found("The resource could not be found.")
 
 
-@route("GET", "/os-hosts")
 def list_hosts(call: Call) -> Reply:
     _before_2_43(call)
     scheduler = call.emulator.scheduler
@@ -243,7 +231,6 @@ def list_hosts(call: Call) -> Reply:
     return Reply({"hosts": rows})
 
 
-@route("GET", "/os-hosts/{host_name}")
 def show_host(call: Call) -> Reply:
     _before_2_43(call)
     host = call.emulator.hosts.by_display_name(call.params["host_name"])

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import iso, route
+from powerbridge.emulator.api.compute.common import iso, marker_not_found, next_links
+from powerbridge.emulator.api.paging import after_marker
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.image import Change, Image, ImageBackend, ImageQuery
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
@@ -30,7 +31,7 @@ ALL = 1_000_000  # the proxy filters and pages itself
 
 def _images(call: Call) -> ImageBackend:
     """The image service, once the microversion still has the proxy."""
-    if call.microversion is not None and call.microversion.at_least("2.36"):
+    if call.at_least("2.36"):
         raise ApiError("itemNotFound", "The resource could not be found.")
     return call.emulator.images
 
@@ -103,10 +104,7 @@ def _page(call: Call) -> tuple[list[Image], list[dict[str, str]]]:
     images = [image for image in page.images if _wanted(call, image)]
     marker = call.query.get("marker")
     if marker is not None:
-        ids = [image.id for image in images]
-        if marker not in ids:
-            raise bad_request(f"marker [{marker}] not found")
-        images = images[ids.index(marker) + 1 :]
+        images = after_marker(images, marker, _id, marker_not_found)
     limit_text = call.query.get("limit")
     if limit_text is None:
         return images, []
@@ -116,13 +114,13 @@ def _page(call: Call) -> tuple[list[Image], list[dict[str, str]]]:
     if len(images) <= limit:
         return images, []
     chosen = images[:limit]
-    query = [f"{k}={v}" for k, v in call.query.multi_items() if k != "marker"]
-    query.append(f"marker={chosen[-1].id}")
-    href = f"{call.base_url()}/v2.1/{call.auth.project_id or ''}/images?{'&'.join(query)}"
-    return chosen, [{"rel": "next", "href": href}]
+    return chosen, next_links(call, "images", chosen[-1].id)
 
 
-@route("GET", "/images")
+def _id(image: Image) -> str:
+    return image.id
+
+
 def list_images(call: Call) -> Reply:
     images, links = _page(call)
     rows = [{"id": i.id, "name": i.name, "links": _links(call, i.id)} for i in images]
@@ -132,7 +130,6 @@ def list_images(call: Call) -> Reply:
     return Reply(body)
 
 
-@route("GET", "/images/detail")
 def list_images_detail(call: Call) -> Reply:
     images, links = _page(call)
     body: dict[str, Any] = {"images": [image_view(call, image) for image in images]}
@@ -152,12 +149,10 @@ def _image(call: Call) -> Image:
         raise
 
 
-@route("GET", "/images/{image_id}")
 def show_image(call: Call) -> Reply:
     return Reply({"image": image_view(call, _image(call))})
 
 
-@route("DELETE", "/images/{image_id}")
 def delete_image(call: Call) -> Reply:
     image = _image(call)
     _images(call).delete(call.auth, image.id, call.log_context())
@@ -188,19 +183,16 @@ def _change(call: Call, image: Image, items: dict[str, str], removed: list[str])
     return _images(call).update(call.auth, image.id, changes, call.log_context())
 
 
-@route("GET", "/images/{image_id}/metadata")
 def show_metadata(call: Call) -> Reply:
     return Reply({"metadata": _metadata(_image(call))})
 
 
-@route("POST", "/images/{image_id}/metadata")
 def update_metadata(call: Call) -> Reply:
     image = _image(call)
     updated = _change(call, image, _items(call.body, "metadata"), [])
     return Reply({"metadata": _metadata(updated)})
 
 
-@route("PUT", "/images/{image_id}/metadata")
 def replace_metadata(call: Call) -> Reply:
     image = _image(call)
     items = _items(call.body, "metadata")
@@ -209,7 +201,6 @@ def replace_metadata(call: Call) -> Reply:
     return Reply({"metadata": _metadata(updated)})
 
 
-@route("GET", "/images/{image_id}/metadata/{key}")
 def show_metadata_item(call: Call) -> Reply:
     key = call.params["key"]
     metadata = _metadata(_image(call))
@@ -218,7 +209,6 @@ def show_metadata_item(call: Call) -> Reply:
     return Reply({"meta": {key: metadata[key]}})
 
 
-@route("PUT", "/images/{image_id}/metadata/{key}")
 def set_metadata_item(call: Call) -> Reply:
     image = _image(call)
     item = _items(call.body, "meta")
@@ -229,7 +219,6 @@ def set_metadata_item(call: Call) -> Reply:
     return Reply({"meta": item})
 
 
-@route("DELETE", "/images/{image_id}/metadata/{key}")
 def delete_metadata_item(call: Call) -> Reply:
     image = _image(call)
     key = call.params["key"]

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import int_param, iso_micro, route
+from powerbridge.emulator.api.compute.common import iso_micro, paginate
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.identity import require_policy_admin, require_writer
 from powerbridge.emulator.backend.keypairs import KEY_TYPES, Keypair, KeypairBackend
-from powerbridge.emulator.errors import bad_request
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255}
 _KEYPAIR_21 = {"name": _NAME, "public_key": {"type": "string"}}
@@ -49,14 +48,10 @@ def _backend(call: Call) -> KeypairBackend:
     return call.emulator.keypairs
 
 
-def _at_least(call: Call, version: str) -> bool:
-    return call.microversion is not None and call.microversion.at_least(version)
-
-
 def _target_user(call: Call, requested: Any = None) -> str:
     """The user whose key pairs are meant: the caller's, or (2.10, admin) `user_id`."""
     wanted = requested if requested is not None else call.query.get("user_id")
-    if wanted is None or not _at_least(call, "2.10") or wanted == call.auth.user_id:
+    if wanted is None or not call.at_least("2.10") or wanted == call.auth.user_id:
         return call.auth.user_id
     require_policy_admin(call.auth, "os_compute_api:os-keypairs:index")
     return str(wanted)
@@ -68,42 +63,22 @@ def _summary(call: Call, keypair: Keypair) -> dict[str, Any]:
         "public_key": keypair.public_key,
         "fingerprint": keypair.fingerprint,
     }
-    if _at_least(call, "2.2"):
+    if call.at_least("2.2"):
         body["type"] = keypair.type
     return body
 
 
-@route("GET", "/os-keypairs")
 def list_keypairs(call: Call) -> Reply:
     keypairs = sorted(_backend(call).list_keypairs(_target_user(call)), key=lambda k: k.name)
     links: list[dict[str, str]] = []
-    if _at_least(call, "2.35"):
-        keypairs, links = _page(call, keypairs)
+    if call.at_least("2.35"):
+        keypairs, links = paginate(call, keypairs, "os-keypairs", _name)
     body: dict[str, Any] = {"keypairs": [{"keypair": _summary(call, k)} for k in keypairs]}
     if links:
         body["keypairs_links"] = links
     return Reply(body)
 
 
-def _page(call: Call, keypairs: list[Keypair]) -> tuple[list[Keypair], list[dict[str, str]]]:
-    limit = int_param(call, "limit")
-    marker = call.query.get("marker")
-    if marker is not None:
-        names = [k.name for k in keypairs]
-        if marker not in names:
-            raise bad_request(f"marker [{marker}] not found")
-        keypairs = keypairs[names.index(marker) + 1 :]
-    if limit is None or len(keypairs) <= limit:
-        return keypairs, []
-    page = keypairs[:limit]
-    query = [f"{k}={v}" for k, v in call.query.multi_items() if k != "marker"]
-    query.append(f"marker={page[-1].name}")
-    project = call.auth.project_id or ""
-    href = f"{call.base_url()}/v2.1/{project}/os-keypairs?{'&'.join(query)}"
-    return page, [{"rel": "next", "href": href}]
-
-
-@route("POST", "/os-keypairs")
 def create_keypair(call: Call) -> Reply:
     require_writer(call.auth, "os_compute_api:os-keypairs:create")
     _create_schema_for(call).check(call.body)
@@ -120,16 +95,15 @@ def create_keypair(call: Call) -> Reply:
     body = {**_summary(call, keypair), "user_id": keypair.user_id}
     if private_key is not None:
         body["private_key"] = private_key
-    return Reply({"keypair": body}, status=201 if _at_least(call, "2.2") else 200)
+    return Reply({"keypair": body}, status=201 if call.at_least("2.2") else 200)
 
 
 def _create_schema_for(call: Call) -> Schema:
-    if _at_least(call, "2.10"):
+    if call.at_least("2.10"):
         return CREATE_210
-    return CREATE_22 if _at_least(call, "2.2") else CREATE_21
+    return CREATE_22 if call.at_least("2.2") else CREATE_21
 
 
-@route("GET", "/os-keypairs/{name}")
 def show_keypair(call: Call) -> Reply:
     keypair = _backend(call).get(_target_user(call), call.params["name"])
     body: dict[str, Any] = {
@@ -144,8 +118,11 @@ def show_keypair(call: Call) -> Reply:
     return Reply({"keypair": body})
 
 
-@route("DELETE", "/os-keypairs/{name}")
 def delete_keypair(call: Call) -> Reply:
     require_writer(call.auth, "os_compute_api:os-keypairs:delete")
     _backend(call).delete(_target_user(call), call.params["name"])
-    return Reply(status=204 if _at_least(call, "2.2") else 202)
+    return Reply(status=204 if call.at_least("2.2") else 202)
+
+
+def _name(keypair: Keypair) -> str:
+    return keypair.name

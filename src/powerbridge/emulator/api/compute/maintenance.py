@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import route
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.hosts import Host
@@ -43,7 +42,6 @@ def maintenance_body(host: Host, record: MaintenanceRecord) -> dict[str, Any]:
     }
 
 
-@route("GET", "/ego/prs/hypervisor_maintenance/{host}")
 def show_maintenance(call: Call) -> Reply:
     require_policy_admin(call.auth, "ego:prs:hypervisor_maintenance")
     maintenance = call.emulator.maintenance
@@ -51,7 +49,6 @@ def show_maintenance(call: Call) -> Reply:
     return Reply(maintenance_body(host, maintenance.record(host)))
 
 
-@route("PUT", "/ego/prs/hypervisor_maintenance/{host}")
 def set_maintenance(call: Call) -> Reply:
     require_policy_admin(call.auth, "ego:prs:hypervisor_maintenance")
     BODY.check(call.body)

@@ -1,10 +1,9 @@
-"""Version discovery, limits and availability zones."""
+"""Version discovery and limits."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import route, routes
 from powerbridge.emulator.api.microversions import COMPUTE
 from powerbridge.emulator.api.routing import Call, Reply
 
@@ -35,12 +34,10 @@ def _versions(call: Call) -> list[dict[str, Any]]:
     ]
 
 
-@routes.get("/", public=True, microversions=None)
 def versions(call: Call) -> Reply:
     return Reply({"versions": _versions(call)})
 
 
-@routes.get("/v2.1", public=True, microversions=None)
 def version_v21(call: Call) -> Reply:
     version = _versions(call)[1]
     version["links"] = [
@@ -50,7 +47,6 @@ def version_v21(call: Call) -> Reply:
     return Reply({"version": {**version, "media-types": MEDIA_TYPES}})
 
 
-@route("GET", "/limits")
 def limits(call: Call) -> Reply:
     project_id = call.auth.project_id or ""
     usage = call.emulator.compute.usage(project_id)
@@ -71,7 +67,7 @@ def limits(call: Call) -> Reply:
         "totalRAMUsed": usage["ram"],
         "totalServerGroupsUsed": 0,
     }
-    if not (call.microversion and call.microversion.at_least("2.36")):
+    if not call.at_least("2.36"):
         absolute.update(
             {
                 "maxSecurityGroups": quota["security_groups"],
@@ -81,42 +77,7 @@ def limits(call: Call) -> Reply:
                 "totalSecurityGroupsUsed": 0,
             }
         )
-    if call.microversion and call.microversion.at_least("2.57"):
+    if call.at_least("2.57"):
         for key in ("maxPersonality", "maxPersonalitySize"):
             absolute.pop(key)
     return Reply({"limits": {"rate": [], "absolute": absolute}})
-
-
-@route("GET", "/os-availability-zone")
-def availability_zones(call: Call) -> Reply:
-    return Reply(
-        {
-            "availabilityZoneInfo": [
-                {"zoneName": "nova", "zoneState": {"available": True}, "hosts": None}
-            ]
-        }
-    )
-
-
-@route("GET", "/os-availability-zone/detail")
-def availability_zones_detail(call: Call) -> Reply:
-    from powerbridge.emulator.backend.identity import require_policy_admin
-
-    require_policy_admin(call.auth, "os_compute_api:os-availability-zone:detail")
-    hosts = {
-        host.name: {
-            "nova-compute": {
-                "available": host.spec.state == "operating",
-                "active": True,
-                "updated_at": None,
-            }
-        }
-        for host in call.emulator.hosts.hosts.values()
-    }
-    return Reply(
-        {
-            "availabilityZoneInfo": [
-                {"zoneName": "nova", "zoneState": {"available": True}, "hosts": hosts}
-            ]
-        }
-    )

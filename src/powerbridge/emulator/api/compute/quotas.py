@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import route
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.identity import require_policy_admin
 from powerbridge.emulator.backend.quotas import DEFAULTS, FILE_QUOTAS, NETWORK_QUOTAS
@@ -18,15 +17,11 @@ from powerbridge.emulator.errors import bad_request, forbidden
 PATH = "/os-quota-sets/{tenant_id}"
 
 
-def _at_least(call: Call, version: str) -> bool:
-    return call.microversion is not None and call.microversion.at_least(version)
-
-
 def _shown_keys(call: Call) -> list[str]:
     hidden: set[str] = set()
-    if _at_least(call, "2.36"):
+    if call.at_least("2.36"):
         hidden.update(NETWORK_QUOTAS)
-    if _at_least(call, "2.57"):
+    if call.at_least("2.57"):
         hidden.update(FILE_QUOTAS)
     return [key for key in DEFAULTS if key not in hidden]
 
@@ -53,20 +48,17 @@ def _quota_set(call: Call, limits: dict[str, int], project_id: str | None) -> di
     return {"quota_set": body}
 
 
-@route("GET", PATH)
 def show_quotas(call: Call) -> Reply:
     project_id = _project(call, "show")
     limits = call.emulator.quotas.limits(project_id, call.query.get("user_id"))
     return Reply(_quota_set(call, limits, project_id))
 
 
-@route("GET", PATH + "/defaults")
 def show_defaults(call: Call) -> Reply:
     project_id = _project(call, "defaults")
     return Reply(_quota_set(call, call.emulator.quotas.defaults(), project_id))
 
 
-@route("GET", PATH + "/detail")
 def show_detail(call: Call) -> Reply:
     project_id = _project(call, "detail")
     user_id = call.query.get("user_id")
@@ -78,7 +70,6 @@ def show_detail(call: Call) -> Reply:
     return Reply({"quota_set": body})
 
 
-@route("PUT", PATH)
 def update_quotas(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-quota-sets:update")
     project_id = call.params["tenant_id"]
@@ -126,7 +117,6 @@ def _quota_value(key: str, value: Any) -> int:
     )
 
 
-@route("DELETE", PATH)
 def reset_quotas(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-quota-sets:delete")
     call.emulator.quotas.reset(call.params["tenant_id"], call.query.get("user_id"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import iso_micro, route
+from powerbridge.emulator.api.compute.common import iso_micro
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.identity import require_policy_admin
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend, ConnectivityGroup
@@ -84,46 +84,39 @@ def _body(call: Call) -> dict[str, Any]:
     return fields
 
 
-@route("GET", "/storage-connectivity-groups")
 def list_scgs(call: Call) -> Reply:
     rows = [scg_summary(g) for g in _backend(call).list_groups()]
     return Reply({"storage_connectivity_groups": rows})
 
 
-@route("GET", "/storage-connectivity-groups/detail")
 def list_scgs_detail(call: Call) -> Reply:
     rows = [scg_detail(call, g) for g in _backend(call).list_groups()]
     return Reply({"storage_connectivity_groups": rows})
 
 
-@route("POST", "/storage-connectivity-groups")
 def create_scg(call: Call) -> Reply:
     require_policy_admin(call.auth, "storage_connectivity_group:create")
     group = _backend(call).create(_body(call))
     return Reply({WRAPPER: scg_detail(call, group)})
 
 
-@route("GET", "/storage-connectivity-groups/{scg_id}")
 def show_scg(call: Call) -> Reply:
     group = _backend(call).get(call.params["scg_id"])
     return Reply({WRAPPER: scg_detail(call, group)})
 
 
-@route("PUT", "/storage-connectivity-groups/{scg_id}")
 def update_scg(call: Call) -> Reply:
     require_policy_admin(call.auth, "storage_connectivity_group:update")
     group = _backend(call).update(call.params["scg_id"], _body(call))
     return Reply({WRAPPER: scg_detail(call, group)})
 
 
-@route("DELETE", "/storage-connectivity-groups/{scg_id}")
 def delete_scg(call: Call) -> Reply:
     require_policy_admin(call.auth, "storage_connectivity_group:delete")
     _backend(call).delete(call.params["scg_id"])
     return Reply(status=204)
 
 
-@route("GET", "/storage-connectivity-groups/{scg_id}/volume-types")
 def scg_volume_types(call: Call) -> Reply:
     """The storage templates on providers this group reaches."""
     backend = _backend(call)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.api.compute.common import int_param, route
+from powerbridge.emulator.api.compute.common import int_param
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.server_groups import ServerGroup
@@ -37,10 +37,6 @@ CREATE = Schema(
 )
 
 
-def _mv(call: Call, version: str) -> bool:
-    return call.microversion is not None and call.microversion.at_least(version)
-
-
 def group_body(call: Call, group: ServerGroup) -> dict[str, Any]:
     servers = call.emulator.compute.servers
     body: dict[str, Any] = {
@@ -50,13 +46,12 @@ def group_body(call: Call, group: ServerGroup) -> dict[str, Any]:
         "members": [m for m in group.members if m in servers and not servers[m].deleted],
         "metadata": dict(group.metadata),
     }
-    if _mv(call, "2.13"):
+    if call.at_least("2.13"):
         body["project_id"] = group.project_id
         body["user_id"] = group.user_id
     return body
 
 
-@route("GET", "/os-server-groups")
 def list_server_groups(call: Call) -> Reply:
     all_projects = call.query.get("all_projects", "").lower() in ("1", "true", "yes", "t")
     groups = call.emulator.server_groups.list_groups(call.auth, all_projects=all_projects)
@@ -66,23 +61,20 @@ def list_server_groups(call: Call) -> Reply:
     return Reply({"server_groups": [group_body(call, g) for g in page]})
 
 
-@route("POST", "/os-server-groups")
 def create_server_group(call: Call) -> Reply:
     CREATE.check(call.body)
     spec = call.body["server_group"]
     group = call.emulator.server_groups.create(
-        call.auth, spec["name"], spec["policies"][0], soft_allowed=_mv(call, "2.15")
+        call.auth, spec["name"], spec["policies"][0], soft_allowed=call.at_least("2.15")
     )
     return Reply({"server_group": group_body(call, group)})
 
 
-@route("GET", "/os-server-groups/{group_id}")
 def show_server_group(call: Call) -> Reply:
     group = call.emulator.server_groups.get(call.params["group_id"], call.auth)
     return Reply({"server_group": group_body(call, group)})
 
 
-@route("DELETE", "/os-server-groups/{group_id}")
 def delete_server_group(call: Call) -> Reply:
     call.emulator.server_groups.delete(call.params["group_id"], call.auth)
     return Reply(status=204)

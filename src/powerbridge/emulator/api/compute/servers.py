@@ -1,5 +1,6 @@
 """`/servers`: create (flavorRef or PowerVC's inline flavor), list with filters and pages,
-show, update, delete, actions, metadata, addresses, volume attachments, instance actions."""
+show, update, delete, actions, addresses, instance actions (metadata and volume attachments
+have their own modules)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from powerbridge.emulator.api.compute.actions import MOBILITY_ACTIONS
-from powerbridge.emulator.api.compute.common import last_segment, paginate, parse_time, route
+from powerbridge.emulator.api.compute.common import last_segment, paginate, parse_time
+from powerbridge.emulator.api.compute.server_metadata import METADATA
 from powerbridge.emulator.api.compute.views import (
     action_body,
     server_changed,
@@ -26,11 +28,6 @@ from powerbridge.emulator.backend.compute import (
 )
 from powerbridge.emulator.errors import bad_request, conflict, not_found
 
-_METADATA = {
-    "type": "object",
-    "patternProperties": {"^[a-zA-Z0-9-_:. /]{1,255}$": {"type": "string", "maxLength": 255}},
-    "additionalProperties": False,
-}
 _COUNT = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1}
 _BDM = {
     "type": "object",
@@ -96,7 +93,7 @@ CREATE_SERVER = Schema(
                     },
                     "block_device_mapping_v2": {"type": "array", "items": _BDM},
                     "availability_zone": {"type": "string", "maxLength": 255},
-                    "metadata": _METADATA,
+                    "metadata": METADATA,
                     "user_data": {"type": "string", "maxLength": 65535},
                     "key_name": {"type": "string", "minLength": 1, "maxLength": 255},
                     "min_count": _COUNT,
@@ -147,45 +144,6 @@ UPDATE_SERVER = Schema(
         "additionalProperties": False,
     },
 )
-METADATA_BODY = Schema(
-    "metadata",
-    {
-        "type": "object",
-        "properties": {"metadata": _METADATA},
-        "required": ["metadata"],
-        "additionalProperties": False,
-    },
-)
-META_ITEM_BODY = Schema(
-    "meta",
-    {
-        "type": "object",
-        "properties": {"meta": {**_METADATA, "minProperties": 1, "maxProperties": 1}},
-        "required": ["meta"],
-        "additionalProperties": False,
-    },
-)
-ATTACH_BODY = Schema(
-    "volumeAttachment",
-    {
-        "type": "object",
-        "properties": {
-            "volumeAttachment": {
-                "type": "object",
-                "properties": {
-                    "volumeId": {"type": "string", "minLength": 1},
-                    "device": {"type": ["string", "null"]},
-                    "tag": {"type": "string"},
-                    "delete_on_termination": {"type": "boolean"},
-                },
-                "required": ["volumeId"],
-                "additionalProperties": False,
-            }
-        },
-        "required": ["volumeAttachment"],
-        "additionalProperties": False,
-    },
-)
 ActionHandler = Callable[[Call, Any], Reply]
 SERVER_STATUSES = {
     "ACTIVE",
@@ -212,7 +170,6 @@ SERVER_STATUSES = {
 
 
 # -- create -----------------------------------------------------------------------------
-@route("POST", "/servers")
 def create_server(call: Call) -> Reply:
     CREATE_SERVER.check(call.body)
     request = _server_request(call)
@@ -291,7 +248,7 @@ def _networks(call: Call, requested: Any) -> list[NetworkRequest]:
 
 def _default_network(call: Call, requested: Any) -> list[NetworkRequest]:
     """No `networks` (before 2.37) or `auto`: the one network the project can use."""
-    if requested is None and call.microversion and call.microversion.at_least("2.37"):
+    if requested is None and call.at_least("2.37"):
         raise bad_request(
             "Invalid input for field/attribute server. 'networks' is a required property"
         )
@@ -338,7 +295,6 @@ def _truthy(value: Any) -> bool:
 
 
 # -- list and show ----------------------------------------------------------------------
-@route("GET", "/servers")
 def list_servers(call: Call) -> Reply:
     page, next_links = _filtered_page(call, "servers")
     body: dict[str, Any] = {"servers": [server_summary(call, s) for s in page]}
@@ -347,7 +303,6 @@ def list_servers(call: Call) -> Reply:
     return Reply(body)
 
 
-@route("GET", "/servers/detail")
 def list_servers_detail(call: Call) -> Reply:
     page, next_links = _filtered_page(call, "servers/detail")
     body: dict[str, Any] = {"servers": [server_detail(call, s) for s in page]}
@@ -421,13 +376,11 @@ def _regex_search(pattern: str, text: str) -> bool:
         return pattern in text
 
 
-@route("GET", "/servers/{server_id}")
 def show_server(call: Call) -> Reply:
     server = call.emulator.compute.server(call.params["server_id"], call.auth)
     return Reply({"server": server_detail(call, server)})
 
 
-@route("PUT", "/servers/{server_id}")
 def update_server(call: Call) -> Reply:
     UPDATE_SERVER.check(call.body)
     changes = {_UPDATE_FIELDS.get(k, k): v for k, v in call.body["server"].items()}
@@ -438,14 +391,12 @@ def update_server(call: Call) -> Reply:
 _UPDATE_FIELDS = {"accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6"}
 
 
-@route("DELETE", "/servers/{server_id}")
 def delete_server(call: Call) -> Reply:
     call.emulator.compute.delete(call.params["server_id"], call.auth, call.request_id)
     return Reply(status=204)
 
 
 # -- actions ----------------------------------------------------------------------------
-@route("POST", "/servers/{server_id}/action")
 def server_action(call: Call) -> Reply:
     body = call.body
     if not isinstance(body, dict) or len(body) != 1:
@@ -530,65 +481,12 @@ _ACTIONS: dict[str, ActionHandler] = {
 }
 
 
-# -- metadata ---------------------------------------------------------------------------
-@route("GET", "/servers/{server_id}/metadata")
-def list_metadata(call: Call) -> Reply:
-    server = call.emulator.compute.server(call.params["server_id"], call.auth)
-    return Reply({"metadata": dict(server.metadata)})
-
-
-@route("POST", "/servers/{server_id}/metadata")
-def merge_metadata(call: Call) -> Reply:
-    METADATA_BODY.check(call.body)
-    metadata = call.emulator.compute.set_metadata(
-        call.params["server_id"], call.auth, call.body["metadata"], replace=False
-    )
-    return Reply({"metadata": metadata})
-
-
-@route("PUT", "/servers/{server_id}/metadata")
-def replace_metadata(call: Call) -> Reply:
-    METADATA_BODY.check(call.body)
-    metadata = call.emulator.compute.set_metadata(
-        call.params["server_id"], call.auth, call.body["metadata"], replace=True
-    )
-    return Reply({"metadata": metadata})
-
-
-@route("GET", "/servers/{server_id}/metadata/{key}")
-def show_metadata_item(call: Call) -> Reply:
-    server = call.emulator.compute.server(call.params["server_id"], call.auth)
-    key = call.params["key"]
-    if key not in server.metadata:
-        raise not_found("Metadata item was not found")
-    return Reply({"meta": {key: server.metadata[key]}})
-
-
-@route("PUT", "/servers/{server_id}/metadata/{key}")
-def set_metadata_item(call: Call) -> Reply:
-    META_ITEM_BODY.check(call.body)
-    key = call.params["key"]
-    item = call.body["meta"]
-    if key not in item:
-        raise bad_request("Request body and URI mismatch")
-    call.emulator.compute.set_metadata(call.params["server_id"], call.auth, item, replace=False)
-    return Reply({"meta": item})
-
-
-@route("DELETE", "/servers/{server_id}/metadata/{key}")
-def delete_metadata_item(call: Call) -> Reply:
-    call.emulator.compute.delete_metadata(call.params["server_id"], call.auth, call.params["key"])
-    return Reply(status=204)
-
-
 # -- addresses --------------------------------------------------------------------------
-@route("GET", "/servers/{server_id}/ips")
 def list_addresses(call: Call) -> Reply:
     server = call.emulator.compute.server(call.params["server_id"], call.auth)
     return Reply({"addresses": call.emulator.networks.server_addresses(server.id)})
 
 
-@route("GET", "/servers/{server_id}/ips/{network}")
 def list_addresses_by_network(call: Call) -> Reply:
     server = call.emulator.compute.server(call.params["server_id"], call.auth)
     addresses = call.emulator.networks.server_addresses(server.id)
@@ -599,78 +497,13 @@ def list_addresses_by_network(call: Call) -> Reply:
     return Reply({network: rows})
 
 
-# -- volume attachments -----------------------------------------------------------------
-def _attachment(
-    server_id: str, volume_id: str, device: str, call: Call, delete_on_termination: bool = False
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": volume_id,
-        "serverId": server_id,
-        "volumeId": volume_id,
-        "device": device,
-    }
-    if call.microversion and call.microversion.at_least("2.79"):
-        body["delete_on_termination"] = delete_on_termination
-    return body
-
-
-@route("GET", "/servers/{server_id}/os-volume_attachments")
-def list_attachments(call: Call) -> Reply:
-    server = call.emulator.compute.server(call.params["server_id"], call.auth)
-    rows = [
-        _attachment(server.id, m.volume_id, m.device, call, m.delete_on_termination)
-        for m in server.mappings()
-    ]
-    return Reply({"volumeAttachments": rows})
-
-
-@route("POST", "/servers/{server_id}/os-volume_attachments")
-def attach_volume(call: Call) -> Reply:
-    ATTACH_BODY.check(call.body)
-    spec = call.body["volumeAttachment"]
-    allowed = call.microversion is not None and call.microversion.at_least("2.60")
-    mapping = call.emulator.volume_attachments.attach(
-        call.params["server_id"],
-        spec["volumeId"],
-        call.auth,
-        call.request_id,
-        spec.get("device"),
-        multiattach_allowed=allowed,
-    )
-    body = _attachment(call.params["server_id"], mapping.volume_id, mapping.device, call)
-    return Reply({"volumeAttachment": body})
-
-
-@route("GET", "/servers/{server_id}/os-volume_attachments/{volume_id}")
-def show_attachment(call: Call) -> Reply:
-    server = call.emulator.compute.server(call.params["server_id"], call.auth)
-    volume_id = call.params["volume_id"]
-    for mapping in server.mappings():
-        if mapping.volume_id == volume_id:
-            body = _attachment(
-                server.id, volume_id, mapping.device, call, mapping.delete_on_termination
-            )
-            return Reply({"volumeAttachment": body})
-    raise not_found(f"Instance {server.id} is not attached to volume {volume_id}.")
-
-
-@route("DELETE", "/servers/{server_id}/os-volume_attachments/{volume_id}")
-def detach_volume(call: Call) -> Reply:
-    call.emulator.volume_attachments.detach(
-        call.params["server_id"], call.params["volume_id"], call.auth, call.request_id
-    )
-    return Reply(status=202)
-
-
 # -- instance actions -------------------------------------------------------------------
-@route("GET", "/servers/{server_id}/os-instance-actions")
 def list_instance_actions(call: Call) -> Reply:
     actions = call.emulator.compute.instance_actions(call.params["server_id"], call.auth)
     rows = [action_body(call, a, events=False) for a in reversed(actions)]
     return Reply({"instanceActions": rows})
 
 
-@route("GET", "/servers/{server_id}/os-instance-actions/{request_id}")
 def show_instance_action(call: Call) -> Reply:
     actions = call.emulator.compute.instance_actions(call.params["server_id"], call.auth)
     for action in actions:

@@ -13,10 +13,6 @@ PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE")
 HEALTH = {"ACTIVE": "OK", "SHUTOFF": "OK", "BUILD": "PENDING", "ERROR": "CRITICAL"}
 
 
-def _mv(call: Call, version: str) -> bool:
-    return call.microversion is not None and call.microversion.at_least(version)
-
-
 def server_summary(call: Call, server: Server) -> dict[str, Any]:
     return {"id": server.id, "name": server.name, "links": links(call, "servers", server.id)}
 
@@ -41,7 +37,7 @@ def server_detail(call: Call, server: Server) -> dict[str, Any]:
     )
     if call.auth.is_admin:
         body.update(_admin_attributes(call, server))
-    if _mv(call, "2.16") and call.auth.is_admin:
+    if call.at_least("2.16") and call.auth.is_admin:
         body["host_status"] = _host_status(call, server)
     if emulator.estate.server_health_status:
         body["health_status"] = {
@@ -61,9 +57,9 @@ def server_changed(call: Call, server: Server, *, rebuild: bool = False) -> dict
         for network, rows in call.emulator.networks.server_addresses(server.id).items()
     }
     body = _server_core(call, server, addresses)
-    if rebuild and _mv(call, "2.54"):
+    if rebuild and call.at_least("2.54"):
         body["key_name"] = server.key_name
-    if rebuild and _mv(call, "2.57"):
+    if rebuild and call.at_least("2.57"):
         body["user_data"] = server.user_data
     return body
 
@@ -93,11 +89,11 @@ def _server_core(
         body["progress"] = 100 if server.status == "ACTIVE" else 0
     if server.fault and server.status in ("ERROR", "DELETED"):
         body["fault"] = _fault(server.fault, call.auth.is_admin)
-    if _mv(call, "2.9"):
+    if call.at_least("2.9"):
         body["locked"] = server.locked
-    if _mv(call, "2.19"):
+    if call.at_least("2.19"):
         body["description"] = server.description
-    if _mv(call, "2.26"):
+    if call.at_least("2.26"):
         body["tags"] = list(server.tags)
     return body
 
@@ -118,7 +114,7 @@ def _admin_attributes(call: Call, server: Server) -> dict[str, Any]:
         "OS-EXT-SRV-ATTR:hypervisor_hostname": server.host,
         "OS-EXT-SRV-ATTR:instance_name": server.instance_name,
     }
-    if _mv(call, "2.3"):
+    if call.at_least("2.3"):
         attributes.update(
             {
                 "OS-EXT-SRV-ATTR:reservation_id": server.reservation_id,
@@ -156,7 +152,7 @@ def _image_ref(call: Call, server: Server) -> dict[str, Any] | str:
 
 def flavor_ref(call: Call, server: Server) -> dict[str, Any]:
     flavor = server.flavor
-    if _mv(call, "2.47"):
+    if call.at_least("2.47"):
         return {
             "vcpus": flavor["vcpus"],
             "ram": flavor["ram"],
@@ -179,7 +175,7 @@ def _volumes(call: Call, server: Server) -> list[dict[str, Any]]:
     rows = []
     for mapping in server.mappings():
         row: dict[str, Any] = {"id": mapping.volume_id}
-        if _mv(call, "2.3"):
+        if call.at_least("2.3"):
             row["delete_on_termination"] = mapping.delete_on_termination
         rows.append(row)
     return rows
@@ -198,7 +194,7 @@ def flavor_body(call: Call, flavor: Flavor, *, detail: bool = True) -> dict[str,
         "name": flavor.name,
         "links": links(call, "flavors", flavor.id),
     }
-    if _mv(call, "2.55"):
+    if call.at_least("2.55"):
         body["description"] = flavor.description
     if not detail:
         return body
@@ -214,7 +210,7 @@ def flavor_body(call: Call, flavor: Flavor, *, detail: bool = True) -> dict[str,
             "os-flavor-access:is_public": flavor.is_public,
         }
     )
-    if _mv(call, "2.61"):
+    if call.at_least("2.61"):
         body["extra_specs"] = dict(flavor.extra_specs)
     return body
 
@@ -229,11 +225,11 @@ def action_body(call: Call, action: InstanceAction, *, events: bool) -> dict[str
         "start_time": iso_micro(action.start_time),
         "message": action.message,
     }
-    if _mv(call, "2.58"):
+    if call.at_least("2.58"):
         body["updated_at"] = iso_micro(action.updated_at or action.start_time)
     if events:
         body["events"] = [
-            _event(call, e) for e in action.events if call.auth.is_admin or _mv(call, "2.51")
+            _event(call, e) for e in action.events if call.auth.is_admin or call.at_least("2.51")
         ]
     return body
 
@@ -247,7 +243,7 @@ def _event(call: Call, event: dict[str, Any]) -> dict[str, Any]:
     }
     if call.auth.is_admin:
         row["traceback"] = event["traceback"]
-    if _mv(call, "2.50") and call.auth.is_admin:
+    if call.at_least("2.50") and call.auth.is_admin:
         row["host"] = event.get("host") or ""
         row["hostId"] = ""
     return row

@@ -1,0 +1,42 @@
+"""Paging pieces every service's list shares: the records after a marker, and the query string
+of another page. Each service passes its own wording for a marker it cannot find."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from powerbridge.emulator.api.routing import Call
+from powerbridge.emulator.errors import ApiError
+
+Item = TypeVar("Item")
+
+
+def after_marker(
+    items: Sequence[Item],
+    marker: str,
+    id_of: Callable[[Item], str],
+    not_found: Callable[[str], ApiError],
+) -> list[Item]:
+    """The items after the one whose id is `marker`; `not_found(marker)` when none has it."""
+    ids = [id_of(item) for item in items]
+    if marker not in ids:
+        raise not_found(marker)
+    return list(items[ids.index(marker) + 1 :])
+
+
+def page_query(
+    call: Call,
+    marker: str | None,
+    *,
+    drop: tuple[str, ...] = ("marker",),
+    extra: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The request's query string for another page: the `drop`ped parameters removed, then
+    `marker` (when given) and `extra` appended, URL-encoded."""
+    params = [(key, value) for key, value in call.query.multi_items() if key not in drop]
+    if marker is not None:
+        params.append(("marker", marker))
+    params.extend(extra)
+    return urlencode(params)

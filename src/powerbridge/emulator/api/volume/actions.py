@@ -1,0 +1,120 @@
+"""`POST /volumes/<id>/action`: one handler per cinder volume action, found in `ACTIONS`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from powerbridge.emulator.api.routing import Call, Reply
+from powerbridge.emulator.api.volume.common import (
+    path_caller,
+    volumes_of,
+)
+from powerbridge.emulator.api.volume.image_upload import upload_image
+from powerbridge.emulator.api.volume.schema import (
+    boolean,
+    field_error,
+    required,
+    volume_size,
+)
+from powerbridge.emulator.backend.identity import Caller, require_writer
+from powerbridge.emulator.backend.volume import (
+    VALID_STATUSES,
+    VolumeBackend,
+    require_volume_admin,
+)
+from powerbridge.emulator.errors import bad_request
+
+
+def _action_extend(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_writer(caller, "volume:extend")
+    if not isinstance(args, dict):
+        raise field_error("os-extend", args, f"{args!r} is not of type 'object'")
+    if "new_size" not in args:
+        raise required("os-extend", args, "new_size")
+    new_size = volume_size(args["new_size"], "new_size")
+    allow_in_use = call.at_least("3.42")
+    volumes_of(call).extend(
+        volume_id, caller, new_size, call.log_context(), allow_in_use=allow_in_use
+    )
+    return Reply(status=202)
+
+
+def _action_reset_status(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_volume_admin(caller, "volume_extension:volume_admin_actions:reset_status")
+    if not isinstance(args, dict) or not args:
+        raise bad_request(
+            "Must specify 'status', 'attach_status' or 'migration_status' for update."
+        )
+    status = args.get("status")
+    if status is not None and (not isinstance(status, str) or status.lower() not in VALID_STATUSES):
+        raise bad_request("Must specify a valid status")
+    attach_status = args.get("attach_status")
+    if attach_status is not None and attach_status not in ("attached", "detached"):
+        raise bad_request("Must specify a valid attach status")
+    volumes_of(call).reset_status(
+        volume_id,
+        caller,
+        status.lower() if isinstance(status, str) else None,
+        attach_status,
+        call.log_context(),
+    )
+    return Reply(status=202)
+
+
+def _action_set_bootable(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_writer(caller, "volume:update")
+    if not isinstance(args, dict) or "bootable" not in args:
+        raise required("os-set_bootable", args, "bootable")
+    bootable = boolean(args["bootable"], "bootable")
+    volumes_of(call).set_bootable(volume_id, caller, bootable)
+    return Reply(status=200)
+
+
+def _action_readonly(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_writer(caller, "volume:update_readonly_flag")
+    if not isinstance(args, dict) or "readonly" not in args:
+        raise required("os-update_readonly_flag", args, "readonly")
+    readonly = boolean(args["readonly"], "readonly")
+    volumes_of(call).set_readonly(volume_id, caller, readonly)
+    return Reply(status=202)
+
+
+def _simple_action(
+    method: Callable[[VolumeBackend, str, Caller], None], policy: str
+) -> Callable[[Call, Caller, str, Any], Reply]:
+    def run(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+        require_writer(caller, policy)
+        method(volumes_of(call), volume_id, caller)
+        return Reply(status=202)
+
+    return run
+
+
+ACTIONS: dict[str, Callable[[Call, Caller, str, Any], Reply]] = {
+    "os-extend": _action_extend,
+    "os-reset_status": _action_reset_status,
+    "os-set_bootable": _action_set_bootable,
+    "os-update_readonly_flag": _action_readonly,
+    "os-reserve": _simple_action(VolumeBackend.legacy_reserve, "volume:reserve_volume"),
+    "os-unreserve": _simple_action(VolumeBackend.legacy_unreserve, "volume:unreserve_volume"),
+    "os-begin_detaching": _simple_action(VolumeBackend.begin_detaching, "volume:begin_detaching"),
+    "os-roll_detaching": _simple_action(VolumeBackend.roll_detaching, "volume:roll_detaching"),
+    "os-volume_upload_image": upload_image,
+}
+
+
+def volume_action(call: Call) -> Reply:
+    caller = path_caller(call)
+    body = call.body
+    if not isinstance(body, dict) or not body:
+        raise bad_request("Malformed request body: cannot understand JSON")
+    if len(body) != 1:
+        raise bad_request("Malformed request body: too many body keys")
+    name, args = next(iter(body.items()))
+    action = ACTIONS.get(name)
+    if action is None:
+        raise bad_request(f"There is no such action: {name}")
+    volume_id = call.params["volume_id"]
+    volumes_of(call).volume(volume_id, caller)  # 404 before any policy or body complaint
+    return action(call, caller, volume_id, args)

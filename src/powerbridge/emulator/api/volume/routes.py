@@ -1,0 +1,97 @@
+"""Cinder's route table, one row per endpoint.
+
+`both` rows answer under `/v2/{project_id}` (no microversions) and `/v3/{project_id}`
+(microversions 3.0 to 3.59); user messages exist in v3 only. No trailing-slash twins (a 404 in
+cinder). Among paths of the same shape the first row wins (`/volumes/detail` before
+`/volumes/{volume_id}`).
+"""
+
+from __future__ import annotations
+
+from powerbridge.emulator.api.microversions import VOLUME_V3
+from powerbridge.emulator.api.routing import Endpoint, Handler, RouteTable
+from powerbridge.emulator.api.volume import (
+    actions,
+    extensions,
+    limits,
+    messages,
+    quotas,
+    snapshot_actions,
+    snapshots,
+    storage_providers,
+    types,
+    versions,
+    volumes,
+)
+from powerbridge.emulator.api.volume.common import SERVICE
+from powerbridge.emulator.api.volume.metadata import SNAPSHOT_METADATA, VOLUME_METADATA
+
+
+def both(method: str, path: str, handler: Handler) -> tuple[Endpoint, Endpoint]:
+    return (
+        Endpoint(method, "/v2/{project_id}" + path, handler, microversions=None),
+        Endpoint(method, "/v3/{project_id}" + path, handler),
+    )
+
+
+routes = RouteTable(
+    SERVICE,
+    VOLUME_V3,
+    [
+        Endpoint("GET", "/", versions.versions, public=True, microversions=None),
+        Endpoint("GET", "/v3", versions.version_v3, public=True),
+        Endpoint("GET", "/v2", versions.version_v2, public=True, microversions=None),
+        *both("GET", "/volumes", volumes.list_volumes),
+        *both("GET", "/volumes/detail", volumes.list_volumes_detail),
+        *both("GET", "/volumes/summary", volumes.volume_summary),
+        *both("POST", "/volumes", volumes.create_volume),
+        *both("GET", "/volumes/{volume_id}", volumes.show_volume),
+        *both("PUT", "/volumes/{volume_id}", volumes.update_volume),
+        *both("DELETE", "/volumes/{volume_id}", volumes.delete_volume),
+        *both("GET", "/volumes/{volume_id}/metadata", VOLUME_METADATA.show),
+        *both("POST", "/volumes/{volume_id}/metadata", VOLUME_METADATA.merge),
+        *both("PUT", "/volumes/{volume_id}/metadata", VOLUME_METADATA.replace),
+        *both("GET", "/volumes/{volume_id}/metadata/{key}", VOLUME_METADATA.show_item),
+        *both("PUT", "/volumes/{volume_id}/metadata/{key}", VOLUME_METADATA.update_item),
+        *both("DELETE", "/volumes/{volume_id}/metadata/{key}", VOLUME_METADATA.delete_item),
+        *both("POST", "/volumes/{volume_id}/action", actions.volume_action),
+        *both("GET", "/types", types.list_types),
+        *both("GET", "/types/default", types.default_type),
+        *both("GET", "/types/{type_id}", types.show_type),
+        *both("POST", "/types", types.create_type),
+        *both("PUT", "/types/{type_id}", types.update_type),
+        *both("DELETE", "/types/{type_id}", types.delete_type),
+        *both("GET", "/types/{type_id}/extra_specs", types.list_extra_specs),
+        *both("POST", "/types/{type_id}/extra_specs", types.create_extra_specs),
+        *both("GET", "/types/{type_id}/extra_specs/{key}", types.show_extra_spec),
+        *both("PUT", "/types/{type_id}/extra_specs/{key}", types.update_extra_spec),
+        *both("DELETE", "/types/{type_id}/extra_specs/{key}", types.delete_extra_spec),
+        *both("GET", "/limits", limits.limits),
+        *both("GET", "/scheduler-stats/get_pools", limits.get_pools),
+        *both("GET", "/os-availability-zone", limits.availability_zones),
+        *both("GET", "/os-services", limits.list_services),
+        *both("GET", "/os-quota-sets/{target_project_id}/defaults", quotas.quota_defaults),
+        *both("GET", "/os-quota-sets/{target_project_id}", quotas.show_quota),
+        *both("GET", "/storage-providers", storage_providers.list_storage_providers),
+        *both("GET", "/storage-providers/detail", storage_providers.list_storage_providers_detail),
+        *both("GET", "/storage-providers/{provider_id}", storage_providers.show_storage_provider),
+        *both("GET", "/extensions", extensions.list_extensions),
+        Endpoint("GET", "/v3/{project_id}/messages", messages.list_messages),
+        Endpoint("GET", "/v3/{project_id}/messages/{message_id}", messages.show_message),
+        Endpoint("DELETE", "/v3/{project_id}/messages/{message_id}", messages.delete_message),
+        *both("GET", "/snapshots", snapshots.list_snapshots),
+        *both("GET", "/snapshots/detail", snapshots.list_snapshots_detail),
+        *both("POST", "/snapshots", snapshots.create_snapshot),
+        *both("GET", "/snapshots/{snapshot_id}", snapshots.show_snapshot),
+        *both("PUT", "/snapshots/{snapshot_id}", snapshots.update_snapshot),
+        *both("DELETE", "/snapshots/{snapshot_id}", snapshots.delete_snapshot),
+        *both("GET", "/snapshots/{snapshot_id}/metadata", SNAPSHOT_METADATA.show),
+        *both("POST", "/snapshots/{snapshot_id}/metadata", SNAPSHOT_METADATA.merge),
+        *both("PUT", "/snapshots/{snapshot_id}/metadata", SNAPSHOT_METADATA.replace),
+        *both("GET", "/snapshots/{snapshot_id}/metadata/{key}", SNAPSHOT_METADATA.show_item),
+        *both("PUT", "/snapshots/{snapshot_id}/metadata/{key}", SNAPSHOT_METADATA.update_item),
+        *both("DELETE", "/snapshots/{snapshot_id}/metadata/{key}", SNAPSHOT_METADATA.delete_item),
+        *both("POST", "/snapshots/{snapshot_id}/action", snapshot_actions.snapshot_action),
+    ],
+    trailing_slash=False,
+)
