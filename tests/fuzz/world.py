@@ -233,7 +233,7 @@ class World:
         if param == "tag":
             return ["t1", "red"]
         if param == "host":
-            return sorted(self.emulator.compute.hosts.hosts)
+            return sorted(self.emulator.hosts.hosts)
         if param in ("tenant_id", "member_id"):
             return [self.member.project_id, self.admin.project_id]
         if param == "volume_id" and "os-volume_attachments" in path:
@@ -459,7 +459,7 @@ def _live_servers(emulator: Emulator) -> Iterator[Any]:
 def check_host_usage(emulator: Emulator) -> None:
     """Each host's used memory and processing units are the sum of the claims of the servers
     placed on it (or migrating to it)."""
-    for host in emulator.compute.hosts.hosts.values():
+    for host in emulator.hosts.hosts.values():
         claims = [
             server.claim
             for server in _live_servers(emulator)

@@ -18,7 +18,8 @@ async with Cloud.connect("powervc") as cloud:        # clouds.yaml, else OS_* va
   storage connectivity groups).
 - Records are frozen dataclasses (`Server`, `ComputeTemplate`, `Image`, `Network`, `Subnet`,
   `Port`, `Volume`, `StorageTemplate`, `StorageConnectivityGroup`, `Host`, `HostGroup`,
-  `CollocationRule`...), each with `from_wire`, its module's field map and `to_dict()`.
+  `CollocationRule`...), each with `from_wire` (each field declared once, its wire key and
+  conversion in its metadata: `_records`) and `to_dict()`.
 - `find_*` methods take a name or an id; an ambiguous name is `AmbiguousName`.
 - `wait_for_servers` / `wait_for_volumes`: one list call per tick for any number of them.
 - `provision`: `resolve` a `ServerOrder` and `provision` it, all or nothing.

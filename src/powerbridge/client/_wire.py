@@ -1,10 +1,9 @@
-"""Reading OpenStack JSON into typed records, and records back into plain data.
+"""Reading OpenStack JSON values leniently, and records back into plain data.
 
-Every resource module declares its wire-to-Python field map (`FIELDS`: Python field -> wire
-key) and builds its records through a `Wire` reader, which converts leniently: a missing key
-or a value of the wrong type becomes the field's empty value rather than an exception, since
-PowerVC, OpenStack releases and microversions differ in what they send. The body a record came
-from stays available as `record.raw` (not shown in `repr`, not compared).
+The readings convert one JSON value each: a missing key or a value of the wrong type becomes
+the empty value (or the default given) rather than an exception, since PowerVC, OpenStack
+releases and microversions differ in what they send. `powerbridge.client._records` builds
+records through them.
 """
 
 from __future__ import annotations
@@ -13,67 +12,53 @@ import dataclasses
 import enum
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
-class Wire:
-    """Typed reads of one JSON object through a field map (Python name -> wire key)."""
+def text(value: Any) -> str:
+    return "" if value is None else str(value)
 
-    def __init__(self, body: Mapping[str, Any], fields: Mapping[str, str]) -> None:
-        self.body = body
-        self.fields = fields
 
-    def value(self, name: str) -> Any:
-        return self.body.get(self.fields.get(name, name))
+def opt_text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
 
-    def text(self, name: str) -> str:
-        value = self.value(name)
-        return "" if value is None else str(value)
 
-    def opt_text(self, name: str) -> str | None:
-        value = self.value(name)
-        return None if value in (None, "") else str(value)
+def opt_int(value: Any) -> int | None:
+    return None if value in (None, "") else as_int(value, 0)
 
-    def integer(self, name: str, default: int = 0) -> int:
-        return as_int(self.value(name), default)
 
-    def opt_integer(self, name: str) -> int | None:
-        value = self.value(name)
-        return None if value in (None, "") else as_int(value, 0)
+def as_decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
 
-    def number(self, name: str, default: float = 0.0) -> float:
-        return as_float(self.value(name), default)
 
-    def flag(self, name: str, default: bool = False) -> bool:
-        return as_bool(self.value(name), default)
+def strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, Sequence):
+        return tuple(str(item) for item in value if item is not None)
+    return ()
 
-    def when(self, name: str) -> datetime | None:
-        return timestamp(self.value(name))
 
-    def strings(self, name: str) -> tuple[str, ...]:
-        value = self.value(name)
-        if isinstance(value, str):
-            return (value,) if value else ()
-        if isinstance(value, Sequence):
-            return tuple(str(item) for item in value if item is not None)
-        return ()
+def text_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
-    def mapping(self, name: str) -> dict[str, str]:
-        value = self.value(name)
-        if not isinstance(value, Mapping):
-            return {}
-        return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
-    def objects(self, name: str) -> list[Mapping[str, Any]]:
-        value = self.value(name)
-        if not isinstance(value, Sequence) or isinstance(value, str):
-            return []
-        return [item for item in value if isinstance(item, Mapping)]
+def objects(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
 
-    def obj(self, name: str) -> Mapping[str, Any]:
-        value = self.value(name)
-        return value if isinstance(value, Mapping) else {}
+
+def as_object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def as_int(value: Any, default: int = 0) -> int:
@@ -86,15 +71,6 @@ def as_int(value: Any, default: int = 0) -> int:
             return int(float(value))
         except (TypeError, ValueError):
             return default
-
-
-def as_float(value: Any, default: float = 0.0) -> float:
-    if isinstance(value, bool):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def as_bool(value: Any, default: bool = False) -> bool:

@@ -12,7 +12,8 @@ is looked up by its name and the client token put in its metadata (`powerbridge:
 sent again only if it is not there (`powerbridge.client._guarded`). The other calls are sent as
 `Session.request` sends them (GET, PUT, DELETE retried; actions, POSTs, not).
 
-Records are frozen dataclasses built through each one's `FIELDS` (Python field -> wire key).
+Records are frozen dataclasses; each field says its wire key and conversion where its name and
+type do not (`powerbridge.client._records`).
 A `ComputeTemplate` carries its `powervm:*` extra specs parsed by `powerbridge.powervm` into a
 `PowerVMSpec` (or the rule violations when they do not parse). Requests use compute
 microversion 2.60 (multiattach volumes) or the server's maximum if that is lower.
@@ -24,13 +25,14 @@ import asyncio
 import base64
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from powerbridge.client import _resource
 from powerbridge.client._guarded import Listing, Lookup, guarded_create, listing
-from powerbridge.client._wire import Record, Wire, iso
+from powerbridge.client._records import WireRecord, build, raw_payload, supplied, wire
+from powerbridge.client._wire import Record, as_object, iso, objects, text
 from powerbridge.client.errors import UnsupportedVersion, request_id
 from powerbridge.client.session import Session
 from powerbridge.powervm import (
@@ -48,11 +50,8 @@ FINAL_STATUSES = frozenset({"ACTIVE", "ERROR", "SHUTOFF", "DELETED"})
 
 
 # -- records ----------------------------------------------------------------------------------
-FAULT_FIELDS = {"code": "code", "message": "message", "details": "details", "created": "created"}
-
-
 @dataclass(frozen=True)
-class Fault(Record):
+class Fault(WireRecord):
     """Why a server is in ERROR, as nova recorded it."""
 
     code: int
@@ -60,176 +59,100 @@ class Fault(Record):
     details: str | None = None
     created: datetime | None = None
 
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Fault:
-        wire = Wire(body, FAULT_FIELDS)
-        return cls(
-            code=wire.integer("code"),
-            message=wire.text("message"),
-            details=wire.opt_text("details"),
-            created=wire.when("created"),
-        )
-
-
-ADDRESS_FIELDS = {
-    "addr": "addr",
-    "version": "version",
-    "kind": "OS-EXT-IPS:type",
-    "mac": "OS-EXT-IPS-MAC:mac_addr",
-}
-
 
 @dataclass(frozen=True)
 class Address(Record):
     """One IP address of a server on one network."""
 
-    network: str
+    network: str = field(metadata=supplied())  # the key of `addresses` the address is under
     addr: str
     version: int = 4
-    kind: str | None = None  # fixed or floating
-    mac: str | None = None
+    kind: str | None = field(default=None, metadata=wire("OS-EXT-IPS:type"))  # fixed, floating
+    mac: str | None = field(default=None, metadata=wire("OS-EXT-IPS-MAC:mac_addr"))
 
     @classmethod
     def from_wire(cls, network: str, body: Mapping[str, Any]) -> Address:
-        wire = Wire(body, ADDRESS_FIELDS)
-        return cls(
-            network=network,
-            addr=wire.text("addr"),
-            version=wire.integer("version", 4),
-            kind=wire.opt_text("kind"),
-            mac=wire.opt_text("mac"),
-        )
-
-
-SERVER_FLAVOR_FIELDS = {
-    "id": "id",
-    "name": "original_name",
-    "ram": "ram",
-    "vcpus": "vcpus",
-    "disk": "disk",
-    "extra_specs": "extra_specs",
-}
+        return build(cls, body, network=network)
 
 
 @dataclass(frozen=True)
-class ServerFlavor(Record):
+class ServerFlavor(WireRecord):
     """The flavor a server was built with: a reference (`id`) or, from microversion 2.47, a
     copy (`name`, sizes, extra specs). PowerVC's inline flavors have no id."""
 
     id: str | None = None
-    name: str | None = None
+    name: str | None = field(default=None, metadata=wire("original_name"))
     ram: int | None = None
     vcpus: int | None = None
     disk: int | None = None
     extra_specs: Mapping[str, str] = field(default_factory=dict)
 
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> ServerFlavor:
-        wire = Wire(body, SERVER_FLAVOR_FIELDS)
-        return cls(
-            id=wire.opt_text("id"),
-            name=wire.opt_text("name"),
-            ram=wire.opt_integer("ram"),
-            vcpus=wire.opt_integer("vcpus"),
-            disk=wire.opt_integer("disk"),
-            extra_specs=wire.mapping("extra_specs"),
-        )
+
+def _upper_text(value: Any) -> str:
+    return text(value).upper()
 
 
-SERVER_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "status": "status",
-    "task_state": "OS-EXT-STS:task_state",
-    "vm_state": "OS-EXT-STS:vm_state",
-    "power_state": "OS-EXT-STS:power_state",
-    "host": "OS-EXT-SRV-ATTR:host",
-    "hypervisor_hostname": "OS-EXT-SRV-ATTR:hypervisor_hostname",
-    "instance_name": "OS-EXT-SRV-ATTR:instance_name",
-    "availability_zone": "OS-EXT-AZ:availability_zone",
-    "project_id": "tenant_id",
-    "user_id": "user_id",
-    "image": "image",
-    "flavor": "flavor",
-    "key_name": "key_name",
-    "metadata": "metadata",
-    "addresses": "addresses",
-    "volumes_attached": "os-extended-volumes:volumes_attached",
-    "fault": "fault",
-    "progress": "progress",
-    "locked": "locked",
-    "description": "description",
-    "created": "created",
-    "updated": "updated",
-    "launched_at": "OS-SRV-USG:launched_at",
-}
+def _image_id(value: Any) -> str | None:
+    # nova sends "" for a server booted from a volume
+    return str(value["id"]) if isinstance(value, Mapping) and value.get("id") else None
+
+
+def _addresses(value: Any) -> tuple[Address, ...]:
+    return tuple(
+        Address.from_wire(str(network), row)
+        for network, rows in as_object(value).items()
+        if isinstance(rows, list)
+        for row in rows
+        if isinstance(row, Mapping)
+    )
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    return tuple(str(item.get("id")) for item in objects(value))
+
+
+def _truth(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 @dataclass(frozen=True)
-class Server(Record):
+class Server(WireRecord):
     """A virtual machine (a PowerVM logical partition)."""
 
     id: str
     name: str
-    status: str
-    task_state: str | None = None
-    vm_state: str | None = None
-    power_state: int | None = None
-    host: str | None = None  # admin only
-    hypervisor_hostname: str | None = None
-    instance_name: str | None = None  # the LPAR name, admin only
-    availability_zone: str | None = None
-    project_id: str | None = None
+    status: str = field(metadata=wire(conv=_upper_text))
+    task_state: str | None = field(default=None, metadata=wire("OS-EXT-STS:task_state"))
+    vm_state: str | None = field(default=None, metadata=wire("OS-EXT-STS:vm_state"))
+    power_state: int | None = field(default=None, metadata=wire("OS-EXT-STS:power_state"))
+    host: str | None = field(default=None, metadata=wire("OS-EXT-SRV-ATTR:host"))  # admin only
+    hypervisor_hostname: str | None = field(
+        default=None, metadata=wire("OS-EXT-SRV-ATTR:hypervisor_hostname")
+    )
+    instance_name: str | None = field(  # the LPAR name, admin only
+        default=None, metadata=wire("OS-EXT-SRV-ATTR:instance_name")
+    )
+    availability_zone: str | None = field(
+        default=None, metadata=wire("OS-EXT-AZ:availability_zone")
+    )
+    project_id: str | None = field(default=None, metadata=wire("tenant_id"))
     user_id: str | None = None
-    image_id: str | None = None
+    image_id: str | None = field(default=None, metadata=wire("image", conv=_image_id))
     flavor: ServerFlavor = field(default_factory=ServerFlavor)
     key_name: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
-    addresses: tuple[Address, ...] = ()
-    volume_ids: tuple[str, ...] = ()
+    addresses: tuple[Address, ...] = field(default=(), metadata=wire(conv=_addresses))
+    volume_ids: tuple[str, ...] = field(
+        default=(), metadata=wire("os-extended-volumes:volumes_attached", conv=_ids)
+    )
     fault: Fault | None = None
     progress: int | None = None
-    locked: bool | None = None
+    locked: bool | None = field(default=None, metadata=wire(conv=_truth))
     description: str | None = None
     created: datetime | None = None
     updated: datetime | None = None
-    launched_at: datetime | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Server:
-        wire = Wire(body, SERVER_FIELDS)
-        image = wire.value("image")
-        fault = wire.obj("fault")
-        locked = wire.value("locked")
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            status=wire.text("status").upper(),
-            task_state=wire.opt_text("task_state"),
-            vm_state=wire.opt_text("vm_state"),
-            power_state=wire.opt_integer("power_state"),
-            host=wire.opt_text("host"),
-            hypervisor_hostname=wire.opt_text("hypervisor_hostname"),
-            instance_name=wire.opt_text("instance_name"),
-            availability_zone=wire.opt_text("availability_zone"),
-            project_id=wire.opt_text("project_id"),
-            user_id=wire.opt_text("user_id"),
-            image_id=str(image["id"]) if isinstance(image, Mapping) and image.get("id") else None,
-            flavor=ServerFlavor.from_wire(wire.obj("flavor")),
-            key_name=wire.opt_text("key_name"),
-            metadata=wire.mapping("metadata"),
-            addresses=_addresses(wire.obj("addresses")),
-            volume_ids=tuple(str(v.get("id")) for v in wire.objects("volumes_attached")),
-            fault=Fault.from_wire(fault) if fault else None,
-            progress=wire.opt_integer("progress"),
-            locked=None if locked is None else bool(locked),
-            description=wire.opt_text("description"),
-            created=wire.when("created"),
-            updated=wire.when("updated"),
-            launched_at=wire.when("launched_at"),
-            raw=body,
-        )
+    launched_at: datetime | None = field(default=None, metadata=wire("OS-SRV-USG:launched_at"))
+    raw: Mapping[str, Any] = raw_payload()
 
     @property
     def ips(self) -> tuple[str, ...]:
@@ -241,33 +164,8 @@ class Server(Record):
         return f"{self.status} ({self.task_state})" if self.task_state else self.status
 
 
-def _addresses(body: Mapping[str, Any]) -> tuple[Address, ...]:
-    return tuple(
-        Address.from_wire(str(network), row)
-        for network, rows in body.items()
-        if isinstance(rows, list)
-        for row in rows
-        if isinstance(row, Mapping)
-    )
-
-
-TEMPLATE_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "ram": "ram",
-    "vcpus": "vcpus",
-    "disk": "disk",
-    "ephemeral": "OS-FLV-EXT-DATA:ephemeral",
-    "swap": "swap",
-    "is_public": "os-flavor-access:is_public",
-    "disabled": "OS-FLV-DISABLED:disabled",
-    "description": "description",
-    "extra_specs": "extra_specs",
-}
-
-
 @dataclass(frozen=True)
-class ComputeTemplate(Record):
+class ComputeTemplate(WireRecord):
     """A PowerVC compute template (a nova flavor) with its `powervm:*` specs parsed.
 
     `powervm` is the partition profile the template gives (defaults filled in as PowerVC
@@ -278,40 +176,26 @@ class ComputeTemplate(Record):
     ram: int
     vcpus: int
     disk: int = 0
-    ephemeral: int = 0
-    swap: int = 0
-    is_public: bool = True
-    disabled: bool = False
+    ephemeral: int = field(default=0, metadata=wire("OS-FLV-EXT-DATA:ephemeral"))
+    swap: int = 0  # nova sends "" for no swap
+    is_public: bool = field(default=True, metadata=wire("os-flavor-access:is_public"))
+    disabled: bool = field(default=False, metadata=wire("OS-FLV-DISABLED:disabled"))
     description: str | None = None
     extra_specs: Mapping[str, str] = field(default_factory=dict)
-    powervm: PowerVMSpec | None = None
-    violations: tuple[RuleViolation, ...] = ()
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    powervm: PowerVMSpec | None = field(default=None, metadata=supplied())
+    violations: tuple[RuleViolation, ...] = field(default=(), metadata=supplied())
+    raw: Mapping[str, Any] = raw_payload()
 
     @classmethod
     def from_wire(
         cls, body: Mapping[str, Any], extra_specs: Mapping[str, str] | None = None
     ) -> ComputeTemplate:
-        wire = Wire(body, TEMPLATE_FIELDS)
-        specs = dict(extra_specs) if extra_specs is not None else wire.mapping("extra_specs")
-        ram, vcpus = wire.integer("ram"), wire.integer("vcpus")
-        spec, violations = parse_specs(ram, vcpus, specs)
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            ram=ram,
-            vcpus=vcpus,
-            disk=wire.integer("disk"),
-            ephemeral=wire.integer("ephemeral"),
-            swap=wire.integer("swap"),  # nova sends "" for no swap
-            is_public=wire.flag("is_public", True),
-            disabled=wire.flag("disabled"),
-            description=wire.opt_text("description"),
-            extra_specs=specs,
-            powervm=spec,
-            violations=violations,
-            raw=body,
-        )
+        """`extra_specs` (when fetched apart, before microversion 2.61) replace the body's;
+        `powervm` and `violations` come from parsing them with the sizes."""
+        template = build(cls, body)
+        specs = template.extra_specs if extra_specs is None else dict(extra_specs)
+        spec, violations = parse_specs(template.ram, template.vcpus, specs)
+        return replace(template, extra_specs=specs, powervm=spec, violations=violations)
 
     def with_overrides(self, overrides: Mapping[str, str]) -> InlineFlavor:
         """PowerVC's inline flavor: this template's sizes and specs with `overrides` merged
@@ -335,18 +219,8 @@ def parse_specs(
         return None, broken.violations
 
 
-EVENT_FIELDS = {
-    "event": "event",
-    "result": "result",
-    "start_time": "start_time",
-    "finish_time": "finish_time",
-    "traceback": "traceback",
-    "host": "host",
-}
-
-
 @dataclass(frozen=True)
-class ActionEvent(Record):
+class ActionEvent(WireRecord):
     event: str
     result: str | None = None
     start_time: datetime | None = None
@@ -354,39 +228,14 @@ class ActionEvent(Record):
     traceback: str | None = None  # admin only
     host: str | None = None
 
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> ActionEvent:
-        wire = Wire(body, EVENT_FIELDS)
-        return cls(
-            event=wire.text("event"),
-            result=wire.opt_text("result"),
-            start_time=wire.when("start_time"),
-            finish_time=wire.when("finish_time"),
-            traceback=wire.opt_text("traceback"),
-            host=wire.opt_text("host"),
-        )
-
-
-ACTION_FIELDS = {
-    "action": "action",
-    "request_id": "request_id",
-    "server_id": "instance_uuid",
-    "user_id": "user_id",
-    "project_id": "project_id",
-    "start_time": "start_time",
-    "updated_at": "updated_at",
-    "message": "message",
-    "events": "events",
-}
-
 
 @dataclass(frozen=True)
-class InstanceAction(Record):
+class InstanceAction(WireRecord):
     """One thing done to a server (create, stop, attach_volume...) and its request id."""
 
     action: str
     request_id: str
-    server_id: str = ""
+    server_id: str = field(default="", metadata=wire("instance_uuid"))
     user_id: str | None = None
     project_id: str | None = None
     start_time: datetime | None = None
@@ -394,44 +243,16 @@ class InstanceAction(Record):
     message: str | None = None
     events: tuple[ActionEvent, ...] = ()
 
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> InstanceAction:
-        wire = Wire(body, ACTION_FIELDS)
-        return cls(
-            action=wire.text("action"),
-            request_id=wire.text("request_id"),
-            server_id=wire.text("server_id"),
-            user_id=wire.opt_text("user_id"),
-            project_id=wire.opt_text("project_id"),
-            start_time=wire.when("start_time"),
-            updated_at=wire.when("updated_at"),
-            message=wire.opt_text("message"),
-            events=tuple(ActionEvent.from_wire(e) for e in wire.objects("events")),
-        )
-
     @property
     def failed(self) -> bool:
         return self.message is not None or any(e.result == "Error" for e in self.events)
 
 
-ATTACHMENT_FIELDS = {
-    "id": "id",
-    "server_id": "serverId",
-    "volume_id": "volumeId",
-    "device": "device",
-}
-
-
 @dataclass(frozen=True)
-class VolumeAttachment(Record):
-    server_id: str
-    volume_id: str
+class VolumeAttachment(WireRecord):
+    server_id: str = field(metadata=wire("serverId"))
+    volume_id: str = field(metadata=wire("volumeId"))
     device: str | None = None
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> VolumeAttachment:
-        wire = Wire(body, ATTACHMENT_FIELDS)
-        return cls(wire.text("server_id"), wire.text("volume_id"), wire.opt_text("device"))
 
 
 # -- requests ---------------------------------------------------------------------------------

@@ -8,47 +8,22 @@ from datetime import datetime
 from typing import Any
 
 from powerbridge.client import _resource
-from powerbridge.client._wire import Record, Wire
+from powerbridge.client._records import WireRecord, computed, raw_payload, wire_keys
 from powerbridge.client.session import Session
 
 SERVICE = "image"
 
-IMAGE_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "status": "status",
-    "visibility": "visibility",
-    "size": "size",
-    "disk_format": "disk_format",
-    "container_format": "container_format",
-    "min_disk": "min_disk",
-    "min_ram": "min_ram",
-    "os_distro": "os_distro",
-    "os_version": "os_version",
-    "architecture": "architecture",
-    "owner": "owner",
-    "protected": "protected",
-    "tags": "tags",
-    "created_at": "created_at",
-    "updated_at": "updated_at",
-}
-# the keys glance defines; every other key of an image body is a custom property
-STANDARD_KEYS = frozenset(IMAGE_FIELDS.values()) | {
-    "checksum",
-    "virtual_size",
-    "os_hidden",
-    "os_hash_algo",
-    "os_hash_value",
-    "self",
-    "file",
-    "schema",
-    "locations",
-    "direct_url",
-}
+
+def _custom_properties(body: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(k): str(v)
+        for k, v in body.items()
+        if k not in STANDARD_KEYS and v is not None and not isinstance(v, dict | list)
+    }
 
 
 @dataclass(frozen=True)
-class Image(Record):
+class Image(WireRecord):
     id: str
     name: str
     status: str
@@ -64,39 +39,27 @@ class Image(Record):
     owner: str | None = None
     protected: bool = False
     tags: tuple[str, ...] = ()
-    properties: Mapping[str, str] = field(default_factory=dict)  # PowerVC's and custom ones
+    properties: Mapping[str, str] = field(  # PowerVC's and custom ones
+        default_factory=dict, metadata=computed(_custom_properties)
+    )
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    raw: Mapping[str, Any] = raw_payload()
 
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Image:
-        wire = Wire(body, IMAGE_FIELDS)
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            status=wire.text("status"),
-            visibility=wire.opt_text("visibility"),
-            size=wire.opt_integer("size"),
-            disk_format=wire.opt_text("disk_format"),
-            container_format=wire.opt_text("container_format"),
-            min_disk=wire.integer("min_disk"),
-            min_ram=wire.integer("min_ram"),
-            os_distro=wire.opt_text("os_distro"),
-            os_version=wire.opt_text("os_version"),
-            architecture=wire.opt_text("architecture"),
-            owner=wire.opt_text("owner"),
-            protected=wire.flag("protected"),
-            tags=wire.strings("tags"),
-            properties={
-                str(k): str(v)
-                for k, v in body.items()
-                if k not in STANDARD_KEYS and v is not None and not isinstance(v, dict | list)
-            },
-            created_at=wire.when("created_at"),
-            updated_at=wire.when("updated_at"),
-            raw=body,
-        )
+
+# the keys glance defines; every other key of an image body is a custom property
+STANDARD_KEYS = wire_keys(Image) | {
+    "checksum",
+    "virtual_size",
+    "os_hidden",
+    "os_hash_algo",
+    "os_hash_value",
+    "self",
+    "file",
+    "schema",
+    "locations",
+    "direct_url",
+}
 
 
 class Images:

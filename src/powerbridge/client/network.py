@@ -7,78 +7,44 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from powerbridge.client import _resource
-from powerbridge.client._wire import Record, Wire
+from powerbridge.client._records import WireRecord, computed, raw_payload, wire
+from powerbridge.client._wire import objects, opt_text
 from powerbridge.client.session import Session
 
 SERVICE = "network"
 
-NETWORK_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "status": "status",
-    "shared": "shared",
-    "admin_state_up": "admin_state_up",
-    "subnet_ids": "subnets",
-    "network_type": "provider:network_type",
-    "physical_network": "provider:physical_network",
-    "segmentation_id": "provider:segmentation_id",  # the VLAN id
-    "mtu": "mtu",
-    "project_id": "project_id",
-    "description": "description",
-}
+
+def _project_id(body: Mapping[str, Any]) -> str | None:
+    return opt_text(body.get("project_id")) or opt_text(body.get("tenant_id"))  # older neutron
 
 
 @dataclass(frozen=True)
-class Network(Record):
+class Network(WireRecord):
     id: str
     name: str
     status: str = ""
     shared: bool = False
     admin_state_up: bool = True
-    subnet_ids: tuple[str, ...] = ()
-    network_type: str | None = None  # vlan, flat... (admin only)
-    physical_network: str | None = None
-    segmentation_id: int | None = None
+    subnet_ids: tuple[str, ...] = field(default=(), metadata=wire("subnets"))
+    network_type: str | None = field(  # vlan, flat... (admin only)
+        default=None, metadata=wire("provider:network_type")
+    )
+    physical_network: str | None = field(default=None, metadata=wire("provider:physical_network"))
+    segmentation_id: int | None = field(  # the VLAN id
+        default=None, metadata=wire("provider:segmentation_id")
+    )
     mtu: int | None = None
-    project_id: str | None = None
+    project_id: str | None = field(default=None, metadata=computed(_project_id))
     description: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Network:
-        wire = Wire(body, NETWORK_FIELDS)
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            status=wire.text("status"),
-            shared=wire.flag("shared"),
-            admin_state_up=wire.flag("admin_state_up", True),
-            subnet_ids=wire.strings("subnet_ids"),
-            network_type=wire.opt_text("network_type"),
-            physical_network=wire.opt_text("physical_network"),
-            segmentation_id=wire.opt_integer("segmentation_id"),
-            mtu=wire.opt_integer("mtu"),
-            project_id=wire.opt_text("project_id") or wire.opt_text("tenant_id"),
-            description=wire.opt_text("description"),
-            raw=body,
-        )
+    raw: Mapping[str, Any] = raw_payload()
 
 
-SUBNET_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "network_id": "network_id",
-    "cidr": "cidr",
-    "ip_version": "ip_version",
-    "gateway_ip": "gateway_ip",
-    "enable_dhcp": "enable_dhcp",
-    "dns_nameservers": "dns_nameservers",
-    "allocation_pools": "allocation_pools",
-}
+def _pools(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(p.get("start", "")), str(p.get("end", ""))) for p in objects(value))
 
 
 @dataclass(frozen=True)
-class Subnet(Record):
+class Subnet(WireRecord):
     id: str
     name: str
     network_id: str
@@ -87,44 +53,20 @@ class Subnet(Record):
     gateway_ip: str | None = None
     enable_dhcp: bool = False
     dns_nameservers: tuple[str, ...] = ()
-    allocation_pools: tuple[tuple[str, str], ...] = ()  # (start, end)
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Subnet:
-        wire = Wire(body, SUBNET_FIELDS)
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            network_id=wire.text("network_id"),
-            cidr=wire.text("cidr"),
-            ip_version=wire.integer("ip_version", 4),
-            gateway_ip=wire.opt_text("gateway_ip"),
-            enable_dhcp=wire.flag("enable_dhcp"),
-            dns_nameservers=wire.strings("dns_nameservers"),
-            allocation_pools=tuple(
-                (str(p.get("start", "")), str(p.get("end", "")))
-                for p in wire.objects("allocation_pools")
-            ),
-            raw=body,
-        )
+    allocation_pools: tuple[tuple[str, str], ...] = field(  # (start, end)
+        default=(), metadata=wire(conv=_pools)
+    )
+    raw: Mapping[str, Any] = raw_payload()
 
 
-PORT_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "network_id": "network_id",
-    "status": "status",
-    "mac_address": "mac_address",
-    "device_id": "device_id",
-    "device_owner": "device_owner",
-    "fixed_ips": "fixed_ips",
-    "host_id": "binding:host_id",
-}
+def _fixed_ips(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (str(f.get("subnet_id", "")), str(f.get("ip_address", ""))) for f in objects(value)
+    )
 
 
 @dataclass(frozen=True)
-class Port(Record):
+class Port(WireRecord):
     id: str
     name: str
     network_id: str
@@ -132,28 +74,11 @@ class Port(Record):
     mac_address: str | None = None
     device_id: str | None = None  # the server's id, for a VM's port
     device_owner: str | None = None
-    fixed_ips: tuple[tuple[str, str], ...] = ()  # (subnet_id, ip_address)
-    host_id: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Port:
-        wire = Wire(body, PORT_FIELDS)
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            network_id=wire.text("network_id"),
-            status=wire.text("status"),
-            mac_address=wire.opt_text("mac_address"),
-            device_id=wire.opt_text("device_id"),
-            device_owner=wire.opt_text("device_owner"),
-            fixed_ips=tuple(
-                (str(f.get("subnet_id", "")), str(f.get("ip_address", "")))
-                for f in wire.objects("fixed_ips")
-            ),
-            host_id=wire.opt_text("host_id"),
-            raw=body,
-        )
+    fixed_ips: tuple[tuple[str, str], ...] = field(  # (subnet_id, ip_address)
+        default=(), metadata=wire(conv=_fixed_ips)
+    )
+    host_id: str | None = field(default=None, metadata=wire("binding:host_id"))
+    raw: Mapping[str, Any] = raw_payload()
 
     @property
     def ips(self) -> tuple[str, ...]:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from powerbridge.client import _resource
-from powerbridge.client._wire import Record, Wire
+from powerbridge.client._records import WireRecord, computed, raw_payload, wire
+from powerbridge.client._wire import as_object, opt_text, strings, text, text_map
 from powerbridge.client.compute import Compute
 from powerbridge.client.errors import AmbiguousName, NameNotFound
 from powerbridge.client.session import Session
@@ -28,41 +29,27 @@ from powerbridge.client.session import Session
 SERVICE = "compute"
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+def _display_name(body: Mapping[str, Any]) -> str | None:
+    return (
+        opt_text(body.get("host_display_name"))
+        or opt_text(as_object(body.get("service")).get("host_display_name"))
+        or opt_text(body.get("display_name"))
+    )
 
 
-HOST_FIELDS = {
-    "id": "id",
-    "name": "hypervisor_hostname",
-    "display_name": "host_display_name",
-    "state": "state",
-    "status": "status",
-    "hypervisor_type": "hypervisor_type",
-    "memory_mb": "memory_mb",
-    "memory_mb_used": "memory_mb_used",
-    "vcpus": "vcpus",
-    "vcpus_used": "vcpus_used",
-    "proc_units": "proc_units",
-    "proc_units_used": "proc_units_used",
-    "running_vms": "running_vms",
-    "service": "service",
-    "host_ip": "host_ip",
-}
+def _service_host(value: Any) -> str | None:
+    return opt_text(as_object(value).get("host"))
 
 
 @dataclass(frozen=True)
-class Host(Record):
+class Host(WireRecord):
     """A managed PowerVM host and its usage."""
 
     id: str
-    name: str  # hypervisor_hostname: what `:<host>` availability zones name
-    display_name: str | None = None
+    name: str = field(  # what `:<host>` availability zones name
+        metadata=wire("hypervisor_hostname")
+    )
+    display_name: str | None = field(default=None, metadata=computed(_display_name))
     state: str | None = None  # up / down
     status: str | None = None  # enabled / disabled (maintenance)
     hypervisor_type: str | None = None
@@ -73,37 +60,9 @@ class Host(Record):
     proc_units: Decimal | None = None  # PowerVC: processing units, total and used
     proc_units_used: Decimal | None = None
     running_vms: int = 0
-    service_host: str | None = None
+    service_host: str | None = field(default=None, metadata=wire("service", conv=_service_host))
     host_ip: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Host:
-        wire = Wire(body, HOST_FIELDS)
-        service = wire.obj("service")
-        display = (
-            wire.opt_text("display_name")
-            or _text(service.get("host_display_name"))
-            or _text(body.get("display_name"))
-        )
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            display_name=display,
-            state=wire.opt_text("state"),
-            status=wire.opt_text("status"),
-            hypervisor_type=wire.opt_text("hypervisor_type"),
-            memory_mb=wire.integer("memory_mb"),
-            memory_mb_used=wire.integer("memory_mb_used"),
-            vcpus=wire.integer("vcpus"),
-            vcpus_used=wire.integer("vcpus_used"),
-            proc_units=_decimal(wire.value("proc_units")),
-            proc_units_used=_decimal(wire.value("proc_units_used")),
-            running_vms=wire.integer("running_vms"),
-            service_host=_text(service.get("host")),
-            host_ip=wire.opt_text("host_ip"),
-            raw=body,
-        )
+    raw: Mapping[str, Any] = raw_payload()
 
     @property
     def memory_mb_free(self) -> int:
@@ -114,43 +73,22 @@ class Host(Record):
         return {n for n in (self.id, self.name, self.display_name, self.service_host) if n}
 
 
-def _text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
-
-
-HOST_GROUP_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "availability_zone": "availability_zone",
-    "hosts": "hosts",
-    "metadata": "metadata",
-}
+def _zone(body: Mapping[str, Any]) -> str | None:
+    return opt_text(body.get("availability_zone")) or text_map(body.get("metadata")).get(
+        "availability_zone"
+    )
 
 
 @dataclass(frozen=True)
-class HostGroup(Record):
+class HostGroup(WireRecord):
     """A PowerVC host group (a nova aggregate with its availability zone)."""
 
     id: str
     name: str
-    availability_zone: str | None = None
+    availability_zone: str | None = field(default=None, metadata=computed(_zone))
     hosts: tuple[str, ...] = ()
     metadata: Mapping[str, str] = field(default_factory=dict)
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> HostGroup:
-        wire = Wire(body, HOST_GROUP_FIELDS)
-        metadata = wire.mapping("metadata")
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            availability_zone=wire.opt_text("availability_zone")
-            or metadata.get("availability_zone"),
-            hosts=wire.strings("hosts"),
-            metadata=metadata,
-            raw=body,
-        )
+    raw: Mapping[str, Any] = raw_payload()
 
     @property
     def placement_policy(self) -> str | None:
@@ -165,81 +103,24 @@ class HostGroup(Record):
         return self.availability_zone or self.name
 
 
-RULE_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "policy": "policy",
-    "policies": "policies",
-    "members": "members",
-}
+def _policy(body: Mapping[str, Any]) -> str | None:
+    policies = strings(body.get("policies"))  # before microversion 2.64
+    return opt_text(body.get("policy")) or (policies[0] if policies else None)
 
 
 @dataclass(frozen=True)
-class CollocationRule(Record):
+class CollocationRule(WireRecord):
     """A PowerVC collocation rule (a nova server group): affinity or anti-affinity."""
 
     id: str
     name: str
-    policy: str | None = None
+    policy: str | None = field(default=None, metadata=computed(_policy))
     members: tuple[str, ...] = ()
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> CollocationRule:
-        wire = Wire(body, RULE_FIELDS)
-        policies = wire.strings("policies")
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            policy=wire.opt_text("policy") or (policies[0] if policies else None),
-            members=wire.strings("members"),
-            raw=body,
-        )
+    raw: Mapping[str, Any] = raw_payload()
 
 
-SCG_FIELDS = {
-    "id": "id",
-    "name": "display_name",
-    "enabled": "enabled",
-    "auto_defined": "auto_defined",
-    "boot_connectivity": "boot_connectivity",
-    "data_connectivity": "data_connectivity",
-    "vios_redundancy": "vios_redundancy",
-    "hosts": "host_list",
-    "description": "description",
-}
-
-
-@dataclass(frozen=True)
-class StorageConnectivityGroup(Record):
-    """Which hosts (and how many VIOS each) reach storage, and how (npiv, vscsi...)."""
-
-    id: str
-    name: str
-    enabled: bool = True
-    auto_defined: bool = False
-    boot_connectivity: tuple[str, ...] = ()
-    data_connectivity: tuple[str, ...] = ()
-    vios_redundancy: str | None = None
-    hosts: tuple[str, ...] = ()
-    description: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> StorageConnectivityGroup:
-        wire = Wire(body, SCG_FIELDS)
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name") or str(body.get("name") or ""),
-            enabled=wire.flag("enabled", True),
-            auto_defined=wire.flag("auto_defined"),
-            boot_connectivity=wire.strings("boot_connectivity"),
-            data_connectivity=wire.strings("data_connectivity"),
-            vios_redundancy=wire.opt_text("vios_redundancy"),
-            hosts=_host_names(body),
-            description=wire.opt_text("description"),
-            raw=body,
-        )
+def _scg_name(body: Mapping[str, Any]) -> str:
+    return text(body.get("display_name")) or str(body.get("name") or "")
 
 
 def _host_names(body: Mapping[str, Any]) -> tuple[str, ...]:
@@ -258,6 +139,22 @@ def _host_names(body: Mapping[str, Any]) -> tuple[str, ...]:
         elif item:
             names.append(str(item))
     return tuple(names)
+
+
+@dataclass(frozen=True)
+class StorageConnectivityGroup(WireRecord):
+    """Which hosts (and how many VIOS each) reach storage, and how (npiv, vscsi...)."""
+
+    id: str
+    name: str = field(metadata=computed(_scg_name))
+    enabled: bool = True
+    auto_defined: bool = False
+    boot_connectivity: tuple[str, ...] = ()
+    data_connectivity: tuple[str, ...] = ()
+    vios_redundancy: str | None = None
+    hosts: tuple[str, ...] = field(default=(), metadata=computed(_host_names))
+    description: str | None = None
+    raw: Mapping[str, Any] = raw_payload()
 
 
 class PowerVC:

@@ -15,7 +15,8 @@ from typing import Any
 
 from powerbridge.client import _resource
 from powerbridge.client._guarded import TOKEN_KEY, Listing, Lookup, guarded_create, listing
-from powerbridge.client._wire import Record, Wire
+from powerbridge.client._records import WireRecord, raw_payload, wire
+from powerbridge.client._wire import Record, text
 from powerbridge.client.errors import UnsupportedVersion, request_id
 from powerbridge.client.session import Session
 
@@ -23,111 +24,50 @@ SERVICE = "volume"  # the session picks volumev3 first, then cinder's other cata
 MULTIATTACH_MICROVERSION = "3.50"
 FINAL_STATUSES = frozenset({"available", "in-use", "error", "deleted"})
 
-ATTACHMENT_FIELDS = {
-    "server_id": "server_id",
-    "attachment_id": "attachment_id",
-    "device": "device",
-    "host_name": "host_name",
-    "attached_at": "attached_at",
-}
-
 
 @dataclass(frozen=True)
-class Attachment(Record):
+class Attachment(WireRecord):
     server_id: str
     attachment_id: str | None = None
     device: str | None = None
     host_name: str | None = None
     attached_at: datetime | None = None
 
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Attachment:
-        wire = Wire(body, ATTACHMENT_FIELDS)
-        return cls(
-            server_id=wire.text("server_id"),
-            attachment_id=wire.opt_text("attachment_id"),
-            device=wire.opt_text("device"),
-            host_name=wire.opt_text("host_name"),
-            attached_at=wire.when("attached_at"),
-        )
 
-
-VOLUME_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "status": "status",
-    "size": "size",
-    "storage_template": "volume_type",
-    "multiattach": "multiattach",
-    "bootable": "bootable",
-    "attachments": "attachments",
-    "availability_zone": "availability_zone",
-    "description": "description",
-    "metadata": "metadata",
-    "host": "os-vol-host-attr:host",
-    "project_id": "os-vol-tenant-attr:tenant_id",
-    "created_at": "created_at",
-    "updated_at": "updated_at",
-}
+def _lower_text(value: Any) -> str:
+    return text(value).lower()
 
 
 @dataclass(frozen=True)
-class Volume(Record):
+class Volume(WireRecord):
     id: str
     name: str
-    status: str
+    status: str = field(metadata=wire(conv=_lower_text))
     size: int  # GB
-    storage_template: str | None = None  # the volume type's name
+    storage_template: str | None = field(  # the volume type's name
+        default=None, metadata=wire("volume_type")
+    )
     multiattach: bool = False
     bootable: bool = False
     attachments: tuple[Attachment, ...] = ()
     availability_zone: str | None = None
     description: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
-    host: str | None = None  # the cinder backend, admin only
-    project_id: str | None = None
+    host: str | None = field(  # the cinder backend, admin only
+        default=None, metadata=wire("os-vol-host-attr:host")
+    )
+    project_id: str | None = field(default=None, metadata=wire("os-vol-tenant-attr:tenant_id"))
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> Volume:
-        wire = Wire(body, VOLUME_FIELDS)
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            status=wire.text("status").lower(),
-            size=wire.integer("size"),
-            storage_template=wire.opt_text("storage_template"),
-            multiattach=wire.flag("multiattach"),
-            bootable=wire.flag("bootable"),
-            attachments=tuple(Attachment.from_wire(a) for a in wire.objects("attachments")),
-            availability_zone=wire.opt_text("availability_zone"),
-            description=wire.opt_text("description"),
-            metadata=wire.mapping("metadata"),
-            host=wire.opt_text("host"),
-            project_id=wire.opt_text("project_id"),
-            created_at=wire.when("created_at"),
-            updated_at=wire.when("updated_at"),
-            raw=body,
-        )
+    raw: Mapping[str, Any] = raw_payload()
 
     @property
     def server_ids(self) -> tuple[str, ...]:
         return tuple(a.server_id for a in self.attachments)
 
 
-TEMPLATE_FIELDS = {
-    "id": "id",
-    "name": "name",
-    "description": "description",
-    "is_public": "is_public",
-    "extra_specs": "extra_specs",
-}
-
-
 @dataclass(frozen=True)
-class StorageTemplate(Record):
+class StorageTemplate(WireRecord):
     """A PowerVC storage template: a cinder volume type and its extra specs."""
 
     id: str
@@ -135,19 +75,7 @@ class StorageTemplate(Record):
     description: str | None = None
     is_public: bool = True
     extra_specs: Mapping[str, str] = field(default_factory=dict)
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> StorageTemplate:
-        wire = Wire(body, TEMPLATE_FIELDS)
-        return cls(
-            id=wire.text("id"),
-            name=wire.text("name"),
-            description=wire.opt_text("description"),
-            is_public=wire.flag("is_public", True),
-            extra_specs=wire.mapping("extra_specs"),
-            raw=body,
-        )
+    raw: Mapping[str, Any] = raw_payload()
 
     @property
     def backend(self) -> str | None:

@@ -1,4 +1,9 @@
-"""Timed transitions: backends schedule steps, the engine runs them when the clock says so.
+"""Timed transitions and declared status tables.
+
+Backends schedule steps, the engine runs them when the clock says so; which status may follow
+which is declared once per resource in a `Transitions` table (moto's ManagedState idea), and a
+change the table does not list raises `IllegalTransition`: a bug in the emulator, never an
+answer to a client.
 
 A resource's lifecycle is a table of steps (task state, duration); the backend owning it
 schedules the next step with `schedule(due, topic, resource_id)` and handles it when the
@@ -12,12 +17,44 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from powerbridge.emulator.clock import Clock
 
 Handler = Callable[[str, float], None]
+S = TypeVar("S", bound=str | None)
+
+
+class IllegalTransition(Exception):
+    """A backend changed a status in a way its transition table does not declare."""
+
+
+class Transitions(Generic[S]):
+    """Which state may follow which, for one kind of resource (staying put is always allowed).
+
+    `check(current, new)` returns `new` or raises, so a change reads
+    `volume.status = VOLUME_STATUSES.check(volume.status, "available")`.
+    """
+
+    def __init__(self, resource: str, table: Mapping[S, Iterable[S]]) -> None:
+        self.resource = resource
+        self._next = {state: frozenset(following) for state, following in table.items()}
+
+    @property
+    def states(self) -> frozenset[S]:
+        return frozenset(self._next).union(*self._next.values())
+
+    def allows(self, current: S, new: S) -> bool:
+        return new == current or new in self._next.get(current, frozenset())
+
+    def check(self, current: S, new: S) -> S:
+        if not self.allows(current, new):
+            raise IllegalTransition(
+                f"{self.resource}: {current!r} -> {new!r} is not a declared transition"
+            )
+        return new
 
 
 @dataclass(order=True)

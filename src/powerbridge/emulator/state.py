@@ -16,12 +16,27 @@ from starlette.requests import Request
 from powerbridge.emulator.backend.behaviours import Behaviours
 from powerbridge.emulator.backend.compute import ComputeBackend
 from powerbridge.emulator.backend.context import BackendContext
+from powerbridge.emulator.backend.flavors import FlavorBackend
+from powerbridge.emulator.backend.host_groups import HostGroupBackend
+from powerbridge.emulator.backend.hosts import HostInventory
 from powerbridge.emulator.backend.identity import IdentityBackend
 from powerbridge.emulator.backend.image import ImageBackend
 from powerbridge.emulator.backend.keypairs import KeypairBackend
+from powerbridge.emulator.backend.maintenance import HostMaintenance
+from powerbridge.emulator.backend.migration import LiveMigrations
 from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.placement import Scheduler
+from powerbridge.emulator.backend.power import PowerActions
 from powerbridge.emulator.backend.quotas import QuotaBackend
+from powerbridge.emulator.backend.resize import Resizes
+from powerbridge.emulator.backend.scheduling import ServerPlacement
+from powerbridge.emulator.backend.server_deploys import ServerDeploys
+from powerbridge.emulator.backend.server_groups import ServerGroupBackend
+from powerbridge.emulator.backend.server_images import ServerImages
+from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
+from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.volume import VolumeBackend
+from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.config import MEMORY, EmulatorConfig
 from powerbridge.emulator.estate import Estate, load_estate
@@ -45,23 +60,82 @@ class Emulator:
         self.behaviours = Behaviours(self.store, seed=config.seed, declared=self.estate.behaviours)
         ctx = BackendContext(self.store, self.clock, self.engine, self.logs, self.estate)
         self.identity = IdentityBackend(self.store, config.token_ttl)
-        self.images = ImageBackend(ctx)
-        self.networks = NetworkBackend(ctx)
-        self.volumes = VolumeBackend(ctx)
-        self.keypairs = KeypairBackend(ctx)
-        self.quotas = QuotaBackend(ctx)
-        self.compute = ComputeBackend(
-            ctx,
-            images=self.images,
-            networks=self.networks,
-            volumes=self.volumes,
-            behaviours=self.behaviours,
-        )
+        self._build_backends(ctx)
         if self.store.is_new:
             self._seed()
         self.identity.catalog.declare(SERVICES, self.estate.region)
         for backend in (self.images, self.networks, self.volumes, self.compute):
             backend.resume()
+
+    def _build_backends(self, ctx: BackendContext) -> None:
+        """Each backend once, handed to those that use it (none builds another)."""
+        self.images = ImageBackend(ctx)
+        self.networks = NetworkBackend(ctx)
+        self.volumes = VolumeBackend(ctx)
+        self.keypairs = KeypairBackend(ctx)
+        self.quotas = QuotaBackend(ctx)
+        self.flavors = FlavorBackend(ctx)
+        self.hosts = HostInventory(ctx.estate.hosts)
+        self.scheduler = Scheduler(self.hosts)
+        self.host_groups = HostGroupBackend(ctx, self.hosts, on_change=self._configure_scheduler)
+        self._configure_scheduler()
+        self.server_registry = ServerRegistry(ctx)
+        self.server_groups = ServerGroupBackend(ctx, host_of=self.server_registry.host_of)
+        self.connectivity = ConnectivityBackend(ctx, self.hosts)
+        self.placement = ServerPlacement(
+            inventory=self.hosts,
+            scheduler=self.scheduler,
+            host_groups=self.host_groups,
+            server_groups=self.server_groups,
+            connectivity=self.connectivity,
+            volumes=self.volumes,
+        )
+        self._build_server_actions(ctx)
+
+    def _build_server_actions(self, ctx: BackendContext) -> None:
+        servers, hosts = self.server_registry, self.hosts
+        self.power = PowerActions(servers)
+        self.volume_attachments = VolumeAttachments(servers, self.volumes)
+        self.resizes = Resizes(
+            servers, hosts=hosts, confirm_window=float(ctx.estate.resize_confirm_window)
+        )
+        self.server_images = ServerImages(servers, images=self.images, volumes=self.volumes)
+        self.migrations = LiveMigrations(
+            servers,
+            hosts=hosts,
+            scheduler=self.scheduler,
+            placement=self.placement,
+            networks=self.networks,
+        )
+        self.maintenance = HostMaintenance(
+            ctx, servers, hosts=hosts, server_groups=self.server_groups, migrations=self.migrations
+        )
+        self.migrations.on_migrated(self.maintenance.progress)
+        deploys = ServerDeploys(
+            servers,
+            ctx.logs,
+            hosts=hosts,
+            scheduler=self.scheduler,
+            placement=self.placement,
+            volumes=self.volumes,
+            networks=self.networks,
+            behaviours=self.behaviours,
+        )
+        self.compute = ComputeBackend(
+            ctx,
+            servers,
+            deploys,
+            images=self.images,
+            networks=self.networks,
+            volumes=self.volumes,
+            hosts=hosts,
+            host_groups=self.host_groups,
+            server_groups=self.server_groups,
+            on_deleted=self.maintenance.progress,
+        )
+
+    def _configure_scheduler(self) -> None:
+        self.scheduler.configure(self.host_groups.scopes(), self.host_groups.default_policy())
 
     def _clock(self) -> Clock:
         base = self.store.get_meta("clock_base")
@@ -80,8 +154,10 @@ class Emulator:
     def _seed(self) -> None:
         self.identity.seed(self.estate, self.config.admin_password)
         owner = next(iter(self.identity.projects.values())).id if self.identity.projects else ""
-        for backend in (self.images, self.networks, self.volumes, self.compute):
+        for backend in (self.images, self.networks, self.volumes, self.flavors):
             backend.seed(owner)
+        self.host_groups.seed()
+        self.connectivity.seed()
         self.store.set_meta("seeded", repr(time.time()))
 
     # -- URLs ----------------------------------------------------------------------------

@@ -322,6 +322,45 @@ def test_deploys_beyond_the_host_limit_queue(manual: tuple[Emulator, TestClient]
     assert {show(client, s)["OS-EXT-SRV-ATTR:host"] for s in made} == {host}
 
 
+def _queue_one(emulator: Emulator, client: TestClient) -> tuple[str, list[str], str]:
+    """Deploy one more than the host's limit onto it; return (host, deploying, queued)."""
+    ids = inventory(client)
+    host = emulator.estate.hosts[0].name
+    limit = emulator.estate.hosts[0].max_concurrent_deploys
+    made = [deploy(client, ids, f"q{i}", availability_zone=f":{host}") for i in range(limit + 1)]
+    emulator.advance_clock(1)
+    queued = [s for s in made if show(client, s)["OS-EXT-STS:task_state"] == "scheduling"]
+    assert len(queued) == 1
+    return host, [s for s in made if s not in queued], queued[0]
+
+
+def test_a_queued_deploy_deleted_leaves_the_queue(manual: tuple[Emulator, TestClient]) -> None:
+    emulator, client = manual
+    host, deploying, queued = _queue_one(emulator, client)
+    assert client.delete(f"{COMPUTE}/servers/{queued}").status_code == 204
+    emulator.advance_clock(60)
+    assert client.get(f"{COMPUTE}/servers/{queued}").status_code == 404
+    assert {show(client, s)["status"] for s in deploying} == {"ACTIVE"}
+    slots = emulator.hosts.hosts[host]
+    assert not slots.deploying
+    assert not slots.waiting
+
+
+def test_a_freed_slot_does_not_revive_a_deleting_queued_deploy(
+    manual: tuple[Emulator, TestClient],
+) -> None:
+    emulator, client = manual
+    host, deploying, queued = _queue_one(emulator, client)
+    assert client.delete(f"{COMPUTE}/servers/{deploying[0]}").status_code == 204
+    assert client.delete(f"{COMPUTE}/servers/{queued}").status_code == 204
+    emulator.advance_clock(60)
+    assert client.get(f"{COMPUTE}/servers/{queued}").status_code == 404
+    assert {show(client, s)["status"] for s in deploying[1:]} == {"ACTIVE"}
+    slots = emulator.hosts.hosts[host]
+    assert not slots.deploying
+    assert not slots.waiting
+
+
 def test_restart_mid_deploy_completes_once(tmp_path: Path) -> None:
     config = EmulatorConfig(data_dir=tmp_path / "data", clock="manual")
     first = Emulator(config)
@@ -346,7 +385,7 @@ def test_restart_mid_deploy_completes_once(tmp_path: Path) -> None:
         assert len(client.get(f"{COMPUTE}/servers").json()["servers"]) == 1
         ports = client.get(f"{NETWORK}/ports?device_id={server_id}").json()["ports"]
         assert len(ports) == 1
-        host = second.compute.hosts.host(server["OS-EXT-SRV-ATTR:host"])
+        host = second.hosts.host(server["OS-EXT-SRV-ATTR:host"])
         assert host is not None
         assert host.servers == {server_id}
     second.close()

@@ -433,9 +433,9 @@ def test_restart_mid_migration_keeps_both_claims(tmp_path: Path) -> None:
         act(client, server_id, {"os-migrateLive": {"host": P9, "block_migration": "auto"}}, **MV)
     first.close()
     second = Emulator(EmulatorConfig(data_dir=tmp_path / "data", clock="manual"))
-    assert second.compute.hosts.hosts[P9].memory_used_mb == 4096
-    assert second.compute.hosts.hosts[P8A].memory_used_mb == 4096
+    assert second.hosts.hosts[P9].memory_used_mb == 4096
+    assert second.hosts.hosts[P8A].memory_used_mb == 4096
     second.advance_clock(10)
     assert second.compute.servers[server_id].host == P9
-    assert second.compute.hosts.hosts[P8A].memory_used_mb == 0
+    assert second.hosts.hosts[P8A].memory_used_mb == 0
     second.close()

@@ -34,7 +34,7 @@ def caller(project: str = "p1", *roles: str) -> Caller:
 
 # -- host groups ----------------------------------------------------------------------------
 def test_every_host_starts_in_the_default_group(emulator: Emulator) -> None:
-    groups = emulator.compute.host_groups
+    groups = emulator.host_groups
     default = groups.default_group()
     assert default.name == "Default Group"
     assert default.zone == "nova"
@@ -43,11 +43,11 @@ def test_every_host_starts_in_the_default_group(emulator: Emulator) -> None:
 
 
 def test_adding_a_host_moves_it_out_of_the_default_group(emulator: Emulator) -> None:
-    groups = emulator.compute.host_groups
+    groups = emulator.host_groups
     power9 = groups.create("POWER9", "power9")
     groups.add_host(str(power9.id), P9)
     assert groups.hosts_of(groups.default_group()) == [P8A, P8B]
-    assert emulator.compute.scheduler.zone_of(P9) == "power9"
+    assert emulator.scheduler.zone_of(P9) == "power9"
     with pytest.raises(ApiError) as twice:
         groups.add_host(str(power9.id), P9)
     assert twice.value.status == 409
@@ -59,11 +59,11 @@ def test_adding_a_host_moves_it_out_of_the_default_group(emulator: Emulator) -> 
     groups.remove_host(str(power9.id), P9)
     assert P9 in groups.hosts_of(groups.default_group())
     groups.delete(str(power9.id))
-    assert emulator.compute.scheduler.zone_of(P9) == "nova"
+    assert emulator.scheduler.zone_of(P9) == "nova"
 
 
 def test_group_rules(emulator: Emulator) -> None:
-    groups = emulator.compute.host_groups
+    groups = emulator.host_groups
     default = str(groups.default_group().id)
     with pytest.raises(ApiError, match="default host group cannot be deleted"):
         groups.delete(default)
@@ -82,7 +82,7 @@ def test_group_rules(emulator: Emulator) -> None:
 
 
 def test_placement_policy_metadata(emulator: Emulator) -> None:
-    groups = emulator.compute.host_groups
+    groups = emulator.host_groups
     group = groups.create("g1", "z1")
     groups.set_metadata(str(group.id), {"placement_policy": "Memory Utilization Balanced"})
     assert groups.policy(group) == "memory_balanced"
@@ -100,18 +100,18 @@ def test_estate_host_groups_are_seeded(tmp_path: Path) -> None:
     estate = dataclasses.replace(load_estate(), host_groups=[spec])
     emulator = Emulator(EmulatorConfig(data_dir=None, log_dir=tmp_path / "logs"), estate)
     try:
-        groups = emulator.compute.host_groups
+        groups = emulator.host_groups
         power9 = next(g for g in groups.groups.values() if g.name == "P9 hosts")
         assert groups.hosts_of(power9) == [P9]
         assert groups.policy(power9) == "packing"
-        assert emulator.compute.scheduler.zone_of(P9) == "power9"
+        assert emulator.scheduler.zone_of(P9) == "power9"
     finally:
         emulator.close()
 
 
 # -- collocation rules ----------------------------------------------------------------------
 def test_server_group_rules_become_filters(emulator: Emulator) -> None:
-    groups = emulator.compute.server_groups
+    groups = emulator.server_groups
     group = groups.create(caller(), "ha", "anti-affinity", soft_allowed=False)
     with pytest.raises(ApiError, match="'soft-affinity' is not one of"):
         groups.create(caller(), "x", "soft-affinity", soft_allowed=False)
@@ -132,7 +132,7 @@ def test_server_group_rules_become_filters(emulator: Emulator) -> None:
 
 
 def test_soft_rules_are_preferences(emulator: Emulator) -> None:
-    groups = emulator.compute.server_groups
+    groups = emulator.server_groups
     group = groups.create(caller(), "web", "soft-affinity", soft_allowed=True)
     groups.add_member(group.id, "vm1")
     groups.add_member(group.id, "vm2")
@@ -144,7 +144,7 @@ def test_soft_rules_are_preferences(emulator: Emulator) -> None:
 
 
 def test_server_groups_are_project_scoped(emulator: Emulator) -> None:
-    groups = emulator.compute.server_groups
+    groups = emulator.server_groups
     group = groups.create(caller("p1", "member"), "mine", "affinity", soft_allowed=False)
     with pytest.raises(ApiError) as hidden:
         groups.get(group.id, caller("p2", "member"))
@@ -157,7 +157,7 @@ def test_server_groups_are_project_scoped(emulator: Emulator) -> None:
 
 # -- storage connectivity groups ------------------------------------------------------------
 def test_default_and_estate_connectivity_groups(emulator: Emulator) -> None:
-    scgs = emulator.compute.connectivity
+    scgs = emulator.connectivity
     default = scgs.default_group()
     assert default.display_name == "Any host, all VIOS"
     assert scgs.covers_every_host(default)
@@ -171,7 +171,7 @@ def test_default_and_estate_connectivity_groups(emulator: Emulator) -> None:
 
 
 def test_connectivity_group_changes(emulator: Emulator) -> None:
-    scgs = emulator.compute.connectivity
+    scgs = emulator.connectivity
     group = scgs.create(
         {
             "display_name": "p9 vscsi",
@@ -212,7 +212,7 @@ def test_connectivity_group_changes(emulator: Emulator) -> None:
 
 
 def test_no_fibre_channel_reaches_only_shared_storage_pools(emulator: Emulator) -> None:
-    scgs = emulator.compute.connectivity
+    scgs = emulator.connectivity
     group = scgs.create({"display_name": "ssp only", "fc_storage_access": False})
     assert not scgs.reaches(group, "xiv90")
     scgs.provider_types["ssp1"] = "SSP"
@@ -261,24 +261,22 @@ def test_default_estate_has_the_new_sections() -> None:
 def test_the_estate_state_survives_a_restart(tmp_path: Path) -> None:
     config = EmulatorConfig(data_dir=tmp_path / "data", log_dir=tmp_path / "logs")
     first = Emulator(config)
-    compute = first.compute
-    group = compute.host_groups.create("POWER9", "power9")
-    compute.host_groups.add_host(str(group.id), P9)
-    rule = compute.server_groups.create(caller(), "ha", "anti-affinity", soft_allowed=False)
-    compute.server_groups.add_member(rule.id, "vm1")
-    scg = compute.connectivity.create({"display_name": "kept", "fc_storage_access": False})
-    compute.maintenance.set(P8A, caller(), "req-1", enable=True, migrate="none")
+    group = first.host_groups.create("POWER9", "power9")
+    first.host_groups.add_host(str(group.id), P9)
+    rule = first.server_groups.create(caller(), "ha", "anti-affinity", soft_allowed=False)
+    first.server_groups.add_member(rule.id, "vm1")
+    scg = first.connectivity.create({"display_name": "kept", "fc_storage_access": False})
+    first.maintenance.set(P8A, caller(), "req-1", enable=True, migrate="none")
     first.close()
 
     second = Emulator(config)
     try:
-        compute = second.compute
-        assert compute.scheduler.zone_of(P9) == "power9"
-        assert compute.host_groups.hosts_of(compute.host_groups.default_group()) == [P8A, P8B]
-        assert compute.server_groups.group_of("vm1") is not None
-        assert compute.connectivity.get(scg.id).fc_storage_access is False
-        assert compute.hosts.hosts[P8A].maintenance == "on"
-        assert not compute.hosts.hosts[P8A].usable
-        assert len([g for g in compute.connectivity.groups.values() if g.auto_defined]) == 1
+        assert second.scheduler.zone_of(P9) == "power9"
+        assert second.host_groups.hosts_of(second.host_groups.default_group()) == [P8A, P8B]
+        assert second.server_groups.group_of("vm1") is not None
+        assert second.connectivity.get(scg.id).fc_storage_access is False
+        assert second.hosts.hosts[P8A].maintenance == "on"
+        assert not second.hosts.hosts[P8A].usable
+        assert len([g for g in second.connectivity.groups.values() if g.auto_defined]) == 1
     finally:
         second.close()

@@ -16,94 +16,82 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
-import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, fields
 from typing import Any
 
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.errors import ApiError, bad_request, conflict, forbidden, not_found
+from powerbridge.emulator.backend.image_data import ImageData
+from powerbridge.emulator.backend.image_queries import (
+    matches,
+    owns,
+    parse_time_filter,
+    size_in_range,
+    sorted_images,
+)
+from powerbridge.emulator.backend.image_records import (
+    CONTAINER_FORMATS,
+    DISK_FORMATS,
+    GIB,
+    IMAGE_STATUSES,
+    MEMBER_STATUSES,
+    SORT_KEYS,
+    TIME_FILTERS,
+    UUID_PATTERN,
+    VISIBILITIES,
+    WRITABLE_CORE,
+    Change,
+    Image,
+    ImageMember,
+    ImagePage,
+    ImageQuery,
+    isotime,
+    not_authorized,
+    schema_error,
+)
+from powerbridge.emulator.backend.image_schema import (
+    check_core_value,
+    check_property,
+    check_settable,
+    set_core,
+)
+from powerbridge.emulator.errors import bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.logs import LogContext
+
+# the image service's records and rules, for its HTTP layer (they live in image_records,
+# image_schema and image_queries)
+__all__ = [
+    "CONTAINER_FORMATS",
+    "DISK_FORMATS",
+    "GIB",
+    "IMAGE_STATUSES",
+    "MEMBER_STATUSES",
+    "SORT_KEYS",
+    "TIME_FILTERS",
+    "UUID_PATTERN",
+    "VISIBILITIES",
+    "WRITABLE_CORE",
+    "Change",
+    "Image",
+    "ImageBackend",
+    "ImageMember",
+    "ImagePage",
+    "ImageQuery",
+    "check_core_value",
+    "check_property",
+    "check_settable",
+    "isotime",
+    "parse_time_filter",
+    "schema_error",
+]
 
 LOG_PROCESS = "glance-api"
 LOG_MODULE = "glance.api.v2.images"
 CAPTURE_TOPIC = "image.capture"
 CAPTURE_SECONDS = 5.0
-GIB = 1024**3
-MAX_INT = 2**31 - 1
 ID_NAMESPACE = uuid.UUID("9a3c1a52-4f0e-4f6b-9a55-6d1f2b7a0c11")
-
-DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
-CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
-VISIBILITIES = ("community", "public", "private", "shared")
-MEMBER_STATUSES = ("pending", "accepted", "rejected")
-UUID_PATTERN = (
-    "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
-)
-# the request refuses these outright (they describe the resource, never the image)
-DISALLOWED = ("direct_url", "self", "file", "schema", "stores")
-# core attributes only glance sets
-READ_ONLY = (
-    "created_at",
-    "updated_at",
-    "status",
-    "checksum",
-    "size",
-    "virtual_size",
-    "os_hash_algo",
-    "os_hash_value",
-    "id",
-    *DISALLOWED,
-)
-RESERVED = ("location", "locations", "deleted", "deleted_at")
-RESERVED_NAMESPACE = "os_glance"
-WRITABLE_CORE = (
-    "name",
-    "visibility",
-    "protected",
-    "os_hidden",
-    "owner",
-    "min_ram",
-    "min_disk",
-    "disk_format",
-    "container_format",
-    "tags",
-)
-SORT_KEYS = (
-    "name",
-    "status",
-    "container_format",
-    "disk_format",
-    "size",
-    "id",
-    "created_at",
-    "updated_at",
-)
-# attributes a list filter compares against the record rather than a custom property
-FILTERABLE_CORE = (
-    "name",
-    "id",
-    "status",
-    "visibility",
-    "owner",
-    "disk_format",
-    "container_format",
-    "checksum",
-    "min_ram",
-    "min_disk",
-    "protected",
-    "size",
-    "virtual_size",
-    "os_hash_algo",
-    "os_hash_value",
-)
-IN_FILTERS = ("name", "id", "status", "container_format", "disk_format")
-TIME_FILTERS = ("created_at", "updated_at")
 # nova does not copy these from the base image to a snapshot
 NON_INHERITABLE = (
     "cache_in_nova",
@@ -113,126 +101,6 @@ NON_INHERITABLE = (
     "img_signature_key_type",
     "img_signature_certificate_uuid",
 )
-EMPTY_MD5 = hashlib.md5(b"").hexdigest()
-EMPTY_SHA512 = hashlib.sha512(b"").hexdigest()
-
-
-def not_authorized(action: str) -> ApiError:
-    return forbidden(f"You are not authorized to complete {action} action.")
-
-
-def schema_error(reason: str) -> ApiError:
-    return bad_request(f"Provided object does not match schema 'image': {reason}")
-
-
-def isotime(ts: float) -> str:
-    """Glance's timestamp form: `2026-11-23T19:14:05Z`."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class Image:
-    id: str
-    name: str | None
-    owner: str | None
-    status: str = "queued"
-    visibility: str = "shared"
-    protected: bool = False
-    os_hidden: bool = False
-    disk_format: str | None = None
-    container_format: str | None = None
-    min_ram: int = 0
-    min_disk: int = 0
-    size: int | None = None
-    virtual_size: int | None = None
-    checksum: str | None = None
-    os_hash_algo: str | None = None
-    os_hash_value: str | None = None
-    tags: list[str] = field(default_factory=list)
-    properties: dict[str, str] = field(default_factory=dict)  # glance's extra properties
-    created_at: float = 0.0
-    updated_at: float = 0.0
-    has_data: bool = False  # bytes were uploaded (seeded and snapshot images have none)
-    capture_due: float | None = None  # a snapshot waiting to become active
-    capture_context: dict[str, Any] | None = None  # the createImage request, for its logs
-    capture_size: int | None = None  # bytes once captured (a volume upload); None: 0
-
-
-@dataclass
-class ImageMember:
-    image_id: str
-    member_id: str
-    status: str = "pending"
-    created_at: float = 0.0
-    updated_at: float = 0.0
-
-    @property
-    def key(self) -> str:
-        return f"{self.image_id}:{self.member_id}"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One JSON-patch operation on a top-level image attribute."""
-
-    op: str  # add, replace, remove
-    path: str
-    value: Any = None
-
-
-@dataclass(frozen=True)
-class ImageQuery:
-    """A parsed `GET /v2/images`: filters are `key -> expression` (`in:a,b`, `gt:<time>`)."""
-
-    filters: Mapping[str, str] = field(default_factory=dict)
-    tags: tuple[str, ...] = ()
-    visibility: str | None = None  # community, public, private, shared, all
-    member_status: str = "accepted"  # pending, accepted, rejected, all
-    os_hidden: bool = False
-    size_min: int | None = None
-    size_max: int | None = None
-    sort: tuple[tuple[str, str], ...] = ()  # (key, asc|desc); created_at, id break ties
-    limit: int = 25
-    marker: str | None = None
-
-
-@dataclass(frozen=True)
-class ImagePage:
-    images: list[Image]
-    has_more: bool
-
-
-class _ImageData:
-    """Image bytes: a file per image under the data directory, or a dict in memory."""
-
-    def __init__(self, store_path: str) -> None:
-        self.root: Path | None = None
-        if store_path != ":memory:":
-            self.root = Path(store_path).parent / "images"
-        self._memory: dict[str, bytes] = {}
-
-    def write(self, image_id: str, data: bytes) -> None:
-        if self.root is None:
-            self._memory[image_id] = data
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        partial = self.root / f"{image_id}.part"
-        partial.write_bytes(data)
-        os.replace(partial, self.root / image_id)  # a crash never leaves half an image
-
-    def read(self, image_id: str) -> bytes | None:
-        if self.root is None:
-            return self._memory.get(image_id)
-        try:
-            return (self.root / image_id).read_bytes()
-        except FileNotFoundError:
-            return None
-
-    def delete(self, image_id: str) -> None:
-        if self.root is None:
-            self._memory.pop(image_id, None)
-            return
-        (self.root / image_id).unlink(missing_ok=True)
 
 
 class ImageBackend:
@@ -245,7 +113,7 @@ class ImageBackend:
         for body in ctx.store.load("image_member"):
             member = ImageMember(**body)
             self.members.setdefault(member.image_id, {})[member.member_id] = member
-        self.data = _ImageData(ctx.store.path)
+        self.data = ImageData(ctx.store.path)
         self._capture_listeners: list[Callable[[Image], None]] = []
         self._resumed = False
         ctx.engine.on(CAPTURE_TOPIC, self._finish_capture)
@@ -313,7 +181,7 @@ class ImageBackend:
     def can_see(self, image: Image, caller: Caller) -> bool:
         if caller.is_admin or image.visibility in ("public", "community"):
             return True
-        if _owns(caller, image):
+        if owns(caller, image):
             return True
         if image.visibility == "shared" and caller.project_id:
             return caller.project_id in self.members.get(image.id, {})
@@ -335,7 +203,7 @@ class ImageBackend:
         return sorted(found, key=lambda i: (i.created_at, i.id), reverse=True)
 
     def _require_owner(self, image: Image, caller: Caller, action: str) -> None:
-        if not caller.is_admin and not (caller.can_write and _owns(caller, image)):
+        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
             raise not_authorized(action)
 
     # -- listing -------------------------------------------------------------------------
@@ -348,7 +216,7 @@ class ImageBackend:
         chosen = [i for i in self.images.values() if self._listed(i, caller, query)]
         if marker is not None and marker not in chosen:
             chosen.append(marker)  # only to find where the next page starts
-        ordered = _sorted(chosen, query.sort)
+        ordered = sorted_images(chosen, query.sort)
         if marker is not None:
             ordered = ordered[ordered.index(marker) + 1 :]
         return ImagePage(ordered[: query.limit], len(ordered) > query.limit)
@@ -358,15 +226,15 @@ class ImageBackend:
             self._listable(image, caller, query)
             and image.os_hidden == query.os_hidden
             and all(tag in image.tags for tag in query.tags)
-            and _size_in_range(image, query.size_min, query.size_max)
-            and all(_matches(image, key, value) for key, value in query.filters.items())
+            and size_in_range(image, query.size_min, query.size_max)
+            and all(matches(image, key, value) for key, value in query.filters.items())
         )
 
     def _listable(self, image: Image, caller: Caller, query: ImageQuery) -> bool:
         wanted = query.visibility
         if wanted not in (None, "all") and image.visibility != wanted:
             return False
-        owned = _owns(caller, image)
+        owned = owns(caller, image)
         if image.visibility == "community" and wanted is None and not owned:
             return False
         if caller.is_admin or owned or image.visibility in ("public", "community"):
@@ -399,7 +267,7 @@ class ImageBackend:
         now = self.ctx.clock.now()
         image = Image(id=image_id, name=None, owner=owner, created_at=now, updated_at=now)
         for key, value in core.items():
-            _set_core(image, key, value)
+            set_core(image, key, value)
         image.properties = dict(properties)
         self.images[image.id] = image
         self._save(image)
@@ -449,7 +317,7 @@ class ImageBackend:
             "importing",
         ):
             raise forbidden(f"Attribute {key} can be only replaced for a queued image.")
-        _set_core(image, key, change.value)
+        set_core(image, key, change.value)
 
     def delete(self, caller: Caller, image_id: str, context: LogContext) -> None:
         image = self.get(image_id, caller, f"Failed to find image {image_id} to delete")
@@ -466,7 +334,7 @@ class ImageBackend:
     # -- data ----------------------------------------------------------------------------
     def upload(self, caller: Caller, image_id: str, data: bytes, context: LogContext) -> Image:
         image = self.get(image_id, caller)
-        if not caller.is_admin and not (caller.can_write and _owns(caller, image)):
+        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
             raise forbidden(f"Not allowed to upload image data for image {image_id}")
         if image.status != "queued":
             raise conflict(f"Image status transition from {image.status} to saving is not allowed")
@@ -480,7 +348,7 @@ class ImageBackend:
         image.checksum = hashlib.md5(data).hexdigest()
         image.os_hash_algo = "sha512"
         image.os_hash_value = hashlib.sha512(data).hexdigest()
-        image.status = "active"
+        image.status = IMAGE_STATUSES.check(image.status, "active")
         image.has_data = True
         image.updated_at = self.ctx.clock.now()
         self._save(image)
@@ -502,7 +370,7 @@ class ImageBackend:
     # -- tags and actions ----------------------------------------------------------------
     def add_tag(self, caller: Caller, image_id: str, tag: str) -> Image:
         image = self.get(image_id, caller, f"Image {image_id} not found.")
-        if not caller.is_admin and not (caller.can_write and _owns(caller, image)):
+        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
             raise forbidden(f"Not allowed to update tags for image {image_id}.")
         if len(tag) > 255:
             raise bad_request(f"Could not update image: '{tag}' is too long")
@@ -514,7 +382,7 @@ class ImageBackend:
 
     def remove_tag(self, caller: Caller, image_id: str, tag: str) -> Image:
         image = self.get(image_id, caller, f"Image {image_id} not found.")
-        if not caller.is_admin and not (caller.can_write and _owns(caller, image)):
+        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
             raise forbidden(f"Not allowed to delete tags for image {image_id}.")
         if tag not in image.tags:
             raise not_found("The resource could not be found.")
@@ -544,7 +412,7 @@ class ImageBackend:
             return image
         if image.status != source:
             raise forbidden(f"Not allowed to {action} image in status '{image.status}'")
-        image.status = target
+        image.status = IMAGE_STATUSES.check(image.status, target)
         image.updated_at = self.ctx.clock.now()
         self._save(image)
         self._log(f"Image {image_id} is {target}", context)
@@ -562,21 +430,21 @@ class ImageBackend:
     def list_members(self, caller: Caller, image_id: str) -> list[ImageMember]:
         image = self._shared(caller, image_id)
         members = list(self.members.get(image_id, {}).values())
-        if caller.is_admin or _owns(caller, image):
+        if caller.is_admin or owns(caller, image):
             return members
         return [m for m in members if m.member_id == caller.project_id]
 
     def member(self, caller: Caller, image_id: str, member_id: str) -> ImageMember:
         image = self._shared(caller, image_id)
         member = self.members.get(image_id, {}).get(member_id)
-        mine = caller.is_admin or _owns(caller, image) or member_id == caller.project_id
+        mine = caller.is_admin or owns(caller, image) or member_id == caller.project_id
         if member is None or not mine:
             raise not_found(f"{member_id} not found in the member list of the image {image_id}.")
         return member
 
     def add_member(self, caller: Caller, image_id: str, member_id: str) -> ImageMember:
         image = self._shared(caller, image_id)
-        if not caller.is_admin and not (caller.can_write and _owns(caller, image)):
+        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
             raise forbidden(f"Not allowed to create members for image {image_id}.")
         if member_id in self.members.get(image_id, {}):
             raise conflict(f"Member {member_id} is duplicated for image {image_id}")
@@ -604,7 +472,7 @@ class ImageBackend:
     def remove_member(self, caller: Caller, image_id: str, member_id: str) -> None:
         image = self._shared(caller, image_id)
         member = self.member(caller, image_id, member_id)
-        if not caller.is_admin and not (caller.can_write and _owns(caller, image)):
+        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
             raise forbidden(f"Not allowed to delete members for image {image_id}.")
         del self.members[image_id][member_id]
         self.ctx.store.delete("image_member", member.key)
@@ -708,7 +576,7 @@ class ImageBackend:
         image = self.images.get(image_id)
         if image is None or image.status != "queued" or image.capture_due != due:
             return  # deleted, or an older schedule of this image
-        image.status = "active"
+        image.status = IMAGE_STATUSES.check(image.status, "active")
         # a volume-backed server snapshot has no data (it lives in volume snapshots); a volume
         # upload has the volume's size, and a checksum of its (emulated, absent) content
         image.size = image.capture_size or 0
@@ -729,164 +597,3 @@ class ImageBackend:
         self._log(f"Snapshot image {image_id} of instance {instance} is active", context)
         for listener in self._capture_listeners:
             listener(image)
-
-
-# -- value checks (glance's image schema) ----------------------------------------------
-def check_settable(key: str, *, creating: bool) -> None:
-    if key in DISALLOWED or (key in READ_ONLY and not (creating and key == "id")):
-        raise forbidden(f"Attribute '{key}' is read-only.")
-    if key in RESERVED or key.startswith(RESERVED_NAMESPACE):
-        raise forbidden(f"Attribute '{key}' is reserved.")
-
-
-def check_property(key: str, value: Any) -> None:
-    """A custom property: a string named by at most 255 characters."""
-    if len(key) > 255:
-        raise bad_request("Custom property should not be greater than 255 characters.")
-    if not isinstance(value, str):
-        raise schema_error(f"{value!r} is not of type 'string'")
-
-
-def check_core_value(key: str, value: Any) -> None:
-    """A core attribute's value, judged as glance's schema and domain rules judge it."""
-    if key in ("name", "owner"):
-        _check_type(value, (str, type(None)), "'null', 'string'")
-        if value is not None and len(value) > 255:
-            raise schema_error(f"{value!r} is too long")
-    elif key == "id":
-        _check_type(value, (str,), "'string'")
-        if not re.match(UUID_PATTERN, value):
-            raise schema_error(f"{value!r} does not match '{UUID_PATTERN}'")
-    elif key == "visibility":
-        _check_enum(value, list(VISIBILITIES))
-    elif key in ("protected", "os_hidden"):
-        _check_type(value, (bool,), "'boolean'")
-    elif key in ("min_ram", "min_disk"):
-        _check_count(key, value)
-    elif key == "disk_format":
-        _check_enum(value, [None, *DISK_FORMATS])
-    elif key == "container_format":
-        _check_enum(value, [None, *CONTAINER_FORMATS])
-    elif key == "tags":
-        _check_type(value, (list,), "'array'")
-        for tag in value:
-            _check_type(tag, (str,), "'string'")
-            if len(tag) > 255:
-                raise schema_error(f"{tag!r} is too long")
-
-
-def _check_type(value: Any, types: tuple[type, ...], names: str) -> None:
-    # bool is an int in Python but never a JSON integer or string
-    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        raise schema_error(f"{value!r} is not of type {names}")
-
-
-def _check_enum(value: Any, allowed: list[str | None]) -> None:
-    if value not in allowed or isinstance(value, bool):
-        raise schema_error(f"{value!r} is not one of {allowed!r}")
-
-
-def _check_count(key: str, value: Any) -> None:
-    _check_type(value, (int,), "'integer'")
-    if value < 0:
-        raise bad_request(
-            f"Invalid value '{value}' for parameter '{key}': Cannot be a negative value."
-        )
-    if value > MAX_INT:
-        raise bad_request(f"'{key}' value out of range, must not exceed {MAX_INT}.")
-
-
-def _set_core(image: Image, key: str, value: Any) -> None:
-    if key == "tags":
-        image.tags = list(dict.fromkeys(value))
-    else:
-        setattr(image, key, value)
-
-
-# -- listing helpers -------------------------------------------------------------------
-def _owns(caller: Caller, image: Image) -> bool:
-    return caller.project_id is not None and image.owner == caller.project_id
-
-
-def _size_in_range(image: Image, low: int | None, high: int | None) -> bool:
-    if low is None and high is None:
-        return True
-    if image.size is None:
-        return False
-    return (low is None or image.size >= low) and (high is None or image.size <= high)
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _matches(image: Image, key: str, expression: str) -> bool:
-    if key in TIME_FILTERS:
-        return _time_matches(float(getattr(image, key)), key, expression)
-    core = key in FILTERABLE_CORE
-    actual = _as_text(getattr(image, key)) if core else image.properties.get(key)
-    if key in IN_FILTERS and expression.startswith("in:"):
-        return actual in [part.strip() for part in expression[3:].split(",")]
-    return actual == expression
-
-
-_TIME_OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "eq": lambda a, b: a == b,
-    "neq": lambda a, b: a != b,
-}
-
-
-def parse_time_filter(key: str, expression: str) -> tuple[str, float]:
-    """`gte:2026-11-23T19:14:05Z` -> ("gte", seconds); a bare time means `eq`."""
-    operator, threshold = "eq", expression
-    if _parse_iso(expression) is None and ":" in expression:
-        operator, _, threshold = expression.partition(":")
-    if operator not in _TIME_OPERATORS:
-        raise bad_request("Unable to filter using the specified operator.")
-    when = _parse_iso(threshold)
-    if when is None:
-        raise bad_request(f"Invalid value '{threshold}' for parameter '{key}': Invalid time.")
-    return operator, when
-
-
-def _time_matches(actual: float, key: str, expression: str) -> bool:
-    operator, threshold = parse_time_filter(key, expression)
-    # glance compares whole seconds, as it stores them
-    return _TIME_OPERATORS[operator](float(int(actual)), threshold)
-
-
-def _parse_iso(text: str) -> float | None:
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
-
-
-def _sort_value(image: Image, key: str) -> tuple[int, Any]:
-    value = getattr(image, key)
-    return (0, 0) if value is None else (1, value)  # NULL first when ascending, as SQL does
-
-
-def _sorted(images: Iterable[Image], sort: Sequence[tuple[str, str]]) -> list[Image]:
-    keys = list(sort) or [("created_at", "desc")]
-    directions = {direction for _, direction in keys}
-    # glance breaks ties in the one direction asked for, else descending
-    last_direction = directions.pop() if len(directions) == 1 else "desc"
-    for tiebreak in ("created_at", "id"):
-        if tiebreak not in [key for key, _ in keys]:
-            keys.append((tiebreak, last_direction))
-    ordered = list(images)
-    for key, direction in reversed(keys):  # stable sorts, least significant key first
-        ordered.sort(key=lambda image: _sort_value(image, key), reverse=direction == "desc")
-    return ordered

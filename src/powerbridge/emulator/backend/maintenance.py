@@ -12,16 +12,22 @@ or busy, or belongs to an affinity rule with other members.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
-from powerbridge.emulator.backend.hosts import MAINTENANCE_OK, OPERATING, Host, NoValidHost
+from powerbridge.emulator.backend.context import BackendContext
+from powerbridge.emulator.backend.hosts import (
+    MAINTENANCE_OK,
+    OPERATING,
+    Host,
+    HostInventory,
+    NoValidHost,
+)
 from powerbridge.emulator.backend.identity import Caller, require_policy_admin
+from powerbridge.emulator.backend.migration import LiveMigrations
+from powerbridge.emulator.backend.server_groups import ServerGroupBackend
+from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import Server
 from powerbridge.emulator.errors import bad_request, conflict, not_found
 from powerbridge.emulator.logs import LogContext
-
-if TYPE_CHECKING:
-    from powerbridge.emulator.backend.compute import ComputeBackend
 
 MIGRATE_CHOICES = ("none", "active-only", "all")
 MOVED_STATES = {"none": (), "active-only": ("active",), "all": ("active", "stopped")}
@@ -39,22 +45,34 @@ class MaintenanceRecord:
 
 
 class HostMaintenance:
-    def __init__(self, compute: ComputeBackend) -> None:
-        self.compute = compute
+    def __init__(
+        self,
+        ctx: BackendContext,
+        lifecycle: ServerLifecycle,
+        *,
+        hosts: HostInventory,
+        server_groups: ServerGroupBackend,
+        migrations: LiveMigrations,
+    ) -> None:
+        self.ctx = ctx
+        self.lifecycle = lifecycle
+        self.hosts = hosts
+        self.server_groups = server_groups
+        self.migrations = migrations
         self.records: dict[str, MaintenanceRecord] = {}
-        for body in compute.ctx.store.load("host_maintenance"):
+        for body in ctx.store.load("host_maintenance"):
             record = MaintenanceRecord(**body)
             self.records[record.host] = record
-            host = compute.hosts.host(record.host)
+            host = hosts.host(record.host)
             if host is not None:
-                compute.hosts.set_maintenance(host, record.status, record.migrate)
+                hosts.set_maintenance(host, record.status, record.migrate)
 
     def _save(self, record: MaintenanceRecord) -> None:
         self.records[record.host] = record
-        self.compute.ctx.store.put("host_maintenance", record.host, asdict(record))
+        self.ctx.store.put("host_maintenance", record.host, asdict(record))
 
     def host(self, ref: str) -> Host:
-        host = self.compute.hosts.by_display_name(ref)
+        host = self.hosts.by_display_name(ref)
         if host is None:
             raise not_found(f"Compute host {ref} could not be found.")
         return host
@@ -85,7 +103,7 @@ class HostMaintenance:
         record = MaintenanceRecord(host.name, "entering" if movers else "on", migrate, target)
         record.request_id, record.pending = request_id, [s.id for s in movers]
         self._save(record)
-        self.compute.hosts.set_maintenance(host, record.status, migrate)
+        self.hosts.set_maintenance(host, record.status, migrate)
         self._log(host, f"Entering maintenance mode (migrate {migrate}).", request_id, caller)
         for server in movers:
             if not self._move(server, record, caller, request_id):
@@ -96,7 +114,7 @@ class HostMaintenance:
     def _disable(self, host: Host, request_id: str) -> MaintenanceRecord:
         record = MaintenanceRecord(host.name, MAINTENANCE_OK, request_id=request_id)
         self._save(record)
-        self.compute.hosts.set_maintenance(host, MAINTENANCE_OK, "none")
+        self.hosts.set_maintenance(host, MAINTENANCE_OK, "none")
         return record
 
     def _check_enable(self, host: Host, migrate: str, target: str | None) -> list[Server]:
@@ -108,10 +126,10 @@ class HostMaintenance:
                 f"{host.spec.state}, not operating."
             )
         if target is not None:
-            found = self.compute.hosts.by_display_name(target)
+            found = self.hosts.by_display_name(target)
             if found is None or found.name == host.name:
                 raise bad_request(f"Invalid target_host {target}: another managed host is needed.")
-        servers = [self.compute.servers[s] for s in host.servers if s in self.compute.servers]
+        servers = [s for s in map(self.lifecycle.find, host.servers) if s is not None]
         if migrate == "none":
             return []
         for server in servers:
@@ -127,7 +145,7 @@ class HostMaintenance:
                 f"Cannot migrate the virtual machines away: {server.name} ({server.id}) is in "
                 f"state {state}."
             )
-        group = self.compute.server_groups.group_of(server.id)
+        group = self.server_groups.group_of(server.id)
         if group is not None and group.policy == "affinity" and len(group.members) > 1:
             raise conflict(
                 f"Cannot migrate the virtual machines away: {server.name} belongs to collocation "
@@ -138,15 +156,15 @@ class HostMaintenance:
         self, server: Server, record: MaintenanceRecord, caller: Caller, request_id: str
     ) -> bool:
         try:
-            self.compute.migrations.begin(server, record.target_host, caller, request_id)
+            self.migrations.begin(server, record.target_host, caller, request_id)
         except NoValidHost as failure:
             context = LogContext(request_id, caller.user_id, caller.project_id or "-")
-            self.compute.log_no_valid_host(server, failure, context)
+            self.lifecycle.log_no_valid_host(server, failure, context)
             record.status, record.message = "error", str(failure)
             record.pending = [s for s in record.pending if s != server.id]
-            host = self.compute.hosts.host(record.host)
+            host = self.hosts.host(record.host)
             if host is not None:
-                self.compute.hosts.set_maintenance(host, "error", record.migrate)
+                self.hosts.set_maintenance(host, "error", record.migrate)
             return False
         return True
 
@@ -156,11 +174,11 @@ class HostMaintenance:
         record = self.records.get(host_name or "")
         if record is None or record.status != "entering":
             return
-        host = self.compute.hosts.host(record.host)
+        host = self.hosts.host(record.host)
         record.pending = [s for s in record.pending if host is not None and s in host.servers]
         if not record.pending and host is not None:
             record.status = "on"
-            self.compute.hosts.set_maintenance(host, "on", record.migrate)
+            self.hosts.set_maintenance(host, "on", record.migrate)
             self._log(host, "Maintenance mode is on.", record.request_id, None)
         self._save(record)
 
@@ -168,6 +186,6 @@ class HostMaintenance:
         context = LogContext(
             request_id, caller.user_id if caller else "-", (caller and caller.project_id) or "-"
         )
-        self.compute.ctx.logs.write(
+        self.ctx.logs.write(
             f"nova-compute-{host.name}", "INFO", "nova.compute.manager", message, context
         )

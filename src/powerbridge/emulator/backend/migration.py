@@ -9,25 +9,45 @@ the scheduler log. Shut-off VMs move too (PowerVM's inactive partition mobility)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from powerbridge.emulator.backend.hosts import Host, NoValidHost
+from powerbridge.emulator.backend.hosts import Host, HostInventory, NoValidHost
 from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.placement import Scheduler
+from powerbridge.emulator.backend.scheduling import ServerPlacement
+from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import POWER_RUNNING, Server, require_state
+from powerbridge.emulator.backend.server_states import settle, start_task
 from powerbridge.emulator.errors import bad_request, forbidden
 from powerbridge.emulator.logs import LogContext
 
-if TYPE_CHECKING:
-    from powerbridge.emulator.backend.compute import ComputeBackend
-
 ACTION = "live-migration"
 MOVABLE = ("active", "stopped")
+MigratedListener = Callable[[str | None], None]
 
 
 class LiveMigrations:
-    def __init__(self, compute: ComputeBackend) -> None:
-        self.compute = compute
-        compute.on_step("live_migration", self._end)
+    def __init__(
+        self,
+        lifecycle: ServerLifecycle,
+        *,
+        hosts: HostInventory,
+        scheduler: Scheduler,
+        placement: ServerPlacement,
+        networks: NetworkBackend,
+    ) -> None:
+        self.lifecycle = lifecycle
+        self.hosts = hosts
+        self.scheduler = scheduler
+        self.placement = placement
+        self.networks = networks
+        self._migrated_listeners: list[MigratedListener] = []
+        lifecycle.on_step("live_migration", self._end)
+
+    def on_migrated(self, listener: MigratedListener) -> None:
+        """Call `listener(source_host)` whenever a server has left that host."""
+        self._migrated_listeners.append(listener)
 
     def start(self, server_id: str, caller: Caller, request_id: str, host: str | None) -> Host:
         """The API call: admin only, the server idle and active (or shut off)."""
@@ -36,47 +56,45 @@ class LiveMigrations:
                 "Policy doesn't allow os_compute_api:os-migrate-server:migrate_live "
                 "to be performed."
             )
-        server = self.compute.writable_server(server_id, caller, "os-migrateLive")
+        server = self.lifecycle.writable_server(server_id, caller, "os-migrateLive")
         require_state(server, "os-migrateLive", MOVABLE)
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
         try:
             return self.begin(server, host, caller, request_id)
         except NoValidHost as failure:
-            self.compute.log_no_valid_host(server, failure, context)
+            self.lifecycle.log_no_valid_host(server, failure, context)
             raise bad_request(str(failure)) from None
 
     def begin(self, server: Server, target: str | None, caller: Caller, request_id: str) -> Host:
         """Claim a destination and start moving (NoValidHost when there is none)."""
-        compute = self.compute
-        destination = compute.placement.place_migration(server, target)
-        compute.action_log.record(server, ACTION, request_id, caller, "compute_live_migration")
+        lifecycle = self.lifecycle
+        destination = self.placement.place_migration(server, target)
+        lifecycle.record_action(server, ACTION, request_id, caller, "compute_live_migration")
         server.request_id = request_id
         server.migration_target = destination.name
         server.previous_vm_state = server.vm_state
-        server.status, server.task_state = "MIGRATING", "migrating"
-        compute.log_compute(
+        start_task(server, "migrating", "MIGRATING")
+        lifecycle.log_compute(
             server, f"Live migration to {destination.name} ({destination.display_name}) started."
         )
-        compute.schedule_step(server, "live_migration", compute.timing("live_migration", 10))
+        lifecycle.schedule_step(server, "live_migration", lifecycle.timing("live_migration", 10))
         return destination
 
     def _end(self, server: Server, now: float) -> None:
-        compute = self.compute
         source, target = server.host, server.migration_target or server.host
-        compute.hosts.release(source, server.id, server.claim)
+        self.hosts.release(source, server.id, server.claim)
         server.host, server.migration_target = target, None
-        server.availability_zone = (
-            compute.scheduler.zone_of(target or "") or server.availability_zone
-        )
+        server.availability_zone = self.scheduler.zone_of(target or "") or server.availability_zone
         if server.previous_vm_state == "stopped":
-            server.status, server.vm_state = "SHUTOFF", "stopped"
+            settle(server, "SHUTOFF")
         else:
-            server.status, server.vm_state = "ACTIVE", "active"
+            settle(server, "ACTIVE")
             server.power_state = POWER_RUNNING
-        server.task_state, server.previous_vm_state = None, None
-        compute.networks.bind_server_ports(
+        server.previous_vm_state = None
+        self.networks.bind_server_ports(
             server.id, target or "", server.log_context().internal_call()
         )
-        compute.log_compute(server, f"Live migration from {source} to {target} completed.")
-        compute.action_log.finish(server, ACTION, now, ok=True)
-        compute.maintenance.progress(source)
+        self.lifecycle.log_compute(server, f"Live migration from {source} to {target} completed.")
+        self.lifecycle.finish_action(server, ACTION, now, ok=True)
+        for listener in self._migrated_listeners:
+            listener(source)

@@ -3,26 +3,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import (
     POWER_RUNNING,
     POWER_SHUTDOWN,
     Server,
     require_state,
 )
-
-if TYPE_CHECKING:
-    from powerbridge.emulator.backend.compute import ComputeBackend
+from powerbridge.emulator.backend.server_states import settle, start_task
 
 
 class PowerActions:
-    def __init__(self, compute: ComputeBackend) -> None:
-        self.compute = compute
-        compute.on_step("stop", self._end_stop)
-        compute.on_step("start", self._end_start)
-        compute.on_step("reboot", self._end_reboot)
+    def __init__(self, lifecycle: ServerLifecycle) -> None:
+        self.lifecycle = lifecycle
+        lifecycle.on_step("stop", self._end_stop)
+        lifecycle.on_step("start", self._end_start)
+        lifecycle.on_step("reboot", self._end_reboot)
 
     def act(
         self,
@@ -32,39 +29,41 @@ class PowerActions:
         request_id: str,
         reboot_type: str = "SOFT",
     ) -> None:
-        compute = self.compute
-        server = compute.writable_server(server_id, caller, action)
+        lifecycle = self.lifecycle
+        server = lifecycle.writable_server(server_id, caller, action)
         allowed = {
             "stop": ("active",),
             "start": ("stopped",),
             "reboot": ("active", "stopped", "error") if reboot_type == "HARD" else ("active",),
         }[action]
         require_state(server, action, allowed)
-        compute.action_log.record(server, action, request_id, caller)
+        lifecycle.record_action(server, action, request_id, caller)
         server.request_id = request_id
         if action == "stop":
-            server.task_state = "powering-off"
-            compute.schedule_step(server, "stop", compute.timing("power_off", 2.0))
+            start_task(server, "powering-off")
+            lifecycle.schedule_step(server, "stop", lifecycle.timing("power_off", 2.0))
         elif action == "start":
-            server.task_state = "powering-on"
-            compute.schedule_step(server, "start", compute.timing("power_on", 3.0))
+            start_task(server, "powering-on")
+            lifecycle.schedule_step(server, "start", lifecycle.timing("power_on", 3.0))
         else:
             hard = reboot_type == "HARD"
-            server.status = "HARD_REBOOT" if hard else "REBOOT"
-            server.task_state = "reboot_started_hard" if hard else "reboot_started"
-            compute.schedule_step(server, "reboot", compute.timing("reboot", 4.0))
+            if hard:
+                start_task(server, "reboot_started_hard", "HARD_REBOOT")
+            else:
+                start_task(server, "reboot_started", "REBOOT")
+            lifecycle.schedule_step(server, "reboot", lifecycle.timing("reboot", 4.0))
 
     def _end_stop(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "SHUTOFF", "stopped", None
+        settle(server, "SHUTOFF")
         server.power_state = POWER_SHUTDOWN
-        self.compute.action_log.finish(server, "stop", now, ok=True)
+        self.lifecycle.finish_action(server, "stop", now, ok=True)
 
     def _end_start(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "ACTIVE", "active", None
+        settle(server, "ACTIVE")
         server.power_state = POWER_RUNNING
-        self.compute.action_log.finish(server, "start", now, ok=True)
+        self.lifecycle.finish_action(server, "start", now, ok=True)
 
     def _end_reboot(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "ACTIVE", "active", None
+        settle(server, "ACTIVE")
         server.power_state = POWER_RUNNING
-        self.compute.action_log.finish(server, "reboot", now, ok=True)
+        self.lifecycle.finish_action(server, "reboot", now, ok=True)

@@ -11,34 +11,37 @@ refuses too. The server goes RESIZE -> VERIFY_RESIZE and waits for `confirmResiz
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from powerbridge import powervm
 from powerbridge.emulator.backend.flavors import Flavor, rule_violations
-from powerbridge.emulator.backend.hosts import Claim, Host
+from powerbridge.emulator.backend.hosts import Claim, Host, HostInventory
 from powerbridge.emulator.backend.identity import Caller
 from powerbridge.emulator.backend.placement import host_shortage
 from powerbridge.emulator.backend.scheduling import template_claim
+from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import (
     Server,
     flavor_snapshot,
     require_state,
 )
+from powerbridge.emulator.backend.server_states import settle, start_task
 from powerbridge.emulator.errors import bad_request
-
-if TYPE_CHECKING:
-    from powerbridge.emulator.backend.compute import ComputeBackend
 
 RESIZABLE = ("active", "stopped")
 STATUS_OF = {"active": "ACTIVE", "stopped": "SHUTOFF"}
 
 
 class Resizes:
-    def __init__(self, compute: ComputeBackend) -> None:
-        self.compute = compute
-        compute.on_step("resize", self._end_resize)
-        compute.on_step("resize_revert", self._end_revert)
-        compute.on_step("resize_auto_confirm", self._auto_confirm)
+    def __init__(
+        self, lifecycle: ServerLifecycle, *, hosts: HostInventory, confirm_window: float
+    ) -> None:
+        self.lifecycle = lifecycle
+        self.hosts = hosts
+        self.confirm_window = confirm_window
+        lifecycle.on_step("resize", self._end_resize)
+        lifecycle.on_step("resize_revert", self._end_revert)
+        lifecycle.on_step("resize_auto_confirm", self._auto_confirm)
 
     def resize(
         self,
@@ -49,25 +52,25 @@ class Resizes:
         flavor: Flavor | None,
         inline: dict[str, Any] | None,
     ) -> None:
-        server = self.compute.writable_server(server_id, caller, "resize")
+        server = self.lifecycle.writable_server(server_id, caller, "resize")
         require_state(server, "resize", RESIZABLE)
         new = flavor_snapshot(flavor, inline)
         self._check_template(server, new)
         host = self._host(server)
         old_claim, new_claim = server.claim, template_claim(new)
         self._check_room(host, old_claim, new_claim)
-        self.compute.action_log.record(
+        self.lifecycle.record_action(
             server, "resize", request_id, caller, "compute_resize_instance"
         )
         server.request_id = request_id
         server.old_flavor, server.flavor = server.flavor, new
         server.old_claim = [old_claim.memory_mb, str(old_claim.proc_units), old_claim.vcpus]
-        self.compute.hosts.change_claim(host, old_claim, new_claim)
+        self.hosts.change_claim(host, old_claim, new_claim)
         server.set_claim(new_claim)
         server.previous_vm_state = server.vm_state
-        server.status, server.task_state = "RESIZE", "resize_prep"
-        self.compute.log_compute(server, f"Resizing to {_describe(new)}.")
-        self.compute.schedule_step(server, "resize", self.compute.timing("resize", 5))
+        start_task(server, "resize_prep", "RESIZE")
+        self.lifecycle.log_compute(server, f"Resizing to {_describe(new)}.")
+        self.lifecycle.schedule_step(server, "resize", self.lifecycle.timing("resize", 5))
 
     def _check_template(self, server: Server, new: dict[str, Any]) -> None:
         old = server.flavor
@@ -95,7 +98,7 @@ class Resizes:
             )
 
     def _host(self, server: Server) -> Host:
-        host = self.compute.hosts.host(server.host or "")
+        host = self.hosts.host(server.host or "")
         if host is None:
             raise bad_request(f"Instance {server.id} has no host to resize on.")
         return host
@@ -110,19 +113,18 @@ class Resizes:
             raise bad_request(f"No valid host was found. {host_shortage(host, growth)}")
 
     def _end_resize(self, server: Server, now: float) -> None:
-        server.status, server.vm_state, server.task_state = "VERIFY_RESIZE", "resized", None
-        self.compute.log_compute(server, "Resize finished; waiting for confirmation.")
-        self.compute.action_log.finish(server, "resize", now, ok=True)
-        window = float(self.compute.ctx.estate.resize_confirm_window)
-        if window > 0:
-            self.compute.schedule_step(server, "resize_auto_confirm", window)
+        settle(server, "VERIFY_RESIZE")
+        self.lifecycle.log_compute(server, "Resize finished; waiting for confirmation.")
+        self.lifecycle.finish_action(server, "resize", now, ok=True)
+        if self.confirm_window > 0:
+            self.lifecycle.schedule_step(server, "resize_auto_confirm", self.confirm_window)
 
     # -- confirm and revert ----------------------------------------------------------------
     def confirm(self, server_id: str, caller: Caller, request_id: str) -> None:
-        server = self.compute.writable_server(server_id, caller, "confirmResize")
+        server = self.lifecycle.writable_server(server_id, caller, "confirmResize")
         require_state(server, "confirmResize", ("resized",))
-        self.compute.action_log.record(server, "confirmResize", request_id, caller)
-        self._confirmed(server, self.compute.ctx.clock.now())
+        self.lifecycle.record_action(server, "confirmResize", request_id, caller)
+        self._confirmed(server, self.lifecycle.now())
 
     def _auto_confirm(self, server: Server, now: float) -> None:
         if server.vm_state == "resized" and server.task_state is None:
@@ -131,34 +133,33 @@ class Resizes:
     def _confirmed(self, server: Server, now: float) -> None:
         server.old_flavor, server.old_claim = None, None
         self._settle(server)
-        self.compute.action_log.finish(server, "confirmResize", now, ok=True)
-        self.compute.save(server)
+        self.lifecycle.finish_action(server, "confirmResize", now, ok=True)
+        self.lifecycle.save(server)
 
     def revert(self, server_id: str, caller: Caller, request_id: str) -> None:
-        server = self.compute.writable_server(server_id, caller, "revertResize")
+        server = self.lifecycle.writable_server(server_id, caller, "revertResize")
         require_state(server, "revertResize", ("resized",))
         host = self._host(server)
         memory, units, vcpus = server.old_claim or [0, "0", 0]
         old_claim = Claim(int(memory), Decimal(str(units)), int(vcpus))
         self._check_room(host, server.claim, old_claim)
-        self.compute.action_log.record(server, "revertResize", request_id, caller)
+        self.lifecycle.record_action(server, "revertResize", request_id, caller)
         server.request_id = request_id
-        self.compute.hosts.change_claim(host, server.claim, old_claim)
+        self.hosts.change_claim(host, server.claim, old_claim)
         server.set_claim(old_claim)
         server.flavor, server.old_flavor, server.old_claim = server.old_flavor or {}, None, None
-        server.status, server.task_state = "REVERT_RESIZE", "resize_reverting"
-        self.compute.schedule_step(server, "resize_revert", self.compute.timing("resize", 5))
+        start_task(server, "resize_reverting", "REVERT_RESIZE")
+        self.lifecycle.schedule_step(server, "resize_revert", self.lifecycle.timing("resize", 5))
 
     def _end_revert(self, server: Server, now: float) -> None:
         self._settle(server)
-        self.compute.log_compute(server, f"Resize reverted to {_describe(server.flavor)}.")
-        self.compute.action_log.finish(server, "revertResize", now, ok=True)
+        self.lifecycle.log_compute(server, f"Resize reverted to {_describe(server.flavor)}.")
+        self.lifecycle.finish_action(server, "revertResize", now, ok=True)
 
     @staticmethod
     def _settle(server: Server) -> None:
-        state = server.previous_vm_state or "active"
-        server.vm_state, server.status = state, STATUS_OF.get(state, "ACTIVE")
-        server.task_state, server.previous_vm_state = None, None
+        settle(server, STATUS_OF.get(server.previous_vm_state or "active", "ACTIVE"))
+        server.previous_vm_state = None
 
 
 def _describe(flavor: dict[str, Any]) -> str:

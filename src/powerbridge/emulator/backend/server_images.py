@@ -12,21 +12,21 @@ server shows task state `image_snapshot` for the `image_capture` timing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.backend.image import Image
+from powerbridge.emulator.backend.image import Image, ImageBackend
+from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import (
     POWER_RUNNING,
     Server,
     access_ip,
     require_state,
 )
+from powerbridge.emulator.backend.server_states import end_task, settle, start_task
+from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.errors import ApiError, bad_request
 from powerbridge.emulator.logs import LogContext
-
-if TYPE_CHECKING:
-    from powerbridge.emulator.backend.compute import ComputeBackend
 
 REBUILDABLE = ("active", "stopped", "error")
 CAPTURABLE = ("active", "stopped")
@@ -34,10 +34,14 @@ POWERVC_IMAGE_PROPERTIES = {"hypervisor_type": "phyp", "architecture": "ppc64"}
 
 
 class ServerImages:
-    def __init__(self, compute: ComputeBackend) -> None:
-        self.compute = compute
-        compute.on_step("rebuild", self._end_rebuild)
-        compute.on_step("capture", self._end_capture)
+    def __init__(
+        self, lifecycle: ServerLifecycle, *, images: ImageBackend, volumes: VolumeBackend
+    ) -> None:
+        self.lifecycle = lifecycle
+        self.images = images
+        self.volumes = volumes
+        lifecycle.on_step("rebuild", self._end_rebuild)
+        lifecycle.on_step("capture", self._end_capture)
 
     # -- rebuild ---------------------------------------------------------------------------
     def rebuild(
@@ -54,32 +58,32 @@ class ServerImages:
         for key, version in (("access_ip_v4", 4), ("access_ip_v6", 6)):
             if key in changes:
                 changes = {**changes, key: access_ip(str(changes[key]), version)}
-        server = self.compute.writable_server(server_id, caller, "rebuild")
+        server = self.lifecycle.writable_server(server_id, caller, "rebuild")
         require_state(server, "rebuild", REBUILDABLE)
         try:
-            self.compute.images.image(image_id, caller)
+            self.images.image(image_id, caller)
         except ApiError:
             raise bad_request(f"Image {image_id} could not be found.") from None
-        self.compute.action_log.record(server, "rebuild", request_id, caller)
+        self.lifecycle.record_action(server, "rebuild", request_id, caller)
         server.request_id = request_id
         server.previous_vm_state = "stopped" if server.vm_state == "stopped" else "active"
         server.image_id = image_id
         for key, value in changes.items():
             setattr(server, key, dict(value) if key == "metadata" else value)
-        server.status, server.task_state = "REBUILD", "rebuilding"
-        self.compute.log_compute(server, f"Rebuilding the instance with image {image_id}.")
-        self.compute.schedule_step(server, "rebuild", self.compute.timing("rebuild", 6))
+        start_task(server, "rebuilding", "REBUILD")
+        self.lifecycle.log_compute(server, f"Rebuilding the instance with image {image_id}.")
+        self.lifecycle.schedule_step(server, "rebuild", self.lifecycle.timing("rebuild", 6))
         return server
 
     def _end_rebuild(self, server: Server, now: float) -> None:
         if server.previous_vm_state == "stopped":
-            server.status, server.vm_state = "SHUTOFF", "stopped"
+            settle(server, "SHUTOFF")
         else:
-            server.status, server.vm_state = "ACTIVE", "active"
+            settle(server, "ACTIVE")
             server.power_state, server.launched_at = POWER_RUNNING, now
-        server.task_state, server.previous_vm_state, server.fault = None, None, None
-        self.compute.log_compute(server, "Rebuild finished.")
-        self.compute.action_log.finish(server, "rebuild", now, ok=True)
+        server.previous_vm_state, server.fault = None, None
+        self.lifecycle.log_compute(server, "Rebuild finished.")
+        self.lifecycle.finish_action(server, "rebuild", now, ok=True)
 
     # -- capture ---------------------------------------------------------------------------
     def capture(
@@ -91,14 +95,14 @@ class ServerImages:
         name: str,
         metadata: dict[str, str],
     ) -> Image:
-        server = self.compute.writable_server(server_id, caller, "createImage")
+        server = self.lifecycle.writable_server(server_id, caller, "createImage")
         require_state(server, "createImage", CAPTURABLE)
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
         base_image = self._base_image(server, caller)
         mapping = self._clone_volumes(server, name, caller, context)
         if not any(entry["boot_index"] == 0 for entry in mapping):
             mapping = self._with_boot_volume(server, name, base_image, caller, context, mapping)
-        image = self.compute.images.create_snapshot(
+        image = self.images.create_snapshot(
             caller,
             name=name,
             server_id=server.id,
@@ -107,19 +111,19 @@ class ServerImages:
             block_device_mapping=mapping,
             context=context.internal_call(),
         )
-        self.compute.action_log.record(server, "createImage", request_id, caller)
+        self.lifecycle.record_action(server, "createImage", request_id, caller)
         server.request_id = request_id
         server.capture_image_id = image.id
-        server.task_state = "image_snapshot"
-        self.compute.log_compute(server, f"Capturing the instance as image {image.id} ({name}).")
-        self.compute.schedule_step(server, "capture", self.compute.timing("image_capture", 5))
+        start_task(server, "image_snapshot")
+        self.lifecycle.log_compute(server, f"Capturing the instance as image {image.id} ({name}).")
+        self.lifecycle.schedule_step(server, "capture", self.lifecycle.timing("image_capture", 5))
         return image
 
     def _base_image(self, server: Server, caller: Caller) -> Image | None:
         if not server.image_id:
             return None
         try:
-            return self.compute.images.image(server.image_id, caller)
+            return self.images.image(server.image_id, caller)
         except ApiError:
             return None  # deleted since the deploy: the snapshot inherits nothing
 
@@ -128,8 +132,8 @@ class ServerImages:
     ) -> list[dict[str, Any]]:
         mapping = []
         for number, attached in enumerate(server.mappings(), start=1):
-            source = self.compute.volumes.get(attached.volume_id)
-            clone = self.compute.volumes.create(
+            source = self.volumes.get(attached.volume_id)
+            clone = self.volumes.create(
                 caller,
                 size=source.size,
                 name=f"Image_{name}_volume_{number}",
@@ -157,7 +161,7 @@ class ServerImages:
         server's base image (on the default storage template), boot index 0, ahead of the
         data volumes (which then take the next device names when the image deploys)."""
         size = max(base_image.min_disk if base_image else 0, server.flavor.get("disk") or 0, 1)
-        boot = self.compute.volumes.create(
+        boot = self.volumes.create(
             caller,
             size=size,
             name=f"Image_{name}_volume_boot",
@@ -170,9 +174,10 @@ class ServerImages:
         return [_volume_entry(boot.id, boot.size, 0, "/dev/sda"), *data]
 
     def _end_capture(self, server: Server, now: float) -> None:
-        server.task_state, server.capture_image_id = None, None
-        self.compute.log_compute(server, "Capture finished.")
-        self.compute.action_log.finish(server, "createImage", now, ok=True)
+        end_task(server)
+        server.capture_image_id = None
+        self.lifecycle.log_compute(server, "Capture finished.")
+        self.lifecycle.finish_action(server, "createImage", now, ok=True)
 
 
 def _volume_entry(

@@ -4,22 +4,21 @@ to several servers, from microversion 2.60) and detach it; each an instance acti
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.backend.server_records import VolumeMapping, require_unlocked
+from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
+from powerbridge.emulator.backend.server_records import Server, VolumeMapping, require_unlocked
+from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.errors import ApiError, bad_request, conflict, not_found
 from powerbridge.emulator.logs import LogContext
-
-if TYPE_CHECKING:
-    from powerbridge.emulator.backend.compute import ComputeBackend
 
 DEVICE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 class VolumeAttachments:
-    def __init__(self, compute: ComputeBackend) -> None:
-        self.compute = compute
+    def __init__(self, lifecycle: ServerLifecycle, volumes: VolumeBackend) -> None:
+        self.lifecycle = lifecycle
+        self.volumes = volumes
 
     def attach(
         self,
@@ -30,8 +29,7 @@ class VolumeAttachments:
         device: str | None,
         multiattach_allowed: bool,
     ) -> VolumeMapping:
-        compute = self.compute
-        server = compute.server(server_id, caller)
+        server = self.lifecycle.server(server_id, caller)
         require_unlocked(server, caller, "attach_volume")
         if server.vm_state not in ("active", "stopped") or server.task_state is not None:
             raise conflict(
@@ -39,7 +37,7 @@ class VolumeAttachments:
                 f"vm_state {server.vm_state}"
             )
         try:
-            volume = compute.volumes.volume(volume_id, caller)
+            volume = self.volumes.volume(volume_id, caller)
         except ApiError:
             raise not_found(f"Volume {volume_id} could not be found.") from None
         if volume.multiattach and not multiattach_allowed:
@@ -51,21 +49,20 @@ class VolumeAttachments:
             raise bad_request(
                 f"Invalid volume: volume {volume_id} is already attached to instance {server.id}"
             )
-        compute.volumes.reserve(volume_id, server.id, caller)
+        self.volumes.reserve(volume_id, server.id, caller)
         used = {m.device for m in mappings}
         device = device or next(f"/dev/sd{c}" for c in DEVICE_LETTERS if f"/dev/sd{c}" not in used)
         mapping = VolumeMapping(volume_id, device, None, False, attached=True)
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
-        compute.volumes.begin_attach(
+        self.volumes.begin_attach(
             volume_id, server.id, server.host or "", device, context.internal_call()
         )
         server.volumes = [asdict(m) for m in [*mappings, mapping]]
-        self._done(server_id, "attach_volume", request_id, caller)
+        self._done(server, "attach_volume", request_id, caller)
         return mapping
 
     def detach(self, server_id: str, volume_id: str, caller: Caller, request_id: str) -> None:
-        compute = self.compute
-        server = compute.server(server_id, caller)
+        server = self.lifecycle.server(server_id, caller)
         require_unlocked(server, caller, "detach_volume")
         mappings = server.mappings()
         mapping = next((m for m in mappings if m.volume_id == volume_id), None)
@@ -74,15 +71,13 @@ class VolumeAttachments:
         if mapping.boot_index == 0:
             raise bad_request("Can't detach root device volume")
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
-        compute.volumes.begin_detach(volume_id, server.id, context.internal_call())
+        self.volumes.begin_detach(volume_id, server.id, context.internal_call())
         server.volumes = [asdict(m) for m in mappings if m.volume_id != volume_id]
-        self._done(server_id, "detach_volume", request_id, caller)
+        self._done(server, "detach_volume", request_id, caller)
 
-    def _done(self, server_id: str, action: str, request_id: str, caller: Caller) -> None:
-        compute = self.compute
-        server = compute.servers[server_id]
-        now = compute.ctx.clock.now()
-        compute.action_log.record(server, action, request_id, caller)
-        compute.action_log.finish(server, action, now, ok=True)
+    def _done(self, server: Server, action: str, request_id: str, caller: Caller) -> None:
+        now = self.lifecycle.now()
+        self.lifecycle.record_action(server, action, request_id, caller)
+        self.lifecycle.finish_action(server, action, now, ok=True)
         server.updated = now
-        compute.save(server)
+        self.lifecycle.save(server)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity import Caller
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
+from powerbridge.emulator.lifecycle import Transitions
 from powerbridge.emulator.logs import LogContext
 
 if TYPE_CHECKING:
@@ -32,6 +33,11 @@ STATUSES = (
     "unmanaging",
     "backing-up",
     "restoring",
+)
+
+SNAPSHOT_STATUSES: Transitions[str] = Transitions(
+    "snapshot status",
+    {"creating": ("available",), **dict.fromkeys(DELETABLE, ("deleting",)), "deleting": ()},
 )
 
 
@@ -159,7 +165,8 @@ class SnapshotBackend:
     def reset_status(self, snapshot_id: str, caller: Caller, status: str) -> None:
         snapshot = self.snapshot(snapshot_id, caller)
         snapshot.step, snapshot.due = None, None
-        self._touch(snapshot, status)
+        snapshot.status = status  # an admin's reset may set any status: that is its point
+        self._touch(snapshot)
 
     def delete(self, snapshot_id: str, caller: Caller, context: LogContext) -> None:
         snapshot = self.snapshot(snapshot_id, caller)
@@ -211,7 +218,7 @@ class SnapshotBackend:
 
     def _touch(self, snapshot: Snapshot, status: str | None = None) -> None:
         if status is not None:
-            snapshot.status = status
+            snapshot.status = SNAPSHOT_STATUSES.check(snapshot.status, status)
         snapshot.updated_at = self.ctx.clock.now()
         self._save(snapshot)
 

@@ -103,7 +103,7 @@ REBUILD_SINCE = {"description": "2.19", "key_name": "2.54", "user_data": "2.57"}
 
 def migrate_live(call: Call, argument: Any) -> Reply:
     MIGRATE_LIVE.check(argument)
-    call.emulator.compute.migrations.start(
+    call.emulator.migrations.start(
         call.params["server_id"], call.auth, call.request_id, argument.get("host")
     )
     return Reply(status=202)
@@ -119,22 +119,22 @@ def resize(call: Call, argument: Any) -> Reply:
         )
     flavor = None
     if flavor_ref is not None:
-        flavor = call.emulator.compute.flavors.find(last_segment(str(flavor_ref)))
+        flavor = call.emulator.flavors.find(last_segment(str(flavor_ref)))
         if flavor is None:
             raise bad_request(f"Flavor {flavor_ref} could not be found.")
-    call.emulator.compute.resizes.resize(
+    call.emulator.resizes.resize(
         call.params["server_id"], call.auth, call.request_id, flavor=flavor, inline=inline
     )
     return Reply(status=202)
 
 
 def confirm_resize(call: Call, argument: Any) -> Reply:
-    call.emulator.compute.resizes.confirm(call.params["server_id"], call.auth, call.request_id)
+    call.emulator.resizes.confirm(call.params["server_id"], call.auth, call.request_id)
     return Reply(status=204)
 
 
 def revert_resize(call: Call, argument: Any) -> Reply:
-    call.emulator.compute.resizes.revert(call.params["server_id"], call.auth, call.request_id)
+    call.emulator.resizes.revert(call.params["server_id"], call.auth, call.request_id)
     return Reply(status=202)
 
 
@@ -150,7 +150,7 @@ def rebuild(call: Call, argument: Any) -> Reply:
     for wire, key in (("accessIPv4", "access_ip_v4"), ("accessIPv6", "access_ip_v6")):
         if wire in argument:
             changes[key] = argument[wire]
-    server = call.emulator.compute.server_images.rebuild(
+    server = call.emulator.server_images.rebuild(
         call.params["server_id"],
         call.auth,
         call.request_id,
@@ -164,7 +164,7 @@ def rebuild(call: Call, argument: Any) -> Reply:
 
 def create_image(call: Call, argument: Any) -> Reply:
     CREATE_IMAGE.check(argument)
-    image = call.emulator.compute.server_images.capture(
+    image = call.emulator.server_images.capture(
         call.params["server_id"],
         call.auth,
         call.request_id,

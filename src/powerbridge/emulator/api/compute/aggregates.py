@@ -79,7 +79,7 @@ ACTIONS = {
 
 def _groups(call: Call, action: str) -> HostGroupBackend:
     require_policy_admin(call.auth, f"os_compute_api:os-aggregates:{action}")
-    return call.emulator.compute.host_groups
+    return call.emulator.host_groups
 
 
 def aggregate_body(call: Call, group: HostGroup, *, full: bool = True) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def aggregate_body(call: Call, group: HostGroup, *, full: bool = True) -> dict[s
         "deleted": False,
     }
     if full:
-        body["hosts"] = call.emulator.compute.host_groups.hosts_of(group)
+        body["hosts"] = call.emulator.host_groups.hosts_of(group)
         metadata = dict(group.metadata)
         if group.availability_zone:
             metadata["availability_zone"] = group.availability_zone

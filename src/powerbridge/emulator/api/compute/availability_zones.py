@@ -11,7 +11,7 @@ from powerbridge.emulator.backend.identity import require_policy_admin
 
 def _zones(call: Call) -> dict[str, list[str]]:
     """Zone -> its hosts, in host group order (nova lists no zone without hosts)."""
-    scopes = call.emulator.compute.host_groups.scopes()
+    scopes = call.emulator.host_groups.scopes()
     return {zone: list(scope.hosts) for zone, scope in scopes.items() if scope.hosts}
 
 
@@ -24,7 +24,7 @@ def availability_zones(call: Call) -> Reply:
 
 def availability_zones_detail(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-availability-zone:detail")
-    inventory = call.emulator.compute.hosts
+    inventory = call.emulator.hosts
     rows = []
     for zone, names in _zones(call).items():
         hosts: dict[str, Any] = {}

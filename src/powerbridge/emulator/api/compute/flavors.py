@@ -60,7 +60,7 @@ EXTRA_SPECS = Schema(
 
 
 def _visible(call: Call) -> list[Flavor]:
-    flavors = list(call.emulator.compute.flavors.flavors.values())
+    flavors = list(call.emulator.flavors.flavors.values())
     is_public = call.query.get("is_public")
     if not call.auth.is_admin or is_public in (None, "true", "True", "1"):
         flavors = [f for f in flavors if f.is_public]
@@ -98,7 +98,7 @@ def list_flavors_detail(call: Call) -> Reply:
 
 
 def show_flavor(call: Call) -> Reply:
-    flavor = call.emulator.compute.flavors.get(call.params["flavor_id"])
+    flavor = call.emulator.flavors.get(call.params["flavor_id"])
     return Reply({"flavor": flavor_body(call, flavor)})
 
 
@@ -107,7 +107,7 @@ def create_flavor(call: Call) -> Reply:
     CREATE_FLAVOR.check(call.body)
     spec = call.body["flavor"]
     swap = spec.get("swap", 0)
-    flavor = call.emulator.compute.flavors.create(
+    flavor = call.emulator.flavors.create(
         name=spec["name"].strip(),
         ram=int(spec["ram"]),
         vcpus=int(spec["vcpus"]),
@@ -136,18 +136,18 @@ def update_flavor(call: Call) -> Reply:
             f"Invalid input for field/attribute description. Value: {description}. "
             f"{description!r} is not of type 'string', 'null'"
         )
-    flavor = call.emulator.compute.flavors.update_description(call.params["flavor_id"], description)
+    flavor = call.emulator.flavors.update_description(call.params["flavor_id"], description)
     return Reply({"flavor": flavor_body(call, flavor)})
 
 
 def delete_flavor(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-manage:delete")
-    call.emulator.compute.flavors.delete(call.params["flavor_id"])
+    call.emulator.flavors.delete(call.params["flavor_id"])
     return Reply(status=202)
 
 
 def list_extra_specs(call: Call) -> Reply:
-    flavor = call.emulator.compute.flavors.get(call.params["flavor_id"])
+    flavor = call.emulator.flavors.get(call.params["flavor_id"])
     return Reply({"extra_specs": dict(flavor.extra_specs)})
 
 
@@ -155,7 +155,7 @@ def set_extra_specs(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:create")
     EXTRA_SPECS.check(call.body)
     specs = {k: _spec_text(v) for k, v in call.body["extra_specs"].items()}
-    call.emulator.compute.flavors.set_extra_specs(call.params["flavor_id"], specs)
+    call.emulator.flavors.set_extra_specs(call.params["flavor_id"], specs)
     return Reply({"extra_specs": specs})
 
 
@@ -166,7 +166,7 @@ def _spec_text(value: Any) -> str:
 
 
 def show_extra_spec(call: Call) -> Reply:
-    flavor = call.emulator.compute.flavors.get(call.params["flavor_id"])
+    flavor = call.emulator.flavors.get(call.params["flavor_id"])
     key = call.params["key"]
     if key not in flavor.extra_specs:
         raise not_found(f"Flavor {flavor.id} has no extra specs with key {key}.")
@@ -180,11 +180,11 @@ def update_extra_spec(call: Call) -> Reply:
     if not isinstance(body, dict) or list(body) != [key]:
         raise bad_request("Request body and URI mismatch")
     value = _spec_text(body[key])
-    call.emulator.compute.flavors.set_extra_specs(call.params["flavor_id"], {key: value})
+    call.emulator.flavors.set_extra_specs(call.params["flavor_id"], {key: value})
     return Reply({key: value})
 
 
 def delete_extra_spec(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:delete")
-    call.emulator.compute.flavors.delete_extra_spec(call.params["flavor_id"], call.params["key"])
+    call.emulator.flavors.delete_extra_spec(call.params["flavor_id"], call.params["key"])
     return Reply(status=202)

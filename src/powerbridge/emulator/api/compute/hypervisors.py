@@ -26,7 +26,7 @@ CPU_MODEL = {"8286": "POWER8", "8247": "POWER8", "9009": "POWER9", "9080": "POWE
 
 def _hosts(call: Call) -> list[Host]:
     require_policy_admin(call.auth, "os_compute_api:os-hypervisors")
-    return list(call.emulator.compute.hosts.hosts.values())
+    return list(call.emulator.hosts.hosts.values())
 
 
 def _hypervisor_id(call: Call, host: Host) -> int | str:
@@ -219,7 +219,7 @@ def _before_2_43(call: Call) -> None:
 
 def list_hosts(call: Call) -> Reply:
     _before_2_43(call)
-    scheduler = call.emulator.compute.scheduler
+    scheduler = call.emulator.scheduler
     rows = [
         {
             "host_name": h.name,
@@ -233,7 +233,7 @@ def list_hosts(call: Call) -> Reply:
 
 def show_host(call: Call) -> Reply:
     _before_2_43(call)
-    host = call.emulator.compute.hosts.by_display_name(call.params["host_name"])
+    host = call.emulator.hosts.by_display_name(call.params["host_name"])
     if host is None or host not in _hosts(call):
         raise not_found(f"Compute host {call.params['host_name']} could not be found.")
     used = {"cpu": host.vcpus_used, "memory_mb": host.memory_used_mb, "disk_gb": 0}

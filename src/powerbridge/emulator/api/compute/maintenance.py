@@ -44,7 +44,7 @@ def maintenance_body(host: Host, record: MaintenanceRecord) -> dict[str, Any]:
 
 def show_maintenance(call: Call) -> Reply:
     require_policy_admin(call.auth, "ego:prs:hypervisor_maintenance")
-    maintenance = call.emulator.compute.maintenance
+    maintenance = call.emulator.maintenance
     host = maintenance.host(call.params["host"])
     return Reply(maintenance_body(host, maintenance.record(host)))
 
@@ -53,7 +53,7 @@ def set_maintenance(call: Call) -> Reply:
     require_policy_admin(call.auth, "ego:prs:hypervisor_maintenance")
     BODY.check(call.body)
     body = call.body
-    maintenance = call.emulator.compute.maintenance
+    maintenance = call.emulator.maintenance
     record = maintenance.set(
         call.params["host"],
         call.auth,

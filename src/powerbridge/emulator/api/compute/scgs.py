@@ -21,7 +21,7 @@ WRAPPER = "storage_connectivity_group"
 
 
 def _backend(call: Call) -> ConnectivityBackend:
-    return call.emulator.compute.connectivity
+    return call.emulator.connectivity
 
 
 def scg_summary(group: ConnectivityGroup) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def scg_detail(call: Call, group: ConnectivityGroup) -> dict[str, Any]:
     backend = _backend(call)
     members = backend.hosts(group)
     vios = backend.member_vios(group)
-    hosts = call.emulator.compute.hosts
+    hosts = call.emulator.hosts
     host_list = []
     for name in sorted(members):
         host = hosts.host(name)

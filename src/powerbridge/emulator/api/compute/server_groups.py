@@ -54,7 +54,7 @@ def group_body(call: Call, group: ServerGroup) -> dict[str, Any]:
 
 def list_server_groups(call: Call) -> Reply:
     all_projects = call.query.get("all_projects", "").lower() in ("1", "true", "yes", "t")
-    groups = call.emulator.compute.server_groups.list_groups(call.auth, all_projects=all_projects)
+    groups = call.emulator.server_groups.list_groups(call.auth, all_projects=all_projects)
     offset = int_param(call, "offset") or 0
     limit = int_param(call, "limit")
     page = groups[offset:] if limit is None else groups[offset : offset + limit]
@@ -64,17 +64,17 @@ def list_server_groups(call: Call) -> Reply:
 def create_server_group(call: Call) -> Reply:
     CREATE.check(call.body)
     spec = call.body["server_group"]
-    group = call.emulator.compute.server_groups.create(
+    group = call.emulator.server_groups.create(
         call.auth, spec["name"], spec["policies"][0], soft_allowed=call.at_least("2.15")
     )
     return Reply({"server_group": group_body(call, group)})
 
 
 def show_server_group(call: Call) -> Reply:
-    group = call.emulator.compute.server_groups.get(call.params["group_id"], call.auth)
+    group = call.emulator.server_groups.get(call.params["group_id"], call.auth)
     return Reply({"server_group": group_body(call, group)})
 
 
 def delete_server_group(call: Call) -> Reply:
-    call.emulator.compute.server_groups.delete(call.params["group_id"], call.auth)
+    call.emulator.server_groups.delete(call.params["group_id"], call.auth)
     return Reply(status=204)

@@ -58,7 +58,7 @@ def attach_volume(call: Call) -> Reply:
     ATTACH_BODY.check(call.body)
     spec = call.body["volumeAttachment"]
     allowed = call.at_least("2.60")
-    mapping = call.emulator.compute.attachments.attach(
+    mapping = call.emulator.volume_attachments.attach(
         call.params["server_id"],
         spec["volumeId"],
         call.auth,
@@ -83,7 +83,7 @@ def show_attachment(call: Call) -> Reply:
 
 
 def detach_volume(call: Call) -> Reply:
-    call.emulator.compute.attachments.detach(
+    call.emulator.volume_attachments.detach(
         call.params["server_id"], call.params["volume_id"], call.auth, call.request_id
     )
     return Reply(status=202)

@@ -203,7 +203,7 @@ def _server_request(call: Call) -> ServerRequest:
         raise bad_request("Give either flavorRef or an inline flavor, not both.")
     flavor = None
     if flavor_ref is not None:
-        flavor = call.emulator.compute.flavors.find(last_segment(str(flavor_ref)))
+        flavor = call.emulator.flavors.find(last_segment(str(flavor_ref)))
         if flavor is None:
             raise bad_request(f"Flavor {flavor_ref} could not be found.")
     min_count = int(body.get("min_count", 1))
@@ -412,7 +412,7 @@ def server_action(call: Call) -> Reply:
 
 def _power(name: str) -> ActionHandler:
     def act(call: Call, argument: Any) -> Reply:
-        call.emulator.compute.power.act(call.params["server_id"], name, call.auth, call.request_id)
+        call.emulator.power.act(call.params["server_id"], name, call.auth, call.request_id)
         return Reply(status=202)
 
     return act
@@ -425,7 +425,7 @@ def _reboot(call: Call, argument: Any) -> Reply:
             "Invalid input for field/attribute type. Value: "
             f"{kind}. {kind!r} is not one of ['SOFT', 'HARD', 'soft', 'hard']"
         )
-    call.emulator.compute.power.act(
+    call.emulator.power.act(
         call.params["server_id"], "reboot", call.auth, call.request_id, reboot_type=kind.upper()
     )
     return Reply(status=202)

@@ -100,7 +100,7 @@ def _server_core(
 
 def _host_status(call: Call, server: Server) -> str:
     """Nova's host_status: UP, DOWN, MAINTENANCE (a disabled compute service) or ""."""
-    host = call.emulator.compute.hosts.host(server.host or "")
+    host = call.emulator.hosts.host(server.host or "")
     if host is None:
         return ""
     if host.maintenance != "ok":

@@ -1,0 +1,202 @@
+"""What a server action needs from compute, and the registry that provides it.
+
+The action modules (power, migration, maintenance, resize, server images, volume attachments)
+see servers only through `ServerLifecycle`: find a server (writable for the caller), register
+a handler for a lifecycle step and schedule it, record and finish an instance action, log, read
+a timing, save. Hosts, placement, networks and volumes they get explicitly, so reading one
+module tells what a server action touches.
+
+`ServerRegistry` implements it: it keeps the servers (and each project's list, so listing does
+not scan), persists them and runs their steps on the lifecycle engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Protocol
+
+from powerbridge.emulator.backend.context import BackendContext
+from powerbridge.emulator.backend.hosts import NoValidHost
+from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.instance_actions import InstanceActionLog
+from powerbridge.emulator.backend.server_records import Server, require_unlocked
+from powerbridge.emulator.errors import forbidden, not_found
+from powerbridge.emulator.logs import LogContext
+
+STEP_TOPIC = "server.step"
+StepHandler = Callable[[Server, float], None]
+
+
+class ServerLifecycle(Protocol):
+    def find(self, server_id: str) -> Server | None: ...
+
+    def server(self, server_id: str, caller: Caller) -> Server: ...
+
+    def writable_server(self, server_id: str, caller: Caller, action: str) -> Server: ...
+
+    def on_step(self, step: str, handler: StepHandler) -> None: ...
+
+    def schedule_step(self, server: Server, step: str, seconds: float) -> None: ...
+
+    def record_action(
+        self,
+        server: Server,
+        action: str,
+        request_id: str,
+        caller: Caller,
+        event: str | None = None,
+    ) -> None: ...
+
+    def finish_action(
+        self, server: Server, action: str, now: float, *, ok: bool, message: str | None = None
+    ) -> None: ...
+
+    def log_compute(self, server: Server, message: str, level: str = "INFO") -> None: ...
+
+    def log_no_valid_host(
+        self, server: Server, failure: NoValidHost, context: LogContext | None
+    ) -> None: ...
+
+    def timing(self, name: str, default: float = 1.0) -> float: ...
+
+    def now(self) -> float: ...
+
+    def save(self, server: Server) -> None: ...
+
+
+class ServerRegistry:
+    def __init__(self, ctx: BackendContext) -> None:
+        self.ctx = ctx
+        self.servers: dict[str, Server] = {}
+        self._by_project: dict[str, dict[str, Server]] = {}
+        self.last_seq = 0
+        for body in ctx.store.load("server"):
+            server = Server(**body)
+            self.add(server)
+            self.last_seq = max(self.last_seq, server.seq)
+        self.action_log = InstanceActionLog(ctx)
+        self._step_handlers: dict[str, StepHandler] = {}
+        ctx.engine.on(STEP_TOPIC, self._on_step)
+
+    # -- the registry ----------------------------------------------------------------------
+    def add(self, server: Server) -> None:
+        self.servers[server.id] = server
+        self._by_project.setdefault(server.project_id, {})[server.id] = server
+
+    def remove(self, server: Server) -> None:
+        self.servers.pop(server.id, None)
+        self._by_project.get(server.project_id, {}).pop(server.id, None)
+        self.ctx.store.delete("server", server.id)
+
+    def next_seq(self) -> int:
+        self.last_seq += 1
+        return self.last_seq
+
+    def of_project(self, project_id: str) -> dict[str, Server]:
+        return self._by_project.get(project_id, {})
+
+    def find(self, server_id: str) -> Server | None:
+        """A live (not deleted) server, whoever owns it."""
+        server = self.servers.get(server_id)
+        return server if server is not None and not server.deleted else None
+
+    def host_of(self, server_id: str) -> str | None:
+        server = self.find(server_id)
+        return server.host if server is not None else None
+
+    def visible(self, server_id: str, caller: Caller) -> Server | None:
+        """The server, deleted or not, if the caller may see it."""
+        server = self.servers.get(server_id)
+        if server is None or not (caller.is_admin or server.project_id == caller.project_id):
+            return None
+        return server
+
+    def server(self, server_id: str, caller: Caller) -> Server:
+        server = self.visible(server_id, caller)
+        if server is None or server.deleted:
+            raise not_found(f"Instance {server_id} could not be found.")
+        return server
+
+    def writable_server(self, server_id: str, caller: Caller, action: str) -> Server:
+        """The server, if the caller may act on it (policy, lock)."""
+        server = self.server(server_id, caller)
+        if not caller.can_write:
+            raise forbidden(
+                f"Policy doesn't allow os_compute_api:servers:{action} to be performed."
+            )
+        require_unlocked(server, caller, action)
+        return server
+
+    def save(self, server: Server) -> None:
+        self.ctx.store.put("server", server.id, asdict(server))
+
+    # -- steps -----------------------------------------------------------------------------
+    def on_step(self, step: str, handler: StepHandler) -> None:
+        """Run `handler(server, due)` when a server's `step` falls due."""
+        self._step_handlers[step] = handler
+
+    def schedule_step(self, server: Server, step: str, seconds: float) -> None:
+        server.step = step
+        server.step_due = self.ctx.engine.after(seconds, STEP_TOPIC, server.id)
+        server.updated = self.ctx.clock.now()
+        self.save(server)
+
+    def resume_steps(self, server: Server) -> None:
+        if server.step is not None and server.step_due is not None:
+            self.ctx.engine.schedule(server.step_due, STEP_TOPIC, server.id)
+
+    def _on_step(self, server_id: str, due: float) -> None:
+        server = self.find(server_id)
+        if server is None or server.step_due != due or server.step is None:
+            return  # stale: the server moved on (deleted, re-scheduled) since this was queued
+        step, server.step, server.step_due = server.step, None, None
+        server.updated = due
+        handler = self._step_handlers.get(step)
+        if handler is not None:
+            handler(server, due)
+        self.save(server)
+
+    # -- instance actions, logs, timings ---------------------------------------------------
+    def record_action(
+        self,
+        server: Server,
+        action: str,
+        request_id: str,
+        caller: Caller,
+        event: str | None = None,
+    ) -> None:
+        self.action_log.record(server, action, request_id, caller, event)
+
+    def finish_action(
+        self, server: Server, action: str, now: float, *, ok: bool, message: str | None = None
+    ) -> None:
+        self.action_log.finish(server, action, now, ok=ok, message=message)
+
+    def log_compute(self, server: Server, message: str, level: str = "INFO") -> None:
+        process = f"nova-compute-{server.host}" if server.host else "nova-conductor"
+        self.ctx.logs.write(
+            process,
+            level,
+            "nova.compute.manager",
+            f"[instance: {server.id}] {message}",
+            server.log_context(),
+        )
+
+    def log_no_valid_host(
+        self, server: Server, failure: NoValidHost, context: LogContext | None
+    ) -> None:
+        self.ctx.logs.write(
+            "nova-scheduler",
+            "INFO",
+            "nova.scheduler.manager",
+            f"[instance: {server.id}] Got no allocation candidates from the Placement API. "
+            f"{failure.reason}",
+            context,
+        )
+
+    def timing(self, name: str, default: float = 1.0) -> float:
+        return float(self.ctx.estate.timings.get(name, default))
+
+    def now(self) -> float:
+        return self.ctx.clock.now()
