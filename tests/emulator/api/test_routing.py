@@ -65,19 +65,24 @@ def test_a_server_show_tries_a_handful_of_routes(emulator: Emulator) -> None:
 def test_registration_order_decides_between_a_literal_and_a_parameter(
     emulator: Emulator,
 ) -> None:
-    table = RouteTable(PROBE, None)
-
-    @table.get("/things/{thing_id}", public=True)
     def thing(call: Call) -> Reply:
         return Reply({"param": call.params["thing_id"]})
 
-    @table.get("/things/special", public=True)
     def special(call: Call) -> Reply:  # shadowed, as under Starlette's own router
         return Reply({"literal": True})
 
-    @table.post("/things/special", public=True)
     def special_post(call: Call) -> Reply:
         return Reply({"literal": True}, status=201)
+
+    table = RouteTable(
+        PROBE,
+        None,
+        [
+            Endpoint("GET", "/things/{thing_id}", thing, public=True),
+            Endpoint("GET", "/things/special", special, public=True),
+            Endpoint("POST", "/things/special", special_post, public=True),
+        ],
+    )
 
     with TestClient(table.build(emulator)) as client:
         assert client.get("/things/special").json() == {"param": "special"}

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.api.microversions import (
     COMPUTE,
 )
-from powerbridge.emulator.api.routing import Call, Reply, RouteTable, ServiceInfo
+from powerbridge.emulator.api.routing import Call, Endpoint, Reply, RouteTable, ServiceInfo
 from powerbridge.emulator.errors import not_found
 from powerbridge.emulator.state import Emulator
 
@@ -22,38 +22,48 @@ REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 PROBE = ServiceInfo("compute", "nova-api", "nova.api.openstack.requestlog", "x-compute-request-id")
 
 
+def _echo(call: Call) -> Reply:
+    return Reply({"microversion": str(call.microversion), "q": call.query.get("q")})
+
+
+def _echo_body(call: Call) -> Reply:
+    return Reply({"body": call.body}, status=201, headers={"location": "/echo/1"})
+
+
+def _private(call: Call) -> Reply:
+    return Reply({"user": call.auth.user_id, "request_id": call.request_id})
+
+
+def _thing(call: Call) -> Reply:
+    raise not_found(f"Thing {call.params['thing_id']} could not be found.")
+
+
+def _raw(call: Call) -> Reply:
+    return Reply(raw=bytes(call.body)[::-1], content_type="application/octet-stream")
+
+
+def _plain(call: Call) -> Reply:
+    return Reply({"microversion": call.microversion})
+
+
+def _delete_thing(call: Call) -> Reply:
+    return Reply(status=204)
+
+
 def _probe_table() -> RouteTable:
-    table = RouteTable(PROBE, COMPUTE)
-
-    @table.get("/echo", public=True)
-    def echo(call: Call) -> Reply:
-        return Reply({"microversion": str(call.microversion), "q": call.query.get("q")})
-
-    @table.post("/echo", public=True)
-    def echo_body(call: Call) -> Reply:
-        return Reply({"body": call.body}, status=201, headers={"location": "/echo/1"})
-
-    @table.get("/private")
-    def private(call: Call) -> Reply:
-        return Reply({"user": call.auth.user_id, "request_id": call.request_id})
-
-    @table.get("/things/{thing_id}", public=True)
-    def thing(call: Call) -> Reply:
-        raise not_found(f"Thing {call.params['thing_id']} could not be found.")
-
-    @table.post("/raw", public=True, raw_body=True)
-    def raw(call: Call) -> Reply:
-        return Reply(raw=bytes(call.body)[::-1], content_type="application/octet-stream")
-
-    @table.get("/plain", public=True, microversions=None)
-    def plain(call: Call) -> Reply:
-        return Reply({"microversion": call.microversion})
-
-    @table.delete("/things/{thing_id}", public=True)
-    def delete_thing(call: Call) -> Reply:
-        return Reply(status=204)
-
-    return table
+    return RouteTable(
+        PROBE,
+        COMPUTE,
+        [
+            Endpoint("GET", "/echo", _echo, public=True),
+            Endpoint("POST", "/echo", _echo_body, public=True),
+            Endpoint("GET", "/private", _private),
+            Endpoint("GET", "/things/{thing_id}", _thing, public=True),
+            Endpoint("POST", "/raw", _raw, public=True, raw_body=True),
+            Endpoint("GET", "/plain", _plain, public=True, microversions=None),
+            Endpoint("DELETE", "/things/{thing_id}", _delete_thing, public=True),
+        ],
+    )
 
 
 @pytest.fixture

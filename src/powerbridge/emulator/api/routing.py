@@ -162,38 +162,6 @@ class RouteTable:
         resolved = self.microversions if versions is True else versions or None
         self._endpoints[key] = dataclasses.replace(endpoint, microversions=resolved)
 
-    def route(
-        self,
-        method: str,
-        path: str,
-        *,
-        public: bool = False,
-        microversions: MicroversionRange | bool | None = True,
-        raw_body: bool = False,
-    ) -> Callable[[Handler], Handler]:
-        """Decorator form of `add`, for tables still written next to their handlers."""
-
-        def register(handler: Handler) -> Handler:
-            self.add(Endpoint(method, path, handler, public, microversions, raw_body))
-            return handler
-
-        return register
-
-    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
-        return self.route("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
-        return self.route("POST", path, **kw)
-
-    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
-        return self.route("PUT", path, **kw)
-
-    def patch(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
-        return self.route("PATCH", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
-        return self.route("DELETE", path, **kw)
-
     def build(self, emulator: Emulator) -> Starlette:
         """A Starlette app for this service, rooted at the service's own URL root."""
         by_path: dict[str, dict[str, Endpoint]] = {}
