@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import EstateError, HostGroupSpec, load_estate

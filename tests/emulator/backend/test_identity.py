@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from powerbridge.emulator.backend.identity import (
+from powerbridge.emulator.backend.identity import IdentityBackend
+from powerbridge.emulator.backend.identity_records import (
     Caller,
-    IdentityBackend,
     User,
     hash_secret,
     require_admin,

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.backend.image import GIB, Change, Image, ImageBackend, ImageQuery
+from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.image_records import GIB, Change, Image, ImageQuery
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.logs import LogContext

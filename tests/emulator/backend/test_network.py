@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.backend.network import IpAllocator, NetworkBackend, Port
+from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.ipam import IpAllocator
+from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.network_records import Port
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import Estate, NetworkSpec, SubnetSpec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from powerbridge.emulator.backend.image import IMAGE_STATUSES
+from powerbridge.emulator.backend.image_records import IMAGE_STATUSES
 from powerbridge.emulator.backend.server_records import Server
 from powerbridge.emulator.backend.server_states import (
     SERVER_STATUSES,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.errors import ApiError

@@ -33,7 +33,7 @@ from powerbridge.emulator.logs import LogContext
 
 if TYPE_CHECKING:
     from powerbridge.emulator.backend.behaviours import ApiFault
-    from powerbridge.emulator.backend.identity import Caller
+    from powerbridge.emulator.backend.identity_records import Caller
     from powerbridge.emulator.state import Emulator
 
 JSON = "application/json"

@@ -21,7 +21,7 @@ from typing import Any
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.host_groups import HostGroupBackend
 from powerbridge.emulator.backend.hosts import HostInventory
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.image import ImageBackend
 from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.server_deploys import ServerDeploys
@@ -30,7 +30,6 @@ from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
 from powerbridge.emulator.backend.server_records import (
     POWER_NOSTATE,
     InstanceAction,
-    NetworkRequest,
     Server,
     ServerRequest,
     VolumeMapping,
@@ -45,16 +44,6 @@ from powerbridge.emulator.backend.server_states import settle, start_task
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.logs import LogContext
-
-__all__ = [
-    "ComputeBackend",
-    "InstanceAction",
-    "NetworkRequest",
-    "Server",
-    "ServerRequest",
-    "VolumeMapping",
-    "VolumeRequest",
-]
 
 DEVICE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 HostLeft = Callable[[str | None], None]

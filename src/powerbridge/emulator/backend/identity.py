@@ -14,8 +14,6 @@ from typing import Any
 from powerbridge.emulator.backend.identity_catalog import ServiceCatalog
 from powerbridge.emulator.backend.identity_records import (
     DEFAULT_DOMAIN_ID,
-    DEFAULT_DOMAIN_NAME,
-    IMPLIED,
     AppCredential,
     Assignment,
     Caller,
@@ -25,33 +23,12 @@ from powerbridge.emulator.backend.identity_records import (
     hash_secret,
     invalid_field,
     parse_time,
-    require_admin,
-    require_policy_admin,
-    require_writer,
     text_field,
-    unauthorized,
 )
 from powerbridge.emulator.backend.identity_tokens import TokenAuthority
 from powerbridge.emulator.errors import bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.estate import ROLE_NAMES, Estate
 from powerbridge.emulator.store import Store
-
-__all__ = [
-    "DEFAULT_DOMAIN_ID",
-    "DEFAULT_DOMAIN_NAME",
-    "IMPLIED",
-    "AppCredential",
-    "Assignment",
-    "Caller",
-    "IdentityBackend",
-    "Project",
-    "Role",
-    "User",
-    "require_admin",
-    "require_policy_admin",
-    "require_writer",
-    "unauthorized",
-]
 
 
 class IdentityBackend(TokenAuthority):

@@ -22,34 +22,25 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.image_data import ImageData
 from powerbridge.emulator.backend.image_queries import (
     matches,
     owns,
-    parse_time_filter,
     size_in_range,
     sorted_images,
 )
 from powerbridge.emulator.backend.image_records import (
-    CONTAINER_FORMATS,
-    DISK_FORMATS,
     GIB,
     IMAGE_STATUSES,
     MEMBER_STATUSES,
-    SORT_KEYS,
-    TIME_FILTERS,
-    UUID_PATTERN,
-    VISIBILITIES,
     WRITABLE_CORE,
     Change,
     Image,
     ImageMember,
     ImagePage,
     ImageQuery,
-    isotime,
     not_authorized,
-    schema_error,
 )
 from powerbridge.emulator.backend.image_schema import (
     check_core_value,
@@ -62,30 +53,6 @@ from powerbridge.emulator.logs import LogContext
 
 # the image service's records and rules, for its HTTP layer (they live in image_records,
 # image_schema and image_queries)
-__all__ = [
-    "CONTAINER_FORMATS",
-    "DISK_FORMATS",
-    "GIB",
-    "IMAGE_STATUSES",
-    "MEMBER_STATUSES",
-    "SORT_KEYS",
-    "TIME_FILTERS",
-    "UUID_PATTERN",
-    "VISIBILITIES",
-    "WRITABLE_CORE",
-    "Change",
-    "Image",
-    "ImageBackend",
-    "ImageMember",
-    "ImagePage",
-    "ImageQuery",
-    "check_core_value",
-    "check_property",
-    "check_settable",
-    "isotime",
-    "parse_time_filter",
-    "schema_error",
-]
 
 LOG_PROCESS = "glance-api"
 LOG_MODULE = "glance.api.v2.images"

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import asdict
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.server_records import InstanceAction, Server
 
 

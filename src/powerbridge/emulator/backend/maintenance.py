@@ -21,7 +21,7 @@ from powerbridge.emulator.backend.hosts import (
     HostInventory,
     NoValidHost,
 )
-from powerbridge.emulator.backend.identity import Caller, require_policy_admin
+from powerbridge.emulator.backend.identity_records import Caller, require_policy_admin
 from powerbridge.emulator.backend.migration import LiveMigrations
 from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from powerbridge.emulator.backend.hosts import Host, HostInventory, NoValidHost
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.scheduling import ServerPlacement

@@ -16,15 +16,12 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.ipam import (
-    IpAllocator,
     IpNetwork,
     default_pools,
-    generation_failure,
     invalid_input,
     neutron_error,
-    subnet_not_found,
     validate_pools,
 )
 from powerbridge.emulator.backend.network_attrs import (
@@ -44,12 +41,9 @@ from powerbridge.emulator.backend.network_records import (
     Port,
     Record,
     Subnet,
-    network_not_found,
     policy_denied,
-    port_not_found,
     require_admin_rule,
     require_write,
-    tag_not_found,
 )
 from powerbridge.emulator.backend.network_store import NetworkRecords
 from powerbridge.emulator.errors import ApiError
@@ -58,21 +52,6 @@ from powerbridge.emulator.logs import LogContext
 
 # the records, errors and allocator live in network_records and ipam; the HTTP layer reads
 # them from here
-__all__ = [
-    "IpAllocator",
-    "Network",
-    "NetworkBackend",
-    "Port",
-    "Record",
-    "Subnet",
-    "generation_failure",
-    "invalid_input",
-    "network_not_found",
-    "neutron_error",
-    "port_not_found",
-    "subnet_not_found",
-    "tag_not_found",
-]
 
 
 class NetworkBackend(NetworkRecords):

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.ipam import IPAM_LOG, Ipam, neutron_error, subnet_not_found
 from powerbridge.emulator.backend.network_records import (
     KIND_OF,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import (
     POWER_RUNNING,

@@ -16,7 +16,7 @@ from typing import Any
 from powerbridge import powervm
 from powerbridge.emulator.backend.flavors import Flavor, rule_violations
 from powerbridge.emulator.backend.hosts import Claim, Host, HostInventory
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.placement import host_shortage
 from powerbridge.emulator.backend.scheduling import template_claim
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.placement import HostFilter
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 

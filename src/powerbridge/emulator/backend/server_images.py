@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.backend.image import Image, ImageBackend
+from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.image_records import Image
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import (
     POWER_RUNNING,

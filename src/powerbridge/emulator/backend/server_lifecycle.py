@@ -18,7 +18,7 @@ from typing import Protocol
 
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.hosts import NoValidHost
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.instance_actions import InstanceActionLog
 from powerbridge.emulator.backend.server_records import Server, require_unlocked
 from powerbridge.emulator.errors import forbidden, not_found

@@ -13,7 +13,7 @@ from typing import Any
 
 from powerbridge.emulator.backend.flavors import Flavor
 from powerbridge.emulator.backend.hosts import Claim
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.errors import bad_request, conflict
 from powerbridge.emulator.logs import LogContext
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume_attach import AttachableVolumes
 from powerbridge.emulator.backend.volume_messages import (
     EXTEND_VOLUME,
@@ -31,39 +31,23 @@ from powerbridge.emulator.backend.volume_messages import (
     MessageBackend,
 )
 from powerbridge.emulator.backend.volume_records import (
-    AVAILABILITY_ZONE,
     BACKEND_NAME_SPEC,
     DELETABLE,
     DELETE_REFUSED,
     POOL_SPEC,
     SCHEDULER_MODULE,
-    VALID_STATUSES,
-    Attachment,
     Volume,
     VolumeType,
     context_of,
     invalid_input,
     invalid_volume,
-    require_volume_admin,
     template_specs,
-    volume_not_found,
 )
 from powerbridge.emulator.backend.volume_snapshots import Snapshot, SnapshotBackend
 from powerbridge.emulator.errors import bad_request, conflict, not_found
 from powerbridge.emulator.logs import LogContext
 
 # the records and wordings live in volume_records; the HTTP layer reads them from here
-__all__ = [
-    "AVAILABILITY_ZONE",
-    "VALID_STATUSES",
-    "Attachment",
-    "Volume",
-    "VolumeBackend",
-    "VolumeType",
-    "invalid_input",
-    "require_volume_admin",
-    "volume_not_found",
-]
 
 
 class VolumeBackend(AttachableVolumes):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume_records import (
     ATTACH_FAMILY,
     DELETABLE,

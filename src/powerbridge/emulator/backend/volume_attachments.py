@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import Server, VolumeMapping, require_unlocked
 from powerbridge.emulator.backend.volume import VolumeBackend

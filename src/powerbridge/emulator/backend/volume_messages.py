@@ -14,7 +14,7 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.errors import not_found
 
 MESSAGE_TTL = 30 * 24 * 3600.0

@@ -14,13 +14,14 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
 from powerbridge.emulator.lifecycle import Transitions
 from powerbridge.emulator.logs import LogContext
 
 if TYPE_CHECKING:
-    from powerbridge.emulator.backend.volume import Volume, VolumeBackend
+    from powerbridge.emulator.backend.volume import VolumeBackend
+    from powerbridge.emulator.backend.volume_records import Volume
 
 SNAPSHOT_MODULE = "cinder.volume.manager"
 DELETABLE = ("available", "error", "error_deleting")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume_records import (
     READY,
     VOLUME_MODULE,

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity import require_admin
+from powerbridge.emulator.backend.identity_records import require_admin
 from powerbridge.emulator.errors import ApiError, bad_request
 
 

@@ -11,7 +11,7 @@ from powerbridge.emulator.api.compute.common import iso_micro
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.host_groups import HostGroup, HostGroupBackend
-from powerbridge.emulator.backend.identity import require_policy_admin
+from powerbridge.emulator.backend.identity_records import require_policy_admin
 from powerbridge.emulator.errors import bad_request
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^\\s].*[^\\s]$|^[^\\s]$"}

@@ -6,7 +6,7 @@ from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.hosts import OPERATING
-from powerbridge.emulator.backend.identity import require_policy_admin
+from powerbridge.emulator.backend.identity_records import require_policy_admin
 
 
 def _zones(call: Call) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ from powerbridge.emulator.api.compute.views import flavor_body
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.flavors import Flavor
-from powerbridge.emulator.backend.identity import require_policy_admin
+from powerbridge.emulator.backend.identity_records import require_policy_admin
 from powerbridge.emulator.errors import bad_request, not_found
 
 _NUMBER = {"type": ["integer", "string"], "pattern": "^[0-9]+$"}

@@ -17,7 +17,7 @@ from typing import Any
 from powerbridge.emulator.api.compute.common import paginate
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.hosts import OPERATING, Host
-from powerbridge.emulator.backend.identity import require_policy_admin
+from powerbridge.emulator.backend.identity_records import require_policy_admin
 from powerbridge.emulator.errors import bad_request, not_found
 from powerbridge.emulator.estate import DEFAULT_ZONE
 

@@ -13,7 +13,8 @@ from typing import Any
 from powerbridge.emulator.api.compute.common import iso, marker_not_found, next_links
 from powerbridge.emulator.api.paging import after_marker
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.image import Change, Image, ImageBackend, ImageQuery
+from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.image_records import Change, Image, ImageQuery
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
 
 STATUS = {

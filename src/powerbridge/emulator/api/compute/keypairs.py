@@ -12,7 +12,7 @@ from typing import Any
 from powerbridge.emulator.api.compute.common import iso_micro, paginate
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
-from powerbridge.emulator.backend.identity import require_policy_admin, require_writer
+from powerbridge.emulator.backend.identity_records import require_policy_admin, require_writer
 from powerbridge.emulator.backend.keypairs import KEY_TYPES, Keypair, KeypairBackend
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255}

@@ -10,7 +10,7 @@ from typing import Any
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 from powerbridge.emulator.backend.hosts import Host
-from powerbridge.emulator.backend.identity import require_policy_admin
+from powerbridge.emulator.backend.identity_records import require_policy_admin
 from powerbridge.emulator.backend.maintenance import MIGRATE_CHOICES, MaintenanceRecord
 
 BODY = Schema(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity import require_policy_admin
+from powerbridge.emulator.backend.identity_records import require_policy_admin
 from powerbridge.emulator.backend.quotas import DEFAULTS, FILE_QUOTAS, NETWORK_QUOTAS
 from powerbridge.emulator.errors import bad_request, forbidden
 

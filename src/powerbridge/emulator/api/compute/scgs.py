@@ -13,7 +13,7 @@ from typing import Any
 
 from powerbridge.emulator.api.compute.common import iso_micro
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity import require_policy_admin
+from powerbridge.emulator.backend.identity_records import require_policy_admin
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend, ConnectivityGroup
 from powerbridge.emulator.errors import bad_request
 

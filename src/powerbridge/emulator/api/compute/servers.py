@@ -20,7 +20,7 @@ from powerbridge.emulator.api.compute.views import (
 )
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
-from powerbridge.emulator.backend.compute import (
+from powerbridge.emulator.backend.server_records import (
     NetworkRequest,
     Server,
     ServerRequest,

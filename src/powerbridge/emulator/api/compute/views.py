@@ -6,8 +6,8 @@ from typing import Any
 
 from powerbridge.emulator.api.compute.common import iso, iso_micro, links
 from powerbridge.emulator.api.routing import Call
-from powerbridge.emulator.backend.compute import InstanceAction, Server
 from powerbridge.emulator.backend.flavors import Flavor
+from powerbridge.emulator.backend.server_records import InstanceAction, Server
 
 PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE")
 HEALTH = {"ACTIVE": "OK", "SHUTOFF": "OK", "BUILD": "PENDING", "ERROR": "CRITICAL"}

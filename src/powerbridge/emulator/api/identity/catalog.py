@@ -22,7 +22,6 @@ from powerbridge.emulator.api.identity.common import (
     v3_url,
 )
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity import Caller, require_admin
 from powerbridge.emulator.backend.identity_catalog import (
     INTERFACES,
     CatalogService,
@@ -30,6 +29,7 @@ from powerbridge.emulator.backend.identity_catalog import (
     Region,
     Roots,
 )
+from powerbridge.emulator.backend.identity_records import Caller, require_admin
 from powerbridge.emulator.errors import bad_request
 from powerbridge.emulator.services import SERVICE_NAMES
 

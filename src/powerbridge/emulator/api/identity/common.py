@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, ServiceInfo
-from powerbridge.emulator.backend.identity import (
+from powerbridge.emulator.backend.identity_records import (
     DEFAULT_DOMAIN_ID,
     DEFAULT_DOMAIN_NAME,
     require_admin,

@@ -28,7 +28,7 @@ from powerbridge.emulator.api.identity.views import (
     user_view,
 )
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity import DEFAULT_DOMAIN_ID, require_admin
+from powerbridge.emulator.backend.identity_records import DEFAULT_DOMAIN_ID, require_admin
 from powerbridge.emulator.errors import forbidden, not_found
 
 PROJECT_FIELDS: dict[str, Check] = {

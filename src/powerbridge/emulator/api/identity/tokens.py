@@ -9,7 +9,7 @@ from powerbridge.emulator.api.identity.catalog import token_catalog
 from powerbridge.emulator.api.identity.common import domain_ref, iso, links, v3_url
 from powerbridge.emulator.api.identity.views import domain_view, project_view
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.errors import forbidden
 
 VERSION_ID = "v3.14"

@@ -6,7 +6,7 @@ from typing import Any
 
 from powerbridge.emulator.api.identity.common import iso, v3_url
 from powerbridge.emulator.api.routing import Call
-from powerbridge.emulator.backend.identity import (
+from powerbridge.emulator.backend.identity_records import (
     DEFAULT_DOMAIN_ID,
     DEFAULT_DOMAIN_NAME,
     AppCredential,

@@ -11,12 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, ServiceInfo
-from powerbridge.emulator.backend.image import (
-    Image,
-    ImageBackend,
-    ImageMember,
-    isotime,
-)
+from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.image_records import Image, ImageMember, isotime
 
 SERVICE = ServiceInfo("image", "glance-api", "glance.api.v2.images")
 

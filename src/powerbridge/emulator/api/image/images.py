@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from powerbridge.emulator.api.image.common import backend, image_body
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.image import schema_error
+from powerbridge.emulator.backend.image_records import schema_error
 from powerbridge.emulator.errors import ApiError, bad_request
 
 OCTET_STREAM = "application/octet-stream"

@@ -8,14 +8,14 @@ from typing import Any
 from powerbridge.emulator.api.image.common import backend, image_body
 from powerbridge.emulator.api.paging import page_query
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.image import (
+from powerbridge.emulator.backend.image_queries import parse_time_filter
+from powerbridge.emulator.backend.image_records import (
     MEMBER_STATUSES,
     SORT_KEYS,
     TIME_FILTERS,
     VISIBILITIES,
     ImagePage,
     ImageQuery,
-    parse_time_filter,
 )
 from powerbridge.emulator.errors import bad_request
 

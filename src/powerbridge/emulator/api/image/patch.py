@@ -10,9 +10,8 @@ from typing import Any
 from powerbridge.emulator.api.envelopes import error_body
 from powerbridge.emulator.api.image.common import SERVICE, backend, image_body
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.image import (
-    WRITABLE_CORE,
-    Change,
+from powerbridge.emulator.backend.image_records import WRITABLE_CORE, Change
+from powerbridge.emulator.backend.image_schema import (
     check_core_value,
     check_property,
     check_settable,

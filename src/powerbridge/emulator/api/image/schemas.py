@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.image import (
+from powerbridge.emulator.backend.image_records import (
     CONTAINER_FORMATS,
     DISK_FORMATS,
     MEMBER_STATUSES,

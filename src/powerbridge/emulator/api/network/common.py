@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from powerbridge.emulator.api.routing import ServiceInfo
-from powerbridge.emulator.backend.network import neutron_error
+from powerbridge.emulator.backend.ipam import neutron_error
 from powerbridge.emulator.errors import ApiError
 
 SERVICE = ServiceInfo("network", "neutron-server", "neutron.wsgi")

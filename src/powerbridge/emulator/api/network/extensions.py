@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.network import neutron_error
+from powerbridge.emulator.backend.ipam import neutron_error
 
 
 def _extension(alias: str, name: str, description: str, updated: str) -> dict[str, Any]:

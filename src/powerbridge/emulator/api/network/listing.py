@@ -13,11 +13,8 @@ from powerbridge.emulator.api.network.resources import Resource
 from powerbridge.emulator.api.network.validators import boolean, integer
 from powerbridge.emulator.api.paging import page_query
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.network import (
-    Record,
-    invalid_input,
-    neutron_error,
-)
+from powerbridge.emulator.backend.ipam import invalid_input, neutron_error
+from powerbridge.emulator.backend.network_records import Record
 
 QUERY_CONTROLS = frozenset(
     {"fields", "limit", "marker", "page_reverse", "sort_key", "sort_dir"}

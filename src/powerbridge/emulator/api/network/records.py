@@ -10,7 +10,7 @@ from powerbridge.emulator.api.network.bodies import create_items, update_changes
 from powerbridge.emulator.api.network.listing import fields, list_reply
 from powerbridge.emulator.api.network.resources import NETWORKS, SUBNETS, Resource
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.network import Record
+from powerbridge.emulator.backend.network_records import Record
 
 
 def lookup(call: Call, resource: Resource, resource_id: str) -> Record:

@@ -14,14 +14,10 @@ from powerbridge.emulator.api.network.attributes import (
     Attr,
 )
 from powerbridge.emulator.api.network.views import network_view, port_view, subnet_view
-from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.backend.network import (
-    NetworkBackend,
-    Record,
-    network_not_found,
-    port_not_found,
-    subnet_not_found,
-)
+from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.ipam import subnet_not_found
+from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.network_records import Record, network_not_found, port_not_found
 from powerbridge.emulator.errors import ApiError
 
 

@@ -8,7 +8,7 @@ from powerbridge.emulator.api.network.common import MAX_LEN, http_bad_request
 from powerbridge.emulator.api.network.records import lookup
 from powerbridge.emulator.api.network.resources import Resource
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.network import tag_not_found
+from powerbridge.emulator.backend.network_records import tag_not_found
 
 
 def list_tags(call: Call, resource: Resource) -> Reply:

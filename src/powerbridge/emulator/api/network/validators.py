@@ -10,10 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from powerbridge.emulator.api.network.common import MAX_LEN, http_bad_request, invalid_attr
-from powerbridge.emulator.backend.network import (
-    invalid_input,
-    neutron_error,
-)
+from powerbridge.emulator.backend.ipam import invalid_input, neutron_error
 
 Check = Callable[[str, Any], Any]
 

@@ -6,12 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from powerbridge.emulator.backend.network import (
-    Network,
-    Port,
-    Record,
-    Subnet,
-)
+from powerbridge.emulator.backend.network_records import Network, Port, Record, Subnet
 
 
 def stamp(ts: float) -> str:

@@ -17,12 +17,9 @@ from powerbridge.emulator.api.volume.schema import (
     required,
     volume_size,
 )
-from powerbridge.emulator.backend.identity import Caller, require_writer
-from powerbridge.emulator.backend.volume import (
-    VALID_STATUSES,
-    VolumeBackend,
-    require_volume_admin,
-)
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
+from powerbridge.emulator.backend.volume import VolumeBackend
+from powerbridge.emulator.backend.volume_records import VALID_STATUSES, require_volume_admin
 from powerbridge.emulator.errors import bad_request
 
 

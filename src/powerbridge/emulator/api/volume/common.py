@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from powerbridge.emulator.api.routing import Call, ServiceInfo
-from powerbridge.emulator.backend.identity import Caller
+from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.errors import forbidden
 

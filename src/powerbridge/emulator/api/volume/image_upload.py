@@ -7,8 +7,8 @@ from typing import Any
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.volume.common import timestamp
 from powerbridge.emulator.api.volume.schema import boolean, field_error
-from powerbridge.emulator.backend.identity import Caller, require_writer
-from powerbridge.emulator.backend.volume import Volume, VolumeType, invalid_input
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
+from powerbridge.emulator.backend.volume_records import Volume, VolumeType, invalid_input
 
 DISK_FORMATS = ("raw", "vmdk", "vdi", "qcow2", "vhd", "vhdx", "ploop")
 CONTAINER_FORMATS = ("bare", "compressed")

@@ -14,10 +14,7 @@ from powerbridge.emulator.api.volume.common import (
     timestamp,
     volumes_of,
 )
-from powerbridge.emulator.backend.volume import (
-    AVAILABILITY_ZONE,
-    require_volume_admin,
-)
+from powerbridge.emulator.backend.volume_records import AVAILABILITY_ZONE, require_volume_admin
 
 
 def limits(call: Call) -> Reply:

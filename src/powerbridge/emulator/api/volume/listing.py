@@ -18,8 +18,8 @@ from typing import Any, Protocol, TypeVar
 from powerbridge.emulator.api.paging import after_marker, page_query
 from powerbridge.emulator.api.routing import Call
 from powerbridge.emulator.api.volume.common import api_version, flag, project_of
-from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.backend.volume import invalid_input
+from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.volume_records import invalid_input
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
 
 MAX_LIMIT = 1000

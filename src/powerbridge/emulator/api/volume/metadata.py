@@ -11,7 +11,7 @@ from typing import Protocol
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.volume.common import path_caller
 from powerbridge.emulator.api.volume.schema import body_object, string_map
-from powerbridge.emulator.backend.identity import Caller, require_writer
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
 from powerbridge.emulator.errors import bad_request, not_found
 
 

@@ -10,8 +10,8 @@ from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.volume.common import path_caller
 from powerbridge.emulator.api.volume.schema import field_error
 from powerbridge.emulator.api.volume.snapshots import snapshots_of
-from powerbridge.emulator.backend.identity import Caller, require_writer
-from powerbridge.emulator.backend.volume import require_volume_admin
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
+from powerbridge.emulator.backend.volume_records import require_volume_admin
 from powerbridge.emulator.backend.volume_snapshots import STATUSES
 from powerbridge.emulator.errors import bad_request
 

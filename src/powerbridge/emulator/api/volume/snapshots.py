@@ -19,7 +19,7 @@ from powerbridge.emulator.api.volume.schema import (
     renamed_string,
     string_map,
 )
-from powerbridge.emulator.backend.identity import require_writer
+from powerbridge.emulator.backend.identity_records import require_writer
 from powerbridge.emulator.backend.volume_snapshots import Snapshot, SnapshotBackend
 from powerbridge.emulator.errors import bad_request
 

@@ -19,11 +19,8 @@ from powerbridge.emulator.api.volume.schema import (
     required,
     string_map,
 )
-from powerbridge.emulator.backend.identity import Caller
-from powerbridge.emulator.backend.volume import (
-    VolumeType,
-    require_volume_admin,
-)
+from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.volume_records import VolumeType, require_volume_admin
 from powerbridge.emulator.errors import bad_request, not_found
 
 

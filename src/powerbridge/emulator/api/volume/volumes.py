@@ -29,8 +29,8 @@ from powerbridge.emulator.api.volume.schema import (
     string_map,
     volume_size,
 )
-from powerbridge.emulator.backend.identity import Caller, require_writer
-from powerbridge.emulator.backend.volume import (
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
+from powerbridge.emulator.backend.volume_records import (
     AVAILABILITY_ZONE,
     Attachment,
     Volume,
