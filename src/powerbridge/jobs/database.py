@@ -57,7 +57,7 @@ def create_store_engine(url: str | None) -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         _make_folder(Path(url.removeprefix("sqlite:///")))
     try:
-        engine = sa.create_engine(_driver_url(url), pool_pre_ping=url.startswith("postgres"))
+        engine = sa.create_engine(_driver_url(url))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as problem:
         raise StoreError(
             f"cannot use the job store {url!r}: {problem}; give a file path, a sqlite:/// URL"
@@ -89,7 +89,10 @@ def _on_sqlite_connect(connection: Any, _record: Any) -> None:
 
 def _on_sqlite_begin(connection: sa.Connection) -> None:
     immediate = connection.get_execution_options().get(IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # straight to the driver: this runs before every transaction of every write
+    connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+        "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    )
 
 
 def problem_text(problem: sa.exc.SQLAlchemyError) -> str:

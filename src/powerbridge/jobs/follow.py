@@ -2,9 +2,9 @@
 (polling) on SQLite, which has no notifications across processes.
 
 A writer notifies `EventSignal.CHANNEL` with the job's id in the transaction that adds
-events, so the wake-up arrives once they are committed; the reader then reads them by
-number (`JobStore.events(job, after=N)`), which is what makes none missed: a wake-up only
-says "look again".
+events (from its fence, `statements.fence`), so the wake-up arrives once they are
+committed; the reader then reads them by number (`JobStore.events(job, after=N)`), which
+is what makes none missed: a wake-up only says "look again".
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from powerbridge.jobs.statements import EVENTS_CHANNEL
+
 __all__ = ["EventSignal", "open_signal"]
 
 POLL_SECONDS = 0.05
@@ -22,7 +24,7 @@ POLL_SECONDS = 0.05
 class EventSignal:
     """Sleep until events may have arrived (at most `seconds`)."""
 
-    CHANNEL = "powerbridge_job_events"
+    CHANNEL = EVENTS_CHANNEL
 
     def wait(self, seconds: float) -> None:
         time.sleep(min(seconds, POLL_SECONDS))

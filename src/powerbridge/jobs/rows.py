@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-
-import sqlalchemy as sa
+from collections.abc import Mapping
+from typing import Any
 
 from powerbridge.jobs.records import Event, Item, ItemState, Job, JobStatus
 
 __all__ = ["event_of", "item_of", "job_of"]
 
 
-def job_of(row: sa.RowMapping) -> Job:
+def job_of(row: Mapping[str, Any]) -> Job:
     return Job(
         id=int(row["id"]),
         kind=str(row["kind"]),
@@ -38,7 +38,7 @@ def job_of(row: sa.RowMapping) -> Job:
     )
 
 
-def item_of(row: sa.RowMapping) -> Item:
+def item_of(row: Mapping[str, Any]) -> Item:
     return Item(
         job_id=int(row["job_id"]),
         kind=str(row["kind"]),
@@ -53,7 +53,7 @@ def item_of(row: sa.RowMapping) -> Item:
     )
 
 
-def event_of(row: sa.RowMapping) -> Event:
+def event_of(row: Mapping[str, Any]) -> Event:
     return Event(
         job_id=int(row["job_id"]),
         seq=int(row["seq"]),

@@ -38,19 +38,12 @@ from powerbridge.jobs.follow import EventSignal, open_signal
 from powerbridge.jobs.migrate import prepare_schema
 from powerbridge.jobs.records import Event, Item, ItemState, Job, JobStatus
 from powerbridge.jobs.rows import event_of, item_of, job_of
+from powerbridge.jobs.statements import ITEM_COUNT, item_update, statements
 
 __all__ = ["ATTACHED_LEASE_SECONDS", "JobStore", "LeaseLost"]
 
 ATTACHED_LEASE_SECONDS = 300.0  # how long another host trusts a silent foreground job
 _jobs, _items, _events = schema.jobs, schema.items, schema.events
-_ITEM_KEY = (
-    (_items.c.job_id == sa.bindparam("key_job"))
-    & (_items.c.kind == sa.bindparam("key_kind"))
-    & (_items.c.name == sa.bindparam("key_name"))
-)
-_ITEM_COUNT = (
-    sa.select(sa.func.count()).select_from(_items).where(_items.c.job_id == sa.bindparam("key_job"))
-)
 
 
 class LeaseLost(StoreError):
@@ -78,6 +71,7 @@ class JobStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._sql = statements(self.dialect)
         self._pending: list[_Write] | None = None
         self._held: dict[int, _Hold] = {}
         self._signal: EventSignal | None = None
@@ -106,7 +100,7 @@ class JobStore:
         self.engine.dispose()
 
     def _now(self) -> sa.ColumnElement[Any]:
-        return schema.db_now(self.dialect)
+        return self._sql.now
 
     def _later(self, seconds: float) -> sa.ColumnElement[Any]:
         return schema.db_later(self.dialect, sa.bindparam("lease_seconds", seconds, sa.Float))
@@ -221,37 +215,18 @@ class JobStore:
     ) -> Job | None:
         """Claim the oldest queued job (or a worker's job whose lease expired) for `worker`;
         None when there is none. Exactly one of several racing workers gets each job."""
-        claimable = (_jobs.c.status == JobStatus.QUEUED.value) | (
-            (_jobs.c.status == JobStatus.RUNNING.value)
-            & _jobs.c.pid.is_(None)
-            & (_jobs.c.lease_expires < self._now())
-        )
-        if kinds is not None:
-            claimable &= _jobs.c.kind.in_(list(kinds))
-        oldest = sa.select(_jobs.c.id).where(claimable).order_by(_jobs.c.id).limit(1)
-        values = {
-            "status": JobStatus.RUNNING.value,
-            "lease_owner": worker,
-            "lease_expires": self._later(lease_seconds),
-            "epoch": _jobs.c.epoch + 1,
-            "started_at": sa.func.coalesce(_jobs.c.started_at, self._now()),
-            "updated_at": self._now(),
-        }
+        claim = self._sql.claim_any if kinds is None else self._sql.claim_kinds
+        values = {"worker": worker, "lease_seconds": lease_seconds, "kinds": list(kinds or ())}
         with self.engine.begin() as db:
-            if self.dialect == "postgresql":  # lock one row; racing workers skip it
-                found = db.execute(oldest.with_for_update(skip_locked=True)).scalar()
-                chosen = _jobs.c.id == found
-            else:  # one UPDATE: SQLite runs it under its write lock, the condition re-checked
-                found = 0
-                chosen = (_jobs.c.id == oldest.scalar_subquery()) & claimable
-            if found is None:
-                return None
-            update = _jobs.update().where(chosen).values(**values)
-            row = db.execute(update.returning(_jobs.c.id, _jobs.c.epoch)).first()
+            row = db.execute(claim, values).mappings().first()
+            if row is not None and self.dialect == "postgresql":  # the row locked: take it
+                taking = {**values, "job_id": row["id"]}
+                row = db.execute(self._sql.take, taking).mappings().first()
         if row is None:
             return None
-        self._held[int(row.id)] = _Hold(int(row.epoch), lease_seconds)
-        return self.job(int(row.id))
+        job = job_of({**row, "lease_live": True})
+        self._held[job.id] = _Hold(job.epoch, lease_seconds)
+        return job
 
     def heartbeat(self, job_id: int) -> bool:
         """Renew the lease on a job this store holds; True when a cancel was asked for.
@@ -263,17 +238,14 @@ class JobStore:
         self, job_id: int, status: JobStatus, summary: Mapping[str, Any] | None = None
     ) -> None:
         """End (or, with INTERRUPTED, stop) a job this store holds; the hold ends with it."""
-        values: dict[str, Any] = {
-            "status": status.value,
-            "updated_at": self._now(),
-            "lease_expires": None,
+        values = {
+            "job_id": job_id,
+            "new_status": status.value,
+            "finished": status.finished,
+            "new_summary": None if summary is None else json.dumps(dict(summary)),
         }
-        if status.finished:
-            values["finished_at"] = self._now()
-        if summary is not None:
-            values["summary"] = json.dumps(dict(summary))
-        update = _jobs.update().where(_jobs.c.id == job_id).values(**values)
-        self._write(_Write(job_id, apply=lambda db: db.execute(update), ends_hold=True))
+        finish = self._sql.finish
+        self._write(_Write(job_id, apply=lambda db: db.execute(finish, values), ends_hold=True))
 
     def cancel(self, job_id: int) -> Job:
         """Cancel a queued job at once; ask a running one's worker to stop it."""
@@ -309,22 +281,13 @@ class JobStore:
         hold = self._held.get(job_id)
         if hold is None:
             raise LeaseLost(f"job {job_id} is not held by this process; nothing was written")
-        current = (
-            (_jobs.c.id == job_id)
-            & (_jobs.c.epoch == hold.epoch)
-            & (_jobs.c.status == JobStatus.RUNNING.value)
-        )
-        update = (
-            _jobs.update()
-            .where(current)
-            .values(
-                lease_expires=self._later(hold.lease_seconds),
-                updated_at=self._now(),
-                last_seq=_jobs.c.last_seq + events,
-            )
-            .returning(_jobs.c.last_seq, _jobs.c.cancel_requested)
-        )
-        row = db.execute(update).first()
+        values = {
+            "job_id": job_id,
+            "held_epoch": hold.epoch,
+            "lease_seconds": hold.lease_seconds,
+            "events": events,
+        }
+        row = db.execute(self._sql.fence, values).first()
         if row is None:
             self._held.pop(job_id, None)
             raise LeaseLost(
@@ -359,10 +322,7 @@ class JobStore:
                 elif write.apply is not None:
                     write.apply(db)
             if numbered:
-                db.execute(_events.insert().values(at=self._now()), numbered)
-                if self.dialect == "postgresql":  # delivered at commit, to LISTENing readers
-                    for job_id in {row["job_id"] for row in numbered}:
-                        db.execute(sa.select(sa.func.pg_notify(EventSignal.CHANNEL, str(job_id))))
+                db.execute(self._sql.insert_event, numbered)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -383,10 +343,10 @@ class JobStore:
     # -- reading jobs ---------------------------------------------------------------------------
     def job(self, job_id: int) -> Job:
         with self.engine.connect() as db:
-            row = db.execute(self._selected().where(_jobs.c.id == job_id)).mappings().first()
+            row = db.execute(self._sql.select_job, {"job_id": job_id}).mappings().first()
         if row is None:
             raise KeyError(job_id)
-        return job_of(row)
+        return job_of(dict(row))
 
     def jobs(
         self,
@@ -408,7 +368,7 @@ class JobStore:
             if value is not None:
                 query = query.where(column == value)
         with self.engine.connect() as db:
-            return [job_of(row) for row in db.execute(query).mappings()]
+            return [job_of(dict(row)) for row in db.execute(query).mappings()]
 
     def latest(self, target: str, *, kind: str, action: str | None = None) -> Job | None:
         found = self.jobs(target, kind=kind, action=action, limit=1)
@@ -435,25 +395,26 @@ class JobStore:
         **fields: Any,
     ) -> None:
         """Insert or update one item; only the fields given change on an update."""
-        values: dict[str, Any] = {"state": state.value, "updated_at": self._now()}
+        values: dict[str, Any] = {"state": state.value}
         for column, value in fields.items():
             values[column] = json.dumps(dict(value)) if column == "details" else value
         key = {"key_job": job_id, "key_kind": kind, "key_name": name}
+        update = item_update(self.dialect, tuple(sorted(values)))
+        insert = self._sql.insert_item
 
         def write(db: sa.Connection) -> None:
-            if db.execute(_items.update().where(_ITEM_KEY).values(**values), key).rowcount:
+            if db.execute(update, {**key, **{f"new_{k}": v for k, v in values.items()}}).rowcount:
                 return
-            position = db.execute(_ITEM_COUNT, key).scalar_one()
+            position = db.execute(ITEM_COUNT, key).scalar_one()
             row = {"job_id": job_id, "kind": kind, "name": name, "position": position}
-            defaults = {"details": "{}", "created_here": False}
-            db.execute(_items.insert().values(**{**defaults, **row, **values}))
+            db.execute(insert, {"details": "{}", "created_here": False, **row, **values})
 
         self._write(_Write(job_id, apply=write))
 
     def items(self, job_id: int) -> list[Item]:
         query = sa.select(_items).where(_items.c.job_id == job_id).order_by(_items.c.position)
         with self.engine.connect() as db:
-            return [item_of(row) for row in db.execute(query).mappings()]
+            return [item_of(dict(row)) for row in db.execute(query).mappings()]
 
     def created_by(self, target: str, *, kind: str) -> list[Item]:
         """Every item any job of `target` created, oldest first."""
@@ -464,7 +425,7 @@ class JobStore:
             .order_by(_items.c.job_id, _items.c.position)
         )
         with self.engine.connect() as db:
-            return [item_of(row) for row in db.execute(query).mappings()]
+            return [item_of(dict(row)) for row in db.execute(query).mappings()]
 
     # -- events ---------------------------------------------------------------------------------
     def event(
@@ -480,7 +441,7 @@ class JobStore:
             .order_by(_events.c.seq)
         )
         with self.engine.connect() as db:
-            return [event_of(row) for row in db.execute(query).mappings()]
+            return [event_of(dict(row)) for row in db.execute(query).mappings()]
 
     def wait_for_events(self, job_id: int, after: int = 0, timeout: float = 30.0) -> list[Event]:
         """The job's events after `after`, waiting up to `timeout` seconds for the first
