@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 __all__ = ["BUSY_TIMEOUT_MS", "StoreError", "create_store_engine", "default_store_url"]
 
 BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 10
 # a connection option: this transaction writes from its first statement (a migration)
 IMMEDIATE = "powerbridge_begin_immediate"
 
@@ -57,7 +58,10 @@ def create_store_engine(url: str | None) -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         _make_folder(Path(url.removeprefix("sqlite:///")))
     try:
-        engine = sa.create_engine(_driver_url(url))
+        driver_url = _driver_url(url)
+        # an address that drops packets fails in seconds, not after the kernel's minutes
+        options = {"connect_timeout": CONNECT_TIMEOUT_S} if "+psycopg" in driver_url else {}
+        engine = sa.create_engine(driver_url, connect_args=options)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as problem:
         raise StoreError(
             f"cannot use the job store {url!r}: {problem}; give a file path, a sqlite:/// URL"

@@ -1,6 +1,7 @@
-"""The CLI on a v1 store in its default place ($XDG_DATA_HOME/powerbridge/jobs.sqlite):
-the first command upgrades it; `deploy list` shows the old deployments, and the apply that
-was killed mid-run resumes (same job) against a real emulator."""
+"""The CLI's `--store`: a v1 store in its default place ($XDG_DATA_HOME/powerbridge/
+jobs.sqlite) is upgraded by the first command, `deploy list` shows its deployments and the
+apply that was killed mid-run resumes (same job); `--store postgresql://...` runs apply,
+list, show and destroy; an unreachable database is one clear line. Against a real emulator."""
 
 from __future__ import annotations
 
@@ -79,3 +80,45 @@ def test_a_v1_store_keeps_its_deployments_and_resumes(
     shown = powerbridge(env, "deploy", "show", "half", "--format", "json")
     states = {item["name"]: item["state"] for item in json.loads(shown.stdout)["items"]}
     assert {states[f"half{n}"] for n in range(1, 5)} == {"done"}
+
+
+def clean_env(cloud: RunningEmulator) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (*OS_VARIABLES, "POWERBRIDGE_STORE")}
+    env.update(cloud.env())
+    return env
+
+
+def test_deploy_commands_on_a_postgresql_store(
+    cloud: RunningEmulator, tmp_path: Path, postgres_url: str
+) -> None:
+    env = clean_env(cloud)
+    spec = tmp_path / "pgdeploy.pipe"
+    spec.write_text(PIPE.format(name="pg1") + "\n")
+    store = ["--store", postgres_url]
+    applied = powerbridge(env, "deploy", "apply", str(spec), "--yes", *store)
+    assert applied.returncode == 0, applied.stderr
+    listed = powerbridge(env, "deploy", "list", "--format", "json", *store)
+    [row] = json.loads(listed.stdout)
+    assert (row["deployment"], row["status"], row["servers"]) == ("pgdeploy", "succeeded", 1)
+    shown = json.loads(powerbridge(env, "deploy", "show", "pgdeploy", "-f", "json", *store).stdout)
+    assert {item["name"]: item["state"] for item in shown["items"]}["pg1"] == "done"
+    destroyed = powerbridge(env, "deploy", "destroy", "pgdeploy", "--yes", *store)
+    assert destroyed.returncode == 0, destroyed.stderr
+    jobs = JobStore.open(postgres_url)
+    try:
+        assert [j.action for j in jobs.jobs("pgdeploy", kind="deployment")] == ["destroy", "apply"]
+    finally:
+        jobs.close()
+
+
+def test_an_unreachable_postgresql_store_is_one_clear_line(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    url = f"postgresql://nobody:hunter2@/jobs?host={tmp_path}"  # nothing listens there
+    result = powerbridge(clean_env(cloud), "deploy", "list", "--store", url)
+    assert result.returncode == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: cannot open the job store postgresql+psycopg://nobody:***@")
+    assert "check that the database runs" in first
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr
