@@ -1,14 +1,11 @@
 """The CLI's `--store`: a v1 store in its default place ($XDG_DATA_HOME/powerbridge/
 jobs.sqlite) is upgraded by the first command, `deploy list` shows its deployments and the
 apply that was killed mid-run resumes (same job); `--store postgresql://...` runs apply,
-list, show and destroy; an unreachable database is one clear line. Against a real emulator."""
+list, show and destroy; an unreachable database is one clear line. Against a real emulator,
+through the CLI's own entry point."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +14,7 @@ import pytest
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
 from powerbridge.jobs import JobStatus, JobStore
-from tests.cli.clirun import OS_VARIABLES
+from tests.cli.clirun import Shell
 from tests.jobs.v1 import dead_pid, write_v1_sqlite
 
 pytestmark = pytest.mark.acceptance
@@ -34,29 +31,20 @@ def cloud() -> Iterator[RunningEmulator]:
         yield running
 
 
-def powerbridge(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "powerbridge", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture
+def sh(
+    cloud: RunningEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Shell:
+    monkeypatch.delenv("POWERBRIDGE_STORE", raising=False)
+    return Shell(monkeypatch, capsys, cloud.env())
 
 
-def test_a_v1_store_keeps_its_deployments_and_resumes(
-    cloud: RunningEmulator, tmp_path: Path
-) -> None:
+def test_a_v1_store_keeps_its_deployments_and_resumes(sh: Shell, tmp_path: Path) -> None:
     pid = dead_pid()
     write_v1_sqlite(tmp_path / "data" / "powerbridge" / "jobs.sqlite", pid)
-    env = {k: v for k, v in os.environ.items() if k not in (*OS_VARIABLES, "POWERBRIDGE_STORE")}
-    env.update(cloud.env())
-    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    sh.set({"XDG_DATA_HOME": str(tmp_path / "data")})
 
-    listed = powerbridge(env, "deploy", "list", "--format", "json")
-    assert listed.returncode == 0, listed.stderr
-    rows = {row["deployment"]: row for row in json.loads(listed.stdout)}
+    rows = {row["deployment"]: row for row in sh.json("deploy", "list")}
     assert rows["web"]["status"] == "succeeded"
     assert rows["web"]["servers"] == 2
     assert rows["half"]["status"] == f"interrupted (process {pid} gone)"
@@ -64,11 +52,10 @@ def test_a_v1_store_keeps_its_deployments_and_resumes(
 
     spec = tmp_path / "half.pipe"
     spec.write_text("".join(PIPE.format(name=f"half{n}") + "\n" for n in range(1, 5)))
-    refused = powerbridge(env, "deploy", "apply", str(spec), "--yes")
-    assert refused.returncode == 1
-    assert "(job 2) was interrupted; run the same command with --resume" in refused.stderr
-    resumed = powerbridge(env, "deploy", "apply", str(spec), "--yes", "--resume")
-    assert resumed.returncode == 0, resumed.stderr
+    refused = sh("deploy", "apply", str(spec), "--yes")
+    assert refused.code == 1
+    assert "(job 2) was interrupted; run the same command with --resume" in refused.err
+    sh.ok("deploy", "apply", str(spec), "--yes", "--resume")
 
     store = JobStore.open(str(tmp_path / "data" / "powerbridge" / "jobs.sqlite"))
     try:
@@ -77,33 +64,23 @@ def test_a_v1_store_keeps_its_deployments_and_resumes(
         assert "resumed" in [event.message for event in store.events(2)]
     finally:
         store.close()
-    shown = powerbridge(env, "deploy", "show", "half", "--format", "json")
-    states = {item["name"]: item["state"] for item in json.loads(shown.stdout)["items"]}
+    shown = sh.json("deploy", "show", "half")
+    states = {item["name"]: item["state"] for item in shown["items"]}
     assert {states[f"half{n}"] for n in range(1, 5)} == {"done"}
 
 
-def clean_env(cloud: RunningEmulator) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in (*OS_VARIABLES, "POWERBRIDGE_STORE")}
-    env.update(cloud.env())
-    return env
-
-
 def test_deploy_commands_on_a_postgresql_store(
-    cloud: RunningEmulator, tmp_path: Path, postgres_url: str
+    sh: Shell, tmp_path: Path, postgres_url: str
 ) -> None:
-    env = clean_env(cloud)
     spec = tmp_path / "pgdeploy.pipe"
     spec.write_text(PIPE.format(name="pg1") + "\n")
     store = ["--store", postgres_url]
-    applied = powerbridge(env, "deploy", "apply", str(spec), "--yes", *store)
-    assert applied.returncode == 0, applied.stderr
-    listed = powerbridge(env, "deploy", "list", "--format", "json", *store)
-    [row] = json.loads(listed.stdout)
+    sh.ok("deploy", "apply", str(spec), "--yes", *store)
+    [row] = sh.json("deploy", "list", *store)
     assert (row["deployment"], row["status"], row["servers"]) == ("pgdeploy", "succeeded", 1)
-    shown = json.loads(powerbridge(env, "deploy", "show", "pgdeploy", "-f", "json", *store).stdout)
+    shown = sh.json("deploy", "show", "pgdeploy", *store)
     assert {item["name"]: item["state"] for item in shown["items"]}["pg1"] == "done"
-    destroyed = powerbridge(env, "deploy", "destroy", "pgdeploy", "--yes", *store)
-    assert destroyed.returncode == 0, destroyed.stderr
+    sh.ok("deploy", "destroy", "pgdeploy", "--yes", *store)
     jobs = JobStore.open(postgres_url)
     try:
         assert [j.action for j in jobs.jobs("pgdeploy", kind="deployment")] == ["destroy", "apply"]
@@ -111,14 +88,12 @@ def test_deploy_commands_on_a_postgresql_store(
         jobs.close()
 
 
-def test_an_unreachable_postgresql_store_is_one_clear_line(
-    cloud: RunningEmulator, tmp_path: Path
-) -> None:
+def test_an_unreachable_postgresql_store_is_one_clear_line(sh: Shell, tmp_path: Path) -> None:
     url = f"postgresql://nobody:hunter2@/jobs?host={tmp_path}"  # nothing listens there
-    result = powerbridge(clean_env(cloud), "deploy", "list", "--store", url)
-    assert result.returncode == 1
-    first = result.stderr.splitlines()[0]
-    assert first.startswith("error: cannot open the job store postgresql+psycopg://nobody:***@")
-    assert "check that the database runs" in first
-    assert "hunter2" not in result.stderr
-    assert "Traceback" not in result.stderr
+    result = sh("deploy", "list", "--store", url)
+    assert result.code == 1
+    [line] = result.error_lines
+    assert line.startswith("error: cannot open the job store postgresql+psycopg://nobody:***@")
+    assert "check that the database runs" in line
+    assert "hunter2" not in result.err
+    assert "Traceback" not in result.err
