@@ -36,8 +36,9 @@ def _owner() -> str | None:
 
 
 @contextmanager
-def postgres_cluster(binaries: Path) -> Iterator[str]:
-    """A running cluster; yields the URL of its `postgres` database."""
+def postgres_cluster(binaries: Path, *, durable: bool = False) -> Iterator[str]:
+    """A running cluster; yields the URL of its `postgres` database. Not `durable` (for
+    tests): commits skip fsync."""
     base = Path(tempfile.mkdtemp(prefix="pb-pg-"))
     owner = _owner()
     data, socket_dir = base / "data", base / "run"
@@ -57,7 +58,7 @@ def postgres_cluster(binaries: Path) -> Iterator[str]:
         "-c",
         "listen_addresses=",
         "-c",
-        "fsync=off",
+        f"fsync={'on' if durable else 'off'}",
         "-c",
         "max_connections=60",
     ]
