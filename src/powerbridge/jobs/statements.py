@@ -32,6 +32,9 @@ class Statements:
     claim_any: sa.Update | sa.Select[Any]
     claim_kinds: sa.Update | sa.Select[Any]  # :kinds (expanding)
     take: sa.Update  # PostgreSQL's second step: the row the claim locked, :job_id
+    # PostgreSQL: fence and one event in one statement (the fence as a CTE), -> seq;
+    # :job_id :held_epoch :lease_seconds :events (1) :event_kind :event_name :event_message
+    fenced_event: sa.Insert | None
 
 
 @functools.cache
@@ -67,6 +70,19 @@ def statements(dialect: str) -> Statements:
         )
     )
     claim_any, claim_kinds, take = _claims(dialect, now, later)
+    fenced_event = None
+    if dialect == "postgresql":
+        fenced = fence.cte("fence")
+        one_event = sa.select(
+            job_id,
+            fenced.c.last_seq,
+            now,
+            sa.bindparam("event_kind", type_=sa.String),
+            sa.bindparam("event_name", type_=sa.String),
+            sa.bindparam("event_message", type_=sa.Text),
+        )
+        columns = ["job_id", "seq", "at", "kind", "name", "message"]
+        fenced_event = _events.insert().from_select(columns, one_event).returning(_events.c.seq)
     return Statements(
         now=now,
         later=later,
@@ -78,6 +94,7 @@ def statements(dialect: str) -> Statements:
         claim_any=claim_any,
         claim_kinds=claim_kinds,
         take=take,
+        fenced_event=fenced_event,
     )
 
 

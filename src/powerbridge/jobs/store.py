@@ -290,11 +290,15 @@ class JobStore:
         row = db.execute(self._sql.fence, values).first()
         if row is None:
             self._held.pop(job_id, None)
-            raise LeaseLost(
-                f"job {job_id} is no longer held by this process (epoch {hold.epoch}): another"
-                " runner took it over, or it ended; nothing was written"
-            )
+            raise LeaseLost(self._lost(job_id, hold))
         return int(row.last_seq), bool(row.cancel_requested)
+
+    @staticmethod
+    def _lost(job_id: int, hold: _Hold) -> str:
+        return (
+            f"job {job_id} is no longer held by this process (epoch {hold.epoch}): another"
+            " runner took it over, or it ended; nothing was written"
+        )
 
     def _write(self, write: _Write) -> None:
         if self._pending is not None:
@@ -309,6 +313,10 @@ class JobStore:
                 self._held.pop(write.job_id, None)
 
     def _transact(self, writes: list[_Write]) -> None:
+        single = writes[0].event if len(writes) == 1 else None
+        if single is not None and self._sql.fenced_event is not None:
+            self._one_event(writes[0].job_id, single)
+            return
         with self.engine.begin() as db:
             next_seq: dict[int, int] = {}
             for job_id in dict.fromkeys(write.job_id for write in writes):
@@ -323,6 +331,28 @@ class JobStore:
                     write.apply(db)
             if numbered:
                 db.execute(self._sql.insert_event, numbered)
+
+    def _one_event(self, job_id: int, event: Mapping[str, Any]) -> None:
+        """PostgreSQL: the fence and the event in one round trip (most progress events
+        come one at a time)."""
+        hold = self._held.get(job_id)
+        if hold is None:
+            raise LeaseLost(f"job {job_id} is not held by this process; nothing was written")
+        values = {
+            "job_id": job_id,
+            "held_epoch": hold.epoch,
+            "lease_seconds": hold.lease_seconds,
+            "events": 1,
+            "event_kind": event["kind"],
+            "event_name": event["name"],
+            "event_message": event["message"],
+        }
+        assert self._sql.fenced_event is not None
+        with self.engine.begin() as db:
+            written = db.execute(self._sql.fenced_event, values).first()
+        if written is None:
+            self._held.pop(job_id, None)
+            raise LeaseLost(self._lost(job_id, hold))
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
