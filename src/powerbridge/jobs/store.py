@@ -72,6 +72,13 @@ class JobStore:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._sql = statements(self.dialect)
+        # one-statement writes need no BEGIN/COMMIT round trips: the statement is atomic.
+        # Only PostgreSQL: SQLite's transactions are ours (database.py) and stay explicit.
+        self._single = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "postgresql"
+            else engine
+        )
         self._pending: list[_Write] | None = None
         self._held: dict[int, _Hold] = {}
         self._signal: EventSignal | None = None
@@ -231,7 +238,7 @@ class JobStore:
     def heartbeat(self, job_id: int) -> bool:
         """Renew the lease on a job this store holds; True when a cancel was asked for.
         Raises LeaseLost when the job is no longer ours."""
-        with self.engine.begin() as db:
+        with self._single.begin() as db:
             return self._fence(db, job_id, 0)[1]
 
     def finish(
@@ -348,7 +355,7 @@ class JobStore:
             "event_message": event["message"],
         }
         assert self._sql.fenced_event is not None
-        with self.engine.begin() as db:
+        with self._single.begin() as db:
             written = db.execute(self._sql.fenced_event, values).first()
         if written is None:
             self._held.pop(job_id, None)
