@@ -1,6 +1,7 @@
 """Programs the job tests run as separate processes: `python -m tests.jobs.processes ...`.
 
-- `write-events URL JOB COUNT`: attach job JOB and write COUNT events from two threads.
+- `write-events URL JOB COUNT`: attach job JOB and write COUNT events from two threads,
+  pausing once mid-way.
 - `read-events URL JOB COUNT`: follow job JOB's events until COUNT arrived; print their
   numbers as JSON, one list per read.
 - `worker URL NAME LEASE`: a worker whose "volume" runner makes a volume in the emulator
@@ -13,6 +14,7 @@ import asyncio
 import json
 import sys
 import threading
+import time
 from typing import Any
 
 from powerbridge.client import Cloud, load_config
@@ -27,6 +29,8 @@ def write_events(url: str, job_id: int, count: int) -> None:
     def write(name: str) -> None:
         for n in range(count // 2):
             store.event(job_id, f"{name} {n}")
+            if n == count // 4:  # a pause mid-way: the reader has to follow, not read once
+                time.sleep(0.3)
 
     threads = [threading.Thread(target=write, args=(name,)) for name in ("a", "b")]
     for thread in threads:

@@ -38,12 +38,12 @@ def test_an_expired_lease_is_taken_over_and_the_old_runner_is_fenced(store_url: 
     first, second = JobStore.open(store_url), JobStore.open(store_url)
     try:
         job = first.enqueue("volume", "v1", action="make", spec={"size": 1})
-        mine = first.claim_next("first", lease_seconds=0.3)
+        mine = first.claim_next("first", lease_seconds=1.0)
         assert mine is not None
         assert (mine.id, mine.epoch, mine.lease_owner) == (job.id, 1, "first")
         first.event(job.id, "first: working")
         assert second.claim_next("second") is None  # the lease is live
-        time.sleep(0.4)
+        time.sleep(1.05)
         taken = second.claim_next("second", lease_seconds=30)
         assert taken is not None
         assert (taken.id, taken.epoch, taken.lease_owner) == (job.id, 2, "second")

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.acceptance
 
 ROOT = Path(__file__).parents[2]
 JOBS = 20
-LEASE = 1.0
+LEASE = 2.0  # long enough that a loaded machine does not stall a live worker past it
 
 
 @pytest.fixture(scope="module")
