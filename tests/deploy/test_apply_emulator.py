@@ -432,7 +432,7 @@ def test_destroy_refuses_while_an_apply_is_running(
     sh.ok("deploy", "apply", str(spec), "-y")
     store = JobStore.open(str(store_path))
     try:
-        running = store.create_job("apply", "busy")  # held by this live process
+        running = store.create_job("deployment", "busy", action="apply")  # this live process
         result = sh("deploy", "destroy", "busy", "-y")
         assert result.code == 1
         assert f"being applied by job {running.id}" in result.error_lines[0]
@@ -461,7 +461,7 @@ def test_a_killed_apply_is_listed_as_interrupted(sh: Shell, store_path: Path) ->
     dead_pid.wait()
     store = JobStore.open(str(store_path))
     try:
-        job = store.create_job("apply", "killed")
+        job = store.create_job("deployment", "killed", action="apply")
         with store.engine.begin() as db:
             db.execute(sa.text("UPDATE jobs SET pid = :pid"), {"pid": dead_pid.pid})
     finally:

@@ -1,24 +1,27 @@
-"""The job store: jobs, items and events persist across store instances (processes), the
-schema is versioned, and a job's holder is known to be alive or gone."""
+"""The job store on SQLite and PostgreSQL: jobs, items and events persist across store
+instances (processes), timestamps are UTC, a job's holder is known to be alive or gone, and
+bad stores are one clear line."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from powerbridge.jobs import ItemState, JobStatus, JobStore, StoreError, holder_alive
-from powerbridge.jobs.store import default_store_url
+from powerbridge.jobs.database import default_store_url
+from powerbridge.jobs.schema import jobs as jobs_table
 
 
-def test_a_job_and_its_items_survive_reopening(tmp_path: Path) -> None:
-    path = tmp_path / "jobs.sqlite"
-    store = JobStore.open(str(path))
-    job = store.create_job("apply", "web", source="web.pipe", summary={"plan": {"create": 2}})
+def test_a_job_and_its_items_survive_reopening(store_url: str) -> None:
+    store = JobStore.open(store_url)
+    job = store.create_job(
+        "deployment", "web", action="apply", source="web.pipe", summary={"plan": {"create": 2}}
+    )
     store.put_item(job.id, "volume", "web1-data", ItemState.CREATING)
     store.put_item(job.id, "server", "web1", ItemState.PENDING)
     store.put_item(
@@ -27,12 +30,15 @@ def test_a_job_and_its_items_survive_reopening(tmp_path: Path) -> None:
     store.event(job.id, "web1-data: creating", kind="volume", name="web1-data")
     store.close()
 
-    again = JobStore.open(str(path))
+    again = JobStore.open(store_url)
     try:
         found = again.job(job.id)
-        assert (found.kind, found.deployment, found.status) == ("apply", "web", JobStatus.RUNNING)
+        assert (found.kind, found.action, found.target) == ("deployment", "apply", "web")
+        assert found.status is JobStatus.RUNNING
         assert found.pid == os.getpid()
         assert found.summary == {"plan": {"create": 2}}
+        assert found.created_at.tzinfo is UTC
+        assert abs(found.created_at - datetime.now(UTC)) < timedelta(seconds=30)
         items = again.items(job.id)
         assert [(i.kind, i.name, i.state) for i in items] == [
             ("volume", "web1-data", ItemState.BUILDING),
@@ -41,22 +47,44 @@ def test_a_job_and_its_items_survive_reopening(tmp_path: Path) -> None:
         assert items[0].resource_id == "v-1"
         assert items[0].created_here
         [event] = again.events(job.id)
-        assert event.message == "web1-data: creating"
+        assert (event.seq, event.message) == (1, "web1-data: creating")
         assert again.events(job.id, after=event.seq) == []
+        again.attach(job.id)  # this store is another instance: it takes the job over
         again.finish(job.id, JobStatus.SUCCEEDED, {"done": 1})
-        assert again.latest("web") == again.job(job.id)
-        assert again.job(job.id).status.finished
-        assert [i.name for i in again.created_by("web")] == ["web1-data"]
-        assert again.deployments() == ["web"]
+        finished = again.job(job.id)
+        assert again.latest("web", kind="deployment") == finished
+        assert finished.status.finished
+        assert finished.finished_at is not None
+        assert finished.finished_at >= finished.created_at
+        assert [i.name for i in again.created_by("web", kind="deployment")] == ["web1-data"]
+        assert again.targets("deployment") == ["web"]
     finally:
         again.close()
+
+
+def test_the_dashboards_queries(store_url: str) -> None:
+    store = JobStore.open(store_url)
+    try:
+        done = store.create_job("cluster", "ha1", action="build", owner="alice")
+        store.finish(done.id, JobStatus.SUCCEEDED)
+        running = store.create_job("cluster", "ha1", action="verify", cloud="powervc")
+        queued = store.enqueue("deployment", "web", action="apply", project="ibm-default")
+        assert [j.id for j in store.jobs(limit=2)] == [queued.id, running.id]
+        assert [j.id for j in store.jobs(status=JobStatus.RUNNING)] == [running.id]
+        assert [j.id for j in store.jobs("ha1", kind="cluster")] == [running.id, done.id]
+        assert store.job(done.id).owner == "alice"
+        assert store.job(running.id).cloud == "powervc"
+        assert store.job(queued.id).project == "ibm-default"
+    finally:
+        store.close()
 
 
 def test_a_job_held_by_a_dead_process_is_noticed(tmp_path: Path) -> None:
     path = tmp_path / "jobs.sqlite"
     script = (
         "import sys; from powerbridge.jobs import JobStore;"
-        "s = JobStore.open(sys.argv[1]); print(s.create_job('apply', 'd').id)"
+        "s = JobStore.open(sys.argv[1]);"
+        "print(s.create_job('deployment', 'd', action='apply').id)"
     )
     made = subprocess.run(
         [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
@@ -66,22 +94,26 @@ def test_a_job_held_by_a_dead_process_is_noticed(tmp_path: Path) -> None:
         job = store.job(int(made.stdout))
         assert job.status is JobStatus.RUNNING
         assert not holder_alive(job)  # that process has exited
-        claimed = store.claim(job.id)
+        claimed = store.attach(job.id)
         assert claimed.pid == os.getpid()
+        assert claimed.epoch == job.epoch + 1
         assert holder_alive(claimed)
     finally:
         store.close()
 
 
-def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
-    path = tmp_path / "jobs.sqlite"
-    JobStore.open(str(path)).close()
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as db:
-        db.execute(sa.text("UPDATE schema_version SET version = 99"))
-    engine.dispose()
-    with pytest.raises(StoreError, match="newer than this powerbridge"):
-        JobStore.open(str(path))
+def test_a_foreground_job_of_another_host_lives_while_its_lease_does(store_url: str) -> None:
+    store = JobStore.open(store_url)
+    try:
+        job = store.create_job("deployment", "far", action="apply")
+        with store.engine.begin() as db:
+            db.execute(jobs_table.update().values(hostname="elsewhere.example"))
+        assert holder_alive(store.job(job.id))  # its lease is renewed by its writes
+        with store.engine.begin() as db:
+            db.execute(jobs_table.update().values(lease_expires=datetime(2000, 1, 1, tzinfo=UTC)))
+        assert not holder_alive(store.job(job.id))  # silent past its lease: gone
+    finally:
+        store.close()
 
 
 def test_an_unusable_location_is_a_store_error(tmp_path: Path) -> None:
@@ -91,6 +123,17 @@ def test_an_unusable_location_is_a_store_error(tmp_path: Path) -> None:
         JobStore.open(str(blocker / "sub" / "jobs.sqlite"))
     with pytest.raises(StoreError, match="cannot use the job store"):
         JobStore.open("nosuchdialect://x")
+
+
+def test_an_unreachable_postgresql_is_one_clear_line(tmp_path: Path) -> None:
+    url = f"postgresql://someone:secret@/jobs?host={tmp_path}"  # no server listens there
+    with pytest.raises(StoreError) as caught:
+        JobStore.open(url)
+    message = str(caught.value)
+    assert message.startswith("cannot open the job store postgresql+psycopg://someone:***@")
+    assert "secret" not in message
+    assert "check that the database runs" in message
+    assert "\n" not in message
 
 
 def test_the_default_store_follows_the_environment(

@@ -53,7 +53,8 @@ StoreOption = Annotated[
         "--store",
         metavar="URL",
         envvar="POWERBRIDGE_STORE",
-        help="Job store: a SQLite file or SQLAlchemy URL (default: the per-user data dir).",
+        help="Job store: a SQLite file, or a sqlite:/// or postgresql:// URL"
+        " (default: the per-user data dir).",
     ),
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]

@@ -45,6 +45,7 @@ __all__ = [
     "start_job",
 ]
 
+DEPLOYMENT = "deployment"  # the job store's kind of job
 APPLY = "apply"
 DESTROY = "destroy"
 
@@ -67,30 +68,32 @@ def nothing_to_do(store: JobStore, prepared: Prepared) -> bool:
     plan, view = prepared.plan, prepared.view
     if plan.creates or any(still_building(plan, view)):
         return False
-    latest = store.latest(plan.deployment, APPLY)
+    latest = store.latest(plan.deployment, kind=DEPLOYMENT, action=APPLY)
     return latest is None or latest.status.finished
 
 
 def start_job(store: JobStore, plan: Plan, *, resume: bool, source: str | None) -> Job:
     """The job this apply runs as: a new one, or (`resume`) the interrupted one it continues."""
-    latest = store.latest(plan.deployment, APPLY)
+    latest = store.latest(plan.deployment, kind=DEPLOYMENT, action=APPLY)
     unfinished = latest is not None and not latest.status.finished
     if latest is not None and unfinished:
         if latest.status is JobStatus.RUNNING and holder_alive(latest):
             raise DeployError(
                 f"deployment {plan.deployment} is being applied by job {latest.id}"
-                f" (process {latest.pid} on {latest.hostname}); wait for it to end"
+                f" ({latest.holder}); wait for it to end"
             )
         if not resume:
             raise DeployError(
                 f"an earlier apply of deployment {plan.deployment} (job {latest.id}) was"
                 " interrupted; run the same command with --resume to continue it"
             )
-        job = store.claim(latest.id)
+        job = store.attach(latest.id)
         store.event(job.id, "resumed")
         return job
     summary = {"plan": plan.to_dict()["summary"]}
-    return store.create_job(APPLY, plan.deployment, source=source, summary=summary)
+    return store.create_job(
+        DEPLOYMENT, plan.deployment, action=APPLY, source=source, summary=summary
+    )
 
 
 @dataclass
@@ -154,11 +157,11 @@ class DestroyPlan:
 
 def ensure_not_applying(store: JobStore, deployment: str) -> None:
     """Raise DeployError while a live process is applying `deployment`."""
-    applying = store.latest(deployment, APPLY)
+    applying = store.latest(deployment, kind=DEPLOYMENT, action=APPLY)
     if applying is not None and applying.status is JobStatus.RUNNING and holder_alive(applying):
         raise DeployError(
             f"deployment {deployment} is being applied by job {applying.id}"
-            f" (process {applying.pid} on {applying.hostname}); nothing was deleted: wait for"
+            f" ({applying.holder}); nothing was deleted: wait for"
             " it to end, or interrupt it (Ctrl-C), then destroy"
         )
 
@@ -186,7 +189,7 @@ def destroy_plan(view: CloudView, deployment: str, store: JobStore) -> DestroyPl
             volumes[volume.id] = volume.name
     existing_rules = {r.id: r for r in view.collocation_rules}
     rules = {}
-    for item in store.created_by(deployment):
+    for item in store.created_by(deployment, kind=DEPLOYMENT):
         if item.kind != Kind.COLLOCATION_RULE.value or not item.resource_id:
             continue
         rule = existing_rules.get(item.resource_id)
@@ -204,7 +207,7 @@ async def destroy(
     """Delete what `plan` lists, servers first; recorded as a destroy job. Refused while an
     apply of the deployment is running (it would go on creating what this deletes)."""
     ensure_not_applying(store, plan.deployment)
-    job = store.create_job(DESTROY, plan.deployment)
+    job = store.create_job(DEPLOYMENT, plan.deployment, action=DESTROY)
     report = Report(plan.deployment, job.id, JobStatus.RUNNING)
     started = time.monotonic()
 
@@ -259,15 +262,16 @@ def shown_status(job: Job) -> str:
     """The job's status as people should read it: a "running" job whose process is gone
     (killed) is interrupted, to be resumed."""
     if job.status is JobStatus.RUNNING and not holder_alive(job):
-        return f"{JobStatus.INTERRUPTED.value} (process {job.pid} gone)"
+        gone = f"process {job.pid} gone" if job.attached else f"{job.holder}'s lease expired"
+        return f"{JobStatus.INTERRUPTED.value} ({gone})"
     return job.status.value
 
 
 def deployments(store: JobStore) -> list[dict[str, Any]]:
     """One row per deployment the store knows: its latest job and what it holds."""
     rows = []
-    for name in store.deployments():
-        latest = store.latest(name)
+    for name in store.targets(DEPLOYMENT):
+        latest = store.latest(name, kind=DEPLOYMENT)
         if latest is None:
             continue
         items = store.items(latest.id)
@@ -276,7 +280,7 @@ def deployments(store: JobStore) -> list[dict[str, Any]]:
             {
                 "deployment": name,
                 "last_job": latest.id,
-                "kind": latest.kind,
+                "kind": latest.action,
                 "status": shown_status(latest),
                 "servers": len(servers),
                 "failed": sum(1 for i in servers if i.state is ItemState.FAILED),
@@ -287,17 +291,17 @@ def deployments(store: JobStore) -> list[dict[str, Any]]:
 
 
 def deployment_detail(store: JobStore, name: str) -> dict[str, Any]:
-    jobs = store.jobs(name)
+    jobs = store.jobs(name, kind=DEPLOYMENT)
     if not jobs:
-        known = ", ".join(store.deployments()) or "none yet"
+        known = ", ".join(store.targets(DEPLOYMENT)) or "none yet"
         raise DeployError(f"no deployment named {name} in the job store (known: {known})")
-    latest_apply = next((job for job in jobs if job.kind == APPLY), jobs[0])
+    latest_apply = next((job for job in jobs if job.action == APPLY), jobs[0])
     return {
         "deployment": name,
         "jobs": [
             {
                 "id": job.id,
-                "kind": job.kind,
+                "kind": job.action,
                 "status": shown_status(job),
                 "started": job.created_at.isoformat(timespec="seconds"),
                 "updated": job.updated_at.isoformat(timespec="seconds"),

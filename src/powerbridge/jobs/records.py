@@ -1,8 +1,15 @@
 """What the job store keeps: jobs, the items each one works on, and their progress events.
 
 Plain frozen dataclasses; the store turns them into rows and back. A job is one run of a
-long operation (`apply` or `destroy` of a deployment, later an HA cluster build); its items
-are the resources it plans, creates or deletes, each with the state it reached.
+long operation on one target: `kind` says what the target is (a "deployment", later a
+"cluster"), `action` what the job does to it ("apply", "destroy"), `target` its name. Its
+items are the resources it plans, creates or deletes, each with the state it reached.
+
+A job is either attached to the foreground process that created it (`pid`, `hostname`: the
+CLI's `deploy apply`) or queued for whichever worker claims it (`lease_owner` until
+`lease_expires`, renewed by heartbeats). `epoch` is the fencing token: each claim bumps it,
+and every write of the runner names the epoch it holds, so a runner that lost its job
+cannot write any more.
 """
 
 from __future__ import annotations
@@ -17,16 +24,18 @@ __all__ = ["Event", "Item", "ItemState", "Job", "JobStatus"]
 
 
 class JobStatus(StrEnum):
+    QUEUED = "queued"  # waiting for a worker to claim it
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"  # some items failed, the others are done
     FAILED = "failed"  # the job could not go on (nothing or little done)
-    INTERRUPTED = "interrupted"  # stopped (Ctrl-C, a kill): `--resume` continues it
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # its runner stopped (Ctrl-C, a kill): `--resume` continues it
     ROLLED_BACK = "rolled_back"
 
     @property
     def finished(self) -> bool:
-        return self not in (JobStatus.RUNNING, JobStatus.INTERRUPTED)
+        return self not in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.INTERRUPTED)
 
 
 class ItemState(StrEnum):
@@ -44,15 +53,39 @@ class ItemState(StrEnum):
 @dataclass(frozen=True)
 class Job:
     id: int
-    kind: str  # "apply", "destroy"
-    deployment: str
+    kind: str  # what the target is: "deployment", "cluster"
+    action: str  # what the job does to it: "apply", "destroy"
+    target: str  # the deployment's (cluster's) name
     status: JobStatus
     created_at: datetime
     updated_at: datetime
-    pid: int | None = None
-    hostname: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    cloud: str | None = None
+    project: str | None = None
+    owner: str | None = None  # the user who asked for it
+    spec: Mapping[str, Any] = field(default_factory=dict)  # what the runner runs
     source: str | None = None  # the spec file, as given
     summary: Mapping[str, Any] = field(default_factory=dict)
+    pid: int | None = None  # the foreground process it is attached to
+    hostname: str | None = None
+    lease_owner: str | None = None  # the worker that claimed it
+    lease_expires: datetime | None = None
+    lease_live: bool = False  # the lease had not expired when the row was read (db clock)
+    epoch: int = 0
+    cancel_requested: bool = False
+
+    @property
+    def attached(self) -> bool:
+        """Run by a foreground process: never taken over by a worker."""
+        return self.pid is not None
+
+    @property
+    def holder(self) -> str:
+        """Who runs it, as a message says it."""
+        if self.attached:
+            return f"process {self.pid} on {self.hostname}"
+        return f"worker {self.lease_owner}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +107,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Event:
-    """A progress line: what happened to which item (or to the job), in order."""
+    """A progress line: what happened to which item (or to the job). `seq` counts the
+    job's events from 1 without gaps, so "events of job J after N" misses none."""
 
     job_id: int
     seq: int

@@ -1,0 +1,143 @@
+"""Workers: claim queued jobs, run each with a lease kept alive by a heartbeat, fenced.
+
+```python
+async def build_cluster(run: Run) -> JobStatus | None:
+    ...                        # run.job.spec says what; run.store records items and events
+    return JobStatus.SUCCEEDED
+
+worker = Worker(store, {"cluster": build_cluster}, lease_seconds=30)
+await worker.run(stop)         # until `stop` (an asyncio.Event) is set
+```
+
+A runner is registered per job kind. It gets the job and the store and returns the status
+to finish with (None: succeeded); an exception fails the job with its message. While it
+runs, a heartbeat renews the lease every third of `lease_seconds`; when the heartbeat finds
+the job taken over (this worker stalled past its lease) the runner is cancelled and
+nothing more is written: the store refuses writes under the old epoch anyway (`LeaseLost`).
+A cancel asked for (`JobStore.cancel`) cancels the runner and finishes the job cancelled.
+A job whose worker died is claimed again once its lease expires: `Run.taken_over` tells
+the runner to resume (its steps must be idempotent), not to start over.
+
+Runners must not block the event loop: the heartbeat runs on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from powerbridge.jobs.records import Job, JobStatus
+from powerbridge.jobs.store import JobStore, LeaseLost
+
+__all__ = ["Run", "Runner", "Worker", "worker_name"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a runner gets: the job as claimed, and the store that holds it."""
+
+    job: Job
+    store: JobStore
+
+    @property
+    def taken_over(self) -> bool:
+        """An earlier runner of this job vanished mid-way."""
+        return self.job.epoch > 1
+
+
+Runner = Callable[[Run], Coroutine[Any, Any, JobStatus | None]]
+
+
+def worker_name() -> str:
+    """Unique per process and start: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """Runs the store's queued jobs of the kinds it has runners for, one at a time."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        runners: Mapping[str, Runner],
+        *,
+        name: str | None = None,
+        lease_seconds: float = 30.0,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.runners = dict(runners)
+        self.name = name or worker_name()
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and run jobs until `stop` is set; idle, look again every poll_seconds."""
+        while not stop.is_set():
+            if await self.run_next() is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+
+    async def run_next(self) -> Job | None:
+        """Claim one job and run it to its end; None when none is waiting."""
+        job = self.store.claim_next(
+            self.name, kinds=list(self.runners), lease_seconds=self.lease_seconds
+        )
+        if job is None:
+            return None
+        if job.epoch > 1:
+            self.store.event(job.id, f"taken over by worker {self.name}: the last one vanished")
+        await self._run(job)
+        return job
+
+    async def _run(self, job: Job) -> None:
+        task: asyncio.Task[JobStatus | None] = asyncio.create_task(
+            self.runners[job.kind](Run(job, self.store))
+        )
+        why_stopped: list[str] = []
+        beat = asyncio.create_task(self._heartbeat(job.id, task, why_stopped))
+        try:
+            status = await task
+        except asyncio.CancelledError:
+            if not why_stopped:
+                raise  # this worker itself is being cancelled: the lease will expire
+            if why_stopped == ["cancel"]:
+                self.store.finish(job.id, JobStatus.CANCELLED)
+            return
+        except LeaseLost:
+            return
+        except Exception as problem:  # a runner's failure is the job's, not the worker's
+            self._fail(job.id, problem)
+            return
+        finally:
+            beat.cancel()
+        with contextlib.suppress(LeaseLost):
+            self.store.finish(job.id, status or JobStatus.SUCCEEDED)
+
+    def _fail(self, job_id: int, problem: Exception) -> None:
+        message = str(problem) or type(problem).__name__
+        with contextlib.suppress(LeaseLost), self.store.batch():
+            self.store.event(job_id, f"failed: {message}")
+            self.store.finish(job_id, JobStatus.FAILED, {"error": message})
+
+    async def _heartbeat(
+        self, job_id: int, task: asyncio.Task[JobStatus | None], why: list[str]
+    ) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                cancel_asked = self.store.heartbeat(job_id)
+            except LeaseLost:
+                why.append("lost")
+                task.cancel()
+                return
+            if cancel_asked:
+                why.append("cancel")
+                task.cancel()
+                return
