@@ -20,7 +20,7 @@ import pytest
 from powerbridge.cli.logsearch import LocalLogs, search
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import running_emulator
-from tests.acceptance.test_emulator_audit import Cloud
+from tests.support.catalog_client import Cloud
 
 pytestmark = pytest.mark.acceptance
 REQ = r"req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from powerbridge.client import CloudConfig, Session
-from tests.client.test_session import PROXIED, FakeCloud
+from tests.support.fake_cloud import PROXIED, FakeCloud
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 BUILD_STEPS = ("scheduling", "block_device_mapping", "networking", "spawning")

@@ -32,7 +32,7 @@ from powerbridge.client import (
     VolumeCreate,
 )
 from powerbridge.client._guarded import TOKEN_KEY, with_token
-from tests.client.test_session import CONFIG, PROJECT, PROXIED, FakeCloud, Sleeps
+from tests.support.fake_cloud import CONFIG, PROJECT, PROXIED, FakeCloud, Sleeps
 
 T = TypeVar("T")
 SERVERS = f"{PROXIED}/compute/v2.1/{PROJECT}/servers"

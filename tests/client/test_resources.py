@@ -37,7 +37,7 @@ from powerbridge.client import (
 from powerbridge.client import ClientError as SdkError
 from powerbridge.client._resource import next_query
 from powerbridge.client.session import Session
-from tests.client.test_session import CONFIG, PROJECT, PROXIED, FakeCloud, ok
+from tests.support.fake_cloud import CONFIG, PROJECT, PROXIED, FakeCloud, ok
 
 T = TypeVar("T")
 COMPUTE = f"{PROXIED}/compute/v2.1/{PROJECT}"

@@ -13,7 +13,7 @@ from powerbridge.client import (
     wait_for_servers,
 )
 from tests.client.fakenova import Cloud, FakeNova, FakeServer, session
-from tests.client.test_session import CONFIG
+from tests.support.fake_cloud import CONFIG
 
 
 class FakeTime:

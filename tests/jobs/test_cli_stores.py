@@ -14,8 +14,8 @@ import pytest
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
 from powerbridge.jobs import JobStatus, JobStore
-from tests.cli.clirun import Shell
 from tests.jobs.v1 import dead_pid, write_v1_sqlite
+from tests.support.clirun import Shell
 
 pytestmark = pytest.mark.acceptance
 

@@ -22,7 +22,7 @@ from powerbridge.client import Session, load_config
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
 from powerbridge.jobs import ItemState, Job, JobStatus, JobStore, LeaseLost
-from tests.cli.clirun import OS_VARIABLES
+from tests.support.clirun import OS_VARIABLES
 
 pytestmark = pytest.mark.acceptance
 

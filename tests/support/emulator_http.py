@@ -8,6 +8,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from powerbridge.emulator.api.routing import ServiceInfo
+
 IDENTITY = "/powervc/openstack/identity/v3"
 COMPUTE = "/powervc/openstack/compute/v2.1"
 IMAGE = "/powervc/openstack/image/v2"
@@ -130,3 +132,7 @@ def make_group(client: TestClient, name: str, zone: str, *hosts: str, policy: st
         meta = {"set_metadata": {"metadata": {"placement_policy": policy}}}
         assert client.post(action, json=meta).status_code == 200
     return group_id
+
+
+# a service of the routing tests' probe tables: nova's log files and request-id headers
+PROBE = ServiceInfo("compute", "nova-api", "nova.api.openstack.requestlog", "x-compute-request-id")

@@ -13,7 +13,7 @@ from powerbridge.emulator.api import admin
 from powerbridge.emulator.api.routing import Call, Endpoint, IndexedRouter, Reply, RouteTable
 from powerbridge.emulator.app import service_routes
 from powerbridge.emulator.state import Emulator
-from tests.emulator.api.test_routing_wrapper import PROBE
+from tests.support.emulator_http import PROBE
 
 TABLES = {**service_routes(), "emulator": admin.routes}
 

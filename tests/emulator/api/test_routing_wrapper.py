@@ -12,14 +12,12 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.api.microversions import (
     COMPUTE,
 )
-from powerbridge.emulator.api.routing import Call, Endpoint, Reply, RouteTable, ServiceInfo
+from powerbridge.emulator.api.routing import Call, Endpoint, Reply, RouteTable
 from powerbridge.emulator.errors import not_found
 from powerbridge.emulator.state import Emulator
+from tests.support.emulator_http import PROBE
 
 REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-PROBE = ServiceInfo("compute", "nova-api", "nova.api.openstack.requestlog", "x-compute-request-id")
 
 
 def _echo(call: Call) -> Reply:
