@@ -51,12 +51,18 @@ from powerbridge.deploy.plan_model import (
 from powerbridge.deploy.report import Report, ResourceResult
 from powerbridge.deploy.teardown import Calls, delete_servers, delete_volumes
 from powerbridge.jobs import Item, ItemState, Job, JobStatus, JobStore
+from powerbridge.jobs.store import ATTACHED_LEASE_SECONDS
+from powerbridge.jobs.worker import keep_leased
 
 __all__ = ["ApplyOptions", "Progress", "ProgressEvent", "Ticker", "apply_plan", "still_building"]
 
 MULTIATTACH_MICROVERSION = "3.50"
 BUILDING_STATUSES = frozenset({"BUILD"})
 VOLUME_BUSY = frozenset({"creating", "downloading", "attaching", "reserved"})
+
+
+# another host trusts a silent foreground job for ATTACHED_LEASE_SECONDS: renew well before
+LEASE_RENEWAL_SECONDS = ATTACHED_LEASE_SECONDS / 3
 
 
 @dataclass(frozen=True)
@@ -198,27 +204,59 @@ async def apply_plan(
 ) -> Report:
     """Execute `plan` (which must be `ok`) as job `job`; returns the report.
 
-    Cancellation (Ctrl-C) marks the job interrupted and re-raises: `--resume` continues it."""
+    While it runs the job's lease is renewed, so another host sees a long deploy as alive.
+    Cancellation (Ctrl-C) marks the job interrupted and re-raises: `--resume` continues it.
+    A run whose job another `--resume` took over stops and writes nothing more."""
     if not plan.ok:
         raise DeployError(f"the plan for {plan.deployment} has blocks; nothing was created")
     run = _Run(cloud, plan, view, store, job, options or ApplyOptions(), progress)
     run.previous = {(item.kind, item.name): item for item in store.items(job.id)}
     run.ids.update(plan.existing_ids())
+    stopped_by: list[str] = []
+    this_task = asyncio.current_task()
+    assert this_task is not None  # apply_plan always runs inside a task
+    renewal = keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, this_task, stopped_by)
+    beat = asyncio.create_task(renewal)
     try:
-        with store.batch():
-            _record_plan(run)
-        await _deploy(run)
-        await _refresh_volumes(run)
-        status = _status(run)
-        if status is not JobStatus.SUCCEEDED and run.options.rollback_on_failure:
-            await _rollback(run)
-            status = JobStatus.ROLLED_BACK
+        status = await _execute(run)
     except BaseException:  # Ctrl-C, a cancel or a bug: what was done stays resumable
-        store.finish(job.id, JobStatus.INTERRUPTED, _summary(run, JobStatus.INTERRUPTED))
+        _stop(run, stopped_by)
         raise
+    finally:
+        beat.cancel()
     report = _report(run, status)
     store.finish(job.id, status, _summary(run, status))
     return report
+
+
+async def _execute(run: _Run) -> JobStatus:
+    with run.store.batch():
+        _record_plan(run)
+    await _deploy(run)
+    await _refresh_volumes(run)
+    status = _status(run)
+    if status is not JobStatus.SUCCEEDED and run.options.rollback_on_failure:
+        await _rollback(run)
+        status = JobStatus.ROLLED_BACK
+    return status
+
+
+def _stop(run: _Run, stopped_by: list[str]) -> None:
+    """Record how an apply that did not finish ended; a taken-over one records nothing."""
+    job = run.job
+    if stopped_by == ["lost"]:
+        raise DeployError(
+            f"job {job.id} of deployment {run.plan.deployment} was taken over by another "
+            "`deploy apply --resume`; this run stopped and recorded nothing more (what it made "
+            "is that run's now)"
+        ) from None
+    if stopped_by == ["cancel"]:
+        run.store.finish(job.id, JobStatus.CANCELLED, _summary(run, JobStatus.CANCELLED))
+        raise DeployError(
+            f"job {job.id} of deployment {run.plan.deployment} was cancelled; what it made "
+            f"stays (`powerbridge deploy destroy {run.plan.deployment}` removes it)"
+        ) from None
+    run.store.finish(job.id, JobStatus.INTERRUPTED, _summary(run, JobStatus.INTERRUPTED))
 
 
 def _status(run: _Run) -> JobStatus:

@@ -35,7 +35,7 @@ from typing import Any
 from powerbridge.jobs.records import Job, JobStatus
 from powerbridge.jobs.store import JobStore, LeaseLost
 
-__all__ = ["Run", "Runner", "Worker", "worker_name"]
+__all__ = ["Run", "Runner", "Worker", "keep_leased", "worker_name"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,8 @@ class Worker:
             self.runners[job.kind](Run(job, self.store))
         )
         why_stopped: list[str] = []
-        beat = asyncio.create_task(self._heartbeat(job.id, task, why_stopped))
+        every = self.lease_seconds / 3
+        beat = asyncio.create_task(keep_leased(self.store, job.id, every, task, why_stopped))
         try:
             status = await task
         except asyncio.CancelledError:
@@ -126,18 +127,22 @@ class Worker:
             self.store.event(job_id, f"failed: {message}")
             self.store.finish(job_id, JobStatus.FAILED, {"error": message})
 
-    async def _heartbeat(
-        self, job_id: int, task: asyncio.Task[JobStatus | None], why: list[str]
-    ) -> None:
-        while True:
-            await asyncio.sleep(self.lease_seconds / 3)
-            try:
-                cancel_asked = self.store.heartbeat(job_id)
-            except LeaseLost:
-                why.append("lost")
-                task.cancel()
-                return
-            if cancel_asked:
-                why.append("cancel")
-                task.cancel()
-                return
+
+async def keep_leased(
+    store: JobStore, job_id: int, every: float, task: asyncio.Task[Any], why: list[str]
+) -> None:
+    """Renew the lease on `job_id` every `every` seconds while `task` runs it. The job taken
+    over by another runner ("lost") or a cancel asked for ("cancel") cancels `task`, with the
+    reason appended to `why` so the runner's caller can tell that from a Ctrl-C."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            cancel_asked = store.heartbeat(job_id)
+        except LeaseLost:
+            why.append("lost")
+            task.cancel()
+            return
+        if cancel_asked:
+            why.append("cancel")
+            task.cancel()
+            return
