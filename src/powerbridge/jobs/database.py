@@ -73,6 +73,29 @@ def create_store_engine(url: str | None) -> Engine:
     return engine
 
 
+def progress_engine(engine: Engine) -> Engine:
+    """The engine for one-statement progress writes: a heartbeat, one event.
+
+    On PostgreSQL they run in autocommit (the statement is atomic: no BEGIN/COMMIT round
+    trips) on connections of their own with `synchronous_commit=off`: the commit returns
+    before its WAL reaches the disk, so a crash of the database server itself may forget the
+    last fraction of a second of them, atomically (an event and the number it reserved go
+    together, so readers see no gap), never corrupt anything. Claims, fences of batched
+    writes, items (apply's intents) and finishes stay fully durable on `engine`. On SQLite the
+    store's transactions are explicit (`_on_sqlite_begin`): the same engine."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return sa.create_engine(
+        engine.url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=2,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": "-c synchronous_commit=off",
+        },
+    )
+
+
 def _make_folder(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

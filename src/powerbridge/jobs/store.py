@@ -33,7 +33,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from powerbridge.jobs import schema
-from powerbridge.jobs.database import StoreError, create_store_engine, problem_text
+from powerbridge.jobs.database import (
+    StoreError,
+    create_store_engine,
+    problem_text,
+    progress_engine,
+)
 from powerbridge.jobs.follow import EventSignal, open_signal
 from powerbridge.jobs.migrate import prepare_schema
 from powerbridge.jobs.records import Event, Item, ItemState, Job, JobStatus
@@ -72,13 +77,8 @@ class JobStore:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._sql = statements(self.dialect)
-        # one-statement writes need no BEGIN/COMMIT round trips: the statement is atomic.
-        # Only PostgreSQL: SQLite's transactions are ours (database.py) and stay explicit.
-        self._single = (
-            engine.execution_options(isolation_level="AUTOCOMMIT")
-            if self.dialect == "postgresql"
-            else engine
-        )
+        # heartbeats and single progress events (database.py: progress_engine)
+        self._single = progress_engine(engine)
         self._pending: list[_Write] | None = None
         self._held: dict[int, _Hold] = {}
         self._signal: EventSignal | None = None
@@ -104,6 +104,8 @@ class JobStore:
         if self._signal is not None:
             self._signal.close()
             self._signal = None
+        if self._single is not self.engine:
+            self._single.dispose()
         self.engine.dispose()
 
     def _now(self) -> sa.ColumnElement[Any]:
