@@ -1,5 +1,6 @@
-"""Paging pieces every service's list shares: the records after a marker, and the query string
-of another page. Each service passes its own wording for a marker it cannot find."""
+"""Paging pieces every service's list shares: the page size asked for, the records after a
+marker, and the query string of another page. Each service passes its own wording for a
+marker it cannot find."""
 
 from __future__ import annotations
 
@@ -8,9 +9,23 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from powerbridge.emulator.api.routing import Call
-from powerbridge.emulator.errors import ApiError
+from powerbridge.emulator.errors import ApiError, bad_request
 
 Item = TypeVar("Item")
+
+
+def page_limit(text: str | None, default: int, maximum: int) -> int:
+    """A `limit` query parameter as glance and cinder read it: absent is `default`, more
+    than `maximum` is `maximum`, anything but a whole number >= 0 is a 400."""
+    if text is None:
+        return default
+    try:
+        limit = int(text)
+    except ValueError:
+        raise bad_request("limit param must be an integer") from None
+    if limit < 0:
+        raise bad_request("limit param must be positive")
+    return min(limit, maximum)
 
 
 def after_marker(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from powerbridge.emulator.api.image.common import backend, image_body
-from powerbridge.emulator.api.paging import page_query
+from powerbridge.emulator.api.paging import page_limit, page_query
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.image_queries import parse_time_filter
 from powerbridge.emulator.backend.image_records import (
@@ -80,7 +80,7 @@ def list_query(params: Any) -> ImageQuery:
         size_min=_size(params, "size_min"),
         size_max=_size(params, "size_max"),
         sort=_sorting(params),
-        limit=_limit(params),
+        limit=page_limit(params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT),
         marker=params.get("marker"),
     )
 
@@ -114,19 +114,6 @@ def _size(params: Any, name: str) -> int | None:
         return int(text)
     except ValueError:
         raise bad_request("Unable to filter using the specified range.") from None
-
-
-def _limit(params: Any) -> int:
-    text = params.get("limit")
-    if text is None:
-        return DEFAULT_LIMIT
-    try:
-        limit = int(text)
-    except ValueError:
-        raise bad_request("limit param must be an integer") from None
-    if limit < 0:
-        raise bad_request("limit param must be positive")
-    return min(limit, MAX_LIMIT)
 
 
 def _sorting(params: Any) -> tuple[tuple[str, str], ...]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from powerbridge.emulator.api.paging import after_marker, page_query
+from powerbridge.emulator.api.paging import after_marker, page_limit, page_query
 from powerbridge.emulator.api.routing import Call
 from powerbridge.emulator.api.volume.common import api_version, flag, project_of
 from powerbridge.emulator.backend.identity_records import Caller
@@ -46,7 +46,8 @@ class ListQuery:
 def list_query(call: Call, caller: Caller, sort_fields: Collection[str]) -> ListQuery:
     params = dict(call.query.items())
     all_tenants = flag(params.pop("all_tenants", None)) and caller.is_admin
-    limit, marker, offset = _limit(params), params.pop("marker", None), _offset(params)
+    limit = page_limit(params.pop("limit", None), MAX_LIMIT, MAX_LIMIT)
+    marker, offset = params.pop("marker", None), _offset(params)
     sort = _sort_params(params, sort_fields)
     params.pop("with_count", None)
     return ListQuery(all_tenants, limit, marker, offset, sort, params)
@@ -112,19 +113,6 @@ def _next_link(call: Call, path: str, marker: str) -> str:
     project = project_of(call, call.auth)
     root = f"{call.base_url()}/{api_version(call)}/{project}/{path}"
     return f"{root}?{page_query(call, marker)}"
-
-
-def _limit(params: dict[str, str]) -> int:
-    text = params.pop("limit", None)
-    if text is None:
-        return MAX_LIMIT
-    try:
-        limit = int(text)
-    except ValueError:
-        raise bad_request("limit param must be an integer") from None
-    if limit < 0:
-        raise bad_request("limit param must be positive")
-    return min(limit, MAX_LIMIT)
 
 
 def _offset(params: dict[str, str]) -> int:
