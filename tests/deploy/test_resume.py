@@ -277,3 +277,63 @@ def test_ctrl_c_in_server_create_before_the_server_removes_its_new_volumes(
         assert time.monotonic() < deadline, f"the new volume was left behind: {err}"
         time.sleep(0.05)
     assert "ctlc1" not in server_names(cloud)
+
+
+def test_destroy_ends_a_killed_apply_so_the_next_apply_starts_afresh(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec, names = spec_file(tmp_path, "kdes", 4)
+    store_path = tmp_path / "jobs.sqlite"
+    env = environment(cloud, store_path)
+    process = start_apply(spec, env, "--parallel", "1")
+    wait_for_servers(cloud, names, 1)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+
+    command = [sys.executable, "-m", "powerbridge", "deploy", "destroy", "kdes", "-y"]
+    destroyed = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180
+    )
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert "ended the interrupted apply job 1" in destroyed.stdout + destroyed.stderr
+    assert not [n for n in server_names(cloud) if n.startswith("kdes")]
+
+    fresh = run_apply(spec, env)
+    assert fresh.returncode == 0, fresh.stderr
+    assert sorted(n for n in server_names(cloud) if n.startswith("kdes")) == names
+    store = JobStore.open(str(store_path))
+    try:
+        applies = {job.id: job for job in store.jobs("kdes") if job.action == "apply"}
+        assert applies[1].status is JobStatus.CANCELLED
+        assert applies[1].summary["ended_by"] == "deploy destroy"
+        [latest] = [job for job in applies.values() if job.id != 1]
+        assert latest.status is JobStatus.SUCCEEDED  # a new job, not the killed one resumed
+    finally:
+        store.close()
+
+
+def test_destroy_of_a_deployment_killed_before_anything_existed_ends_its_apply(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    """Killed before its first create: destroy has nothing to delete, yet still ends the job."""
+    spec, _ = spec_file(tmp_path, "kemp", 1)
+    store_path = tmp_path / "jobs.sqlite"
+    # a process that made the job and died holding it, as a kill -9 leaves it
+    made = (
+        "import sys; from powerbridge.jobs import JobStore;"
+        " JobStore.open(sys.argv[1]).create_job('deployment', 'kemp', action='apply')"
+    )
+    subprocess.run([sys.executable, "-c", made, str(store_path)], check=True, timeout=60)
+    env = environment(cloud, store_path)
+    refused = run_apply(spec, env)
+    assert refused.returncode == 1
+    assert "--resume" in refused.stderr
+    command = [sys.executable, "-m", "powerbridge", "deploy", "destroy", "kemp", "-y"]
+    destroyed = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert "Ended the interrupted apply job 1: not to be resumed." in destroyed.stderr
+    fresh = run_apply(spec, env)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "kemp1" in server_names(cloud)

@@ -358,9 +358,7 @@ def destroy_command(
         rows = [{"action": a, "kind": k, "name": n} for a, k, n in plan.rows()]
         if plan.empty:
             render(rows, OutputFormat.table, title=f"Destroy {deployment}")
-            typer.echo(
-                f"Nothing to destroy: no resource carries deployment {deployment}.", err=True
-            )
+            _nothing_to_destroy(store, deployment)
             return None
         render(rows, OutputFormat.table, title=f"Destroy {deployment}")
         confirm(f"Delete these resources of {deployment}?", assume_yes=yes)
@@ -376,6 +374,19 @@ def destroy_command(
     show_report(report, output_format)
     if report.exit_code:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _nothing_to_destroy(store: JobStore, deployment: str) -> None:
+    """Say so; an interrupted apply (killed before it made anything) ends here too, so the
+    next apply starts afresh."""
+    from powerbridge.deploy.service import close_interrupted_apply
+
+    typer.echo(f"Nothing to destroy: no resource carries deployment {deployment}.", err=True)
+    closed = _deploy_errors(
+        lambda: close_interrupted_apply(store, deployment, "deploy destroy (nothing to delete)")
+    )
+    if closed is not None:
+        typer.echo(f"Ended the interrupted apply job {closed.id}: not to be resumed.", err=True)
 
 
 def _deployment_name(target: str) -> str:
