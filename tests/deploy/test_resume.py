@@ -277,3 +277,142 @@ def test_ctrl_c_in_server_create_before_the_server_removes_its_new_volumes(
         assert time.monotonic() < deadline, f"the new volume was left behind: {err}"
         time.sleep(0.05)
     assert "ctlc1" not in server_names(cloud)
+
+
+def test_destroy_ends_a_killed_apply_so_the_next_apply_starts_afresh(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec, names = spec_file(tmp_path, "kdes", 4)
+    store_path = tmp_path / "jobs.sqlite"
+    env = environment(cloud, store_path)
+    process = start_apply(spec, env, "--parallel", "1")
+    wait_for_servers(cloud, names, 1)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+
+    command = [sys.executable, "-m", "powerbridge", "deploy", "destroy", "kdes", "-y"]
+    destroyed = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180
+    )
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert "ended the interrupted apply job 1" in destroyed.stdout + destroyed.stderr
+    assert not [n for n in server_names(cloud) if n.startswith("kdes")]
+
+    fresh = run_apply(spec, env)
+    assert fresh.returncode == 0, fresh.stderr
+    assert sorted(n for n in server_names(cloud) if n.startswith("kdes")) == names
+    store = JobStore.open(str(store_path))
+    try:
+        applies = {job.id: job for job in store.jobs("kdes") if job.action == "apply"}
+        assert applies[1].status is JobStatus.CANCELLED
+        assert applies[1].summary["ended_by"] == "deploy destroy"
+        [latest] = [job for job in applies.values() if job.id != 1]
+        assert latest.status is JobStatus.SUCCEEDED  # a new job, not the killed one resumed
+    finally:
+        store.close()
+
+
+def test_destroy_of_a_deployment_killed_before_anything_existed_ends_its_apply(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    """Killed before its first create: destroy has nothing to delete, yet still ends the job."""
+    spec, _ = spec_file(tmp_path, "kemp", 1)
+    store_path = tmp_path / "jobs.sqlite"
+    # a process that made the job and died holding it, as a kill -9 leaves it
+    made = (
+        "import sys; from powerbridge.jobs import JobStore;"
+        " JobStore.open(sys.argv[1]).create_job('deployment', 'kemp', action='apply')"
+    )
+    subprocess.run([sys.executable, "-c", made, str(store_path)], check=True, timeout=60)
+    env = environment(cloud, store_path)
+    refused = run_apply(spec, env)
+    assert refused.returncode == 1
+    assert "--resume" in refused.stderr
+    command = [sys.executable, "-m", "powerbridge", "deploy", "destroy", "kemp", "-y"]
+    destroyed = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert "Ended the interrupted apply job 1: not to be resumed." in destroyed.stderr
+    fresh = run_apply(spec, env)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "kemp1" in server_names(cloud)
+
+
+def test_sigterm_of_apply_is_taken_as_ctrl_c(cloud: RunningEmulator, tmp_path: Path) -> None:
+    spec, names = spec_file(tmp_path, "term", 4)
+    store_path = tmp_path / "jobs.sqlite"
+    env = environment(cloud, store_path)
+    process = start_apply(spec, env, "--parallel", "1")
+    wait_for_servers(cloud, names, 1)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 143, err
+    assert "Terminated (SIGTERM); what was done is recorded." in err
+    assert f"Resume with: powerbridge deploy apply {spec} --resume --yes" in err
+    assert "Traceback" not in err
+    store = JobStore.open(str(store_path))
+    try:
+        [job] = store.jobs("term")
+        assert job.status is JobStatus.INTERRUPTED  # recorded, not left "running"
+    finally:
+        store.close()
+    resumed = run_apply(spec, env, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert sorted(n for n in server_names(cloud) if n.startswith("term")) == names
+
+
+def test_sigterm_of_server_create_wait_says_what_was_made(
+    cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    env = environment(cloud, tmp_path / "jobs.sqlite")
+    args = ["server", "create", "sigt1", "--image", "AIX72", "--template", "powervm.tiny"]
+    process = spawn([*args, "--network", "cmbnet1", "--wait"], env)
+    wait_for_servers(cloud, ["sigt1"], 1)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert "Terminated (SIGTERM): server sigt1 (" in err
+    assert "was accepted and keeps deploying" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "how"),
+    [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Terminated (SIGTERM)")],
+)
+def test_a_stopped_destroy_says_what_it_deleted_and_what_is_left(
+    cloud: RunningEmulator, tmp_path: Path, sent: signal.Signals, code: int, how: str
+) -> None:
+    prefix = f"dstop{code}-"
+    spec, names = spec_file(tmp_path, prefix, 2)
+    env = environment(cloud, tmp_path / "jobs.sqlite")
+    applied = run_apply(spec, env)
+    assert applied.returncode == 0, applied.stderr
+    process = spawn(["deploy", "destroy", prefix, "-y"], env)
+    deadline = time.monotonic() + 60
+    while set(server_names(cloud)) & set(names):  # servers go first, then their volumes
+        assert time.monotonic() < deadline, "the servers were never deleted"
+        time.sleep(0.02)
+    process.send_signal(sent)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == code, err
+    assert "Traceback" not in err
+    [line] = [line for line in err.splitlines() if line.startswith(f"{how}: deleted ")]
+    deleted, _, rest = line.partition("; ")
+    # each server is named once: deleted, or left when the destroy had not yet seen it gone
+    assert all((f"server {n}" in deleted) != (f"server {n}" in rest) for n in names), line
+    left = [name for name in volume_names(cloud) if name.startswith(prefix)]
+    assert all(f"volume {name}" in rest and f"volume {name}" not in deleted for name in left)
+    if rest != "nothing is left":  # what is left comes with the command that deletes it
+        assert f"delete the rest with: powerbridge deploy destroy {prefix} --yes" in line
+    again = subprocess.run(
+        [sys.executable, "-m", "powerbridge", "deploy", "destroy", prefix, "-y"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr
+    assert not [name for name in volume_names(cloud) if name.startswith(prefix)]

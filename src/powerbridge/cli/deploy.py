@@ -13,6 +13,8 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,8 +28,10 @@ from powerbridge.cli.prompts import confirm
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
     from powerbridge.deploy import DeploymentSpec
+    from powerbridge.deploy.apply import ProgressEvent
     from powerbridge.deploy.plan_model import Plan
     from powerbridge.deploy.report import Report
+    from powerbridge.deploy.service import DestroyPlan
     from powerbridge.jobs import JobStore
 
 app = typer.Typer(
@@ -35,8 +39,6 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-EXIT_INTERRUPTED = 130
 
 SpecArgument = Annotated[
     Path, typer.Argument(metavar="FILE", help="Spec file: pipe format, or .yaml/.yml.")
@@ -224,6 +226,7 @@ def apply_command(
 ) -> None:
     """Create what the plan lists: volumes, then servers; wait; print the summary."""
     from powerbridge.cli.deploy_view import LiveProgress, show_plan
+    from powerbridge.cli.signals import sigterm_as_ctrl_c
     from powerbridge.deploy.apply import ApplyOptions, apply_plan
     from powerbridge.deploy.service import ApplyRun, nothing_to_do, prepare
 
@@ -256,7 +259,8 @@ def apply_command(
 
     again = shlex.join(apply_run.resume_command())
     try:
-        report = run(cloud, work)
+        with sigterm_as_ctrl_c() as stop:
+            report = run(cloud, work)
     except CliError as problem:
         if apply_run.job is None:
             raise
@@ -267,11 +271,8 @@ def apply_command(
             hint=f"once the cloud answers again, resume with: {again}",
         ) from None
     except KeyboardInterrupt:
-        typer.echo(
-            f"Interrupted; what was done is recorded. Resume with: {again}",
-            err=True,
-        )
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        typer.echo(f"{stop.how}; what was done is recorded. Resume with: {again}", err=True)
+        raise typer.Exit(stop.exit_code) from None
     finally:
         store.close()
     if report is not None:
@@ -343,6 +344,7 @@ def destroy_command(
 ) -> None:
     """Delete the deployment's servers and volumes (shared ones still in use elsewhere stay)."""
     from powerbridge.cli.deploy_view import LiveProgress, show_report
+    from powerbridge.cli.signals import sigterm_as_ctrl_c
     from powerbridge.deploy.service import destroy, ensure_not_applying, plan_destroy
 
     deployment = name or _deployment_name(target)
@@ -353,22 +355,27 @@ def destroy_command(
         store.close()
         raise
 
+    watch = _DestroyWatch(deployment)
+
     async def work(c: Cloud) -> Report | None:
         plan = await plan_destroy(c, deployment, store)
         rows = [{"action": a, "kind": k, "name": n} for a, k, n in plan.rows()]
         if plan.empty:
             render(rows, OutputFormat.table, title=f"Destroy {deployment}")
-            typer.echo(
-                f"Nothing to destroy: no resource carries deployment {deployment}.", err=True
-            )
+            _nothing_to_destroy(store, deployment)
             return None
         render(rows, OutputFormat.table, title=f"Destroy {deployment}")
         confirm(f"Delete these resources of {deployment}?", assume_yes=yes)
+        watch.plan = plan
         with LiveProgress() as progress:
-            return await destroy(c, plan, store, progress.event)
+            return await destroy(c, plan, store, watch.seen(progress.event))
 
     try:
-        report = run(cloud, work)
+        with sigterm_as_ctrl_c() as stop:
+            report = run(cloud, work)
+    except KeyboardInterrupt:
+        typer.echo(f"{stop.how}: {watch.summary()}", err=True)
+        raise typer.Exit(stop.exit_code) from None
     finally:
         store.close()
     if report is None:
@@ -376,6 +383,54 @@ def destroy_command(
     show_report(report, output_format)
     if report.exit_code:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@dataclass
+class _DestroyWatch:
+    """What a destroy deleted so far, to say what is left when it is stopped midway."""
+
+    deployment: str
+    plan: DestroyPlan | None = None
+    deleted: list[str] = field(default_factory=list)
+
+    def seen(self, progress: Callable[[ProgressEvent], None]) -> Callable[[ProgressEvent], None]:
+        def event(change: ProgressEvent) -> None:
+            if change.state == "deleted":
+                self.deleted.append(f"{change.kind.replace('_', ' ')} {change.name}")
+            progress(change)
+
+        return event
+
+    def summary(self) -> str:
+        if self.plan is None:
+            return "nothing was deleted"
+        kinds = (
+            ("server", self.plan.servers),
+            ("volume", self.plan.volumes),
+            ("collocation rule", self.plan.rules),
+        )
+        planned = [f"{kind} {name}" for kind, names in kinds for name in names.values()]
+        left = [item for item in planned if item not in self.deleted]
+        done = ", ".join(self.deleted) or "nothing"
+        if not left:
+            return f"deleted {done}; nothing is left"
+        return (
+            f"deleted {done}; left: {', '.join(left)} (a delete may be under way);"
+            f" delete the rest with: powerbridge deploy destroy {self.deployment} --yes"
+        )
+
+
+def _nothing_to_destroy(store: JobStore, deployment: str) -> None:
+    """Say so; an interrupted apply (killed before it made anything) ends here too, so the
+    next apply starts afresh."""
+    from powerbridge.deploy.service import close_interrupted_apply
+
+    typer.echo(f"Nothing to destroy: no resource carries deployment {deployment}.", err=True)
+    closed = _deploy_errors(
+        lambda: close_interrupted_apply(store, deployment, "deploy destroy (nothing to delete)")
+    )
+    if closed is not None:
+        typer.echo(f"Ended the interrupted apply job {closed.id}: not to be resumed.", err=True)
 
 
 def _deployment_name(target: str) -> str:

@@ -189,9 +189,12 @@ def create_server(
         outcome = await _wait(c, provisioned.server.id, timeout) if wait else None
         return provisioned, outcome
 
+    from powerbridge.cli.signals import sigterm_as_ctrl_c
+
     accepted: list[Provisioned] = []
     try:
-        provisioned, outcome = run(cloud, work)
+        with sigterm_as_ctrl_c() as stop:  # a SIGTERM says what was made, as Ctrl-C does
+            provisioned, outcome = run(cloud, work)
     except KeyboardInterrupt:
         if accepted:
             server = accepted[0].server
@@ -204,8 +207,8 @@ def create_server(
                 f"Interrupted before server {name} was created; new volumes made for it are"
                 " deleted again (a warning names any that could not be)"
             )
-        typer.echo(message, err=True)
-        raise typer.Exit(130) from None
+        typer.echo(message.replace("Interrupted", stop.how, 1), err=True)
+        raise typer.Exit(stop.exit_code) from None
     _report_create(provisioned, outcome, output_format)
 
 

@@ -31,12 +31,13 @@ from powerbridge.deploy.plan_model import Kind, Plan
 from powerbridge.deploy.planner import build_plan
 from powerbridge.deploy.report import Report, ResourceResult
 from powerbridge.deploy.teardown import delete_servers, delete_volumes
-from powerbridge.jobs import ItemState, Job, JobStatus, JobStore, holder_alive
+from powerbridge.jobs import ItemState, Job, JobStatus, JobStore, LeaseLost, holder_alive
 
 __all__ = [
     "ApplyRun",
     "DestroyPlan",
     "Prepared",
+    "close_interrupted_apply",
     "destroy",
     "ensure_not_applying",
     "nothing_to_do",
@@ -166,6 +167,25 @@ def ensure_not_applying(store: JobStore, deployment: str) -> None:
         )
 
 
+def close_interrupted_apply(store: JobStore, deployment: str, by: str) -> Job | None:
+    """End the deployment's interrupted apply (killed or Ctrl-C'd) as cancelled, `by` naming
+    what ended it: a destroy means its resume is no longer wanted, so the next apply starts a
+    fresh job instead of being told to `--resume` what was deleted. None when there was none."""
+    latest = store.latest(deployment, kind=DEPLOYMENT, action=APPLY)
+    if latest is None or latest.status.finished:
+        return None
+    try:
+        job = store.attach(latest.id)  # refused while a live worker holds it
+    except LeaseLost:
+        raise DeployError(
+            f"deployment {deployment} is being applied by job {latest.id}"
+            f" ({latest.holder}); wait for it to end, then destroy"
+        ) from None
+    store.event(job.id, f"ended by {by}: not to be resumed")
+    store.finish(job.id, JobStatus.CANCELLED, {**job.summary, "ended_by": by})
+    return store.job(job.id)
+
+
 async def plan_destroy(cloud: Cloud, deployment: str, store: JobStore) -> DestroyPlan:
     view = await fetch_view(cloud)
     return destroy_plan(view, deployment, store)
@@ -207,8 +227,12 @@ async def destroy(
     """Delete what `plan` lists, servers first; recorded as a destroy job. Refused while an
     apply of the deployment is running (it would go on creating what this deletes)."""
     ensure_not_applying(store, plan.deployment)
+    closed = close_interrupted_apply(store, plan.deployment, "deploy destroy")
     job = store.create_job(DEPLOYMENT, plan.deployment, action=DESTROY)
     report = Report(plan.deployment, job.id, JobStatus.RUNNING)
+    if closed is not None:
+        store.event(job.id, f"ended the interrupted apply job {closed.id}")
+        report.notes.append(f"ended the interrupted apply job {closed.id}: not to be resumed")
     started = time.monotonic()
 
     def deleted(kind: str) -> Callable[[str, str], None]:
