@@ -108,7 +108,7 @@ def create_volume(
 ) -> None:
     """Create a volume from a storage template."""
 
-    async def work(c: Cloud) -> tuple[Volume, str | None, Outcome | None]:
+    async def work(c: Cloud) -> tuple[Volume, str | None, Outcome | None, str | None]:
         from powerbridge.client import VolumeCreate, wait_for_volumes
 
         request = VolumeCreate(
@@ -120,19 +120,32 @@ def create_volume(
         )
         created, request_id = await c.volume.create_volume(request)
         if not wait:
-            return created, request_id, None
+            return created, request_id, None, None
         outcomes = await wait_for_volumes(
             c.volume, [created.id], timeout=timeout, interval=WAIT_INTERVAL
         )
-        return created, request_id, outcomes[created.id]
+        outcome = outcomes[created.id]
+        if outcome.status == "error":  # why, from cinder's user messages (None without)
+            reason = await c.volume.failure_reason(created.id)
+            return created, request_id, outcome, reason
+        return created, request_id, outcome, None
 
-    created, request_id, outcome = run(cloud, work)
+    created, request_id, outcome, reason = run(cloud, work)
     record = {**volume_row(created, {}), "request_id": request_id}
     if outcome is not None:
         record["status"] = outcome.status
+    if reason:
+        record["reason"] = reason
     render(record, output_format, title=f"volume {created.name}")
     if outcome is not None and not outcome.ok:
-        raise CliError(f"volume {created.name} is {outcome.status} (request {request_id})")
+        because = f": {reason}" if reason else ""
+        raise CliError(
+            f"volume {created.name} is {outcome.status}{because} (request {request_id})",
+            hint=f"a volume in error stays so: delete it (powerbridge volume delete "
+            f"{created.name}) and create it again once the cause is fixed"
+            if outcome.status == "error"
+            else None,
+        )
 
 
 @command(app, "delete")

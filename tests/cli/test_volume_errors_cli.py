@@ -1,0 +1,102 @@
+"""Errors a person can act on (issue 19), against a started emulator over real HTTP: a volume
+that ends in `error` says cinder's reason (its user message), and a cloud without user
+messages (404) still says what failed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from powerbridge.client import Session, load_config
+from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.server import RunningEmulator, running_emulator
+from tests.support.clirun import Shell
+
+pytestmark = pytest.mark.acceptance
+
+BASE = ("--image", "AIX72", "--template", "powervm.small", "--network", "cmbnet1")
+NO_BACKEND = "schedule allocate volume: Could not find any available weighted backend."
+TOO_BIG = "30000"  # GB: more than the XIV's 20480
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[RunningEmulator]:
+    with running_emulator(EmulatorConfig(port=0, data_dir=None)) as running:
+        yield running
+
+
+@pytest.fixture
+def sh(
+    cloud: RunningEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Shell:
+    return Shell(monkeypatch, capsys, cloud.env())
+
+
+@contextmanager
+def behaviour(cloud: RunningEmulator, **rule: Any) -> Iterator[None]:
+    """An emulator fault-injection rule for the duration of the block."""
+    url = cloud.base_url + "/powervc/emulator/v1/behaviours"
+
+    async def call(method: str, where: str, **kwargs: Any) -> Any:
+        async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
+            return (await session.request("compute", method, where, **kwargs)).json()
+
+    rule_id = asyncio.run(call("POST", url, json={"behaviour": rule}))["behaviour"]["id"]
+    try:
+        yield
+    finally:
+
+        async def remove() -> None:
+            async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
+                await session.request("compute", "DELETE", f"{url}/{rule_id}")
+
+        asyncio.run(remove())
+
+
+def no_messages(cloud: RunningEmulator) -> Any:
+    """A cinder without user messages: `GET /messages` answers 404."""
+    return behaviour(
+        cloud, kind="api", service="volume", method="GET", path_regex="/messages", status=404
+    )
+
+
+# -- a volume in error says why ----------------------------------------------------------------
+def test_volume_create_wait_says_cinders_reason(sh: Shell) -> None:
+    result = sh("volume", "create", "huge1", "--size", TOO_BIG, "--wait")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert line.startswith(f"error: volume huge1 is error: {NO_BACKEND} (request req-")
+    assert "powerbridge volume delete huge1" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_volume_create_wait_json_carries_the_reason(sh: Shell) -> None:
+    result = sh("volume", "create", "huge2", "--size", TOO_BIG, "--wait", "-f", "json")
+    assert result.code == 1
+    assert result.json()["reason"] == NO_BACKEND
+
+
+def test_without_user_messages_the_line_is_as_before(sh: Shell, cloud: RunningEmulator) -> None:
+    with no_messages(cloud):
+        result = sh("volume", "create", "huge3", "--size", TOO_BIG, "--wait")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert line.startswith("error: volume huge3 is error (request req-")
+
+
+def test_server_create_with_a_volume_in_error_says_why(sh: Shell, cloud: RunningEmulator) -> None:
+    huge = ("--volume", f"{TOO_BIG}:xiv90 base template")
+    result = sh("server", "create", "hugevm", *BASE, *huge)
+    assert result.code == 1
+    [line] = result.error_lines
+    assert "volumes did not become available: " in line
+    assert f"failed (error): {NO_BACKEND}" in line
+    assert "removed again: volume" in line
+    with no_messages(cloud):
+        before = sh("server", "create", "hugevm", *BASE, *huge)
+    [line] = before.error_lines
+    assert "failed (error) (removed again: volume" in line
