@@ -100,3 +100,18 @@ def test_server_create_with_a_volume_in_error_says_why(sh: Shell, cloud: Running
         before = sh("server", "create", "hugevm", *BASE, *huge)
     [line] = before.error_lines
     assert "failed (error) (removed again: volume" in line
+
+
+# -- refusals that say what to do ----------------------------------------------------------------
+def test_detaching_from_the_wrong_server_says_where_it_is_attached(sh: Shell) -> None:
+    sh.json("volume", "create", "wrongvol", "--size", "1", "--wait")
+    sh.json("server", "create", "holder1", *BASE, "--wait")
+    sh.json("server", "create", "other1", *BASE, "--wait")
+    sh.ok("volume", "attach", "holder1", "wrongvol")
+    result = sh("volume", "detach", "other1", "wrongvol")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert line == (
+        "error: volume wrongvol is not attached to server other1; it is attached to holder1"
+    )
+    assert "powerbridge volume detach holder1 wrongvol" in result.err

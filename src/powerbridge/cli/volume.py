@@ -202,11 +202,30 @@ def detach_volume(
     """Detach a volume from a server."""
 
     async def work(c: Cloud) -> tuple[str, str]:
+        from powerbridge.client.errors import NotFound
+
         found_server = await c.compute.find_server(server)
         found_volume = await c.volume.find_volume(volume)
-        await c.compute.detach_volume(found_server.id, found_volume.id)
+        try:
+            await c.compute.detach_volume(found_server.id, found_volume.id)
+        except NotFound as missing:  # nova's 404: say where the volume is attached instead
+            if found_server.id in found_volume.server_ids:
+                raise
+            raise await _not_attached_here(c, found_volume, found_server.name) from missing
         return found_server.name, found_volume.name
 
     server_name, volume_name = run(cloud, work)
     line = f"Detaching volume {volume_name} from server {server_name}."
     tell(output_format, line, {"server": server_name, "volume": volume_name, "status": "detaching"})
+
+
+async def _not_attached_here(c: Cloud, found: Volume, server_name: str) -> CliError:
+    """The volume is not attached to `server_name`: name the servers it is attached to."""
+    holders = [(await c.compute.server(sid)).name for sid in found.server_ids]
+    if not holders:
+        return CliError(f"volume {found.name} is not attached to any server")
+    where = ", ".join(holders)
+    return CliError(
+        f"volume {found.name} is not attached to server {server_name}; it is attached to {where}",
+        hint=f"powerbridge volume detach {holders[0]} {found.name}",
+    )
