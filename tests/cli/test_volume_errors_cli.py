@@ -115,3 +115,15 @@ def test_detaching_from_the_wrong_server_says_where_it_is_attached(sh: Shell) ->
         "error: volume wrongvol is not attached to server other1; it is attached to holder1"
     )
     assert "powerbridge volume detach holder1 wrongvol" in result.err
+
+
+def test_attaching_a_volume_in_use_says_by_which_server(sh: Shell) -> None:
+    sh.json("volume", "create", "busyvol", "--size", "1", "--wait")
+    sh.json("server", "create", "busy1", *BASE, "--volume", "1:xiv90 base template", "--wait")
+    sh.json("server", "create", "busy2", *BASE, "--wait")
+    sh.ok("volume", "attach", "busy1", "busyvol")
+    result = sh("volume", "attach", "busy2", "busyvol")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert line == "error: volume busyvol is in use by server busy1 and is not shared (multiattach)"
+    assert "powerbridge volume detach busy1 busyvol" in result.err

@@ -179,9 +179,16 @@ def attach_volume(
     """Attach a volume to a server (a shared volume to several, one after another)."""
 
     async def work(c: Cloud) -> dict[str, Any]:
+        from powerbridge.client.errors import BadRequest
+
         found_server = await c.compute.find_server(server)
         found_volume = await c.volume.find_volume(volume)
-        attachment = await c.compute.attach_volume(found_server.id, found_volume.id)
+        try:
+            attachment = await c.compute.attach_volume(found_server.id, found_volume.id)
+        except BadRequest as refused:  # an in-use volume that is not shared: say by whom
+            if found_volume.multiattach or not found_volume.server_ids:
+                raise
+            raise await _in_use(c, found_volume) from refused
         return {
             "server": found_server.name,
             "volume": found_volume.name,
@@ -228,4 +235,14 @@ async def _not_attached_here(c: Cloud, found: Volume, server_name: str) -> CliEr
     return CliError(
         f"volume {found.name} is not attached to server {server_name}; it is attached to {where}",
         hint=f"powerbridge volume detach {holders[0]} {found.name}",
+    )
+
+
+async def _in_use(c: Cloud, found: Volume) -> CliError:
+    """A volume that is not shared (multiattach) is in use: name the server that holds it."""
+    holder = (await c.compute.server(found.server_ids[0])).name
+    return CliError(
+        f"volume {found.name} is in use by server {holder} and is not shared (multiattach)",
+        hint=f"detach it first (powerbridge volume detach {holder} {found.name}), "
+        "or create a shared one (powerbridge volume create --shared)",
     )
