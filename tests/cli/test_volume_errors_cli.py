@@ -127,3 +127,14 @@ def test_attaching_a_volume_in_use_says_by_which_server(sh: Shell) -> None:
     [line] = result.error_lines
     assert line == "error: volume busyvol is in use by server busy1 and is not shared (multiattach)"
     assert "powerbridge volume detach busy1 busyvol" in result.err
+
+
+def test_deleting_an_attached_volume_says_to_whom_and_how_to_detach(sh: Shell) -> None:
+    sh.json("volume", "create", "heldvol", "--size", "1", "--wait")
+    sh.json("server", "create", "held1", *BASE, "--wait")
+    sh.ok("volume", "attach", "held1", "heldvol")
+    result = sh("volume", "delete", "heldvol", "--yes")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert line.endswith("; volume heldvol is attached to server held1")
+    assert "powerbridge volume detach held1 heldvol" in result.err

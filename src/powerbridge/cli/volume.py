@@ -159,9 +159,18 @@ def delete_volume(
     confirm(f"Delete {', '.join(volumes)}?", assume_yes=yes)
 
     async def work(c: Cloud) -> Batch[Volume]:
+        from powerbridge.client.errors import BadRequest
+
         async def delete(name: str) -> Volume:
             volume = await c.volume.find_volume(name)
-            await c.volume.delete_volume(volume.id)
+            try:
+                await c.volume.delete_volume(volume.id)
+            except BadRequest as refused:  # cinder refuses an attached volume: say to whom
+                if volume.server_ids:
+                    holder = (await c.compute.server(volume.server_ids[0])).name
+                    refused.amend(f"volume {volume.name} is attached to server {holder}")
+                    refused.hint = f"detach it first: powerbridge volume detach {holder} {name}"
+                raise
             return volume
 
         return await for_each(volumes, delete)
