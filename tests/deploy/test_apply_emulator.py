@@ -469,3 +469,40 @@ def test_a_killed_apply_is_listed_as_interrupted(sh: Shell, store_path: Path) ->
     [row] = [r for r in sh.json("deploy", "list") if r["deployment"] == "killed"]
     assert row["last_job"] == job.id
     assert row["status"] == f"interrupted (process {dead_pid.pid} gone)"
+
+
+def test_a_volume_in_error_reports_cinders_reason(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    # a storage template on a provider PowerVC does not manage: the plan cannot see its free
+    # space, and cinder fails the create later (202, then error) with a user message
+    async def ghost_template(session: Session) -> None:
+        body = {
+            "volume_type": {
+                "name": "ghost template",
+                "extra_specs": {"volume_backend_name": "ghost"},
+            }
+        }
+        response = await session.request("volume", "POST", "/types", json=body)
+        assert response.status_code == 200, response.text
+
+    api(cloud, ghost_template)
+    spec = tmp_path / "ghost.pipe"
+    spec.write_text(
+        PIPE.replace("svc82 base template", "ghost template").format(
+            name="ghostvm", prefix="", shared=""
+        )
+        + "\n"
+    )
+    report_path = tmp_path / "ghost.json"
+    result = sh("deploy", "apply", str(spec), "-y", "--report", str(report_path))
+    assert result.code == 3, result.err
+    reason = "schedule allocate volume: Could not find any available weighted backend."
+    report = json.loads(report_path.read_text())
+    rows = {(r["kind"], r["name"]): r for r in report["resources"]}
+    [volume] = [r for (kind, _), r in rows.items() if kind == "volume"]
+    assert volume["status"] == "error"
+    assert volume["fault"] == f"volume {volume['name']} ended error: {reason}"
+    assert reason in rows[("server", "ghostvm")]["fault"]
+    assert reason in result.err
+    sh.ok("deploy", "destroy", "ghost", "-y")

@@ -108,7 +108,7 @@ def create_volume(
 ) -> None:
     """Create a volume from a storage template."""
 
-    async def work(c: Cloud) -> tuple[Volume, str | None, Outcome | None]:
+    async def work(c: Cloud) -> tuple[Volume, str | None, Outcome | None, str | None]:
         from powerbridge.client import VolumeCreate, wait_for_volumes
 
         request = VolumeCreate(
@@ -120,19 +120,32 @@ def create_volume(
         )
         created, request_id = await c.volume.create_volume(request)
         if not wait:
-            return created, request_id, None
+            return created, request_id, None, None
         outcomes = await wait_for_volumes(
             c.volume, [created.id], timeout=timeout, interval=WAIT_INTERVAL
         )
-        return created, request_id, outcomes[created.id]
+        outcome = outcomes[created.id]
+        if outcome.status == "error":  # why, from cinder's user messages (None without)
+            reason = await c.volume.failure_reason(created.id)
+            return created, request_id, outcome, reason
+        return created, request_id, outcome, None
 
-    created, request_id, outcome = run(cloud, work)
+    created, request_id, outcome, reason = run(cloud, work)
     record = {**volume_row(created, {}), "request_id": request_id}
     if outcome is not None:
         record["status"] = outcome.status
+    if reason:
+        record["reason"] = reason
     render(record, output_format, title=f"volume {created.name}")
     if outcome is not None and not outcome.ok:
-        raise CliError(f"volume {created.name} is {outcome.status} (request {request_id})")
+        because = f": {reason}" if reason else ""
+        raise CliError(
+            f"volume {created.name} is {outcome.status}{because} (request {request_id})",
+            hint=f"a volume in error stays so: delete it (powerbridge volume delete "
+            f"{created.name}) and create it again once the cause is fixed"
+            if outcome.status == "error"
+            else None,
+        )
 
 
 @command(app, "delete")
@@ -146,9 +159,18 @@ def delete_volume(
     confirm(f"Delete {', '.join(volumes)}?", assume_yes=yes)
 
     async def work(c: Cloud) -> Batch[Volume]:
+        from powerbridge.client.errors import BadRequest
+
         async def delete(name: str) -> Volume:
             volume = await c.volume.find_volume(name)
-            await c.volume.delete_volume(volume.id)
+            try:
+                await c.volume.delete_volume(volume.id)
+            except BadRequest as refused:  # cinder refuses an attached volume: say to whom
+                if volume.server_ids:
+                    holder = (await c.compute.server(volume.server_ids[0])).name
+                    refused.amend(f"volume {volume.name} is attached to server {holder}")
+                    refused.hint = f"detach it first: powerbridge volume detach {holder} {name}"
+                raise
             return volume
 
         return await for_each(volumes, delete)
@@ -166,9 +188,16 @@ def attach_volume(
     """Attach a volume to a server (a shared volume to several, one after another)."""
 
     async def work(c: Cloud) -> dict[str, Any]:
+        from powerbridge.client.errors import BadRequest
+
         found_server = await c.compute.find_server(server)
         found_volume = await c.volume.find_volume(volume)
-        attachment = await c.compute.attach_volume(found_server.id, found_volume.id)
+        try:
+            attachment = await c.compute.attach_volume(found_server.id, found_volume.id)
+        except BadRequest as refused:  # an in-use volume that is not shared: say by whom
+            if found_volume.multiattach or not found_volume.server_ids:
+                raise
+            raise await _in_use(c, found_volume) from refused
         return {
             "server": found_server.name,
             "volume": found_volume.name,
@@ -189,11 +218,40 @@ def detach_volume(
     """Detach a volume from a server."""
 
     async def work(c: Cloud) -> tuple[str, str]:
+        from powerbridge.client.errors import NotFound
+
         found_server = await c.compute.find_server(server)
         found_volume = await c.volume.find_volume(volume)
-        await c.compute.detach_volume(found_server.id, found_volume.id)
+        try:
+            await c.compute.detach_volume(found_server.id, found_volume.id)
+        except NotFound as missing:  # nova's 404: say where the volume is attached instead
+            if found_server.id in found_volume.server_ids:
+                raise
+            raise await _not_attached_here(c, found_volume, found_server.name) from missing
         return found_server.name, found_volume.name
 
     server_name, volume_name = run(cloud, work)
     line = f"Detaching volume {volume_name} from server {server_name}."
     tell(output_format, line, {"server": server_name, "volume": volume_name, "status": "detaching"})
+
+
+async def _not_attached_here(c: Cloud, found: Volume, server_name: str) -> CliError:
+    """The volume is not attached to `server_name`: name the servers it is attached to."""
+    holders = [(await c.compute.server(sid)).name for sid in found.server_ids]
+    if not holders:
+        return CliError(f"volume {found.name} is not attached to any server")
+    where = ", ".join(holders)
+    return CliError(
+        f"volume {found.name} is not attached to server {server_name}; it is attached to {where}",
+        hint=f"powerbridge volume detach {holders[0]} {found.name}",
+    )
+
+
+async def _in_use(c: Cloud, found: Volume) -> CliError:
+    """A volume that is not shared (multiattach) is in use: name the server that holds it."""
+    holder = (await c.compute.server(found.server_ids[0])).name
+    return CliError(
+        f"volume {found.name} is in use by server {holder} and is not shared (multiattach)",
+        hint=f"detach it first (powerbridge volume detach {holder} {found.name}), "
+        "or create a shared one (powerbridge volume create --shared)",
+    )

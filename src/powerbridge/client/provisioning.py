@@ -39,7 +39,7 @@ from powerbridge.client.image import Image
 from powerbridge.client.network import Network
 from powerbridge.client.powervc import CollocationRule, HostGroup, StorageConnectivityGroup
 from powerbridge.client.volume import StorageTemplate, Volume, VolumeCreate
-from powerbridge.client.waiter import wait_for_volumes
+from powerbridge.client.waiter import Outcome, wait_for_volumes
 from powerbridge.powervm import Key, RuleViolation
 
 T = TypeVar("T")
@@ -267,8 +267,18 @@ async def _volumes_ready(
     )
     bad = [o for o in outcomes.values() if not o.ok]
     if bad:
-        described = ", ".join(f"{o.id} {o.result} ({o.status})" for o in bad)
+        described = ", ".join([await _failed_volume(cloud, o) for o in bad])
         raise ClientError(f"volumes did not become available: {described}")
+
+
+async def _failed_volume(cloud: Cloud, outcome: Outcome) -> str:
+    """`<id> failed (error): <cinder's user message>`; the message only for a volume in
+    error (the reason is asked for on this failure path only)."""
+    line = f"{outcome.id} {outcome.result} ({outcome.status})"
+    if outcome.status != "error":
+        return line
+    reason = await cloud.volume.failure_reason(outcome.id)
+    return f"{line}: {reason}" if reason else line
 
 
 async def _cleanup(

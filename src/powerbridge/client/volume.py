@@ -17,11 +17,12 @@ from powerbridge.client import _resource
 from powerbridge.client._guarded import TOKEN_KEY, Listing, Lookup, guarded_create, listing
 from powerbridge.client._records import WireRecord, raw_payload, wire
 from powerbridge.client._wire import Record, text
-from powerbridge.client.errors import UnsupportedVersion, request_id
+from powerbridge.client.errors import ClientError, UnsupportedVersion, request_id
 from powerbridge.client.session import Session
 
 SERVICE = "volume"  # the session picks volumev3 first, then cinder's other catalog types
 MULTIATTACH_MICROVERSION = "3.50"
+MESSAGES_MICROVERSION = "3.3"  # cinder's user messages (why an accepted create failed)
 FINAL_STATUSES = frozenset({"available", "in-use", "error", "deleted"})
 
 
@@ -179,6 +180,35 @@ class BlockStorage:
         )
         return Volume.from_wire(created.resource), created.request_id
 
+    async def failure_reason(self, volume_id: str) -> str | None:
+        """Cinder's newest user message about the volume (`GET /messages`, microversion 3.3,
+        filtered by `resource_uuid`), e.g. "schedule allocate volume: Could not find any
+        available weighted backend."; None when the cloud keeps no messages (an older
+        microversion, 404) or cannot be asked: the caller then says what it said before."""
+        try:
+            version = await self.session.negotiate(SERVICE, MESSAGES_MICROVERSION)
+            if _version_tuple(version) < _version_tuple(MESSAGES_MICROVERSION):
+                return None
+            body = await _resource.get_json(
+                self.session,
+                SERVICE,
+                "/messages",
+                params={"resource_uuid": volume_id},
+                microversion=version,
+            )
+        except ClientError:  # best effort: the failure it explains is reported either way
+            return None
+        # filtered here too: a cinder before 3.5 ignores the query's filter
+        found = [
+            m
+            for m in body.get("messages") or []
+            if isinstance(m, dict) and m.get("resource_uuid") == volume_id and m.get("user_message")
+        ]
+        if not found:
+            return None
+        newest = max(found, key=lambda m: str(m.get("created_at") or ""))
+        return str(newest["user_message"])
+
     async def delete_volume(self, volume_id: str) -> str | None:
         response = await self.session.request(
             SERVICE, "DELETE", _resource.item_path("/volumes", volume_id)
@@ -201,3 +231,8 @@ class BlockStorage:
         return await _resource.find(
             "storage template", name_or_id, self.storage_template, everything, complete=True
         )
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    major, _, minor = version.partition(".")
+    return int(major), int(minor or 0)

@@ -513,6 +513,7 @@ class _Volumes:
         now = time.monotonic()
         looked, self.looked = self.looked, now
         timeout = self.run.options.timeout
+        failed: list[tuple[str, str]] = []  # volume ids in error, their reason asked below
         with self.run.store.batch():
             for volume_id in ids:
                 item = observed.get(volume_id)
@@ -524,11 +525,25 @@ class _Volumes:
                     del self.building[volume_id]
                     since = self.since.pop(volume_id)
                     self.ticker.seen(_ended_within(since, looked, now))
+                    if settled != "done" and item.status == "error":
+                        failed.append((volume_id, name))
+                        continue
                     _volume_settled(self.run, name, volume_id, item.status, settled == "done")
                 elif timeout is not None and now - self.since[volume_id] > timeout:
                     del self.building[volume_id]
                     del self.since[volume_id]
                     _volume_settled(self.run, name, volume_id, "TIMEOUT", False)
+        if failed:
+            await self._settle_failed(failed)
+
+    async def _settle_failed(self, failed: list[tuple[str, str]]) -> None:
+        """Record volumes that ended in error with cinder's user message for each (why: the
+        storage provider is full ...), asked for on this failure path only."""
+        volume = self.run.cloud.volume
+        reasons = await asyncio.gather(*(volume.failure_reason(vid) for vid, _ in failed))
+        with self.run.store.batch():
+            for (volume_id, name), reason in zip(failed, reasons, strict=True):
+                _volume_settled(self.run, name, volume_id, "error", False, reason)
 
 
 def _ended_within(started: float, building_at: float | None, now: float) -> float:
@@ -550,14 +565,16 @@ def _in_server_order(plan: Plan) -> list[tuple[int, VolumeCreate]]:
     return sorted(ranked, key=lambda item: item[0])
 
 
-def _volume_settled(run: _Run, name: str, volume_id: str, status: str, ok: bool) -> None:
+def _volume_settled(
+    run: _Run, name: str, volume_id: str, status: str, ok: bool, reason: str | None = None
+) -> None:
     kind = Kind.VOLUME.value
     mine = run.created_here(kind, name) or run.results[(kind, name)].changed
     if ok:
         run.record(kind, name, ItemState.DONE, resource_id=volume_id, created_here=mine)
         run.result(kind, name, status=status)
         return
-    fault = f"volume {name} ended {status}"
+    fault = f"volume {name} ended {status}" + (f": {reason}" if reason else "")
     run.record(kind, name, ItemState.FAILED, resource_id=volume_id, fault=fault)
     run.result(kind, name, status=status, fault=fault)
 
