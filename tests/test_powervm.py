@@ -33,9 +33,10 @@ DETERMINISTIC = settings(derandomize=True, max_examples=300, deadline=None)
 Template = tuple[int, int, dict[str, str]]
 
 
-def units(twentieths: int) -> str:
-    """Processing units given in twentieths, written as PowerVC prints them (2.5, 3, 0.05)."""
-    return str(Decimal(twentieths) / Decimal(20))
+def units(hundredths: int) -> str:
+    """Processing units given in hundredths (the PowerVM step), written as PowerVC prints them
+    (2.5, 3, 0.37)."""
+    return str(Decimal(hundredths) / Decimal(100))
 
 
 def messages(ram_mb: int, vcpus: int, specs: Mapping[str, object]) -> list[str]:
@@ -249,12 +250,12 @@ EXACT_CASES: list[tuple[Template, list[tuple[str, Code, str]]]] = [
         ],
     ),
     (
-        (4096, 2, {"powervm:proc_units": "0.12"}),
+        (4096, 2, {"powervm:proc_units": "0.125"}),
         [
             (
                 "powervm:proc_units",
                 Code.UNITS_NOT_MULTIPLE,
-                "The 'Desired Processing Units' value 0.12 is not a multiple of 0.05.",
+                "The 'Desired Processing Units' value 0.125 is not a multiple of 0.01.",
             )
         ],
     ),
@@ -360,10 +361,10 @@ def test_units_checked_per_level_against_matching_processor_count() -> None:
 
 
 def test_not_multiple_applies_to_every_level() -> None:
-    specs = {"powervm:min_proc_units": "0.33", "powervm:max_proc_units": "1.01"}
+    specs = {"powervm:min_proc_units": "0.333", "powervm:max_proc_units": "1.015"}
     assert messages(4096, 2, specs) == [
-        "The 'Minimum Processing Units' value 0.33 is not a multiple of 0.05.",
-        "The 'Maximum Processing Units' value 1.01 is not a multiple of 0.05.",
+        "The 'Minimum Processing Units' value 0.333 is not a multiple of 0.01.",
+        "The 'Maximum Processing Units' value 1.015 is not a multiple of 0.01.",
     ]
 
 
@@ -420,7 +421,7 @@ def test_all_violations_reported_in_a_stable_order() -> None:
         "powervm:max_mem": "1024",
         "powervm:shared_weight": "999",
         "powervm:max_vcpu": "1",
-        "powervm:proc_units": "0.12",
+        "powervm:proc_units": "0.125",
         "hw:cpu_policy": "dedicated",
     }
     codes = [(v.field, v.code) for v in check_template(2048, 2, specs)]
@@ -672,10 +673,10 @@ def ordered(low: int, high: int) -> st.SearchStrategy[list[int]]:
 def valid_templates(draw: st.DrawFn) -> Template:
     min_mem, ram, max_mem = draw(ordered(1, 4_194_304))
     min_vcpu, vcpus, max_vcpu = draw(ordered(1, 256))
-    # In twentieths of a unit: each level within 0.05..1.0 per processor of its level.
-    desired = draw(st.integers(vcpus, 20 * vcpus))
-    low = draw(st.integers(min_vcpu, min(20 * min_vcpu, desired)))
-    high = draw(st.integers(max(desired, max_vcpu), 20 * max_vcpu))
+    # In hundredths of a unit: each level within 0.05..1.0 per processor of its level.
+    desired = draw(st.integers(5 * vcpus, 100 * vcpus))
+    low = draw(st.integers(5 * min_vcpu, min(100 * min_vcpu, desired)))
+    high = draw(st.integers(max(desired, 5 * max_vcpu), 100 * max_vcpu))
     specs = {
         Key.MIN_MEM.value: str(min_mem),
         Key.MAX_MEM.value: str(max_mem),
@@ -708,6 +709,82 @@ def test_defaults_of_a_valid_template_form_a_valid_profile(template: Template) -
     assert validate(dataclasses.replace(spec, defaulted=frozenset())) == []
 
 
+# --- the processing-unit step and the per-processor floor (POWER7+ and later) ---------------
+
+
+@DETERMINISTIC
+@given(vcpus=st.integers(1, 256), data=st.data())
+def test_any_hundredth_within_the_per_processor_range_is_accepted(
+    vcpus: int, data: st.DataObject
+) -> None:
+    hundredths = data.draw(st.integers(5 * vcpus, 100 * vcpus))
+    assert check_template(4096, vcpus, {Key.PROC_UNITS.value: units(hundredths)}) == []
+
+
+@DETERMINISTIC
+@given(vcpus=st.integers(1, 64), data=st.data())
+def test_a_finer_step_than_a_hundredth_is_refused(vcpus: int, data: st.DataObject) -> None:
+    # Thousandths that are not whole hundredths, inside the per-processor range.
+    thousandths = data.draw(st.integers(50 * vcpus, 1000 * vcpus - 1).filter(lambda n: n % 10 != 0))
+    value = str(Decimal(thousandths) / Decimal(1000))
+    assert check_template(4096, vcpus, {Key.PROC_UNITS.value: value}) == [
+        RuleViolation(
+            Key.PROC_UNITS.value,
+            f"The 'Desired Processing Units' value {value} is not a multiple of 0.01.",
+            Code.UNITS_NOT_MULTIPLE,
+        )
+    ]
+
+
+@DETERMINISTIC
+@given(vcpus=st.integers(1, 64), data=st.data())
+def test_below_five_hundredths_per_processor_is_refused(vcpus: int, data: st.DataObject) -> None:
+    hundredths = data.draw(st.integers(1, 5 * vcpus - 1))
+    value = units(hundredths)
+    assert check_template(4096, vcpus, {Key.PROC_UNITS.value: value}) == [
+        RuleViolation(
+            Key.PROC_UNITS.value,
+            f"The 'Desired Processing Units' value {value} is below 0.05 per virtual"
+            f" processor ({vcpus}).",
+            Code.UNITS_BELOW_PER_PROCESSOR,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("vcpus", "proc_units", "expected"),
+    [
+        (1, "0.37", []),
+        (1, "0.05", []),
+        (3, "0.15", []),
+        (1, "1", []),
+        (
+            1,
+            "0.03",
+            ["The 'Desired Processing Units' value 0.03 is below 0.05 per virtual processor (1)."],
+        ),
+        (
+            2,
+            "0.06",
+            ["The 'Desired Processing Units' value 0.06 is below 0.05 per virtual processor (2)."],
+        ),
+        (
+            2,
+            "2.01",
+            ["The 'Desired Processing Units' value 2.01 is above 1.0 per virtual processor (2)."],
+        ),
+    ],
+)
+def test_units_against_virtual_processors(vcpus: int, proc_units: str, expected: list[str]) -> None:
+    assert messages(4096, vcpus, {Key.PROC_UNITS.value: proc_units}) == expected
+
+
+def test_dedicated_processors_ignore_fractional_units() -> None:
+    specs = {Key.DEDICATED_PROC.value: "true", Key.PROC_UNITS.value: "0.375"}
+    assert check_template(4096, 2, specs) == []
+    assert resource_claim(parse_template(4096, 2, specs)) == (4096, Decimal(2))
+
+
 @dataclasses.dataclass(frozen=True)
 class Quantity:
     """How to build a template from a (min, desired, max) triple and how PowerVC words it."""
@@ -734,7 +811,7 @@ QUANTITIES = {
         ("powervm:min_vcpu", "vcpus", "powervm:max_vcpu"),
         (1, 512),
     ),
-    # 20 processors at every level so 1..20 units (20..400 twentieths) never break a ratio.
+    # 20 processors at every level so 1..20 units (100..2000 hundredths) never break a ratio.
     "units": Quantity(
         "Processing Units",
         lambda lo, d, hi: (
@@ -750,7 +827,7 @@ QUANTITIES = {
         ),
         units,
         ("powervm:min_proc_units", "powervm:proc_units", "powervm:max_proc_units"),
-        (20, 400),
+        (100, 2000),
     ),
 }
 

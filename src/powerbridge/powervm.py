@@ -12,9 +12,10 @@ Rules (every violation is reported, not only the first):
 
 - minimum <= desired <= maximum, and minimum <= maximum, for memory, virtual processors and,
   with shared processors, processing units;
-- processing units are a multiple of 0.05 and carry between 0.05 and 1.0 units per virtual
+- processing units are a multiple of 0.01 and carry between 0.05 and 1.0 units per virtual
   processor of the same level: desired units against ``vcpus``, minimum units against
-  ``powervm:min_vcpu``, maximum units against ``powervm:max_vcpu``;
+  ``powervm:min_vcpu``, maximum units against ``powervm:max_vcpu`` (so 0.37 units over one
+  virtual processor is a valid profile, 0.03 per virtual processor is not);
 - memory and virtual processor values are positive integers; ``shared_weight`` and
   ``availability_priority`` are integers 0..255; booleans are true/t/yes/y/1 or false/f/no/n/0
   in any case; ``processor_compatibility`` is one of ``PROCESSOR_COMPATIBILITY_MODES`` in any
@@ -44,6 +45,24 @@ defaulted minimum.
 With ``powervm:dedicated_proc`` true the partition owns whole processors: the shared-processor
 keys (processing units, ``uncapped``, ``shared_weight``, ``shared_proc_pool_name``) are
 ignored, neither read nor checked, as PowerVC ignores them.
+
+Sources, and what had to be reconstructed:
+
+- IBM's POWER7+ and later system documentation (for example the Power 750/760 Technical
+  Overview) and the HMC help: a shared-processor partition's entitlement can be as small as
+  0.05 processing units per virtual processor and is set in increments of 0.01; each virtual
+  processor is at most one physical processor (1.0 unit). POWER7 and earlier required 0.10
+  per virtual processor; PowerVC 2.x manages POWER8 and later only, so 0.05 is the one
+  minimum here, not a per-host value.
+- The HMC's partition profile rules (minimum <= desired <= maximum for processing units and
+  virtual processors; HSCL1566 refuses a units-to-processors ratio below the minimum) and
+  dedicated processors being whole processors (``vcpus`` and its bounds are integers).
+- PowerVC's flavor extra specs table (the ``powervm:*`` keys and their value ranges, shared
+  weight and availability priority 0..255) and pypowervm's ``lpar_builder`` (its defaults:
+  0.5 units per virtual processor, bounds copied from the desired value).
+- Reconstructed: PowerVC's exact message texts for these refusals are not published; the
+  wording below follows PowerVC's ``The '<field>' value X is above the '<field>' value Y.``
+  form of the order rules, with the field labels of the PowerVC compute template page.
 
 Public surface: ``parse_template``, ``check_template``, ``validate``, ``resource_claim``,
 ``format_units``, ``parse_bool``, ``PowerVMSpec``, ``RuleViolation``, ``TemplateError``,
@@ -139,7 +158,8 @@ PROCESSOR_COMPATIBILITY_MODES: Final[tuple[str, ...]] = (
     "POWER10",
     "POWER11",
 )
-UNITS_STEP: Final = Decimal("0.05")
+# Entitlement moves in hundredths of a processor (POWER7+ and later), down to 0.05 per VP.
+UNITS_STEP: Final = Decimal("0.01")
 MIN_UNITS_PER_VP: Final = Decimal("0.05")
 MAX_UNITS_PER_VP: Final = Decimal("1.0")
 DEFAULT_UNITS_PER_VP: Final = Decimal("0.5")
@@ -258,7 +278,7 @@ def parse_template(ram_mb: int, vcpus: int, extra_specs: Mapping[str, object]) -
 
 
 def validate(spec: PowerVMSpec) -> list[RuleViolation]:
-    """The relational rules (order, 0.05 steps, units per processor) checked on a spec.
+    """The relational rules (order, 0.01 steps, units per processor) checked on a spec.
 
     A rule is checked only when the values it judges came from the template: a default is
     derived from what was written, so blaming it would only repeat the real violation.

@@ -18,6 +18,7 @@ from powerbridge.deploy import (
 from powerbridge.deploy.cloudview import (
     CloudView,
     CollocationRule,
+    ComputeTemplate,
     Host,
     HostGroup,
     Image,
@@ -195,15 +196,53 @@ def test_yaml_powervm_override_breaking_a_rule_blocks_with_a_precise_message() -
 
 
 def test_override_with_a_bad_value_names_field_and_allowed_values() -> None:
-    plan = yaml_plan("servers:\n  - name: a\n    powervm: {proc_units: 0.33, uncapped: maybe}\n")
+    plan = yaml_plan("servers:\n  - name: a\n    powervm: {proc_units: 0.335, uncapped: maybe}\n")
     assert messages(plan) == [
         "server a: powervm:uncapped: Invalid value 'maybe' for 'powervm:uncapped': a boolean"
         " (true/t/yes/y/1 or false/f/no/n/0) is required. (compute template 'powervm.small'"
-        " with overrides powervm:proc_units=0.33, powervm:uncapped=maybe)",
-        "server a: powervm:proc_units: The 'Desired Processing Units' value 0.33 is not a"
-        " multiple of 0.05. (compute template 'powervm.small' with overrides"
-        " powervm:proc_units=0.33, powervm:uncapped=maybe)",
+        " with overrides powervm:proc_units=0.335, powervm:uncapped=maybe)",
+        "server a: powervm:proc_units: The 'Desired Processing Units' value 0.335 is not a"
+        " multiple of 0.01. (compute template 'powervm.small' with overrides"
+        " powervm:proc_units=0.335, powervm:uncapped=maybe)",
     ]
+
+
+def test_hundredths_of_a_unit_per_processor_plan_and_claim_what_they_say() -> None:
+    plan = yaml_plan(
+        "servers:\n  - name: a\n    template: powervm.tiny\n    powervm: {proc_units: 0.37}\n"
+    )
+    assert plan.ok, messages(plan)
+    [create] = plan.server_creates
+    assert create.proc_units == Decimal("0.37")
+    assert create.request()["server"]["flavor"]["extra_specs"]["powervm:proc_units"] == "0.37"
+
+
+def test_a_template_below_five_hundredths_per_processor_blocks_before_anything_is_made() -> None:
+    broken = ComputeTemplate(
+        "flavor-thin", "powervm.thin", 2048, 1, 20, {"powervm:proc_units": "0.03"}
+    )
+    view = with_(estate(), templates=(*estate().templates, broken))
+    plan = yaml_plan(
+        """\
+        servers:
+          - name: thin
+            template: powervm.thin
+          - name: two
+            template: powervm.small
+            powervm: {proc_units: 0.06, min_proc_units: 0.06}
+        """,
+        view,
+    )
+    assert messages(plan) == [
+        "server thin: powervm:proc_units: The 'Desired Processing Units' value 0.03 is below"
+        " 0.05 per virtual processor (1). (compute template 'powervm.thin')",
+        "server two: powervm:proc_units: The 'Desired Processing Units' value 0.06 is below"
+        " 0.05 per virtual processor (2). (compute template 'powervm.small' with overrides"
+        " powervm:min_proc_units=0.06, powervm:proc_units=0.06)",
+    ]
+    assert {block.code for block in plan.blocks} == {"powervm_rule"}
+    assert not plan.ok  # apply refuses a blocked plan whole: nothing is created
+    assert plan.server_creates == ()
 
 
 def test_valid_overrides_and_scg_send_an_inline_flavor_with_merged_specs() -> None:

@@ -33,7 +33,12 @@ class Flavor:
 
 
 def rule_violations(ram: int, vcpus: int, extra_specs: Mapping[str, Any]) -> str | None:
-    """PowerVC's message for the first broken rule, or None when the template is valid."""
+    """PowerVC's messages for every broken rule, joined, or None when the template is valid.
+
+    The one wording of a refusal: a flavor create or extra-spec change answers it as a 400, a
+    deploy or resize with the template goes to ERROR with it as the fault (processing units
+    in 0.01 steps, 0.05 to 1.0 per virtual processor, as `powerbridge.powervm` states).
+    """
     violations = powervm.check_template(ram, vcpus, extra_specs)
     return " ".join(v.message for v in violations) if violations else None
 
