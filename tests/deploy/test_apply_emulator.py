@@ -218,6 +218,34 @@ def test_a_powervm_override_breaking_a_rule_blocks_and_creates_nothing(
     assert "badmem-data" not in volumes(cloud)
 
 
+def test_processing_units_below_the_per_processor_floor_block_before_anything_is_made(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    """The planner, reading the emulator over HTTP, refuses 0.03 units over one virtual
+    processor with the emulator's own wording, and passes 0.37 (PowerVM's 0.01 steps)."""
+    spec = tmp_path / "thin.yaml"
+    body = (
+        "deployment: thin\n"
+        "servers:\n"
+        "  - name: thin1\n"
+        "    template: powervm.tiny\n"
+        "    image: AIX72\n"
+        "    network: cmbnet1\n"
+        "    powervm: {{proc_units: {units}, min_proc_units: {units}}}\n"
+    )
+    spec.write_text(body.format(units="0.03"))
+    result = sh("deploy", "plan", str(spec))
+    assert result.code == 1, result.out + result.err
+    [line] = result.error_lines
+    assert "The 'Desired Processing Units' value 0.03 is below 0.05 per virtual processor" in line
+    assert "nothing was created" in line
+    assert "thin1" not in servers(cloud)
+    spec.write_text(body.format(units="0.37"))
+    result = sh("deploy", "plan", str(spec))
+    assert result.code == 0, result.out + result.err
+    assert "thin1" not in servers(cloud)  # a plan only looks
+
+
 def test_an_unknown_storage_template_blocks_with_a_suggestion(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
