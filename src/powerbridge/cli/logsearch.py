@@ -227,7 +227,7 @@ CAUSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (
             r"Processing Units'",
-            "the compute template breaks a PowerVM processing-unit rule (0.05 steps, 0.05 to "
+            "the compute template breaks a PowerVM processing-unit rule (0.01 steps, 0.05 to "
             "1.0 per virtual processor, min <= desired <= max)",
         ),
         (r"Unknown PowerVM extra spec", "the compute template has an unknown powervm: key"),
