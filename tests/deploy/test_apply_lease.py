@@ -63,6 +63,7 @@ def test_a_long_apply_renews_its_lease_and_stops_when_taken_over(
     spec.write_text(SPEC, encoding="utf-8")
     sh = Shell(monkeypatch, capsys, slow_cloud.env())
     sh.set({"POWERBRIDGE_STORE": store_url})
+    JobStore.open(store_url).close()  # the schema made before two openers race for it
     seen: dict[str, Job] = {}
 
     def elsewhere() -> None:  # another host: watches the job, then resumes it
