@@ -174,6 +174,14 @@ DEFAULT_TIMINGS: dict[str, float] = {
     "live_migration": 10,
     "resize": 5,
     "rebuild": 6,
+    # simulated AIX nodes and PowerHA (docs/emulator-aix.md)
+    "aix_boot": 30,
+    "caa_create": 20,
+    "cluster_sync": 15,
+    "cluster_join": 10,
+    "cluster_barrier": 5,
+    "rg_acquire": 10,
+    "failure_detection": 20,
 }
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from powerbridge.emulator.aix.world import AixWorld
 from powerbridge.emulator.backend.behaviours import Behaviours
 from powerbridge.emulator.backend.compute import ComputeBackend
 from powerbridge.emulator.backend.context import BackendContext
@@ -91,6 +92,15 @@ class Emulator:
             volumes=self.volumes,
         )
         self._build_server_actions(ctx)
+        self.aix = AixWorld(
+            ctx,
+            servers=self.server_registry,
+            volumes=self.volumes,
+            networks=self.networks,
+            images=self.images,
+            keypairs=self.keypairs,
+            data_dir=self.data_dir,
+        )
 
     def _build_server_actions(self, ctx: BackendContext) -> None:
         servers, hosts = self.server_registry, self.hosts

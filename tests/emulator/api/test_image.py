@@ -15,7 +15,7 @@ from tests.support.emulator_http import IDENTITY, IMAGE, password_auth
 ROOT = IMAGE.removesuffix("/v2")
 PATCH = {"Content-Type": "application/openstack-images-v2.1-json-patch"}
 OCTET = {"Content-Type": "application/octet-stream"}
-SEEDED = ["PowerHA713", "AIX72", "RHEL84-LE", "IBMi74"]
+SEEDED = ["PowerHA713", "PowerHA72", "AIX72", "RHEL84-LE", "IBMi74"]
 IMAGE_KEYS = {
     "id",
     "name",
@@ -114,19 +114,19 @@ def test_list_returns_seeded_images_in_glance_shape(admin: TestClient) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("os_distro=aix", ["PowerHA713", "AIX72"]),
+        ("os_distro=aix", ["PowerHA713", "PowerHA72", "AIX72"]),
         ("name=AIX72", ["AIX72"]),
         ("name=in:IBMi74,AIX72", ["AIX72", "IBMi74"]),
         ("status=in:queued,active&endianness=little-endian", ["RHEL84-LE"]),
         ("visibility=public&size_min=32212254721", ["IBMi74"]),
-        ("size_max=21474836480", ["PowerHA713", "AIX72"]),
+        ("size_max=21474836480", ["PowerHA713", "PowerHA72", "AIX72"]),
         ("visibility=private", []),
-        ("sort=name:asc", ["AIX72", "IBMi74", "PowerHA713", "RHEL84-LE"]),
+        ("sort=name:asc", ["AIX72", "IBMi74", "PowerHA713", "PowerHA72", "RHEL84-LE"]),
         (
             "sort_key=size&sort_dir=desc&sort_key=name&sort_dir=asc",
-            ["IBMi74", "RHEL84-LE", "AIX72", "PowerHA713"],
+            ["IBMi74", "RHEL84-LE", "AIX72", "PowerHA713", "PowerHA72"],
         ),
-        ("sort_key=name", ["RHEL84-LE", "PowerHA713", "IBMi74", "AIX72"]),
+        ("sort_key=name", ["RHEL84-LE", "PowerHA72", "PowerHA713", "IBMi74", "AIX72"]),
         ("created_at=gte:2000-01-01T00:00:00Z&sort=name:asc", sorted(SEEDED)),
         ("updated_at=lt:2000-01-01T00:00:00Z", []),
     ],
@@ -147,7 +147,7 @@ def test_list_paginates_with_next_links(admin: TestClient) -> None:
     query = dict(parse_qsl(next_link.query))
     assert query == {"limit": "3", "sort": "name:asc", "marker": body["images"][-1]["id"]}
     second = admin.get(f"{ROOT}{body['next']}")
-    assert names(second) == ["RHEL84-LE"]
+    assert names(second) == ["PowerHA72", "RHEL84-LE"]
     assert "next" not in second.json()
 
 

@@ -26,6 +26,7 @@ from powerbridge.emulator.logs import LogContext
 
 STEP_TOPIC = "server.step"
 StepHandler = Callable[[Server, float], None]
+Watcher = Callable[[Server], None]
 
 
 class ServerLifecycle(Protocol):
@@ -77,7 +78,17 @@ class ServerRegistry:
             self.last_seq = max(self.last_seq, server.seq)
         self.action_log = InstanceActionLog(ctx)
         self._step_handlers: dict[str, StepHandler] = {}
+        self._watchers: list[Watcher] = []
         ctx.engine.on(STEP_TOPIC, self._on_step)
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call `watcher(server)` after every saved change and removal (the simulated AIX
+        nodes follow their servers this way); it must be cheap and must not save."""
+        self._watchers.append(watcher)
+
+    def _notify(self, server: Server) -> None:
+        for watcher in self._watchers:
+            watcher(server)
 
     # -- the registry ----------------------------------------------------------------------
     def add(self, server: Server) -> None:
@@ -88,6 +99,7 @@ class ServerRegistry:
         self.servers.pop(server.id, None)
         self._by_project.get(server.project_id, {}).pop(server.id, None)
         self.ctx.store.delete("server", server.id)
+        self._notify(server)
 
     def next_seq(self) -> int:
         self.last_seq += 1
@@ -130,6 +142,7 @@ class ServerRegistry:
 
     def save(self, server: Server) -> None:
         self.ctx.store.put("server", server.id, asdict(server))
+        self._notify(server)
 
     # -- steps -----------------------------------------------------------------------------
     def on_step(self, step: str, handler: StepHandler) -> None:

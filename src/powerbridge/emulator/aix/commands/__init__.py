@@ -1,0 +1,7 @@
+"""The command table: every simulated command by name, one module per family."""
+
+from __future__ import annotations
+
+from powerbridge.emulator.aix.commands.base import Command, merge_tables
+
+COMMANDS: dict[str, Command] = merge_tables()

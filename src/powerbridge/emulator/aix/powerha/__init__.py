@@ -1,0 +1,1 @@
+"""The PowerHA SystemMirror cluster model shared by a cluster's nodes."""
