@@ -1,6 +1,7 @@
 """What a simulated command receives and returns.
 
-A command is a plain function `run(inv) -> exit status`: it reads `inv.argv` (argv[0] is the
+A command is a plain function `run(inv) -> exit status` (or a coroutine function, for the few
+that wait on the emulator clock): it reads `inv.argv` (argv[0] is the
 name it was called by), `inv.stdin`, `inv.env` and `inv.cwd`, writes to `inv.out` and
 `inv.err`, and reaches its node and the shared model through `inv.node` and `inv.world`.
 It never raises for bad input: it prints what AIX prints and returns a non-zero status.
@@ -8,7 +9,7 @@ It never raises for bad input: it prints what AIX prints and returns a non-zero 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,8 @@ class Invocation:
         return self.argv[1:]
 
 
-Command = Callable[[Invocation], int]
+# most commands answer at once; a few wait on the emulator clock (sleep) and are coroutines
+Command = Callable[[Invocation], int | Awaitable[int]]
 
 
 def merge_tables(*tables: Mapping[str, Command]) -> dict[str, Command]:

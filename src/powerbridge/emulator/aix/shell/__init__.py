@@ -3,6 +3,7 @@ words split on blanks, one command)."""
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 from powerbridge.emulator.aix.commands import COMMANDS
@@ -30,7 +31,7 @@ class Session:
     cwd: str = "/"
     last_status: int = 0
 
-    def run(self, line: str, stdin: str = "") -> ShellResult:
+    async def run(self, line: str, stdin: str = "") -> ShellResult:
         words = line.split()
         if not words:
             return ShellResult("", "", self.last_status)
@@ -39,10 +40,11 @@ class Session:
             self.last_status = NOT_FOUND
             return ShellResult("", f"ksh: {words[0]}:  not found.\n", NOT_FOUND)
         inv = Invocation(words, self.node, self.world, stdin, dict(self.env), self.cwd)
-        self.last_status = command(inv)
+        status = command(inv)
+        self.last_status = await status if inspect.isawaitable(status) else status
         return ShellResult(inv.out.text, inv.err.text, self.last_status)
 
 
-def run_line(node: Node, world: AixWorld, line: str, *, stdin: str = "") -> ShellResult:
+async def run_line(node: Node, world: AixWorld, line: str, *, stdin: str = "") -> ShellResult:
     """Run one command line in a fresh session (what `ssh node CMD` does)."""
-    return Session(node, world).run(line, stdin)
+    return await Session(node, world).run(line, stdin)
