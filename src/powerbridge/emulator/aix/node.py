@@ -35,6 +35,9 @@ class NodeRecord:
     host_key: str | None = None  # the node's OpenSSH host key (private), made at first boot
     authorized_keys: list[str] = field(default_factory=list)  # root's, from nova and user data
     subsystems: dict[str, str] = field(default_factory=dict)  # SRC name -> active|inoperative
+    # the /etc/cluster/rhosts lines clcomd loaded at its last start or refresh (None: never):
+    # CAA trusts what clcomd read, not what the file says now
+    clcomd_rhosts: list[str] | None = None
     booted_at: float | None = None
     files: dict[str, Any] = field(default_factory=dict)  # the VirtualFS, serialised
 
