@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from powerbridge.emulator.backend.volume_identity import volume_wwn
 from powerbridge.emulator.logs import LogContext
 from powerbridge.emulator.state import Emulator
 from tests.support.emulator_http import IDENTITY, VOLUME, password_auth
@@ -186,7 +187,7 @@ def test_detail_fields(admin: TestClient, project_id: str) -> None:
     assert set(volume) >= DETAIL_FIELDS
     assert volume["bootable"] == "false"
     assert volume["availability_zone"] == "nova"
-    assert volume["metadata"] == {"a": "b"}
+    assert volume["metadata"] == {"a": "b", "volume_wwn": volume_wwn(created["id"])}
     assert volume["os-vol-tenant-attr:tenant_id"] == project_id
     assert volume["os-vol-mig-status-attr:migstat"] is None
     assert datetime.strptime(volume["created_at"], "%Y-%m-%dT%H:%M:%S.%f")
@@ -352,9 +353,10 @@ def test_update_volume(admin: TestClient, project_id: str) -> None:
 def test_metadata_endpoints(admin: TestClient, project_id: str) -> None:
     volume = create(admin, project_id, metadata={"a": "1"})
     url = f"{VOLUME}/{project_id}/volumes/{volume['id']}/metadata"
-    assert admin.get(url).json() == {"metadata": {"a": "1"}}
+    wwn = {"volume_wwn": volume_wwn(volume["id"])}  # the driver's, as PowerVC shows it
+    assert admin.get(url).json() == {"metadata": {"a": "1", **wwn}}
     merged = admin.post(url, json={"metadata": {"b": "2"}})
-    assert merged.json() == {"metadata": {"a": "1", "b": "2"}}
+    assert merged.json() == {"metadata": {"a": "1", "b": "2", **wwn}}
     replaced = admin.put(url, json={"metadata": {"c": "3"}})
     assert replaced.json() == {"metadata": {"c": "3"}}
     assert admin.get(f"{url}/c").json() == {"meta": {"c": "3"}}
@@ -394,7 +396,7 @@ def test_other_actions(admin: TestClient, project_id: str) -> None:
     assert readonly.status_code == 202
     shown = show(admin, project_id, volume["id"]).json()["volume"]
     assert shown["bootable"] == "true"
-    assert shown["metadata"] == {"readonly": "True"}
+    assert shown["metadata"] == {"readonly": "True", "volume_wwn": volume_wwn(volume["id"])}
     reset = admin.post(action, json={"os-reset_status": {"status": "error"}})
     assert reset.status_code == 202
     assert show(admin, project_id, volume["id"]).json()["volume"]["status"] == "error"
@@ -426,7 +428,7 @@ def test_delete_refused_while_in_use(
     assert attachment["attachment_id"] != volume["id"]
     assert attachment["id"] == volume["id"]
     assert attachment["host_name"] == "host-1"
-    assert shown["metadata"] == {"attached_mode": "rw"}
+    assert shown["metadata"] == {"attached_mode": "rw", "volume_wwn": volume_wwn(volume["id"])}
 
     emulator.volumes.begin_detach(volume["id"], "server-1", context)
     assert admin.delete(url).status_code == 202

@@ -11,6 +11,7 @@ import pytest
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume import VolumeBackend
+from powerbridge.emulator.backend.volume_identity import volume_wwn
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import Estate, load_estate
@@ -354,7 +355,7 @@ def test_a_template_on_an_unknown_provider_fails_the_create(world: World) -> Non
 def test_records_round_trip_through_the_store(world: World) -> None:
     volume_id = make_available(world, metadata={"role": "data"})
     stored = {body["id"]: body for body in world.store.load("volume")}
-    assert stored[volume_id]["metadata"] == {"role": "data"}
+    assert stored[volume_id]["metadata"] == {"role": "data", "volume_wwn": volume_wwn(volume_id)}
     assert stored[volume_id]["status"] == "available"
     assert dataclasses.asdict(world.volumes.get(volume_id)) == stored[volume_id]
 

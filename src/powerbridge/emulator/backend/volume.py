@@ -24,6 +24,7 @@ from typing import Any
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume_attach import AttachableVolumes
+from powerbridge.emulator.backend.volume_identity import WWN_KEY, volume_wwn
 from powerbridge.emulator.backend.volume_messages import (
     EXTEND_VOLUME,
     NO_BACKEND_AVAILABLE,
@@ -235,6 +236,8 @@ class VolumeBackend(AttachableVolumes):
         volume.step, volume.due = None, None
         if volume.step_ok:
             volume.host = f"{volume.provider}@{volume.provider}#{volume.pool}"
+            # the driver records the LUN's WWN once the LUN exists, as PowerVC's drivers do
+            volume.metadata.setdefault(WWN_KEY, volume_wwn(volume.id))
             self._touch(volume, "available")
             self._log(volume, "INFO", f"Volume {volume.id}: created successfully.", context)
         else:

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.volume_identity import WWN_KEY, volume_wwn
 from powerbridge.emulator.backend.volume_records import (
     READY,
     VOLUME_MODULE,
@@ -43,7 +44,10 @@ class VolumeRecords:
         for body in ctx.store.load("volume_type"):
             self.types[body["id"]] = VolumeType(**body)
         for body in ctx.store.load("volume"):
-            self.volumes[body["id"]] = Volume(**body)
+            volume = Volume(**body)
+            if volume.host is not None:  # created by an emulator that did not record WWNs
+                volume.metadata.setdefault(WWN_KEY, volume_wwn(volume.id))
+            self.volumes[body["id"]] = volume
         for body in ctx.store.load("volume_attachment"):
             self.attachments[body["attachment_id"]] = Attachment(**body)
 
