@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from powerbridge.emulator.aix.commands import disks, lvm
 from powerbridge.emulator.aix.commands.base import Command, merge_tables
 
-COMMANDS: dict[str, Command] = merge_tables()
+COMMANDS: dict[str, Command] = merge_tables(disks.COMMANDS, lvm.COMMANDS)
