@@ -32,6 +32,7 @@ class Estate:
     def node(self, server_id: str, name: str) -> Node:
         """The node record the node registry makes for an AIX server (made by hand here),
         booted: the boot's cfgmgr configures what the server has attached now."""
+        self.settle(server_id)
         world = self.emulator.aix
         node = world.add(NodeRecord(server_id, name))
         world.set_state(node, UP)
@@ -44,6 +45,11 @@ class Estate:
         response = self.admin.post(f"{VOLUME}/{self.project_id}/volumes", json={"volume": body})
         assert response.status_code == 202, response.text
         return str(response.json()["volume"]["id"])
+
+    def settle(self, server_id: str) -> None:
+        """A request lets the instant clock finish what is due (the deploy, an attach)."""
+        response = self.admin.get(f"{COMPUTE}/servers/{server_id}", headers=MULTIATTACH)
+        assert response.status_code == 200, response.text
 
     def shared_type(self) -> str:
         url = f"{VOLUME}/{self.project_id}/types"
@@ -63,11 +69,13 @@ class Estate:
             headers=MULTIATTACH,
         )
         assert response.status_code == 200, response.text
+        self.settle(server_id)
 
     def detach(self, server_id: str, volume_id: str) -> None:
         url = f"{COMPUTE}/servers/{server_id}/os-volume_attachments/{volume_id}"
         response = self.admin.delete(url, headers=MULTIATTACH)
         assert response.status_code == 202, response.text
+        self.settle(server_id)
 
     def volume_metadata(self, volume_id: str) -> dict[str, str]:
         url = f"{VOLUME}/{self.project_id}/volumes/{volume_id}"

@@ -292,6 +292,12 @@ class Lvm:
         self.table.save_group(group)
         return lv
 
+    def remove_lv(self, node: Node, name: str) -> None:
+        found = self.find_lv(node, name)
+        if found is not None:
+            found[0].lvs.remove(found[1])
+            self.table.save_group(found[0])
+
     @staticmethod
     def _lps(size: str, pp_size_mb: int) -> int | None:
         match = re.fullmatch(r"(\d+)([MmGg]?)", size)

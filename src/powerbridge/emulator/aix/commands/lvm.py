@@ -310,6 +310,8 @@ def crfs(inv: Invocation) -> int:
         lv_name = made.name
     created = lvm.make_fs(inv.node, lv_name, opts["-m"], opts.get("-A", "yes") == "yes")
     if isinstance(created, Refused):
+        if "-d" not in opts:  # crfs -g made the logical volume for nothing: take it back
+            lvm.remove_lv(inv.node, lv_name)
         return refuse(inv, created)
     group = lvm.find_lv(inv.node, created.name)
     blocks = created.lps * (group[0].pp_size_mb if group else 1) * 2048
