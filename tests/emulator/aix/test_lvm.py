@@ -291,3 +291,20 @@ def test_a_node_going_down_loses_its_varied_on_vgs_and_mounts(
     world.set_state(a, UP)
     assert ok(a, estate, "lsvg -o") == "rootvg\n"
     assert "/dev/datalv" not in ok(a, estate, "mount")
+
+
+def test_lspv_and_lsvg_describe_a_disk_of_a_vg(
+    pair: tuple[Node, Node, str, str], estate: Estate
+) -> None:
+    a, _, _, _ = pair
+    share_data(pair, estate)
+    ok(a, estate, "varyonvg datavg")
+    detail = ok(a, estate, "lspv hdisk2").splitlines()
+    assert detail[0].split() == ["PHYSICAL", "VOLUME:", "hdisk2", "VOLUME", "GROUP:", "datavg"]
+    assert detail[1].split()[2] == lspv_rows(a, estate)["hdisk2"][0]
+    pvs = ok(a, estate, "lsvg -p datavg").splitlines()
+    assert pvs[0] == "datavg:"
+    row = pvs[2].split()
+    assert row[:2] == ["hdisk2", "active"]
+    assert row[2] == row[3]  # nothing allocated yet
+    assert "0516-320" in refused(a, estate, "lspv hdisk1")
