@@ -161,6 +161,7 @@ def test_mkvg_refusals_change_nothing(pair: tuple[Node, Node, str, str], estate:
     )
     assert "0516-1232" in refused(a, estate, "mkvg -s 3 -y newvg hdisk1")
     assert refused(a, estate, "mkvg -y newvg").startswith("Usage: mkvg")
+    assert "0516-1163" in refused(a, estate, "mkvg -y newvg hdisk1 hdisk1")
     assert "option -Q not recognized" in refused(a, estate, "mkvg -Q hdisk1")
     estate.emulator.aix.disks.set_volume_group(repo, "caavg_private")
     assert "0516-1207" in refused(a, estate, "mkvg -y newvg hdisk1")

@@ -78,6 +78,11 @@ def mkvg(inv: Invocation) -> int:
         inv.err.line("0516-1232 mkvg: The physical partition size must be a power of 2")
         inv.err.line("\tbetween 1 and 131072 megabytes.")
         return 1
+    repeated = next((name for name in names if names.count(name) > 1), None)
+    if repeated is not None:
+        inv.err.line(f"0516-1163 mkvg: {repeated} is specified more than once.")
+        inv.err.line("0516-862 mkvg: Unable to create volume group.")
+        return 1
     disks = []
     for name in names:
         disk = inv.world.disks.find(inv.node, name)
