@@ -114,7 +114,12 @@ def parse(args: list[str]) -> Request:
             )
     request.action = canonical(rest[0], ACTIONS, "action")
     request.cls = canonical(rest[1], CLASSES, "class")
-    for word in rest[2:]:
+    words = list(rest[2:])
+    while words:
+        word = words.pop(0)
+        if word in ("-v", "-c") or word[:2] in ("-a", "-d") and len(word) >= 2:
+            words = _options([word, *words], request)  # flags after the class, as users type
+            continue
         key, eq, value = word.partition("=")
         if eq and key:
             request.attrs[key.upper()] = unquote(value)
