@@ -35,8 +35,16 @@ class FakeDisks:
         self.attached: dict[str, list[str]] = {}  # server id -> volume ids in order
         self.varied_on: set[tuple[str, str]] = set()  # (server id, vg)
 
-    def add(self, volume_id: str, nodes: list[Node], *, size_mb: int = 1024,
-            pvid: str | None = None, read: bool = True, reserve: str = "no_reserve") -> None:
+    def add(
+        self,
+        volume_id: str,
+        nodes: list[Node],
+        *,
+        size_mb: int = 1024,
+        pvid: str | None = None,
+        read: bool = True,
+        reserve: str = "no_reserve",
+    ) -> None:
         volume = FakeVolume(volume_id, size_mb, pvid)
         self.volumes[volume_id] = volume
         for node in nodes:
@@ -46,16 +54,24 @@ class FakeDisks:
                 volume.read_by.add(node.server_id)
 
     def disks(self, node: Node) -> list[DiskView]:
-        views = [DiskView("hdisk0", "", 51200, "00c0ffee00000000", "rootvg", "single_path",
-                          "boot", "")]
+        views = [
+            DiskView("hdisk0", "", 51200, "00c0ffee00000000", "rootvg", "single_path", "boot", "")
+        ]
         for index, volume_id in enumerate(self.attached.get(node.server_id, []), start=1):
             volume = self.volumes[volume_id]
             pvid = volume.pvid if node.server_id in volume.read_by else None
-            views.append(DiskView(
-                f"hdisk{index}", volume_id, volume.size_mb, pvid, volume.volume_group,
-                volume.reserve.get(node.server_id, "single_path"),
-                f"3321360050768{volume_id}04214503IBMfcp", f"60050768{volume_id}",
-            ))
+            views.append(
+                DiskView(
+                    f"hdisk{index}",
+                    volume_id,
+                    volume.size_mb,
+                    pvid,
+                    volume.volume_group,
+                    volume.reserve.get(node.server_id, "single_path"),
+                    f"3321360050768{volume_id}04214503IBMfcp",
+                    f"60050768{volume_id}",
+                )
+            )
         return views
 
     def find(self, node: Node, name_or_pvid: str) -> DiskView | None:
@@ -76,8 +92,9 @@ class FakeDisks:
 
 
 class Lab:
-    def __init__(self, tmp_path: Path, *, data_dir: Path | None = None,
-                 disks: FakeDisks | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, *, data_dir: Path | None = None, disks: FakeDisks | None = None
+    ) -> None:
         config = EmulatorConfig(clock="manual", data_dir=data_dir, log_dir=tmp_path / "logs")
         self.emulator = Emulator(config)
         self.world = self.emulator.aix
@@ -86,25 +103,30 @@ class Lab:
 
     def node(self, name: str, address: str, *, version: str | None = "7.2.5") -> Node:
         record = NodeRecord(
-            server_id=f"srv-{name}", name=name, powerha_version=version,
+            server_id=f"srv-{name}",
+            name=name,
+            powerha_version=version,
             interfaces=[Interface("en0", address, "255.255.255.0", "fa:16:3e:00:00:01")],
-            state=UP, subsystems={"clcomd": "active", "clstrmgrES": "active"},
+            state=UP,
+            subsystems={"clcomd": "active", "clstrmgrES": "active"},
         )
         node = self.world.add(record)
         seed_files(node)
         return node
 
     def nodes(self, count: int, *, version: str = "7.2.5") -> list[Node]:
-        return [self.node(f"ha{i}", f"10.10.0.{10 + i}", version=version)
-                for i in range(1, count + 1)]
+        return [
+            self.node(f"ha{i}", f"10.10.0.{10 + i}", version=version) for i in range(1, count + 1)
+        ]
 
     def prepare(self, nodes: list[Node], *, labels: dict[str, str] | None = None) -> None:
         """/etc/hosts naming every node (and the service labels), rhosts loaded by clcomd."""
         entries = [f"{n.addresses[0]} {n.name}.example.com {n.name}" for n in nodes]
         entries += [f"{address} {label}" for label, address in (labels or {}).items()]
         for node in nodes:
-            node.fs.write_text("/etc/hosts", "127.0.0.1 loopback localhost\n"
-                               + "\n".join(entries) + "\n")
+            node.fs.write_text(
+                "/etc/hosts", "127.0.0.1 loopback localhost\n" + "\n".join(entries) + "\n"
+            )
             node.fs.write_text("/etc/cluster/rhosts", "\n".join(n.addresses[0] for n in nodes))
             node.record.clcomd_rhosts = [n.addresses[0] for n in nodes]
 
@@ -131,16 +153,15 @@ class Lab:
 SERVICE = {"hasvc": "10.10.0.50"}
 
 
-def build_lines(nodes: list[Node], *, startup: str = "OHN", fallover: str = "FNPN",
-                fallback: str = "NFB") -> list[str]:
+def build_lines(
+    nodes: list[Node], *, startup: str = "OHN", fallover: str = "FNPN", fallback: str = "NFB"
+) -> list[str]:
     """The build in the order public automation runs it (shared/powerha/README.md)."""
     names = ",".join(n.name for n in nodes)
     return [
-        f"clmgr add cluster hacl NODES={names} REPOSITORIES=hdisk1 TYPE=NSC "
-        "HEARTBEAT_TYPE=unicast",
+        f"clmgr add cluster hacl NODES={names} REPOSITORIES=hdisk1 TYPE=NSC HEARTBEAT_TYPE=unicast",
         "clmgr add service_ip hasvc NETWORK=net_ether_01",
-        "clmgr add application_controller app1 STARTSCRIPT=/opt/app/start "
-        "STOPSCRIPT=/opt/app/stop",
+        "clmgr add application_controller app1 STARTSCRIPT=/opt/app/start STOPSCRIPT=/opt/app/stop",
         f"clmgr add volume_group datavg NODES={names} PHYSICAL_VOLUMES=hdisk2",
         f"clmgr add resource_group rg1 NODES={names} STARTUP={startup} FALLOVER={fallover} "
         f"FALLBACK={fallback} SERVICE_LABEL=hasvc APPLICATIONS=app1 VOLUME_GROUP=datavg",

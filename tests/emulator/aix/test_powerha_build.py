@@ -23,8 +23,9 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
 
 
 def states(lab: Lab, nodes: list) -> list[str | None]:  # type: ignore[type-arg]
-    return [clstrmgr_state(lab.world.clusters.subsystem_status(n, "clstrmgrES") or "")
-            for n in nodes]
+    return [
+        clstrmgr_state(lab.world.clusters.subsystem_status(n, "clstrmgrES") or "") for n in nodes
+    ]
 
 
 @pytest.mark.parametrize("count", [2, 3])
@@ -42,7 +43,8 @@ def test_cluster_reaches_stable_and_the_group_comes_online_on_its_home_node(
     lab.advance(5)
     assert states(lab, nodes) == ["ST_STABLE"] * count
     rows = rginfo_rows(lab.ok(nodes[1], "clRGinfo -s"))
-    assert rows[0].state == "ACQUIRING" and rows[0].node == "ha1"
+    assert rows[0].state == "ACQUIRING"
+    assert rows[0].node == "ha1"
     lab.advance(10)  # rg_acquire
     rows = rginfo_rows(lab.ok(nodes[1], "clRGinfo -s"))
     assert [(r.state, r.node) for r in rows] == [("ONLINE", "ha1")] + [
@@ -57,9 +59,14 @@ def test_cluster_reaches_stable_and_the_group_comes_online_on_its_home_node(
     assert (query["STATE"], query["CURRENT_NODE"]) == ("ONLINE", "ha1")
     assert clmgr_attributes(lab.ok(nodes[0], "clmgr query cluster"))["STATE"] == "STABLE"
     hacmp = home.fs.read_text("/var/hacmp/log/hacmp.out")
-    for event in ("node_up ha1", "rg_move_acquire ha1 rg1", "acquire_service_addr hasvc",
-                  "start_server app1"):
-        assert f"EVENT START: {event}" in hacmp and f"EVENT COMPLETED: {event}" in hacmp
+    for event in (
+        "node_up ha1",
+        "rg_move_acquire ha1 rg1",
+        "acquire_service_addr hasvc",
+        "start_server app1",
+    ):
+        assert f"EVENT START: {event}" in hacmp
+        assert f"EVENT COMPLETED: {event}" in hacmp
 
 
 def test_the_minimal_form_names_the_cluster_after_the_local_node(lab: Lab) -> None:
@@ -67,7 +74,7 @@ def test_the_minimal_form_names_the_cluster_after_the_local_node(lab: Lab) -> No
     lab.prepare([a, b])
     lab.disks.add("repo", [a, b], pvid="00c8a1b2c3d4e5f6")
     lab.ok(a, "clmgr add cluster nodes=ha1,ha2")
-    assert "UNSYNCED_CHANGES=\"true\"" in lab.ok(a, "clmgr q cl")
+    assert 'UNSYNCED_CHANGES="true"' in lab.ok(a, "clmgr q cl")
     lab.ok(a, "clmgr add repository hdisk1")
     attrs = clmgr_attributes(lab.ok(b, "clmgr query cluster"))
     assert attrs["CLUSTER_NAME"] == "cluster_ha1"
@@ -80,7 +87,8 @@ def test_changes_not_synced_block_online(lab: Lab) -> None:
     lab.ok(a, "clmgr modify resource_group rg1 FALLBACK=FBHPN")
     result = lab.run(a, ONLINE_CMD)
     assert result.status != 0
-    assert "ERROR:" in result.err and "clmgr sync cluster" in result.err
+    assert "ERROR:" in result.err
+    assert "clmgr sync cluster" in result.err
     assert states(lab, [a, b]) == ["ST_INIT", "ST_INIT"]
     lab.ok(a, "clmgr sync cluster")
     lab.ok(a, ONLINE_CMD)
@@ -113,7 +121,8 @@ def test_offline_and_delete(lab: Lab) -> None:
     lab.ok(a, ONLINE_CMD)
     lab.advance(100)
     refused = lab.run(b, "clmgr delete cluster")
-    assert refused.status != 0 and "offline" in refused.err
+    assert refused.status != 0
+    assert "offline" in refused.err
     lab.ok(b, "clmgr offline cluster WHEN=now MANAGE=offline")
     assert states(lab, [a, b]) == ["ST_INIT", "ST_INIT"]
     assert a.record.interfaces[0].aliases == []

@@ -47,7 +47,7 @@ def two(lab: Lab, version: str = "7.2.5") -> tuple[Node, Node]:
 
 
 def test_a_repository_disk_missing_on_one_node(lab: Lab) -> None:
-    a, b = two(lab)
+    a, _b = two(lab)
     lab.disks.add("repo", [a], pvid="00c8a1b2c3d4e5f6")
     refused(lab, a, ADD, "not accessible from node", '"ha2"', "hdisk1")
 
@@ -56,8 +56,13 @@ def test_a_node_absent_from_rhosts(lab: Lab) -> None:
     a, b = two(lab)
     lab.disks.add("repo", [a, b], pvid="00c8a1b2c3d4e5f6")
     b.record.clcomd_rhosts = ["10.10.0.12"]  # ha1 missing from what clcomd loaded on ha2
-    refused(lab, a, ADD, "ERROR:Comm error found on node:ha2",
-            'ERROR: unable to communicate with "ha2"(ha2,10.10.0.12)')
+    refused(
+        lab,
+        a,
+        ADD,
+        "ERROR:Comm error found on node:ha2",
+        'ERROR: unable to communicate with "ha2"(ha2,10.10.0.12)',
+    )
 
 
 def test_rhosts_never_loaded_by_clcomd(lab: Lab) -> None:
@@ -128,16 +133,16 @@ def test_invalid_policy_combinations(lab: Lab, policies: str, needle: str) -> No
 
 def test_dynamic_node_priority_with_its_policy_is_accepted(lab: Lab) -> None:
     a, _ = configured(lab, 2)
-    lab.ok(a, "clmgr add rg rg2 NODES=ha2,ha1 FALLOVER=FUDNP "
-              "NODE_PRIORITY_POLICY=cl_highest_free_mem")
+    lab.ok(
+        a, "clmgr add rg rg2 NODES=ha2,ha1 FALLOVER=FUDNP NODE_PRIORITY_POLICY=cl_highest_free_mem"
+    )
     lab.ok(a, "clmgr add rg rg3 NODES=ha1,ha2 STARTUP=OAAN FALLOVER=BO FALLBACK=NFB")
 
 
 def test_split_policy_needs_7_2_1(lab: Lab) -> None:
     a, b = two(lab, version="7.1.3")
     lab.disks.add("repo", [a, b], pvid="00c8a1b2c3d4e5f6")
-    refused(lab, a, ADD + " SPLIT_POLICY=tiebreaker MERGE_POLICY=tiebreaker",
-            "7.1.3", "7.2.1")
+    refused(lab, a, ADD + " SPLIT_POLICY=tiebreaker MERGE_POLICY=tiebreaker", "7.1.3", "7.2.1")
     lab.ok(a, ADD)
     refused(lab, a, "clmgr modify cluster SPLIT_POLICY=manual MERGE_POLICY=manual", "7.2.1")
     assert 'HEARTBEAT_TYPE="unicast"' in lab.ok(a, "clmgr query cluster")
@@ -147,8 +152,12 @@ def test_split_and_merge_policies_from_7_2_1(lab: Lab) -> None:
     a, b = two(lab)
     lab.disks.add("repo", [a, b], pvid="00c8a1b2c3d4e5f6")
     lab.ok(a, ADD + " SPLIT_POLICY=manual MERGE_POLICY=manual")
-    refused(lab, a, "clmgr modify cluster SPLIT_POLICY=none MERGE_POLICY=tiebreaker",
-            "cannot be used with the split policy")
+    refused(
+        lab,
+        a,
+        "clmgr modify cluster SPLIT_POLICY=none MERGE_POLICY=tiebreaker",
+        "cannot be used with the split policy",
+    )
 
 
 def test_unicast_needs_7_1_3(lab: Lab) -> None:
@@ -166,8 +175,12 @@ def test_service_ip_and_scripts_are_checked_on_every_node(lab: Lab) -> None:
         node.fs.write_text("/etc/hosts", "192.168.9.9 farsvc\n", append=True)
     refused(lab, a, "clmgr add service_ip farsvc", "not in the subnet")
     b.fs.chmod("/opt/app/start", 0o644)
-    refused(lab, a, "clmgr add ac app2 STARTSCRIPT=/opt/app/start STOPSCRIPT=/opt/app/stop",
-            'not executable on node "ha2"')
+    refused(
+        lab,
+        a,
+        "clmgr add ac app2 STARTSCRIPT=/opt/app/start STOPSCRIPT=/opt/app/stop",
+        'not executable on node "ha2"',
+    )
     b.fs.remove("/opt/app/start")
     err = refused(lab, a, "clmgr sync cluster", 'does not exist on node "ha2"')
     assert "cldare: Error detected during synchronization." in err

@@ -77,7 +77,7 @@ def test_a_rebooted_node_comes_back_stopped_and_fbhpn_moves_the_group_back(lab: 
 
 
 def test_never_fallback_stays_on_the_survivor(lab: Lab) -> None:
-    a, b = online(lab, 2, fallback="NFB")
+    a, _b = online(lab, 2, fallback="NFB")
     lab.world.set_state(a, DOWN)
     lab.advance(30)
     lab.world.set_state(a, UP)
@@ -88,15 +88,17 @@ def test_never_fallback_stays_on_the_survivor(lab: Lab) -> None:
 
 
 def test_move_resource_group(lab: Lab) -> None:
-    a, b = online(lab, 2)
+    a, _b = online(lab, 2)
     lab.ok(a, "clmgr move resource_group rg1 NODE=ha2")
     assert where(lab, a) == [("OFFLINE", "ha1"), ("ACQUIRING", "ha2")]
     lab.advance(10)
     assert where(lab, a) == [("OFFLINE", "ha1"), ("ONLINE", "ha2")]
     again = lab.run(a, "clmgr mv rg rg1 NODE=ha2")
-    assert again.status != 0 and "already online" in again.err
+    assert again.status != 0
+    assert "already online" in again.err
     nowhere = lab.run(a, "clmgr move rg rg1 NODE=ha9")
-    assert nowhere.status != 0 and "ha9" in nowhere.err
+    assert nowhere.status != 0
+    assert "ha9" in nowhere.err
 
 
 def test_a_node_stopped_before_services_started_is_not_a_failure(lab: Lab) -> None:

@@ -117,7 +117,7 @@ def parse(args: list[str]) -> Request:
     words = list(rest[2:])
     while words:
         word = words.pop(0)
-        if word in ("-v", "-c") or word[:2] in ("-a", "-d") and len(word) >= 2:
+        if word in ("-v", "-c") or (word[:2] in ("-a", "-d") and len(word) >= 2):
             words = _options([word, *words], request)  # flags after the class, as users type
             continue
         key, eq, value = word.partition("=")

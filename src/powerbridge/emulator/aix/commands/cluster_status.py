@@ -16,7 +16,6 @@ from powerbridge.emulator.aix.powerha.model import (
     Cluster,
     ResourceGroup,
 )
-from powerbridge.emulator.aix.powerha.validation import resolve
 
 NOT_FOUND = 127
 RULE = "-" * 77
@@ -284,10 +283,6 @@ async def clcmd(inv: Invocation) -> int:
         inv.err.write(result.err)
         inv.out.line()
     return status
-
-
-def _hosts_address(node: Node, name: str) -> str:
-    return resolve(node, name) or (node.addresses[0] if node.addresses else "")
 
 
 COMMANDS: dict[str, Command] = {

@@ -28,7 +28,7 @@ from powerbridge.emulator.aix.powerha.model import (
     ResourceGroup,
     Step,
 )
-from powerbridge.emulator.aix.powerha.validation import in_subnet
+from powerbridge.emulator.aix.powerha.validation import in_subnet_of
 
 if TYPE_CHECKING:
     from powerbridge.emulator.aix.node import Node
@@ -251,7 +251,7 @@ class ClusterEvents:
         if service is None:
             return
         for interface in node.record.interfaces:
-            if on and in_subnet_of(interface.address, interface.netmask, service.address):
+            if on and in_subnet_of(interface, service.address):
                 if service.address not in interface.aliases:
                     interface.aliases.append(service.address)
                 break
@@ -315,16 +315,3 @@ class ClusterEvents:
         task = loop.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def in_subnet_of(address: str, netmask: str, candidate: str) -> bool:
-    import ipaddress
-
-    try:
-        network = ipaddress.ip_network(f"{address}/{netmask}", strict=False)
-        return ipaddress.ip_address(candidate) in network
-    except ValueError:
-        return False
-
-
-__all__ = ["TOPIC", "ClusterEvents", "in_subnet"]

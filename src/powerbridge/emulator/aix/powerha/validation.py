@@ -14,7 +14,7 @@ from powerbridge.emulator.aix.powerha.model import Cluster, ResourceGroup
 
 if TYPE_CHECKING:
     from powerbridge.emulator.aix.disks import DiskView
-    from powerbridge.emulator.aix.node import Node
+    from powerbridge.emulator.aix.node import Interface, Node
     from powerbridge.emulator.aix.world import AixWorld
 
 REPOSITORY_MIN_MB, REPOSITORY_MAX_MB = 512, 460 * 1024
@@ -147,15 +147,17 @@ def volume_errors(
     return errors
 
 
+def in_subnet_of(interface: Interface, address: str) -> bool:
+    """Whether the address lies in the subnet of the interface's address and netmask."""
+    try:
+        net = ipaddress.ip_network(f"{interface.address}/{interface.netmask}", strict=False)
+        return ipaddress.ip_address(address) in net
+    except ValueError:
+        return False
+
+
 def in_subnet(node: Node, address: str) -> bool:
-    for interface in node.record.interfaces:
-        try:
-            net = ipaddress.ip_network(f"{interface.address}/{interface.netmask}", strict=False)
-            if ipaddress.ip_address(address) in net:
-                return True
-        except ValueError:
-            continue
-    return False
+    return any(in_subnet_of(interface, address) for interface in node.record.interfaces)
 
 
 def service_ip_errors(nodes: list[Node], label: str) -> tuple[str | None, list[str]]:
