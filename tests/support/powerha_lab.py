@@ -13,6 +13,7 @@ from powerbridge.emulator.aix.disks import DiskView
 from powerbridge.emulator.aix.node import UP, Interface, Node, NodeRecord
 from powerbridge.emulator.aix.node_files import seed_files
 from powerbridge.emulator.aix.shell import Session, ShellResult
+from powerbridge.emulator.clock import ClockMode
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.state import Emulator
 
@@ -93,9 +94,14 @@ class FakeDisks:
 
 class Lab:
     def __init__(
-        self, tmp_path: Path, *, data_dir: Path | None = None, disks: FakeDisks | None = None
+        self,
+        tmp_path: Path,
+        *,
+        data_dir: Path | None = None,
+        disks: FakeDisks | None = None,
+        clock: ClockMode = "manual",
     ) -> None:
-        config = EmulatorConfig(clock="manual", data_dir=data_dir, log_dir=tmp_path / "logs")
+        config = EmulatorConfig(clock=clock, data_dir=data_dir, log_dir=tmp_path / "logs")
         self.emulator = Emulator(config)
         self.world = self.emulator.aix
         self.disks = disks if disks is not None else FakeDisks()

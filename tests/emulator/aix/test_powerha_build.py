@@ -131,3 +131,13 @@ def test_offline_and_delete(lab: Lab) -> None:
     lab.ok(b, "clmgr rm cluster")
     assert lab.world.clusters.of_node(a) is None
     assert lab.run(a, "clmgr query cluster").status != 0
+
+
+def test_with_the_instant_clock_online_completes_at_once(tmp_path: Path) -> None:
+    lab = Lab(tmp_path, clock="instant")
+    nodes = configured(lab, 2)
+    lab.ok(nodes[0], ONLINE_CMD)
+    assert states(lab, nodes) == ["ST_STABLE", "ST_STABLE"]
+    rows = rginfo_rows(lab.ok(nodes[0], "clRGinfo -s"))
+    assert (rows[0].state, rows[0].node) == ("ONLINE", "ha1")
+    lab.close()

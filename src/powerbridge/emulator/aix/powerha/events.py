@@ -49,6 +49,7 @@ class ClusterEvents:
         self._lookup = lookup
         self._save = save
         self._tasks: set[asyncio.Task[Any]] = set()  # scripts running in node shells
+        self._at: float | None = None  # the due time of the step being processed
         world.ctx.engine.on(TOPIC, self._on_step)
 
     # -- the clock -----------------------------------------------------------------------
@@ -90,7 +91,11 @@ class ClusterEvents:
             "acquire": self._acquired,
             "fallover": self._fallover,
         }
-        handlers[step.action](cluster, step)
+        self._at = due
+        try:
+            handlers[step.action](cluster, step)
+        finally:
+            self._at = None
         self._save(cluster)
 
     def cancel(self, cluster: Cluster, node: str) -> None:
@@ -109,9 +114,9 @@ class ClusterEvents:
         logs.event(self.up_nodes(cluster), self._now(), name, *args, status=status)
 
     def _now(self) -> float:
-        engine = self.world.ctx.engine
-        current = getattr(engine, "_current", None)
-        return float(current) if current is not None else self.world.now()
+        """When the event happens: inside a step its due time (a long clock advance runs
+        many steps, each at its own time), else now."""
+        return self._at if self._at is not None else self.world.now()
 
     # -- starting and stopping cluster services ------------------------------------------
     def start_nodes(self, cluster: Cluster, names: list[str]) -> None:
@@ -137,6 +142,9 @@ class ClusterEvents:
             self._join(cluster, name)
 
     def _join(self, cluster: Cluster, name: str) -> None:
+        node = self.node(cluster, name)
+        if node is not None and cluster.repository:
+            self.world.disks.set_varied_on(node, CAA_VG, True)
         cluster.node_states[name] = ST_JOINING
         self._event(cluster, "node_up", name)
         self.schedule(cluster, "cluster_join", "barrier", name)
