@@ -97,7 +97,7 @@ def _disks(inv: Invocation, cluster: Cluster) -> None:
         if disk is None:
             continue
         inv.out.line(f"        {disk.name}:")
-        inv.out.line("                  State : UP")
+        inv.out.line(f"                  State : {'DOWN' if cluster.repository_lost else 'UP'}")
         inv.out.line(f"                   uDid : {disk.udid}")
         inv.out.line(f"                   uUid : {_uuid(disk.volume_id)}")
         inv.out.line("              Site uUid : " + _uuid(cluster.id, "site"))

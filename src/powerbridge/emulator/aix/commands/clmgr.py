@@ -28,6 +28,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "sync": ("synchronize",),
     "verify": ("validate",),
     "move": ("mv",),
+    "replace": (),
 }
 CLASSES: dict[str, tuple[str, ...]] = {
     "cluster": ("cl",),

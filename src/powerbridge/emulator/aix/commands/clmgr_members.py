@@ -12,7 +12,8 @@ from powerbridge.emulator.aix.commands.clmgr_output import (
     no_cluster,
     print_query,
 )
-from powerbridge.emulator.aix.powerha.model import ST_INIT
+from powerbridge.emulator.aix.powerha.model import ST_INIT, Cluster
+from powerbridge.emulator.aix.powerha.repository import RESTRICTED, use_repository
 from powerbridge.emulator.aix.powerha.sync import cluster_nodes
 from powerbridge.emulator.aix.powerha.validation import (
     check_communication,
@@ -23,7 +24,7 @@ from powerbridge.emulator.aix.powerha.validation import (
 if TYPE_CHECKING:
     from powerbridge.emulator.aix.commands.clmgr import Handler, Request
 
-MAX_BACKUP_REPOSITORIES = 6
+MAX_BACKUPS = 6  # backup repository disks per cluster (PowerHA 7.2 concepts)
 
 
 def add_node(inv: Invocation, request: Request) -> int:
@@ -34,6 +35,8 @@ def add_node(inv: Invocation, request: Request) -> int:
         return fail(inv, ["ERROR: a node name is required."])
     if request.name in cluster.nodes:
         return fail(inv, [f'ERROR: "{request.name}" is already a node of "{cluster.name}".'])
+    if cluster.repository_lost:
+        return fail(inv, [RESTRICTED])
     new, errors = find_nodes(inv.world, inv.node, [request.name])
     members, missing = cluster_nodes(inv.world, cluster)
     errors += missing
@@ -89,12 +92,19 @@ def add_repository(inv: Invocation, request: Request) -> int:
     )
     disk = inv.world.disks.find(inv.node, spec) if spec else None
     in_use = [cluster.repository, *cluster.backup_repositories]
+    if request.action == "replace":
+        in_use = [cluster.repository]
     if disk is not None and disk.volume_id in in_use:
         errors.append(f'ERROR: "{spec}" is already a repository disk of "{cluster.name}".')
-    if cluster.repository and len(cluster.backup_repositories) >= MAX_BACKUP_REPOSITORIES:
+    replacing = request.action == "replace" or cluster.repository_lost
+    if not replacing and cluster.repository and len(cluster.backup_repositories) >= MAX_BACKUPS:
         errors.append("ERROR: a cluster has at most 6 backup repository disks.")
     if errors or disk is None:
         return fail(inv, errors)
+    if replacing and cluster.repository is not None:
+        use_repository(inv.world, cluster, disk.volume_id)
+        inv.world.clusters.save(cluster)
+        return 0
     if cluster.repository is None:
         cluster.repository = disk.volume_id
     else:
@@ -146,9 +156,17 @@ def query_repository(inv: Invocation, request: Request) -> int:
             "DESCRIPTION": "MPIO IBM 2076 FC Disk",
             "SIZE": str(disk.size_mb),
             "AVAILABLE": str(disk.size_mb),
-            "STATUS": "UP" if active and cluster.caa_active else "BACKUP" if not active else "DOWN",
+            "STATUS": _repository_status(cluster, active),
         }
     return print_query(inv, request, "repository", objects)
+
+
+def _repository_status(cluster: Cluster, active: bool) -> str:
+    if not active:
+        return "BACKUP"
+    if cluster.repository_lost or not cluster.caa_active:
+        return "DOWN"
+    return "UP"
 
 
 def query_network(inv: Invocation, request: Request) -> int:
@@ -206,4 +224,5 @@ def network_handlers() -> dict[tuple[str, str], Handler]:
         ("query", "network"): query_network,
         ("add", "network"): add_network,
         ("delete", "network"): delete_network,
+        ("replace", "repository"): add_repository,
     }

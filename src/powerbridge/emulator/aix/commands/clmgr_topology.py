@@ -25,6 +25,7 @@ from powerbridge.emulator.aix.commands.clmgr_output import (
 )
 from powerbridge.emulator.aix.powerha import levels
 from powerbridge.emulator.aix.powerha.model import ST_INIT, ST_STABLE, Cluster
+from powerbridge.emulator.aix.powerha.repository import NOT_LOADED
 from powerbridge.emulator.aix.powerha.sync import sync_errors
 from powerbridge.emulator.aix.powerha.validation import (
     check_communication,
@@ -254,6 +255,8 @@ def _startable(inv: Invocation, cluster: Cluster, names: list[str]) -> list[str]
         )
     if cluster.repository is None:
         errors.append('ERROR: no repository disk is defined: run "clmgr add repository hdiskN".')
+    if cluster.repository_lost:
+        errors += [f'ERROR: "{n}": {NOT_LOADED}' for n in names if cluster.state_of(n) == ST_INIT]
     events = inv.world.clusters.events
     for name in names:
         node = events.node(cluster, name)

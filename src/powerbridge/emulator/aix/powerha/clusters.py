@@ -13,6 +13,7 @@ from powerbridge.emulator.aix.powerha.model import (
     ONLINE,
     Cluster,
 )
+from powerbridge.emulator.aix.powerha.repository import lose_repository
 from powerbridge.emulator.aix.powerha.status_text import clstrmgr_status
 
 if TYPE_CHECKING:
@@ -93,6 +94,14 @@ class ClusterRegistry:
         if cluster is None:
             return clstrmgr_status(node, None, NOT_CONFIGURED)
         return clstrmgr_status(node, cluster, cluster.state_of(self.name_in(cluster, node)))
+
+    def repository_lost(self, volume_id: str) -> list[str]:
+        """The repository volume failed (a fault rule): the names of the clusters it served."""
+        hit = [c for c in self.clusters.values() if c.repository == volume_id]
+        for cluster in hit:
+            lose_repository(self.world, cluster)
+            self.save(cluster)
+        return [c.name for c in hit]
 
     # -- node failures -------------------------------------------------------------------
     def _node_state(self, node: Node, old: str, new: str) -> None:

@@ -2,6 +2,9 @@
 
 - Heartbeat: CAA heartbeats over multicast up to 7.1.2; 7.1.3 adds unicast and makes it the
   default (IBM, "PowerHA SystemMirror 7.1.3 ... solution guide"; AIX "Unicast communication").
+- Automatic repository disk replacement (ARR): from 7.2.0 CAA swaps a failed repository for
+  the first backup repository; before, the cluster stays in restricted mode until an
+  administrator replaces the disk (IBM, "Repository disk failure", PowerHA 7.2.0 concepts).
 - Split and merge policies: before AIX 7.2.1 / PowerHA 7.2.1 a standard cluster (NSC) has no
   split policy and only the majority merge policy, stretched and linked clusters have their
   own lists; from 7.2.1 every cluster type takes the same "universal" pairs (IBM, "Configuring
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 UNICAST_FROM = (7, 1, 3)
 UNIVERSAL_SPLIT_MERGE_FROM = (7, 2, 1)
+AUTO_REPOSITORY_REPLACE_FROM = (7, 2, 0)
 
 # 7.2.1 and later, every cluster type: split policy -> the merge policies it pairs with
 UNIVERSAL_PAIRS = {
@@ -39,6 +43,10 @@ def parse(version: str) -> tuple[int, ...]:
 
 def default_heartbeat(version: str) -> str:
     return "unicast" if parse(version) >= UNICAST_FROM else "multicast"
+
+
+def replaces_repository_automatically(version: str) -> bool:
+    return parse(version) >= AUTO_REPOSITORY_REPLACE_FROM
 
 
 def check_heartbeat(version: str, heartbeat: str) -> list[str]:

@@ -128,6 +128,7 @@ class Cluster:
     heartbeat_type: str = "unicast"
     repository: str | None = None  # the PowerVC volume id of the active repository
     backup_repositories: list[str] = field(default_factory=list)
+    repository_lost: bool = False  # restricted mode: no topology change, no node joins
     split_policy: str = "none"
     merge_policy: str = "majority"
     networks: list[str] = field(default_factory=lambda: [DEFAULT_NETWORK])
