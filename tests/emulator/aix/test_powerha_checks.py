@@ -191,3 +191,14 @@ def test_sync_reports_a_pvid_lost_on_a_node(lab: Lab) -> None:
     lab.disks.volumes["data"].read_by.discard(b.server_id)
     err = refused(lab, a, "clmgr sync cluster", 'Node "ha2" does not have this PVID defined')
     assert "ERROR: Updating the cluster in AIX failed." in err
+
+
+def test_a_concurrent_group_cannot_hold_a_service_ip(lab: Lab) -> None:
+    a, _ = configured(lab, 2)
+    lab.ok(a, "clmgr delete rg rg1")
+    refused(
+        lab,
+        a,
+        "clmgr add rg rg2 NODES=ha1,ha2 STARTUP=OAAN FALLOVER=BO FALLBACK=NFB SERVICE_LABEL=hasvc",
+        "cannot contain service IP labels",
+    )

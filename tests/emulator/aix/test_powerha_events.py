@@ -112,3 +112,25 @@ def test_a_node_stopped_before_services_started_is_not_a_failure(lab: Lab) -> No
     lab.advance(100)
     assert (state(lab, a), state(lab, b)) == ("ST_INIT", "ST_STABLE")
     assert all(s == "OFFLINE" for s, _ in where(lab, b))  # OHN: its home node is down
+
+
+def test_offline_node_with_manage_move_moves_its_group(lab: Lab) -> None:
+    a, b = online(lab, 2)
+    lab.ok(a, "clmgr offline node ha1 WHEN=now MANAGE=move")
+    assert state(lab, a) == "ST_INIT"
+    lab.advance(10)
+    assert where(lab, b) == [("OFFLINE", "ha1"), ("ONLINE", "ha2")]
+    bad = lab.run(a, "clmgr offline node ha2 MANAGE=sideways")
+    assert bad.status != 0
+    assert "MANAGE" in bad.err
+
+
+def test_online_with_manage_manual_acquires_nothing(lab: Lab) -> None:
+    a, b = configured(lab, 2)
+    lab.ok(a, "clmgr online cluster WHEN=now MANAGE=manual")
+    lab.advance(100)
+    assert (state(lab, a), state(lab, b)) == ("ST_STABLE", "ST_STABLE")
+    assert all(s == "OFFLINE" for s, _ in where(lab, a))
+    lab.ok(a, "clmgr move rg rg1 NODE=ha1")  # the operator brings it online
+    lab.advance(10)
+    assert where(lab, a)[0] == ("ONLINE", "ha1")

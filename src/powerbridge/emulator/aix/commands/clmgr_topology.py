@@ -280,7 +280,16 @@ def online(inv: Invocation, request: Request) -> int:
     errors = _startable(inv, cluster, names)
     if errors:
         return fail(inv, errors)
-    inv.world.clusters.events.start_nodes(cluster, names)
+    manage = request.attrs.get("MANAGE", "auto").lower()
+    if manage not in ("auto", "manual", "delayed"):
+        return fail(
+            inv,
+            [
+                f'ERROR: "{manage}" is not a valid value for MANAGE. Valid values: '
+                "auto, manual, delayed."
+            ],
+        )
+    inv.world.clusters.events.start_nodes(cluster, names, manage)
     inv.world.clusters.save(cluster)
     for name in names:
         inv.out.line(f'Starting PowerHA SystemMirror cluster services on node: "{name}".')
@@ -300,7 +309,16 @@ def offline(inv: Invocation, request: Request) -> int:
         return fail(
             inv, [f'ERROR: "{n}" is not a node of cluster "{cluster.name}".' for n in missing]
         )
-    inv.world.clusters.events.stop_nodes(cluster, names)
+    manage = request.attrs.get("MANAGE", "offline").lower()
+    if manage not in ("offline", "move", "unmanage"):
+        return fail(
+            inv,
+            [
+                f'ERROR: "{manage}" is not a valid value for MANAGE. Valid values: '
+                "offline, move, unmanage."
+            ],
+        )
+    inv.world.clusters.events.stop_nodes(cluster, names, manage)
     inv.world.clusters.save(cluster)
     for name in names:
         inv.out.line(f'Stopping PowerHA SystemMirror cluster services on node: "{name}".')

@@ -99,7 +99,9 @@ class ClusterEvents:
         self._save(cluster)
 
     def cancel(self, cluster: Cluster, node: str) -> None:
-        cluster.steps = [s for s in cluster.steps if s.node != node]
+        """Drop the node's own pending steps (joining, acquiring), not the survivors'
+        processing of its earlier failure."""
+        cluster.steps = [s for s in cluster.steps if s.node != node or s.action == "fallover"]
 
     # -- helpers -------------------------------------------------------------------------
     def node(self, cluster: Cluster, name: str) -> Node | None:
@@ -119,10 +121,15 @@ class ClusterEvents:
         return self._at if self._at is not None else self.world.now()
 
     # -- starting and stopping cluster services ------------------------------------------
-    def start_nodes(self, cluster: Cluster, names: list[str]) -> None:
+    def start_nodes(self, cluster: Cluster, names: list[str], manage: str = "auto") -> None:
+        """Start cluster services; with MANAGE=manual the node acquires no group itself."""
         for name in names:
             if cluster.state_of(name) != ST_INIT or name in cluster.starting:
                 continue
+            if manage == "manual" and name not in cluster.manual:
+                cluster.manual.append(name)
+            elif manage != "manual" and name in cluster.manual:
+                cluster.manual.remove(name)
             if cluster.caa_active:
                 self._join(cluster, name)
             else:
@@ -160,7 +167,10 @@ class ClusterEvents:
         self.place_groups(cluster, step.node)
         self._event(cluster, "node_up_complete", step.node, status=0)
 
-    def stop_nodes(self, cluster: Cluster, names: list[str]) -> None:
+    def stop_nodes(self, cluster: Cluster, names: list[str], manage: str = "offline") -> None:
+        """Stop cluster services; MANAGE=move brings each released group up on the best
+        node still running."""
+        moved: list[str] = []
         for name in names:
             if name in cluster.starting:
                 cluster.starting.remove(name)
@@ -171,14 +181,25 @@ class ClusterEvents:
             for group in cluster.resource_groups:
                 if name in group.holders:
                     self.release(cluster, group, name)
+                    moved.append(group.name)
             cluster.node_states[name] = ST_INIT
             self._event(cluster, "node_down", name, "graceful", status=0)
         if not cluster.starting:
             cluster.steps = [s for s in cluster.steps if s.action != "caa"]
+        if manage == "move":
+            self._move_away(cluster, moved)
+
+    def _move_away(self, cluster: Cluster, group_names: list[str]) -> None:
+        for group in [g for g in cluster.resource_groups if g.name in group_names]:
+            target = next((n for n in group.nodes if n in cluster.stable_nodes), None)
+            if target is not None and not group.holders:
+                self.begin_acquire(cluster, group, target)
 
     # -- resource groups -----------------------------------------------------------------
     def place_groups(self, cluster: Cluster, joined: str) -> None:
         """What the startup and fallback policies do when `joined` reaches ST_STABLE."""
+        if joined in cluster.manual:
+            return
         for group in cluster.resource_groups:
             if joined not in group.nodes or group.state_on(joined) != OFFLINE:
                 continue

@@ -145,6 +145,7 @@ class Cluster:
     synced: bool = False
     sync_due: float = 0.0  # when the last sync's propagation ends on the clock
     starting: list[str] = field(default_factory=list)  # nodes waiting for CAA to come up
+    manual: list[str] = field(default_factory=list)  # nodes started with MANAGE=manual
     steps: list[Step] = field(default_factory=list)
     last_seq: int = 0
 
@@ -184,7 +185,8 @@ class Cluster:
     def configuration(self) -> dict[str, Any]:
         """What a snapshot keeps: everything but the runtime state and the snapshots."""
         body = self.to_json()
-        for runtime in ("node_states", "steps", "starting", "snapshots", "caa_active"):
+        runtime_fields = ("node_states", "steps", "starting", "manual", "snapshots", "caa_active")
+        for runtime in runtime_fields:
             body.pop(runtime)
         return body
 

@@ -214,6 +214,11 @@ def policy_errors(group: ResourceGroup) -> list[str]:
             "use the fallover policy BO (Bring Offline) and the fallback policy NFB (Never "
             "Fallback)."
         ]
+    if group.startup == "OAAN" and group.service_labels:
+        return [
+            "ERROR: a concurrent resource group (OAAN) cannot contain service IP labels: a "
+            "service IP can be active on one node only."
+        ]
     if group.startup == "OUDP" and group.fallback != "NFB":
         return [
             "ERROR: a resource group that starts Online Using Distribution Policy (OUDP) must "
