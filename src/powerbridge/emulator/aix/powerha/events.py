@@ -126,9 +126,10 @@ class ClusterEvents:
         for name in names:
             if cluster.state_of(name) != ST_INIT or name in cluster.starting:
                 continue
-            if manage == "manual" and name not in cluster.manual:
+            manual = manage in ("manual", "delayed")
+            if manual and name not in cluster.manual:
                 cluster.manual.append(name)
-            elif manage != "manual" and name in cluster.manual:
+            elif not manual and name in cluster.manual:
                 cluster.manual.remove(name)
             if cluster.caa_active:
                 self._join(cluster, name)
