@@ -138,3 +138,16 @@ def test_clmgr_is_not_there_without_powerha(lab: Lab) -> None:
         assert (result.status, result.err) == (127, f"ksh: {name}:  not found.\n")
     assert lab.world.clusters.subsystem_status(plain, "clstrmgrES") is None
     assert not (plain.fs.exists("/var/hacmp/log/clutils.log"))
+
+
+def test_modify_application_controller_checks_the_new_script(lab: Lab) -> None:
+    a, b = configured(lab, 2)
+    lab.script([a], "/opt/app/start2")
+    refused = lab.run(a, "clmgr modify ac app1 STARTSCRIPT=/opt/app/start2")
+    assert refused.status != 0
+    assert 'does not exist on node "ha2"' in refused.err
+    assert 'STARTSCRIPT="/opt/app/start"' in lab.ok(a, "clmgr q ac app1")
+    lab.script([b], "/opt/app/start2")
+    lab.ok(a, "clmgr modify ac app1 STARTSCRIPT=/opt/app/start2")
+    assert 'STARTSCRIPT="/opt/app/start2"' in lab.ok(a, "clmgr q ac app1")
+    assert lab.run(a, "clmgr modify ac nosuch STARTSCRIPT=/x").status != 0

@@ -71,13 +71,18 @@ def add_service_ip(inv: Invocation, request: Request) -> int:
     return _changed(inv, cluster)
 
 
-def add_controller(inv: Invocation, request: Request) -> int:
+def save_controller(inv: Invocation, request: Request) -> int:
+    """`clmgr add|modify application_controller AC STARTSCRIPT=.. STOPSCRIPT=..`: the
+    scripts must exist and be executable on every node."""
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
+    old = cluster.controller(request.name)
     errors = _named(inv, request, cluster, [c.name for c in cluster.controllers])
-    start = request.attrs.get("STARTSCRIPT", "")
-    stop = request.attrs.get("STOPSCRIPT", "")
+    if request.action == "modify" and old is None:
+        errors.append(f'ERROR: "{request.name}" does not appear to exist!')
+    start = request.attrs.get("STARTSCRIPT", old.start_script if old else "")
+    stop = request.attrs.get("STOPSCRIPT", old.stop_script if old else "")
     if not start or not stop:
         errors.append("ERROR: STARTSCRIPT and STOPSCRIPT are required.")
     nodes, missing = cluster_nodes(inv.world, cluster)
@@ -86,8 +91,13 @@ def add_controller(inv: Invocation, request: Request) -> int:
         errors += script_errors(nodes, start) + script_errors(nodes, stop)
     if errors:
         return fail(inv, errors)
-    mode = request.attrs.get("STARTUP_MODE", "background").lower()
-    cluster.controllers.append(Controller(request.name, start, stop, mode))
+    default_mode = old.startup_mode if old else "background"
+    mode = request.attrs.get("STARTUP_MODE", default_mode).lower()
+    controller = Controller(request.name, start, stop, mode)
+    if old is not None:
+        cluster.controllers[cluster.controllers.index(old)] = controller
+    else:
+        cluster.controllers.append(controller)
     return _changed(inv, cluster)
 
 
@@ -278,7 +288,8 @@ def add_snapshot(inv: Invocation, request: Request) -> int:
 
 HANDLERS: dict[tuple[str, str], Handler] = {
     ("add", "service_ip"): add_service_ip,
-    ("add", "application_controller"): add_controller,
+    ("add", "application_controller"): save_controller,
+    ("modify", "application_controller"): save_controller,
     ("add", "application_monitor"): add_monitor,
     ("add", "volume_group"): add_volume_group,
     ("add", "logical_volume"): add_storage,
