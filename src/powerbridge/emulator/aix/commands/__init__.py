@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from powerbridge.emulator.aix.commands import (
+    awk,
+    conditions,
+    editing,
+    files,
+    printing,
+    text,
+)
 from powerbridge.emulator.aix.commands.base import Command, merge_tables
 
-COMMANDS: dict[str, Command] = merge_tables()
+COMMANDS: dict[str, Command] = merge_tables(
+    files.COMMANDS,
+    printing.COMMANDS,
+    conditions.COMMANDS,
+    text.COMMANDS,
+    editing.COMMANDS,
+    awk.COMMANDS,
+)

@@ -295,7 +295,7 @@ class Interpreter:
             return out.text
 
         return Context(
-            lookup=session.env.get,
+            lookup=session.lookup,
             assign=session.env.__setitem__,
             positional=session.positional,
             substitute=substitute,

@@ -92,6 +92,16 @@ class Session:
         self.last_status = status
         return ShellResult(streams.out.text, streams.err.text, status)
 
+    def lookup(self, name: str) -> str | None:
+        """A variable, or `$?`, `$$` (a stable fake process id) and `$-`."""
+        if name == "?":
+            return str(self.last_status)
+        if name == "$":
+            return str(4000000 + sum(map(ord, self.node.name)) * 97 % 900000)
+        if name == "-":
+            return "e" if self.errexit else ""
+        return self.env.get(name)
+
     def prefix(self, line: int | None = None) -> str:
         """What ksh puts before its messages: `ksh`, or `script[line]` inside a script."""
         if self.script is None:
