@@ -7,7 +7,10 @@ from powerbridge.emulator.aix.commands import (
     conditions,
     editing,
     files,
+    network,
     printing,
+    src,
+    system,
     text,
 )
 from powerbridge.emulator.aix.commands.base import Command, merge_tables
@@ -19,4 +22,7 @@ COMMANDS: dict[str, Command] = merge_tables(
     text.COMMANDS,
     editing.COMMANDS,
     awk.COMMANDS,
+    system.COMMANDS,
+    network.COMMANDS,
+    src.COMMANDS,
 )
