@@ -139,12 +139,14 @@ class Interpreter:
         routed = await self.open(node.redirects, streams)
         if routed is None:
             return 1
-        inner = Streams(routed.stdin, Output(), Output())
+        out = Output()
+        inner = Streams(routed.stdin, out, out if routed.merged() else Output())
         try:
             return await self.command(node.command, inner)
         finally:
-            routed.deliver(self.session.node.fs, 1, inner.out.text)
-            routed.deliver(self.session.node.fs, 2, inner.err.text)
+            routed.deliver(self.session.node.fs, 1, out.text)
+            if inner.err is not out:
+                routed.deliver(self.session.node.fs, 2, inner.err.text)
 
     async def if_clause(self, node: If, streams: Streams) -> int:
         for condition, body in node.clauses:
@@ -221,12 +223,15 @@ class Interpreter:
         if not argv:
             self.session.env.update(assignments)
             return self.session.substitution_status or 0
-        out, err = Output(), Output()
+        # `>file 2>&1`: one buffer for both keeps the command's lines in the order written
+        out = Output()
+        err = out if routing.merged() else Output()
         try:
             return await self.dispatch(argv, dict(assignments), Streams(routing.stdin, out, err))
         finally:
             routing.deliver(self.session.node.fs, 1, out.text)
-            routing.deliver(self.session.node.fs, 2, err.text)
+            if err is not out:
+                routing.deliver(self.session.node.fs, 2, err.text)
 
     async def open(self, redirects: list[Redirect], streams: Streams) -> Routing | None:
         try:

@@ -36,6 +36,11 @@ class Routing:
     stdin: InputStream
     targets: dict[int, Target] = field(default_factory=dict)
 
+    def merged(self) -> bool:
+        """Whether standard output and standard error go to the same place."""
+        out, err = self.targets.get(1), self.targets.get(2)
+        return out is err or (not isinstance(out, Output) and out == err)
+
     def deliver(self, fs: VirtualFS, fd: int, text: str) -> None:
         if not text:
             return
