@@ -233,7 +233,8 @@ class TestBuiltins:
     def test_exit_ends_the_session(self, sh: Shell) -> None:
         result = sh.run("echo bye; exit 3; echo never")
         assert (result.out, result.status) == ("bye\n", 3)
-        assert sh.session.exited and sh.session.exit_status == 3
+        assert sh.session.exited
+        assert sh.session.exit_status == 3
 
     def test_exit_inside_a_subshell_does_not_end_the_session(self, sh: Shell) -> None:
         assert sh.out("(exit 4); echo $?") == "4\n"
