@@ -266,7 +266,10 @@ class _Parser:
         left = self.binary_level(level + 1)
         while self.peek() in self.LEVELS[level]:
             op = self.take()
-            right = self.binary_level(level + 1)
+            if op in ("~", "!~") and self.peek() == "regex":
+                right = _literal(self.take())  # `$1 ~ /re/`: the expression, not a match
+            else:
+                right = self.binary_level(level + 1)
             left = _binary(op, left, right)
         return left
 
@@ -342,6 +345,10 @@ class _Parser:
         self.take(")")
         function = FUNCTIONS[name]
         return lambda state: function(state, [arg(state) for arg in args])
+
+
+def _literal(value: Value) -> Expr:
+    return lambda _state: value
 
 
 def _compile(source: str) -> re.Pattern[str]:
