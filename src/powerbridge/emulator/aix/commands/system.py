@@ -172,11 +172,12 @@ def _fileset_table(
 
 
 def id_(inv: Invocation) -> int:
-    args = inv.args
-    if args[:1] == ["-u"]:
-        inv.out.line("root" if "-n" in args else "0")
-    elif args[:1] == ["-g"]:
-        inv.out.line("system" if "-n" in args else "0")
+    letters = set("".join(arg.lstrip("-") for arg in inv.args))
+    if letters - set("ugnrG"):
+        inv.err.line("Usage: id [-G [-n]] [-g [-r|-n]] [-u [-r|-n]] [User]")
+        return 1
+    if "u" in letters or "g" in letters:
+        inv.out.line(("root" if "u" in letters else "system") if "n" in letters else "0")
     else:
         inv.out.line(ROOT_ID)
     return 0
