@@ -18,6 +18,7 @@ SIMPLE_ESCAPES = {
     "r": "\r",
     "v": "\v",
 }
+MAX_WIDTH = 4096
 FORMAT = re.compile(r"%([-+ #0]*)(\d+|\*)?(?:\.(\d+|\*))?([sdiuxXocb%])")
 
 
@@ -84,6 +85,11 @@ def _integer(text: str, complain: Callable[[str], None]) -> int:
 
 def _convert(spec: re.Match[str], value: str, complain: Callable[[str], None]) -> str:
     flags, width, precision, kind = spec.groups()
+    # a width of a billion would build a gigabyte string: AIX fails with ENOMEM, this clamps
+    width = str(min(int(width), MAX_WIDTH)) if width and width.isdigit() else width
+    precision = (
+        str(min(int(precision), MAX_WIDTH)) if precision and precision.isdigit() else precision
+    )
     python_spec = f"%{flags}{width or ''}{'.' + precision if precision else ''}"
     if kind in "sb":
         text = escapes(value, octal_prefix="0")[0] if kind == "b" else value

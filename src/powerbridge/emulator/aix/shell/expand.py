@@ -14,6 +14,7 @@ from powerbridge.emulator.aix.vfs import VirtualFS
 
 GLOB_CHARS = frozenset("*?[")
 DOUBLE_QUOTE_ESCAPES = frozenset('$`"\\\n')
+MAX_WORD = 4 * 1024 * 1024  # characters one expansion may produce (x=$x$x in a loop)
 
 
 class BadSubstitution(Exception):
@@ -53,6 +54,7 @@ class _Expander:
     split: bool
     fields: list[_Field] = field(default_factory=lambda: [_Field()])
     pos: int = 0
+    size: int = 0
 
     @property
     def current(self) -> _Field:
@@ -67,6 +69,9 @@ class _Expander:
 
     def expanded(self, text: str, *, quoted: bool) -> None:
         """The value of an expansion: unquoted, it is split into fields on blanks."""
+        self.size += len(text)
+        if self.size > MAX_WORD:
+            raise BadSubstitution(f"word longer than {MAX_WORD} characters (emulator limit)")
         if quoted or not self.split:
             self.current.text.append(text)
             self.current.quoted = self.current.quoted or quoted

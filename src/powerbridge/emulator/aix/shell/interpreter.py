@@ -55,7 +55,8 @@ logger = logging.getLogger(__name__)
 
 NOT_FOUND, NOT_EXECUTABLE = 127, 126
 MAX_LOOP_ITERATIONS = 10_000  # a `while` that never ends must not hang the server
-MAX_COMMANDS = 200_000  # simple commands one line may run, loops and functions included
+MAX_COMMANDS = 100_000  # simple commands one line may run, loops and functions included
+MAX_OUTPUT = 32 * 1024 * 1024  # characters one line's commands may write, pipes included
 MAX_DEPTH = 40  # nested scripts, functions and $(...)
 # where the system's commands live: `/usr/bin/grep` is `grep` when no such file exists
 SYSTEM_DIRECTORIES = frozenset(
@@ -80,6 +81,7 @@ class Interpreter:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.commands_run = 0
+        self.output_written = 0
 
     # -- lists ---------------------------------------------------------------------------
     async def sequence(self, body: Sequence, streams: Streams, *, condition: bool = False) -> int:
@@ -229,9 +231,15 @@ class Interpreter:
         try:
             return await self.dispatch(argv, dict(assignments), Streams(routing.stdin, out, err))
         finally:
+            self.count_output(out.text, err.text if err is not out else "")
             routing.deliver(self.session.node.fs, 1, out.text)
             if err is not out:
                 routing.deliver(self.session.node.fs, 2, err.text)
+
+    def count_output(self, *texts: str) -> None:
+        self.output_written += sum(len(text) for text in texts)
+        if self.output_written > MAX_OUTPUT:
+            raise Aborted(f"ksh: stopped after {MAX_OUTPUT} characters of output (emulator limit).")
 
     async def open(self, redirects: list[Redirect], streams: Streams) -> Routing | None:
         try:
@@ -334,6 +342,9 @@ class Interpreter:
             body = parse(text)
         except ShellSyntaxError as error:
             streams.err.line(f"{self.session.prefix(error.line)}: {error}")
+            return 2
+        except RecursionError:
+            streams.err.line(f"{self.session.prefix()}: 0403-057 Syntax error: nested too deeply.")
             return 2
         return await self.sequence(body, streams)
 

@@ -88,6 +88,9 @@ class Session:
             status = returned.status
         except LoopControl:
             status = 0
+        except RecursionError:
+            streams.err.line("ksh: commands nested too deeply (emulator limit).")
+            status = 1
         self.depth = 0
         self.last_status = status
         return ShellResult(streams.out.text, streams.err.text, status)
