@@ -24,7 +24,8 @@ WORDS = (
     sorted(COMMANDS)
     + sorted(BUILTINS)
     + [
-        *"if then elif else fi for in do done while until case esac { } ! function".split(),
+        *["if", "then", "elif", "else", "fi", "for", "in", "do", "done", "while", "until"],
+        *["case", "esac", "{", "}", "!", "function"],
         *[
             "|",
             "||",
@@ -67,6 +68,8 @@ PATHS = st.lists(SEGMENTS, min_size=1, max_size=6).map("/".join) | st.lists(
     SEGMENTS, max_size=6
 ).map(lambda parts: "/" + "/".join(parts))
 TOKENS = st.sampled_from(WORDS) | PATHS | st.text(max_size=6)
+# AIX_SHELL_EXAMPLES=4000 for a longer hunt by hand
+EXAMPLES = int(os.environ.get("AIX_SHELL_EXAMPLES", "300"))
 LINES = st.lists(TOKENS, max_size=12).map(" ".join) | st.text(max_size=40)
 
 
@@ -102,7 +105,9 @@ def test_random_lines_never_crash_or_touch_the_host(tmp_path: Path) -> None:
         data = (tmp_path / "data").resolve()
         before = outside(tmp_path, data)
 
-        @settings(max_examples=int(os.environ.get("AIX_SHELL_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        )
         @given(line=LINES, stdin=st.text(max_size=20))
         def check(line: str, stdin: str) -> None:
             session = Session(node, instance.aix)

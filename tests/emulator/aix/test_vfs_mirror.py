@@ -85,9 +85,8 @@ class TestMirror:
         with emulator(tmp_path, data=True) as instance:
             shell = Shell(instance, add_node(instance))
             root = tmp_path / "data" / "logs" / "nodes" / "node1"
-            shell.out(
-                "mkdir -p /opt/app/bin; echo x > /opt/app/bin/start.sh; mv /opt/app/bin/start.sh /opt/s"
-            )
+            shell.out("mkdir -p /opt/app/bin; echo x > /opt/app/bin/start.sh")
+            shell.out("mv /opt/app/bin/start.sh /opt/s")
             assert (root / "opt/s").read_text() == "x\n"
             assert not (root / "opt/app/bin/start.sh").exists()
             shell.out("rm -r /opt/app; rm /opt/s")
@@ -107,9 +106,8 @@ class TestMirror:
             outside_before = host_files(tmp_path) - {
                 name for name in host_files(tmp_path) if name.startswith("data/logs/nodes")
             }
-            shell.run(
-                "echo evil > ../../../../../escape; mkdir -p ../../x/../../y; cp /etc/hosts ../../../z"
-            )
+            shell.run("echo evil > ../../../../../escape; mkdir -p ../../x/../../y")
+            shell.run("cp /etc/hosts ../../../z")
             shell.run("cd ../../..; echo there > ../../w; touch ./../v")
             outside_after = {
                 name for name in host_files(tmp_path) if not name.startswith("data/logs/nodes")
