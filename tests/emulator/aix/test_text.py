@@ -32,6 +32,8 @@ class TestGrep:
         assert sh.run("grep nothing /tmp/lspv").status == 1
         result = sh.run("grep x /nope")
         assert (result.err, result.status) == ("grep: 0652-033 Cannot open /nope.\n", 2)
+        result = sh.run("grep -s x /nope")
+        assert (result.err, result.status) == ("", 2)
 
     def test_options(self, sh: Shell) -> None:
         assert sh.out("grep -c none /tmp/lspv") == "2\n"

@@ -29,7 +29,8 @@ def read_inputs(inv: Invocation, paths: list[str], complaint: str) -> list[tuple
         try:
             inputs.append((path, inv.node.fs.read_text(path_of(inv, path))))
         except FsError:
-            inv.err.line(complaint.format(path=path))
+            if complaint:  # grep -s: no message, the status still says so
+                inv.err.line(complaint.format(path=path))
             return None
     return inputs
 
@@ -97,10 +98,9 @@ def grep(inv: Invocation) -> int:
         return 2
     status, found = 0, False
     many = len(paths) > 1 and "h" not in flags
+    complaint = "" if "s" in flags else f"{inv.name}: 0652-033 Cannot open {{path}}."
     for path in paths or ["-"]:
-        inputs = read_inputs(
-            inv, [path] if path != "-" else [], f"{inv.name}: 0652-033 Cannot open {{path}}."
-        )
+        inputs = read_inputs(inv, [path] if path != "-" else [], complaint)
         if inputs is None:
             status = 2
             continue
