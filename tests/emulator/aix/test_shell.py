@@ -315,3 +315,32 @@ class TestRobustness:
         engine.run_due = lambda: ran.append("due") or original()  # type: ignore[method-assign]
         sh.out("true; true | true")
         assert len(ran) == 3
+
+
+class TestCompleteness:
+    @pytest.mark.parametrize(
+        ("text", "complete"),
+        [
+            ("echo hi", True),
+            ("", True),
+            ("for i in a b; do", False),
+            ("for i in a b; do\necho $i\ndone", True),
+            ("if true; then echo", False),
+            ("echo 'open", False),
+            ("echo a |", False),
+            ("cat <<EOF\nline", False),
+            ("cat <<EOF", False),
+            ("echo x\ncat <<END | grep a\nEND", True),
+            ("cat <<EOF\nline\nEOF", True),
+            ("cat <<-EOF\n\tline\n\tEOF", True),
+            ("then", True),  # a real error: run reports it
+        ],
+    )
+    def test_is_complete(self, text: str, complete: bool) -> None:
+        from powerbridge.emulator.aix.shell import is_complete
+
+        assert is_complete(text) is complete
+
+    def test_logout(self, sh: Shell) -> None:
+        assert sh.run("logout").status == 0
+        assert sh.session.exited

@@ -245,6 +245,7 @@ BUILTINS: dict[str, Builtin] = {
     "unset": unset,
     "set": set_,
     "exit": exit_,
+    "logout": exit_,
     "return": return_,
     "break": break_,
     "continue": continue_,

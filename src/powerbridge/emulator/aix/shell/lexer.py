@@ -21,6 +21,8 @@ class ShellSyntaxError(Exception):
     def __init__(self, line: int, token: str, problem: str = "is not expected") -> None:
         super().__init__(f"0403-057 Syntax error at line {line} : `{token}' {problem}.")
         self.line = line
+        self.token = token
+        self.problem = problem
 
 
 @dataclass
