@@ -188,3 +188,37 @@ class TestSortUniqCutTr:
         assert (
             sh.out("basename /tmp/app.sh .sh; dirname /tmp/app.sh; dirname app") == "app\n/tmp\n.\n"
         )
+
+
+class TestExpr:
+    @pytest.mark.parametrize(
+        ("args", "out", "status"),
+        [
+            ("1 + 2", "3", 0),
+            ("7 / 2", "3", 0),
+            ("-7 % 3", "-1", 0),
+            ("2 \\* 3 + 1", "7", 0),
+            ("5 - 5", "0", 1),
+            ("10 \\> 9", "1", 0),
+            ("abc = abc", "1", 0),
+            ("abc \\< abd", "1", 0),
+            ("hdisk12 : 'hdisk\\([0-9]*\\)'", "12", 0),
+            ("hdisk12 : 'hd'", "2", 0),
+            ("x : 'y'", "0", 1),
+            ("'' \\| alt", "alt", 0),
+            ("a \\& ''", "0", 1),
+            ("\\( 1 + 2 \\) \\* 2", "6", 0),
+        ],
+    )
+    def test_expressions(self, sh: Shell, args: str, out: str, status: int) -> None:
+        result = sh.run(f"expr {args}")
+        assert (result.out, result.status) == (out + "\n", status)
+
+    def test_errors(self, sh: Shell) -> None:
+        assert sh.run("expr a + 1").err == "expr: 0509-032 A non-numeric argument is not valid.\n"
+        assert sh.run("expr 1 / 0").status == 2
+        assert sh.run("expr 1 +").status == 2
+        assert sh.run("expr").status == 2
+
+    def test_the_old_counter_idiom(self, sh: Shell) -> None:
+        assert sh.out("i=0; while [ $i -lt 3 ]; do i=`expr $i + 1`; done; echo $i") == "3\n"
