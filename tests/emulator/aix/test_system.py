@@ -280,3 +280,30 @@ class TestExit:
         assert sh.session.exited
         assert sh.run("false; exit").status == 1
         assert sh.run("exit 300").status == 44
+
+
+class TestPs:
+    def test_active_subsystems_are_processes_with_their_lssrc_pid(self, sh: Shell) -> None:
+        pid = lssrc_rows(sh.out("lssrc -s clstrmgrES"))["clstrmgrES"]["pid"]
+        lines = sh.out("ps -ef | grep clstrmgr | grep -v grep").splitlines()
+        assert len(lines) == 1
+        assert lines[0].split()[1] == pid
+        assert lines[0].endswith("/usr/es/sbin/cluster/clstrmgr")
+        sh.out("stopsrc -s clstrmgrES")
+        assert sh.run("ps -ef | grep -v grep | grep -q clstrmgr").status == 1
+
+    def test_forms(self, sh: Shell) -> None:
+        assert sh.out("ps -ef").splitlines()[0].split() == [
+            "UID",
+            "PID",
+            "PPID",
+            "C",
+            "STIME",
+            "TTY",
+            "TIME",
+            "CMD",
+        ]
+        assert "/etc/init" in sh.out("ps -ef")
+        assert sh.out("ps -e").splitlines()[0].split() == ["PID", "TTY", "TIME", "CMD"]
+        assert "init" not in sh.out("ps")
+        assert sh.run("ps -Q").status == 1

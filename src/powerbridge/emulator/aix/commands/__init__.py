@@ -10,6 +10,7 @@ from powerbridge.emulator.aix.commands import (
     files,
     network,
     printing,
+    processes,
     src,
     system,
     text,
@@ -27,4 +28,5 @@ COMMANDS: dict[str, Command] = merge_tables(
     system.COMMANDS,
     network.COMMANDS,
     src.COMMANDS,
+    processes.COMMANDS,
 )
