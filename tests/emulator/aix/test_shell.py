@@ -67,6 +67,11 @@ class TestWords:
             "2 a b c\n[a]\n[b c]\n"
         )
         assert sh.out("echo $$").strip().isdigit()
+        assert sh.out('set --; for p in "$@" "${@}"; do echo [$p]; done; echo end') == "end\n"
+        assert sh.out('set -- a b; for p in "${@}"; do echo [$p]; done') == "[a]\n[b]\n"
+
+    def test_a_quote_cut_by_a_brace_runs_to_the_end(self, sh: Shell) -> None:
+        assert sh.run("echo ${x:-'}").status == 0
 
 
 class TestLists:

@@ -45,6 +45,7 @@ class _Field:
     text: list[str] = field(default_factory=list)
     quoted: bool = False  # something quoted was in it: it survives even when empty
     pattern: bool = False  # an unquoted * ? [ is in it
+    empty_at: bool = False  # a "$@" with no parameters: no word at all, even though quoted
 
 
 @dataclass
@@ -95,7 +96,7 @@ class _Expander:
                 self.literal(raw[self.pos + 1 : self.pos + 2], quoted=True)
                 self.pos += 2
             elif char == "'":
-                end = raw.index("'", self.pos + 1)
+                end = _quote_end(raw, self.pos)
                 self.literal(raw[self.pos + 1 : end], quoted=True)
                 self.pos = end + 1
             elif char == '"':
@@ -146,6 +147,9 @@ class _Expander:
             if end < 0:
                 raise BadSubstitution(raw[start:])
             self.pos = end + 1
+            if raw[start + 2 : end] == "@" and quoted:
+                self.positional_fields()
+                return
             self.expanded(await self.braced(raw[start + 2 : end]), quoted=quoted)
         else:
             self.simple_parameter(quoted=quoted)
@@ -164,6 +168,8 @@ class _Expander:
         self.expanded(self.parameter(name), quoted=quoted)
 
     def positional_fields(self) -> None:
+        if len(self.ctx.positional) < 2:
+            self.current.empty_at = True
         for index, value in enumerate(self.ctx.positional[1:]):
             if index:
                 self.fields.append(_Field(quoted=True))
@@ -215,7 +221,7 @@ class _Expander:
         words: list[str] = []
         for built in self.fields:
             text = "".join(built.text)
-            if not text and not built.quoted:
+            if not text and (not built.quoted or built.empty_at):
                 continue
             if built.pattern and self.split:
                 words.extend(glob(self.ctx.fs, text, self.ctx.cwd) or [text])
@@ -321,7 +327,7 @@ def _paren_end(raw: str, start: int) -> int:
             pos += 2
             continue
         if char == "'":
-            pos = raw.index("'", pos + 1) + 1
+            pos = _quote_end(raw, pos) + 1
             continue
         if char == "(":
             depth += 1
@@ -331,6 +337,13 @@ def _paren_end(raw: str, start: int) -> int:
                 return pos
         pos += 1
     raise BadSubstitution(raw[start:])
+
+
+def _quote_end(raw: str, start: int) -> int:
+    """The closing `'` of the quote at `start`; the end of the text when a `${...}` cut the
+    quote in two (`${x:-'}`), which then runs to the end as ksh reads it."""
+    end = raw.find("'", start + 1)
+    return end if end >= 0 else len(raw)
 
 
 def _backtick_end(raw: str, start: int) -> int:

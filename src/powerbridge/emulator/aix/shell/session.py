@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from powerbridge.emulator.aix.node import Node
@@ -17,6 +18,8 @@ from powerbridge.emulator.aix.shell.streams import (
     Streams,
 )
 from powerbridge.emulator.aix.world import AixWorld
+
+logger = logging.getLogger(__name__)
 
 # what root's login environment holds on a freshly installed AIX 7.2 (/etc/environment)
 DEFAULT_ENV = {
@@ -90,6 +93,10 @@ class Session:
             status = 0
         except RecursionError:
             streams.err.line("ksh: commands nested too deeply (emulator limit).")
+            status = 1
+        except Exception:  # a bug in the interpreter must not end the login
+            logger.exception("the shell failed on %r on %s", line[:200], self.node.name)
+            streams.err.line("ksh: internal error")
             status = 1
         self.depth = 0
         self.last_status = status
