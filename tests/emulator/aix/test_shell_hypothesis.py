@@ -61,6 +61,8 @@ WORDS = (
             "%s",
         ],
         *["/etc/hosts", "/etc/cluster/rhosts", "/.ssh", "/tmp", "EOF", "\n", "x=1", "$((1/0))"],
+        *["'s/a/\\1/'", "'{print $1}'", "-F:", "-k2", "-d:", "-f1", "[:upper:]", "a-z", "-c"],
+        *["'$2==\"none\"{print $1}'", "'/re/'", "-e", "'s|x|y|g'", "-n", "'1,$p'", "+x", "0755"],
     ]
 )
 SEGMENTS = st.sampled_from(["..", ".", "etc", "tmp", "x", "", "...", "hosts", "..\\", "~"])
@@ -70,7 +72,14 @@ PATHS = st.lists(SEGMENTS, min_size=1, max_size=6).map("/".join) | st.lists(
 TOKENS = st.sampled_from(WORDS) | PATHS | st.text(max_size=6)
 # AIX_SHELL_EXAMPLES=4000 for a longer hunt by hand
 EXAMPLES = int(os.environ.get("AIX_SHELL_EXAMPLES", "300"))
-LINES = st.lists(TOKENS, max_size=12).map(" ".join) | st.text(max_size=40)
+FRAGMENTS = st.sampled_from(
+    ["${x:-", "${x#", "${#x}", "}", "$((", "))", "<<-EOF", "\nEOF\n", "'", '"', "`", "$(", ")"]
+)
+LINES = (
+    st.lists(TOKENS, max_size=12).map(" ".join)
+    | st.lists(TOKENS | FRAGMENTS, max_size=12).map("".join)
+    | st.text(max_size=40)
+)
 
 
 @contextmanager
@@ -134,3 +143,40 @@ def test_random_paths_stay_on_the_node(path: str) -> None:
     assert normal.startswith("/")
     assert ".." not in normal.split("/")
     assert "//" not in normal
+
+
+ARGUMENTS = (
+    st.sampled_from(
+        [
+            *["-a", "-c", "-d", "-e", "-f", "-g", "-i", "-k", "-l", "-n", "-p", "-q", "-r", "-s"],
+            *["-t", "-u", "-v", "-w", "-x", "-E", "-F", "-L", "-M", "-R", "-1", "-5", "+2", "--"],
+            *["1", "0", "-1", "2,3", "1-", "x", "a-z", "[:digit:]", ":", "%s%d%b%c", "%99999s"],
+            *["s/a/b/g", "s/\\(a\\)/\\2/", "/x/d", "$p", "1,2!d", "y/ab/cd/", "q", "="],
+            *["{print $1}", '$1=="a"', "NR==1", "BEGIN{x=1}", '{printf "%s", $0}', "/a/,/b/"],
+            *["clcomd", "caa", "cluster", "sshd", "ssh", "cluster.es.server.rte", "bos.*"],
+            *["u+x", "go-w", "755", "root:system", "/etc/hosts", "/tmp", "/nope", "..", "/"],
+            *["(", ")", "!", "=", "!=", "-eq", "-o", "]", "\\", "'", "en0", "lo0"],
+        ]
+    )
+    | PATHS
+    | st.text(max_size=6)
+)
+
+
+def test_random_arguments_never_break_a_command(tmp_path: Path) -> None:
+    from powerbridge.emulator.aix.commands.base import Invocation
+
+    with emulator(tmp_path) as instance:
+        node = add_node(instance)
+
+        @given(name=st.sampled_from(sorted(COMMANDS)), args=st.lists(ARGUMENTS, max_size=5))
+        @settings(max_examples=EXAMPLES, deadline=None)
+        def check(name: str, args: list[str]) -> None:
+            inv = Invocation([name, *args], node, instance.aix, "a b\nc:d\n", {"HOME": "/"}, "/")
+            status = COMMANDS[name](inv)
+            if asyncio.iscoroutine(status):
+                status = asyncio.run(status)
+            assert isinstance(status, int)
+            assert 0 <= status <= 255
+
+        check()

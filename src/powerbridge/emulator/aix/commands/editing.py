@@ -57,7 +57,7 @@ def _delimited(script: str, pos: int, delimiter: str) -> tuple[str, int]:
 
 
 def _address(script: str, pos: int) -> tuple[Address | None, int]:
-    if pos < len(script) and script[pos].isdigit():
+    if pos < len(script) and script[pos].isdecimal():
         match = re.match(r"\d+", script[pos:])
         assert match is not None
         return int(match.group(0)), pos + len(match.group(0))
@@ -91,7 +91,7 @@ def _substitution(command: SedCommand, script: str, pos: int) -> int:
             command.count = 0
         elif flag == "p":
             command.print_after = True
-        elif flag.isdigit():
+        elif flag.isdecimal():
             command.count = int(flag)
         elif flag != " ":
             raise SedError(script)
@@ -216,15 +216,15 @@ def sed(inv: Invocation) -> int:
             return 2
         scripts.append(args.pop(0))
     script = "\n".join(scripts)
+    inputs = read_inputs(inv, args, "sed: 0602-419 Cannot find or open file {path}.")
     try:
         commands = parse_sed(script)
-    except SedError:
+        if inputs is None:
+            return 2
+        inv.out.write(run_sed(commands, "".join(text for _name, text in inputs), quiet))
+    except (SedError, re.error):  # re.error: `\2` naming a group the expression lacks
         inv.err.line(f"sed: 0602-404 Function {script} cannot be parsed.")
         return 2
-    inputs = read_inputs(inv, args, "sed: 0602-419 Cannot find or open file {path}.")
-    if inputs is None:
-        return 2
-    inv.out.write(run_sed(commands, "".join(text for _name, text in inputs), quiet))
     return 0
 
 

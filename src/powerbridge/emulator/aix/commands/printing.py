@@ -40,7 +40,7 @@ def escapes(text: str, *, octal_prefix: str = "0") -> tuple[str, bool]:
             index += 2
             continue
         digits_start = index + 1 + (1 if octal_prefix and following == octal_prefix else 0)
-        match = re.match(r"[0-7]{1,3}", text[digits_start:]) if following.isdigit() else None
+        match = re.match(r"[0-7]{1,3}", text[digits_start:]) if following.isdecimal() else None
         if match:
             out.append(chr(int(match.group(0), 8)))
             index = digits_start + len(match.group(0))
@@ -86,9 +86,9 @@ def _integer(text: str, complain: Callable[[str], None]) -> int:
 def _convert(spec: re.Match[str], value: str, complain: Callable[[str], None]) -> str:
     flags, width, precision, kind = spec.groups()
     # a width of a billion would build a gigabyte string: AIX fails with ENOMEM, this clamps
-    width = str(min(int(width), MAX_WIDTH)) if width and width.isdigit() else width
+    width = str(min(int(width), MAX_WIDTH)) if width and width.isdecimal() else width
     precision = (
-        str(min(int(precision), MAX_WIDTH)) if precision and precision.isdigit() else precision
+        str(min(int(precision), MAX_WIDTH)) if precision and precision.isdecimal() else precision
     )
     python_spec = f"%{flags}{width or ''}{'.' + precision if precision else ''}"
     if kind in "sb":

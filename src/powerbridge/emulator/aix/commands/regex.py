@@ -69,7 +69,7 @@ def translate(pattern: str, *, extended: bool) -> str:
                 out.append("\\b")
             elif not extended and following in BRE_SWAPPED:
                 out.append(following)
-            elif following.isdigit() or following in "wWsSbB":
+            elif following in "0123456789wWsSbB":
                 out.append("\\" + following)
             else:
                 out.append(re.escape(following))
@@ -101,7 +101,7 @@ def replacement(text: str) -> str:
         char = text[index]
         if char == "\\" and index + 1 < len(text):
             following = text[index + 1]
-            if following.isdigit():
+            if following in "123456789":
                 out.append(f"\\g<{following}>")
             elif following == "n":
                 out.append("\n")

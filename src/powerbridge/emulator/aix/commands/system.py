@@ -47,7 +47,7 @@ def aix_parts(node: Node) -> tuple[str, str, str]:
     level = node.record.aix_level
     base = level.split("-")[0]
     tl = level.split("-")[1] if "-" in level else "00"
-    return base[:1] or "7", base[1:2] or "2", str(int(tl)) if tl.isdigit() else "0"
+    return base[:1] or "7", base[1:2] or "2", str(int(tl)) if tl.isdecimal() else "0"
 
 
 def machine_id(node: Node) -> str:
@@ -208,7 +208,7 @@ def date(inv: Invocation) -> int:
 async def sleep(inv: Invocation) -> int:
     """Waits on the emulator clock: at once on an instant clock, `N / speed` real seconds on a
     real one, until the manual clock has been advanced N seconds on a manual one."""
-    if len(inv.args) != 1 or not inv.args[0].isdigit():
+    if len(inv.args) != 1 or not inv.args[0].isdecimal():
         inv.err.line("Usage: sleep Seconds")
         return 2
     seconds = min(int(inv.args[0]), MAX_SLEEP)

@@ -139,13 +139,13 @@ def _count_option(inv: Invocation, default: int) -> tuple[int, bool, list[str]] 
     if args and (args[0] == "-n" or args[0].startswith("-n")):
         value = args[0][2:] or (args[1] if len(args) > 1 else "")
         args = args[1:] if args[0][2:] else args[2:]
-    elif args and args[0][:1] in "-+" and args[0][1:].isdigit():
+    elif args and args[0][:1] in "-+" and args[0][1:].isdecimal():
         value = args.pop(0)
     else:
         return count, from_start, args
     from_start = value.startswith("+")
     digits = value.lstrip("+-")
-    if not digits.isdigit():
+    if not digits.isdecimal():
         inv.err.line(f"{inv.name}: {value}: 0403-009 The specified number is not valid.")
         return None
     return int(digits), from_start, args

@@ -43,7 +43,7 @@ def _number(call: BuiltinCall, default: int) -> int | None:
     if not call.args:
         return default
     text = call.args[0]
-    if not text.lstrip("-").isdigit():
+    if not text.lstrip("-").isdecimal():
         call.error(f"{text}: 0403-009 The specified number is not valid for this command.")
         return None
     return int(text)

@@ -181,7 +181,7 @@ class _Expander:
             return " ".join(positional[1:])
         if name == "#":
             return str(len(positional) - 1)
-        if name.isdigit():
+        if name.isdecimal():
             index = int(name)
             return positional[index] if index < len(positional) else ""
         return self.ctx.lookup(name) or ""
@@ -202,7 +202,7 @@ class _Expander:
         colon = rest.startswith(":")
         op = rest[1:2] if colon else rest[0]
         word = rest[2:] if colon else rest[1:]
-        is_set = self.ctx.lookup(name) is not None or (name.isdigit() and value != "")
+        is_set = self.ctx.lookup(name) is not None or (name.isdecimal() and value != "")
         missing = not is_set or (colon and value == "")
         if op == "-":
             return await expand_string(word, self.ctx) if missing else value
@@ -298,13 +298,13 @@ def _parameter_name(text: str, start: int) -> str:
     if start >= len(text):
         return ""
     char = text[start]
-    if char in "?#@*!$-" or char.isdigit():
+    if char in "?#@*!$-" or char.isdecimal():
         return char
     end = start
     while end < len(text) and (text[end].isalnum() or text[end] == "_"):
         end += 1
     name = text[start:end]
-    return name if name and not name[0].isdigit() else ""
+    return name if name and not name[0].isdecimal() else ""
 
 
 def _remove_pattern(value: str, op: str, pattern: str, *, longest: bool) -> str:
@@ -408,7 +408,7 @@ def _evaluate(node: ast.expr, lookup: Callable[[str], str | None]) -> int:
         return int(node.value)
     if isinstance(node, ast.Name):
         value = (lookup(node.id) or "0").strip()
-        return int(value) if value.lstrip("-").isdigit() else 0
+        return int(value) if value.lstrip("-").isdecimal() else 0
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd | ast.Not):
         operand = _evaluate(node.operand, lookup)
         return {ast.USub: -operand, ast.UAdd: operand}.get(type(node.op), int(not operand))

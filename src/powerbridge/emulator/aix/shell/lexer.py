@@ -71,7 +71,7 @@ class _Lexer:
                 self.tokens.append(Token(NEWLINE, "\n", self.line))
                 self.line += 1
                 self._read_heredocs()
-            elif char in "<>" or (char.isdigit() and self._io_number()):
+            elif char in "<>" or (char.isdecimal() and self._io_number()):
                 self._redirection()
             elif char in ";&|()":
                 self._operator()
@@ -84,7 +84,7 @@ class _Lexer:
 
     def _io_number(self) -> bool:
         end = self.pos
-        while end < len(self.text) and self.text[end].isdigit():
+        while end < len(self.text) and self.text[end].isdecimal():
             end += 1
         return end < len(self.text) and self.text[end] in "<>"
 
@@ -97,7 +97,7 @@ class _Lexer:
 
     def _redirection(self) -> None:
         start = self.pos
-        while self.peek().isdigit():
+        while self.peek().isdecimal():
             self.pos += 1
         fd = int(self.text[start : self.pos]) if self.pos > start else None
         op = next(op for op in REDIRECTIONS if self.text.startswith(op, self.pos))

@@ -77,7 +77,7 @@ async def open_redirects(
 def _duplicate(routing: Routing, redirect: Redirect, target: str) -> None:
     if target == "-":
         routing.targets[redirect.fd] = NullTarget()
-    elif target.isdigit() and int(target) in (1, 2):
+    elif target.isdecimal() and int(target) in (1, 2):
         routing.targets[redirect.fd] = routing.targets[int(target)]
     elif target == "0":
         return
