@@ -83,6 +83,10 @@ class TestLevels:
         assert sh.out("halevel") == "7.2.5\n"
         result = plain.run("halevel -s")
         assert (result.err, result.status) == ("ksh: halevel:  not found.\n", 127)
+        result = plain.run("/usr/es/sbin/cluster/utilities/halevel -s")
+        assert result.err == "ksh: /usr/es/sbin/cluster/utilities/halevel:  not found.\n"
+        plain.out("printf 'halevel -s\\n' > /tmp/check.sh")
+        assert plain.run("ksh /tmp/check.sh").err == "/tmp/check.sh[1]: halevel:  not found.\n"
 
     def test_halevel_with_a_service_pack(self, instance: Emulator) -> None:
         shell = Shell(instance, add_node(instance, "sp", server_id="srv-3", powerha="7.1.3 SP5"))

@@ -110,8 +110,7 @@ def halevel(inv: Invocation) -> int:
     """`halevel`: 7.2.5; `halevel -s`: `7.2.5 GA` or `7.2.5 SP2` (what the record holds)."""
     version = inv.node.record.powerha_version
     if version is None:
-        inv.err.line("ksh: halevel:  not found.")
-        return 127
+        return 127  # not installed: the shell prints `ksh: halevel:  not found.`
     number, _space, service_pack = version.partition(" ")
     if inv.args[:1] == ["-s"]:
         inv.out.line(f"{number} {service_pack or 'GA'}")

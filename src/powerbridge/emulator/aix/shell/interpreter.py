@@ -277,24 +277,35 @@ class Interpreter:
             return await self.run_script(path, argv, streams)
         base, directory = posixpath.basename(path), posixpath.dirname(path)
         if directory in SYSTEM_DIRECTORIES and base in COMMANDS:
-            return await self.run_command(base, [base, *argv[1:]], {}, streams)
+            return await self.run_command(base, [base, *argv[1:]], {}, streams, shown=name)
         streams.err.line(f"{session.prefix()}: {name}:  not found.")
         return NOT_FOUND
 
     async def run_command(
-        self, name: str, argv: list[str], assignments: dict[str, str], streams: Streams
+        self,
+        name: str,
+        argv: list[str],
+        assignments: dict[str, str],
+        streams: Streams,
+        shown: str | None = None,
     ) -> int:
+        """Run a table command. One that returns 127 without a word is not installed on this
+        node (halevel without PowerHA): the shell says so as for any unknown name."""
         session = self.session
         env = {**session.env, **assignments}
         inv = Invocation(argv, session.node, session.world, streams.stdin.rest(), env, session.cwd)
         inv.out, inv.err = streams.out, streams.err
+        written = len(streams.out.parts) + len(streams.err.parts)
         try:
             result = COMMANDS[name](inv)
-            return int(await result if inspect.isawaitable(result) else result)
+            status = int(await result if inspect.isawaitable(result) else result)
         except Exception:
             logger.exception("the simulated command %r failed on %s", name, session.node.name)
             streams.err.line(f"ksh: {name}: internal error")
             return 1
+        if status == NOT_FOUND and len(streams.out.parts) + len(streams.err.parts) == written:
+            streams.err.line(f"{session.prefix()}: {shown or name}:  not found.")
+        return status
 
     # -- scopes --------------------------------------------------------------------------
     def context(self, streams: Streams) -> Context:
