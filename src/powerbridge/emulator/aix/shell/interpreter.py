@@ -276,6 +276,9 @@ class Interpreter:
                 return NOT_EXECUTABLE
             return await self.run_script(path, argv, streams)
         base, directory = posixpath.basename(path), posixpath.dirname(path)
+        if directory in SYSTEM_DIRECTORIES and base in BUILTINS:  # /usr/bin/ksh, /bin/sh
+            result = BUILTINS[base](BuiltinCall(session, [base, *argv[1:]], streams, {}))
+            return await result if inspect.isawaitable(result) else result
         if directory in SYSTEM_DIRECTORIES and base in COMMANDS:
             return await self.run_command(base, [base, *argv[1:]], {}, streams, shown=name)
         streams.err.line(f"{session.prefix()}: {name}:  not found.")
