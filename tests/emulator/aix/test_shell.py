@@ -350,3 +350,36 @@ class TestCompleteness:
     def test_logout(self, sh: Shell) -> None:
         assert sh.run("logout").status == 0
         assert sh.session.exited
+
+
+class TestLookup:
+    def test_command_v_and_whence(self, sh: Shell) -> None:
+        assert sh.out("command -v grep; command -v lssrc; command -v halevel") == (
+            "/usr/bin/grep\n/usr/sbin/lssrc\n/usr/es/sbin/cluster/utilities/halevel\n"
+        )
+        assert sh.out("command -v cd; f() { :; }; command -v f") == "cd\nf\n"
+        assert sh.out("whence -v cd grep if") == (
+            "cd is a shell builtin\ngrep is /usr/bin/grep\nif is a keyword\n"
+        )
+        assert sh.out("type ls") == "ls is /usr/bin/ls\n"
+        result = sh.run("command -v nothing; echo $?")
+        assert (result.out, result.err) == ("1\n", "")
+        assert sh.run("which nothing").err == "nothing not found\n"
+
+    def test_powerha_commands_are_absent_without_powerha(self, tmp_path: Path) -> None:
+        with emulator(tmp_path) as instance:
+            plain = Shell(instance, add_node(instance, powerha=None))
+            script = (
+                "if command -v halevel >/dev/null 2>&1; then halevel -s; else echo no PowerHA; fi"
+            )
+            assert plain.out(script) == "no PowerHA\n"
+
+    def test_command_runs_past_a_function(self, sh: Shell) -> None:
+        assert sh.out("hostname() { echo shadowed; }; hostname; command hostname") == (
+            "shadowed\nnode1\n"
+        )
+
+    def test_scripts_on_the_node(self, sh: Shell) -> None:
+        sh.out("echo : > /tmp/x.sh; chmod +x /tmp/x.sh")
+        assert sh.out("command -v /tmp/x.sh") == "/tmp/x.sh\n"
+        assert sh.run("command -v /etc/hosts").status == 1

@@ -238,6 +238,44 @@ async def ksh(call: BuiltinCall) -> int:
     return await interpreter.subshell(body)
 
 
+def whence(call: BuiltinCall) -> int:
+    """`whence [-v] NAME`, `type NAME`, `which NAME`, `command -v|-V NAME`."""
+    from powerbridge.emulator.aix.shell.lookup import describe, locate
+
+    args = list(call.args)
+    verbose = call.argv[0] == "type" or "-V" in args or (call.argv[0] == "whence" and "-v" in args)
+    names = [arg for arg in args if not arg.startswith("-")]
+    status = 0
+    for name in names:
+        found = locate(call.session, name)
+        if found is None:
+            status = 1
+            if verbose or call.argv[0] == "which":
+                call.streams.err.line(f"{name} not found")
+            continue
+        shown = describe(call.session, name) if verbose else None
+        call.streams.out.line(shown or found[1])
+    return status
+
+
+async def command(call: BuiltinCall) -> int:
+    """`command -v NAME` tells where NAME is; `command NAME ARGS` runs it, functions aside."""
+    from powerbridge.emulator.aix.shell.interpreter import Interpreter
+
+    if call.args[:1] in (["-v"], ["-V"]):
+        return whence(call)
+    if not call.args:
+        return 0
+    saved = call.session.functions
+    call.session.functions = {}
+    try:
+        return await Interpreter(call.session).dispatch(
+            list(call.args), call.assignments, call.streams
+        )
+    finally:
+        call.session.functions = saved
+
+
 BUILTINS: dict[str, Builtin] = {
     "cd": cd,
     "pwd": pwd,
@@ -266,4 +304,8 @@ BUILTINS: dict[str, Builtin] = {
     "sh": ksh,
     "ksh93": ksh,
     "bsh": ksh,
+    "whence": whence,
+    "type": whence,
+    "which": whence,
+    "command": command,
 }
