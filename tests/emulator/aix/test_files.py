@@ -12,7 +12,7 @@ from tests.emulator.aix.shellkit import Shell, add_node, emulator
 
 LS_LONG = re.compile(
     r"^(?P<mode>[-d][-rwxsStT]{9}) +(?P<links>\d+) (?P<owner>\S+) +(?P<group>\S+) +"
-    r"(?P<size>\d+) (?P<month>[A-Z][a-z]{2}) (?P<day>\d\d) (?P<time>\d\d:\d\d| \d{4}) (?P<name>.+)$"
+    r"(?P<size>\d+) (?P<month>[A-Z][a-z]{2}) (?P<day>\d\d) (?P<time>\d\d:\d\d|\d{4} ) (?P<name>.+)$"
 )
 
 
@@ -217,3 +217,15 @@ class TestTest:
         assert "0403-009 The specified number is not valid" in result.err
         assert result.status == 2
         assert sh.run("test").status == 1
+
+
+def test_an_old_file_shows_its_year(tmp_path: Path) -> None:
+    with emulator(tmp_path, clock="manual") as instance:
+        shell = Shell(instance, add_node(instance))
+        shell.out("touch /tmp/old")
+        instance.advance_clock(400 * 24 * 3600)
+        line = shell.out("ls -l /tmp/old").rstrip("\n")
+        match = LS_LONG.match(line)
+        assert match is not None, line
+        assert line.endswith("  /tmp/old")
+        assert match["time"].strip().isdecimal()

@@ -253,7 +253,7 @@ def touch(inv: Invocation) -> int:
 def _when(mtime: float, now: float) -> str:
     moment = time.gmtime(mtime)
     if now - mtime > SIX_MONTHS or mtime - now > 3600:
-        return time.strftime("%b %d  %Y", moment)
+        return time.strftime("%b %d %Y ", moment)  # the year where the time goes, as AIX
     return time.strftime("%b %d %H:%M", moment)
 
 
