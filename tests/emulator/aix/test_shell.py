@@ -262,6 +262,8 @@ class TestScripts:
         assert sh.out("sh /tmp/t.sh two; echo $? ${v:-unset}") == "in two\n5 unset\n"
         assert sh.out("ksh -c 'echo inline $0'") == "inline ksh\n"
         assert sh.out("/usr/bin/ksh /tmp/t.sh three; /bin/sh -c 'echo sh'") == "in three\nsh\n"
+        sh.out("printf 'read a; echo got $a\\n' > /tmp/r.sh")
+        assert sh.out("echo line | ksh /tmp/r.sh") == "got line\n"
         assert sh.out("echo 'echo piped' | ksh") == "piped\n"
         sh.out("printf 'v=sourced\\n' > /tmp/env.sh")
         assert sh.out(". /tmp/env.sh; echo $v") == "sourced\n"

@@ -202,38 +202,53 @@ async def source(call: BuiltinCall) -> int:
     return await Interpreter(session).run_text(session.node.fs.read_text(path), call.streams)
 
 
+@dataclass
+class _ShellInput:
+    text: str  # the script
+    name: str  # its $0
+    args: list[str]  # $1...
+    script: str | None  # the file named in messages (`FILE[LINE]: ...`), None for -c and stdin
+    stdin: InputStream  # what the script's commands read
+
+
+def _shell_input(call: BuiltinCall, args: list[str]) -> _ShellInput | int:
+    session, stdin = call.session, call.streams.stdin
+    if args[:1] == ["-c"]:
+        if len(args) < 2:
+            return call.error("-c: 0403-040 An argument is required.", 2)
+        return _ShellInput(args[1], (args[2:3] or [call.argv[0]])[0], args[3:], None, stdin)
+    if not args or args[0] in ("-s", "-"):
+        text = stdin.rest()
+        stdin.pos = len(stdin.text)  # the shell read it all: nothing is left for its commands
+        return _ShellInput(text, call.argv[0], args[1:], None, InputStream())
+    path = VirtualFS.normalize(args[0], session.cwd)
+    if not session.node.fs.is_file(path):
+        return call.error(f"{args[0]}: 0403-016 Cannot find or open the file.", 127)
+    return _ShellInput(session.node.fs.read_text(path), args[0], args[1:], args[0], stdin)
+
+
 async def ksh(call: BuiltinCall) -> int:
-    """`ksh FILE [ARGS]`, `ksh -c 'LINE'`, `ksh` or `ksh -s` reading the script on stdin."""
+    """`ksh FILE [ARGS]`, `ksh -c 'LINE' [NAME ARGS]`, `ksh` or `ksh -s` (the script on stdin),
+    in a child shell: its variables, directory and `exit` stay inside."""
     from powerbridge.emulator.aix.shell.interpreter import Interpreter
 
     session, args = call.session, list(call.args)
-    interpreter = Interpreter(session)
     errexit = False
     while args and args[0].startswith("-") and args[0] not in ("-c", "-s", "-"):
         errexit = errexit or "e" in args[0]
         args.pop(0)
-    if args[:1] == ["-c"]:
-        if len(args) < 2:
-            return call.error("-c: 0403-040 An argument is required.", 2)
-        text, name, rest = args[1], (args[2:3] or [call.argv[0]])[0], args[3:]
-    elif not args or args[0] in ("-s", "-"):
-        text, name, rest = call.streams.stdin.rest(), call.argv[0], args[1:]
-        call.streams.stdin.pos = len(call.streams.stdin.text)
-    else:
-        path = VirtualFS.normalize(args[0], session.cwd)
-        if not session.node.fs.is_file(path):
-            return call.error(f"{args[0]}: 0403-016 Cannot find or open the file.", 127)
-        text, name, rest = session.node.fs.read_text(path), args[0], args[1:]
+    source = _shell_input(call, args)
+    if isinstance(source, int):
+        return source
+    interpreter = Interpreter(session)
 
     async def body() -> int:
-        session.positional = [name, *rest]
+        session.positional = [source.name, *source.args]
         session.errexit = errexit
-        if args[:1] != ["-c"] and name != call.argv[0]:
-            session.script = name
-        inner = Streams(InputStream(), call.streams.out, call.streams.err)
-        return await interpreter.run_text(
-            text, inner if not args or args[0] != "-c" else call.streams
-        )
+        if source.script is not None:
+            session.script = source.script
+        streams = Streams(source.stdin, call.streams.out, call.streams.err)
+        return await interpreter.run_text(source.text, streams)
 
     return await interpreter.subshell(body)
 
