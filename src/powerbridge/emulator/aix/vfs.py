@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 FILE, DIRECTORY = "file", "dir"
+# root's default `ulimit -f` on AIX is 2 GB; a simulated node keeps its files in memory
+MAX_FILE_SIZE = 8 * 1024 * 1024
+TOO_LARGE = "A file cannot be larger than the value set by ulimit."
 
 
 class FsError(Exception):
@@ -124,6 +127,9 @@ class VirtualFS:
         entry = self._entries.get(where)
         if entry is not None and entry.is_dir:
             raise FsError(path, "Is a directory")
+        size = (len(entry.data) if entry is not None and append else 0) + len(text)
+        if size > MAX_FILE_SIZE:
+            raise FsError(path, TOO_LARGE)
         if entry is None:
             entry = self._entries[where] = Entry(FILE, mode)
         entry.data = entry.data + text if append else text

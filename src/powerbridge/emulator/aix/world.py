@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from powerbridge.emulator.aix.disks import DiskTable
+from powerbridge.emulator.aix.mirror import FileMirror
 from powerbridge.emulator.aix.node import NODE_KIND, Node, NodeRecord
 from powerbridge.emulator.aix.powerha.clusters import ClusterRegistry
 from powerbridge.emulator.aix.vfs import VirtualFS
@@ -47,6 +48,8 @@ class AixWorld:
         self.data_dir = data_dir
         self.nodes: dict[str, Node] = {}
         self._state_listeners: list[NodeStateListener] = []
+        # every node's files, read-only under <data>/logs/nodes/ (none for an in-memory run)
+        self.mirror = FileMirror(data_dir / "logs" / "nodes") if data_dir is not None else None
         for body in ctx.store.load(NODE_KIND):
             self.add(NodeRecord.from_json(body))
         self.disks = DiskTable(self)
@@ -56,9 +59,16 @@ class AixWorld:
     def add(self, record: NodeRecord) -> Node:
         fs = VirtualFS.from_json(record.files, clock=self.now) if record.files else None
         node = Node(record, fs if fs is not None else VirtualFS(clock=self.now))
-        node.fs.on_change = lambda _path: self.save(node)
+        node.fs.on_change = lambda path: self._files_changed(node, path)
         self.nodes[record.server_id] = node
+        if self.mirror is not None and fs is not None:
+            self.mirror.sync(node)
         return node
+
+    def _files_changed(self, node: Node, path: str) -> None:
+        self.save(node)
+        if self.mirror is not None:
+            self.mirror.update(node, path)
 
     def remove(self, server_id: str) -> None:
         if self.nodes.pop(server_id, None) is not None:
