@@ -3,6 +3,7 @@ deploys, power actions, the manual clock) and an asyncssh client key."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,23 +148,23 @@ class Lab:
         return str(server["addresses"]["cmbnet1"][0]["addr"])
 
     def wait_node(self, server_id: str, up: bool = True) -> None:
-        """Until the sshd of the node answers (or, with `up=False`, is gone)."""
+        """Until the node's sshd accepts connections and ssh/config names its port (or, with
+        `up=False`, until it refuses them)."""
         deadline = time.monotonic() + WAIT_SECONDS
-        servers = self.running.emulator.aix
-        while True:
-            node = servers.node(server_id)
-            listening = node is not None and node.is_up and node.record.ssh_port is not None
-            if listening == up and self._files_agree(server_id, up):
-                return
-            assert time.monotonic() < deadline, f"node {server_id} up={not up}"
+        while self._listening(server_id) != up:
+            assert time.monotonic() < deadline, f"node {server_id} never became up={up}"
             time.sleep(0.02)
 
-    def _files_agree(self, server_id: str, up: bool) -> bool:
+    def _listening(self, server_id: str) -> bool:
         node = self.running.emulator.aix.node(server_id)
         config = self.running.ssh_config
-        if not up or node is None or config is None or not config.exists():
-            return not up
-        return f"Port {node.record.ssh_port}\n" in config.read_text()
+        if node is None or node.record.ssh_port is None or config is None:
+            return False
+        if not config.exists() or f"Port {node.record.ssh_port}\n" not in config.read_text():
+            return False
+        with socket.socket() as probe:
+            probe.settimeout(2)
+            return probe.connect_ex(("127.0.0.1", node.record.ssh_port)) == 0
 
 
 @contextmanager

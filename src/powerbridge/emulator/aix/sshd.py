@@ -272,8 +272,9 @@ class NodeConnection(asyncssh.SSHServer):
 
     def begin_auth(self, username: str) -> bool:
         node = self._servers.world.node(self._server_id)
-        if self._connection is not None and node is not None and username == ROOT:
-            self._connection.set_authorized_keys(_authorized_keys(node))
+        keys = _authorized_keys(node) if node is not None and username == ROOT else None
+        if self._connection is not None and keys is not None:
+            self._connection.set_authorized_keys(keys)
         return True
 
     def public_key_auth_supported(self) -> bool:
@@ -286,9 +287,9 @@ class NodeConnection(asyncssh.SSHServer):
         return False
 
 
-def _authorized_keys(node: Node) -> asyncssh.SSHAuthorizedKeys:
+def _authorized_keys(node: Node) -> asyncssh.SSHAuthorizedKeys | None:
     """Root's authorized_keys as sshd reads them: the lines it can parse (a line root broke
-    does not lock out the others)."""
+    does not lock out the others); None when there is none."""
     try:
         text = node.fs.read_text(AUTHORIZED_KEYS)
     except Exception:
@@ -299,7 +300,7 @@ def _authorized_keys(node: Node) -> asyncssh.SSHAuthorizedKeys:
             with contextlib.suppress(ValueError, asyncssh.KeyImportError):
                 asyncssh.import_authorized_keys(line)
                 good.append(line)
-    return asyncssh.import_authorized_keys("\n".join(good) + "\n")
+    return asyncssh.import_authorized_keys("\n".join(good) + "\n") if good else None
 
 
 async def _exec(process: asyncssh.SSHServerProcess[str], session: Session, line: str) -> int:
