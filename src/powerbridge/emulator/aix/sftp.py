@@ -9,6 +9,8 @@ stored when it is closed. Links, locks and file system statistics are not suppor
 
 from __future__ import annotations
 
+import errno
+import os
 import posixpath
 import stat
 from collections.abc import AsyncIterator, Callable
@@ -40,6 +42,16 @@ class OpenFile:
     writable: bool
     append: bool
     changed: bool = False
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """What asyncssh's ranges extension asks of a file: one data range, no holes."""
+        if whence == getattr(os, "SEEK_DATA", -1):
+            if offset >= len(self.data):
+                raise OSError(errno.ENXIO, "no data after this offset")
+            return offset
+        if whence == getattr(os, "SEEK_HOLE", -1):
+            return len(self.data)
+        return offset
 
 
 class NodeSftpServer(asyncssh.SFTPServer):

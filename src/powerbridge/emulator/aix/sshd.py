@@ -40,8 +40,14 @@ from powerbridge.emulator.aix.world import AixWorld
 ROOT = "root"
 PROMPT = "# "
 AUTHORIZED_KEYS = "/.ssh/authorized_keys"
-# an exec request's stdin: what the client sent by the time it closed it; a client that keeps
-# it open without writing (a terminal) gets an empty stdin after this grace
+# An exec request's stdin is read (to its end) only for a command line that starts with a
+# command that reads its standard input, as `ssh node ksh < script` or `ssh node 'cat > f'`
+# do; a client that keeps stdin open without writing (a terminal) gets an empty stdin after
+# the grace. Other command lines (hostname, lspv, clmgr...) run at once with none.
+STDIN_READERS = frozenset(
+    {"sh", "ksh", "ksh93", "bash", "cat", "tee", "grep", "egrep", "fgrep", "awk", "sed"}
+    | {"head", "tail", "wc", "sort", "uniq", "cut", "tr", "xargs", "read", "while", "dd"}
+)
 STDIN_GRACE = 0.2
 INTERNAL_ERROR = 255
 LOOPBACK = "127.0.0.1"
@@ -307,7 +313,8 @@ async def _exec(process: asyncssh.SSHServerProcess[str], session: Session, line:
     words = line.split()
     if words[:1] == ["exit"]:
         return _exit_status(words, session.last_status)
-    stdin = "" if process.get_terminal_type() else await _stdin(process)
+    reads = words[0] in STDIN_READERS if words else False
+    stdin = await _stdin(process) if reads and not process.get_terminal_type() else ""
     result = await session.run(line, stdin)
     _write(process, result.out, result.err)
     return result.status
