@@ -75,8 +75,10 @@ def deploy(running: RunningEmulator, image_name: str, count: int, key: str | Non
             break
         time.sleep(0.1)
     nodes = running.emulator.aix.nodes
-    while time.monotonic() < deadline and image_name.startswith("AIX"):
-        if len(nodes) == count and all(n.is_up for n in nodes.values()):
+    config = running.ssh_config
+    while time.monotonic() < deadline and image_name.startswith("AIX") and config is not None:
+        listed = config.read_text().count("\nHost ") if config.exists() else 0
+        if len(nodes) == count and all(n.is_up for n in nodes.values()) and listed == count:
             break
         time.sleep(0.1)
 
