@@ -204,6 +204,7 @@ class EmulatorServer:
                 ssh_dir=self._ssh_dir(config),
                 host=config.host,
                 ports=config.ssh_ports,
+                behaviours=self.emulator.behaviours,
             )
         except BaseException:
             self._release()

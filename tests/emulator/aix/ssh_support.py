@@ -23,6 +23,7 @@ from tests.support.emulator_http import password_auth
 
 ADMIN = "/powervc/emulator/v1"
 WAIT_SECONDS = 10.0
+LOGIN_TIMEOUT = 10.0
 
 
 def lab_config(data_dir: Path | None, logs: Path, clock: str = "instant") -> EmulatorConfig:
@@ -181,7 +182,11 @@ async def ssh_run(
     """Run `command` on `host` with asyncssh, reading the emulator's ssh/config."""
     assert lab.running.ssh_config is not None
     async with asyncssh.connect(
-        host, config=[str(lab.running.ssh_config)], client_keys=[key.key], agent_path=None
+        host,
+        config=[str(lab.running.ssh_config)],
+        client_keys=[key.key],
+        agent_path=None,
+        login_timeout=LOGIN_TIMEOUT,
     ) as connection:
         return await connection.run(command)
 
@@ -211,3 +216,14 @@ def ensure_commands(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 CRASH = "crash-me"
+
+
+def add_behaviour(lab: Lab, rule: dict[str, Any]) -> str:
+    reply = lab.http.post(f"{lab.running.base_url}{ADMIN}/behaviours", json={"behaviour": rule})
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["behaviour"]["id"])
+
+
+def remove_behaviour(lab: Lab, rule_id: str) -> None:
+    reply = lab.http.delete(f"{lab.running.base_url}{ADMIN}/behaviours/{rule_id}")
+    assert reply.status_code in (200, 204), reply.text

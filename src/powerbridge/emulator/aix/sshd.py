@@ -32,10 +32,12 @@ from typing import Any
 import asyncssh
 
 from powerbridge.emulator.aix.node import Node
+from powerbridge.emulator.aix.nodes import new_host_key
 from powerbridge.emulator.aix.sftp import NodeSftpServer
 from powerbridge.emulator.aix.shell import Session
 from powerbridge.emulator.aix.ssh_files import KnownHost, SshFiles, SshHost, public_key_line
 from powerbridge.emulator.aix.world import AixWorld
+from powerbridge.emulator.backend.behaviours import Behaviours
 
 ROOT = "root"
 PROMPT = "# "
@@ -80,8 +82,11 @@ class NodeSshServers:
         ssh_dir: Path,
         host: str = LOOPBACK,
         ports: tuple[int, int] = (0, 0),
+        behaviours: Behaviours | None = None,
     ) -> None:
         self.world = world
+        self.behaviours = behaviours
+        self._other_keys: dict[str, str] = {}  # changed_host_key faults: the key presented
         self.host = listen_host(host)
         self.ports = ports
         self.files = SshFiles(ssh_dir)
@@ -90,6 +95,8 @@ class NodeSshServers:
         self._dirty = False
         self._syncing: asyncio.Task[None] | None = None
         world.on_node_state(self._on_node_state)
+        if behaviours is not None:
+            behaviours.watch(self.refresh)
 
     @property
     def config_path(self) -> Path:
@@ -136,23 +143,42 @@ class NodeSshServers:
                 log.exception("could not bring the nodes' SSH servers up to date")
 
     async def sync(self) -> None:
-        """Listeners for exactly the nodes that are up (with their current host key)."""
-        wanted = {sid: node for sid, node in self.world.nodes.items() if node.is_up}
+        """Listeners for exactly the nodes that are up (with the host key they present)."""
+        wanted = {
+            sid: node
+            for sid, node in self.world.nodes.items()
+            if node.is_up and self._rule(node, "refuse_ssh") is None
+        }
         for server_id, listener in list(self._listeners.items()):
             node = wanted.get(server_id)
-            if node is None or node.record.host_key != listener.host_key:
+            if node is None or self._presented_key(node) != listener.host_key:
                 await self._close(server_id)
         for server_id, node in wanted.items():
             if server_id not in self._listeners:
                 await self._open(node)
         self.write_files()
 
+    # -- faults --------------------------------------------------------------------------
+    def _rule(self, node: Node, mode: str) -> object | None:
+        return self.behaviours.node_rule(node.name, mode) if self.behaviours else None
+
+    def _presented_key(self, node: Node) -> str | None:
+        """The node's host key, or another one while a `changed_host_key` rule holds."""
+        if self._rule(node, "changed_host_key") is None:
+            self._other_keys.pop(node.server_id, None)
+            return node.record.host_key
+        return self._other_keys.setdefault(node.server_id, new_host_key())
+
+    def _resets(self, node: Node) -> bool:
+        return bool(self.behaviours and self.behaviours.node_fault(node.name, "reset_ssh"))
+
     # -- listeners -----------------------------------------------------------------------
     async def _open(self, node: Node) -> None:
         record = node.record
-        if record.host_key is None:
+        presented = self._presented_key(node)
+        if presented is None:
             return
-        key = asyncssh.import_private_key(record.host_key)
+        key = asyncssh.import_private_key(presented)
         for port in self._candidate_ports(node):
             try:
                 acceptor = await self._listen(node.server_id, key, port)
@@ -160,7 +186,7 @@ class NodeSshServers:
                 log.warning("node %s: cannot listen on port %d: %s", node.name, port, problem)
                 continue
             bound = int(acceptor.sockets[0].getsockname()[1])
-            self._listeners[node.server_id] = Listener(acceptor, record.host_key, bound)
+            self._listeners[node.server_id] = Listener(acceptor, presented, bound)
             if record.ssh_port != bound:
                 record.ssh_port = bound
                 self.world.save(node)
@@ -245,6 +271,9 @@ class NodeSshServers:
             if node is None or not node.is_up:
                 return
             session = Session(node, self.world)
+            if self._resets(node):
+                await _run_then_reset(process, session)
+                return
             if process.command is None:
                 status = await _interactive(process, session)
             else:
@@ -291,6 +320,14 @@ class NodeConnection(asyncssh.SSHServer):
 
     def kbdint_auth_supported(self) -> bool:
         return False
+
+
+async def _run_then_reset(process: asyncssh.SSHServerProcess[str], session: Session) -> None:
+    """A `reset_ssh` fault: the command runs (its effects happen), then the connection is cut
+    before any answer, so the client cannot tell how far it got."""
+    if process.command is not None:
+        await session.run(process.command)
+    process.channel.get_connection().abort()
 
 
 def _authorized_keys(node: Node) -> asyncssh.SSHAuthorizedKeys | None:
