@@ -232,8 +232,8 @@ class NodeSshServers:
 
     def connection_made(self, server_id: str, connection: asyncssh.SSHServerConnection) -> None:
         listener = self._listeners.get(server_id)
-        if listener is None:
-            connection.abort()
+        if listener is None:  # accepted as its listener closed: cut it once it is set up
+            asyncio.get_running_loop().call_soon(connection.abort)
             return
         listener.connections.add(connection)
 
