@@ -12,6 +12,10 @@ service in one event loop. Signals are handled here rather than by uvicorn: seve
 share the loop, and uvicorn re-raises a caught signal after its shutdown, which would end the
 process before the store is closed. uvicorn's access log stays off (the emulator writes
 OpenStack-style logs itself).
+
+The simulated AIX nodes' SSH servers (`aix.sshd`) run in the same loop: started before the
+HTTP servers answer, closed after they stop; their OpenSSH client files are in `<data>/ssh`
+(a temporary dir, removed at close, for an in-memory emulator).
 """
 
 from __future__ import annotations
