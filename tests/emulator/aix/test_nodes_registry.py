@@ -150,3 +150,18 @@ def test_only_aix_images_make_nodes(tmp_path: Path) -> None:
     assert emulator.aix.node(linux) is None
     assert rig.state(aix) == UP  # the instant clock: aix_boot takes no time
     emulator.close()
+
+
+def test_a_server_in_error_is_a_node_down(tmp_path: Path) -> None:
+    emulator = Emulator(EmulatorConfig(log_dir=tmp_path / "logs", clock="manual"))
+    emulator.behaviours.add(
+        {"kind": "server", "mode": "active_then_error", "name_regex": "^flaky", "seconds": 60}
+    )
+    rig = Rig(emulator)
+    server_id = rig.create("flaky1")
+    rig.tick_until(server_id, "ACTIVE")
+    emulator.advance_clock(emulator.aix.timing("aix_boot", 30))
+    assert rig.state(server_id) == UP
+    rig.tick_until(server_id, "ERROR")
+    assert rig.state(server_id) == DOWN
+    emulator.close()
