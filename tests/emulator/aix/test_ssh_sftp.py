@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,3 +112,33 @@ def test_errors_are_sftp_errors(aix: Lab, key: ClientKey, tmp_path: Path) -> Non
     assert node is not None
     assert node.fs.exists("/tmp/hosts.moved")
     assert not node.fs.exists("/etc/hosts")
+
+
+@pytest.mark.parametrize("client", ["sftp", "scp"])
+def test_openssh_copies_a_script_in_and_out(
+    aix: Lab, key: ClientKey, tmp_path: Path, client: str
+) -> None:
+    program = shutil.which(client)
+    if program is None:
+        pytest.skip(f"OpenSSH's {client} is not installed (.ci/run installs openssh-client)")
+    local = tmp_path / "stop_app.sh"
+    local.write_text(SCRIPT)
+    back = tmp_path / "back.sh"
+    options = ["-F", str(aix.running.ssh_config), "-i", str(key.path), "-o", "BatchMode=yes"]
+    options += ["-o", "IdentitiesOnly=yes"]
+    if client == "sftp":
+        batch = tmp_path / "batch"
+        batch.write_text(f"put {local} /tmp/stop_app.sh\nget /tmp/stop_app.sh {back}\n")
+        commands = [[program, *options, "-b", str(batch), "hanode1"]]
+    else:
+        commands = [
+            [program, *options, str(local), "hanode1:/tmp/stop_app.sh"],
+            [program, *options, "hanode1:/tmp/stop_app.sh", str(back)],
+        ]
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 0, done.stderr
+    node = aix.running.emulator.aix.node(aix.ids["node"])
+    assert node is not None
+    assert node.fs.read_text("/tmp/stop_app.sh") == SCRIPT
+    assert back.read_text() == SCRIPT

@@ -9,6 +9,7 @@ stored when it is closed. Links, locks and file system statistics are not suppor
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import posixpath
@@ -202,6 +203,11 @@ class NodeSftpServer(asyncssh.SFTPServer):
         if self._fs.is_file(target):
             _call(lambda: self._fs.remove(target))
         self.rename(oldpath, newpath)
+
+    def exit(self) -> None:
+        """End the session with exit status 0, as OpenSSH's sftp-server does (scp checks)."""
+        with contextlib.suppress(OSError, asyncssh.Error):
+            self.channel.exit(0)
 
     # -- what a node does not offer over SFTP --------------------------------------------
     def readlink(self, path: bytes) -> bytes:
