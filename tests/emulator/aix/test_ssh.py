@@ -135,3 +135,18 @@ def test_an_interactive_login_prompts_and_keeps_going_until_exit(aix: Lab, key: 
     assert "hanode1" in output
     assert output.count("# ") >= 2
     assert status == 4
+
+
+def test_openssh_interactive_login_with_a_terminal(aix: Lab, key: ClientKey) -> None:
+    ssh = shutil.which("ssh")
+    if ssh is None:
+        pytest.skip("OpenSSH's ssh client is not installed (.ci/run installs openssh-client)")
+    deploy_node(aix, key)
+    command = [ssh, "-tt", "-F", str(aix.running.ssh_config), "-i", str(key.path)]
+    command += ["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "hanode1"]
+    done = subprocess.run(
+        command, input="hostname\nexit 5\n", capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 5, done.stderr
+    # the terminal echoes what was typed ahead, then the prompts and the answer
+    assert "# hanode1\n# " in done.stdout
