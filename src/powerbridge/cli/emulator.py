@@ -442,6 +442,7 @@ STATUS_FIELDS = (
     "ca_path",
     "log_dir",
     "clock",
+    "ssh_config",
     "started_at",
 )
 

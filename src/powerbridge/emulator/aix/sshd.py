@@ -167,7 +167,9 @@ class NodeSshServers:
         if self._rule(node, "changed_host_key") is None:
             self._other_keys.pop(node.server_id, None)
             return node.record.host_key
-        return self._other_keys.setdefault(node.server_id, new_host_key())
+        if node.server_id not in self._other_keys:
+            self._other_keys[node.server_id] = new_host_key()
+        return self._other_keys[node.server_id]
 
     def _resets(self, node: Node) -> bool:
         return bool(self.behaviours and self.behaviours.node_fault(node.name, "reset_ssh"))
