@@ -150,9 +150,15 @@ class Lab:
 
     def wait_node(self, server_id: str, up: bool = True) -> None:
         """Until the node's sshd accepts connections and ssh/config names its port (or, with
-        `up=False`, until it refuses them)."""
+        `up=False`, until its port refuses them)."""
+        node = self.running.emulator.aix.node(server_id)
+        port = node.record.ssh_port if node is not None else None
         deadline = time.monotonic() + WAIT_SECONDS
-        while self._listening(server_id) != up:
+        while True:
+            if up and self._listening(server_id):
+                return
+            if not up and (port is None or not _accepts(port)):
+                return
             assert time.monotonic() < deadline, f"node {server_id} never became up={up}"
             time.sleep(0.02)
 
@@ -163,9 +169,13 @@ class Lab:
             return False
         if not config.exists() or f"Port {node.record.ssh_port}\n" not in config.read_text():
             return False
-        with socket.socket() as probe:
-            probe.settimeout(2)
-            return probe.connect_ex(("127.0.0.1", node.record.ssh_port)) == 0
+        return _accepts(node.record.ssh_port)
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @contextmanager

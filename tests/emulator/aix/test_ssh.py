@@ -148,5 +148,6 @@ def test_openssh_interactive_login_with_a_terminal(aix: Lab, key: ClientKey) -> 
         command, input="hostname\nexit 5\n", capture_output=True, text=True, timeout=30
     )
     assert done.returncode == 5, done.stderr
-    # the terminal echoes what was typed ahead, then the prompts and the answer
-    assert "# hanode1\n# " in done.stdout
+    # the terminal echoes what was typed ahead, interleaved with the prompts and the answer
+    assert done.stdout.count("# ") >= 2
+    assert "hanode1" in done.stdout.replace("# ", "\n").splitlines()
