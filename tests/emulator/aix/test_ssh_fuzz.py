@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from pathlib import Path
 
 import pytest
@@ -36,5 +38,33 @@ def test_random_command_lines_never_crash_the_server(
             assert 0 <= done.exit_status <= 255
 
         one_line()
+        after = asyncio.run(ssh_run(aix, "hanode1", key, "hostname"))
+        assert (after.stdout, after.exit_status) == ("hanode1\n", 0)
+
+
+def test_garbage_on_the_wire_never_crashes_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ensure_commands(monkeypatch)
+    key = client_key(tmp_path)
+    with lab(lab_config(None, tmp_path / "logs")) as aix:
+        assert aix.create_keypair("lab", key.public).status_code in (200, 201)
+        server = aix.deploy("hanode1", key_name="lab")
+        aix.wait_node(str(server["id"]))
+        node = aix.running.emulator.aix.node(str(server["id"]))
+        assert node is not None
+        port = node.record.ssh_port
+        assert port is not None
+
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(data=st.one_of(st.binary(max_size=300), st.just(b"SSH-2.0-x\r\n" + b"\0" * 64)))
+        def one_blob(data: bytes) -> None:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+                raw.sendall(data)
+                raw.shutdown(socket.SHUT_WR)
+                with contextlib.suppress(OSError):
+                    raw.recv(4096)
+
+        one_blob()
         after = asyncio.run(ssh_run(aix, "hanode1", key, "hostname"))
         assert (after.stdout, after.exit_status) == ("hanode1\n", 0)
