@@ -42,6 +42,9 @@ KILL_TIMEOUT = 5.0
 HEALTH_TIMEOUT = 2.0
 PASSWORD_ENV = "POWERBRIDGE_EMULATOR_PASSWORD"
 DATA_ENV = "POWERBRIDGE_EMULATOR_DATA"
+SSH_CONFIG_ENV = "POWERBRIDGE_SSH_CONFIG"
+# emulator.config.DEFAULT_SSH_PORTS, spelled out: `--help` must not import the emulator
+DEFAULT_SSH_PORTS = "22000-22999"
 
 HELP = "Run the embedded PowerVC emulator: a local PowerVC for demos, tests and development."
 # the commands, built only when `powerbridge emulator ...` runs; `app` (what the root
@@ -132,6 +135,14 @@ def start(
         str | None,
         typer.Option(metavar="URL", help="Base URL clients use, when behind a proxy."),
     ] = None,
+    ssh_ports: Annotated[
+        str,
+        typer.Option(
+            metavar="LOW-HIGH",
+            help="Ports of the simulated AIX nodes' SSH servers (each node keeps its own); "
+            "0: any free port.",
+        ),
+    ] = DEFAULT_SSH_PORTS,
     detach: Annotated[
         bool, typer.Option("--detach", help="Run in the background; stop with `stop`.")
     ] = False,
@@ -149,6 +160,7 @@ def start(
         tls=tls,
         url_style=url_style,
         public_url=public_url,
+        ssh_ports=ssh_ports,
     )
     if detach:
         _start_detached(config, debug=bool(getattr(ctx.obj, "debug", False)))
@@ -169,6 +181,7 @@ def _config(
     tls: bool,
     url_style: UrlStyle,
     public_url: str | None,
+    ssh_ports: str = "",
 ) -> EmulatorConfig:
     from powerbridge.emulator.config import EmulatorConfig
 
@@ -191,11 +204,29 @@ def _config(
         url_style=url_style.value,
         public_url=public_url,
     )
+    if ssh_ports:
+        config.ssh_ports = _port_range(ssh_ports)
     if admin_password is not None:
         config.admin_password = admin_password
     if token_ttl is not None:
         config.token_ttl = token_ttl
     return config
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    """`LOW-HIGH` (or one port, or 0 for any free port) as (low, high)."""
+    low_text, _, high_text = text.partition("-")
+    try:
+        low, high = int(low_text), int(high_text or low_text)
+    except ValueError:
+        low, high = -1, -1
+    if (low, high) == (0, 0):
+        return 0, 0
+    if not 1 <= low <= high <= 65535:
+        raise UsageProblem(
+            f"--ssh-ports must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535, or 0, not {text!r}"
+        )
+    return low, high
 
 
 def _start_foreground(config: EmulatorConfig) -> None:
@@ -264,6 +295,7 @@ def _start_arguments(config: EmulatorConfig) -> list[str]:
     arguments += ["--data", str(config.data_dir), "--clock", config.clock]
     arguments += ["--speed", repr(config.speed), "--token-ttl", repr(config.token_ttl)]
     arguments += ["--url-style", config.url_style]
+    arguments += ["--ssh-ports", "-".join(str(port) for port in config.ssh_ports)]
     if config.estate_path is not None:
         arguments += ["--estate", str(config.estate_path)]
     if config.tls:
@@ -347,6 +379,10 @@ def _print_summary(info: dict[str, Any], *, detached: bool) -> None:
     ]
     if info.get("ca_path"):
         lines.append(f"  CA cert:   {info['ca_path']}  (for --os-cacert or OS_CACERT)")
+    if info.get("ssh_config"):
+        lines.append(
+            f"  SSH:       ssh -F {info['ssh_config']} <AIX node>  (POWERBRIDGE_SSH_CONFIG)"
+        )
     if detached:
         data = _data_argument(Path(info["data_dir"]))
         lines += [
@@ -406,6 +442,7 @@ STATUS_FIELDS = (
     "ca_path",
     "log_dir",
     "clock",
+    "ssh_config",
     "started_at",
 )
 
@@ -482,6 +519,8 @@ def _sh_exports(info: dict[str, Any]) -> str:
     variables: dict[str, str] = info["env"]
     lines = [f"# PowerVC emulator at {info['auth_url']}, like PowerVC's powervcrc"]
     lines += [f"export {name}={shlex.quote(value)}" for name, value in variables.items()]
+    if info.get("ssh_config"):
+        lines.append(f"export {SSH_CONFIG_ENV}={shlex.quote(str(info['ssh_config']))}")
     return "\n".join(lines) + "\n"
 
 

@@ -17,6 +17,8 @@ DEFAULT_PROJECT = "ibm-default"
 DEFAULT_DOMAIN = "Default"
 DEFAULT_TOKEN_TTL = 6 * 3600.0
 MEMORY = ":memory:"
+# the simulated AIX nodes' sshd ports (docs/emulator-aix.md); (0, 0): any free port, still kept
+DEFAULT_SSH_PORTS = (22000, 22999)
 
 
 def default_data_dir() -> Path:
@@ -42,6 +44,7 @@ class EmulatorConfig:
     # ports style: service -> port, over the declared defaults; filled at bind
     service_ports: dict[str, int] = field(default_factory=dict)
     seed: int = 0  # random generator seed for behaviours
+    ssh_ports: tuple[int, int] = DEFAULT_SSH_PORTS  # the AIX nodes' sshd port range
 
     @property
     def in_memory(self) -> bool:

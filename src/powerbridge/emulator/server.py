@@ -12,6 +12,10 @@ service in one event loop. Signals are handled here rather than by uvicorn: seve
 share the loop, and uvicorn re-raises a caught signal after its shutdown, which would end the
 process before the store is closed. uvicorn's access log stays off (the emulator writes
 OpenStack-style logs itself).
+
+The simulated AIX nodes' SSH servers (`aix.sshd`) run in the same loop: started before the
+HTTP servers answer, closed after they stop; their OpenSSH client files are in `<data>/ssh`
+(a temporary dir, removed at close, for an in-memory emulator).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from urllib.parse import urlsplit
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from powerbridge.emulator.aix.sshd import NodeSshServers
 from powerbridge.emulator.app import create_app, create_port_apps
 from powerbridge.emulator.config import (
     DEFAULT_ADMIN_USER,
@@ -79,6 +84,7 @@ class RunningEmulator:
     ports: dict[str, int]  # service -> bound port (the same port for all when proxied)
     ca_path: Path | None
     admin_password_ok: bool  # False: the data dir (or the estate) set another root password
+    ssh_config: Path | None = None  # the OpenSSH client config reaching the AIX nodes
 
     @property
     def config(self) -> EmulatorConfig:
@@ -124,6 +130,7 @@ class RunningEmulator:
             "clock": config.clock,
             "speed": config.speed,
             "powervc_version": self.emulator.estate.powervc_version,
+            "ssh_config": str(self.ssh_config) if self.ssh_config else None,
             "env": self.env(),
         }
 
@@ -191,10 +198,18 @@ class EmulatorServer:
         configure_logging: bool = True,
     ) -> None:
         self._tls_temp: Path | None = None
+        self._ssh_temp: Path | None = None
         self._sockets = _bind(config)
         try:
             tls = self._certificates(config) if config.tls else None
             self.emulator = _build_emulator(config, estate)
+            self.ssh = NodeSshServers(
+                self.emulator.aix,
+                ssh_dir=self._ssh_dir(config),
+                host=config.host,
+                ports=config.ssh_ports,
+                behaviours=self.emulator.behaviours,
+            )
         except BaseException:
             self._release()
             raise
@@ -207,7 +222,16 @@ class EmulatorServer:
             (_Server(_uvicorn_config(apps[name], sock, config, tls, configure_logging)), sock)
             for name, sock in self._sockets.items()
         ]
-        self.running = _describe(self.emulator, tls)
+        self.running = dataclasses.replace(
+            _describe(self.emulator, tls), ssh_config=self.ssh.config_path
+        )
+
+    def _ssh_dir(self, config: EmulatorConfig) -> Path:
+        """<data>/ssh, or a temporary dir (removed at close) for an in-memory emulator."""
+        if config.data_dir is not None:
+            return config.data_dir / "ssh"
+        self._ssh_temp = Path(tempfile.mkdtemp(prefix="powerbridge-emulator-ssh-"))
+        return self._ssh_temp
 
     def _certificates(self, config: EmulatorConfig) -> TlsFiles:
         if config.data_dir is not None:
@@ -232,6 +256,7 @@ class EmulatorServer:
         for number in handled:
             loop.add_signal_handler(number, self.request_stop)
         try:
+            await self.ssh.start()
             serving = asyncio.ensure_future(self._serve_all())
             try:
                 await self._until_started(serving)
@@ -243,6 +268,7 @@ class EmulatorServer:
                 raise
             await serving
         finally:
+            await self.ssh.stop()
             for number in handled:
                 loop.remove_signal_handler(number)
 
@@ -274,6 +300,9 @@ class EmulatorServer:
         if self._tls_temp is not None:
             shutil.rmtree(self._tls_temp, ignore_errors=True)
             self._tls_temp = None
+        if self._ssh_temp is not None:
+            shutil.rmtree(self._ssh_temp, ignore_errors=True)
+            self._ssh_temp = None
 
 
 async def _serve_one(server: _Server, sock: socket.socket) -> None:

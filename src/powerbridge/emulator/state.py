@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from powerbridge.emulator.aix.nodes import NodeRegistry
 from powerbridge.emulator.aix.world import AixWorld
 from powerbridge.emulator.backend.behaviours import Behaviours
 from powerbridge.emulator.backend.compute import ComputeBackend
@@ -101,6 +102,7 @@ class Emulator:
             keypairs=self.keypairs,
             data_dir=self.data_dir,
         )
+        self.aix_nodes = NodeRegistry(self.aix, ssh_ports=self.config.ssh_ports)
 
     def _build_server_actions(self, ctx: BackendContext) -> None:
         servers, hosts = self.server_registry, self.hosts
@@ -109,7 +111,9 @@ class Emulator:
         self.resizes = Resizes(
             servers, hosts=hosts, confirm_window=float(ctx.estate.resize_confirm_window)
         )
-        self.server_images = ServerImages(servers, images=self.images, volumes=self.volumes)
+        self.server_images = ServerImages(
+            servers, images=self.images, volumes=self.volumes, keypairs=self.keypairs
+        )
         self.migrations = LiveMigrations(
             servers,
             hosts=hosts,
@@ -142,6 +146,7 @@ class Emulator:
             host_groups=self.host_groups,
             server_groups=self.server_groups,
             on_deleted=self.maintenance.progress,
+            keypairs=self.keypairs,
         )
 
     def _configure_scheduler(self) -> None:

@@ -11,5 +11,6 @@ The map (each module one purpose; commands never touch the host machine):
 - `commands/`: one module per command family, found through `commands.COMMANDS`.
 - `disks`: hdisks, PVIDs, reserve policies and volume groups over PowerVC volumes.
 - `powerha/`: the PowerHA cluster model (CAA, topology, resources, events, fallover).
-- `sshd`, `ssh_files`: the SSH servers and the OpenSSH client config and known_hosts.
+- `sshd`, `ssh_files`: the SSH servers and the OpenSSH client config and known_hosts;
+  `sftp`: SFTP over a node's files; `cloud_config`: root's keys from nova and user data.
 """

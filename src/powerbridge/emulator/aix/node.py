@@ -39,6 +39,8 @@ class NodeRecord:
     # CAA trusts what clcomd read, not what the file says now
     clcomd_rhosts: list[str] | None = None
     booted_at: float | None = None
+    boot_due: float | None = None  # while booting: when sshd answers (rescheduled on restart)
+    rebuilding: bool = False  # a rebuild is running: the next boot is a fresh install
     files: dict[str, Any] = field(default_factory=dict)  # the VirtualFS, serialised
 
     @classmethod

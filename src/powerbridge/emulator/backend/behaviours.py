@@ -7,7 +7,12 @@ Server rules match a server by name regex and/or metadata and change its lifecyc
 API rules make a fraction of calls to a service fail with `status` and/or wait `latency`
 seconds; `times` limits a rule to the next N calls it matches (then it stays listed, spent), and
 `after_handling` carries the call out before answering `status` (a lost answer: the create
-happened, the client cannot tell). A seeded random generator makes fractions reproducible.
+happened, the client cannot tell).
+Node rules match a simulated AIX node by host name regex and change how its sshd answers:
+- `refuse_ssh`: nothing listens on its port (connections refused) while the rule exists;
+- `reset_ssh`: a session's connection is cut while its command runs (`times`, `fraction`);
+- `changed_host_key`: sshd presents another host key than ssh/known_hosts holds.
+A seeded random generator makes fractions reproducible.
 Rules come from the admin API and from the estate's `behaviours` section (checked by the same
 `parse_behaviour`).
 """
@@ -18,7 +23,7 @@ import math
 import random
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,6 +32,8 @@ from powerbridge.emulator.services import SERVICE_NAMES
 from powerbridge.emulator.store import Store
 
 SERVER_MODES = ("fail_at", "stuck_in_build", "active_then_error")
+NODE_MODES = ("refuse_ssh", "reset_ssh", "changed_host_key")
+KINDS = ("server", "api", "node")
 TASK_STATES = ("scheduling", "block_device_mapping", "networking", "spawning")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
@@ -34,8 +41,8 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 @dataclass
 class Behaviour:
     id: str
-    kind: str  # "server" or "api"
-    mode: str = ""  # server rules: one of SERVER_MODES
+    kind: str  # "server", "api" or "node"
+    mode: str = ""  # server rules: one of SERVER_MODES; node rules: one of NODE_MODES
     name_regex: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     task_state: str | None = None
@@ -73,6 +80,7 @@ class Behaviours:
         through the API (ids `estate-1`, `estate-2`...); they are not stored, so the estate
         file stays their one source and a rule removed through the API is back next start."""
         self._store = store
+        self._watchers: list[Callable[[], None]] = []
         self._rules: dict[str, Behaviour] = {}
         self._random = random.Random(seed)
         for number, body in enumerate(declared, start=1):
@@ -86,10 +94,19 @@ class Behaviours:
     def list(self) -> list[Behaviour]:
         return list(self._rules.values())
 
+    def watch(self, watcher: Callable[[], None]) -> None:
+        """Call `watcher()` after every added or removed rule (the nodes' sshd follows)."""
+        self._watchers.append(watcher)
+
+    def _changed(self) -> None:
+        for watcher in self._watchers:
+            watcher()
+
     def add(self, body: Mapping[str, Any]) -> Behaviour:
         rule = parse_behaviour(body)
         self._rules[rule.id] = rule
         self._store.put("behaviour", rule.id, asdict(rule))
+        self._changed()
         return rule
 
     def remove(self, rule_id: str) -> None:
@@ -97,6 +114,7 @@ class Behaviours:
             raise not_found(f"Behaviour {rule_id} could not be found.")
         if not rule_id.startswith(ESTATE_PREFIX):
             self._store.delete("behaviour", rule_id)
+        self._changed()
 
     def clear(self) -> None:
         for rule_id in list(self._rules):
@@ -112,6 +130,24 @@ class Behaviours:
                 continue
             return rule
         return None
+
+    def node_rule(self, node_name: str, mode: str) -> Behaviour | None:
+        """The first node rule of `mode` matching the host name (not spent)."""
+        for rule in self._rules.values():
+            if rule.kind != "node" or rule.mode != mode or rule.times == 0:
+                continue
+            if rule.name_regex is None or re.search(rule.name_regex, node_name):
+                return rule
+        return None
+
+    def node_fault(self, node_name: str, mode: str) -> Behaviour | None:
+        """A node rule of `mode` that strikes now (by its fraction), spending one of its
+        `times`."""
+        rule = self.node_rule(node_name, mode)
+        if rule is None or self._random.random() >= rule.fraction:
+            return None
+        self._spend(rule)
+        return rule
 
     def api_fault(self, service: str, method: str, path: str) -> ApiFault | None:
         if not self._rules:
@@ -149,8 +185,8 @@ def parse_behaviour(body: Mapping[str, Any]) -> Behaviour:
             f"Unknown behaviour field '{unknown[0]}'; allowed: {', '.join(sorted(allowed))}."
         )
     kind = body.get("kind")
-    if kind not in ("server", "api"):
-        raise bad_request("Behaviour 'kind' must be 'server' or 'api'.")
+    if kind not in KINDS:
+        raise bad_request("Behaviour 'kind' must be 'server', 'api' or 'node'.")
     try:
         rule = Behaviour(id=str(uuid.uuid4()), **body)
         _check_types(rule)
@@ -158,6 +194,8 @@ def parse_behaviour(body: Mapping[str, Any]) -> Behaviour:
         raise bad_request(f"Invalid behaviour: {problem}.") from None
     if kind == "server":
         _check_server_rule(rule)
+    elif kind == "node":
+        _check_node_rule(rule)
     else:
         _check_api_rule(rule)
     return rule
@@ -206,6 +244,15 @@ def _check_server_rule(rule: Behaviour) -> None:
         raise bad_request("'seconds' cannot be negative.")
     if rule.times is not None or rule.after_handling:
         raise bad_request("'times' and 'after_handling' apply to API behaviours only.")
+
+
+def _check_node_rule(rule: Behaviour) -> None:
+    if rule.mode not in NODE_MODES:
+        raise bad_request(f"Node behaviour 'mode' must be one of {', '.join(NODE_MODES)}.")
+    if not 0.0 <= rule.fraction <= 1.0:
+        raise bad_request("'fraction' must be between 0 and 1.")
+    if rule.after_handling or rule.status is not None or rule.service is not None:
+        raise bad_request("'status', 'service' and 'after_handling' apply to API behaviours.")
 
 
 def _check_api_rule(rule: Behaviour) -> None:

@@ -23,9 +23,11 @@ from powerbridge.emulator.backend.host_groups import HostGroupBackend
 from powerbridge.emulator.backend.hosts import HostInventory
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.server_deploys import ServerDeploys
 from powerbridge.emulator.backend.server_groups import ServerGroupBackend
+from powerbridge.emulator.backend.server_keys import key_data_for
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
 from powerbridge.emulator.backend.server_records import (
     POWER_NOSTATE,
@@ -63,6 +65,7 @@ class ComputeBackend:
         host_groups: HostGroupBackend,
         server_groups: ServerGroupBackend,
         on_deleted: HostLeft,
+        keypairs: KeypairBackend | None = None,
     ) -> None:
         self.ctx = ctx
         self.registry = registry
@@ -74,6 +77,7 @@ class ComputeBackend:
         self.host_groups = host_groups
         self.server_groups = server_groups
         self.on_deleted = on_deleted
+        self.keypairs = keypairs
         registry.on_step("delete", self._end_delete)
 
     @property
@@ -134,6 +138,7 @@ class ComputeBackend:
         for net in request.networks:
             if net.network_id:
                 self._check_network(net.network_id, caller)
+        key_data = self._key_data(caller, request.key_name)
         self._check_volumes(request, caller)
         self._check_placement_request(request.availability_zone)
         group_id = self._group_hint(request, caller)
@@ -149,7 +154,7 @@ class ComputeBackend:
                 if request.max_count > 1:
                     name = f"{request.name}-{index + 1}"
                 server = self._create_one(
-                    caller, request, name, index, reservation, request_id, context
+                    caller, request, name, index, reservation, request_id, context, key_data
                 )
                 created.append(server)
                 if group_id:
@@ -159,6 +164,11 @@ class ComputeBackend:
                 self._discard(server, context)
             raise
         return created
+
+    def _key_data(self, caller: Caller, key_name: str | None) -> str | None:
+        if self.keypairs is None:
+            return None
+        return key_data_for(self.keypairs, caller.user_id, key_name)
 
     def _check_image(self, image_id: str, caller: Caller) -> None:
         try:
@@ -260,6 +270,7 @@ class ComputeBackend:
         reservation: str,
         request_id: str,
         context: LogContext,
+        key_data: str | None = None,
     ) -> Server:
         now = self.ctx.clock.now()
         server_id = str(uuid.uuid4())
@@ -280,6 +291,7 @@ class ComputeBackend:
             requested_host=requested_host(request.availability_zone),
             metadata=dict(request.metadata),
             key_name=request.key_name,
+            key_data=key_data,
             user_data=request.user_data,
             config_drive="True" if request.config_drive else "",
             description=request.description,

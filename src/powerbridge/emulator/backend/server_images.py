@@ -17,6 +17,8 @@ from typing import Any
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.image import ImageBackend
 from powerbridge.emulator.backend.image_records import Image
+from powerbridge.emulator.backend.keypairs import KeypairBackend
+from powerbridge.emulator.backend.server_keys import key_data_for
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import (
     POWER_RUNNING,
@@ -36,11 +38,17 @@ POWERVC_IMAGE_PROPERTIES = {"hypervisor_type": "phyp", "architecture": "ppc64"}
 
 class ServerImages:
     def __init__(
-        self, lifecycle: ServerLifecycle, *, images: ImageBackend, volumes: VolumeBackend
+        self,
+        lifecycle: ServerLifecycle,
+        *,
+        images: ImageBackend,
+        volumes: VolumeBackend,
+        keypairs: KeypairBackend | None = None,
     ) -> None:
         self.lifecycle = lifecycle
         self.images = images
         self.volumes = volumes
+        self.keypairs = keypairs
         lifecycle.on_step("rebuild", self._end_rebuild)
         lifecycle.on_step("capture", self._end_capture)
 
@@ -65,6 +73,12 @@ class ServerImages:
             self.images.image(image_id, caller)
         except ApiError:
             raise bad_request(f"Image {image_id} could not be found.") from None
+        if "key_name" in changes and self.keypairs is not None:
+            # from 2.54: another pair's key replaces the server's; null removes it
+            changes = {
+                **changes,
+                "key_data": key_data_for(self.keypairs, caller.user_id, changes["key_name"]),
+            }
         self.lifecycle.record_action(server, "rebuild", request_id, caller)
         server.request_id = request_id
         server.previous_vm_state = "stopped" if server.vm_state == "stopped" else "active"

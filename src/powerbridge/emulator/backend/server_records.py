@@ -51,6 +51,7 @@ class Server:
     requested_host: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     key_name: str | None = None
+    key_data: str | None = None  # the key pair's public key, copied at create (nova's key_data)
     user_data: str | None = None
     config_drive: str = ""
     description: str | None = None
