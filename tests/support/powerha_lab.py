@@ -84,6 +84,13 @@ class FakeDisks:
     def set_volume_group(self, volume_id: str, volume_group: str | None) -> None:
         self.volumes[volume_id].volume_group = volume_group
 
+    def create_shared_vg(
+        self, node: Node, members: list[Node], volume_ids: list[str], name: str, *, scalable: bool
+    ) -> list[str]:
+        for volume_id in volume_ids:
+            self.set_volume_group(volume_id, name)
+        return []
+
     def set_varied_on(self, node: Node, volume_group: str, on: bool) -> None:
         key = (node.server_id, volume_group)
         if on:

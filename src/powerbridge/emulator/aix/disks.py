@@ -46,6 +46,7 @@ from powerbridge.emulator.aix.disk_records import (
     make_pvid,
     udid,
 )
+from powerbridge.emulator.aix.lvm import create_shared_vg
 from powerbridge.emulator.aix.node import DOWN
 from powerbridge.emulator.backend.volume_identity import volume_wwn
 
@@ -121,6 +122,13 @@ class DiskTable:
         record = self.disk(volume_id)
         record.label = volume_group
         self.save_disk(record)
+
+    def create_shared_vg(
+        self, node: Node, members: list[Node], volume_ids: list[str], name: str, *, scalable: bool
+    ) -> list[str]:
+        """An enhanced concurrent VG over shared volumes, made here and imported on the other
+        members (`clmgr add volume_group`); the refusal lines, or [] when made."""
+        return create_shared_vg(self, node, members, volume_ids, name, scalable=scalable)
 
     def set_varied_on(self, node: Node, volume_group: str, on: bool) -> None:
         """Vary a VG on or off on one node (`lspv` shows it active / concurrent there)."""

@@ -397,3 +397,52 @@ class Lvm:
         config.mounted.remove(found[1].mount_point or "")
         self.table.save_config(config)
         return None
+
+
+def create_shared_vg(
+    table: DiskTable,
+    node: Node,
+    members: list[Node],
+    volume_ids: list[str],
+    name: str,
+    *,
+    scalable: bool,
+) -> list[str]:
+    """What C-SPOC does for `clmgr add volume_group`: `mkvg -C` over the volumes on this node,
+    `importvg` on every other member; the VG stays varied off until its resource group comes
+    online. Returns the refusal lines ([] when made); a refusal leaves no VG behind."""
+    lvm = Lvm(table)
+    disks = [table.on_node(node, volume_id) for volume_id in volume_ids]
+    made = lvm.make_vg(
+        node,
+        [disk for disk in disks if disk is not None],
+        name=name,
+        concurrent=True,
+        scalable=scalable,
+        pp_size_mb=None,
+    )
+    if isinstance(made, Refused):
+        return list(made.lines)
+    for other in members:
+        if other.server_id == node.server_id:
+            continue
+        view = table.on_node(other, volume_ids[0])
+        imported: Imported | Refused = (
+            Refused(
+                (f"0516-1939 importvg: the disks of {name} are not configured on {other.name}.",)
+            )
+            if view is None
+            else lvm.import_vg(other, view, name)
+        )
+        if isinstance(imported, Refused):
+            _undo_vg(table, made)
+            return list(imported.lines)
+    return []
+
+
+def _undo_vg(table: DiskTable, group: VolumeGroupRecord) -> None:
+    for key in group.disks:
+        record = table.disk(key)
+        record.vgid = None
+        table.save_disk(record)
+    table.drop_group(group)

@@ -151,11 +151,14 @@ def add_volume_group(inv: Invocation, request: Request) -> int:
         errors.append(
             f'ERROR: the resource group "{request.attrs["RESOURCE_GROUP"]}" does not exist.'
         )
+    vg_type = request.attrs.get("TYPE", "scalable").lower()
+    if not errors:
+        refused = inv.world.disks.create_shared_vg(
+            inv.node, members, volume_ids, request.name, scalable=vg_type == "scalable"
+        )
+        errors += [f"ERROR: {line.strip()}" for line in refused]
     if errors:
         return fail(inv, errors)
-    for volume_id in volume_ids:
-        inv.world.disks.set_volume_group(volume_id, request.name)
-    vg_type = request.attrs.get("TYPE", "scalable").lower()
     cluster.volume_groups.append(SharedVolumeGroup(request.name, names, volume_ids, vg_type))
     if group is not None:
         group.volume_groups.append(request.name)
