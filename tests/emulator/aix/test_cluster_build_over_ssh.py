@@ -363,6 +363,18 @@ def _manual_volume(aix: Lab, name: str, size: int) -> dict[str, Any]:
     return wait_volume(aix, reply.json()["volume"]["id"], "available")
 
 
+def service_label_reaches(admin: Admin, node: str) -> None:
+    """`ssh hasvc` lands on `node` (ssh/config's block for the label follows the group; the
+    files are rewritten by the emulator's event loop, so give it a moment)."""
+    deadline = time.monotonic() + 5
+    while True:
+        status, output = asyncio.run(asyncssh_script(admin.aix, "hasvc", admin.key, "hostname"))
+        if status == 0 and output == f"{node}\n":
+            return
+        assert time.monotonic() < deadline, f"hasvc reaches {output!r}, not {node}"
+        time.sleep(0.05)
+
+
 def openstack(aix: Lab, *args: str) -> None:
     env = {"PATH": "/usr/bin:/bin", **aix.running.env()}
     command = [shutil.which("openstack") or "openstack", *args]
@@ -381,6 +393,7 @@ def test_fallover_when_the_home_node_stops_and_fallback_when_it_returns(
         admin.build(cluster, fallback="FBHPN")
         aix.advance(300)
         assert_online_on(admin, cluster, "hanode1")
+        service_label_reaches(admin, "hanode1")
 
         openstack(aix, "server", "stop", cluster.server_ids["hanode1"])
         advance_until_active(aix, cluster.server_ids["hanode1"], "SHUTOFF")
@@ -389,6 +402,7 @@ def test_fallover_when_the_home_node_stops_and_fallback_when_it_returns(
         aix.advance(world.timing("failure_detection", 20) + world.timing("rg_acquire", 10))
         assert admin.group("hanode2")["hanode2"] == "ONLINE"
         assert admin.run("hanode2", "cat /tmp/app.state") == "started on hanode2\n"
+        service_label_reaches(admin, "hanode2")
 
         openstack(aix, "server", "start", cluster.server_ids["hanode1"])
         advance_until_active(aix, cluster.server_ids["hanode1"])
@@ -398,4 +412,5 @@ def test_fallover_when_the_home_node_stops_and_fallback_when_it_returns(
         admin.run("hanode1", "clmgr online node hanode1 WHEN=now MANAGE=auto")
         aix.advance(300)
         assert admin.group("hanode1")["hanode1"] == "ONLINE"  # FBHPN: back to the home node
+        service_label_reaches(admin, "hanode1")
         assert admin.states("hanode1") == dict.fromkeys(cluster.names, "ST_STABLE")

@@ -95,6 +95,7 @@ class NodeSshServers:
         self._dirty = False
         self._syncing: asyncio.Task[None] | None = None
         world.on_node_state(self._on_node_state)
+        world.on_addresses_changed(self.refresh)
         if behaviours is not None:
             behaviours.watch(self.refresh)
 

@@ -48,6 +48,7 @@ class AixWorld:
         self.data_dir = data_dir
         self.nodes: dict[str, Node] = {}
         self._state_listeners: list[NodeStateListener] = []
+        self._address_listeners: list[Callable[[], None]] = []
         # every node's files, read-only under <data>/logs/nodes/ (none for an in-memory run)
         self.mirror = FileMirror(data_dir / "logs" / "nodes") if data_dir is not None else None
         for body in ctx.store.load(NODE_KIND):
@@ -98,6 +99,15 @@ class AixWorld:
         self.save(node)
         for listener in self._state_listeners:
             listener(node, old, state)
+
+    def on_addresses_changed(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` when a service address moves between nodes (ssh/config's block
+        for a service label follows the node holding it)."""
+        self._address_listeners.append(listener)
+
+    def addresses_changed(self) -> None:
+        for listener in self._address_listeners:
+            listener()
 
     def save(self, node: Node) -> None:
         node.record.files = node.fs.to_json()

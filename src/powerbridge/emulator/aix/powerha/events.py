@@ -288,6 +288,7 @@ class ClusterEvents:
             if not on and service.address in interface.aliases:
                 interface.aliases.remove(service.address)
         self.world.save(node)
+        self.world.addresses_changed()
 
     def move_group(self, cluster: Cluster, group: ResourceGroup, target: str) -> None:
         self._event(cluster, "rg_move", target, group.name)
