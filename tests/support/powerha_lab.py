@@ -167,15 +167,22 @@ SERVICE = {"hasvc": "10.10.0.50"}
 
 
 def build_lines(
-    nodes: list[Node], *, startup: str = "OHN", fallover: str = "FNPN", fallback: str = "NFB"
+    nodes: list[Node],
+    *,
+    startup: str = "OHN",
+    fallover: str = "FNPN",
+    fallback: str = "NFB",
+    repository: str = "hdisk1",
+    data: str = "hdisk2",
 ) -> list[str]:
     """The build in the order public automation runs it (shared/powerha/README.md)."""
     names = ",".join(n.name for n in nodes)
     return [
-        f"clmgr add cluster hacl NODES={names} REPOSITORIES=hdisk1 TYPE=NSC HEARTBEAT_TYPE=unicast",
+        f"clmgr add cluster hacl NODES={names} REPOSITORIES={repository} TYPE=NSC "
+        "HEARTBEAT_TYPE=unicast",
         "clmgr add service_ip hasvc NETWORK=net_ether_01",
         "clmgr add application_controller app1 STARTSCRIPT=/opt/app/start STOPSCRIPT=/opt/app/stop",
-        f"clmgr add volume_group datavg NODES={names} PHYSICAL_VOLUMES=hdisk2",
+        f"clmgr add volume_group datavg NODES={names} PHYSICAL_VOLUMES={data}",
         f"clmgr add resource_group rg1 NODES={names} STARTUP={startup} FALLOVER={fallover} "
         f"FALLBACK={fallback} SERVICE_LABEL=hasvc APPLICATIONS=app1 VOLUME_GROUP=datavg",
         "clmgr sync cluster",

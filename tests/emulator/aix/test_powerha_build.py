@@ -1,6 +1,6 @@
 """Building PowerHA clusters by hand with clmgr, on the manual clock: every node reaches
 ST_STABLE, the group comes ONLINE on its home node with its resources; unsynced changes
-block online; an emulator restart in the middle of online resumes."""
+block online; an emulator restart in the middle of online resumes (real servers and disks)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.powerha_lab import Lab, configured
+from tests.support.powerha_lab import Lab, build_lines, configured
 from tests.support.powerha_parse import clmgr_attributes, clstrmgr_state, rginfo_rows
+from tests.support.powerha_real import RealLab, prepare_nodes
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"
 
@@ -22,7 +23,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     instance.close()
 
 
-def states(lab: Lab, nodes: list) -> list[str | None]:  # type: ignore[type-arg]
+def states(lab: Lab | RealLab, nodes: list) -> list[str | None]:  # type: ignore[type-arg]
     return [
         clstrmgr_state(lab.world.clusters.subsystem_status(n, "clstrmgrES") or "") for n in nodes
     ]
@@ -97,15 +98,20 @@ def test_changes_not_synced_block_online(lab: Lab) -> None:
 
 
 def test_a_restart_in_the_middle_of_online_resumes(tmp_path: Path) -> None:
+    """Over real servers and disks: the nodes (and the cluster, the disks) are saved with
+    their servers, so the emulator restarted comes back to the same nodes mid-online."""
     data = tmp_path / "data"
-    first = Lab(tmp_path, data_dir=data)
-    nodes = configured(first, 2)
+    first = RealLab(tmp_path, data_dir=data)
+    nodes = first.deploy(["ha1", "ha2"])
+    repo_disk, data_disk = prepare_nodes(first, nodes)
+    for line in build_lines(nodes, repository=repo_disk, data=data_disk):
+        first.ok(nodes[0], line)
     first.ok(nodes[0], ONLINE_CMD)
     first.advance(40)  # CAA up, nodes joining
     assert states(first, nodes) == ["ST_JOINING", "ST_JOINING"]
     first.close()
 
-    second = Lab(tmp_path, data_dir=data, disks=first.disks)
+    second = RealLab(tmp_path, data_dir=data)
     revived = [second.world.node(n.server_id) for n in nodes]
     assert all(n is not None for n in revived)
     assert states(second, revived) == ["ST_JOINING", "ST_JOINING"]

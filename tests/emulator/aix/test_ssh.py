@@ -107,11 +107,19 @@ def test_unknown_commands_and_exit_statuses_come_back(aix: Lab, key: ClientKey) 
     assert asyncio.run(ssh_run(aix, "hanode1", key, "exit 3")).exit_status == 3
 
 
-def test_a_failing_command_ends_its_session_not_the_server(aix: Lab, key: ClientKey) -> None:
+def test_a_failing_command_ends_its_session_not_the_server(
+    aix: Lab, key: ClientKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The shell catches a command's bug: ksh's `internal error` line, status 1, the
+    traceback logged; the session ends normally and the next connection is served."""
     deploy_node(aix, key)
-    crashed = asyncio.run(ssh_run(aix, "hanode1", key, CRASH))
-    assert crashed.exit_status == 255
-    assert "internal error" in str(crashed.stderr)
+    with caplog.at_level("ERROR", logger="powerbridge.emulator.aix"):
+        crashed = asyncio.run(ssh_run(aix, "hanode1", key, CRASH))
+    assert crashed.exit_status == 1
+    assert str(crashed.stderr) == f"ksh: {CRASH}: internal error\n"
+    assert any(
+        record.exc_info is not None and CRASH in record.getMessage() for record in caplog.records
+    )
     assert asyncio.run(ssh_run(aix, "hanode1", key, "hostname")).stdout == "hanode1\n"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from powerbridge.emulator.aix.mirror import FileMirror
 from powerbridge.emulator.aix.node_files import write_authorized_keys
-from tests.emulator.aix.shellkit import Shell, add_node, emulator
+from tests.emulator.aix.shellkit import Shell, add_node, deploy_node, emulator
 
 
 def host_files(root: Path) -> set[str]:
@@ -59,11 +59,13 @@ class TestFirstBootFiles:
 
     def test_files_survive_a_restart(self, tmp_path: Path) -> None:
         with emulator(tmp_path, data=True) as instance:
-            Shell(instance, add_node(instance)).out("echo kept > /etc/cluster/rhosts")
+            node = deploy_node(instance)
+            Shell(instance, node).out("echo kept > /etc/cluster/rhosts")
+            server_id = node.server_id
         with emulator(tmp_path, data=True) as again:
-            node = again.aix.node("srv-1")
-            assert node is not None
-            assert Shell(again, node).out("cat /etc/cluster/rhosts") == "kept\n"
+            revived = again.aix.node(server_id)
+            assert revived is not None
+            assert Shell(again, revived).out("cat /etc/cluster/rhosts") == "kept\n"
 
 
 class TestMirror:
@@ -134,10 +136,11 @@ class TestMirror:
 
     def test_the_mirror_is_rebuilt_at_load(self, tmp_path: Path) -> None:
         with emulator(tmp_path, data=True) as instance:
-            Shell(instance, add_node(instance)).out("echo v > /tmp/kept")
+            Shell(instance, deploy_node(instance)).out("echo v > /tmp/kept")
         root = tmp_path / "data" / "logs" / "nodes" / "node1"
         (root / "tmp" / "kept").unlink()
-        with emulator(tmp_path, data=True):
+        with emulator(tmp_path, data=True) as again:
+            assert again.aix.find("node1") is not None
             assert (root / "tmp" / "kept").read_text() == "v\n"
 
     def test_no_mirror_without_a_data_dir(self, tmp_path: Path) -> None:
