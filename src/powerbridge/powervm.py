@@ -65,6 +65,7 @@ Sources, and what had to be reconstructed:
   form of the order rules, with the field labels of the PowerVC compute template page.
 
 Public surface: ``parse_template``, ``check_template``, ``validate``, ``resource_claim``,
+``in_place_resize_problem``,
 ``format_units``, ``parse_bool``, ``PowerVMSpec``, ``RuleViolation``, ``TemplateError``,
 ``Key``, ``Code`` and the constants in ``__all__``. The module is pure (no I/O, stdlib only).
 """
@@ -97,6 +98,7 @@ __all__ = [
     "TemplateError",
     "check_template",
     "format_units",
+    "in_place_resize_problem",
     "parse_bool",
     "parse_template",
     "resource_claim",
@@ -303,6 +305,41 @@ def resource_claim(spec: PowerVMSpec) -> tuple[int, Decimal]:
     if spec.proc_units is None:
         return spec.memory_mb, Decimal(spec.vcpus)
     return spec.memory_mb, spec.proc_units
+
+
+def in_place_resize_problem(current: PowerVMSpec, wanted: PowerVMSpec) -> str | None:
+    """Why PowerVC cannot resize a partition from `current` to `wanted` in place, or None.
+
+    A running partition changes its desired memory, virtual processors and processing units
+    by dynamic LPAR, but only between the minimum and maximum its profile started with: the
+    bounds themselves, and dedicated against shared processors, change only when the
+    partition is rebuilt (PowerVC refuses a resize of an active VM that moves its minimum or
+    maximum memory).
+    """
+    bounds = (
+        ("minimum memory", current.min_memory_mb, wanted.min_memory_mb, " MB"),
+        ("maximum memory", current.max_memory_mb, wanted.max_memory_mb, " MB"),
+        ("minimum virtual processors", current.min_vcpus, wanted.min_vcpus, ""),
+        ("maximum virtual processors", current.max_vcpus, wanted.max_vcpus, ""),
+        ("minimum processing units", current.min_proc_units, wanted.min_proc_units, ""),
+        ("maximum processing units", current.max_proc_units, wanted.max_proc_units, ""),
+    )
+    if current.dedicated_proc != wanted.dedicated_proc:
+        return "dedicated and shared processors differ: the partition must be rebuilt"
+    moved = [
+        f"{label} {_shown(was)} -> {_shown(now)}{unit}"
+        for label, was, now, unit in bounds
+        if was != now
+    ]
+    if moved:
+        return ", ".join(moved) + ": bounds change only when the partition is rebuilt"
+    return None
+
+
+def _shown(value: int | Decimal | None) -> str:
+    if isinstance(value, Decimal):
+        return format_units(value)
+    return "none" if value is None else str(value)
 
 
 # --- reading extra specs -------------------------------------------------------------------

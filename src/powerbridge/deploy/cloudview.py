@@ -22,6 +22,7 @@ __all__ = [
     "CloudView",
     "CollocationRule",
     "ComputeTemplate",
+    "FlavorCopy",
     "Host",
     "HostGroup",
     "Image",
@@ -134,13 +135,32 @@ class CollocationRule:
 
 
 @dataclass(frozen=True)
+class FlavorCopy:
+    """The compute template a server was built with, as nova keeps a copy of it: `name` is
+    the template's name then ("inline" for PowerVC's inline flavors), the specs as they were."""
+
+    name: str | None
+    ram_mb: int
+    vcpus: int
+    disk_gb: int = 0
+    extra_specs: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
 class Server:
+    """A server; `networks` pairs each address with its network's name, `volume_ids` are the
+    volumes attached to it; `flavor` is None when the cloud did not show its copy."""
+
     id: str
     name: str
     status: str = "ACTIVE"
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     host: str | None = None
     addresses: tuple[str, ...] = ()
+    flavor: FlavorCopy | None = None
+    image_id: str | None = None
+    networks: tuple[tuple[str, str], ...] = ()
+    volume_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -131,22 +131,33 @@ def _view(
         collocation_rules=tuple(
             cv.CollocationRule(r.id, r.name, r.policy or "", tuple(r.members)) for r in rules
         ),
-        servers=tuple(
-            cv.Server(
-                s.id,
-                s.name,
-                s.status,
-                dict(s.metadata),
-                s.hypervisor_hostname or s.host,
-                tuple(a.addr for a in s.addresses),
-            )
-            for s in servers
-        ),
+        servers=tuple(_server(s) for s in servers),
         volumes=tuple(
             cv.Volume(v.id, v.name, v.size, v.status, dict(v.metadata), v.server_ids, v.multiattach)
             for v in volumes
         ),
         limits=limits,
+    )
+
+
+def _server(server: Server) -> cv.Server:
+    flavor = server.flavor
+    copy = None
+    if flavor.ram is not None and flavor.vcpus is not None:  # nova shows a copy from 2.47
+        copy = cv.FlavorCopy(
+            flavor.name, flavor.ram, flavor.vcpus, flavor.disk or 0, dict(flavor.extra_specs)
+        )
+    return cv.Server(
+        server.id,
+        server.name,
+        server.status,
+        dict(server.metadata),
+        server.hypervisor_hostname or server.host,
+        tuple(a.addr for a in server.addresses),
+        flavor=copy,
+        image_id=server.image_id,
+        networks=tuple((a.network, a.addr) for a in server.addresses),
+        volume_ids=server.volume_ids,
     )
 
 
