@@ -119,9 +119,13 @@ class HostGroup:
 
 @dataclass(frozen=True)
 class StorageConnectivityGroup:
+    """A storage connectivity group: its hosts, and the ids of the storage templates on the
+    storage providers it reaches (None when the cloud did not say)."""
+
     id: str
     name: str
     hosts: tuple[str, ...] = ()
+    storage_templates: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ async def _fetch(cloud: Cloud) -> cv.CloudView:
         providers = spawn(_optional(_storage_providers(cloud), []))
         hosts = spawn(_optional(_hosts(cloud), None))
         host_groups = spawn(_optional(cloud.powervc.host_groups(), []))
-        scgs = spawn(_optional(cloud.powervc.storage_connectivity_groups(), []))
+        scgs = spawn(_optional(_scgs(cloud), []))
         rules = spawn(cloud.powervc.collocation_rules())
         servers = spawn(cloud.compute.servers())
         volumes = spawn(cloud.volume.volumes())
@@ -105,7 +105,7 @@ def _view(
     providers: list[cv.StorageProvider],
     hosts: list[Host] | None,
     host_groups: list[HostGroup],
-    scgs: list[StorageConnectivityGroup],
+    scgs: list[cv.StorageConnectivityGroup],
     rules: list[CollocationRule],
     servers: list[Server],
     volumes: list[Volume],
@@ -125,9 +125,7 @@ def _view(
         host_groups=tuple(
             cv.HostGroup(g.id, g.name, g.availability_zone, tuple(g.hosts)) for g in host_groups
         ),
-        storage_connectivity_groups=tuple(
-            cv.StorageConnectivityGroup(s.id, s.name, tuple(s.hosts)) for s in scgs
-        ),
+        storage_connectivity_groups=tuple(scgs),
         collocation_rules=tuple(
             cv.CollocationRule(r.id, r.name, r.policy or "", tuple(r.members)) for r in rules
         ),
@@ -138,6 +136,21 @@ def _view(
         ),
         limits=limits,
     )
+
+
+async def _scgs(cloud: Cloud) -> list[cv.StorageConnectivityGroup]:
+    """The groups, each with the storage templates it reaches (one call per group, at once)."""
+    groups = await cloud.powervc.storage_connectivity_groups()
+    reach = await asyncio.gather(*(_reach(cloud, group) for group in groups))
+    return [
+        cv.StorageConnectivityGroup(group.id, group.name, tuple(group.hosts), templates)
+        for group, templates in zip(groups, reach, strict=True)
+    ]
+
+
+async def _reach(cloud: Cloud, group: StorageConnectivityGroup) -> frozenset[str] | None:
+    found = await _optional(cloud.powervc.storage_connectivity_group_templates(group.id), None)
+    return frozenset(found) if found is not None else None
 
 
 def _server(server: Server) -> cv.Server:

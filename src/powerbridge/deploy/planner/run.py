@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from powerbridge.deploy.cloudview import CloudView, ComputeTemplate, Image
+from powerbridge.deploy.cloudview import (
+    CloudView,
+    ComputeTemplate,
+    Image,
+    StorageConnectivityGroup,
+)
 from powerbridge.deploy.model import DeploymentSpec, ServerSpec
 from powerbridge.deploy.plan_model import (
     Block,
@@ -25,6 +30,7 @@ from powerbridge.deploy.plan_model import (
 from powerbridge.deploy.planner.addresses import address_blocks
 from powerbridge.deploy.planner.capacity import host_blocks, limit_blocks, storage_blocks
 from powerbridge.deploy.planner.collocation import collocation_blocks
+from powerbridge.deploy.planner.connectivity import reach_blocks
 from powerbridge.deploy.planner.drift import (
     RESIZING_STATUSES,
     extra_volumes_note,
@@ -57,6 +63,7 @@ class _Run:
         self.placer = Placer(view, self.findings)
         self.templates = TemplateChecks(self.findings)
         self.server_domains: dict[str, Domain] = {}
+        self.server_scgs: dict[str, StorageConnectivityGroup] = {}
 
     def plan(self) -> Plan:
         resolver, view = self.resolver, self.view
@@ -75,6 +82,7 @@ class _Run:
         blocks.extend(host_blocks(view, servers, self.server_domains))
         blocks.extend(storage_blocks(view, volumes))
         blocks.extend(address_blocks(view, servers))
+        blocks.extend(reach_blocks(view, servers, volumes, self.server_scgs))
         blocks.extend(limit_blocks(view, servers))
         for rule in resolver.rules.values():
             blocks.extend(collocation_blocks(view, rule))
@@ -109,6 +117,8 @@ class _Run:
         create = self._create(server, template, image, networks, volumes, check, placement.zone)
         create = replace(create, hosts=placement.domain.hosts)
         self.server_domains[server.name] = placement.domain
+        if scg is not None:
+            self.server_scgs[server.name] = scg
         if rule is not None:
             rule.members.append(create)
         return create
