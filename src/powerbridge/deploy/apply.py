@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from powerbridge.client import Cloud, Lookup, guarded_create, server_lookup, volume_lookup
+from powerbridge.client.address_conflicts import explain_taken_address
 from powerbridge.client.errors import ClientError, HttpError, NotFound, request_id
 from powerbridge.client.waiter import ServerSource, VolumeSource
 from powerbridge.deploy.changes import not_replaced_note, replace_servers, resize_servers
@@ -785,6 +786,10 @@ async def _start(
             for _, body in starting
         )
     )
+    for (server, _), sent in zip(starting, answers, strict=True):
+        if sent.problem is not None:  # a fixed IP taken since the plan: say who holds it
+            fixed = [(n.network_id, n.network, n.fixed_ip) for n in server.networks if n.fixed_ip]
+            await explain_taken_address(run.cloud, sent.problem, fixed)
     with run.store.batch():
         for (server, _), sent in zip(starting, answers, strict=True):
             volumes_of = [ref.name for ref in server.volumes]

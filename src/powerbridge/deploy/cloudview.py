@@ -63,7 +63,8 @@ class Image:
 
 @dataclass(frozen=True)
 class Network:
-    """A network; `free_ips` None when unknown; `cidrs` of its subnets; `used_ips` if known."""
+    """A network; `free_ips` None when unknown; `cidrs` of its subnets; `used_ips` if known,
+    with the port (and server) holding each in `holders`."""
 
     id: str
     name: str
@@ -71,6 +72,8 @@ class Network:
     cidrs: tuple[str, ...] = ()
     used_ips: frozenset[str] = frozenset()
     gateways: frozenset[str] = frozenset()
+    # who holds each used address: (port id, server id or None), when known
+    holders: Mapping[str, tuple[str, str | None]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -199,8 +199,11 @@ def _networks(
     for subnet in subnets:
         by_network.setdefault(subnet.network_id, []).append(subnet)
     used: dict[str, set[str]] = {}
+    holders: dict[str, dict[str, tuple[str, str | None]]] = {}
     for port in ports:
         used.setdefault(port.network_id, set()).update(ip for _, ip in port.fixed_ips)
+        held = holders.setdefault(port.network_id, {})
+        held.update((ip, (port.id, port.device_id or None)) for _, ip in port.fixed_ips)
     views = []
     for network in networks:
         mine = by_network.get(network.id, [])
@@ -209,7 +212,17 @@ def _networks(
         free = max(0, pool - len(taken)) if mine else None
         cidrs = tuple(subnet.cidr for subnet in mine)
         gateways = frozenset(subnet.gateway_ip for subnet in mine if subnet.gateway_ip)
-        views.append(cv.Network(network.id, network.name, free, cidrs, frozenset(taken), gateways))
+        views.append(
+            cv.Network(
+                network.id,
+                network.name,
+                free,
+                cidrs,
+                frozenset(taken),
+                gateways,
+                holders.get(network.id, {}),
+            )
+        )
     return views
 
 

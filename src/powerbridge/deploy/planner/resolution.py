@@ -212,7 +212,7 @@ class Resolver:
             network = self._resolve(server, self.view.network_index, Kind.NETWORK, item.name)
             if network is not None:
                 held = own is not None and (network.name, item.fixed_ip) in own.networks
-                problem = None if held else fixed_ip_problem(network, item.fixed_ip)
+                problem = None if held else fixed_ip_problem(network, item.fixed_ip, self.view)
                 if problem is not None:
                     self._server_issue(server, Kind.NETWORK, network.name, "fixed_ip", problem)
                 attachments.append(NetworkAttachment(network.name, network.id, item.fixed_ip))
