@@ -94,3 +94,24 @@ def test_a_host_group_the_group_does_not_cover_blocks(
         "storage connectivity group 'rack1 NPIV' covers none of the hosts of host group 'p9'"
         " (9009-42A_7838F0W)"
     ) in " ".join(blocked.out.split())
+
+
+def test_an_existing_volume_the_group_does_not_reach_blocks(sh: Shell, tmp_path: Path) -> None:
+    first = tmp_path / "scg4.yaml"
+    text = SPEC.format(name="scg4", template="svc82 base template", extra="")
+    text = text.replace("    storage_connectivity_group: rack1 NPIV\n", "")
+    first.write_text(text.replace("{size_gb: 1,", "{size_gb: 1, shared: true,"))
+    sh.ok("deploy", "apply", str(first), "--yes")
+    joined = first.read_text().replace(
+        "volumes:\n",
+        "  - name: scg4-vm2\n    template: powervm.tiny\n    image: AIX72\n"
+        "    networks: [cmbnet1]\n    storage_connectivity_group: rack1 NPIV\n"
+        "    volumes: [scg4-data]\nvolumes:\n",
+    )
+    first.write_text(joined)
+    blocked = sh("deploy", "plan", str(first))
+    assert blocked.code == 1
+    assert (
+        "server scg4-vm2: storage connectivity group 'rack1 NPIV' does not reach storage"
+        " template 'svc82 base template'"
+    ) in " ".join(blocked.out.split())

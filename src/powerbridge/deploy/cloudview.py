@@ -181,6 +181,7 @@ class Volume:
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     attachments: tuple[str, ...] = ()
     multiattach: bool = False
+    storage_template: str | None = None  # its volume type, as cinder names it
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,16 @@ def _view(
         ),
         servers=tuple(_server(s) for s in servers),
         volumes=tuple(
-            cv.Volume(v.id, v.name, v.size, v.status, dict(v.metadata), v.server_ids, v.multiattach)
+            cv.Volume(
+                v.id,
+                v.name,
+                v.size,
+                v.status,
+                dict(v.metadata),
+                v.server_ids,
+                v.multiattach,
+                v.storage_template,
+            )
             for v in volumes
         ),
         limits=limits,

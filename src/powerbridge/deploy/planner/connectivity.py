@@ -1,13 +1,14 @@
-"""Storage connectivity: a server on a storage connectivity group can attach only volumes on
-the storage providers that group reaches (PowerVC lists them as the group's storage
-templates); otherwise the deploy fails in the scheduler with "No valid host"."""
+"""Storage connectivity: a server on a storage connectivity group can attach only volumes
+(new ones, and existing ones such as a shared disk) on the storage providers that group
+reaches, which PowerVC lists as the group's storage templates; otherwise the deploy fails in
+the scheduler with "No valid host"."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
 from powerbridge.deploy.cloudview import CloudView, StorageConnectivityGroup
-from powerbridge.deploy.plan_model import Block, Kind, ServerCreate, VolumeCreate, name_list
+from powerbridge.deploy.plan_model import Block, Kind, Ref, ServerCreate, VolumeCreate, name_list
 
 __all__ = ["reach_blocks"]
 
@@ -26,8 +27,7 @@ def reach_blocks(
         if scg is None or scg.storage_templates is None:
             continue
         for ref in server.volumes:
-            volume = by_name.get(ref.name)
-            template = volume.storage_template_id if volume is not None else None
+            template = _template_of(view, ref, by_name)
             if template is None or template in scg.storage_templates:
                 continue
             names, volume_names = unreached.setdefault((scg.id, template), ([], []))
@@ -44,6 +44,18 @@ def reach_blocks(
             "scg_storage",
             tuple(names),
         )
+
+
+def _template_of(view: CloudView, ref: Ref, new: Mapping[str, VolumeCreate]) -> str | None:
+    """The storage template id of a volume to create, or of an existing one (by the volume
+    type cinder shows, a name or an id); None when unknown."""
+    if ref.name in new:
+        return new[ref.name].storage_template_id
+    existing = view.volume_index.by_id(ref.id) if ref.id else None
+    if existing is None or existing.storage_template is None:
+        return None
+    found = view.storage_template_index.find(existing.storage_template)
+    return found[0].id if len(found) == 1 else None
 
 
 def _message(
