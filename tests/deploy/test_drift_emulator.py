@@ -240,3 +240,27 @@ def test_a_resize_to_another_template_than_the_spec_blocks(
     blocked = sh("deploy", "plan", str(spec))
     assert blocked.code == 1
     assert "confirm or revert that resize in PowerVC" in blocked.err
+
+
+def test_a_replace_interrupted_after_the_detach_is_finished_by_the_next_run(
+    sh: Shell, cloud: RunningEmulator, tmp_path: Path
+) -> None:
+    spec = write_spec(tmp_path, "drift7")
+    sh.ok("deploy", "apply", str(spec), "--yes")
+    old = server(cloud, "drift7-vm")
+    (data,) = attached(old)
+    changed = write_spec(tmp_path, "drift7", image="PowerHA72")
+    sh.ok("volume", "detach", "drift7-vm", "drift7-data")  # where a killed run stopped
+    while attached(server(cloud, "drift7-vm")):
+        time.sleep(0.05)
+
+    (change,) = changes(sh, changed)
+    assert {d["what"] for d in change["differences"]} == {"image", "volumes"}
+    sh.ok("deploy", "apply", str(changed), "--yes", "--replace-changed")
+    new = server(cloud, "drift7-vm")
+    assert new["id"] != old["id"]
+    assert attached(new) == {data}
+    shown = sh.json("deploy", "show", "drift7")
+    (item,) = [i for i in shown["items"] if i["kind"] == "server"]
+    assert (item["state"], item["id"], item["created_here"]) == ("done", new["id"], True)
+    assert changes(sh, changed) == []
