@@ -60,6 +60,10 @@ Sources, and what had to be reconstructed:
 - PowerVC's flavor extra specs table (the ``powervm:*`` keys and their value ranges, shared
   weight and availability priority 0..255) and pypowervm's ``lpar_builder`` (its defaults:
   0.5 units per virtual processor, bounds copied from the desired value).
+- Resizing in place (``in_place_resize_problem``): the HMC's dynamic LPAR rule that a running
+  partition's memory, virtual processors and processing units move only between the minimum
+  and maximum of the profile it was activated with, and PowerVC's refusal to change the
+  memory bounds of an active VM (the emulator refuses the same resize).
 - Reconstructed: PowerVC's exact message texts for these refusals are not published; the
   wording below follows PowerVC's ``The '<field>' value X is above the '<field>' value Y.``
   form of the order rules, with the field labels of the PowerVC compute template page.
@@ -311,28 +315,38 @@ def in_place_resize_problem(current: PowerVMSpec, wanted: PowerVMSpec) -> str | 
     """Why PowerVC cannot resize a partition from `current` to `wanted` in place, or None.
 
     A running partition changes its desired memory, virtual processors and processing units
-    by dynamic LPAR, but only between the minimum and maximum its profile started with: the
-    bounds themselves, and dedicated against shared processors, change only when the
-    partition is rebuilt (PowerVC refuses a resize of an active VM that moves its minimum or
-    maximum memory).
+    by dynamic LPAR, only between the minimum and maximum its profile started with (a bound
+    the template leaves out equals the desired value, so such a value cannot move); its
+    memory bounds never change while it runs (PowerVC refuses that resize), and dedicated
+    against shared processors only when it is rebuilt.
     """
-    bounds = (
-        ("minimum memory", current.min_memory_mb, wanted.min_memory_mb, " MB"),
-        ("maximum memory", current.max_memory_mb, wanted.max_memory_mb, " MB"),
-        ("minimum virtual processors", current.min_vcpus, wanted.min_vcpus, ""),
-        ("maximum virtual processors", current.max_vcpus, wanted.max_vcpus, ""),
-        ("minimum processing units", current.min_proc_units, wanted.min_proc_units, ""),
-        ("maximum processing units", current.max_proc_units, wanted.max_proc_units, ""),
-    )
     if current.dedicated_proc != wanted.dedicated_proc:
         return "dedicated and shared processors differ: the partition must be rebuilt"
-    moved = [
-        f"{label} {_shown(was)} -> {_shown(now)}{unit}"
-        for label, was, now, unit in bounds
-        if was != now
+    memory_bounds = (current.min_memory_mb, current.max_memory_mb)
+    if memory_bounds != (wanted.min_memory_mb, wanted.max_memory_mb):
+        return (
+            f"minimum memory {current.min_memory_mb} -> {wanted.min_memory_mb} MB, maximum"
+            f" {current.max_memory_mb} -> {wanted.max_memory_mb} MB: a running partition keeps"
+            " its memory bounds"
+        )
+    levels = (
+        ("memory", wanted.memory_mb, current.min_memory_mb, current.max_memory_mb, " MB"),
+        ("virtual processors", wanted.vcpus, current.min_vcpus, current.max_vcpus, ""),
+        (
+            "processing units",
+            wanted.proc_units,
+            current.min_proc_units,
+            current.max_proc_units,
+            "",
+        ),
+    )
+    outside = [
+        f"{label} {_shown(value)} outside {_shown(low)}..{_shown(high)}{unit}"
+        for label, value, low, high, unit in levels
+        if value is not None and low is not None and high is not None and not low <= value <= high
     ]
-    if moved:
-        return ", ".join(moved) + ": bounds change only when the partition is rebuilt"
+    if outside:
+        return ", ".join(outside) + ": dynamic LPAR stays within the partition's bounds"
     return None
 
 

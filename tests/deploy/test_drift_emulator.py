@@ -167,6 +167,7 @@ def test_a_resize_beyond_the_partition_bounds_is_a_replace(
     (change,) = changes(sh, write_spec(tmp_path, "drift3", template="powervm.small"))
     assert change["mode"] == "replace"
     assert "minimum memory 1024 -> 2048 MB" in change["why_replace"]
+    assert "a running partition keeps its memory bounds" in change["why_replace"]
 
 
 def test_replace_changed_recreates_the_server_keeping_every_volume(
