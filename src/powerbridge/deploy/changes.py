@@ -51,10 +51,12 @@ class ChangeRun(Protocol):
 def not_replaced_note(changes: Sequence[ServerChange]) -> str:
     """What apply says about servers it would have to rebuild without `--replace-changed`."""
     names = name_list([change.name for change in changes])
+    one = len(changes) == 1
     return (
-        f"{names} differ from the spec in more than an in-place resize can change;"
-        " deploy apply does not rebuild servers: run it again with --replace-changed to delete"
-        " and recreate them (their data volumes are detached, kept and attached again)"
+        f"{names} {'differs' if one else 'differ'} from the spec in more than an in-place"
+        " resize can change; deploy apply does not rebuild servers: run it again with"
+        f" --replace-changed to delete and recreate {'it' if one else 'them'} (data volumes"
+        " are detached, kept and attached again)"
     )
 
 
