@@ -4,7 +4,7 @@ loopback, beside `openstack image list` in the same run.
 Starts the emulator (in memory, on a free loopback port), then runs each command N times
 (default 15) with the emulator's OS_* variables, measuring the wall time from process start to
 the first image name on its output, and to its exit. Prints the medians.
-Target: `powerbridge image list` median under 300 ms to its first result.
+Target: `powerbridge image list` median under 200 ms to its first result.
 
     python benchmarks/cli_first_result.py [--runs N]
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import running_emulator
 
-TARGET_MS = 300.0
+TARGET_MS = 200.0
 FIRST_IMAGE = "PowerHA713"  # the first image of the default estate
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from powerbridge import powervm
 from powerbridge.powervm import (
     BOOLEAN_FALSE,
     BOOLEAN_TRUE,
@@ -931,3 +932,29 @@ def test_parse_raises_only_template_error(ram_mb: int, vcpus: int, specs: dict[s
         assert list(caught.value.violations) == violations
     else:
         assert parse_template(ram_mb, vcpus, specs).memory_mb == ram_mb
+
+
+def test_in_place_resize_stays_inside_the_partition_bounds() -> None:
+    tiny = {
+        "powervm:min_mem": "1024",
+        "powervm:max_mem": "4096",
+        "powervm:proc_units": "0.25",
+        "powervm:min_proc_units": "0.1",
+        "powervm:max_proc_units": "0.5",
+    }
+    current = powervm.parse_template(2048, 1, tiny)
+    grown = powervm.parse_template(4096, 1, {**tiny, "powervm:proc_units": "0.4"})
+    assert powervm.in_place_resize_problem(current, grown) is None
+    wider = powervm.parse_template(4096, 1, {**tiny, "powervm:max_mem": "8192"})
+    assert powervm.in_place_resize_problem(current, wider) == (
+        "minimum memory 1024 -> 1024 MB, maximum 4096 -> 8192 MB: a running partition keeps"
+        " its memory bounds"
+    )
+    beyond = {**tiny, "powervm:proc_units": "0.8", "powervm:max_proc_units": "1"}
+    assert powervm.in_place_resize_problem(current, powervm.parse_template(2048, 1, beyond)) == (
+        "processing units 0.8 outside 0.1..0.5: dynamic LPAR stays within the partition's bounds"
+    )
+    dedicated = powervm.parse_template(2048, 1, {**tiny, "powervm:dedicated_proc": "true"})
+    problem = powervm.in_place_resize_problem(current, dedicated)
+    assert problem is not None
+    assert "dedicated and shared processors differ" in problem

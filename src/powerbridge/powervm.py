@@ -60,11 +60,16 @@ Sources, and what had to be reconstructed:
 - PowerVC's flavor extra specs table (the ``powervm:*`` keys and their value ranges, shared
   weight and availability priority 0..255) and pypowervm's ``lpar_builder`` (its defaults:
   0.5 units per virtual processor, bounds copied from the desired value).
+- Resizing in place (``in_place_resize_problem``): the HMC's dynamic LPAR rule that a running
+  partition's memory, virtual processors and processing units move only between the minimum
+  and maximum of the profile it was activated with, and PowerVC's refusal to change the
+  memory bounds of an active VM (the emulator refuses the same resize).
 - Reconstructed: PowerVC's exact message texts for these refusals are not published; the
   wording below follows PowerVC's ``The '<field>' value X is above the '<field>' value Y.``
   form of the order rules, with the field labels of the PowerVC compute template page.
 
 Public surface: ``parse_template``, ``check_template``, ``validate``, ``resource_claim``,
+``in_place_resize_problem``,
 ``format_units``, ``parse_bool``, ``PowerVMSpec``, ``RuleViolation``, ``TemplateError``,
 ``Key``, ``Code`` and the constants in ``__all__``. The module is pure (no I/O, stdlib only).
 """
@@ -97,6 +102,7 @@ __all__ = [
     "TemplateError",
     "check_template",
     "format_units",
+    "in_place_resize_problem",
     "parse_bool",
     "parse_template",
     "resource_claim",
@@ -303,6 +309,51 @@ def resource_claim(spec: PowerVMSpec) -> tuple[int, Decimal]:
     if spec.proc_units is None:
         return spec.memory_mb, Decimal(spec.vcpus)
     return spec.memory_mb, spec.proc_units
+
+
+def in_place_resize_problem(current: PowerVMSpec, wanted: PowerVMSpec) -> str | None:
+    """Why PowerVC cannot resize a partition from `current` to `wanted` in place, or None.
+
+    A running partition changes its desired memory, virtual processors and processing units
+    by dynamic LPAR, only between the minimum and maximum its profile started with (a bound
+    the template leaves out equals the desired value, so such a value cannot move); its
+    memory bounds never change while it runs (PowerVC refuses that resize), and dedicated
+    against shared processors only when it is rebuilt.
+    """
+    if current.dedicated_proc != wanted.dedicated_proc:
+        return "dedicated and shared processors differ: the partition must be rebuilt"
+    memory_bounds = (current.min_memory_mb, current.max_memory_mb)
+    if memory_bounds != (wanted.min_memory_mb, wanted.max_memory_mb):
+        return (
+            f"minimum memory {current.min_memory_mb} -> {wanted.min_memory_mb} MB, maximum"
+            f" {current.max_memory_mb} -> {wanted.max_memory_mb} MB: a running partition keeps"
+            " its memory bounds"
+        )
+    levels = (
+        ("memory", wanted.memory_mb, current.min_memory_mb, current.max_memory_mb, " MB"),
+        ("virtual processors", wanted.vcpus, current.min_vcpus, current.max_vcpus, ""),
+        (
+            "processing units",
+            wanted.proc_units,
+            current.min_proc_units,
+            current.max_proc_units,
+            "",
+        ),
+    )
+    outside = [
+        f"{label} {_shown(value)} outside {_shown(low)}..{_shown(high)}{unit}"
+        for label, value, low, high, unit in levels
+        if value is not None and low is not None and high is not None and not low <= value <= high
+    ]
+    if outside:
+        return ", ".join(outside) + ": dynamic LPAR stays within the partition's bounds"
+    return None
+
+
+def _shown(value: int | Decimal | None) -> str:
+    if isinstance(value, Decimal):
+        return format_units(value)
+    return "none" if value is None else str(value)
 
 
 # --- reading extra specs -------------------------------------------------------------------

@@ -36,6 +36,20 @@ def test_help_imports_neither_the_client_nor_the_command_groups() -> None:
         assert group in result.stdout
 
 
+def test_a_command_of_one_group_does_not_import_the_emulator_commands() -> None:
+    code = (
+        "import sys\n"
+        "from powerbridge.cli.main import invoke\n"
+        "invoke(['image', 'list', '--help'])\n"
+        "print('LOADED', [m for m in sys.modules if m.startswith('powerbridge.cli.emulator')])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "LOADED []" in result.stdout
+    assert "--format" in result.stdout
+
+
 def test_every_group_has_its_commands() -> None:
     from tests.support.clirun import invoke
 

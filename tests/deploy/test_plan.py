@@ -30,6 +30,7 @@ from powerbridge.deploy.cloudview import (
 from tests.support.cloud_views import HOSTS, estate, server, volume, with_
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
+ON_CMBNET1 = (("cmbnet1", "10.0.0.5"),)  # an existing server's address, as nova shows it
 BASE = "flavor_name=powervm.small|vm_name={vm}|image_name=PowerHA713|vlan_name=cmbnet1"
 HEAD = """\
 deployment: web
@@ -276,7 +277,13 @@ def test_tagged_resources_are_unchanged_and_others_conflict() -> None:
     view = with_(
         estate(),
         servers=(
-            server("testvm3", "two-vms", host="8286-42A_215A0BV"),
+            server(
+                "testvm3",
+                "two-vms",
+                host="8286-42A_215A0BV",
+                networks=(("cmbnet1", "10.0.0.5"),),
+                volume_ids=("id-wzq-testvm3-1",),
+            ),
             server("testvm4", None),
             server("testvm5", "other"),
         ),
@@ -309,7 +316,10 @@ def test_tagged_resources_are_unchanged_and_others_conflict() -> None:
 def test_reapplying_a_finished_deployment_creates_nothing() -> None:
     view = with_(
         estate(),
-        servers=(server("testvm3", "two-vms"), server("testvm4", "two-vms")),
+        servers=(
+            server("testvm3", "two-vms", networks=ON_CMBNET1, volume_ids=("id-wzq-testvm3-1",)),
+            server("testvm4", "two-vms", networks=ON_CMBNET1, volume_ids=("id-wzq-shared-1",)),
+        ),
         volumes=(
             volume("wzq-testvm3-1", "two-vms", 3, status="in-use", attachments=("id-testvm3",)),
             volume("wzq-shared-1", "two-vms", 2, status="in-use", multiattach=True),
@@ -589,7 +599,7 @@ def test_shared_volume_on_two_servers_is_created_once_and_attached_to_both() -> 
 
 
 def test_rows_and_json() -> None:
-    view = with_(estate(), servers=(server("testvm3", "two-vms"),))
+    view = with_(estate(), servers=(server("testvm3", "two-vms", networks=ON_CMBNET1),))
     plan = pipe_plan(
         BASE.format(vm="testvm3"),
         BASE.format(vm="testvm4") + "|lun_spec=1:2:xiv90 base template:wzq:shared",
@@ -608,7 +618,7 @@ def test_rows_and_json() -> None:
     )
     data = json.loads(json.dumps(plan.to_dict()))
     assert data["ok"] is False
-    assert data["summary"] == {"create": 2, "unchanged": 1, "block": 1}
+    assert data["summary"] == {"create": 2, "change": 0, "unchanged": 1, "block": 1}
     assert data["creates"][1]["request"]["server"]["flavorRef"] == "flavor-small"
     assert data["blocks"][0]["code"] == "unknown_name"
 

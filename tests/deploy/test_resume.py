@@ -389,13 +389,27 @@ def test_a_stopped_destroy_says_what_it_deleted_and_what_is_left(
     env = environment(cloud, tmp_path / "jobs.sqlite")
     applied = run_apply(spec, env)
     assert applied.returncode == 0, applied.stderr
-    process = spawn(["deploy", "destroy", prefix, "-y"], env)
-    deadline = time.monotonic() + 60
-    while set(server_names(cloud)) & set(names):  # servers go first, then their volumes
-        assert time.monotonic() < deadline, "the servers were never deleted"
-        time.sleep(0.02)
-    process.send_signal(sent)
-    _, err = process.communicate(timeout=60)
+    # volume deletes answer slowly, so the signal comes while the destroy is midway however
+    # fast the client goes
+    client, _ = login(cloud)
+    behaviours = cloud.base_url + "/powervc/emulator/v1/behaviours"
+    slow = {"kind": "api", "service": "volume", "method": "DELETE", "latency": 3.0}
+    created = client.post(behaviours, json={"behaviour": slow})
+    assert created.status_code in (200, 201), created.text
+    try:
+        process = spawn(["deploy", "destroy", prefix, "-y"], env)
+        assert process.stderr is not None
+        seen = []  # servers go first, then their volumes: stop it once it says so
+        while not all(any(f"server {n}: deleted" in line for line in seen) for n in names):
+            line = process.stderr.readline()
+            assert line, "the destroy ended before deleting the servers: " + "".join(seen)
+            seen.append(line)
+        process.send_signal(sent)
+        _, rest = process.communicate(timeout=60)
+        err = "".join(seen) + rest
+    finally:
+        client.delete(f"{behaviours}/{created.json()['behaviour']['id']}")
+        client.close()
     assert process.returncode == code, err
     assert "Traceback" not in err
     [line] = [line for line in err.splitlines() if line.startswith(f"{how}: deleted ")]

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from powerbridge import __version__
-from powerbridge.cli import demo, emulator, lazy
+from powerbridge.cli import demo, lazy
 from powerbridge.cli.tracing import enable_tracing
 
 HELP = """Bring IBM Power (PowerVC) resources into your cloud platform.
@@ -33,7 +33,10 @@ app = typer.Typer(
     cls=lazy.FastGroup,  # plain options parsed without pydantic: fast start-up
 )
 app.command("demo")(demo.demo)
-app.add_typer(emulator.app, name="emulator")
+# the emulator's commands (and their imports: json, subprocess, signal) only when it runs
+app.add_typer(
+    lazy.lazy_group("powerbridge.cli.emulator:commands", lazy.EMULATOR_HELP), name="emulator"
+)
 for _name, _group in lazy.groups():  # image, template, ..., server, volume: built when used
     app.add_typer(_group, name=_name)
 lazy.lazy_command(app, "diagnose", "powerbridge.cli.diagnose:diagnose", lazy.DIAGNOSE_HELP)

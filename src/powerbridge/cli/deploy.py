@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from powerbridge.deploy.apply import ProgressEvent
     from powerbridge.deploy.plan_model import Plan
     from powerbridge.deploy.report import Report
-    from powerbridge.deploy.service import DestroyPlan
+    from powerbridge.deploy.service import DestroyPlan, Prepared
     from powerbridge.jobs import JobStore
 
 app = typer.Typer(
@@ -204,6 +204,14 @@ def apply_command(
             "--rollback-on-failure", help="If anything fails, delete what this run created."
         ),
     ] = False,
+    replace_changed: Annotated[
+        bool,
+        typer.Option(
+            "--replace-changed",
+            help="Delete and recreate servers that differ from the spec beyond a resize"
+            " (their data volumes are kept and attached again).",
+        ),
+    ] = False,
     timeout: Annotated[
         float,
         typer.Option("--timeout", metavar="SECONDS", min=1, help="Longest wait for one server."),
@@ -228,7 +236,7 @@ def apply_command(
     from powerbridge.cli.deploy_view import LiveProgress, show_plan
     from powerbridge.cli.signals import sigterm_as_ctrl_c
     from powerbridge.deploy.apply import ApplyOptions, apply_plan
-    from powerbridge.deploy.service import ApplyRun, nothing_to_do, prepare
+    from powerbridge.deploy.service import ApplyRun, prepare
 
     spec = _load_spec(spec_file, name)
     _check_writable(report_file)
@@ -238,8 +246,16 @@ def apply_command(
         timeout=timeout,
         rollback_on_failure=rollback_on_failure,
         poll_interval=poll_interval,
+        replace_changed=replace_changed,
     )
-    apply_run = ApplyRun(store, str(spec_file), name=name, store_url=store_url, resume=resume)
+    apply_run = ApplyRun(
+        store,
+        str(spec_file),
+        name=name,
+        store_url=store_url,
+        resume=resume,
+        replace_changed=replace_changed,
+    )
 
     async def work(c: Cloud) -> Report | None:
         prepared = await prepare(c, spec)
@@ -249,10 +265,9 @@ def apply_command(
         show_plan(plan, OutputFormat.table, stream=plan_stream)
         if not plan.ok:
             raise _blocked(plan)
-        if nothing_to_do(store, prepared):
-            typer.echo(f"Nothing to do: deployment {plan.deployment} is up to date.", err=True)
+        if _nothing_to_do(store, prepared, replace_changed):
             return None
-        confirm(f"Apply the plan for {plan.deployment}?", assume_yes=yes)
+        confirm(_apply_question(plan, replace_changed), assume_yes=yes)
         job = _deploy_errors(lambda: apply_run.start(plan))
         with LiveProgress() as progress:
             return await apply_plan(c, plan, prepared.view, store, job, options, progress.event)
@@ -277,6 +292,38 @@ def apply_command(
         store.close()
     if report is not None:
         _show_applied(report, output_format, report_file)
+
+
+def _nothing_to_do(store: JobStore, prepared: Prepared, replace_changed: bool) -> bool:
+    """Say so and return True when apply has nothing to do (servers it would have to
+    rebuild without `--replace-changed` named)."""
+    from powerbridge.deploy.changes import not_replaced_note
+    from powerbridge.deploy.plan_model import ChangeMode
+    from powerbridge.deploy.service import nothing_to_do
+
+    plan = prepared.plan
+    if not nothing_to_do(store, prepared, replace_changed=replace_changed):
+        return False
+    unreplaced = () if replace_changed else plan.changes_of(ChangeMode.REPLACE)
+    if unreplaced:
+        typer.echo(f"Nothing done: {not_replaced_note(unreplaced)}.", err=True)
+    else:
+        typer.echo(f"Nothing to do: deployment {plan.deployment} is up to date.", err=True)
+    return True
+
+
+def _apply_question(plan: Plan, replace_changed: bool) -> str:
+    """The confirmation, naming the servers that are resized or replaced."""
+    from powerbridge.deploy.plan_model import ChangeMode, name_list
+
+    question = f"Apply the plan for {plan.deployment}"
+    resized = [c.name for c in plan.changes_of(ChangeMode.RESIZE)]
+    replaced = [c.name for c in plan.changes_of(ChangeMode.REPLACE)] if replace_changed else []
+    if resized:
+        question += f", resizing {name_list(resized)} in place"
+    if replaced:
+        question += f", deleting and recreating {name_list(replaced)} (data volumes kept)"
+    return question + "?"
 
 
 def _show_applied(report: Report, output_format: OutputFormat, report_file: Path | None) -> None:

@@ -42,7 +42,8 @@ def show_plan(plan: Plan, fmt: OutputFormat, stream: TextIO | None = None) -> No
     summary = plan.to_dict()["summary"]
     title = (
         f"Plan for deployment {plan.deployment}: {summary['create']} to create,"
-        f" {summary['unchanged']} unchanged, {summary['block']} blocking"
+        f" {summary['change']} to change, {summary['unchanged']} unchanged,"
+        f" {summary['block']} blocking"
     )
     render(plan_rows(plan), fmt, columns=PLAN_COLUMNS, title=title, stream=stream)
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from powerbridge.cli.errors import CliError, UsageProblem
-from powerbridge.cli.lazy import lazy_group
+from powerbridge.cli.lazy import EMULATOR_HELP, lazy_group
 from powerbridge.cli.output import OutputFormat, render
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ SSH_CONFIG_ENV = "POWERBRIDGE_SSH_CONFIG"
 # emulator.config.DEFAULT_SSH_PORTS, spelled out: `--help` must not import the emulator
 DEFAULT_SSH_PORTS = "22000-22999"
 
-HELP = "Run the embedded PowerVC emulator: a local PowerVC for demos, tests and development."
+HELP = EMULATOR_HELP
 # the commands, built only when `powerbridge emulator ...` runs; `app` (what the root
 # registers) is a lazy group standing for them, so `powerbridge --help` does not build them
 commands = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode=None)

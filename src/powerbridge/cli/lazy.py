@@ -198,6 +198,10 @@ def lazy_command(app: typer.Typer, name: str, target: str, help: str) -> None:
     app.command(name, cls=command_class, help=help)(command)
 
 
+EMULATOR_HELP = (
+    "Run the embedded PowerVC emulator: a local PowerVC for demos, tests and development."
+)
+
 # name, where its typer app is, and its one-line help (shown without importing it)
 GROUPS = (
     ("image", "powerbridge.cli.inventory:image_app", "Images VMs deploy from."),

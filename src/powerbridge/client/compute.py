@@ -493,6 +493,15 @@ class Compute:
     async def stop_server(self, server_id: str) -> str | None:
         return await self._action(server_id, {"os-stop": None})
 
+    async def resize_server(self, server_id: str, resize: Mapping[str, Any]) -> str | None:
+        """The `resize` action: `{"flavorRef": id}` or PowerVC's inline `{"flavor": {...}}`.
+        The server goes RESIZE, then VERIFY_RESIZE until `confirm_resize` (or a revert)."""
+        return await self._action(server_id, {"resize": dict(resize)})
+
+    async def confirm_resize(self, server_id: str) -> str | None:
+        """Keep a resize: VERIFY_RESIZE -> ACTIVE (or SHUTOFF for a stopped server)."""
+        return await self._action(server_id, {"confirmResize": None})
+
     async def _action(self, server_id: str, body: dict[str, Any]) -> str | None:
         response = await self.session.request(
             SERVICE,

@@ -123,9 +123,18 @@ class Networking:
         return Subnet.from_wire(await self._show("subnets", subnet_id, "subnet"))
 
     async def ports(
-        self, *, network_id: str | None = None, device_id: str | None = None
+        self,
+        *,
+        network_id: str | None = None,
+        device_id: str | None = None,
+        fixed_ip: str | None = None,
     ) -> list[Port]:
-        params = {"network_id": network_id, "device_id": device_id}
+        """Ports, filtered as neutron filters them; `fixed_ip`: the ports holding that address."""
+        params = {
+            "network_id": network_id,
+            "device_id": device_id,
+            "fixed_ips": f"ip_address={fixed_ip}" if fixed_ip else None,
+        }
         rows = await self._list("ports", {k: v for k, v in params.items() if v})
         return [Port.from_wire(row) for row in rows]
 

@@ -240,6 +240,17 @@ class PowerVC:
         )
         return StorageConnectivityGroup.from_wire(body)
 
+    async def storage_connectivity_group_templates(self, scg_id: str) -> list[str]:
+        """The ids of the storage templates (volume types) on storage providers the group
+        reaches: PowerVC's `GET .../storage-connectivity-groups/{id}/volume-types`, the one
+        place it says which storage a group can attach (its record lists hosts and VIOS only)."""
+        path = _resource.item_path("/storage-connectivity-groups", scg_id) + "/volume-types"
+        body = await _resource.get_json(
+            self.session, SERVICE, path, microversion=await self.compute.microversion()
+        )
+        rows = body.get("volume_types")
+        return [str(row["id"]) for row in rows or () if isinstance(row, Mapping) and row.get("id")]
+
     async def find_storage_connectivity_group(self, name_or_id: str) -> StorageConnectivityGroup:
         return await _resource.find(
             "storage connectivity group",

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from powerbridge.client._wire import Record
+from powerbridge.client.address_conflicts import explain_taken_address
 from powerbridge.client.cloud import Cloud
 from powerbridge.client.compute import (
     BlockDevice,
@@ -241,6 +242,8 @@ async def provision(
         server_sent = True
         server = await cloud.compute.create_server(request)
     except ClientError as refused:
+        fixed = [(net.id, net.name, ip) for net, ip in resolved.networks if ip]
+        await explain_taken_address(cloud, refused, fixed)
         raise await _cleanup(cloud, refused, created, volume_timeout, interval) from refused
     except asyncio.CancelledError:
         if created and not server_sent:

@@ -411,19 +411,21 @@ class TrustOnDemand(httpx.AsyncBaseTransport):
 
     def __init__(self, secure_context: Callable[[], ssl.SSLContext | bool]) -> None:
         self._secure_context = secure_context
-        self._plain: httpx.AsyncHTTPTransport | None = None
+        self._plain: httpx.AsyncBaseTransport | None = None
         self._secure: httpx.AsyncHTTPTransport | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._transport(request.url.scheme).handle_async_request(request)
 
-    def _transport(self, scheme: str) -> httpx.AsyncHTTPTransport:
+    def _transport(self, scheme: str) -> httpx.AsyncBaseTransport:
         if scheme == "https":
             if self._secure is None:
                 self._secure = httpx.AsyncHTTPTransport(verify=self._secure_context())
             return self._secure
-        if self._plain is None:
-            self._plain = httpx.AsyncHTTPTransport(verify=False)  # no TLS on http://
+        if self._plain is None:  # no TLS on http://, nor httpcore's imports (plain_http)
+            from powerbridge.client.plain_http import PlainHTTPTransport
+
+            self._plain = PlainHTTPTransport()
         return self._plain
 
     async def aclose(self) -> None:

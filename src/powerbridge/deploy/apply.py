@@ -37,14 +37,18 @@ from pathlib import Path
 from typing import Any
 
 from powerbridge.client import Cloud, Lookup, guarded_create, server_lookup, volume_lookup
+from powerbridge.client.address_conflicts import explain_taken_address
 from powerbridge.client.errors import ClientError, HttpError, NotFound, request_id
 from powerbridge.client.waiter import ServerSource, VolumeSource
+from powerbridge.deploy.changes import not_replaced_note, replace_servers, resize_servers
 from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.plan_model import (
+    ChangeMode,
     Kind,
     Plan,
     RefKey,
+    ServerChange,
     ServerCreate,
     VolumeCreate,
 )
@@ -59,6 +63,7 @@ __all__ = ["ApplyOptions", "Progress", "ProgressEvent", "Ticker", "apply_plan", 
 MULTIATTACH_MICROVERSION = "3.50"
 BUILDING_STATUSES = frozenset({"BUILD"})
 VOLUME_BUSY = frozenset({"creating", "downloading", "attaching", "reserved"})
+CHANGE_POLL_SECONDS = 0.5  # resizes and detaches: a few servers, watched by one list call
 
 
 # another host trusts a silent foreground job for ATTACHED_LEASE_SECONDS: renew well before
@@ -72,6 +77,7 @@ class ApplyOptions:
     rollback_on_failure: bool = False
     poll_interval: float | None = None  # None: adaptive (Ticker)
     create_concurrency: int = 8  # volume and rule create requests at once
+    replace_changed: bool = False  # delete and recreate servers that differ beyond a resize
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,8 @@ class _Run:
     counters: Calls = field(default_factory=Calls)
     server_source: ServerSource | None = None
     volume_source: VolumeSource | None = None
+    replacements: list[ServerCreate] = field(default_factory=list)  # to create, old ones gone
+    notes: list[str] = field(default_factory=list)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -232,6 +240,9 @@ async def apply_plan(
 async def _execute(run: _Run) -> JobStatus:
     with run.store.batch():
         _record_plan(run)
+    interval = run.options.poll_interval or CHANGE_POLL_SECONDS
+    await resize_servers(run, run.plan, run.options.timeout, interval)
+    await _replace(run)
     await _deploy(run)
     await _refresh_volumes(run)
     status = _status(run)
@@ -239,6 +250,18 @@ async def _execute(run: _Run) -> JobStatus:
         await _rollback(run)
         status = JobStatus.ROLLED_BACK
     return status
+
+
+async def _replace(run: _Run) -> None:
+    """Clear the way for servers to replace (`--replace-changed`), or say why not."""
+    changes = run.plan.changes_of(ChangeMode.REPLACE)
+    if not changes:
+        return
+    if not run.options.replace_changed:
+        run.notes.append(not_replaced_note(changes))
+        return
+    gone = await replace_servers(run, changes, run.options.timeout)
+    run.replacements.extend(change.replacement for change in gone)
 
 
 def _stop(run: _Run, stopped_by: list[str]) -> None:
@@ -291,6 +314,7 @@ def _report(run: _Run, status: JobStatus) -> Report:
         resources=resources,
         seconds=run.elapsed(),
         calls=_calls(run.counters, run.watchers()),
+        notes=list(run.notes),
     )
 
 
@@ -343,6 +367,22 @@ def _record_plan(run: _Run) -> None:
     for create in run.plan.creates:
         run.record(create.kind.value, create.name, ItemState.PENDING)
         run.result(create.kind.value, create.name, status="pending", changed=True)
+    for change in run.plan.changes:
+        _record_change(run, change)
+
+
+def _record_change(run: _Run, change: ServerChange) -> None:
+    """A server differing from the spec: pending when this run changes it, else unchanged
+    with what differs (a replace without `--replace-changed`)."""
+    kind = Kind.SERVER.value
+    differences = [str(item) for item in change.differences]
+    acted = change.mode is not ChangeMode.REPLACE or run.options.replace_changed
+    state = ItemState.PENDING if acted else ItemState.UNCHANGED
+    details = {"change": change.mode.value, "differences": differences}
+    run.record(kind, change.name, state, resource_id=change.id, details=details)
+    status = "pending" if acted else "not replaced"
+    fault = None if acted else "differs from the spec: " + "; ".join(differences)
+    run.result(kind, change.name, id=change.id, status=status, changed=acted, fault=fault)
 
 
 # -- sending creates ----------------------------------------------------------------------------
@@ -653,7 +693,7 @@ async def _deploy(run: _Run) -> None:
 
 
 async def _servers(run: _Run, volumes: _Volumes) -> None:
-    queue = list(run.plan.server_creates)
+    queue = [*run.plan.server_creates, *run.replacements]
     flights: dict[str, _Flight] = {}
     now = time.monotonic()
     for server_id, name in still_building(run.plan, run.view)[0].items():  # a resumed run
@@ -746,6 +786,10 @@ async def _start(
             for _, body in starting
         )
     )
+    for (server, _), sent in zip(starting, answers, strict=True):
+        if sent.problem is not None:  # a fixed IP taken since the plan: say who holds it
+            fixed = [(n.network_id, n.network, n.fixed_ip) for n in server.networks if n.fixed_ip]
+            await explain_taken_address(run.cloud, sent.problem, fixed)
     with run.store.batch():
         for (server, _), sent in zip(starting, answers, strict=True):
             volumes_of = [ref.name for ref in server.volumes]

@@ -22,6 +22,7 @@ __all__ = [
     "CloudView",
     "CollocationRule",
     "ComputeTemplate",
+    "FlavorCopy",
     "Host",
     "HostGroup",
     "Image",
@@ -62,7 +63,8 @@ class Image:
 
 @dataclass(frozen=True)
 class Network:
-    """A network; `free_ips` None when unknown; `cidrs` of its subnets; `used_ips` if known."""
+    """A network; `free_ips` None when unknown; `cidrs` of its subnets; `used_ips` if known,
+    with the port (and server) holding each in `holders`."""
 
     id: str
     name: str
@@ -70,6 +72,8 @@ class Network:
     cidrs: tuple[str, ...] = ()
     used_ips: frozenset[str] = frozenset()
     gateways: frozenset[str] = frozenset()
+    # who holds each used address: (port id, server id or None), when known
+    holders: Mapping[str, tuple[str, str | None]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,13 @@ class HostGroup:
 
 @dataclass(frozen=True)
 class StorageConnectivityGroup:
+    """A storage connectivity group: its hosts, and the ids of the storage templates on the
+    storage providers it reaches (None when the cloud did not say)."""
+
     id: str
     name: str
     hosts: tuple[str, ...] = ()
+    storage_templates: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,13 +142,32 @@ class CollocationRule:
 
 
 @dataclass(frozen=True)
+class FlavorCopy:
+    """The compute template a server was built with, as nova keeps a copy of it: `name` is
+    the template's name then ("inline" for PowerVC's inline flavors), the specs as they were."""
+
+    name: str | None
+    ram_mb: int
+    vcpus: int
+    disk_gb: int = 0
+    extra_specs: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
 class Server:
+    """A server; `networks` pairs each address with its network's name, `volume_ids` are the
+    volumes attached to it; `flavor` is None when the cloud did not show its copy."""
+
     id: str
     name: str
     status: str = "ACTIVE"
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     host: str | None = None
     addresses: tuple[str, ...] = ()
+    flavor: FlavorCopy | None = None
+    image_id: str | None = None
+    networks: tuple[tuple[str, str], ...] = ()
+    volume_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +181,7 @@ class Volume:
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     attachments: tuple[str, ...] = ()
     multiattach: bool = False
+    storage_template: str | None = None  # its volume type, as cinder names it
 
 
 @dataclass(frozen=True)

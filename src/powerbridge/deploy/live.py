@@ -73,7 +73,7 @@ async def _fetch(cloud: Cloud) -> cv.CloudView:
         providers = spawn(_optional(_storage_providers(cloud), []))
         hosts = spawn(_optional(_hosts(cloud), None))
         host_groups = spawn(_optional(cloud.powervc.host_groups(), []))
-        scgs = spawn(_optional(cloud.powervc.storage_connectivity_groups(), []))
+        scgs = spawn(_optional(_scgs(cloud), []))
         rules = spawn(cloud.powervc.collocation_rules())
         servers = spawn(cloud.compute.servers())
         volumes = spawn(cloud.volume.volumes())
@@ -105,7 +105,7 @@ def _view(
     providers: list[cv.StorageProvider],
     hosts: list[Host] | None,
     host_groups: list[HostGroup],
-    scgs: list[StorageConnectivityGroup],
+    scgs: list[cv.StorageConnectivityGroup],
     rules: list[CollocationRule],
     servers: list[Server],
     volumes: list[Volume],
@@ -125,28 +125,61 @@ def _view(
         host_groups=tuple(
             cv.HostGroup(g.id, g.name, g.availability_zone, tuple(g.hosts)) for g in host_groups
         ),
-        storage_connectivity_groups=tuple(
-            cv.StorageConnectivityGroup(s.id, s.name, tuple(s.hosts)) for s in scgs
-        ),
+        storage_connectivity_groups=tuple(scgs),
         collocation_rules=tuple(
             cv.CollocationRule(r.id, r.name, r.policy or "", tuple(r.members)) for r in rules
         ),
-        servers=tuple(
-            cv.Server(
-                s.id,
-                s.name,
-                s.status,
-                dict(s.metadata),
-                s.hypervisor_hostname or s.host,
-                tuple(a.addr for a in s.addresses),
-            )
-            for s in servers
-        ),
+        servers=tuple(_server(s) for s in servers),
         volumes=tuple(
-            cv.Volume(v.id, v.name, v.size, v.status, dict(v.metadata), v.server_ids, v.multiattach)
+            cv.Volume(
+                v.id,
+                v.name,
+                v.size,
+                v.status,
+                dict(v.metadata),
+                v.server_ids,
+                v.multiattach,
+                v.storage_template,
+            )
             for v in volumes
         ),
         limits=limits,
+    )
+
+
+async def _scgs(cloud: Cloud) -> list[cv.StorageConnectivityGroup]:
+    """The groups, each with the storage templates it reaches (one call per group, at once)."""
+    groups = await cloud.powervc.storage_connectivity_groups()
+    reach = await asyncio.gather(*(_reach(cloud, group) for group in groups))
+    return [
+        cv.StorageConnectivityGroup(group.id, group.name, tuple(group.hosts), templates)
+        for group, templates in zip(groups, reach, strict=True)
+    ]
+
+
+async def _reach(cloud: Cloud, group: StorageConnectivityGroup) -> frozenset[str] | None:
+    found = await _optional(cloud.powervc.storage_connectivity_group_templates(group.id), None)
+    return frozenset(found) if found is not None else None
+
+
+def _server(server: Server) -> cv.Server:
+    flavor = server.flavor
+    copy = None
+    if flavor.ram is not None and flavor.vcpus is not None:  # nova shows a copy from 2.47
+        copy = cv.FlavorCopy(
+            flavor.name, flavor.ram, flavor.vcpus, flavor.disk or 0, dict(flavor.extra_specs)
+        )
+    return cv.Server(
+        server.id,
+        server.name,
+        server.status,
+        dict(server.metadata),
+        server.hypervisor_hostname or server.host,
+        tuple(a.addr for a in server.addresses),
+        flavor=copy,
+        image_id=server.image_id,
+        networks=tuple((a.network, a.addr) for a in server.addresses),
+        volume_ids=server.volume_ids,
     )
 
 
@@ -175,8 +208,11 @@ def _networks(
     for subnet in subnets:
         by_network.setdefault(subnet.network_id, []).append(subnet)
     used: dict[str, set[str]] = {}
+    holders: dict[str, dict[str, tuple[str, str | None]]] = {}
     for port in ports:
         used.setdefault(port.network_id, set()).update(ip for _, ip in port.fixed_ips)
+        held = holders.setdefault(port.network_id, {})
+        held.update((ip, (port.id, port.device_id or None)) for _, ip in port.fixed_ips)
     views = []
     for network in networks:
         mine = by_network.get(network.id, [])
@@ -185,7 +221,17 @@ def _networks(
         free = max(0, pool - len(taken)) if mine else None
         cidrs = tuple(subnet.cidr for subnet in mine)
         gateways = frozenset(subnet.gateway_ip for subnet in mine if subnet.gateway_ip)
-        views.append(cv.Network(network.id, network.name, free, cidrs, frozenset(taken), gateways))
+        views.append(
+            cv.Network(
+                network.id,
+                network.name,
+                free,
+                cidrs,
+                frozenset(taken),
+                gateways,
+                holders.get(network.id, {}),
+            )
+        )
     return views
 
 

@@ -19,14 +19,17 @@ from powerbridge import powervm
 __all__ = [
     "Action",
     "Block",
+    "ChangeMode",
     "CollocationRuleCreate",
     "Create",
+    "Difference",
     "Kind",
     "NetworkAttachment",
     "Plan",
     "PlanRow",
     "Ref",
     "RefKey",
+    "ServerChange",
     "ServerCreate",
     "Unchanged",
     "VolumeCreate",
@@ -58,6 +61,7 @@ class Kind(StrEnum):
 
 class Action(StrEnum):
     CREATE = "create"
+    CHANGE = "change"
     UNCHANGED = "unchanged"
     BLOCK = "block"
 
@@ -267,6 +271,80 @@ Create: TypeAlias = VolumeCreate | CollocationRuleCreate | ServerCreate
 
 
 @dataclass(frozen=True)
+class Difference:
+    """One way an existing server differs from the spec: `what` was `was`, the spec says
+    `wanted`."""
+
+    what: str
+    was: str
+    wanted: str
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.was} -> {self.wanted}"
+
+
+class ChangeMode(StrEnum):
+    """What apply does about a server that differs from the spec."""
+
+    RESIZE = "resize"  # a new compute template PowerVC applies in place (dynamic LPAR)
+    CONFIRM_RESIZE = "confirm_resize"  # a resize an earlier run started: wait, confirm
+    REPLACE = "replace"  # delete and recreate, data volumes kept (only --replace-changed)
+
+
+@dataclass(frozen=True)
+class ServerChange:
+    """A server of the deployment that differs from the spec, and what apply does about it.
+
+    `replacement` is the server as the spec wants it (its request is what a replace sends:
+    the spec's volumes and `extra_volumes` attached again); `resize` is the `resize` action's
+    body when the change is a resize; `why_replace` says why it cannot be resized in place.
+    `extra_volumes` are attached beyond the spec: reported, never detached for good."""
+
+    kind: ClassVar[Kind] = Kind.SERVER
+    name: str
+    id: str
+    mode: ChangeMode
+    differences: tuple[Difference, ...]
+    replacement: ServerCreate
+    resize: Mapping[str, Any] | None = field(default=None, hash=False)
+    why_replace: str | None = None
+    extra_volumes: tuple[Ref, ...] = ()
+    volume_ids: tuple[str, ...] = ()  # attached now: detached and kept by a replace
+
+    def details(self) -> str:
+        text = "; ".join(str(item) for item in self.differences) or "resize in progress"
+        if self.mode is ChangeMode.RESIZE:
+            text += " (resize in place)"
+        elif self.mode is ChangeMode.CONFIRM_RESIZE:
+            text += " (confirm the resize)"
+        else:
+            text += " (replace: needs --replace-changed; data volumes are kept"
+            text += f"; {self.why_replace})" if self.why_replace else ")"
+        if self.extra_volumes:
+            text += "; also attached, not in the spec (kept): " + name_list(
+                [ref.name for ref in self.extra_volumes]
+            )
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": Action.CHANGE.value,
+            "kind": self.kind.value,
+            "name": self.name,
+            "id": self.id,
+            "mode": self.mode.value,
+            "differences": [
+                {"what": item.what, "was": item.was, "wanted": item.wanted}
+                for item in self.differences
+            ],
+            "why_replace": self.why_replace,
+            "extra_volumes": [ref.name for ref in self.extra_volumes],
+            "resize": dict(self.resize) if self.resize is not None else None,
+            "request": self.replacement.request(),
+        }
+
+
+@dataclass(frozen=True)
 class Unchanged:
     """Something this deployment already has."""
 
@@ -326,6 +404,10 @@ class Plan:
     creates: tuple[Create, ...]
     unchanged: tuple[Unchanged, ...]
     blocks: tuple[Block, ...]
+    changes: tuple[ServerChange, ...] = ()
+
+    def changes_of(self, *modes: ChangeMode) -> tuple[ServerChange, ...]:
+        return tuple(item for item in self.changes if item.mode in modes)
 
     @property
     def ok(self) -> bool:
@@ -351,12 +433,18 @@ class Plan:
 
     def existing_ids(self) -> dict[RefKey, str]:
         """The ids of unchanged items, by (kind, name)."""
-        return {(item.kind, item.name): item.id for item in self.unchanged}
+        ids = {(item.kind, item.name): item.id for item in self.unchanged}
+        for change in self.changes:
+            ids.update((ref.key, ref.id) for ref in change.extra_volumes if ref.id)
+        return ids
 
     def rows(self) -> list[PlanRow]:
         """A row per item: creates, then unchanged, then blocks."""
         rows = [
             PlanRow(Action.CREATE, item.kind, item.name, item.details()) for item in self.creates
+        ]
+        rows += [
+            PlanRow(Action.CHANGE, item.kind, item.name, item.details()) for item in self.changes
         ]
         rows += [
             PlanRow(Action.UNCHANGED, item.kind, item.name, item.details) for item in self.unchanged
@@ -371,10 +459,12 @@ class Plan:
             "ok": self.ok,
             "summary": {
                 "create": len(self.creates),
+                "change": len(self.changes),
                 "unchanged": len(self.unchanged),
                 "block": len(self.blocks),
             },
             "creates": [item.to_dict() for item in self.creates],
+            "changes": [item.to_dict() for item in self.changes],
             "unchanged": [item.to_dict() for item in self.unchanged],
             "blocks": [item.to_dict() for item in self.blocks],
         }

@@ -27,7 +27,7 @@ from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.live import fetch_view
 from powerbridge.deploy.model import DEPLOYMENT_TAG, DeploymentSpec
-from powerbridge.deploy.plan_model import Kind, Plan
+from powerbridge.deploy.plan_model import ChangeMode, Kind, Plan
 from powerbridge.deploy.planner import build_plan
 from powerbridge.deploy.report import Report, ResourceResult
 from powerbridge.deploy.teardown import delete_servers, delete_volumes
@@ -63,11 +63,15 @@ async def prepare(cloud: Cloud, spec: DeploymentSpec) -> Prepared:
     return Prepared(view, build_plan(spec, view))
 
 
-def nothing_to_do(store: JobStore, prepared: Prepared) -> bool:
-    """The deployment is complete: nothing to create, nothing still building, no apply left
-    unfinished. Re-applying a finished spec then changes nothing and records no job."""
+def nothing_to_do(store: JobStore, prepared: Prepared, *, replace_changed: bool = False) -> bool:
+    """The deployment is complete: nothing to create, resize (or, with `replace_changed`,
+    replace), nothing still building, no apply left unfinished. Re-applying a finished spec
+    then changes nothing and records no job."""
     plan, view = prepared.plan, prepared.view
-    if plan.creates or any(still_building(plan, view)):
+    modes = [ChangeMode.RESIZE, ChangeMode.CONFIRM_RESIZE]
+    if replace_changed:
+        modes.append(ChangeMode.REPLACE)
+    if plan.creates or plan.changes_of(*modes) or any(still_building(plan, view)):
         return False
     latest = store.latest(plan.deployment, kind=DEPLOYMENT, action=APPLY)
     return latest is None or latest.status.finished
@@ -110,6 +114,7 @@ class ApplyRun:
     name: str | None = None
     store_url: str | None = None
     resume: bool = False
+    replace_changed: bool = False
     job: Job | None = field(default=None, init=False)
 
     def start(self, plan: Plan) -> Job:
@@ -120,6 +125,8 @@ class ApplyRun:
     def resume_command(self) -> list[str]:
         """The command line that continues this run: the same spec, name and store."""
         again = ["powerbridge", "deploy", "apply", self.spec_file, "--resume", "--yes"]
+        if self.replace_changed:
+            again.append("--replace-changed")
         if self.name is not None:
             again += ["--name", self.name]
         # a store taken from POWERBRIDGE_STORE is found there again: no need to spell it out

@@ -11,8 +11,11 @@ from powerbridge.deploy.plan_model import Block, Kind, ServerCreate
 __all__ = ["address_blocks", "fixed_ip_problem"]
 
 
-def fixed_ip_problem(network: Network, fixed_ip: str | None) -> str | None:
-    """Why `fixed_ip` cannot be given on `network`, or None when it can (or there is none)."""
+def fixed_ip_problem(
+    network: Network, fixed_ip: str | None, view: CloudView | None = None
+) -> str | None:
+    """Why `fixed_ip` cannot be given on `network`, or None when it can (or there is none);
+    `view` names the server holding a taken address."""
     if fixed_ip is None:
         return None
     address = ipaddress.ip_address(fixed_ip)
@@ -31,8 +34,27 @@ def fixed_ip_problem(network: Network, fixed_ip: str | None) -> str | None:
     if fixed_ip in network.gateways:
         return f"fixed IP {fixed_ip} is the gateway of network '{network.name}'"
     if fixed_ip in network.used_ips:
-        return f"fixed IP {fixed_ip} is already in use on network '{network.name}'"
+        return f"fixed IP {fixed_ip} is already in use on network '{network.name}'" + _held_by(
+            network, fixed_ip, view
+        )
     return None
+
+
+def _held_by(network: Network, fixed_ip: str, view: CloudView | None) -> str:
+    """`: held by port P of server S (id); ...what to do`, or "" when the holder is unknown."""
+    holder = network.holders.get(fixed_ip)
+    if holder is None:
+        return ""
+    port_id, server_id = holder
+    if server_id is None:
+        held = f"port {port_id} (attached to no server)"
+        free = "delete that port, or give another fixed IP"
+    else:
+        server = view.server_index.by_id(server_id) if view is not None else None
+        name = f"{server.name} ({server_id})" if server is not None else server_id
+        held = f"port {port_id} of server {name}"
+        free = "give another fixed IP (or none), or delete that server first"
+    return f", held by {held}: {free}"
 
 
 def address_blocks(view: CloudView, servers: Sequence[ServerCreate]) -> Iterator[Block]:

@@ -94,6 +94,12 @@ class Placer:
             hosts &= self._host_names(group.hosts)
             labels.append(f"host group '{group.name}'")
             kind = Kind.HOST_GROUP
+        if group is not None and scg is not None and self.view.hosts_visible:
+            uncovered = _uncovered(
+                group, scg, self._host_names(group.hosts), self._host_names(scg.hosts)
+            )
+            if uncovered is not None:
+                return uncovered
         if scg is not None:
             hosts &= self._host_names(scg.hosts)
             labels.append(f"storage connectivity group '{scg.name}'")
@@ -121,3 +127,17 @@ class Placer:
             if len(found) == 1:
                 names.add(found[0].name)
         return names
+
+
+def _uncovered(
+    group: HostGroup, scg: StorageConnectivityGroup, members: set[str], covered: set[str]
+) -> str | None:
+    """Why no host of `group` can reach storage through `scg`, or None when some can."""
+    if members & covered:
+        return None
+    return (
+        f"storage connectivity group '{scg.name}' covers none of the hosts of host group"
+        f" '{group.name}' ({', '.join(sorted(members)) or 'none'}); it covers"
+        f" {', '.join(sorted(covered)) or 'no host'}: pick a host group with hosts it covers,"
+        " or another storage connectivity group"
+    )

@@ -16,6 +16,7 @@ from powerbridge.deploy.cloudview import (
     Image,
     Index,
     Named,
+    Server,
     StorageConnectivityGroup,
 )
 from powerbridge.deploy.cloudview import Volume as ExistingVolume
@@ -73,6 +74,7 @@ class Resolver:
         self.users = spec.users_of()
         self.volume_refs: dict[str, Ref] = {}
         self.existing_volumes: dict[str, ExistingVolume] = {}
+        self.existing_servers: dict[str, Server] = {}  # this deployment's, to compare
         self.rules: dict[str, Rule] = {}
 
     def _ours(self, metadata: Mapping[str, str]) -> bool:
@@ -151,7 +153,8 @@ class Resolver:
     # -- servers -----------------------------------------------------------------------------
 
     def server_exists(self, server: ServerSpec) -> bool:
-        """A server of that name exists: unchanged if it is this deployment's, else a conflict."""
+        """A server of that name exists: this deployment's (kept in `existing_servers`, to be
+        compared with the spec), else a conflict."""
         existing = self.view.server_index.named(server.name)
         if not existing:
             return False
@@ -166,8 +169,7 @@ class Resolver:
                 )
                 self._server_issue(server, Kind.SERVER, server.name, "in_error", message)
                 return True
-            details = found.status + (f" on {found.host}" if found.host else "")
-            self.findings.unchanged.append(Unchanged(Kind.SERVER, server.name, found.id, details))
+            self.existing_servers[server.name] = found  # unchanged or changed: see drift
             return True
         message = f"a server named '{server.name}' exists ({existing[0].id}) and"
         message += f" {_owner(existing[0].metadata)}"
@@ -193,7 +195,15 @@ class Resolver:
             self._server_issue(server, Kind.IMAGE, image.name, "disk_too_small", message)
         return image
 
-    def networks(self, server: ServerSpec) -> list[NetworkAttachment] | None:
+    def image_of(self, server: ServerSpec) -> Image | None:
+        """The image by name alone: an existing server's image need not be deployable now."""
+        return self._resolve(server, self.view.image_index, Kind.IMAGE, server.image)
+
+    def networks(
+        self, server: ServerSpec, own: Server | None = None
+    ) -> list[NetworkAttachment] | None:
+        """The server's networks; a fixed IP `own` (the server as it exists) holds is its own,
+        not taken."""
         if not server.networks:
             self._server_issue(server, Kind.SERVER, server.name, "no_network", "no network given")
             return None
@@ -201,20 +211,22 @@ class Resolver:
         for item in server.networks:
             network = self._resolve(server, self.view.network_index, Kind.NETWORK, item.name)
             if network is not None:
-                problem = fixed_ip_problem(network, item.fixed_ip)
+                held = own is not None and (network.name, item.fixed_ip) in own.networks
+                problem = None if held else fixed_ip_problem(network, item.fixed_ip, self.view)
                 if problem is not None:
                     self._server_issue(server, Kind.NETWORK, network.name, "fixed_ip", problem)
                 attachments.append(NetworkAttachment(network.name, network.id, item.fixed_ip))
         return attachments if len(attachments) == len(server.networks) else None
 
-    def volumes(self, server: ServerSpec) -> list[Ref] | None:
+    def volumes(self, server: ServerSpec, own_id: str | None = None) -> list[Ref] | None:
+        """The server's volumes; one attached to `own_id` (the server itself) is not in use."""
         refs = []
         for name in server.volumes:
             existing = self.existing_volumes.get(name)
-            if existing and existing.attachments and not existing.multiattach:
+            others = [sid for sid in existing.attachments if sid != own_id] if existing else []
+            if existing and others and not existing.multiattach:
                 message = (
-                    f"volume '{name}' is attached to {', '.join(existing.attachments)}"
-                    " and is not multiattach"
+                    f"volume '{name}' is attached to {', '.join(others)} and is not multiattach"
                 )
                 self._server_issue(server, Kind.VOLUME, name, "volume_in_use", message)
             ref = self.volume_refs.get(name)
