@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from powerbridge.emulator.aix.faults import NodeFaults
 from powerbridge.emulator.aix.nodes import NodeRegistry
 from powerbridge.emulator.aix.world import AixWorld
 from powerbridge.emulator.backend.behaviours import Behaviours
@@ -103,6 +104,8 @@ class Emulator:
             data_dir=self.data_dir,
         )
         self.aix_nodes = NodeRegistry(self.aix, ssh_ports=self.config.ssh_ports)
+        self.aix.behaviours = self.behaviours  # the shell's fail_command rules
+        self.aix_faults = NodeFaults(self.aix, self.behaviours, self.hosts)
 
     def _build_server_actions(self, ctx: BackendContext) -> None:
         servers, hosts = self.server_registry, self.hosts

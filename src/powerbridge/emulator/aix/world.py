@@ -16,6 +16,7 @@ from powerbridge.emulator.aix.mirror import FileMirror
 from powerbridge.emulator.aix.node import NODE_KIND, Node, NodeRecord
 from powerbridge.emulator.aix.powerha.clusters import ClusterRegistry
 from powerbridge.emulator.aix.vfs import VirtualFS
+from powerbridge.emulator.backend.behaviours import Behaviours
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.image import ImageBackend
 from powerbridge.emulator.backend.keypairs import KeypairBackend
@@ -46,6 +47,8 @@ class AixWorld:
         self.images = images
         self.keypairs = keypairs
         self.data_dir = data_dir
+        # the fault rules (fail_command strikes in the shell); set by the Emulator
+        self.behaviours: Behaviours | None = None
         self.nodes: dict[str, Node] = {}
         self._state_listeners: list[NodeStateListener] = []
         self._address_listeners: list[Callable[[], None]] = []

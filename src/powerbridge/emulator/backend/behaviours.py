@@ -11,7 +11,11 @@ happened, the client cannot tell).
 Node rules match a simulated AIX node by host name regex and change how its sshd answers:
 - `refuse_ssh`: nothing listens on its port (connections refused) while the rule exists;
 - `reset_ssh`: a session's connection is cut while its command runs (`times`, `fraction`);
-- `changed_host_key`: sshd presents another host key than ssh/known_hosts holds.
+- `changed_host_key`: sshd presents another host key than ssh/known_hosts holds;
+- `fail_command`: a command line matching `command_regex` prints `message` on stderr and exits
+  `exit_status` (default 1) instead of running (`times`, `fraction`);
+- `crash`, `host_failure` (every node on `host`), `lose_repository_disk` (the CAA repository of
+  the matching nodes' cluster): one-shot events, applied when the rule is added, then spent.
 A seeded random generator makes fractions reproducible.
 Rules come from the admin API and from the estate's `behaviours` section (checked by the same
 `parse_behaviour`).
@@ -32,7 +36,10 @@ from powerbridge.emulator.services import SERVICE_NAMES
 from powerbridge.emulator.store import Store
 
 SERVER_MODES = ("fail_at", "stuck_in_build", "active_then_error")
-NODE_MODES = ("refuse_ssh", "reset_ssh", "changed_host_key")
+SSH_MODES = ("refuse_ssh", "reset_ssh", "changed_host_key")
+# one-shot node events: applied as soon as the rule is added, then the rule is spent
+EVENT_MODES = ("crash", "host_failure", "lose_repository_disk")
+NODE_MODES = (*SSH_MODES, "fail_command", *EVENT_MODES)
 KINDS = ("server", "api", "node")
 TASK_STATES = ("scheduling", "block_device_mapping", "networking", "spawning")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -56,6 +63,9 @@ class Behaviour:
     fraction: float = 1.0
     times: int | None = None  # api rules: only the next N matching calls (None: all)
     after_handling: bool = False  # api rules: carry the call out, then answer `status`
+    command_regex: str | None = None  # node rules, fail_command: the command lines that fail
+    exit_status: int | None = None  # node rules, fail_command: the status (None: 1)
+    host: str | None = None  # node rules, host_failure: the estate host that fails
 
     def to_wire(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, "", {}) and v is not False}
@@ -131,23 +141,41 @@ class Behaviours:
             return rule
         return None
 
-    def node_rule(self, node_name: str, mode: str) -> Behaviour | None:
-        """The first node rule of `mode` matching the host name (not spent)."""
+    def node_rule(self, node_name: str, mode: str, command: str | None = None) -> Behaviour | None:
+        """The first node rule of `mode` matching the host name (and `command`, the command
+        line, for fail_command) that is not spent."""
         for rule in self._rules.values():
             if rule.kind != "node" or rule.mode != mode or rule.times == 0:
                 continue
-            if rule.name_regex is None or re.search(rule.name_regex, node_name):
-                return rule
+            if rule.name_regex is not None and not re.search(rule.name_regex, node_name):
+                continue
+            if command is not None and not re.search(rule.command_regex or "", command):
+                continue
+            return rule
         return None
 
-    def node_fault(self, node_name: str, mode: str) -> Behaviour | None:
+    def node_fault(self, node_name: str, mode: str, command: str | None = None) -> Behaviour | None:
         """A node rule of `mode` that strikes now (by its fraction), spending one of its
         `times`."""
-        rule = self.node_rule(node_name, mode)
+        rule = self.node_rule(node_name, mode, command)
         if rule is None or self._random.random() >= rule.fraction:
             return None
         self._spend(rule)
         return rule
+
+    def pending_events(self) -> Sequence[Behaviour]:
+        """The one-shot node rules (crash, host_failure...) not yet applied."""
+        return [
+            rule
+            for rule in self._rules.values()
+            if rule.kind == "node" and rule.mode in EVENT_MODES and rule.times != 0
+        ]
+
+    def spend_event(self, rule: Behaviour) -> None:
+        """A one-shot rule was applied: it stays listed, spent (`times` 0)."""
+        rule.times = 0
+        if not rule.id.startswith(ESTATE_PREFIX):
+            self._store.put("behaviour", rule.id, asdict(rule))
 
     def api_fault(self, service: str, method: str, path: str) -> ApiFault | None:
         if not self._rules:
@@ -217,12 +245,28 @@ def _check_types(rule: Behaviour) -> None:
         raise ValueError("'times' must be a whole number of at least 1")
     if not isinstance(rule.after_handling, bool):
         raise ValueError("'after_handling' must be true or false")
-    for pattern in (rule.name_regex, rule.path_regex):
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as problem:
-                raise ValueError(f"bad regular expression {pattern!r}: {problem}") from None
+    if rule.exit_status is not None and (
+        isinstance(rule.exit_status, bool)
+        or not isinstance(rule.exit_status, int)
+        or not 0 <= rule.exit_status <= 255
+    ):
+        raise ValueError("'exit_status' must be a whole number from 0 to 255")
+    if rule.host is not None and not isinstance(rule.host, str):
+        raise ValueError("'host' must be a string")
+    patterns = {
+        "name_regex": rule.name_regex,
+        "path_regex": rule.path_regex,
+        "command_regex": rule.command_regex,
+    }
+    for name, pattern in patterns.items():
+        if pattern is None:
+            continue
+        if not isinstance(pattern, str):
+            raise ValueError(f"'{name}' must be a regular expression (a string)")
+        try:
+            re.compile(pattern)
+        except re.error as problem:
+            raise ValueError(f"bad regular expression {pattern!r} in '{name}': {problem}") from None
 
 
 def _finite(value: Any, name: str) -> float:
@@ -253,6 +297,24 @@ def _check_node_rule(rule: Behaviour) -> None:
         raise bad_request("'fraction' must be between 0 and 1.")
     if rule.after_handling or rule.status is not None or rule.service is not None:
         raise bad_request("'status', 'service' and 'after_handling' apply to API behaviours.")
+    if rule.mode == "fail_command":
+        if not rule.command_regex:
+            raise bad_request(
+                "'fail_command' needs 'command_regex', a regular expression matching the "
+                "command lines that fail (e.g. '^clmgr sync')."
+            )
+    elif rule.command_regex is not None or rule.exit_status is not None:
+        raise bad_request("'command_regex' and 'exit_status' apply to 'fail_command' only.")
+    if rule.mode == "host_failure":
+        if not rule.host:
+            raise bad_request(
+                "'host_failure' needs 'host', the name of an estate host (its 'name' under "
+                "'hosts:')."
+            )
+    elif rule.host is not None:
+        raise bad_request("'host' applies to 'host_failure' only.")
+    if rule.mode in EVENT_MODES and (rule.times is not None or rule.fraction != 1.0):
+        raise bad_request(f"'{rule.mode}' is a one-shot event: drop 'times' and 'fraction'.")
 
 
 def _check_api_rule(rule: Behaviour) -> None:

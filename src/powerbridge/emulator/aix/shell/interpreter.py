@@ -252,6 +252,12 @@ class Interpreter:
 
     async def dispatch(self, argv: list[str], assignments: dict[str, str], streams: Streams) -> int:
         session, name = self.session, argv[0]
+        behaviours = session.world.behaviours
+        if behaviours is not None:  # a fail_command rule strikes instead of the command
+            rule = behaviours.node_fault(session.node.name, "fail_command", " ".join(argv))
+            if rule is not None:
+                streams.err.line(rule.message or f"{name}: injected failure")
+                return rule.exit_status if rule.exit_status is not None else 1
         if "/" not in name and name in session.functions:
             return await self.call_function(name, argv, streams)
         builtin = BUILTINS.get(name) if "/" not in name else None
