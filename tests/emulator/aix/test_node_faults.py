@@ -252,3 +252,17 @@ def test_bad_node_rules_are_refused(aix: Lab, rule: dict[str, object], message: 
     reply = aix.http.post(f"{aix.running.base_url}{ADMIN}/behaviours", json={"behaviour": rule})
     assert reply.status_code == 400
     assert message in reply.text
+
+
+def test_a_spent_crash_stays_spent_across_a_restart(tmp_path: Path, key: ClientKey) -> None:
+    config = lab_config(tmp_path / "data", tmp_path / "logs")
+    with lab(config) as aix:
+        server_id = one_node(aix, key)
+        add_behaviour(aix, {"kind": "node", "mode": "crash", "name_regex": "^hanode1$"})
+        assert aix.server(server_id)["status"] == "SHUTOFF"
+        aix.action(server_id, {"os-start": None})
+        aix.wait_status(server_id, "ACTIVE")
+    with lab(config) as aix:
+        assert aix.server(server_id)["status"] == "ACTIVE"
+        aix.wait_node(server_id)
+        assert run(aix, key, "hostname") == (0, "hanode1\n", "")
