@@ -7,9 +7,13 @@ import os
 import stat
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
 from powerbridge.emulator.aix.mirror import FileMirror
 from powerbridge.emulator.aix.node_files import write_authorized_keys
+from powerbridge.emulator.app import create_app
 from tests.emulator.aix.shellkit import Shell, add_node, deploy_node, emulator
+from tests.support.emulator_http import COMPUTE, IDENTITY, password_auth
 
 
 def host_files(root: Path) -> set[str]:
@@ -142,6 +146,20 @@ class TestMirror:
         with emulator(tmp_path, data=True) as again:
             assert again.aix.find("node1") is not None
             assert (root / "tmp" / "kept").read_text() == "v\n"
+
+    def test_a_deleted_servers_mirror_goes_with_it(self, tmp_path: Path) -> None:
+        with emulator(tmp_path, data=True) as instance:
+            node = deploy_node(instance)
+            root = tmp_path / "data" / "logs" / "nodes" / "node1"
+            assert (root / "etc" / "hosts").is_file()
+            with TestClient(create_app(instance), base_url="http://testserver") as client:
+                login = client.post(f"{IDENTITY}/auth/tokens", json=password_auth())
+                client.headers["X-Auth-Token"] = login.headers["x-subject-token"]
+                deleted = client.delete(f"{COMPUTE}/servers/{node.server_id}")
+                assert deleted.status_code == 204, deleted.text
+                client.get(f"{COMPUTE}/servers")  # the instant clock finishes the delete
+            assert instance.aix.node(node.server_id) is None
+            assert not root.exists()
 
     def test_no_mirror_without_a_data_dir(self, tmp_path: Path) -> None:
         with emulator(tmp_path) as instance:

@@ -66,6 +66,13 @@ class FileMirror:
         for path, _entry in node.fs.walk():
             self.update(node, path)
 
+    def forget(self, node: Node) -> None:
+        """A deleted node's mirror goes with it (its files no longer exist anywhere)."""
+        try:
+            self._remove(self.node_root(node))
+        except OSError:
+            logger.exception("could not remove the mirror of %s", node.name)
+
     def _apply(self, node: Node, path: str, target: Path) -> None:
         entry = node.fs.stat(path)
         if entry is None:

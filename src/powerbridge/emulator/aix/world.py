@@ -75,8 +75,11 @@ class AixWorld:
             self.mirror.update(node, path)
 
     def remove(self, server_id: str) -> None:
-        if self.nodes.pop(server_id, None) is not None:
+        node = self.nodes.pop(server_id, None)
+        if node is not None:
             self.ctx.store.delete(NODE_KIND, server_id)
+            if self.mirror is not None:
+                self.mirror.forget(node)
 
     def node(self, server_id: str) -> Node | None:
         return self.nodes.get(server_id)
