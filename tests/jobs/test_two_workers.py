@@ -28,6 +28,10 @@ pytestmark = pytest.mark.acceptance
 
 ROOT = Path(__file__).parents[2]
 JOBS = 20
+# how long a job waits after making its volume: the window in which the test sees the first
+# worker mid-job and kills it; 0.15 s was too short on a loaded 2-core machine (the job ended
+# between the look and the kill)
+HOLD = 0.6
 LEASE = 2.0  # long enough that a loaded machine does not stall a live worker past it
 
 
@@ -80,7 +84,7 @@ def test_two_workers_run_each_job_once_and_take_over_a_killed_ones(
 ) -> None:
     store = JobStore.open(postgres_url)  # the schema, made once before the workers start
     ids = [
-        store.enqueue("volume", f"wk-{n}", action="make", spec={"name": f"wk-{n}", "hold": 0.15}).id
+        store.enqueue("volume", f"wk-{n}", action="make", spec={"name": f"wk-{n}", "hold": HOLD}).id
         for n in range(1, JOBS + 1)
     ]
     first = start_worker(cloud, postgres_url, "first")
