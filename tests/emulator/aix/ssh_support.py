@@ -228,6 +228,14 @@ def ensure_commands(monkeypatch: pytest.MonkeyPatch) -> None:
 CRASH = "crash-me"
 
 
+def deploy_node(aix: Lab, key: ClientKey, name: str = "hanode1") -> dict[str, Any]:
+    """A PowerHA server whose node has `key` authorised (pair `lab`), deployed and up."""
+    assert aix.create_keypair("lab", key.public).status_code in (200, 201)
+    server = aix.deploy(name, key_name="lab")
+    aix.wait_node(str(server["id"]))
+    return server
+
+
 def add_behaviour(lab: Lab, rule: dict[str, Any]) -> str:
     reply = lab.http.post(f"{lab.running.base_url}{ADMIN}/behaviours", json={"behaviour": rule})
     assert reply.status_code == 201, reply.text

@@ -5,7 +5,6 @@ disk; and their validation."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,7 @@ from tests.emulator.aix.ssh_support import (
     ClientKey,
     Lab,
     add_behaviour,
-    client_key,
-    ensure_commands,
+    deploy_node,
     lab,
     lab_config,
     remove_behaviour,
@@ -37,27 +35,11 @@ from tests.emulator.aix.test_cluster_build_over_ssh import (
 HOST = "OS-EXT-SRV-ATTR:host"
 
 
-@pytest.fixture(autouse=True)
-def commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    ensure_commands(monkeypatch)
-
-
-@pytest.fixture
-def key(tmp_path: Path) -> ClientKey:
-    return client_key(tmp_path)
-
-
-@pytest.fixture
-def aix(tmp_path: Path) -> Iterator[Lab]:
-    with lab(lab_config(None, tmp_path / "logs")) as instance:
-        yield instance
+pytestmark = pytest.mark.usefixtures("commands")
 
 
 def one_node(aix: Lab, key: ClientKey, name: str = "hanode1") -> str:
-    assert aix.create_keypair("lab", key.public).status_code in (200, 201)
-    server_id = str(aix.deploy(name, key_name="lab")["id"])
-    aix.wait_node(server_id)
-    return server_id
+    return str(deploy_node(aix, key, name)["id"])
 
 
 def run(aix: Lab, key: ClientKey, command: str, host: str = "hanode1") -> tuple[int, str, str]:

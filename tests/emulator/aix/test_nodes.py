@@ -14,22 +14,12 @@ from powerbridge.emulator.aix.node import BOOTING, DOWN, UP
 from tests.emulator.aix.ssh_support import (
     ClientKey,
     Lab,
-    client_key,
-    ensure_commands,
     lab,
     lab_config,
     ssh_run,
 )
 
-
-@pytest.fixture(autouse=True)
-def commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    ensure_commands(monkeypatch)
-
-
-@pytest.fixture
-def key(tmp_path: Path) -> ClientKey:
-    return client_key(tmp_path)
+pytestmark = pytest.mark.usefixtures("commands")
 
 
 def refused(port: int) -> bool:
