@@ -228,6 +228,16 @@ def ensure_commands(monkeypatch: pytest.MonkeyPatch) -> None:
 CRASH = "crash-me"
 
 
+def advance_until(aix: Lab, server_id: str, status: str) -> None:
+    """Tick a manual clock one second at a time until the server shows `status`."""
+    for _ in range(600):
+        server = aix.server(server_id)
+        if server["status"] == status and server.get("OS-EXT-STS:task_state") is None:
+            return
+        aix.advance(1)
+    raise AssertionError(f"{server_id} never became {status}")
+
+
 def deploy_node(aix: Lab, key: ClientKey, name: str = "hanode1") -> dict[str, Any]:
     """A PowerHA server whose node has `key` authorised (pair `lab`), deployed and up."""
     assert aix.create_keypair("lab", key.public).status_code in (200, 201)

@@ -10,26 +10,26 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.aix.ssh_support import (
-    ADMIN,
-    ClientKey,
-    Lab,
-    add_behaviour,
-    deploy_node,
-    lab,
-    lab_config,
-    remove_behaviour,
-    ssh_run,
-)
-from tests.emulator.aix.test_cluster_build_over_ssh import (
+from tests.emulator.aix.cluster_support import (
     Admin,
-    advance_until_active,
     clmgr_script,
     deploy_cluster_servers,
     manual_cluster,
     no_reserve_script,
     prepare_script,
     pvid_script,
+)
+from tests.emulator.aix.ssh_support import (
+    ADMIN,
+    ClientKey,
+    Lab,
+    add_behaviour,
+    advance_until,
+    deploy_node,
+    lab,
+    lab_config,
+    remove_behaviour,
+    ssh_run,
 )
 
 HOST = "OS-EXT-SRV-ATTR:host"
@@ -140,7 +140,7 @@ def test_a_crash_fails_the_cluster_over_and_the_server_shows_shutoff(
         assert admin.group("hanode2")["hanode2"] == "ONLINE"
 
         aix.action(home, {"os-start": None})  # `openstack server start`
-        advance_until_active(aix, home)
+        advance_until(aix, home, "ACTIVE")
         aix.advance(world.timing("aix_boot", 30))
         aix.wait_node(home)  # the spent rule does not crash it again
         assert admin.run("hanode1", "hostname") == "hanode1\n"
