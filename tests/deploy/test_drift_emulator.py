@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from powerbridge.client import Session, load_config
-from powerbridge.emulator.config import EmulatorConfig
-from powerbridge.emulator.server import RunningEmulator, running_emulator
+from powerbridge.emulator.server import RunningEmulator
 from tests.support.clirun import Shell
+from tests.support.deploy_lab import cloud_fixture, sh_fixture  # noqa: F401
 
 pytestmark = pytest.mark.acceptance
 
@@ -35,24 +35,6 @@ servers:
 volumes:
   {deployment}-data: {{size_gb: 1}}
 """
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[RunningEmulator]:
-    with running_emulator(EmulatorConfig(port=0, data_dir=None)) as running:
-        yield running
-
-
-@pytest.fixture
-def sh(
-    cloud: RunningEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Shell:
-    shell = Shell(monkeypatch, capsys, cloud.env())
-    shell.set({"POWERBRIDGE_STORE": str(tmp_path / "jobs.sqlite")})
-    return shell
 
 
 def api(cloud: RunningEmulator, use: Callable[[Session], Awaitable[T]]) -> T:

@@ -6,15 +6,14 @@ with "No valid host")."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from powerbridge.client import Session, load_config
-from powerbridge.emulator.config import EmulatorConfig
-from powerbridge.emulator.server import RunningEmulator, running_emulator
+from powerbridge.emulator.server import RunningEmulator
 from tests.support.clirun import Shell
+from tests.support.deploy_lab import cloud_fixture, sh_fixture  # noqa: F401
 
 pytestmark = pytest.mark.acceptance
 
@@ -31,24 +30,6 @@ servers:
 volumes:
   {name}-data: {{size_gb: 1, storage_template: {template}}}
 """
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[RunningEmulator]:
-    with running_emulator(EmulatorConfig(port=0, data_dir=None)) as running:
-        yield running
-
-
-@pytest.fixture
-def sh(
-    cloud: RunningEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Shell:
-    shell = Shell(monkeypatch, capsys, cloud.env())
-    shell.set({"POWERBRIDGE_STORE": str(tmp_path / "jobs.sqlite")})
-    return shell
 
 
 def spec(tmp_path: Path, name: str, template: str, extra: str = "") -> str:
