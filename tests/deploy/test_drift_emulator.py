@@ -77,6 +77,23 @@ def write_spec(tmp_path: Path, deployment: str, **values: str) -> Path:
     return path
 
 
+def applied(sh: Shell, tmp_path: Path, deployment: str, **values: str) -> Path:
+    """The spec `write_spec` makes, applied (`deploy apply --yes`)."""
+    spec = write_spec(tmp_path, deployment, **values)
+    sh.ok("deploy", "apply", str(spec), "--yes")
+    return spec
+
+
+def resize_outside(cloud: RunningEmulator, vm: dict[str, Any], proc_units: str) -> None:
+    """A resize to the server's flavor but for `proc_units` (inline), made outside powerbridge
+    and left for someone to confirm."""
+    flavor = dict(vm["flavor"])
+    flavor["extra_specs"] = {**flavor["extra_specs"], "powervm:proc_units": proc_units}
+    inline = {key: flavor[key] for key in ("ram", "vcpus", "disk", "extra_specs")}
+    body = {"resize": {"flavor": inline}}
+    call(cloud, "compute", "POST", f"/servers/{vm['id']}/action", json=body)
+
+
 def changes(sh: Shell, spec: Path) -> list[dict[str, Any]]:
     plan = sh.json("deploy", "plan", str(spec))
     assert plan["ok"], plan["blocks"]
@@ -84,8 +101,7 @@ def changes(sh: Shell, spec: Path) -> list[dict[str, Any]]:
 
 
 def test_plan_reports_what_differs_from_what_to_what(sh: Shell, tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, "drift1")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    spec = applied(sh, tmp_path, "drift1")
     assert changes(sh, spec) == []
     changed = write_spec(
         tmp_path,
@@ -122,8 +138,7 @@ def test_same_named_template_with_changed_specs_is_resized_in_place(
     }
     path = f"/flavors/{made['id']}/os-extra_specs"
     call(cloud, "compute", "POST", path, json={"extra_specs": specs})
-    spec = write_spec(tmp_path, "drift2", template="drift.tiny")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    spec = applied(sh, tmp_path, "drift2", template="drift.tiny")
     before = server(cloud, "drift2-vm")
     call(cloud, "compute", "POST", path, json={"extra_specs": {"powervm:proc_units": "0.4"}})
 
@@ -144,8 +159,7 @@ def test_same_named_template_with_changed_specs_is_resized_in_place(
 def test_a_resize_beyond_the_partition_bounds_is_a_replace(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift3")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    applied(sh, tmp_path, "drift3")
     (change,) = changes(sh, write_spec(tmp_path, "drift3", template="powervm.small"))
     assert change["mode"] == "replace"
     assert "minimum memory 1024 -> 2048 MB" in change["why_replace"]
@@ -155,8 +169,7 @@ def test_a_resize_beyond_the_partition_bounds_is_a_replace(
 def test_replace_changed_recreates_the_server_keeping_every_volume(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift4")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    applied(sh, tmp_path, "drift4")
     old = server(cloud, "drift4-vm")
     extra = sh.json("volume", "create", "drift4-extra", "--size", "1", "--wait")
     sh.ok("volume", "attach", "drift4-vm", "drift4-extra")
@@ -185,14 +198,9 @@ def test_replace_changed_recreates_the_server_keeping_every_volume(
 def test_a_resize_an_earlier_run_left_unconfirmed_is_seen_through(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift5")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    applied(sh, tmp_path, "drift5")
     vm = server(cloud, "drift5-vm")
-    flavor = dict(vm["flavor"])
-    flavor["extra_specs"] = {**flavor["extra_specs"], "powervm:proc_units": "0.4"}
-    inline = {key: flavor[key] for key in ("ram", "vcpus", "disk", "extra_specs")}
-    body = {"resize": {"flavor": inline}}
-    call(cloud, "compute", "POST", f"/servers/{vm['id']}/action", json=body)
+    resize_outside(cloud, vm, proc_units="0.4")
     while server(cloud, "drift5-vm")["status"] != "VERIFY_RESIZE":  # as a killed run left it
         time.sleep(0.05)
     overrides = tmp_path / "drift5.yaml"
@@ -211,15 +219,9 @@ def test_a_resize_an_earlier_run_left_unconfirmed_is_seen_through(
 def test_a_resize_to_another_template_than_the_spec_blocks(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift6")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    spec = applied(sh, tmp_path, "drift6")
     vm = server(cloud, "drift6-vm")
-    flavor = dict(vm["flavor"])
-    flavor["extra_specs"] = {**flavor["extra_specs"], "powervm:proc_units": "0.3"}
-    inline = {key: flavor[key] for key in ("ram", "vcpus", "disk", "extra_specs")}
-    call(
-        cloud, "compute", "POST", f"/servers/{vm['id']}/action", json={"resize": {"flavor": inline}}
-    )
+    resize_outside(cloud, vm, proc_units="0.3")
     blocked = sh("deploy", "plan", str(spec))
     assert blocked.code == 1
     assert "confirm or revert that resize in PowerVC" in blocked.err
@@ -228,8 +230,7 @@ def test_a_resize_to_another_template_than_the_spec_blocks(
 def test_a_replace_interrupted_after_the_detach_is_finished_by_the_next_run(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift7")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    applied(sh, tmp_path, "drift7")
     old = server(cloud, "drift7-vm")
     (data,) = attached(old)
     changed = write_spec(tmp_path, "drift7", image="PowerHA72")
