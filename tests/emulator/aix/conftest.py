@@ -24,6 +24,7 @@ from tests.emulator.aix.ssh_support import (
     lab,
     lab_config,
 )
+from tests.support import powerha_lab
 from tests.support.emulator_http import COMPUTE, VOLUME, deploy, inventory
 
 MULTIATTACH = {"OpenStack-API-Version": "compute 2.60"}  # nova's first with shared volumes
@@ -101,6 +102,14 @@ def estate(admin: TestClient, project_id: str, emulator: Emulator) -> Estate:
 def run(node: Node, estate: Estate, line: str) -> ShellResult:
     """One command line on the node, as `ssh node LINE` runs it."""
     return asyncio.run(Session(node, estate.emulator.aix).run(line))
+
+
+@pytest.fixture(name="lab")
+def powerha_lab_fixture(tmp_path: Path) -> Iterator[powerha_lab.Lab]:
+    """A PowerHA lab (tests/support/powerha_lab.py), closed after the test."""
+    instance = powerha_lab.Lab(tmp_path)
+    yield instance
+    instance.close()
 
 
 # The SSH labs: a running emulator over real HTTP, its nodes reached over real SSH.
