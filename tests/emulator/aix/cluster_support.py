@@ -8,13 +8,20 @@ import asyncio
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import asyncssh
-
-from tests.emulator.aix.ssh_support import ClientKey, Lab, advance_until
+from tests.emulator.aix.ssh_support import (
+    ClientKey,
+    Lab,
+    advance_until,
+    lab,
+    lab_config,
+    ssh_run,
+)
 from tests.support.powerha_parse import rginfo_rows
 
 SHARED_TYPE = "shared"
@@ -180,15 +187,7 @@ clmgr sync cluster &&
 
 # -- running scripts over SSH -----------------------------------------------------------------
 async def asyncssh_script(aix: Lab, host: str, key: ClientKey, script: str) -> tuple[int, str]:
-    assert aix.running.ssh_config is not None
-    async with asyncssh.connect(
-        host,
-        config=[str(aix.running.ssh_config)],
-        client_keys=[key.key],
-        agent_path=None,
-        login_timeout=10,
-    ) as connection:
-        done = await connection.run("ksh", input=script)
+    done = await ssh_run(aix, host, key, "ksh", stdin=script)
     return int(done.exit_status or 0), f"{done.stdout}{done.stderr}"
 
 
@@ -280,6 +279,20 @@ def manual_cluster(aix: Lab, key: ClientKey) -> Cluster:
         repository_wwn=volumes[0]["metadata"]["volume_wwn"],
         data_wwn=volumes[1]["metadata"]["volume_wwn"],
     )
+
+
+@contextmanager
+def manual_built_cluster(
+    logs: Path, key: ClientKey, fallback: str = "NFB"
+) -> Iterator[tuple[Lab, Cluster, Admin]]:
+    """A lab on the manual clock with `manual_cluster`'s two nodes, the cluster built by
+    `Admin` and given 300 seconds to come online."""
+    with lab(lab_config(None, logs, clock="manual")) as aix:
+        cluster = manual_cluster(aix, key)
+        admin = Admin(aix, key)
+        admin.build(cluster, fallback)
+        aix.advance(300)
+        yield aix, cluster, admin
 
 
 def service_label_reaches(admin: Admin, node: str) -> None:

@@ -187,9 +187,10 @@ def lab(config: EmulatorConfig) -> Iterator[Lab]:
 
 
 async def ssh_run(
-    lab: Lab, host: str, key: ClientKey, command: str
+    lab: Lab, host: str, key: ClientKey, command: str, stdin: str | None = None
 ) -> asyncssh.SSHCompletedProcess:
-    """Run `command` on `host` with asyncssh, reading the emulator's ssh/config."""
+    """Run `command` on `host` with asyncssh, reading the emulator's ssh/config; `stdin` is
+    what the command reads."""
     assert lab.running.ssh_config is not None
     async with asyncssh.connect(
         host,
@@ -198,7 +199,7 @@ async def ssh_run(
         agent_path=None,
         login_timeout=LOGIN_TIMEOUT,
     ) as connection:
-        return await connection.run(command)
+        return await connection.run(command, input=stdin)
 
 
 # -- stand-ins until the shell's commands land (the real ones win when they exist) ---------------

@@ -21,14 +21,14 @@ from tests.emulator.aix.cluster_support import (
     asyncssh_script,
     clmgr_script,
     deploy_cluster_servers,
-    manual_cluster,
+    manual_built_cluster,
     no_reserve_script,
     openstack,
     prepare_script,
     pvid_script,
     service_label_reaches,
 )
-from tests.emulator.aix.ssh_support import ClientKey, Lab, advance_until, lab, lab_config
+from tests.emulator.aix.ssh_support import ClientKey, Lab, advance_until
 from tests.support.powerha_parse import clmgr_attributes
 
 
@@ -77,12 +77,12 @@ def test_a_missing_rhosts_entry_fails_the_create_and_changes_nothing(
 def test_fallover_when_the_home_node_stops_and_fallback_when_it_returns(
     tmp_path: Path, key: ClientKey
 ) -> None:
-    with lab(lab_config(None, tmp_path / "logs", clock="manual")) as aix:
+    with manual_built_cluster(tmp_path / "logs", key, fallback="FBHPN") as (
+        aix,
+        cluster,
+        admin,
+    ):
         world = aix.running.emulator.aix
-        cluster = manual_cluster(aix, key)
-        admin = Admin(aix, key)
-        admin.build(cluster, fallback="FBHPN")
-        aix.advance(300)
         assert_online_on(admin, cluster, "hanode1")
         service_label_reaches(admin, "hanode1")
 

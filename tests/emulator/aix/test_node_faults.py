@@ -14,7 +14,7 @@ from tests.emulator.aix.cluster_support import (
     Admin,
     clmgr_script,
     deploy_cluster_servers,
-    manual_cluster,
+    manual_built_cluster,
     no_reserve_script,
     prepare_script,
     pvid_script,
@@ -119,12 +119,8 @@ def test_clmgr_sync_failing_once_then_succeeding(aix: Lab, key: ClientKey) -> No
 def test_a_crash_fails_the_cluster_over_and_the_server_shows_shutoff(
     tmp_path: Path, key: ClientKey
 ) -> None:
-    with lab(lab_config(None, tmp_path / "manual", clock="manual")) as aix:
+    with manual_built_cluster(tmp_path / "manual", key) as (aix, cluster, admin):
         world = aix.running.emulator.aix
-        cluster = manual_cluster(aix, key)
-        admin = Admin(aix, key)
-        admin.build(cluster)
-        aix.advance(300)
         assert admin.group("hanode1")["hanode1"] == "ONLINE"
         home = cluster.server_ids["hanode1"]
 
