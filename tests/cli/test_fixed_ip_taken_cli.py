@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.clirun import Shell
-from tests.support.deploy_lab import cloud_fixture, sh_fixture  # noqa: F401
+from tests.support.deploy_lab import (  # noqa: F401
+    cloud_fixture,
+    sh_fixture,
+    store_path_fixture,
+)
 
 pytestmark = pytest.mark.acceptance
 

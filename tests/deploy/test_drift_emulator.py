@@ -16,7 +16,11 @@ import pytest
 from powerbridge.client import Session, load_config
 from powerbridge.emulator.server import RunningEmulator
 from tests.support.clirun import Shell
-from tests.support.deploy_lab import cloud_fixture, sh_fixture  # noqa: F401
+from tests.support.deploy_lab import (  # noqa: F401
+    cloud_fixture,
+    sh_fixture,
+    store_path_fixture,
+)
 
 pytestmark = pytest.mark.acceptance
 

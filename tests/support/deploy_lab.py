@@ -1,7 +1,13 @@
 """One emulator over real HTTP for a module's deploy and CLI tests, and a `Shell` on it.
 
-Import the fixtures into a test module (they are named `cloud` and `sh`):
-`from tests.support.deploy_lab import cloud_fixture, sh_fixture  # noqa: F401`.
+The fixtures are named `cloud`, `store_path` (the test's own job store) and `sh` (which
+needs the other two); a test module imports all three:
+
+    from tests.support.deploy_lab import (  # noqa: F401
+        cloud_fixture,
+        sh_fixture,
+        store_path_fixture,
+    )
 """
 
 from __future__ import annotations
@@ -23,14 +29,20 @@ def cloud_fixture() -> Iterator[RunningEmulator]:
         yield running
 
 
+@pytest.fixture(name="store_path")
+def store_path_fixture(tmp_path: Path) -> Path:
+    """The test's own job store (`POWERBRIDGE_STORE` for `sh`)."""
+    return tmp_path / "jobs.sqlite"
+
+
 @pytest.fixture(name="sh")
 def sh_fixture(
     cloud: RunningEmulator,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    store_path: Path,
 ) -> Shell:
     """`powerbridge` against `cloud`, with the test's own job store."""
     shell = Shell(monkeypatch, capsys, cloud.env())
-    shell.set({"POWERBRIDGE_STORE": str(tmp_path / "jobs.sqlite")})
+    shell.set({"POWERBRIDGE_STORE": str(store_path)})
     return shell
