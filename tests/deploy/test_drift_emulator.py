@@ -5,18 +5,17 @@ apply` resizes in place what PowerVM allows and replaces the rest only with
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-from powerbridge.client import Session, load_config
+from powerbridge.client import Session
 from powerbridge.emulator.server import RunningEmulator
 from tests.support.clirun import Shell
 from tests.support.deploy_lab import (  # noqa: F401
+    api,
     cloud_fixture,
     sh_fixture,
     store_path_fixture,
@@ -24,7 +23,6 @@ from tests.support.deploy_lab import (  # noqa: F401
 
 pytestmark = pytest.mark.acceptance
 
-T = TypeVar("T")
 
 SPEC = """\
 deployment: {deployment}
@@ -39,14 +37,6 @@ servers:
 volumes:
   {deployment}-data: {{size_gb: 1}}
 """
-
-
-def api(cloud: RunningEmulator, use: Callable[[Session], Awaitable[T]]) -> T:
-    async def main() -> T:
-        async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
-            return await use(session)
-
-    return asyncio.run(main())
 
 
 def call(cloud: RunningEmulator, service: str, method: str, path: str, **kw: Any) -> Any:

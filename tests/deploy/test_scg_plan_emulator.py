@@ -5,15 +5,15 @@ with "No valid host")."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
-from powerbridge.client import Session, load_config
+from powerbridge.client import Session
 from powerbridge.emulator.server import RunningEmulator
 from tests.support.clirun import Shell
 from tests.support.deploy_lab import (  # noqa: F401
+    api,
     cloud_fixture,
     sh_fixture,
     store_path_fixture,
@@ -43,16 +43,15 @@ def spec(tmp_path: Path, name: str, template: str, extra: str = "") -> str:
 
 
 def host_group(cloud: RunningEmulator, name: str, *hosts: str) -> None:
-    async def make() -> None:
-        async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
-            body = {"aggregate": {"name": name, "availability_zone": f"{name}-zone"}}
-            created = await session.request("compute", "POST", "/os-aggregates", json=body)
-            action = f"/os-aggregates/{created.json()['aggregate']['id']}/action"
-            for host in hosts:
-                add = {"add_host": {"host": host}}
-                await session.request("compute", "POST", action, json=add, idempotent=False)
+    async def make(session: Session) -> None:
+        body = {"aggregate": {"name": name, "availability_zone": f"{name}-zone"}}
+        created = await session.request("compute", "POST", "/os-aggregates", json=body)
+        action = f"/os-aggregates/{created.json()['aggregate']['id']}/action"
+        for host in hosts:
+            add = {"add_host": {"host": host}}
+            await session.request("compute", "POST", action, json=add, idempotent=False)
 
-    asyncio.run(make())
+    api(cloud, make)
 
 
 def test_a_group_that_does_not_reach_the_volumes_storage_blocks(sh: Shell, tmp_path: Path) -> None:

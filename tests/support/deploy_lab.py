@@ -12,14 +12,19 @@ needs the other two); a test module imports all three:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
+from powerbridge.client import Session, load_config
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
 from tests.support.clirun import Shell
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module", name="cloud")
@@ -46,3 +51,13 @@ def sh_fixture(
     shell = Shell(monkeypatch, capsys, cloud.env())
     shell.set({"POWERBRIDGE_STORE": str(store_path)})
     return shell
+
+
+def api(cloud: RunningEmulator, use: Callable[[Session], Awaitable[T]]) -> T:
+    """`use` run with a client session on `cloud` (as the deployer's own calls are made)."""
+
+    async def main() -> T:
+        async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
+            return await use(session)
+
+    return asyncio.run(main())
