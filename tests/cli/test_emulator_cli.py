@@ -18,18 +18,7 @@ import httpx
 import pytest
 import yaml
 
-TIMEOUT = 60
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "powerbridge", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=TIMEOUT,
-    )
+from tests.support.cli_process import TIMEOUT, run_cli
 
 
 def summary_value(stdout: str, label: str) -> str:

@@ -4,36 +4,20 @@ says the same, with what to do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from powerbridge.emulator.config import EmulatorConfig
-from powerbridge.emulator.server import RunningEmulator, running_emulator
 from tests.support.clirun import Shell
+from tests.support.deploy_lab import (  # noqa: F401
+    cloud_fixture,
+    sh_fixture,
+    store_path_fixture,
+)
 
 pytestmark = pytest.mark.acceptance
 
 ADDRESS = "192.168.100.60"
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[RunningEmulator]:
-    with running_emulator(EmulatorConfig(port=0, data_dir=None)) as running:
-        yield running
-
-
-@pytest.fixture
-def sh(
-    cloud: RunningEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Shell:
-    shell = Shell(monkeypatch, capsys, cloud.env())
-    shell.set({"POWERBRIDGE_STORE": str(tmp_path / "jobs.sqlite")})
-    return shell
 
 
 def create(sh: Shell, name: str) -> list[str]:

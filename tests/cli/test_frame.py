@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -15,16 +13,7 @@ from powerbridge.cli import main as cli_main
 from powerbridge.cli.errors import CliError, PartialFailure
 from powerbridge.cli.output import OutputFormat, fit, fold, render
 from powerbridge.cli.prompts import confirm
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "powerbridge", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+from tests.support.cli_process import run_cli
 
 
 def test_version_prints_package_version() -> None:

@@ -8,62 +8,33 @@ forced to fail leaves the others running, exit 3 and a report naming the fault, 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from powerbridge.client import Session, load_config
-from powerbridge.emulator.config import EmulatorConfig
-from powerbridge.emulator.server import RunningEmulator, running_emulator
+from powerbridge.client import Session
+from powerbridge.emulator.server import RunningEmulator
 from powerbridge.jobs import JobStatus, JobStore
 from tests.support.clirun import Shell
+from tests.support.deploy_lab import (  # noqa: F401
+    api,
+    cloud_fixture,
+    sh_fixture,
+    store_path_fixture,
+)
 
 pytestmark = pytest.mark.acceptance
 
-T = TypeVar("T")
 EXAMPLES = Path(__file__).parents[2] / "examples"
 PIPE = (
     "flavor_name=powervm.tiny|vm_name={name}|image_name=AIX72|vlan_name=cmbnet1"
     "|lun_spec=1:1:svc82 base template:{prefix}:{shared}:data of {name}"
 )
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[RunningEmulator]:
-    with running_emulator(EmulatorConfig(port=0, data_dir=None)) as running:
-        yield running
-
-
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "jobs.sqlite"
-
-
-@pytest.fixture
-def sh(
-    cloud: RunningEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    store_path: Path,
-) -> Shell:
-    shell = Shell(monkeypatch, capsys, cloud.env())
-    shell.set({"POWERBRIDGE_STORE": str(store_path)})
-    return shell
-
-
-def api(cloud: RunningEmulator, use: Callable[[Session], Awaitable[T]]) -> T:
-    async def main() -> T:
-        async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
-            return await use(session)
-
-    return asyncio.run(main())
 
 
 def listing(cloud: RunningEmulator, service: str, path: str, key: str) -> list[dict[str, Any]]:

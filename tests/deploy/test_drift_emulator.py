@@ -5,22 +5,24 @@ apply` resizes in place what PowerVM allows and replaces the rest only with
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-from powerbridge.client import Session, load_config
-from powerbridge.emulator.config import EmulatorConfig
-from powerbridge.emulator.server import RunningEmulator, running_emulator
+from powerbridge.client import Session
+from powerbridge.emulator.server import RunningEmulator
 from tests.support.clirun import Shell
+from tests.support.deploy_lab import (  # noqa: F401
+    api,
+    cloud_fixture,
+    sh_fixture,
+    store_path_fixture,
+)
 
 pytestmark = pytest.mark.acceptance
 
-T = TypeVar("T")
 
 SPEC = """\
 deployment: {deployment}
@@ -35,32 +37,6 @@ servers:
 volumes:
   {deployment}-data: {{size_gb: 1}}
 """
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[RunningEmulator]:
-    with running_emulator(EmulatorConfig(port=0, data_dir=None)) as running:
-        yield running
-
-
-@pytest.fixture
-def sh(
-    cloud: RunningEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Shell:
-    shell = Shell(monkeypatch, capsys, cloud.env())
-    shell.set({"POWERBRIDGE_STORE": str(tmp_path / "jobs.sqlite")})
-    return shell
-
-
-def api(cloud: RunningEmulator, use: Callable[[Session], Awaitable[T]]) -> T:
-    async def main() -> T:
-        async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
-            return await use(session)
-
-    return asyncio.run(main())
 
 
 def call(cloud: RunningEmulator, service: str, method: str, path: str, **kw: Any) -> Any:
@@ -95,6 +71,23 @@ def write_spec(tmp_path: Path, deployment: str, **values: str) -> Path:
     return path
 
 
+def applied(sh: Shell, tmp_path: Path, deployment: str, **values: str) -> Path:
+    """The spec `write_spec` makes, applied (`deploy apply --yes`)."""
+    spec = write_spec(tmp_path, deployment, **values)
+    sh.ok("deploy", "apply", str(spec), "--yes")
+    return spec
+
+
+def resize_outside(cloud: RunningEmulator, vm: dict[str, Any], proc_units: str) -> None:
+    """A resize to the server's flavor but for `proc_units` (inline), made outside powerbridge
+    and left for someone to confirm."""
+    flavor = dict(vm["flavor"])
+    flavor["extra_specs"] = {**flavor["extra_specs"], "powervm:proc_units": proc_units}
+    inline = {key: flavor[key] for key in ("ram", "vcpus", "disk", "extra_specs")}
+    body = {"resize": {"flavor": inline}}
+    call(cloud, "compute", "POST", f"/servers/{vm['id']}/action", json=body)
+
+
 def changes(sh: Shell, spec: Path) -> list[dict[str, Any]]:
     plan = sh.json("deploy", "plan", str(spec))
     assert plan["ok"], plan["blocks"]
@@ -102,8 +95,7 @@ def changes(sh: Shell, spec: Path) -> list[dict[str, Any]]:
 
 
 def test_plan_reports_what_differs_from_what_to_what(sh: Shell, tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, "drift1")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    spec = applied(sh, tmp_path, "drift1")
     assert changes(sh, spec) == []
     changed = write_spec(
         tmp_path,
@@ -140,8 +132,7 @@ def test_same_named_template_with_changed_specs_is_resized_in_place(
     }
     path = f"/flavors/{made['id']}/os-extra_specs"
     call(cloud, "compute", "POST", path, json={"extra_specs": specs})
-    spec = write_spec(tmp_path, "drift2", template="drift.tiny")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    spec = applied(sh, tmp_path, "drift2", template="drift.tiny")
     before = server(cloud, "drift2-vm")
     call(cloud, "compute", "POST", path, json={"extra_specs": {"powervm:proc_units": "0.4"}})
 
@@ -162,8 +153,7 @@ def test_same_named_template_with_changed_specs_is_resized_in_place(
 def test_a_resize_beyond_the_partition_bounds_is_a_replace(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift3")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    applied(sh, tmp_path, "drift3")
     (change,) = changes(sh, write_spec(tmp_path, "drift3", template="powervm.small"))
     assert change["mode"] == "replace"
     assert "minimum memory 1024 -> 2048 MB" in change["why_replace"]
@@ -173,8 +163,7 @@ def test_a_resize_beyond_the_partition_bounds_is_a_replace(
 def test_replace_changed_recreates_the_server_keeping_every_volume(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift4")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    applied(sh, tmp_path, "drift4")
     old = server(cloud, "drift4-vm")
     extra = sh.json("volume", "create", "drift4-extra", "--size", "1", "--wait")
     sh.ok("volume", "attach", "drift4-vm", "drift4-extra")
@@ -203,14 +192,9 @@ def test_replace_changed_recreates_the_server_keeping_every_volume(
 def test_a_resize_an_earlier_run_left_unconfirmed_is_seen_through(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift5")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    applied(sh, tmp_path, "drift5")
     vm = server(cloud, "drift5-vm")
-    flavor = dict(vm["flavor"])
-    flavor["extra_specs"] = {**flavor["extra_specs"], "powervm:proc_units": "0.4"}
-    inline = {key: flavor[key] for key in ("ram", "vcpus", "disk", "extra_specs")}
-    body = {"resize": {"flavor": inline}}
-    call(cloud, "compute", "POST", f"/servers/{vm['id']}/action", json=body)
+    resize_outside(cloud, vm, proc_units="0.4")
     while server(cloud, "drift5-vm")["status"] != "VERIFY_RESIZE":  # as a killed run left it
         time.sleep(0.05)
     overrides = tmp_path / "drift5.yaml"
@@ -229,15 +213,9 @@ def test_a_resize_an_earlier_run_left_unconfirmed_is_seen_through(
 def test_a_resize_to_another_template_than_the_spec_blocks(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift6")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    spec = applied(sh, tmp_path, "drift6")
     vm = server(cloud, "drift6-vm")
-    flavor = dict(vm["flavor"])
-    flavor["extra_specs"] = {**flavor["extra_specs"], "powervm:proc_units": "0.3"}
-    inline = {key: flavor[key] for key in ("ram", "vcpus", "disk", "extra_specs")}
-    call(
-        cloud, "compute", "POST", f"/servers/{vm['id']}/action", json={"resize": {"flavor": inline}}
-    )
+    resize_outside(cloud, vm, proc_units="0.3")
     blocked = sh("deploy", "plan", str(spec))
     assert blocked.code == 1
     assert "confirm or revert that resize in PowerVC" in blocked.err
@@ -246,8 +224,7 @@ def test_a_resize_to_another_template_than_the_spec_blocks(
 def test_a_replace_interrupted_after_the_detach_is_finished_by_the_next_run(
     sh: Shell, cloud: RunningEmulator, tmp_path: Path
 ) -> None:
-    spec = write_spec(tmp_path, "drift7")
-    sh.ok("deploy", "apply", str(spec), "--yes")
+    applied(sh, tmp_path, "drift7")
     old = server(cloud, "drift7-vm")
     (data,) = attached(old)
     changed = write_spec(tmp_path, "drift7", image="PowerHA72")

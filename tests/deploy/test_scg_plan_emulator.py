@@ -5,16 +5,19 @@ with "No valid host")."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from powerbridge.client import Session, load_config
-from powerbridge.emulator.config import EmulatorConfig
-from powerbridge.emulator.server import RunningEmulator, running_emulator
+from powerbridge.client import Session
+from powerbridge.emulator.server import RunningEmulator
 from tests.support.clirun import Shell
+from tests.support.deploy_lab import (  # noqa: F401
+    api,
+    cloud_fixture,
+    sh_fixture,
+    store_path_fixture,
+)
 
 pytestmark = pytest.mark.acceptance
 
@@ -33,24 +36,6 @@ volumes:
 """
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[RunningEmulator]:
-    with running_emulator(EmulatorConfig(port=0, data_dir=None)) as running:
-        yield running
-
-
-@pytest.fixture
-def sh(
-    cloud: RunningEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Shell:
-    shell = Shell(monkeypatch, capsys, cloud.env())
-    shell.set({"POWERBRIDGE_STORE": str(tmp_path / "jobs.sqlite")})
-    return shell
-
-
 def spec(tmp_path: Path, name: str, template: str, extra: str = "") -> str:
     path = tmp_path / f"{name}.yaml"
     path.write_text(SPEC.format(name=name, template=template, extra=extra))
@@ -58,16 +43,15 @@ def spec(tmp_path: Path, name: str, template: str, extra: str = "") -> str:
 
 
 def host_group(cloud: RunningEmulator, name: str, *hosts: str) -> None:
-    async def make() -> None:
-        async with Session(load_config(environ=cloud.env(), search_path=[])) as session:
-            body = {"aggregate": {"name": name, "availability_zone": f"{name}-zone"}}
-            created = await session.request("compute", "POST", "/os-aggregates", json=body)
-            action = f"/os-aggregates/{created.json()['aggregate']['id']}/action"
-            for host in hosts:
-                add = {"add_host": {"host": host}}
-                await session.request("compute", "POST", action, json=add, idempotent=False)
+    async def make(session: Session) -> None:
+        body = {"aggregate": {"name": name, "availability_zone": f"{name}-zone"}}
+        created = await session.request("compute", "POST", "/os-aggregates", json=body)
+        action = f"/os-aggregates/{created.json()['aggregate']['id']}/action"
+        for host in hosts:
+            add = {"add_host": {"host": host}}
+            await session.request("compute", "POST", action, json=add, idempotent=False)
 
-    asyncio.run(make())
+    api(cloud, make)
 
 
 def test_a_group_that_does_not_reach_the_volumes_storage_blocks(sh: Shell, tmp_path: Path) -> None:

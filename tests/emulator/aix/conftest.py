@@ -5,7 +5,9 @@ session on a node."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,6 +15,16 @@ from starlette.testclient import TestClient
 from powerbridge.emulator.aix.node import UP, Node, NodeRecord
 from powerbridge.emulator.aix.shell import Session, ShellResult
 from powerbridge.emulator.state import Emulator
+from tests.emulator.aix.ssh_support import (
+    ClientKey,
+    Lab,
+    client_key,
+    deploy_node,
+    ensure_commands,
+    lab,
+    lab_config,
+)
+from tests.support import powerha_lab
 from tests.support.emulator_http import COMPUTE, VOLUME, deploy, inventory
 
 MULTIATTACH = {"OpenStack-API-Version": "compute 2.60"}  # nova's first with shared volumes
@@ -90,3 +102,46 @@ def estate(admin: TestClient, project_id: str, emulator: Emulator) -> Estate:
 def run(node: Node, estate: Estate, line: str) -> ShellResult:
     """One command line on the node, as `ssh node LINE` runs it."""
     return asyncio.run(Session(node, estate.emulator.aix).run(line))
+
+
+@pytest.fixture(name="lab")
+def powerha_lab_fixture(tmp_path: Path) -> Iterator[powerha_lab.Lab]:
+    """A PowerHA lab (tests/support/powerha_lab.py), closed after the test."""
+    instance = powerha_lab.Lab(tmp_path)
+    yield instance
+    instance.close()
+
+
+# The SSH labs: a running emulator over real HTTP, its nodes reached over real SSH.
+
+
+@pytest.fixture
+def commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands the SSH tests run (see `ensure_commands`); a module asks for it with
+    `pytestmark = pytest.mark.usefixtures("commands")`."""
+    ensure_commands(monkeypatch)
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> ClientKey:
+    return client_key(tmp_path)
+
+
+@pytest.fixture
+def empty_lab(tmp_path: Path) -> Iterator[Lab]:
+    """A lab on the instant clock with no servers yet."""
+    with lab(lab_config(None, tmp_path / "logs")) as instance:
+        yield instance
+
+
+@pytest.fixture
+def aix(empty_lab: Lab) -> Lab:
+    """The empty lab; a module whose tests want `hanode1` up overrides this with `aix_node`."""
+    return empty_lab
+
+
+@pytest.fixture
+def aix_node(empty_lab: Lab, key: ClientKey) -> Lab:
+    """The lab with `hanode1` deployed and up (its server id in `ids["node"]`)."""
+    empty_lab.ids["node"] = str(deploy_node(empty_lab, key)["id"])
+    return empty_lab

@@ -187,9 +187,10 @@ def lab(config: EmulatorConfig) -> Iterator[Lab]:
 
 
 async def ssh_run(
-    lab: Lab, host: str, key: ClientKey, command: str
+    lab: Lab, host: str, key: ClientKey, command: str, stdin: str | None = None
 ) -> asyncssh.SSHCompletedProcess:
-    """Run `command` on `host` with asyncssh, reading the emulator's ssh/config."""
+    """Run `command` on `host` with asyncssh, reading the emulator's ssh/config; `stdin` is
+    what the command reads."""
     assert lab.running.ssh_config is not None
     async with asyncssh.connect(
         host,
@@ -198,7 +199,7 @@ async def ssh_run(
         agent_path=None,
         login_timeout=LOGIN_TIMEOUT,
     ) as connection:
-        return await connection.run(command)
+        return await connection.run(command, input=stdin)
 
 
 # -- stand-ins until the shell's commands land (the real ones win when they exist) ---------------
@@ -226,6 +227,24 @@ def ensure_commands(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 CRASH = "crash-me"
+
+
+def advance_until(aix: Lab, server_id: str, status: str) -> None:
+    """Tick a manual clock one second at a time until the server shows `status`."""
+    for _ in range(600):
+        server = aix.server(server_id)
+        if server["status"] == status and server.get("OS-EXT-STS:task_state") is None:
+            return
+        aix.advance(1)
+    raise AssertionError(f"{server_id} never became {status}")
+
+
+def deploy_node(aix: Lab, key: ClientKey, name: str = "hanode1") -> dict[str, Any]:
+    """A PowerHA server whose node has `key` authorised (pair `lab`), deployed and up."""
+    assert aix.create_keypair("lab", key.public).status_code in (200, 201)
+    server = aix.deploy(name, key_name="lab")
+    aix.wait_node(str(server["id"]))
+    return server
 
 
 def add_behaviour(lab: Lab, rule: dict[str, Any]) -> str:

@@ -4,20 +4,10 @@ image without PowerHA."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from powerbridge.emulator.aix.commands.clmgr import Request, UsageError, parse
 from tests.support.powerha_lab import Lab, configured
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    instance = Lab(tmp_path)
-    yield instance
-    instance.close()
 
 
 @pytest.mark.parametrize(

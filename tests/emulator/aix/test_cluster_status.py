@@ -4,9 +4,6 @@ samples of shared/powerha/README.md to the same result."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from powerbridge.emulator.aix.node import Node
@@ -27,13 +24,6 @@ README_CLSHOWSRV = (
     '         Remote communications:     "UP"\n'
     '         Cluster-Aware AIX status:  "UP"\n'
 )
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    instance = Lab(tmp_path)
-    yield instance
-    instance.close()
 
 
 @pytest.fixture

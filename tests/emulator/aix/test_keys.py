@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncssh
@@ -16,27 +15,10 @@ from tests.emulator.aix.ssh_support import (
     ClientKey,
     Lab,
     client_key,
-    ensure_commands,
-    lab,
-    lab_config,
     ssh_run,
 )
 
-
-@pytest.fixture(autouse=True)
-def commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    ensure_commands(monkeypatch)
-
-
-@pytest.fixture
-def key(tmp_path: Path) -> ClientKey:
-    return client_key(tmp_path)
-
-
-@pytest.fixture
-def aix(tmp_path: Path) -> Iterator[Lab]:
-    with lab(lab_config(None, tmp_path / "logs")) as instance:
-        yield instance
+pytestmark = pytest.mark.usefixtures("commands")
 
 
 def cloud_config(*keys: str) -> str:

@@ -5,59 +5,41 @@ disk; and their validation."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.emulator.aix.cluster_support import (
+    Admin,
+    clmgr_script,
+    deploy_cluster_servers,
+    manual_built_cluster,
+    no_reserve_script,
+    prepare_script,
+    pvid_script,
+)
 from tests.emulator.aix.ssh_support import (
     ADMIN,
     ClientKey,
     Lab,
     add_behaviour,
-    client_key,
-    ensure_commands,
+    advance_until,
+    deploy_node,
     lab,
     lab_config,
     remove_behaviour,
     ssh_run,
 )
-from tests.emulator.aix.test_cluster_build_over_ssh import (
-    Admin,
-    advance_until_active,
-    clmgr_script,
-    deploy_cluster_servers,
-    manual_cluster,
-    no_reserve_script,
-    prepare_script,
-    pvid_script,
-)
 
 HOST = "OS-EXT-SRV-ATTR:host"
 
 
-@pytest.fixture(autouse=True)
-def commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    ensure_commands(monkeypatch)
-
-
-@pytest.fixture
-def key(tmp_path: Path) -> ClientKey:
-    return client_key(tmp_path)
-
-
-@pytest.fixture
-def aix(tmp_path: Path) -> Iterator[Lab]:
-    with lab(lab_config(None, tmp_path / "logs")) as instance:
-        yield instance
+pytestmark = pytest.mark.usefixtures("commands")
 
 
 def one_node(aix: Lab, key: ClientKey, name: str = "hanode1") -> str:
-    assert aix.create_keypair("lab", key.public).status_code in (200, 201)
-    server_id = str(aix.deploy(name, key_name="lab")["id"])
-    aix.wait_node(server_id)
-    return server_id
+    return str(deploy_node(aix, key, name)["id"])
 
 
 def run(aix: Lab, key: ClientKey, command: str, host: str = "hanode1") -> tuple[int, str, str]:
@@ -137,12 +119,8 @@ def test_clmgr_sync_failing_once_then_succeeding(aix: Lab, key: ClientKey) -> No
 def test_a_crash_fails_the_cluster_over_and_the_server_shows_shutoff(
     tmp_path: Path, key: ClientKey
 ) -> None:
-    with lab(lab_config(None, tmp_path / "manual", clock="manual")) as aix:
+    with manual_built_cluster(tmp_path / "manual", key) as (aix, cluster, admin):
         world = aix.running.emulator.aix
-        cluster = manual_cluster(aix, key)
-        admin = Admin(aix, key)
-        admin.build(cluster)
-        aix.advance(300)
         assert admin.group("hanode1")["hanode1"] == "ONLINE"
         home = cluster.server_ids["hanode1"]
 
@@ -158,7 +136,7 @@ def test_a_crash_fails_the_cluster_over_and_the_server_shows_shutoff(
         assert admin.group("hanode2")["hanode2"] == "ONLINE"
 
         aix.action(home, {"os-start": None})  # `openstack server start`
-        advance_until_active(aix, home)
+        advance_until(aix, home, "ACTIVE")
         aix.advance(world.timing("aix_boot", 30))
         aix.wait_node(home)  # the spent rule does not crash it again
         assert admin.run("hanode1", "hostname") == "hanode1\n"

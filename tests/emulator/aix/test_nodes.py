@@ -13,39 +13,19 @@ import pytest
 from powerbridge.emulator.aix.node import BOOTING, DOWN, UP
 from tests.emulator.aix.ssh_support import (
     ClientKey,
-    Lab,
-    client_key,
-    ensure_commands,
+    advance_until,
     lab,
     lab_config,
     ssh_run,
 )
 
-
-@pytest.fixture(autouse=True)
-def commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    ensure_commands(monkeypatch)
-
-
-@pytest.fixture
-def key(tmp_path: Path) -> ClientKey:
-    return client_key(tmp_path)
+pytestmark = pytest.mark.usefixtures("commands")
 
 
 def refused(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(2)
         return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
-def advance_until(aix: Lab, server_id: str, status: str) -> None:
-    """Tick a manual clock one second at a time until the server shows `status`."""
-    for _ in range(600):
-        server = aix.server(server_id)
-        if server["status"] == status and server.get("OS-EXT-STS:task_state") is None:
-            return
-        aix.advance(1)
-    raise AssertionError(f"{server_id} never became {status}")
 
 
 def test_a_node_is_made_from_its_server_and_image(tmp_path: Path, key: ClientKey) -> None:

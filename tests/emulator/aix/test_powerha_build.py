@@ -4,7 +4,6 @@ block online; an emulator restart in the middle of online resumes (real servers 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from tests.support.powerha_parse import clmgr_attributes, clstrmgr_state, rginfo
 from tests.support.powerha_real import RealLab, prepare_nodes
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    instance = Lab(tmp_path)
-    yield instance
-    instance.close()
 
 
 def states(lab: Lab | RealLab, nodes: list) -> list[str | None]:  # type: ignore[type-arg]

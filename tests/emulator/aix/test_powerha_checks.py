@@ -4,8 +4,6 @@ exits non-zero and changes nothing (the stored model and the disks compared befo
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,13 +12,6 @@ from powerbridge.emulator.aix.node import Node
 from tests.support.powerha_lab import SERVICE, Lab, configured
 
 ADD = "clmgr add cluster hacl NODES=ha1,ha2 REPOSITORIES=hdisk1"
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    instance = Lab(tmp_path)
-    yield instance
-    instance.close()
 
 
 def model(lab: Lab) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -4,23 +4,11 @@ a node that comes back starts with services stopped and FALLBACK applies once th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from powerbridge.emulator.aix.node import BOOTING, DOWN, UP, Node
 from tests.support.powerha_lab import Lab, configured
 from tests.support.powerha_parse import clstrmgr_state, rginfo_rows
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    instance = Lab(tmp_path)
-    yield instance
-    instance.close()
 
 
 def online(lab: Lab, count: int, **policies: str) -> list[Node]:

@@ -3,23 +3,11 @@ over at once; without one (or on 7.1.3) the cluster is restricted until it is re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from powerbridge.emulator.aix.node import DOWN, UP, Node
 from tests.support.powerha_lab import SERVICE, Lab, build_lines
 from tests.support.powerha_parse import rginfo_rows
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    instance = Lab(tmp_path)
-    yield instance
-    instance.close()
 
 
 def online(lab: Lab, version: str, *, backup: bool) -> list[Node]:

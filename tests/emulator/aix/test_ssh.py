@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncssh
@@ -17,34 +16,11 @@ from tests.emulator.aix.ssh_support import (
     ClientKey,
     Lab,
     client_key,
-    ensure_commands,
-    lab,
-    lab_config,
+    deploy_node,
     ssh_run,
 )
 
-
-@pytest.fixture(autouse=True)
-def commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    ensure_commands(monkeypatch)
-
-
-@pytest.fixture
-def key(tmp_path: Path) -> ClientKey:
-    return client_key(tmp_path)
-
-
-@pytest.fixture
-def aix(tmp_path: Path) -> Iterator[Lab]:
-    with lab(lab_config(None, tmp_path / "logs")) as instance:
-        yield instance
-
-
-def deploy_node(aix: Lab, key: ClientKey, name: str = "hanode1") -> dict[str, object]:
-    assert aix.create_keypair("lab", key.public).status_code in (200, 201)
-    server = aix.deploy(name, key_name="lab")
-    aix.wait_node(str(server["id"]))
-    return server
+pytestmark = pytest.mark.usefixtures("commands")
 
 
 def test_asyncssh_reaches_a_node_by_address_and_by_name(aix: Lab, key: ClientKey) -> None:

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from powerbridge.cli import emulator as cli
 from powerbridge.emulator.config import DEFAULT_SSH_PORTS
-
-TIMEOUT = 60
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "powerbridge", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        timeout=TIMEOUT,
-    )
+from tests.support.cli_process import run_cli
 
 
 def test_the_cli_default_range_is_the_emulators() -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import asyncssh
 import pytest
@@ -15,33 +13,16 @@ from tests.emulator.aix.ssh_support import (
     ClientKey,
     Lab,
     add_behaviour,
-    client_key,
-    ensure_commands,
-    lab,
-    lab_config,
     remove_behaviour,
     ssh_run,
 )
 
-
-@pytest.fixture(autouse=True)
-def commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    ensure_commands(monkeypatch)
+pytestmark = pytest.mark.usefixtures("commands")
 
 
 @pytest.fixture
-def key(tmp_path: Path) -> ClientKey:
-    return client_key(tmp_path)
-
-
-@pytest.fixture
-def aix(tmp_path: Path, key: ClientKey) -> Iterator[Lab]:
-    with lab(lab_config(None, tmp_path / "logs")) as instance:
-        assert instance.create_keypair("lab", key.public).status_code in (200, 201)
-        server = instance.deploy("hanode1", key_name="lab")
-        instance.ids["node"] = str(server["id"])
-        instance.wait_node(instance.ids["node"])
-        yield instance
+def aix(aix_node: Lab) -> Lab:
+    return aix_node
 
 
 def test_a_node_refusing_ssh_and_back(aix: Lab, key: ClientKey) -> None:

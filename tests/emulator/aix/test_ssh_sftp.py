@@ -6,30 +6,19 @@ import asyncio
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncssh
 import pytest
 
-from tests.emulator.aix.ssh_support import ClientKey, Lab, client_key, lab, lab_config
+from tests.emulator.aix.ssh_support import ClientKey, Lab
 
 SCRIPT = "#!/bin/ksh\necho starting app\nexit 0\n"
 
 
 @pytest.fixture
-def key(tmp_path: Path) -> ClientKey:
-    return client_key(tmp_path)
-
-
-@pytest.fixture
-def aix(tmp_path: Path, key: ClientKey) -> Iterator[Lab]:
-    with lab(lab_config(None, tmp_path / "logs")) as instance:
-        assert instance.create_keypair("lab", key.public).status_code in (200, 201)
-        server = instance.deploy("hanode1", key_name="lab")
-        instance.wait_node(str(server["id"]))
-        instance.ids["node"] = str(server["id"])
-        yield instance
+def aix(aix_node: Lab) -> Lab:
+    return aix_node
 
 
 def sftp_session(aix: Lab, key: ClientKey, work: object) -> object:
