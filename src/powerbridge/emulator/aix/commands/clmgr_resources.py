@@ -5,7 +5,7 @@ or modify is checked on every node first; a refused one changes nothing."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from powerbridge.emulator.aix.commands.base import Invocation
 from powerbridge.emulator.aix.commands.clmgr_listing import delete_resource, query_resource
@@ -13,6 +13,7 @@ from powerbridge.emulator.aix.commands.clmgr_output import (
     cluster_of,
     fail,
     no_cluster,
+    save_changed,
     split_list,
 )
 from powerbridge.emulator.aix.powerha.model import (
@@ -38,11 +39,15 @@ from powerbridge.emulator.aix.powerha.validation import (
 if TYPE_CHECKING:
     from powerbridge.emulator.aix.commands.clmgr import Handler, Request
 
+T = TypeVar("T")
 
-def _changed(inv: Invocation, cluster: Cluster) -> int:
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+
+def _put(items: list[T], old: T | None, new: T) -> None:
+    """Put `new` in the place of `old` (a modify), or at the end when there is none (an add)."""
+    if old is not None:
+        items[items.index(old)] = new
+    else:
+        items.append(new)
 
 
 def _named(inv: Invocation, request: Request, cluster: Cluster, existing: list[str]) -> list[str]:
@@ -68,7 +73,7 @@ def add_service_ip(inv: Invocation, request: Request) -> int:
         return fail(inv, errors)
     netmask = request.attrs.get("NETMASK", request.attrs.get("PREFIX", ""))
     cluster.service_ips.append(ServiceIp(request.name, address, network, netmask))
-    return _changed(inv, cluster)
+    return save_changed(inv, cluster)
 
 
 def save_controller(inv: Invocation, request: Request) -> int:
@@ -94,11 +99,8 @@ def save_controller(inv: Invocation, request: Request) -> int:
     default_mode = old.startup_mode if old else "background"
     mode = request.attrs.get("STARTUP_MODE", default_mode).lower()
     controller = Controller(request.name, start, stop, mode)
-    if old is not None:
-        cluster.controllers[cluster.controllers.index(old)] = controller
-    else:
-        cluster.controllers.append(controller)
-    return _changed(inv, cluster)
+    _put(cluster.controllers, old, controller)
+    return save_changed(inv, cluster)
 
 
 def add_monitor(inv: Invocation, request: Request) -> int:
@@ -117,7 +119,7 @@ def add_monitor(inv: Invocation, request: Request) -> int:
         return fail(inv, errors)
     extra = {k: v for k, v in request.attrs.items() if k != "APPLICATIONS"}
     cluster.monitors.append(Monitor(request.name, apps, extra))
-    return _changed(inv, cluster)
+    return save_changed(inv, cluster)
 
 
 def add_volume_group(inv: Invocation, request: Request) -> int:
@@ -162,7 +164,7 @@ def add_volume_group(inv: Invocation, request: Request) -> int:
     cluster.volume_groups.append(SharedVolumeGroup(request.name, names, volume_ids, vg_type))
     if group is not None:
         group.volume_groups.append(request.name)
-    return _changed(inv, cluster)
+    return save_changed(inv, cluster)
 
 
 def add_storage(inv: Invocation, request: Request) -> int:
@@ -182,7 +184,7 @@ def add_storage(inv: Invocation, request: Request) -> int:
     target.append(
         Storage(request.name, vg, {k: v for k, v in request.attrs.items() if k != "VOLUME_GROUP"})
     )
-    return _changed(inv, cluster)
+    return save_changed(inv, cluster)
 
 
 def _group_from(request: Request, base: ResourceGroup) -> ResourceGroup:
@@ -244,11 +246,8 @@ def save_group(inv: Invocation, request: Request) -> int:
     errors += policy_errors(group) + group_resource_errors(cluster, group)
     if errors:
         return fail(inv, errors)
-    if old is not None:
-        cluster.resource_groups[cluster.resource_groups.index(old)] = group
-    else:
-        cluster.resource_groups.append(group)
-    return _changed(inv, cluster)
+    _put(cluster.resource_groups, old, group)
+    return save_changed(inv, cluster)
 
 
 def move_group(inv: Invocation, request: Request) -> int:
