@@ -18,7 +18,6 @@ from powerbridge.emulator.aix.commands.clmgr_output import (
 )
 from powerbridge.emulator.aix.powerha.model import (
     DEFAULT_NETWORK,
-    Cluster,
     Controller,
     Monitor,
     ResourceGroup,
@@ -50,7 +49,7 @@ def _put(items: list[T], old: T | None, new: T) -> None:
         items.append(new)
 
 
-def _named(inv: Invocation, request: Request, cluster: Cluster, existing: list[str]) -> list[str]:
+def _named(request: Request, existing: list[str]) -> list[str]:
     if not request.name:
         return [f"ERROR: a {request.cls} name is required."]
     if request.action == "add" and request.name in existing:
@@ -58,11 +57,19 @@ def _named(inv: Invocation, request: Request, cluster: Cluster, existing: list[s
     return []
 
 
+def _saved_name(request: Request, existing: list[str], found: bool) -> list[str]:
+    """The name errors of an add or a modify (`found`: the object to modify exists)."""
+    errors = _named(request, existing)
+    if request.action == "modify" and not found:
+        errors.append(f'ERROR: "{request.name}" does not appear to exist!')
+    return errors
+
+
 def add_service_ip(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    errors = _named(inv, request, cluster, [s.label for s in cluster.service_ips])
+    errors = _named(request, [s.label for s in cluster.service_ips])
     network = request.attrs.get("NETWORK", DEFAULT_NETWORK)
     if network not in cluster.networks:
         errors.append(f'ERROR: the network "{network}" does not exist.')
@@ -83,9 +90,7 @@ def save_controller(inv: Invocation, request: Request) -> int:
     if cluster is None:
         return no_cluster(inv)
     old = cluster.controller(request.name)
-    errors = _named(inv, request, cluster, [c.name for c in cluster.controllers])
-    if request.action == "modify" and old is None:
-        errors.append(f'ERROR: "{request.name}" does not appear to exist!')
+    errors = _saved_name(request, [c.name for c in cluster.controllers], old is not None)
     start = request.attrs.get("STARTSCRIPT", old.start_script if old else "")
     stop = request.attrs.get("STOPSCRIPT", old.stop_script if old else "")
     if not start or not stop:
@@ -107,7 +112,7 @@ def add_monitor(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    errors = _named(inv, request, cluster, [m.name for m in cluster.monitors])
+    errors = _named(request, [m.name for m in cluster.monitors])
     apps = split_list(request.attrs.get("APPLICATIONS", ""))
     known = [c.name for c in cluster.controllers]
     errors += [
@@ -126,7 +131,7 @@ def add_volume_group(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    errors = _named(inv, request, cluster, [v.name for v in cluster.volume_groups])
+    errors = _named(request, [v.name for v in cluster.volume_groups])
     names = split_list(request.attrs.get("NODES", "")) or list(cluster.nodes)
     errors += [
         f'ERROR: "{n}" is not a node of "{cluster.name}".' for n in names if n not in cluster.nodes
@@ -173,7 +178,7 @@ def add_storage(inv: Invocation, request: Request) -> int:
     if cluster is None:
         return no_cluster(inv)
     target = cluster.logical_volumes if request.cls == "logical_volume" else cluster.file_systems
-    errors = _named(inv, request, cluster, [s.name for s in target])
+    errors = _named(request, [s.name for s in target])
     vg = request.attrs.get("VOLUME_GROUP", "")
     if cluster.volume_group(vg) is None:
         errors.append(
@@ -227,9 +232,7 @@ def save_group(inv: Invocation, request: Request) -> int:
     if cluster is None:
         return no_cluster(inv)
     old = cluster.group(request.name)
-    errors = _named(inv, request, cluster, [g.name for g in cluster.resource_groups])
-    if request.action == "modify" and old is None:
-        errors.append(f'ERROR: "{request.name}" does not appear to exist!')
+    errors = _saved_name(request, [g.name for g in cluster.resource_groups], old is not None)
     if old is not None and old.holders and request.action == "modify" and "NODES" in request.attrs:
         errors.append(f'ERROR: "{request.name}" is online: bring it offline to change its nodes.')
     errors += [
@@ -277,7 +280,7 @@ def add_snapshot(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    errors = _named(inv, request, cluster, [s.name for s in cluster.snapshots])
+    errors = _named(request, [s.name for s in cluster.snapshots])
     if errors:
         return fail(inv, errors)
     description = request.attrs.get("DESCRIPTION", "")
