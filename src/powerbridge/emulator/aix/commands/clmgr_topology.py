@@ -283,10 +283,7 @@ def online(inv: Invocation, request: Request) -> int:
     if errors:
         return fail(inv, errors)
     inv.world.clusters.events.start_nodes(cluster, names, manage)
-    inv.world.clusters.save(cluster)
-    for name in names:
-        inv.out.line(f'Starting PowerHA SystemMirror cluster services on node: "{name}".')
-    return 0
+    return _saved_services(inv, cluster, "Starting", names)
 
 
 def offline(inv: Invocation, request: Request) -> int:
@@ -303,9 +300,14 @@ def offline(inv: Invocation, request: Request) -> int:
     if errors:
         return fail(inv, errors)
     inv.world.clusters.events.stop_nodes(cluster, names, manage)
+    return _saved_services(inv, cluster, "Stopping", names)
+
+
+def _saved_services(inv: Invocation, cluster: Cluster, doing: str, names: list[str]) -> int:
+    """Save the cluster after an online/offline and say, node by node, what it is `doing`."""
     inv.world.clusters.save(cluster)
     for name in names:
-        inv.out.line(f'Stopping PowerHA SystemMirror cluster services on node: "{name}".')
+        inv.out.line(f'{doing} PowerHA SystemMirror cluster services on node: "{name}".')
     return 0
 
 
