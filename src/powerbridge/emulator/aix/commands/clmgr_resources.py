@@ -291,6 +291,17 @@ def add_snapshot(inv: Invocation, request: Request) -> int:
     return 0
 
 
+RESOURCE_CLASSES = (
+    "service_ip",
+    "application_controller",
+    "application_monitor",
+    "volume_group",
+    "logical_volume",
+    "file_system",
+    "resource_group",
+    "snapshot",
+)  # the classes a generic query or delete serves
+
 HANDLERS: dict[tuple[str, str], Handler] = {
     ("add", "service_ip"): add_service_ip,
     ("add", "application_controller"): save_controller,
@@ -303,30 +314,6 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("modify", "resource_group"): save_group,
     ("move", "resource_group"): move_group,
     ("add", "snapshot"): add_snapshot,
-    **{
-        ("query", cls): query_resource
-        for cls in (
-            "service_ip",
-            "application_controller",
-            "application_monitor",
-            "volume_group",
-            "logical_volume",
-            "file_system",
-            "resource_group",
-            "snapshot",
-        )
-    },
-    **{
-        ("delete", cls): delete_resource
-        for cls in (
-            "service_ip",
-            "application_controller",
-            "application_monitor",
-            "volume_group",
-            "logical_volume",
-            "file_system",
-            "resource_group",
-            "snapshot",
-        )
-    },
+    **{("query", cls): query_resource for cls in RESOURCE_CLASSES},
+    **{("delete", cls): delete_resource for cls in RESOURCE_CLASSES},
 }
