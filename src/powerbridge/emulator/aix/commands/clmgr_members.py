@@ -11,6 +11,7 @@ from powerbridge.emulator.aix.commands.clmgr_output import (
     fail,
     no_cluster,
     print_query,
+    save_changed,
 )
 from powerbridge.emulator.aix.powerha.model import ST_INIT, Cluster
 from powerbridge.emulator.aix.powerha.repository import RESTRICTED, use_repository
@@ -54,9 +55,7 @@ def add_node(inv: Invocation, request: Request) -> int:
     cluster.nodes.append(node.name)
     cluster.server_ids[node.name] = node.server_id
     cluster.node_states[node.name] = ST_INIT
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+    return save_changed(inv, cluster)
 
 
 def delete_node(inv: Invocation, request: Request) -> int:
@@ -74,9 +73,7 @@ def delete_node(inv: Invocation, request: Request) -> int:
     cluster.nodes.remove(name)
     cluster.server_ids.pop(name, None)
     cluster.node_states.pop(name, None)
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+    return save_changed(inv, cluster)
 
 
 def add_repository(inv: Invocation, request: Request) -> int:
@@ -109,9 +106,7 @@ def add_repository(inv: Invocation, request: Request) -> int:
         cluster.repository = disk.volume_id
     else:
         cluster.backup_repositories.append(disk.volume_id)
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+    return save_changed(inv, cluster)
 
 
 def delete_repository(inv: Invocation, request: Request) -> int:
@@ -130,9 +125,7 @@ def delete_repository(inv: Invocation, request: Request) -> int:
             )
         return fail(inv, [f'ERROR: "{request.name}" does not appear to exist!'])
     cluster.backup_repositories.remove(disk.volume_id)
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+    return save_changed(inv, cluster)
 
 
 def query_repository(inv: Invocation, request: Request) -> int:
@@ -199,9 +192,7 @@ def add_network(inv: Invocation, request: Request) -> int:
     if not request.name or request.name in cluster.networks:
         return fail(inv, [f'ERROR: "{request.name}" already exists or is not a valid name.'])
     cluster.networks.append(request.name)
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+    return save_changed(inv, cluster)
 
 
 def delete_network(inv: Invocation, request: Request) -> int:
@@ -214,9 +205,7 @@ def delete_network(inv: Invocation, request: Request) -> int:
     if users:
         return fail(inv, [f'ERROR: "{request.name}" holds service IPs: {", ".join(users)}.'])
     cluster.networks.remove(request.name)
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+    return save_changed(inv, cluster)
 
 
 def network_handlers() -> dict[tuple[str, str], Handler]:

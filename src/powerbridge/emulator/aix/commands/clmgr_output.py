@@ -29,6 +29,13 @@ def cluster_of(inv: Invocation) -> Cluster | None:
     return inv.world.clusters.of_node(inv.node)
 
 
+def save_changed(inv: Invocation, cluster: Cluster) -> int:
+    """Save a change to the cluster's configuration, which now wants a sync; clmgr's status."""
+    cluster.synced = False
+    inv.world.clusters.save(cluster)
+    return 0
+
+
 def selected(request: Request, attrs: Attributes) -> Attributes:
     if not request.select:
         return attrs

@@ -5,7 +5,7 @@ or modify is checked on every node first; a refused one changes nothing."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from powerbridge.emulator.aix.commands.base import Invocation
 from powerbridge.emulator.aix.commands.clmgr_listing import delete_resource, query_resource
@@ -13,11 +13,11 @@ from powerbridge.emulator.aix.commands.clmgr_output import (
     cluster_of,
     fail,
     no_cluster,
+    save_changed,
     split_list,
 )
 from powerbridge.emulator.aix.powerha.model import (
     DEFAULT_NETWORK,
-    Cluster,
     Controller,
     Monitor,
     ResourceGroup,
@@ -38,14 +38,18 @@ from powerbridge.emulator.aix.powerha.validation import (
 if TYPE_CHECKING:
     from powerbridge.emulator.aix.commands.clmgr import Handler, Request
 
-
-def _changed(inv: Invocation, cluster: Cluster) -> int:
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+T = TypeVar("T")
 
 
-def _named(inv: Invocation, request: Request, cluster: Cluster, existing: list[str]) -> list[str]:
+def _put(items: list[T], old: T | None, new: T) -> None:
+    """Put `new` in the place of `old` (a modify), or at the end when there is none (an add)."""
+    if old is not None:
+        items[items.index(old)] = new
+    else:
+        items.append(new)
+
+
+def _named(request: Request, existing: list[str]) -> list[str]:
     if not request.name:
         return [f"ERROR: a {request.cls} name is required."]
     if request.action == "add" and request.name in existing:
@@ -53,11 +57,19 @@ def _named(inv: Invocation, request: Request, cluster: Cluster, existing: list[s
     return []
 
 
+def _saved_name(request: Request, existing: list[str], found: bool) -> list[str]:
+    """The name errors of an add or a modify (`found`: the object to modify exists)."""
+    errors = _named(request, existing)
+    if request.action == "modify" and not found:
+        errors.append(f'ERROR: "{request.name}" does not appear to exist!')
+    return errors
+
+
 def add_service_ip(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    errors = _named(inv, request, cluster, [s.label for s in cluster.service_ips])
+    errors = _named(request, [s.label for s in cluster.service_ips])
     network = request.attrs.get("NETWORK", DEFAULT_NETWORK)
     if network not in cluster.networks:
         errors.append(f'ERROR: the network "{network}" does not exist.')
@@ -68,7 +80,7 @@ def add_service_ip(inv: Invocation, request: Request) -> int:
         return fail(inv, errors)
     netmask = request.attrs.get("NETMASK", request.attrs.get("PREFIX", ""))
     cluster.service_ips.append(ServiceIp(request.name, address, network, netmask))
-    return _changed(inv, cluster)
+    return save_changed(inv, cluster)
 
 
 def save_controller(inv: Invocation, request: Request) -> int:
@@ -78,9 +90,7 @@ def save_controller(inv: Invocation, request: Request) -> int:
     if cluster is None:
         return no_cluster(inv)
     old = cluster.controller(request.name)
-    errors = _named(inv, request, cluster, [c.name for c in cluster.controllers])
-    if request.action == "modify" and old is None:
-        errors.append(f'ERROR: "{request.name}" does not appear to exist!')
+    errors = _saved_name(request, [c.name for c in cluster.controllers], old is not None)
     start = request.attrs.get("STARTSCRIPT", old.start_script if old else "")
     stop = request.attrs.get("STOPSCRIPT", old.stop_script if old else "")
     if not start or not stop:
@@ -94,18 +104,15 @@ def save_controller(inv: Invocation, request: Request) -> int:
     default_mode = old.startup_mode if old else "background"
     mode = request.attrs.get("STARTUP_MODE", default_mode).lower()
     controller = Controller(request.name, start, stop, mode)
-    if old is not None:
-        cluster.controllers[cluster.controllers.index(old)] = controller
-    else:
-        cluster.controllers.append(controller)
-    return _changed(inv, cluster)
+    _put(cluster.controllers, old, controller)
+    return save_changed(inv, cluster)
 
 
 def add_monitor(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    errors = _named(inv, request, cluster, [m.name for m in cluster.monitors])
+    errors = _named(request, [m.name for m in cluster.monitors])
     apps = split_list(request.attrs.get("APPLICATIONS", ""))
     known = [c.name for c in cluster.controllers]
     errors += [
@@ -117,14 +124,14 @@ def add_monitor(inv: Invocation, request: Request) -> int:
         return fail(inv, errors)
     extra = {k: v for k, v in request.attrs.items() if k != "APPLICATIONS"}
     cluster.monitors.append(Monitor(request.name, apps, extra))
-    return _changed(inv, cluster)
+    return save_changed(inv, cluster)
 
 
 def add_volume_group(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    errors = _named(inv, request, cluster, [v.name for v in cluster.volume_groups])
+    errors = _named(request, [v.name for v in cluster.volume_groups])
     names = split_list(request.attrs.get("NODES", "")) or list(cluster.nodes)
     errors += [
         f'ERROR: "{n}" is not a node of "{cluster.name}".' for n in names if n not in cluster.nodes
@@ -162,7 +169,7 @@ def add_volume_group(inv: Invocation, request: Request) -> int:
     cluster.volume_groups.append(SharedVolumeGroup(request.name, names, volume_ids, vg_type))
     if group is not None:
         group.volume_groups.append(request.name)
-    return _changed(inv, cluster)
+    return save_changed(inv, cluster)
 
 
 def add_storage(inv: Invocation, request: Request) -> int:
@@ -171,7 +178,7 @@ def add_storage(inv: Invocation, request: Request) -> int:
     if cluster is None:
         return no_cluster(inv)
     target = cluster.logical_volumes if request.cls == "logical_volume" else cluster.file_systems
-    errors = _named(inv, request, cluster, [s.name for s in target])
+    errors = _named(request, [s.name for s in target])
     vg = request.attrs.get("VOLUME_GROUP", "")
     if cluster.volume_group(vg) is None:
         errors.append(
@@ -182,7 +189,7 @@ def add_storage(inv: Invocation, request: Request) -> int:
     target.append(
         Storage(request.name, vg, {k: v for k, v in request.attrs.items() if k != "VOLUME_GROUP"})
     )
-    return _changed(inv, cluster)
+    return save_changed(inv, cluster)
 
 
 def _group_from(request: Request, base: ResourceGroup) -> ResourceGroup:
@@ -225,9 +232,7 @@ def save_group(inv: Invocation, request: Request) -> int:
     if cluster is None:
         return no_cluster(inv)
     old = cluster.group(request.name)
-    errors = _named(inv, request, cluster, [g.name for g in cluster.resource_groups])
-    if request.action == "modify" and old is None:
-        errors.append(f'ERROR: "{request.name}" does not appear to exist!')
+    errors = _saved_name(request, [g.name for g in cluster.resource_groups], old is not None)
     if old is not None and old.holders and request.action == "modify" and "NODES" in request.attrs:
         errors.append(f'ERROR: "{request.name}" is online: bring it offline to change its nodes.')
     errors += [
@@ -244,11 +249,8 @@ def save_group(inv: Invocation, request: Request) -> int:
     errors += policy_errors(group) + group_resource_errors(cluster, group)
     if errors:
         return fail(inv, errors)
-    if old is not None:
-        cluster.resource_groups[cluster.resource_groups.index(old)] = group
-    else:
-        cluster.resource_groups.append(group)
-    return _changed(inv, cluster)
+    _put(cluster.resource_groups, old, group)
+    return save_changed(inv, cluster)
 
 
 def move_group(inv: Invocation, request: Request) -> int:
@@ -278,7 +280,7 @@ def add_snapshot(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    errors = _named(inv, request, cluster, [s.name for s in cluster.snapshots])
+    errors = _named(request, [s.name for s in cluster.snapshots])
     if errors:
         return fail(inv, errors)
     description = request.attrs.get("DESCRIPTION", "")
@@ -288,6 +290,17 @@ def add_snapshot(inv: Invocation, request: Request) -> int:
     inv.out.line(f"clsnapshot: Succeeded creating Cluster Snapshot: {request.name}")
     return 0
 
+
+RESOURCE_CLASSES = (
+    "service_ip",
+    "application_controller",
+    "application_monitor",
+    "volume_group",
+    "logical_volume",
+    "file_system",
+    "resource_group",
+    "snapshot",
+)  # the classes a generic query or delete serves
 
 HANDLERS: dict[tuple[str, str], Handler] = {
     ("add", "service_ip"): add_service_ip,
@@ -301,30 +314,6 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("modify", "resource_group"): save_group,
     ("move", "resource_group"): move_group,
     ("add", "snapshot"): add_snapshot,
-    **{
-        ("query", cls): query_resource
-        for cls in (
-            "service_ip",
-            "application_controller",
-            "application_monitor",
-            "volume_group",
-            "logical_volume",
-            "file_system",
-            "resource_group",
-            "snapshot",
-        )
-    },
-    **{
-        ("delete", cls): delete_resource
-        for cls in (
-            "service_ip",
-            "application_controller",
-            "application_monitor",
-            "volume_group",
-            "logical_volume",
-            "file_system",
-            "resource_group",
-            "snapshot",
-        )
-    },
+    **{("query", cls): query_resource for cls in RESOURCE_CLASSES},
+    **{("delete", cls): delete_resource for cls in RESOURCE_CLASSES},
 }

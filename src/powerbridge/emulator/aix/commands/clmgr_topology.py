@@ -20,6 +20,7 @@ from powerbridge.emulator.aix.commands.clmgr_output import (
     no_cluster,
     print_objects,
     print_query,
+    save_changed,
     split_list,
     unknown_attributes,
 )
@@ -148,9 +149,7 @@ def modify_cluster(inv: Invocation, request: Request) -> int:
     cluster.split_policy = attrs.get("SPLIT_POLICY", cluster.split_policy).lower().replace("_", "")
     cluster.merge_policy = attrs.get("MERGE_POLICY", cluster.merge_policy).lower().replace("_", "")
     cluster.cluster_type = attrs.get("TYPE", cluster.cluster_type).upper()
-    cluster.synced = False
-    inv.world.clusters.save(cluster)
-    return 0
+    return save_changed(inv, cluster)
 
 
 def delete_cluster(inv: Invocation, request: Request) -> int:
@@ -276,53 +275,55 @@ def online(inv: Invocation, request: Request) -> int:
             if (nd := inv.world.clusters.events.node(cluster, n)) and nd.is_up
         ]
     else:
-        names = split_list(request.name or request.attrs.get("NODES", "")) or [inv.node.name]
+        names = _named_nodes(inv, request)
     errors = _startable(inv, cluster, names)
     if errors:
         return fail(inv, errors)
-    manage = request.attrs.get("MANAGE", "auto").lower()
-    if manage not in ("auto", "manual", "delayed"):
-        return fail(
-            inv,
-            [
-                f'ERROR: "{manage}" is not a valid value for MANAGE. Valid values: '
-                "auto, manual, delayed."
-            ],
-        )
+    manage, errors = _manage_option(request, ("auto", "manual", "delayed"))
+    if errors:
+        return fail(inv, errors)
     inv.world.clusters.events.start_nodes(cluster, names, manage)
-    inv.world.clusters.save(cluster)
-    for name in names:
-        inv.out.line(f'Starting PowerHA SystemMirror cluster services on node: "{name}".')
-    return 0
+    return _saved_services(inv, cluster, "Starting", names)
 
 
 def offline(inv: Invocation, request: Request) -> int:
     cluster = cluster_of(inv)
     if cluster is None:
         return no_cluster(inv)
-    if request.cls == "cluster":
-        names = list(cluster.nodes)
-    else:
-        names = split_list(request.name or request.attrs.get("NODES", "")) or [inv.node.name]
+    names = list(cluster.nodes) if request.cls == "cluster" else _named_nodes(inv, request)
     missing = [n for n in names if n not in cluster.nodes]
     if missing:
         return fail(
             inv, [f'ERROR: "{n}" is not a node of cluster "{cluster.name}".' for n in missing]
         )
-    manage = request.attrs.get("MANAGE", "offline").lower()
-    if manage not in ("offline", "move", "unmanage"):
-        return fail(
-            inv,
-            [
-                f'ERROR: "{manage}" is not a valid value for MANAGE. Valid values: '
-                "offline, move, unmanage."
-            ],
-        )
+    manage, errors = _manage_option(request, ("offline", "move", "unmanage"))
+    if errors:
+        return fail(inv, errors)
     inv.world.clusters.events.stop_nodes(cluster, names, manage)
+    return _saved_services(inv, cluster, "Stopping", names)
+
+
+def _saved_services(inv: Invocation, cluster: Cluster, doing: str, names: list[str]) -> int:
+    """Save the cluster after an online/offline and say, node by node, what it is `doing`."""
     inv.world.clusters.save(cluster)
     for name in names:
-        inv.out.line(f'Stopping PowerHA SystemMirror cluster services on node: "{name}".')
+        inv.out.line(f'{doing} PowerHA SystemMirror cluster services on node: "{name}".')
     return 0
+
+
+def _named_nodes(inv: Invocation, request: Request) -> list[str]:
+    """The nodes an online/offline names (by name or NODES), else the node it runs on."""
+    return split_list(request.name or request.attrs.get("NODES", "")) or [inv.node.name]
+
+
+def _manage_option(request: Request, valid: tuple[str, ...]) -> tuple[str, list[str]]:
+    """MANAGE, lower-cased (the first valid value by default), and the error if it is not valid."""
+    manage = request.attrs.get("MANAGE", valid[0]).lower()
+    if manage in valid:
+        return manage, []
+    return manage, [
+        f'ERROR: "{manage}" is not a valid value for MANAGE. Valid values: {", ".join(valid)}.'
+    ]
 
 
 def node_attributes(inv: Invocation, cluster: Cluster, name: str) -> dict[str, str]:

@@ -185,18 +185,29 @@ def disk_attributes(disk: DiskView, index: int) -> list[tuple[str, str, str, str
     ]
 
 
-def lsattr(inv: Invocation) -> int:
-    parsed = parse(inv, "EDl:a:F:HO", "lsattr -E -l Name [-a Attribute]... [-F Format]")
+def _device_options(
+    inv: Invocation, spec: str, usage: str
+) -> tuple[list[tuple[str, str]], str] | None:
+    """lsattr and chdev: the options and the device `-l` names (the first -l), or None after
+    the usage complaint."""
+    parsed = parse(inv, spec, usage)
     if parsed is None:
-        return USAGE
-    opts = parsed[0]
-    names = [value for flag, value in opts if flag == "-l"]
+        return None
+    names = [value for flag, value in parsed[0] if flag == "-l"]
     if not names:
-        inv.err.line("Usage: lsattr -E -l Name [-a Attribute]... [-F Format]")
+        inv.err.line(f"Usage: {usage}")
+        return None
+    return parsed[0], names[0]
+
+
+def lsattr(inv: Invocation) -> int:
+    found = _device_options(inv, "EDl:a:F:HO", "lsattr -E -l Name [-a Attribute]... [-F Format]")
+    if found is None:
         return USAGE
-    disk = inv.world.disks.find(inv.node, names[0])
+    opts, name = found
+    disk = inv.world.disks.find(inv.node, name)
     if disk is None:
-        inv.err.line(f"lsattr: {not_in_odm(names[0])}")
+        inv.err.line(f"lsattr: {not_in_odm(name)}")
         return 1
     rows = disk_attributes(disk, int(disk.name.removeprefix("hdisk")))
     wanted = [value for flag, value in opts if flag == "-a"]
@@ -229,17 +240,13 @@ def _print_attributes(
 
 # -- chdev ---------------------------------------------------------------------------------
 def chdev(inv: Invocation) -> int:
-    parsed = parse(inv, "l:a:Pf:", "chdev -l Name [-a Attribute=Value]... [-P]")
-    if parsed is None:
+    found = _device_options(inv, "l:a:Pf:", "chdev -l Name [-a Attribute=Value]... [-P]")
+    if found is None:
         return USAGE
-    opts = parsed[0]
-    names = [value for flag, value in opts if flag == "-l"]
-    if not names:
-        inv.err.line("Usage: chdev -l Name [-a Attribute=Value]... [-P]")
-        return USAGE
-    disk = inv.world.disks.find(inv.node, names[0])
+    opts, name = found
+    disk = inv.world.disks.find(inv.node, name)
     if disk is None:
-        inv.err.line(not_in_odm(names[0]))
+        inv.err.line(not_in_odm(name))
         return 1
     changes = [value.partition("=") for flag, value in opts if flag == "-a"]
     bad = [k for k, sep, v in changes if not sep or not _valid_change(k, v)]

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from powerbridge.emulator.aix.commands.base import Command, Invocation
-from powerbridge.emulator.aix.commands.fsutil import path_of
+from powerbridge.emulator.aix.commands.fsutil import path_of, take_flags
 from powerbridge.emulator.aix.commands.regex import (
     CLASSES,
     RegexError,
@@ -279,9 +279,8 @@ def _expand_ranges(text: str) -> list[str]:
 
 
 def tr(inv: Invocation) -> int:
-    args, flags = list(inv.args), set()
-    while args and args[0].startswith("-") and len(args[0]) > 1:
-        flags |= set(args.pop(0)[1:])
+    args = list(inv.args)
+    flags = take_flags(args)
     if flags - set("cdsC") or not args or (len(args) < 2 and "d" not in flags and "s" not in flags):
         inv.err.line("Usage: tr [ -c | -cds | -cs | -C | -Cds | -Cs | -ds | -s ] String1 String2")
         return 2

@@ -26,6 +26,15 @@ def path_of(inv: Invocation, path: str) -> str:
     return VirtualFS.normalize(path, inv.cwd)
 
 
+def take_flags(args: list[str]) -> set[str]:
+    """Pop the leading flag words off `args` (`-lw`, `-l -w`) and return their letters, known
+    or not: the command judges them."""
+    flags: set[str] = set()
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        flags |= set(args.pop(0)[1:])
+    return flags
+
+
 def split_flags(inv: Invocation, allowed: str) -> tuple[set[str], list[str]] | None:
     """Single-letter flags (`-rf`, `-r -f`, up to `--`) and the operands after them; None
     (after printing AIX's usage complaint) for a flag the command does not take."""

@@ -4,6 +4,7 @@ umount (over `aix.lvm.Lvm`; rootvg is the boot disk's, with AIX's standard logic
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from powerbridge.emulator.aix.commands.base import Command, Invocation
 from powerbridge.emulator.aix.commands.disks import USAGE, parse
@@ -39,6 +40,11 @@ def refuse(inv: Invocation, refused: Refused) -> int:
     for line in refused.lines:
         inv.err.line(line)
     return 1
+
+
+def _exit_status(inv: Invocation, refused: Refused | None) -> int:
+    """0 when the change went through, else 1 with the refusal on stderr."""
+    return refuse(inv, refused) if refused else 0
 
 
 def root_group(inv: Invocation) -> VolumeGroupRecord:
@@ -156,29 +162,44 @@ def varyonvg(inv: Invocation) -> int:
     if name == ROOTVG:
         return 0
     refused = Lvm(inv.world.disks).vary_on(inv.node, name, concurrent="-c" in opts)
-    return refuse(inv, refused) if refused else 0
+    return _exit_status(inv, refused)
+
+
+def _release_vg(
+    inv: Invocation,
+    spec: str,
+    usage: str,
+    rootvg_refusal: str,
+    release: Callable[[Lvm, Node, str], Refused | None],
+) -> int:
+    """varyoffvg and exportvg: one named volume group, never rootvg, let go of by `release`."""
+    found = _one_vg(inv, spec, usage)
+    if found is None:
+        return USAGE
+    if found[1] == ROOTVG:
+        inv.err.line(rootvg_refusal)
+        return 1
+    return _exit_status(inv, release(Lvm(inv.world.disks), inv.node, found[1]))
 
 
 def varyoffvg(inv: Invocation) -> int:
-    found = _one_vg(inv, "s", "varyoffvg [-s] VolumeGroup")
-    if found is None:
-        return USAGE
-    if found[1] == ROOTVG:
-        inv.err.line("0516-1165 varyoffvg: The rootvg volume group cannot be varied off.")
-        return 1
-    refused = Lvm(inv.world.disks).vary_off(inv.node, found[1])
-    return refuse(inv, refused) if refused else 0
+    return _release_vg(
+        inv,
+        "s",
+        "varyoffvg [-s] VolumeGroup",
+        "0516-1165 varyoffvg: The rootvg volume group cannot be varied off.",
+        Lvm.vary_off,
+    )
 
 
 def exportvg(inv: Invocation) -> int:
-    found = _one_vg(inv, "", "exportvg VolumeGroup")
-    if found is None:
-        return USAGE
-    if found[1] == ROOTVG:
-        inv.err.line("0516-764 exportvg: The volume group must be varied off before exporting.")
-        return 1
-    refused = Lvm(inv.world.disks).export_vg(inv.node, found[1])
-    return refuse(inv, refused) if refused else 0
+    return _release_vg(
+        inv,
+        "",
+        "exportvg VolumeGroup",
+        "0516-764 exportvg: The volume group must be varied off before exporting.",
+        Lvm.export_vg,
+    )
 
 
 def lsvg(inv: Invocation) -> int:
@@ -380,7 +401,7 @@ def mount(inv: Invocation) -> int:
         inv.err.line(f"mount: 0506-324 Cannot mount /dev/{device} on {where}: {busy}")
         return 1
     refused = Lvm(inv.world.disks).mount(inv.node, target)
-    return refuse(inv, refused) if refused else 0
+    return _exit_status(inv, refused)
 
 
 def _print_mounts(inv: Invocation) -> None:
@@ -405,7 +426,7 @@ def umount(inv: Invocation) -> int:
         inv.err.line("Usage: umount [-f] {Device | Directory}")
         return USAGE
     refused = Lvm(inv.world.disks).umount(inv.node, parsed[1][0])
-    return refuse(inv, refused) if refused else 0
+    return _exit_status(inv, refused)
 
 
 COMMANDS: dict[str, Command] = {

@@ -6,6 +6,7 @@ model."""
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 
 from powerbridge.emulator.aix.commands.base import Command, Invocation
 from powerbridge.emulator.aix.node import Node
@@ -131,61 +132,68 @@ def load_rhosts(inv: Invocation) -> None:
     inv.node.record.clcomd_rhosts = [line for line in lines if line and not line.startswith("#")]
 
 
-def startsrc(inv: Invocation) -> int:
-    chosen = _targets(inv, "startsrc")
+def _each_subsystem(inv: Invocation, command: str, act: Callable[[Invocation, str], bool]) -> int:
+    """startsrc, stopsrc and refresh: `act` on each chosen subsystem in turn (False where it
+    refused), then the node saved; 1 if any refused."""
+    chosen = _targets(inv, command)
     if chosen is None:
         return 1
-    status = 0
-    subsystems = inv.node.record.subsystems
-    for name in chosen[1]:
-        if subsystems[name] == ACTIVE:
-            inv.err.line(f"0513-029 The {name} Subsystem is already active.")
-            inv.err.line("Multiple instances are not supported.")
-            status = 1
-            continue
-        subsystems[name] = ACTIVE
-        if name == "clcomd":
-            load_rhosts(inv)
-        pid = fake_pid(inv.node, name)
-        inv.out.line(f"0513-059 The {name} Subsystem has been started. Subsystem PID is {pid}.")
+    done = [act(inv, name) for name in chosen[1]]
     inv.world.save(inv.node)
-    return status
+    return 0 if all(done) else 1
+
+
+def _start(inv: Invocation, name: str) -> bool:
+    subsystems = inv.node.record.subsystems
+    if subsystems[name] == ACTIVE:
+        inv.err.line(f"0513-029 The {name} Subsystem is already active.")
+        inv.err.line("Multiple instances are not supported.")
+        return False
+    subsystems[name] = ACTIVE
+    if name == "clcomd":
+        load_rhosts(inv)
+    pid = fake_pid(inv.node, name)
+    inv.out.line(f"0513-059 The {name} Subsystem has been started. Subsystem PID is {pid}.")
+    return True
+
+
+def _is_active(inv: Invocation, name: str) -> bool:
+    """Whether the subsystem runs; if not, stopsrc's and refresh's complaint."""
+    if inv.node.record.subsystems[name] == ACTIVE:
+        return True
+    inv.err.line(f"0513-004 The Subsystem or Group, {name}, is currently inoperative.")
+    return False
+
+
+def _stop(inv: Invocation, name: str) -> bool:
+    if not _is_active(inv, name):
+        return False
+    inv.node.record.subsystems[name] = INOPERATIVE
+    if name == "clcomd":
+        inv.node.record.clcomd_rhosts = None
+    inv.out.line(f"0513-044 The {name} Subsystem was requested to stop.")
+    return True
+
+
+def _refresh(inv: Invocation, name: str) -> bool:
+    if not _is_active(inv, name):
+        return False
+    if name == "clcomd":
+        load_rhosts(inv)
+    inv.out.line("0513-095 The request for subsystem refresh was completed successfully.")
+    return True
+
+
+def startsrc(inv: Invocation) -> int:
+    return _each_subsystem(inv, "startsrc", _start)
 
 
 def stopsrc(inv: Invocation) -> int:
-    chosen = _targets(inv, "stopsrc")
-    if chosen is None:
-        return 1
-    status = 0
-    subsystems = inv.node.record.subsystems
-    for name in chosen[1]:
-        if subsystems[name] != ACTIVE:
-            inv.err.line(f"0513-004 The Subsystem or Group, {name}, is currently inoperative.")
-            status = 1
-            continue
-        subsystems[name] = INOPERATIVE
-        if name == "clcomd":
-            inv.node.record.clcomd_rhosts = None
-        inv.out.line(f"0513-044 The {name} Subsystem was requested to stop.")
-    inv.world.save(inv.node)
-    return status
+    return _each_subsystem(inv, "stopsrc", _stop)
 
 
 def refresh(inv: Invocation) -> int:
-    chosen = _targets(inv, "refresh")
-    if chosen is None:
-        return 1
-    status = 0
-    for name in chosen[1]:
-        if inv.node.record.subsystems[name] != ACTIVE:
-            inv.err.line(f"0513-004 The Subsystem or Group, {name}, is currently inoperative.")
-            status = 1
-            continue
-        if name == "clcomd":
-            load_rhosts(inv)
-        inv.out.line("0513-095 The request for subsystem refresh was completed successfully.")
-    inv.world.save(inv.node)
-    return status
+    return _each_subsystem(inv, "refresh", _refresh)
 
 
 COMMANDS: dict[str, Command] = {

@@ -7,7 +7,7 @@ import posixpath
 import re
 
 from powerbridge.emulator.aix.commands.base import Command, Invocation
-from powerbridge.emulator.aix.commands.fsutil import path_of
+from powerbridge.emulator.aix.commands.fsutil import path_of, take_flags
 from powerbridge.emulator.aix.commands.regex import RegexError, compile_posix
 from powerbridge.emulator.aix.vfs import FsError
 
@@ -186,9 +186,7 @@ def tail(inv: Invocation) -> int:
 
 def wc(inv: Invocation) -> int:
     args = list(inv.args)
-    wanted = set()
-    while args and args[0].startswith("-") and len(args[0]) > 1:
-        wanted |= set(args.pop(0)[1:])
+    wanted = take_flags(args)
     if wanted - set("lwcm"):
         inv.err.line(f"wc: Not a recognized flag: {''.join(sorted(wanted - set('lwcm')))}")
         return 2
@@ -280,9 +278,7 @@ def sort(inv: Invocation) -> int:
 
 def uniq(inv: Invocation) -> int:
     args = list(inv.args)
-    flags = set()
-    while args and args[0].startswith("-") and len(args[0]) > 1:
-        flags |= set(args.pop(0)[1:])
+    flags = take_flags(args)
     inputs = read_inputs(inv, args[:1], "uniq: 0652-050 Cannot open {path}.")
     if inputs is None:
         return 2

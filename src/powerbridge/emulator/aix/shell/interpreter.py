@@ -158,6 +158,16 @@ class Interpreter:
             return await self.sequence(node.otherwise, streams)
         return 0
 
+    async def loop_pass(self, body: Sequence, streams: Streams, status: int) -> tuple[int, bool]:
+        """One pass of a loop's body: the loop's status after it (unchanged on a break or a
+        continue) and whether the loop goes on; a break or continue for an outer loop goes up."""
+        try:
+            return await self.sequence(body, streams), True
+        except LoopControl as control:
+            if control.levels > 1:
+                raise LoopControl(control.levels - 1, again=control.again) from None
+            return status, control.again
+
     async def for_clause(self, node: For, streams: Streams) -> int:
         ctx = self.context(streams)
         values = (
@@ -168,13 +178,9 @@ class Interpreter:
         status = 0
         for value in values:
             self.session.env[node.name] = value
-            try:
-                status = await self.sequence(node.body, streams)
-            except LoopControl as control:
-                if control.levels > 1:
-                    raise LoopControl(control.levels - 1, again=control.again) from None
-                if not control.again:
-                    break
+            status, going = await self.loop_pass(node.body, streams, status)
+            if not going:
+                break
         return status
 
     async def while_clause(self, node: While, streams: Streams) -> int:
@@ -183,13 +189,9 @@ class Interpreter:
             result = await self.sequence(node.condition, streams, condition=True)
             if (result == 0) == node.until:
                 return status
-            try:
-                status = await self.sequence(node.body, streams)
-            except LoopControl as control:
-                if control.levels > 1:
-                    raise LoopControl(control.levels - 1, again=control.again) from None
-                if not control.again:
-                    return status
+            status, going = await self.loop_pass(node.body, streams, status)
+            if not going:
+                return status
         keyword = "until" if node.until else "while"
         raise Aborted(
             f"ksh: {keyword}: loop stopped after {MAX_LOOP_ITERATIONS} iterations (emulator limit)."
