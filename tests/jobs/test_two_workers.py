@@ -71,7 +71,11 @@ def wait_for(check: Any, what: str, seconds: float = 60) -> Any:
 
 
 def mid_job(store: JobStore, worker: str) -> Job | None:
-    """A job of `worker` that has made its volume and not finished."""
+    """A job of `worker` that has made its volume and not finished, once `worker` has finished
+    another (so both workers are seen to have done work before the kill)."""
+    done = store.jobs(status=JobStatus.SUCCEEDED)
+    if not any(job.lease_owner == worker for job in done):
+        return None
     for job in store.jobs(status=JobStatus.RUNNING):
         made = any(e.message.endswith(": made") for e in store.events(job.id))
         if job.lease_owner == worker and made:
