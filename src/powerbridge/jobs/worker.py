@@ -81,8 +81,11 @@ class Worker:
         """Claim and run jobs until `stop` is set; idle, look again every poll_seconds."""
         while not stop.is_set():
             if await self.run_next() is None:
+                # asyncio.timeout, not wait_for: in Python 3.11 wait_for can swallow a cancel
+                # that lands as the wait completes (cpython gh-86296)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+                    async with asyncio.timeout(self.poll_seconds):
+                        await stop.wait()
 
     async def run_next(self) -> Job | None:
         """Claim one job and run it to its end; None when none is waiting."""

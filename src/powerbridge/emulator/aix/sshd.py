@@ -380,7 +380,8 @@ async def _interactive(process: asyncssh.SSHServerProcess[str], session: Session
 
 async def _stdin(process: asyncssh.SSHServerProcess[str]) -> str:
     try:
-        first = await asyncio.wait_for(process.stdin.read(1), STDIN_GRACE)
+        async with asyncio.timeout(STDIN_GRACE):  # not wait_for: it can swallow a cancel (3.11)
+            first = await process.stdin.read(1)
     except TimeoutError:
         return ""
     if not first:
