@@ -662,12 +662,10 @@ def _remove_runtime_files(data_dir: Path, *, only_pid: int | None = None) -> Non
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write with mode 0600 through a temporary file, so readers never see half of it."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    """Write with mode 0600, whole (readers never see half of it)."""
+    from powerbridge.emulator.files import write_atomically
+
+    write_atomically(path, text.encode("utf-8"), 0o600)
 
 
 def _now_iso() -> str:

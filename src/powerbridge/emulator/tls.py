@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
 import secrets
 import socket
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from powerbridge.emulator.files import write_atomically
 
 CA_CERT = "ca.pem"
 CA_KEY = "ca-key.pem"
@@ -57,7 +58,7 @@ def ensure_certificates(directory: Path, host: str) -> TlsFiles:
     if not _server_certificate_usable(files, ca_cert, names):
         cert, key = _issue_server_certificate(ca_cert, ca_key, names)
         _write_key(files.key, key)
-        _write(files.cert, cert.public_bytes(serialization.Encoding.PEM))
+        write_atomically(files.cert, cert.public_bytes(serialization.Encoding.PEM))
     return files
 
 
@@ -109,7 +110,7 @@ def _certificate_authority(directory: Path) -> tuple[x509.Certificate, rsa.RSAPr
         .sign(key, hashes.SHA256())
     )
     _write_key(directory / CA_KEY, key)
-    _write(directory / CA_CERT, cert.public_bytes(serialization.Encoding.PEM))
+    write_atomically(directory / CA_CERT, cert.public_bytes(serialization.Encoding.PEM))
     return cert, key
 
 
@@ -198,17 +199,7 @@ def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    _write(path, pem, mode=0o600)
-
-
-def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a PEM file."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.chmod(temporary, mode)  # the umask may have narrowed it
-    os.replace(temporary, path)
+    write_atomically(path, pem, mode=0o600)
 
 
 def _now() -> datetime.datetime:

@@ -13,11 +13,11 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from powerbridge.emulator.aix.vfs import VirtualFS
+from powerbridge.emulator.files import write_atomically
 
 if TYPE_CHECKING:
     from powerbridge.emulator.aix.node import Node
@@ -89,15 +89,7 @@ class FileMirror:
         self._write(target, entry.data)
 
     def _write(self, target: Path, data: str) -> None:
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".mirror-")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as stream:
-                stream.write(data)
-            os.chmod(temporary, READ_ONLY)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(target, data.encode("utf-8", "surrogateescape"), READ_ONLY)
 
     def _remove(self, target: Path) -> None:
         if target.is_symlink() or target.is_file():

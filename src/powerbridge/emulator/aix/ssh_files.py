@@ -14,12 +14,15 @@ of one.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
+
+from powerbridge.emulator.files import write_atomically
+
+PRIVATE = 0o600  # OpenSSH refuses a config that others may write
 
 CONFIG, KNOWN_HOSTS = "config", "known_hosts"
 
@@ -48,10 +51,10 @@ class SshFiles:
     def write(self, hosts: Iterable[SshHost], known: Iterable[KnownHost], hostname: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         known_hosts = "".join(f"{','.join(k.names)} {k.public_key}\n" for k in known)
-        _replace(self.known_hosts_path, known_hosts)
+        write_atomically(self.known_hosts_path, known_hosts.encode(), PRIVATE)
         blocks = [self._block(host, hostname) for host in hosts]
         header = "# Written by the PowerVC emulator: its simulated AIX nodes (do not edit).\n"
-        _replace(self.config_path, header + "".join(blocks))
+        write_atomically(self.config_path, (header + "".join(blocks)).encode(), PRIVATE)
 
     def _block(self, host: SshHost, hostname: str) -> str:
         lines = [
@@ -76,11 +79,3 @@ def public_key_line(private_key: str) -> str:
 def _quoted(path: Path) -> str:
     text = str(path)
     return f'"{text}"' if any(c.isspace() for c in text) else text
-
-
-def _replace(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
