@@ -1,0 +1,96 @@
+"""Run a cluster create as a job of the shared store, from the CLI or a worker.
+
+```python
+identity = load_identity(spec.ssh.private_key, None, interactive=False)
+job = await create_cluster(cloud, spec, store, identity, CreateOptions(resume=False))
+```
+The job's spec holds the cluster spec's source text, so a worker (the portal's) can run or
+resume it without the file. Interrupted (Ctrl-C, SIGTERM, a cancel) the job is left
+`interrupted`; a failed step leaves it `failed`: both continue with `resume=True`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from powerbridge.ha.create_steps import STEP_FUNCTIONS
+from powerbridge.ha.errors import StepFailed
+from powerbridge.ha.journal import Journal, StepEvent, start_job
+from powerbridge.ha.workflow import Build, finish_failed, run_steps
+from powerbridge.jobs import Job, JobStatus, JobStore
+from powerbridge.jobs.worker import keep_leased
+
+if TYPE_CHECKING:
+    from powerbridge.client import Cloud
+    from powerbridge.ha.identity import Identity
+    from powerbridge.ha.model import ClusterSpec
+
+__all__ = ["CreateOptions", "create_cluster", "pinned_host_keys"]
+
+LEASE_RENEWAL_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    resume: bool = False
+    accept_new_host_keys: bool = False
+    ssh_configs: tuple[Path, ...] | None = None  # None: the executor's defaults
+    source: str | None = None  # the spec file, as given
+    spec_text: str | None = None  # kept in the job for workers and `ha show`
+
+
+def pinned_host_keys(journal: Journal) -> dict[str, str]:
+    return {
+        name: str(details["host_key"])
+        for name, details in journal.nodes().items()
+        if details.get("host_key")
+    }
+
+
+async def create_cluster(
+    cloud: Cloud,
+    spec: ClusterSpec,
+    store: JobStore,
+    identity: Identity,
+    options: CreateOptions,
+    progress: Callable[[StepEvent], None] | None = None,
+) -> Job:
+    """Build `spec`'s cluster (or continue its stopped create); the finished job."""
+    from powerbridge.ha.executor import NodeExecutor, default_ssh_configs
+
+    kept = {"text": options.spec_text} if options.spec_text is not None else {}
+    job = start_job(store, spec.name, resume=options.resume, source=options.source, spec=kept)
+    journal = Journal(store, job, progress)
+    configs = options.ssh_configs if options.ssh_configs is not None else default_ssh_configs()
+    executor = NodeExecutor(
+        identity,
+        user=spec.ssh.user,
+        ssh_configs=configs,
+        pins=pinned_host_keys(journal),
+        accept_new_host_keys=options.accept_new_host_keys,
+        connect_timeout=spec.ssh.connect_timeout,
+        command_timeout=spec.ssh.command_timeout,
+    )
+    task = asyncio.current_task()
+    assert task is not None  # always awaited inside a task
+    beat = asyncio.create_task(keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, task, []))
+    try:
+        async with executor:
+            build = Build(cloud, spec, journal, executor, identity)
+            await run_steps(build, STEP_FUNCTIONS)
+    except StepFailed as failure:
+        finish_failed(journal, failure)
+        raise
+    except BaseException:
+        store.event(job.id, "interrupted: resume to continue")
+        store.finish(job.id, JobStatus.INTERRUPTED)
+        raise
+    finally:
+        beat.cancel()
+    summary = {"nodes": list(spec.node_names), "seconds": round(journal.elapsed, 1)}
+    store.finish(job.id, JobStatus.SUCCEEDED, summary)
+    return store.job(job.id)

@@ -1,0 +1,122 @@
+"""The cluster create: a durable job of named, idempotent steps.
+
+```
+validate -> key pair -> service IP -> deploy (rule, volumes, nodes through deploy/)
+  -> ssh -> prepare (every node at once) -> disks -> cluster -> resources -> sync
+  -> online -> verify -> application
+```
+Every step queries before it changes (as PowerHA's public automation does), so a run that
+stopped anywhere, even after a remote command ran and before its result was recorded, is
+continued by `--resume` without creating anything twice. A step recorded done is skipped on
+resume, except `validate` and `ssh` (the plan and the connections belong to the process).
+A failing step ends the job failed with one line: the node, the command, PowerHA's `ERROR:`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from powerbridge.ha.errors import StepFailed
+from powerbridge.ha.journal import Journal
+from powerbridge.jobs import JobStatus
+
+if TYPE_CHECKING:
+    from powerbridge.client import Cloud
+    from powerbridge.ha.executor import CommandResult, NodeExecutor
+    from powerbridge.ha.identity import Identity
+    from powerbridge.ha.model import ClusterSpec
+    from powerbridge.ha.node_commands import NodeCommand
+    from powerbridge.ha.topology import Topology
+
+__all__ = ["ALWAYS_RUN", "STEPS", "Build", "run_steps"]
+
+STEPS = [
+    "validate",
+    "key_pair",
+    "service_ip",
+    "deploy",
+    "ssh",
+    "prepare",
+    "disks",
+    "cluster",
+    "resources",
+    "sync",
+    "online",
+    "verify",
+    "application",
+]
+ALWAYS_RUN = frozenset({"validate", "ssh"})
+
+
+@dataclass
+class Build:
+    """One run of a create: what the steps share. `topology` is known after `deploy`."""
+
+    cloud: Cloud
+    spec: ClusterSpec
+    journal: Journal
+    executor: NodeExecutor
+    identity: Identity
+    topology: Topology | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    async def run(self, step: str, command: NodeCommand) -> CommandResult:
+        """Run one node command, record it, and fail the step on a non-zero exit."""
+        if command.as_script:
+            result = await self.executor.run(command.node, "ksh", stdin=command.script, step=step)
+        else:
+            result = await self.executor.run(command.node, command.script, step=step)
+        self.journal.command(step, result)
+        if not result.ok:
+            raise StepFailed(
+                step, result.error_line, node=command.node, command=command.description
+            )
+        return result
+
+    async def run_all(self, step: str, commands: list[NodeCommand]) -> list[CommandResult]:
+        """Run commands on their nodes at once; the first failure fails the step (the others
+        still finish and are recorded, so `ha show` has every node's part)."""
+        outcomes = await asyncio.gather(
+            *(self.run(step, command) for command in commands), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
+
+
+Step = Callable[[Build], Awaitable[str]]
+
+
+async def run_steps(build: Build, steps: dict[str, Step]) -> None:
+    """Run `steps` in order, skipping those an earlier run finished; record each.
+
+    The job's status is the caller's to set at the end; here a failure is recorded on its
+    step and raised as StepFailed (node access errors become one)."""
+    from powerbridge.ha.executor import NodeAccessError
+
+    journal = build.journal
+    journal.plan_steps(list(steps))
+    for name, step in steps.items():
+        if name not in ALWAYS_RUN and journal.step_done(name):
+            journal.say(name, "skipped", "done by an earlier run")
+            continue
+        journal.begin(name)
+        try:
+            message = await step(build)
+        except StepFailed as failure:
+            journal.failed(name, failure.error, node=failure.node, command=failure.command)
+            raise
+        except NodeAccessError as problem:
+            failure = StepFailed(name, str(problem), node=getattr(problem, "node", None))
+            journal.failed(name, failure.error, node=failure.node)
+            raise failure from problem
+        journal.done(name, message)
+
+
+def finish_failed(journal: Journal, failure: StepFailed) -> None:
+    summary = {"failed_step": failure.step, "node": failure.node, "error": failure.error}
+    journal.store.finish(journal.job.id, JobStatus.FAILED, summary)
