@@ -147,6 +147,23 @@ def test_a_reset_mid_command_reconnects_and_runs_it_again(
     assert nodes.pins["hanode2"] == known_host_key(aix, "hanode2")
 
 
+def test_commands_that_see_one_drop_share_one_reconnect(
+    aix: Lab, key: ClientKey, addresses: dict[str, str], tmp_path: Path
+) -> None:
+    async def scenario() -> tuple[NodeExecutor, list[CommandResult]]:
+        async with executor(aix, key_identity(key, tmp_path)) as nodes:
+            await nodes.connect("hanode1", addresses["hanode1"], deadline=deadline())
+            rule = {"kind": "node", "mode": "reset_ssh", "name_regex": "^hanode1$", "times": 1}
+            await asyncio.to_thread(add_behaviour, aix, rule)
+            runs = [nodes.run("hanode1", f"echo {n}") for n in range(4)]
+            return nodes, list(await asyncio.gather(*runs))
+
+    nodes, results = asyncio.run(scenario())
+    assert [r.stdout for r in results] == [f"{n}\n" for n in range(4)]
+    assert any(r.retried for r in results)
+    assert nodes.connections_opened == 2
+
+
 def test_a_changed_host_key_is_refused_until_re_pinned(
     aix: Lab, key: ClientKey, addresses: dict[str, str], tmp_path: Path
 ) -> None:

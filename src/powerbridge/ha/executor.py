@@ -254,10 +254,12 @@ class NodeExecutor:
             raise NodeNotConnected(node)
         seconds = self.command_timeout if timeout is None else timeout
         started, retried = time.time(), False
-        done = await self._run_once(node, command, stdin, seconds)
+        used = self._connections.get(node)
+        done = await self._run_once(node, used, command, stdin, seconds)
         if done is None:
-            await self._reconnect(node, self._connections.get(node))
-            done, retried = await self._run_once(node, command, stdin, seconds), True
+            await self._reconnect(node, used)
+            again = self._connections.get(node)
+            done, retried = await self._run_once(node, again, command, stdin, seconds), True
             if done is None:
                 raise NodeConnectionLost(node, self._redact(command))
         return CommandResult(
@@ -273,10 +275,14 @@ class NodeExecutor:
         )
 
     async def _run_once(
-        self, node: str, command: str, stdin: str | None, seconds: float
+        self,
+        node: str,
+        connection: asyncssh.SSHClientConnection | None,
+        command: str,
+        stdin: str | None,
+        seconds: float,
     ) -> asyncssh.SSHCompletedProcess | None:
         """The finished process, or None when the connection was lost before its end."""
-        connection = self._connections.get(node)
         if connection is None or connection.is_closed():
             return None
         try:
