@@ -74,6 +74,7 @@ async def create_cluster(
         accept_new_host_keys=options.accept_new_host_keys,
         connect_timeout=spec.ssh.connect_timeout,
         command_timeout=spec.ssh.command_timeout,
+        cluster=spec.name,
     )
     task = asyncio.current_task()
     assert task is not None  # always awaited inside a task
