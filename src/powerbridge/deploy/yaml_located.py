@@ -330,12 +330,17 @@ def _message(error: Any) -> str:
         words = [", ".join(words[:-1]), words[-1]] if len(words) > 1 else words
         return f"expected {' or '.join(words)}, got {describe(instance)}"
     if validator == "enum":
-        choices = ", ".join(str(choice) for choice in value)
-        return f"'{instance}' is not allowed: one of {choices}"
+        # An enum listing each word in two cases (OHN, ohn) names each word once.
+        choices: dict[str, str] = {}
+        for choice in value:
+            choices.setdefault(str(choice).casefold(), str(choice))
+        return f"'{instance}' is not allowed: one of {', '.join(choices.values())}"
     if validator == "minimum":
         return f"{instance} is below the minimum {value}"
     if validator == "maximum":
         return f"{instance} is above the maximum {value}"
+    if validator == "exclusiveMinimum":
+        return f"{instance} is not more than {value}"
     if validator in ("minLength", "minItems") and value == 1:
         return "must not be empty"
     if validator == "maxLength":
