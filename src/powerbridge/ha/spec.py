@@ -151,6 +151,8 @@ class _Builder:
     source: str | None
     errors: list[SpecError] = field(default_factory=list)
     addresses: dict[str, Path] = field(default_factory=dict)
+    # An invalid cluster name is reported once, not again through each name made from it.
+    derived_names_checked: bool = True
 
     def fail(self, path: Path, message: str, allowed: str | None = None, **kw: Any) -> None:
         self.errors.append(self.locator.error(path, message, allowed, **kw))
@@ -191,6 +193,7 @@ class _Builder:
         problem = names.powerha_name_problem(name)
         if problem:
             self.fail(("name",), f"{problem} as a cluster name", names.POWERHA_NAME_RULE)
+            self.derived_names_checked = False
         return name
 
     def _powerha_name(self, path: Path, body: Mapping[str, Any], default: str) -> str:
@@ -199,7 +202,7 @@ class _Builder:
         problem = names.powerha_name_problem(name)
         if problem and "name" in body:
             self.fail((*path, "name"), problem, names.POWERHA_NAME_RULE)
-        elif problem:
+        elif problem and self.derived_names_checked:
             self.fail(path, f"the default name {problem}: set name", names.POWERHA_NAME_RULE)
         return name
 
@@ -243,7 +246,7 @@ class _Builder:
         ]
         for name in made:
             problem = names.host_name_problem(name)
-            if problem:
+            if problem and (self.derived_names_checked or "{cluster}" not in pattern):
                 message = f"{problem} as a node name (made by the pattern '{pattern}')"
                 self.fail(path, message, names.HOST_NAME_RULE)
                 return ()
