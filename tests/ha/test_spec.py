@@ -361,3 +361,31 @@ def test_a_bom_is_no_key(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
     assert load_cluster_spec(path).name == "db"
+
+
+def test_the_documented_example_parses() -> None:
+    document = (Path(__file__).parents[2] / "docs" / "ha.md").read_text(encoding="utf-8")
+    block = document.split("```yaml\n", 1)[1].split("```", 1)[0]
+    spec = parse_cluster_spec(block)
+    assert spec.node_names == ("appha-node1", "appha-node2")
+    assert spec.application.start.content == "#!/bin/ksh\n/opt/app/bin/run &\n"
+    assert spec.shared_storage.file_systems == (FileSystemSpec("/appdata", "applv"),)
+
+
+def test_every_schema_key_is_documented() -> None:
+    document = (Path(__file__).parents[2] / "docs" / "ha.md").read_text(encoding="utf-8")
+    section = document.split("## The cluster spec", 1)[1].split("\n## ", 1)[0]
+
+    def keys(schema: dict[str, object], prefix: str) -> list[str]:
+        found = []
+        for key, body in schema.get("properties", {}).items():  # type: ignore[attr-defined]
+            found.append(prefix + key)
+            ref = body.get("$ref", "") if isinstance(body, dict) else ""
+            if ref.startswith("#/$defs/") and ref != "#/$defs/name":
+                found += keys(definitions[ref.removeprefix("#/$defs/")], f"{prefix}{key}.")
+        return found
+
+    schema = load_cluster_schema()
+    definitions = schema["$defs"]
+    for key in keys(schema, ""):
+        assert f"`{key}`" in section or f"`{key.rsplit('.', 1)[-1]}`" in section, key
