@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import textwrap
 from importlib import resources
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import yaml
 
 from powerbridge import powervm
 from powerbridge.deploy import load_schema
-from powerbridge.deploy.errors import SpecError, SpecErrors
+from powerbridge.deploy.errors import SpecErrors
 from powerbridge.ha.model import (
     ApplicationCommandSpec,
     FileSystemSpec,
@@ -25,49 +24,9 @@ from powerbridge.ha.model import (
     SplitMergeSpec,
 )
 from powerbridge.ha.spec import load_cluster_schema, load_cluster_spec, parse_cluster_spec
+from tests.ha.spec_support import MINIMAL, errors_of, parse, with_lines
 
 EXAMPLES = resources.files("powerbridge") / "examples"
-
-MINIMAL = """\
-name: db
-nodes: [dba, dbb]
-image: PowerHA72
-template: powervm.small
-network: cmbnet1
-service_ip: {label: db-svc, address: 192.168.100.251}
-application:
-  start: /opt/app/start.sh
-  stop: /opt/app/stop.sh
-"""
-
-
-def parse(text: str, source: str = "ha.yaml"):  # type: ignore[no-untyped-def]
-    return parse_cluster_spec(textwrap.dedent(text), source=source)
-
-
-def errors_of(text: str) -> list[SpecError]:
-    with pytest.raises(SpecErrors) as caught:
-        parse(text)
-    assert caught.value.errors
-    return list(caught.value.errors)
-
-
-def only_error(text: str) -> SpecError:
-    errors = errors_of(text)
-    assert len(errors) == 1, errors
-    return errors[0]
-
-
-def with_lines(text: str, **replacements: str) -> str:
-    """MINIMAL with whole top-level keys replaced (key -> its YAML, "" drops the key)."""
-    document = yaml.safe_load(MINIMAL)
-    for key, value in replacements.items():
-        if value:
-            document[key] = yaml.safe_load(value)
-        else:
-            document.pop(key, None)
-    return yaml.safe_dump(document, sort_keys=False) + text
-
 
 # -- what it reads -------------------------------------------------------------------------------
 

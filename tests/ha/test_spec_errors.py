@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from powerbridge.deploy.errors import SpecError, SpecErrors
-from tests.ha.test_spec import MINIMAL, errors_of, only_error, parse, with_lines
+from tests.ha.spec_support import MINIMAL, errors_of, only_error, parse, with_lines
 
 
 def line_of(text: str, word: str) -> int:
