@@ -20,27 +20,22 @@ Reading happens in three steps, each collecting every error before raising `Spec
 YAML syntax (and duplicate keys, which YAML loaders otherwise drop silently); the shipped JSON
 Schema (`schema.json`, `load_schema()`), each error mapped from its JSON path back to the line
 and column of the YAML node; then the rules a schema cannot state (name patterns, references,
-unique names and IPs, `fixed_ip` on an entry making several servers). docs/deploy-spec.md is the
+unique names and IPs, `fixed_ip` on an entry making several servers). The first two steps are
+`deploy.yaml_located`'s, shared with the cluster spec (`ha.spec`). docs/deploy-spec.md is the
 reference for every key.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
 import functools
 import ipaddress
-import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import PurePath
-from typing import Any, Final, TypeAlias
-
-import jsonschema
-import yaml
+from typing import Any, Final
 
 from powerbridge.deploy.errors import SpecError, SpecErrors
 from powerbridge.deploy.model import (
@@ -51,30 +46,31 @@ from powerbridge.deploy.model import (
     ServerSpec,
     VolumeSpec,
 )
+from powerbridge.deploy.yaml_located import (
+    LocatedSchema,
+    Locator,
+    Path,
+    load_located,
+    path_text,
+    read_schema,
+)
 
 __all__ = ["MAX_SERVERS_PER_ENTRY", "load_schema", "load_yaml", "parse_yaml"]
 
 MAX_SERVERS_PER_ENTRY: Final = 1000
 
-Path: TypeAlias = tuple[str | int, ...]
-
 _RANGE: Final = re.compile(r"\{([0-9]+)\.\.([0-9]+)\}")
 _PATTERN_HINT: Final = "a name, or one range such as web{01..10}"
-_LOADER: Final[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TYPE_WORDS: Final = {
-    "string": "a string",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "object": "a mapping",
-    "array": "a list",
-    "null": "nothing",
-}
+
+
+@functools.cache
+def _schema() -> LocatedSchema:
+    return LocatedSchema(read_schema("powerbridge.deploy"))
 
 
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the YAML form, as shipped in the package (a fresh copy)."""
-    return copy.deepcopy(_schema())
+    return read_schema("powerbridge.deploy")
 
 
 def load_yaml(path: str | os.PathLike[str], *, name: str | None = None) -> DeploymentSpec:
@@ -91,300 +87,15 @@ def parse_yaml(text: str, *, name: str | None = None, source: str | None = None)
     The deployment is `name`, else the document's `deployment:`, else the stem of `source`
     (the file name used in messages); ValueError when there is none of them.
     """
-    root, data = _load(text, source)
-    locator = _Locator(root, source)
-    errors = [
-        spec_error
-        for error in _validator().iter_errors(data)
-        for spec_error in _from_schema(error, locator)
-    ]
+    root, data = load_located(text, source)
+    locator = Locator(root, source)
+    errors = _schema().errors(data, locator)
     if errors:
         raise SpecErrors(errors)
     deployment = name or data.get("deployment") or (PurePath(source).stem if source else None)
     if not deployment:
         raise ValueError("parse_yaml needs a deployment name, a deployment: key or a source")
     return _Builder(data, locator, deployment, source).build()
-
-
-# --- YAML with node positions ---------------------------------------------------------------
-
-
-def _load(text: str, source: str | None) -> tuple[yaml.Node | None, Any]:
-    """The document's node tree (positions) and its data, built from the same nodes."""
-    loader = _LOADER(text)
-    try:
-        root: yaml.Node | None = loader.get_single_node()
-        if root is None:
-            return None, None
-        # Before constructing: merge keys (<<) are flattened into their mappings in place.
-        problems = list(_mapping_problems(root, source, set()))
-        if problems:
-            raise SpecErrors(problems)
-        return root, loader.construct_document(root)
-    except yaml.MarkedYAMLError as error:
-        raise SpecErrors([_yaml_error(error, source)]) from None
-    except yaml.YAMLError as error:
-        raise SpecErrors([SpecError(file=source, message=f"invalid YAML: {error}")]) from None
-    finally:
-        loader.dispose()
-
-
-def _yaml_error(error: yaml.MarkedYAMLError, source: str | None) -> SpecError:
-    mark = error.problem_mark or error.context_mark
-    problem = error.problem or error.context or "unreadable"
-    if error.context and error.problem:
-        problem = f"{problem} ({error.context})"
-    return SpecError(
-        file=source,
-        line=mark.line + 1 if mark else None,
-        column=mark.column + 1 if mark else None,
-        message=f"invalid YAML: {problem}",
-    )
-
-
-def _mapping_problems(node: yaml.Node, source: str | None, stack: set[int]) -> Iterator[SpecError]:
-    """Duplicate keys (YAML keeps the last silently) and recursive aliases, with positions."""
-    if id(node) in stack:
-        yield _at(node, source, None, "a recursive alias is not allowed")
-        return
-    stack.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[object, yaml.Node] = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                first = seen.setdefault(key.value, key)
-                if first is not key:
-                    line = first.start_mark.line + 1
-                    yield _at(key, source, key.value, f"key given twice (first on line {line})")
-            yield from _mapping_problems(value, source, stack)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _mapping_problems(item, source, stack)
-    stack.discard(id(node))
-
-
-def _at(
-    node: yaml.Node, source: str | None, key: str | None, message: str, allowed: str | None = None
-) -> SpecError:
-    return SpecError(
-        file=source,
-        line=node.start_mark.line + 1,
-        column=node.start_mark.column + 1,
-        key=key,
-        message=message,
-        allowed=allowed,
-    )
-
-
-@dataclass(frozen=True)
-class _Locator:
-    """Finds the YAML node of a JSON path, to place an error at its line and column."""
-
-    root: yaml.Node | None
-    source: str | None
-
-    def node(self, path: Path) -> yaml.Node | None:
-        node = self.root
-        for part in path:
-            child = _child(node, part)
-            if child is None:
-                return node  # the deepest node that exists: where the missing part belongs
-            node = child
-        return node
-
-    def key_node(self, path: Path, key: str) -> yaml.Node | None:
-        node = self.node(path)
-        if isinstance(node, yaml.MappingNode):
-            for key_node, _ in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-                    return key_node
-        return node
-
-    def error(
-        self,
-        path: Path,
-        message: str,
-        allowed: str | None = None,
-        *,
-        key: str | None = None,
-        node: yaml.Node | None = None,
-    ) -> SpecError:
-        """An error about the value at `path` (or, with `key`, about that key of the mapping)."""
-        if node is None:
-            node = self.key_node(path, key) if key is not None else self.node(path)
-        shown = _path_text((*path, key) if key is not None else path)
-        if node is None:
-            return SpecError(file=self.source, key=shown, message=message, allowed=allowed)
-        return _at(node, self.source, shown, message, allowed)
-
-
-def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                child: yaml.Node = value
-                return child
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        item: yaml.Node = node.value[part]
-        return item
-    return None
-
-
-def _path_text(path: Sequence[str | int]) -> str | None:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or None
-
-
-# --- JSON Schema errors -> spec errors --------------------------------------------------------
-
-
-@functools.cache
-def _schema() -> dict[str, Any]:
-    text = resources.files("powerbridge.deploy").joinpath("schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-@functools.cache
-def _validator() -> Any:
-    return jsonschema.Draft202012Validator(_inline_refs(_schema()))
-
-
-def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema with each local `$ref` replaced by its definition (merged with the keys
-    beside it): the same validation without resolving a reference per value, which was two
-    thirds of parsing a 1,000-server spec. The schema has no recursive definitions."""
-    definitions = schema.get("$defs", {})
-
-    def inline(node: Any, depth: int = 0) -> Any:
-        if depth > 32:
-            raise ValueError("schema.json: $ref nesting too deep (a recursive definition?)")
-        if isinstance(node, list):
-            return [inline(item, depth) for item in node]
-        if not isinstance(node, dict):
-            return node
-        reference = node.get("$ref")
-        rest = {key: inline(value, depth) for key, value in node.items() if key != "$ref"}
-        if not (isinstance(reference, str) and reference.startswith("#/$defs/")):
-            return rest if reference is None else {**rest, "$ref": reference}
-        target = inline(definitions[reference.removeprefix("#/$defs/")], depth + 1)
-        if set(target) & set(rest):
-            return {**rest, "allOf": [target]}
-        return {**target, **rest}
-
-    inlined: dict[str, Any] = inline({k: v for k, v in schema.items() if k != "$defs"})
-    return inlined
-
-
-def _from_schema(error: Any, locator: _Locator) -> list[SpecError]:
-    path: Path = tuple(error.absolute_path)
-    validator = error.validator
-    allowed = error.schema.get("description") if isinstance(error.schema, dict) else None
-    if "propertyNames" in error.relative_schema_path:
-        return [_bad_key(error, path, locator)]
-    if validator in ("additionalProperties", "unevaluatedProperties"):
-        return _unknown_keys(error, path, locator)
-    if validator == "required":
-        return [
-            locator.error(path, "missing required key", key=key)
-            for key in error.validator_value
-            if isinstance(error.instance, dict) and key not in error.instance
-        ]
-    if validator in ("anyOf", "oneOf"):
-        return _alternatives(error, path, locator, allowed)
-    return [locator.error(path, _message(error), allowed)]
-
-
-def _message(error: Any) -> str:
-    validator, value, instance = error.validator, error.validator_value, error.instance
-    if validator == "type":
-        expected = [value] if isinstance(value, str) else list(value)
-        words = [_TYPE_WORDS.get(kind, kind) for kind in expected]
-        words = [", ".join(words[:-1]), words[-1]] if len(words) > 1 else words
-        return f"expected {' or '.join(words)}, got {_describe(instance)}"
-    if validator == "enum":
-        choices = ", ".join(str(choice) for choice in value)
-        return f"'{instance}' is not allowed: one of {choices}"
-    if validator == "minimum":
-        return f"{instance} is below the minimum {value}"
-    if validator == "maximum":
-        return f"{instance} is above the maximum {value}"
-    if validator in ("minLength", "minItems") and value == 1:
-        return "must not be empty"
-    if validator == "maxLength":
-        return f"longer than {value} characters"
-    return str(error.message)
-
-
-def _describe(instance: object) -> str:
-    if instance is None:
-        return "nothing"
-    if isinstance(instance, bool):
-        return f"the boolean {str(instance).lower()}"
-    if isinstance(instance, dict):
-        return "a mapping"
-    if isinstance(instance, list):
-        return "a list"
-    if isinstance(instance, int | float):
-        return f"the number {instance}"
-    if isinstance(instance, str):
-        return f"the string '{instance}'"
-    return f"a {type(instance).__name__} ({instance})"
-
-
-def _bad_key(error: Any, path: Path, locator: _Locator) -> SpecError:
-    key = str(error.instance)
-    node = locator.key_node(path, key)
-    allowed = error.schema.get("description") if isinstance(error.schema, dict) else None
-    if error.validator == "pattern":
-        message = f"unknown key '{key}'"
-        close = difflib.get_close_matches(key, re.findall(r"[a-z_]+", allowed or ""), n=1)
-        message += f"; did you mean '{close[0]}'?" if close else ""
-    elif error.validator == "type":
-        message = f"key {key!r} is not a string"
-    else:
-        message = f"key '{key}': {_message(error)}"
-    return locator.error(path, message, allowed, key=key, node=node)
-
-
-def _unknown_keys(error: Any, path: Path, locator: _Locator) -> list[SpecError]:
-    known = sorted(_declared_keys(error.schema))
-    hint = "allowed keys: " + ", ".join(known)
-    errors = []
-    for key in error.instance:
-        if key in known:
-            continue
-        message = f"unknown key '{key}'"
-        close = difflib.get_close_matches(str(key), known, n=1)
-        message += f"; did you mean '{close[0]}'?" if close else ""
-        errors.append(locator.error(path, message, hint, key=str(key)))
-    return errors
-
-
-def _declared_keys(schema: Mapping[str, Any]) -> set[str]:
-    keys = set(schema.get("properties", {}))
-    reference = schema.get("$ref")
-    if isinstance(reference, str) and reference.startswith("#/$defs/"):
-        keys |= _declared_keys(_schema()["$defs"][reference.removeprefix("#/$defs/")])
-    for part in schema.get("allOf", ()):  # where `_inline_refs` kept a definition apart
-        keys |= _declared_keys(part)
-    return keys
-
-
-def _alternatives(
-    error: Any, path: Path, locator: _Locator, allowed: str | None
-) -> list[SpecError]:
-    # A branch whose type does not fit the value is not what the author meant: report the rest.
-    relevant = [
-        sub
-        for sub in error.context
-        if not (sub.validator == "type" and tuple(sub.absolute_path) == path)
-    ]
-    if relevant:
-        return [spec for sub in relevant for spec in _from_schema(sub, locator)]
-    return [locator.error(path, f"expected {allowed}, got {_describe(error.instance)}")]
 
 
 # --- the rules a schema cannot state ------------------------------------------------------------
@@ -409,7 +120,7 @@ class _Entry:
 @dataclass
 class _Builder:
     data: dict[str, Any]
-    locator: _Locator
+    locator: Locator
     deployment: str
     source: str | None
     errors: list[SpecError] = field(default_factory=list)
@@ -562,7 +273,7 @@ class _Builder:
             return None
         first = self.fixed_ips.setdefault(address, path)
         if first != path:
-            self.fail(path, f"fixed IP {address} is also given at {_path_text(first)}")
+            self.fail(path, f"fixed IP {address} is also given at {path_text(first)}")
         return address
 
     def _servers(
@@ -607,7 +318,7 @@ class _Builder:
     def _claim_server(self, path: Path, server: str) -> bool:
         first = self.server_paths.setdefault(server, path)
         if first != path:
-            message = f"server name '{server}' is also made by {_path_text(first)}"
+            message = f"server name '{server}' is also made by {path_text(first)}"
             self.fail((*path, "name"), message, "server names are unique")
             return False
         return True
@@ -646,7 +357,7 @@ class _Builder:
             name = f"{server}-{item.get('name', position)}"
             first = self.volume_paths.setdefault(name, where)
             if first != where or name in inline:
-                message = f"volume name '{name}' is also made by {_path_text(first)}"
+                message = f"volume name '{name}' is also made by {path_text(first)}"
                 self.fail(where, message, "inline volumes are named <server>-<name or n>")
                 continue
             node = self.locator.node(where)
