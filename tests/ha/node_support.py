@@ -81,7 +81,8 @@ class Ran:
 
 async def _run(aix: Lab, key: ClientKey, command: NodeCommand) -> Ran:
     done = await ssh_run(aix, command.node, key, command.command, stdin=command.stdin)
-    return Ran(command, int(done.exit_status or 0), str(done.stdout), str(done.stderr))
+    status = -1 if done.exit_status is None else int(done.exit_status)  # -1: the answer was lost
+    return Ran(command, status, str(done.stdout), str(done.stderr))
 
 
 def run_all(aix: Lab, key: ClientKey, commands: Iterable[NodeCommand]) -> list[Ran]:

@@ -128,3 +128,26 @@ def test_a_failing_clmgr_stops_with_its_error_and_a_rerun_completes(tmp_path: Pa
             'ERROR: the merge policy "majority" cannot be used with the split policy'
             ' "tiebreaker". Valid values: tiebreaker.'
         )
+
+
+def test_every_step_rerun_after_its_answer_was_lost_changes_nothing(tmp_path: Path) -> None:
+    """An SSH reset on every command of every phase (the answer lost, the command run or
+    not): the step run again completes, and once more changes nothing."""
+    key = client_key(tmp_path)
+    with lab(lab_config(None, tmp_path / "logs")) as aix:
+        cluster = deploy_cluster_servers(aix, key, NAMES)
+        spec, topology = cluster_spec(NAMES), topology_of(cluster)
+        for phase in phases(spec, topology):
+            rule = add_behaviour(aix, {"kind": "node", "mode": "reset_ssh", "times": len(phase)})
+            assert [ran.status for ran in run_all(aix, key, phase)] == [-1] * len(phase)
+            remove_behaviour(aix, rule)
+            run_ok(aix, key, phase)  # completes whatever the cut command had done
+            again = run_ok(aix, key, phase)
+            assert [parse.changes(ran.out) for ran in again] == [[]] * len(phase)
+        lines = shell(aix, key, "hanode2", "cat /etc/hosts").splitlines()
+        assert [line for line in lines if "hanode1" in line] == [
+            f"{cluster.addresses['hanode1']} hanode1"
+        ]
+        assert shell(aix, key, "hanode1", "clmgr query cluster -a CLUSTER_NAME") == (
+            'CLUSTER_NAME="hademo"\n'
+        )
