@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from powerbridge.ha import health, node_commands, parse
-from powerbridge.ha.model import SplitMergeSpec
+from powerbridge.ha.model import RepositorySpec, SplitMergeSpec
 from powerbridge.ha.topology import SharedDisk
-from tests.emulator.aix.cluster_support import deploy_cluster_servers
+from tests.emulator.aix.cluster_support import attach, deploy_cluster_servers, shared_volume
 from tests.emulator.aix.ssh_support import (
     add_behaviour,
     client_key,
@@ -151,3 +151,30 @@ def test_every_step_rerun_after_its_answer_was_lost_changes_nothing(tmp_path: Pa
         assert shell(aix, key, "hanode1", "clmgr query cluster -a CLUSTER_NAME") == (
             'CLUSTER_NAME="hademo"\n'
         )
+
+
+def test_three_nodes_with_a_backup_repository_and_a_split_merge_policy(tmp_path: Path) -> None:
+    key = client_key(tmp_path)
+    names = ["hanode1", "hanode2", "hanode3"]
+    with lab(lab_config(None, tmp_path / "logs")) as aix:
+        cluster = deploy_cluster_servers(aix, key, names)
+        backup = shared_volume(aix, "hademo-backup", 1)
+        for server_id in cluster.server_ids.values():
+            attach(aix, server_id, backup["id"])
+        disk = SharedDisk("backup_repository", "hademo-backup", backup["metadata"]["volume_wwn"])
+        spec = cluster_spec(
+            names,
+            repository=RepositorySpec(backup=True),
+            split_merge=SplitMergeSpec("manual", "manual"),
+            application_command=None,
+        )
+        topology = topology_of(cluster, disk)
+        assert node_commands.application(spec, topology) is None
+        for phase in phases(spec, topology):
+            run_ok(aix, key, phase)
+        changes = parse.changes(run_ok(aix, key, [node_commands.cluster(spec, topology)])[0].out)
+        assert changes == []
+        query = shell(aix, key, "hanode3", "clmgr query repository -c -a NAME,BACKUP")
+        assert query.splitlines()[1:] == ["hdisk1:false", "hdisk3:true"]
+        policy = shell(aix, key, "hanode1", "clmgr -a SPLIT_POLICY,MERGE_POLICY query cluster")
+        assert policy == 'SPLIT_POLICY="manual"\nMERGE_POLICY="manual"\n'

@@ -89,6 +89,8 @@ def _storage(spec: ClusterSpec, values: Values) -> list[str]:
     vg = storage.volume_group
     nodes = ",".join(spec.node_names)
     data = values.disks_of("data")
+    if not data:
+        return []  # no shared data disk: no volume group, nothing on one
     disks = ",".join(f"${disk_variable(disk)}" for disk in data)
     pp_mb = _partition_mb(values, spec)
     add_vg = locate(data) + (
@@ -134,7 +136,7 @@ def _application(spec: ClusterSpec) -> list[str]:
     return parts
 
 
-def _group(spec: ClusterSpec) -> str:
+def _group(spec: ClusterSpec, values: Values) -> str:
     group = spec.resource_group
     policy = f" NODE_PRIORITY_POLICY={group.node_priority_policy}"
     add = (
@@ -142,8 +144,9 @@ def _group(spec: ClusterSpec) -> str:
         f" STARTUP={group.startup} FALLOVER={group.fallover} FALLBACK={group.fallback}"
         f"{policy if group.node_priority_policy else ''}"
         f" SERVICE_LABEL={quote(spec.service_ip.label)} APPLICATIONS={quote(spec.application.name)}"
-        f" VOLUME_GROUP={spec.shared_storage.volume_group}"
     )
+    if values.disks_of("data"):
+        add += f" VOLUME_GROUP={spec.shared_storage.volume_group}"
     return _ensure("resource_group", quote(group.name), add)
 
 
@@ -164,7 +167,7 @@ def resources(spec: ClusterSpec, values: Values) -> str:
         ),
         *_application(spec),
         *_storage(spec, values),
-        _group(spec),
+        _group(spec, values),
     ]
     return "".join(parts)
 
