@@ -92,13 +92,14 @@ def test_reasons_name_the_node_and_the_group() -> None:
 def test_observation_from_verify_outputs_and_an_unreachable_node() -> None:
     output = (
         "=== lssrc -ls clstrmgrES\nCurrent state: ST_STABLE\n"
-        "=== lscluster -m\n        Node name: b\n        State of node:  UP  NODE_LOCAL\n"
+        "=== lscluster -m\n  Node name: b.example.com\n  State of node:  UP  NODE_LOCAL\n"
         "=== clRGinfo -s\nrg1:OFFLINE:a:x\nrg1:ONLINE:b:x\n"
         '=== clmgr query cluster\nUNSYNCED_CHANGES="true"\n'
     )
     observed = cluster_observation(
         "a", {"a": None, "b": output}, unreachable={"a": "connection refused"}
     )
+    assert observed.nodes[1].caa_state == "UP"  # CAA's FQDN read as the node's short name
     health = assess(observed)
     assert (health.state, health.status, health.group_node) == ("Active", "Warning", "b")
     assert health.reasons == (

@@ -83,6 +83,13 @@ def test_a_disk_missing_on_a_node_fails_naming_node_volume_and_wwn(tmp_path: Pat
             " the volume to this node's server and run cfgmgr\n"
         )
         assert parse.script_failure(first.err).error == first.err.strip()
+        blank = topology_of(cluster, SharedDisk("data", "hademo-blank", ""))
+        unnamed = run_all(aix, key, node_commands.disks(spec, blank)[0])[0]
+        assert (unnamed.status, unnamed.err) == (
+            3,
+            "ERROR: node hanode1: data disk 2 (volume hademo-blank) has no WWN: set its"
+            " variable at the top of the script\n",
+        )
 
 
 def test_a_failing_clmgr_stops_with_its_error_and_a_rerun_completes(tmp_path: Path) -> None:

@@ -81,13 +81,16 @@ def node_observation(
 ) -> NodeObservation:
     """A node from its verify script's output (`node_commands.verify_commands`)."""
     found = parse.sections(verify_output)
-    caa = parse.lscluster_nodes(found.get("lscluster -m", ""))
+    # CAA may name nodes by their FQDN: compare short names
+    caa = {
+        n.split(".")[0]: s for n, s in parse.lscluster_nodes(found.get("lscluster -m", "")).items()
+    }
     return NodeObservation(
         name=name,
         server_status=server_status,
         reachable=True,
         clstrmgr_state=parse.clstrmgr_state(found.get("lssrc -ls clstrmgrES", "")),
-        caa_state=caa.get(name),
+        caa_state=caa.get(name.split(".")[0]),
     )
 
 

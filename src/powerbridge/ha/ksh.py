@@ -33,6 +33,7 @@ pb_run() {      # COMMAND...: a change: say it, run it, stop when it fails
     }
 }
 pb_disk() {     # WWN WHAT: the hdisk whose UDID (lspv -u) holds the volume's WWN
+    [ -n "$1" ] || pb_fail "$2 has no WWN: set its variable at the top of the script"
     pb_found=$(lspv -u | grep -i "$1" | awk 'NR==1 {print $1}')
     [ -n "$pb_found" ] || pb_fail "$2 (WWN $1) is not on this node: lspv -u shows no" \
         "disk with that WWN; attach the volume to this node's server and run cfgmgr"
