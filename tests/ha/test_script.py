@@ -67,3 +67,21 @@ def test_the_script_run_on_a_host_outside_the_cluster_stops(tmp_path: Path) -> N
             "ERROR: node other: this host (other) is none of the nodes hanode1 hanode9:"
             " set THIS_NODE\n"
         )
+
+
+def test_the_home_node_run_too_early_names_the_node_then_completes(tmp_path: Path) -> None:
+    key = client_key(tmp_path)
+    with lab(lab_config(None, tmp_path / "logs")) as aix:
+        cluster = deploy_cluster_servers(aix, key, ["hanode1", "hanode2"])
+        script = render_script(cluster_spec(["hanode1", "hanode2"]), topology_of(cluster))
+        status, _, err = _ksh(aix, key, "hanode1", script)
+        failure = parse.script_failure(err)
+        assert (status, failure.node) == (1, "hanode1")
+        assert failure.command is not None
+        assert failure.command.startswith("clmgr add cluster hademo NODES=hanode1,hanode2")
+        assert failure.error is not None
+        assert "hanode2" in failure.error
+        for node in ["hanode2", "hanode1"]:
+            status, out, err = _ksh(aix, key, node, script)
+            assert status == 0, (node, out, err)
+        assert "every node ST_STABLE, rg1 online on hanode1" in out
