@@ -138,8 +138,8 @@ def test_a_failing_clmgr_stops_with_its_error_and_a_rerun_completes(tmp_path: Pa
 
 
 def test_every_step_rerun_after_its_answer_was_lost_changes_nothing(tmp_path: Path) -> None:
-    """An SSH reset on every command of every phase (the answer lost, the command run or
-    not): the step run again completes, and once more changes nothing."""
+    """An SSH reset after every command of every phase ran (its effects happened, its
+    answer lost): the step run again finds everything done and changes nothing."""
     key = client_key(tmp_path)
     with lab(lab_config(None, tmp_path / "logs")) as aix:
         cluster = deploy_cluster_servers(aix, key, NAMES)
@@ -148,8 +148,7 @@ def test_every_step_rerun_after_its_answer_was_lost_changes_nothing(tmp_path: Pa
             rule = add_behaviour(aix, {"kind": "node", "mode": "reset_ssh", "times": len(phase)})
             assert [ran.status for ran in run_all(aix, key, phase)] == [-1] * len(phase)
             remove_behaviour(aix, rule)
-            run_ok(aix, key, phase)  # completes whatever the cut command had done
-            again = run_ok(aix, key, phase)
+            again = run_ok(aix, key, phase)  # the cut scripts ran: nothing is left to do
             assert [parse.changes(ran.out) for ran in again] == [[]] * len(phase)
         lines = shell(aix, key, "hanode2", "cat /etc/hosts").splitlines()
         assert [line for line in lines if "hanode1" in line] == [
