@@ -27,9 +27,9 @@ def _ensure(cls: str, word: str, add: str) -> str:
 
 
 def split_merge_policy(spec: ClusterSpec) -> SplitMergeSpec:
-    """The spec's policies, else PowerHA's default for a standard cluster (split none, merge
-    majority): with two nodes and no tie-breaker disk in the spec, the partition that keeps
-    the lower node id survives a merge; nothing else would need no extra resource."""
+    """The spec's policies, else PowerHA's own default (split none, merge majority: on a tie,
+    as two nodes always are, the partition with the lowest node id survives a merge). It is
+    the only pair that needs no extra resource; a tie-breaker needs a disk the spec lacks."""
     return spec.split_merge or SplitMergeSpec()
 
 
