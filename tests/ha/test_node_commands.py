@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from powerbridge.ha import health, node_commands, parse
-from powerbridge.ha.model import RepositorySpec, SplitMergeSpec
+from powerbridge.ha.model import ApplicationSpec, RepositorySpec, ScriptSpec, SplitMergeSpec
 from powerbridge.ha.topology import SharedDisk
 from tests.emulator.aix.cluster_support import attach, deploy_cluster_servers, shared_volume
 from tests.emulator.aix.ssh_support import (
@@ -184,3 +184,26 @@ def test_three_nodes_with_a_backup_repository_and_a_split_merge_policy(tmp_path:
         assert query.splitlines()[1:] == ["hdisk1:false", "hdisk3:true"]
         policy = shell(aix, key, "hanode1", "clmgr -a SPLIT_POLICY,MERGE_POLICY query cluster")
         assert policy == 'SPLIT_POLICY="manual"\nMERGE_POLICY="manual"\n'
+
+
+def test_a_script_given_by_path_must_exist_and_be_executable(tmp_path: Path) -> None:
+    key = client_key(tmp_path)
+    with lab(lab_config(None, tmp_path / "logs")) as aix:
+        cluster = deploy_cluster_servers(aix, key, NAMES)
+        app = ApplicationSpec("app1", ScriptSpec("/opt/db/start"), ScriptSpec("/opt/db/stop"))
+        spec, topology = cluster_spec(NAMES, application=app), topology_of(cluster)
+        missing = run_all(aix, key, node_commands.prepare(spec, topology))
+        assert [ran.status for ran in missing] == [3, 3]
+        assert missing[1].err == (
+            "ERROR: node hanode2: the application start script /opt/db/start does not exist"
+            " (the spec gives only its path: put it on the image or give its content)\n"
+        )
+        for name in NAMES:
+            shell(aix, key, name, "mkdir -p /opt/db && touch /opt/db/start /opt/db/stop")
+        shell(aix, key, "hanode1", "chmod 755 /opt/db/start /opt/db/stop")
+        ran = run_all(aix, key, node_commands.prepare(spec, topology))
+        assert [r.status for r in ran] == [0, 3]
+        assert ran[1].err == (
+            "ERROR: node hanode2: the application start script /opt/db/start is not"
+            " executable: chmod 755 /opt/db/start\n"
+        )
