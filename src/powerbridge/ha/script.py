@@ -124,6 +124,13 @@ def _application(spec: ClusterSpec) -> str:
     )
 
 
+def _section(title: str, fragment: str) -> str:
+    """A numbered header in place of the fragment's own first comment line."""
+    first, _, rest = fragment.partition("\n")
+    body = rest if first.startswith("#") else fragment
+    return f"\n# -- {title} {'-' * (72 - len(title))}\n{body}"
+
+
 def render_script(spec: ClusterSpec, topology: Topology | None = None) -> str:
     """The whole node-side configuration as one ksh93 script: values from `topology`, or
     placeholders the admin fills in when the nodes do not exist yet."""
@@ -136,14 +143,10 @@ def render_script(spec: ClusterSpec, topology: Topology | None = None) -> str:
         + LIBRARY
         + _checks(spec, values)
         + _node_part(spec, values)
-        + "\n# -- 3. the cluster ---------------------------------------------------------\n"
-        + node_cluster.cluster(spec, values)
-        + "\n# -- 4. the resources -------------------------------------------------------\n"
-        + node_cluster.resources(spec, values)
-        + "\n# -- 5. sync -----------------------------------------------------------------\n"
-        + node_cluster.sync()
-        + "\n# -- 6. online ---------------------------------------------------------------\n"
-        + node_cluster.online(spec)
+        + _section("3. the cluster", node_cluster.cluster(spec, values))
+        + _section("4. the resources", node_cluster.resources(spec, values))
+        + _section("5. sync", node_cluster.sync())
+        + _section("6. online", node_cluster.online(spec))
         + _wait(spec)
         + _application(spec)
     )
