@@ -32,7 +32,8 @@ STEP, COMMAND, NODE = "step", "command", "node"
 class Recorded(Protocol):
     """What the journal keeps of a remote command (the executor's CommandResult)."""
 
-    node: str
+    @property
+    def node(self) -> str: ...
 
     def to_dict(self) -> dict[str, Any]: ...
 

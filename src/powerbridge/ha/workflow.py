@@ -111,9 +111,9 @@ async def run_steps(build: Build, steps: dict[str, Step]) -> None:
             journal.failed(name, failure.error, node=failure.node, command=failure.command)
             raise
         except NodeAccessError as problem:
-            failure = StepFailed(name, str(problem), node=getattr(problem, "node", None))
-            journal.failed(name, failure.error, node=failure.node)
-            raise failure from problem
+            access = StepFailed(name, str(problem), node=problem.node)
+            journal.failed(name, access.error, node=access.node)
+            raise access from problem
         journal.done(name, message)
 
 

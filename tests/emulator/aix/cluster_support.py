@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from powerbridge.ha.parse import rginfo_rows
 from tests.emulator.aix.ssh_support import (
     ClientKey,
     Lab,
@@ -22,7 +23,6 @@ from tests.emulator.aix.ssh_support import (
     lab_config,
     ssh_run,
 )
-from tests.support.powerha_parse import rginfo_rows
 
 SHARED_TYPE = "shared"
 ONLINE = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"

@@ -109,6 +109,16 @@ def test_resources_add_and_delete(lab: Lab) -> None:
     assert lab.disks.volumes["data"].volume_group is None
 
 
+def test_a_file_system_on_a_logical_volume_takes_its_volume_group(lab: Lab) -> None:
+    a, _ = configured(lab, 2)
+    lab.ok(a, "clmgr add logical_volume datalv VOLUME_GROUP=datavg LOGICAL_PARTITIONS=8")
+    lab.ok(a, "clmgr add file_system /data LOGICAL_VOLUME=datalv TYPE=enhanced")
+    assert 'VOLUME_GROUP="datavg"' in lab.ok(a, "clmgr query file_system /data")
+    missing = lab.run(a, "clmgr add file_system /logs LOGICAL_VOLUME=nolv")
+    assert missing.status == 1
+    assert missing.err == 'ERROR: the logical volume "nolv" does not exist.\n'
+
+
 def test_backup_repository(lab: Lab) -> None:
     a, b = configured(lab, 2)
     lab.disks.add("repo2", [a, b], pvid="00c8a1b2c3d4e5f8")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from powerbridge.ha.parse import clmgr_attributes
 from tests.emulator.aix.cluster_support import (
     Admin,
     assert_online_on,
@@ -29,7 +30,6 @@ from tests.emulator.aix.cluster_support import (
     service_label_reaches,
 )
 from tests.emulator.aix.ssh_support import ClientKey, Lab, advance_until
-from tests.support.powerha_parse import clmgr_attributes
 
 
 # -- the acceptance ---------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from powerbridge.emulator.aix.node import Node
+from powerbridge.ha.parse import GroupRow, clmgr_attributes, clstrmgr_state, rginfo_rows
 from tests.support.powerha_lab import Lab, configured
-from tests.support.powerha_parse import GroupRow, clmgr_attributes, clstrmgr_state, rginfo_rows
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from powerbridge.ha.parse import clmgr_attributes, clstrmgr_state, rginfo_rows
 from tests.support.powerha_lab import Lab, build_lines, configured
-from tests.support.powerha_parse import clmgr_attributes, clstrmgr_state, rginfo_rows
 from tests.support.powerha_real import RealLab, prepare_nodes
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"

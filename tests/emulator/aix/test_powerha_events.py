@@ -5,8 +5,8 @@ a node that comes back starts with services stopped and FALLBACK applies once th
 from __future__ import annotations
 
 from powerbridge.emulator.aix.node import BOOTING, DOWN, UP, Node
+from powerbridge.ha.parse import clstrmgr_state, rginfo_rows
 from tests.support.powerha_lab import Lab, configured
-from tests.support.powerha_parse import clstrmgr_state, rginfo_rows
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"
 

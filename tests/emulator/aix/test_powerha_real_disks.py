@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from powerbridge.ha.parse import clstrmgr_state, rginfo_rows
 from tests.support.powerha_lab import build_lines
-from tests.support.powerha_parse import clstrmgr_state, rginfo_rows
 from tests.support.powerha_real import SERVICE_ADDRESS, RealLab, prepare_nodes
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"

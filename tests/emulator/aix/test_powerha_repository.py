@@ -4,8 +4,8 @@ over at once; without one (or on 7.1.3) the cluster is restricted until it is re
 from __future__ import annotations
 
 from powerbridge.emulator.aix.node import DOWN, UP, Node
+from powerbridge.ha.parse import rginfo_rows
 from tests.support.powerha_lab import SERVICE, Lab, build_lines
-from tests.support.powerha_parse import rginfo_rows
 
 ONLINE_CMD = "clmgr online cluster WHEN=now MANAGE=auto START_CAA=yes"
 

@@ -42,6 +42,13 @@ def test_a_reset_mid_session_once(aix: Lab, key: ClientKey) -> None:
     assert asyncio.run(ssh_run(aix, "hanode1", key, "hostname")).stdout == "hanode1\n"
 
 
+def test_a_reset_runs_a_script_fed_on_stdin_first(aix: Lab, key: ClientKey) -> None:
+    add_behaviour(aix, {"kind": "node", "mode": "reset_ssh", "name_regex": "hanode", "times": 1})
+    cut = asyncio.run(ssh_run(aix, "hanode1", key, "ksh", stdin="echo ran >> /tmp/reset\n"))
+    assert cut.exit_status is None
+    assert asyncio.run(ssh_run(aix, "hanode1", key, "cat /tmp/reset")).stdout == "ran\n"
+
+
 def test_a_changed_host_key_fails_strict_checking(aix: Lab, key: ClientKey) -> None:
     known = aix.running.ssh_config.with_name("known_hosts")  # type: ignore[union-attr]
     before = known.read_text()

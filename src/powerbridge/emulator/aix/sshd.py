@@ -327,9 +327,12 @@ class NodeConnection(asyncssh.SSHServer):
 
 async def _run_then_reset(process: asyncssh.SSHServerProcess[str], session: Session) -> None:
     """A `reset_ssh` fault: the command runs (its effects happen), then the connection is cut
-    before any answer, so the client cannot tell how far it got."""
+    before any answer, so the client cannot tell how far it got. A command that reads its
+    standard input (`ksh` fed a script) gets it first, as without the fault."""
     if process.command is not None:
-        await session.run(process.command)
+        words = process.command.split()
+        reads = bool(words) and words[0] in STDIN_READERS and not process.get_terminal_type()
+        await session.run(process.command, await _stdin(process) if reads else "")
     process.channel.get_connection().abort()
 
 

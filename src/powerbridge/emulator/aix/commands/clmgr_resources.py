@@ -180,6 +180,13 @@ def add_storage(inv: Invocation, request: Request) -> int:
     target = cluster.logical_volumes if request.cls == "logical_volume" else cluster.file_systems
     errors = _named(request, [s.name for s in target])
     vg = request.attrs.get("VOLUME_GROUP", "")
+    lv_name = request.attrs.get("LOGICAL_VOLUME", "")
+    if request.cls == "file_system" and not vg and lv_name:
+        # IBM's second form: `clmgr add file_system MOUNT LOGICAL_VOLUME=lv` (the LV's VG)
+        lv = next((s for s in cluster.logical_volumes if s.name == lv_name), None)
+        if lv is None:
+            return fail(inv, [f'ERROR: the logical volume "{lv_name}" does not exist.'])
+        vg = lv.volume_group
     if cluster.volume_group(vg) is None:
         errors.append(
             f'ERROR: the volume group "{vg}" is not a shared volume group of the cluster.'
