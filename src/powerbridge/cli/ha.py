@@ -175,7 +175,9 @@ def create_command(
         raise typer.Exit(stop.exit_code) from None
     finally:
         store.close()
-    typer.echo(f"cluster {spec.name}: created by job {job.id}; see `powerbridge ha show {spec.name}`")
+    typer.echo(
+        f"cluster {spec.name}: created by job {job.id}; see `powerbridge ha show {spec.name}`"
+    )
 
 
 async def _create(
@@ -211,3 +213,32 @@ def _resume_command(
     if store_url is not None and store_url != os.environ.get("POWERBRIDGE_STORE"):
         again += ["--store", store_url]
     return shlex.join(again)
+
+
+@command(app, "script")
+def script_command(
+    cloud: CloudArgs,
+    spec_file: SpecArgument,
+    from_powervc: Annotated[
+        bool,
+        typer.Option(
+            "--from-powervc",
+            help="Fill in the nodes' addresses and the disks' WWNs from PowerVC (the cluster's"
+            " servers and volumes must exist); default: placeholders to fill in.",
+        ),
+    ] = False,
+) -> None:
+    """Print the node-side configuration as one ksh93 script, for review or a manual run."""
+    from powerbridge.ha.script import render_script
+    from powerbridge.ha.topology_reader import read_topology
+
+    spec = load_spec(spec_file)
+    topology = None
+    if from_powervc:
+        from powerbridge.ha.errors import HAError
+
+        try:
+            topology = run(cloud, lambda c: read_topology(c, spec))
+        except HAError as problem:
+            raise ha_errors(problem) from None
+    typer.echo(render_script(spec, topology), nl=False)

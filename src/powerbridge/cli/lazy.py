@@ -246,6 +246,11 @@ GROUPS = (
         "powerbridge.cli.deploy:app",
         "Batch deployments from a spec file: plan, apply, list, show, destroy.",
     ),
+    (
+        "ha",
+        "powerbridge.cli.ha:app",
+        "PowerHA SystemMirror clusters: plan, create, show, fail over, delete.",
+    ),
 )
 
 

@@ -149,20 +149,23 @@ def _one(name: str) -> Step:
 
 
 async def verify(build: Build) -> str:
-    from powerbridge.ha.verify import observe, problems
+    from powerbridge.ha.verify import look
 
+    await _topology(build)
     deadline = time.monotonic() + VERIFY_WAIT_SECONDS
     while True:
-        seen = await observe(build)
-        found = problems(build, seen)
-        if not found or time.monotonic() > deadline:
+        health, results = await look(build)
+        normal = health.state == "Active" and health.status == "Normal"
+        if normal or time.monotonic() > deadline:
             break
         await asyncio.sleep(VERIFY_POLL_SECONDS)
-    for result in seen.results:  # the last look is what the job keeps
+    for result in results:  # the last look is what the job keeps
         build.journal.command("verify", result)
-    if found:
-        raise StepFailed("verify", "; ".join(found))
-    return "ST_STABLE on every node, the group ONLINE on its home node"
+    if not normal:
+        raise StepFailed(
+            "verify", f"{health.state} / {health.status}: " + "; ".join(health.reasons)
+        )
+    return "Active / Normal: ST_STABLE on every node, the group ONLINE on its home node"
 
 
 STEP_FUNCTIONS: dict[str, Step] = {

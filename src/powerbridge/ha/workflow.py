@@ -65,10 +65,9 @@ class Build:
 
     async def run(self, step: str, command: NodeCommand) -> CommandResult:
         """Run one node command, record it, and fail the step on a non-zero exit."""
-        if command.as_script:
-            result = await self.executor.run(command.node, "ksh", stdin=command.script, step=step)
-        else:
-            result = await self.executor.run(command.node, command.script, step=step)
+        result = await self.executor.run(
+            command.node, command.command, stdin=command.stdin, timeout=command.timeout, step=step
+        )
         self.journal.command(step, result)
         if not result.ok:
             raise StepFailed(
