@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from powerbridge.ha.create_steps import STEP_FUNCTIONS
 from powerbridge.ha.errors import StepFailed
-from powerbridge.ha.journal import Journal, StepEvent, start_job
+from powerbridge.ha.journal import Journal, StepEvent, pinned_host_keys, start_job
 from powerbridge.ha.workflow import Build, finish_failed, run_steps
 from powerbridge.jobs import Job, JobStatus, JobStore
 from powerbridge.jobs.worker import keep_leased
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from powerbridge.ha.identity import Identity
     from powerbridge.ha.model import ClusterSpec
 
-__all__ = ["CreateOptions", "create_cluster", "pinned_host_keys"]
+__all__ = ["CreateOptions", "create_cluster"]
 
 LEASE_RENEWAL_SECONDS = 20.0
 
@@ -41,14 +41,6 @@ class CreateOptions:
     ssh_configs: tuple[Path, ...] | None = None  # None: the executor's defaults
     source: str | None = None  # the spec file, as given
     spec_text: str | None = None  # kept in the job for workers and `ha show`
-
-
-def pinned_host_keys(journal: Journal) -> dict[str, str]:
-    return {
-        name: str(details["host_key"])
-        for name, details in journal.nodes().items()
-        if details.get("host_key")
-    }
 
 
 async def create_cluster(
@@ -70,7 +62,7 @@ async def create_cluster(
         identity,
         user=spec.ssh.user,
         ssh_configs=configs,
-        pins=pinned_host_keys(journal),
+        pins=pinned_host_keys(store, spec.name),
         accept_new_host_keys=options.accept_new_host_keys,
         connect_timeout=spec.ssh.connect_timeout,
         command_timeout=spec.ssh.command_timeout,

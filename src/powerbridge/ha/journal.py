@@ -22,7 +22,15 @@ from typing import Any, Protocol
 from powerbridge.ha.errors import ClusterBusy, ClusterInterrupted
 from powerbridge.jobs import Item, ItemState, Job, JobStatus, JobStore, holder_alive
 
-__all__ = ["CLUSTER", "CREATE", "Journal", "StepEvent", "start_job"]
+__all__ = [
+    "CLUSTER",
+    "CREATE",
+    "Journal",
+    "StepEvent",
+    "cluster_nodes",
+    "pinned_host_keys",
+    "start_job",
+]
 
 CLUSTER = "cluster"  # the job store's kind for every cluster job
 CREATE = "create"
@@ -159,3 +167,23 @@ class Journal:
         old = self.items.get((kind, name))
         details = fields.get("details", old.details if old else {})
         self.items[(kind, name)] = Item(self.job.id, kind, name, state, details=details)
+
+
+def cluster_nodes(store: JobStore, cluster: str) -> dict[str, Mapping[str, Any]]:
+    """What the cluster's jobs recorded of each node (address, server, pinned host key),
+    the newest job's word winning: a `trust-host-key` job re-pins a key a create recorded."""
+    nodes: dict[str, dict[str, Any]] = {}
+    for job in reversed(store.jobs(cluster, kind=CLUSTER)):  # oldest first
+        for item in store.items(job.id):
+            if item.kind == NODE:
+                nodes.setdefault(item.name, {}).update(item.details)
+    return dict(nodes)
+
+
+def pinned_host_keys(store: JobStore, cluster: str) -> dict[str, str]:
+    """Node -> the host key every contact with it is compared with."""
+    return {
+        name: str(details["host_key"])
+        for name, details in cluster_nodes(store, cluster).items()
+        if details.get("host_key")
+    }
