@@ -101,10 +101,12 @@ class ClusterPlan:
 
     def rows(self) -> list[ClusterRow]:
         """PowerVC's side (rule, volumes, servers, key pair, port), then PowerHA's objects."""
+        order = {Kind.COLLOCATION_RULE: 0, Kind.VOLUME: 1, Kind.SERVER: 2}
+        deploy_rows = [row for row in self.plan.rows() if row.action.value != "block"]
+        deploy_rows.sort(key=lambda row: order.get(row.kind, 3))  # stable: spec order kept
         rows = [
             ClusterRow(row.action.value, row.kind.label, row.name, row.details)
-            for row in self.plan.rows()
-            if row.action.value != "block"
+            for row in deploy_rows
         ]
         spec = self.spec
         if not self.key_pair_exists:
