@@ -52,6 +52,8 @@ def deploy_cluster(cloud: RunningEmulator, store_path: Path, name: str) -> str:
             job = store.create_job("cluster", name, action="create")
             report = await apply_plan(c, plan, view, store, job, ApplyOptions(finish_job=False))
             assert not report.failed
+            servers = [s for s in await c.compute.servers() if s.name.startswith(f"{name}n")]
+            assert {s.key_name for s in servers} == {f"{name}-key"}  # deployed with the pair
             assert store.job(job.id).status is JobStatus.RUNNING  # the host job goes on
             store.finish(job.id, JobStatus.SUCCEEDED)
         finally:

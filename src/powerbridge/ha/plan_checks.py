@@ -117,15 +117,19 @@ def level_findings(spec: ClusterSpec, image: CloudImage | None) -> Iterator[Find
         )
         return
     if spec.heartbeat is not None:
+        fix = "give heartbeat: unicast or multicast"
+        if spec.heartbeat == "unicast":
+            fix = (
+                f"use an image with PowerHA {_dotted(powerha.UNICAST_FROM)} or later, or"
+                " heartbeat: multicast"
+            )
         for error in powerha.check_heartbeat(version, spec.heartbeat):
             yield _at(
                 spec,
                 "heartbeat",
                 "block",
                 "level",
-                f"image {image.name} has PowerHA {version}: {_plain(error)}; use an image"
-                f" with PowerHA {_dotted(powerha.UNICAST_FROM)} or later, or heartbeat:"
-                " multicast",
+                f"image {image.name} has PowerHA {version}: {_plain(error)}; {fix}",
             )
     if spec.split_merge is not None:
         split, merge = spec.split_merge.split, spec.split_merge.merge
