@@ -13,9 +13,11 @@ from powerbridge.ha.deployment import to_deployment
 from powerbridge.ha.model import (
     CLUSTER_TAG,
     NodeSpec,
+    PlacementSpec,
     RepositorySpec,
     ResourceGroupSpec,
     ServiceIPSpec,
+    SharedStorageSpec,
     SplitMergeSpec,
 )
 from tests.ha.plan_support import (  # noqa: F401
@@ -208,3 +210,17 @@ def test_deploy_blocks_are_part_of_the_plan(cloud: RunningEmulator) -> None:
     assert not result.ok
     assert result.blocks[0].key == "image"
     assert result.blocks[0].line == 6
+
+
+def test_disks_on_storage_the_nodes_group_does_not_reach(cloud: RunningEmulator) -> None:
+    spec = cluster(
+        "reach",
+        placement=PlacementSpec(storage_connectivity_group="rack1 NPIV"),
+        repository=RepositorySpec(storage_template="svc82 base template"),
+    )
+    result = plan(cloud, spec)
+    assert codes(result) == ["scg_storage"]
+    assert "does not reach storage template 'svc82 base template'" in str(result.blocks[0])
+    assert "reach-repository" in str(result.blocks[0])
+    reached = replace(spec, repository=RepositorySpec(storage_template="xiv90 base template"))
+    assert plan(cloud, replace(reached, shared_storage=SharedStorageSpec(1, 1))).ok
