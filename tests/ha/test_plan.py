@@ -224,3 +224,19 @@ def test_disks_on_storage_the_nodes_group_does_not_reach(cloud: RunningEmulator)
     assert "reach-repository" in str(result.blocks[0])
     reached = replace(spec, repository=RepositorySpec(storage_template="xiv90 base template"))
     assert plan(cloud, replace(reached, shared_storage=SharedStorageSpec(1, 1))).ok
+
+
+def test_allocate_plans_a_port_and_creates_none(cloud: RunningEmulator) -> None:
+    async def ports(c: Cloud) -> int:
+        return len(await c.network.ports())
+
+    before = use(cloud, ports)
+    result = plan(cloud, cluster("alloc", service_ip=ServiceIPSpec("svc", allocate=True)))
+    assert result.ok
+    assert ("port", "alloc-service-ip") in {(row.kind, row.name) for row in result.rows()}
+    assert use(cloud, ports) == before
+
+
+def test_service_ip_the_gateway(cloud: RunningEmulator) -> None:
+    spec = cluster("gate", service_ip=ServiceIPSpec("svc", address="192.168.100.1"))
+    assert "is the subnet's gateway" in str(plan(cloud, spec).blocks[0])
