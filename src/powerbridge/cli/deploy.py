@@ -236,7 +236,7 @@ def apply_command(
     from powerbridge.cli.deploy_view import LiveProgress, show_plan
     from powerbridge.cli.signals import sigterm_as_ctrl_c
     from powerbridge.deploy.apply import ApplyOptions, apply_plan
-    from powerbridge.deploy.service import ApplyRun, prepare
+    from powerbridge.deploy.service import ApplyRun, prepare, refuse_cluster_name
 
     spec = _load_spec(spec_file, name)
     _check_writable(report_file)
@@ -259,6 +259,7 @@ def apply_command(
 
     async def work(c: Cloud) -> Report | None:
         prepared = await prepare(c, spec)
+        _deploy_errors(lambda: refuse_cluster_name(prepared.view, spec.name, store))
         plan = prepared.plan
         # with --format json/yaml stdout carries the report alone; the plan goes to stderr
         plan_stream = sys.stdout if output_format is OutputFormat.table else sys.stderr
@@ -405,7 +406,12 @@ def destroy_command(
     watch = _DestroyWatch(deployment)
 
     async def work(c: Cloud) -> Report | None:
-        plan = await plan_destroy(c, deployment, store)
+        from powerbridge.deploy import DeployError
+
+        try:
+            plan = await plan_destroy(c, deployment, store)
+        except DeployError as problem:
+            raise CliError(str(problem)) from None
         rows = [{"action": a, "kind": k, "name": n} for a, k, n in plan.rows()]
         if plan.empty:
             render(rows, OutputFormat.table, title=f"Destroy {deployment}")

@@ -83,6 +83,7 @@ if TYPE_CHECKING:
         raise_for_response,
     )
     from powerbridge.client.image import Image, Images
+    from powerbridge.client.keypairs import KeyPair
     from powerbridge.client.network import Network, Networking, Port, Subnet
     from powerbridge.client.powervc import (
         CollocationRule,
@@ -151,6 +152,7 @@ _EXPORTS = {
     "InlineFlavor": "compute",
     "InstanceAction": "compute",
     "InvalidTemplate": "errors",
+    "KeyPair": "keypairs",
     "Lookup": "_guarded",
     "NameNotFound": "errors",
     "Network": "network",
@@ -244,6 +246,7 @@ __all__ = [
     "InlineFlavor",
     "InstanceAction",
     "InvalidTemplate",
+    "KeyPair",
     "Lookup",
     "NameNotFound",
     "Network",

@@ -34,6 +34,7 @@ from powerbridge.client._guarded import Listing, Lookup, guarded_create, listing
 from powerbridge.client._records import WireRecord, build, raw_payload, supplied, wire
 from powerbridge.client._wire import Record, as_object, iso, objects, text
 from powerbridge.client.errors import UnsupportedVersion, request_id
+from powerbridge.client.keypairs import KeyPairCalls
 from powerbridge.client.session import Session
 from powerbridge.powervm import (
     PowerVMSpec,
@@ -380,7 +381,7 @@ def server_lookup(session: Session, microversion: str | None = None) -> Lookup:
     return lookup
 
 
-class Compute:
+class Compute(KeyPairCalls):
     """Nova calls. Methods that take a name or an id say so (`find_*`)."""
 
     def __init__(self, session: Session) -> None:

@@ -140,3 +140,28 @@ class Networking:
 
     async def port(self, port_id: str) -> Port:
         return Port.from_wire(await self._show("ports", port_id, "port"))
+
+    async def create_port(
+        self,
+        network_id: str,
+        *,
+        name: str,
+        fixed_ip: str | None = None,
+        description: str | None = None,
+    ) -> Port:
+        """A port on `network_id` holding `fixed_ip` (None: neutron picks a free address), so
+        no server deployed later takes that address."""
+        port: dict[str, Any] = {"network_id": network_id, "name": name}
+        if fixed_ip is not None:
+            port["fixed_ips"] = [{"ip_address": fixed_ip}]
+        if description is not None:
+            port["description"] = description
+        response = await self.session.request(
+            SERVICE, "POST", "/v2.0/ports", json={"port": port}, idempotent=False
+        )
+        body = response.json()
+        found = body.get("port") if isinstance(body, dict) else None
+        return Port.from_wire(found if isinstance(found, dict) else {})
+
+    async def delete_port(self, port_id: str) -> None:
+        await self.session.request(SERVICE, "DELETE", _resource.item_path("/v2.0/ports", port_id))

@@ -25,6 +25,7 @@ from pathlib import PurePath
 from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError, SpecError, SpecErrors
 from powerbridge.deploy.model import (
+    CLUSTER_TAG,
     DEPLOYMENT_TAG,
     CollocationRuleSpec,
     DeploymentSpec,
@@ -50,6 +51,7 @@ from powerbridge.deploy.planner import build_plan
 from powerbridge.deploy.yaml_format import load_schema, load_yaml, parse_yaml
 
 __all__ = [
+    "CLUSTER_TAG",
     "DEPLOYMENT_TAG",
     "YAML_SUFFIXES",
     "Action",

@@ -78,6 +78,9 @@ class ApplyOptions:
     poll_interval: float | None = None  # None: adaptive (Ticker)
     create_concurrency: int = 8  # volume and rule create requests at once
     replace_changed: bool = False  # delete and recreate servers that differ beyond a resize
+    # False: the job hosts this apply as one of its steps (an HA create): its items and
+    # events are recorded, its status is left to the caller
+    finish_job: bool = True
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,8 @@ async def apply_plan(
     finally:
         beat.cancel()
     report = _report(run, status)
-    store.finish(job.id, status, _summary(run, status))
+    if run.options.finish_job:
+        store.finish(job.id, status, _summary(run, status))
     return report
 
 
@@ -279,7 +283,8 @@ def _stop(run: _Run, stopped_by: list[str]) -> None:
             f"job {job.id} of deployment {run.plan.deployment} was cancelled; what it made "
             f"stays (`powerbridge deploy destroy {run.plan.deployment}` removes it)"
         ) from None
-    run.store.finish(job.id, JobStatus.INTERRUPTED, _summary(run, JobStatus.INTERRUPTED))
+    if run.options.finish_job:  # else the hosting job records how it ended
+        run.store.finish(job.id, JobStatus.INTERRUPTED, _summary(run, JobStatus.INTERRUPTED))
 
 
 def _status(run: _Run) -> JobStatus:

@@ -59,6 +59,8 @@ class Image:
     name: str
     min_disk_gb: int = 0
     status: str = "active"
+    # custom image properties (PowerVC's and the admin's: e.g. `powerha_version`)
+    properties: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

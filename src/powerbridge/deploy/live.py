@@ -116,7 +116,9 @@ def _view(
             cv.ComputeTemplate(t.id, t.name, t.ram, t.vcpus, t.disk, dict(t.extra_specs))
             for t in templates
         ),
-        images=tuple(cv.Image(i.id, i.name, i.min_disk, i.status) for i in images),
+        images=tuple(
+            cv.Image(i.id, i.name, i.min_disk, i.status, dict(i.properties)) for i in images
+        ),
         networks=tuple(networks),
         storage_templates=tuple(storage_templates),
         storage_providers=tuple(providers),

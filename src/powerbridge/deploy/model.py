@@ -19,8 +19,10 @@ from typing import Final
 from powerbridge import powervm
 
 __all__ = [
+    "CLUSTER_TAG",
     "COLLOCATION_POLICIES",
     "DEPLOYMENT_TAG",
+    "OWNER_TAGS",
     "CollocationRuleSpec",
     "DeploymentSpec",
     "NetworkSpec",
@@ -31,6 +33,12 @@ __all__ = [
 
 DEPLOYMENT_TAG: Final = "powerbridge:deployment"
 """Metadata key whose value names the deployment a server or volume belongs to."""
+
+CLUSTER_TAG: Final = "powerbridge:cluster"
+"""Metadata key whose value names the HA cluster a server, volume or rule belongs to."""
+
+OWNER_TAGS: Final[tuple[str, ...]] = (DEPLOYMENT_TAG, CLUSTER_TAG)
+"""The reserved metadata keys: powerbridge sets them, a spec may not."""
 
 COLLOCATION_POLICIES: Final[tuple[str, ...]] = (
     "affinity",
@@ -95,6 +103,7 @@ class ServerSpec:
     powervm: Mapping[str, str] = field(default_factory=dict, hash=False)
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
     user_data: str | None = None
+    key_name: str | None = None  # the nova key pair the server is deployed with
     line: int | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -103,8 +112,9 @@ class ServerSpec:
         overrides = {normalise_powervm_key(k): str(v) for k, v in self.powervm.items()}
         object.__setattr__(self, "powervm", overrides)
         object.__setattr__(self, "metadata", dict(self.metadata))
-        if DEPLOYMENT_TAG in self.metadata:
-            raise ValueError(f"server {self.name!r}: metadata key {DEPLOYMENT_TAG} is reserved")
+        for reserved in OWNER_TAGS:
+            if reserved in self.metadata:
+                raise ValueError(f"server {self.name!r}: metadata key {reserved} is reserved")
 
     @property
     def network(self) -> str | None:
@@ -135,7 +145,9 @@ class DeploymentSpec:
     """A whole deployment: its name (the metadata tag value) and what it is made of.
 
     `volumes` and `collocation_rules` are keyed by name, in the order they are created.
-    `source` is the file the spec came from (provenance only: not compared).
+    `source` is the file the spec came from (provenance only: not compared). `owner_tag` is
+    the metadata key whose value (`name`) marks what this deployment owns: `DEPLOYMENT_TAG`
+    for a batch deployment, `CLUSTER_TAG` for the nodes and disks of an HA cluster.
     """
 
     name: str
@@ -143,8 +155,11 @@ class DeploymentSpec:
     volumes: Mapping[str, VolumeSpec] = field(default_factory=dict, hash=False)
     collocation_rules: Mapping[str, CollocationRuleSpec] = field(default_factory=dict, hash=False)
     source: str | None = field(default=None, compare=False)
+    owner_tag: str = DEPLOYMENT_TAG
 
     def __post_init__(self) -> None:
+        if self.owner_tag not in OWNER_TAGS:
+            raise ValueError(f"owner_tag must be one of {', '.join(OWNER_TAGS)}")
         object.__setattr__(self, "volumes", dict(self.volumes))
         object.__setattr__(self, "collocation_rules", dict(self.collocation_rules))
         check_deployment_name(self.name)

@@ -210,6 +210,7 @@ class ServerCreate:
     proc_units: Decimal
     vcpus: int
     hosts: frozenset[str] = field(default=frozenset(), repr=False)
+    key_name: str | None = None
 
     def request(self, ids: Mapping[RefKey, str] | None = None) -> dict[str, Any]:
         """The Nova `POST /servers` body; `ids` gives the ids of created volumes and rules."""
@@ -232,6 +233,8 @@ class ServerCreate:
         if self.availability_zone is not None:
             server["availability_zone"] = self.availability_zone
         server["metadata"] = dict(self.metadata)
+        if self.key_name is not None:
+            server["key_name"] = self.key_name
         body: dict[str, Any] = {"server": server}
         if self.collocation_rule is not None:
             body["os:scheduler_hints"] = {"group": self.collocation_rule.resolve(ids)}

@@ -26,7 +26,7 @@ from powerbridge.deploy.apply import ProgressEvent, still_building
 from powerbridge.deploy.cloudview import CloudView
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.live import fetch_view
-from powerbridge.deploy.model import DEPLOYMENT_TAG, DeploymentSpec
+from powerbridge.deploy.model import CLUSTER_TAG, DEPLOYMENT_TAG, DeploymentSpec
 from powerbridge.deploy.plan_model import ChangeMode, Kind, Plan
 from powerbridge.deploy.planner import build_plan
 from powerbridge.deploy.report import Report, ResourceResult
@@ -43,12 +43,14 @@ __all__ = [
     "nothing_to_do",
     "plan_destroy",
     "prepare",
+    "refuse_cluster_name",
     "start_job",
 ]
 
 DEPLOYMENT = "deployment"  # the job store's kind of job
 APPLY = "apply"
 DESTROY = "destroy"
+CLUSTER = "cluster"  # the job store's kind of an HA cluster's jobs
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,21 @@ def close_interrupted_apply(store: JobStore, deployment: str, by: str) -> Job | 
 
 async def plan_destroy(cloud: Cloud, deployment: str, store: JobStore) -> DestroyPlan:
     view = await fetch_view(cloud)
+    refuse_cluster_name(view, deployment, store)
     return destroy_plan(view, deployment, store)
+
+
+def refuse_cluster_name(view: CloudView, name: str, store: JobStore) -> None:
+    """Raise DeployError when `name` is an HA cluster's: its nodes and disks are `ha`'s to
+    change, and a deployment of that name would be confused with it."""
+    tagged = [s.name for s in view.servers if s.metadata.get(CLUSTER_TAG) == name]
+    tagged += [v.name for v in view.volumes if v.metadata.get(CLUSTER_TAG) == name]
+    if tagged or store.latest(name, kind=CLUSTER) is not None:
+        where = f" (PowerVC has {tagged[0]} tagged {CLUSTER_TAG}={name})" if tagged else ""
+        raise DeployError(
+            f"'{name}' is an HA cluster{where}, not a deployment: nothing was changed;"
+            f" use `powerbridge ha delete {name}` to remove it"
+        )
 
 
 def destroy_plan(view: CloudView, deployment: str, store: JobStore) -> DestroyPlan:

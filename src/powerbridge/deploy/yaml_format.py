@@ -39,7 +39,7 @@ from typing import Any, Final
 
 from powerbridge.deploy.errors import SpecError, SpecErrors
 from powerbridge.deploy.model import (
-    DEPLOYMENT_TAG,
+    OWNER_TAGS,
     CollocationRuleSpec,
     DeploymentSpec,
     NetworkSpec,
@@ -173,9 +173,10 @@ class _Builder:
         self._check_metadata(path, defaults.get("metadata") or {})
 
     def _check_metadata(self, path: Path, metadata: Mapping[str, Any]) -> None:
-        if DEPLOYMENT_TAG in metadata:
-            message = f"metadata key '{DEPLOYMENT_TAG}' is reserved: powerbridge sets it"
-            self.fail((*path, "metadata"), message, key=DEPLOYMENT_TAG)
+        for reserved in OWNER_TAGS:
+            if reserved in metadata:
+                message = f"metadata key '{reserved}' is reserved: powerbridge sets it"
+                self.fail((*path, "metadata"), message, key=reserved)
 
     # -- server entries ----------------------------------------------------------------------
 
@@ -309,7 +310,7 @@ class _Builder:
                 metadata={
                     key: _text(value)
                     for key, value in settings["metadata"].items()
-                    if key != DEPLOYMENT_TAG  # reported; the spec is not returned
+                    if key not in OWNER_TAGS  # reported; the spec is not returned
                 },
                 user_data=self._user_data(settings.get("user_data")),
                 line=entry.line,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Literal
+
+from powerbridge.deploy.model import CLUSTER_TAG
 
 __all__ = [
     "CLUSTER_TAG",
@@ -33,8 +35,6 @@ __all__ = [
     "SshSpec",
 ]
 
-CLUSTER_TAG: Final = "powerbridge:cluster"
-"""Metadata key whose value names the cluster a server, volume or rule belongs to."""
 
 AntiAffinity = Literal["soft", "hard"]
 

@@ -21,6 +21,7 @@ from powerbridge.deploy.cloudview import (
 )
 from powerbridge.deploy.cloudview import Volume as ExistingVolume
 from powerbridge.deploy.model import (
+    CLUSTER_TAG,
     DEPLOYMENT_TAG,
     CollocationRuleSpec,
     DeploymentSpec,
@@ -70,7 +71,7 @@ class Resolver:
         self.spec = spec
         self.view = view
         self.findings = findings
-        self.tag = {DEPLOYMENT_TAG: spec.name}
+        self.tag = {spec.owner_tag: spec.name}
         self.users = spec.users_of()
         self.volume_refs: dict[str, Ref] = {}
         self.existing_volumes: dict[str, ExistingVolume] = {}
@@ -78,7 +79,7 @@ class Resolver:
         self.rules: dict[str, Rule] = {}
 
     def _ours(self, metadata: Mapping[str, str]) -> bool:
-        return metadata.get(DEPLOYMENT_TAG) == self.spec.name
+        return metadata.get(self.spec.owner_tag) == self.spec.name
 
     # -- volumes and rules -------------------------------------------------------------------
 
@@ -277,5 +278,7 @@ def _suggest(ref: str, known: Iterable[str]) -> str:
 
 
 def _owner(metadata: Mapping[str, str]) -> str:
+    if cluster := metadata.get(CLUSTER_TAG):
+        return f"belongs to HA cluster '{cluster}'"
     owner = metadata.get(DEPLOYMENT_TAG)
     return f"belongs to deployment '{owner}'" if owner else f"has no {DEPLOYMENT_TAG} tag"

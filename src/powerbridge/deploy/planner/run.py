@@ -194,6 +194,7 @@ class _Run:
             memory_mb=check.memory_mb,
             proc_units=check.proc_units,
             vcpus=template.vcpus,
+            key_name=server.key_name,
         )
 
     def _check_metadata(self, server: ServerSpec) -> None:

@@ -10,18 +10,14 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from powerbridge import powerha
 from powerbridge.emulator.aix.powerha.model import Cluster, ResourceGroup
+from powerbridge.powerha import REPOSITORY_MAX_MB, REPOSITORY_MIN_MB
 
 if TYPE_CHECKING:
     from powerbridge.emulator.aix.disks import DiskView
     from powerbridge.emulator.aix.node import Interface, Node
     from powerbridge.emulator.aix.world import AixWorld
-
-REPOSITORY_MIN_MB, REPOSITORY_MAX_MB = 512, 460 * 1024
-STARTUP = {"OHN", "OFAN", "OAAN", "OUDP"}
-FALLOVER = {"FNPN", "FUDNP", "BO"}
-FALLBACK = {"NFB", "FBHPN"}
-NODE_PRIORITY_POLICIES = {"cl_highest_free_mem", "cl_highest_idle_cpu", "cl_lowest_disk_busy"}
 
 
 def resolve(node: Node, name: str) -> str | None:
@@ -200,39 +196,13 @@ def script_errors(nodes: list[Node], path: str) -> list[str]:
 
 def policy_errors(group: ResourceGroup) -> list[str]:
     """The startup/fallover/fallback combinations PowerHA refuses."""
-    for attr, value, allowed in (
-        ("STARTUP", group.startup, STARTUP),
-        ("FALLOVER", group.fallover, FALLOVER),
-        ("FALLBACK", group.fallback, FALLBACK),
-    ):
-        if value not in allowed:
-            valid = ", ".join(sorted(allowed))
-            return [f'ERROR: "{value}" is not a valid value for {attr}. Valid values: {valid}.']
-    if group.startup == "OAAN" and (group.fallover, group.fallback) != ("BO", "NFB"):
-        return [
-            "ERROR: a resource group that starts Online On All Available Nodes (OAAN) must "
-            "use the fallover policy BO (Bring Offline) and the fallback policy NFB (Never "
-            "Fallback)."
-        ]
-    if group.startup == "OAAN" and group.service_labels:
-        return [
-            "ERROR: a concurrent resource group (OAAN) cannot contain service IP labels: a "
-            "service IP can be active on one node only."
-        ]
-    if group.startup == "OUDP" and group.fallback != "NFB":
-        return [
-            "ERROR: a resource group that starts Online Using Distribution Policy (OUDP) must "
-            "use the fallback policy NFB (Never Fallback)."
-        ]
-    if group.fallover == "FUDNP" and group.node_priority_policy not in NODE_PRIORITY_POLICIES:
-        valid = ", ".join(sorted(NODE_PRIORITY_POLICIES))
-        return [
-            "ERROR: the fallover policy FUDNP (Fallover Using Dynamic Node Priority) needs "
-            f"NODE_PRIORITY_POLICY, one of: {valid}."
-        ]
-    if group.node_priority_policy and group.fallover != "FUDNP":
-        return ["ERROR: NODE_PRIORITY_POLICY applies only with FALLOVER=FUDNP."]
-    return []
+    return powerha.policy_errors(
+        group.startup,
+        group.fallover,
+        group.fallback,
+        group.node_priority_policy,
+        has_service_labels=bool(group.service_labels),
+    )
 
 
 def group_resource_errors(cluster: Cluster, group: ResourceGroup) -> list[str]:
