@@ -119,7 +119,7 @@ def plan_command(
     output_format: FormatOption = OutputFormat.table,
 ) -> None:
     """Check the spec against PowerVC and PowerHA's rules; show what create makes."""
-    from powerbridge.cli.ha_view import show_plan
+    from powerbridge.cli.ha_plan_view import show_plan
     from powerbridge.ha.plan import plan_cluster
 
     spec = load_spec(spec_file)
@@ -183,7 +183,8 @@ def create_command(
 async def _create(
     c: Cloud, spec: ClusterSpec, store: JobStore, identity: Identity, options: Any, yes: bool
 ) -> Job:
-    from powerbridge.cli.ha_view import StepProgress, show_plan
+    from powerbridge.cli.ha_plan_view import show_plan
+    from powerbridge.cli.ha_view import StepProgress
     from powerbridge.ha.create import create_cluster
     from powerbridge.ha.errors import HAError
     from powerbridge.ha.plan import plan_cluster

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from powerbridge.client import NotFound
 from powerbridge.ha import node_commands
+from powerbridge.ha.deployment import service_port_name
 from powerbridge.ha.errors import StepFailed
-from powerbridge.ha.topology_reader import read_topology, service_port_name
+from powerbridge.ha.topology_reader import read_topology
 from powerbridge.jobs import ItemState
 
 if TYPE_CHECKING:

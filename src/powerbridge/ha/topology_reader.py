@@ -10,6 +10,11 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+from powerbridge.ha.deployment import (
+    backup_repository_name,
+    repository_name,
+    service_port_name,
+)
 from powerbridge.ha.errors import StepFailed
 from powerbridge.ha.model import CLUSTER_TAG
 from powerbridge.ha.topology import DiskRole, NodeFacts, SharedDisk, Topology
@@ -19,20 +24,17 @@ if TYPE_CHECKING:
     from powerbridge.client.compute import Server
     from powerbridge.ha.model import ClusterSpec
 
-__all__ = ["WWN_KEY", "disk_role", "read_topology", "service_port_name"]
+__all__ = ["WWN_KEY", "disk_role", "read_topology"]
 
 WWN_KEY = "volume_wwn"
 
 
-def service_port_name(cluster: str) -> str:
-    return f"{cluster}-service-ip"
-
-
 def disk_role(cluster: str, volume_name: str) -> DiskRole | None:
-    """The role of a cluster volume, from the name `ha.plan.to_deployment` gives it."""
-    if volume_name == f"{cluster}-repository":
+    """The role of a cluster volume, from the name `ha.deployment` gives it (data volumes
+    added later by `ha add-disk` follow the same pattern)."""
+    if volume_name == repository_name(cluster):
         return "repository"
-    if volume_name == f"{cluster}-repository-backup":
+    if volume_name == backup_repository_name(cluster):
         return "backup_repository"
     if volume_name.startswith(f"{cluster}-data-"):
         return "data"
