@@ -63,11 +63,18 @@ def source(generated: dict[str, str]) -> str:
     """The module: one parenthesized string per text, a literal per line."""
     lines = [HEADER, f"WIDTH = {width()}\n", "\nTEXTS: dict[str, str] = {\n"]
     for key, text in generated.items():
-        lines.append(f"    {key!r}: (\n")
-        lines.extend(f"        {line!r}\n" for line in text.splitlines(keepends=True))
+        lines.append(f"    {literal(key)}: (\n")
+        lines.extend(f"        {literal(line)}\n" for line in text.splitlines(keepends=True))
         lines.append("    ),\n")
     lines.append("}\n")
     return "".join(lines)
+
+
+def literal(text: str) -> str:
+    """`text` as a Python literal in the quotes ruff format keeps (double unless text has one)."""
+    if '"' in text:
+        return repr(text)
+    return '"' + repr(text)[1:-1] + '"'
 
 
 def width() -> int:

@@ -7,195 +7,195 @@ at WIDTH columns; `powerbridge.cli.main` prints them without importing typer.
 WIDTH = 78
 
 TEXTS: dict[str, str] = {
-    '': (
-        'Usage: powerbridge [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Bring IBM Power (PowerVC) resources into your cloud platform.\n'
-        '\n'
-        '  Targets a PowerVC (or any OpenStack cloud) named with --os-cloud or OS_*\n'
-        '  variables, or the embedded PowerVC emulator. Exit codes: 0 success, 1 error,\n'
-        '  2 usage error, 3 partial failure.\n'
-        '\n'
-        'Options:\n'
-        '  --version      Show the version and exit.\n'
-        '  --debug        Show tracebacks for errors.  [env var: POWERBRIDGE_DEBUG]\n'
-        '  -v, --verbose  Trace each HTTP call (-vv: more).  [default: 0]\n'
-        '  -h, --help     Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  demo              Run the demo against the embedded PowerVC emulator.\n'
-        '  diagnose          Find why a deploy or an action failed: fault,...\n'
-        '  emulator          Run the embedded PowerVC emulator: a local PowerVC...\n'
-        '  image             Images VMs deploy from.\n'
-        '  template          Compute templates (flavors) and the PowerVM partition...\n'
-        '  network           Networks (VLANs) and their subnets.\n'
-        '  storage-template  Storage templates (volume types): where and how...\n'
-        '  scg               Storage connectivity groups: which hosts and VIOS...\n'
-        '  host              Managed hosts and their usage (memory, processing...\n'
-        '  host-group        Host groups: availability zone, placement policy, hosts.\n'
-        '  server            Virtual machines: list, show, create, delete, rename,...\n'
-        '  volume            Volumes: list, show, create, delete, attach, detach.\n'
-        '  deploy            Batch deployments from a spec file: plan, apply,...\n'
-        '  ha                PowerHA SystemMirror clusters: plan, create, show,...\n'
+    "": (
+        "Usage: powerbridge [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Bring IBM Power (PowerVC) resources into your cloud platform.\n"
+        "\n"
+        "  Targets a PowerVC (or any OpenStack cloud) named with --os-cloud or OS_*\n"
+        "  variables, or the embedded PowerVC emulator. Exit codes: 0 success, 1 error,\n"
+        "  2 usage error, 3 partial failure.\n"
+        "\n"
+        "Options:\n"
+        "  --version      Show the version and exit.\n"
+        "  --debug        Show tracebacks for errors.  [env var: POWERBRIDGE_DEBUG]\n"
+        "  -v, --verbose  Trace each HTTP call (-vv: more).  [default: 0]\n"
+        "  -h, --help     Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  demo              Run the demo against the embedded PowerVC emulator.\n"
+        "  diagnose          Find why a deploy or an action failed: fault,...\n"
+        "  emulator          Run the embedded PowerVC emulator: a local PowerVC...\n"
+        "  image             Images VMs deploy from.\n"
+        "  template          Compute templates (flavors) and the PowerVM partition...\n"
+        "  network           Networks (VLANs) and their subnets.\n"
+        "  storage-template  Storage templates (volume types): where and how...\n"
+        "  scg               Storage connectivity groups: which hosts and VIOS...\n"
+        "  host              Managed hosts and their usage (memory, processing...\n"
+        "  host-group        Host groups: availability zone, placement policy, hosts.\n"
+        "  server            Virtual machines: list, show, create, delete, rename,...\n"
+        "  volume            Volumes: list, show, create, delete, attach, detach.\n"
+        "  deploy            Batch deployments from a spec file: plan, apply,...\n"
+        "  ha                PowerHA SystemMirror clusters: plan, create, show,...\n"
     ),
-    'emulator': (
-        'Usage: powerbridge emulator [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Run the embedded PowerVC emulator: a local PowerVC for demos, tests and\n'
-        '  development.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  start   Start the emulator and print how to reach it (Ctrl-C stops it).\n'
-        '  status  Show whether the emulator of a data dir is running, and where...\n'
-        '  stop    Stop the emulator of a data dir (SIGTERM; SIGKILL after 10 s).\n'
-        '  env     Print how clients reach the running emulator: OS_* variables or...\n'
+    "emulator": (
+        "Usage: powerbridge emulator [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Run the embedded PowerVC emulator: a local PowerVC for demos, tests and\n"
+        "  development.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  start   Start the emulator and print how to reach it (Ctrl-C stops it).\n"
+        "  status  Show whether the emulator of a data dir is running, and where...\n"
+        "  stop    Stop the emulator of a data dir (SIGTERM; SIGKILL after 10 s).\n"
+        "  env     Print how clients reach the running emulator: OS_* variables or...\n"
     ),
-    'image': (
-        'Usage: powerbridge image [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Images VMs deploy from.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list  List images.\n'
-        '  show  Show one image (by name or id).\n'
+    "image": (
+        "Usage: powerbridge image [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Images VMs deploy from.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list  List images.\n"
+        "  show  Show one image (by name or id).\n"
     ),
-    'template': (
-        'Usage: powerbridge template [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Compute templates (flavors) and the PowerVM partition profile each gives.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list  List compute templates.\n'
-        '  show  Show one compute template (by name or id).\n'
+    "template": (
+        "Usage: powerbridge template [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Compute templates (flavors) and the PowerVM partition profile each gives.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list  List compute templates.\n"
+        "  show  Show one compute template (by name or id).\n"
     ),
-    'network': (
-        'Usage: powerbridge network [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Networks (VLANs) and their subnets.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list  List networks.\n'
-        '  show  Show one network (by name or id).\n'
+    "network": (
+        "Usage: powerbridge network [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Networks (VLANs) and their subnets.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list  List networks.\n"
+        "  show  Show one network (by name or id).\n"
     ),
-    'storage-template': (
-        'Usage: powerbridge storage-template [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Storage templates (volume types): where and how volumes are created.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list  List storage templates.\n'
-        '  show  Show one storage template (by name or id).\n'
+    "storage-template": (
+        "Usage: powerbridge storage-template [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Storage templates (volume types): where and how volumes are created.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list  List storage templates.\n"
+        "  show  Show one storage template (by name or id).\n"
     ),
-    'scg': (
-        'Usage: powerbridge scg [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Storage connectivity groups: which hosts and VIOS reach storage, and how.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list  List storage connectivity groups.\n'
-        '  show  Show one storage connectivity group (by name or id).\n'
+    "scg": (
+        "Usage: powerbridge scg [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Storage connectivity groups: which hosts and VIOS reach storage, and how.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list  List storage connectivity groups.\n"
+        "  show  Show one storage connectivity group (by name or id).\n"
     ),
-    'host': (
-        'Usage: powerbridge host [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Managed hosts and their usage (memory, processing units, VMs).\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list  List hosts.\n'
-        '  show  Show one host (by name or id).\n'
+    "host": (
+        "Usage: powerbridge host [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Managed hosts and their usage (memory, processing units, VMs).\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list  List hosts.\n"
+        "  show  Show one host (by name or id).\n"
     ),
-    'host-group': (
-        'Usage: powerbridge host-group [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Host groups: availability zone, placement policy, hosts.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list  List host groups.\n'
-        '  show  Show one host group (by name or id).\n'
+    "host-group": (
+        "Usage: powerbridge host-group [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Host groups: availability zone, placement policy, hosts.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list  List host groups.\n"
+        "  show  Show one host group (by name or id).\n"
     ),
-    'server': (
-        'Usage: powerbridge server [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Virtual machines: list, show, create, delete, rename, start, stop.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list    List servers.\n'
-        '  show    Show a server: state, placement, addresses, volumes, fault.\n'
-        '  create  Create a server: new volumes first, then the deploy (all or...\n'
-        '  delete  Delete servers (their attached volumes stay, unless set to go...\n'
-        '  rename  Rename a server.\n'
-        '  start   Power a server on.\n'
-        '  stop    Power a server off.\n'
+    "server": (
+        "Usage: powerbridge server [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Virtual machines: list, show, create, delete, rename, start, stop.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list    List servers.\n"
+        "  show    Show a server: state, placement, addresses, volumes, fault.\n"
+        "  create  Create a server: new volumes first, then the deploy (all or...\n"
+        "  delete  Delete servers (their attached volumes stay, unless set to go...\n"
+        "  rename  Rename a server.\n"
+        "  start   Power a server on.\n"
+        "  stop    Power a server off.\n"
     ),
-    'volume': (
-        'Usage: powerbridge volume [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Volumes: list, show, create, delete, attach, detach.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  list    List volumes, with the servers they are attached to.\n'
-        '  show    Show a volume.\n'
-        '  create  Create a volume from a storage template.\n'
-        '  delete  Delete volumes.\n'
-        '  attach  Attach a volume to a server (a shared volume to several, one...\n'
-        '  detach  Detach a volume from a server.\n'
+    "volume": (
+        "Usage: powerbridge volume [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Volumes: list, show, create, delete, attach, detach.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  list    List volumes, with the servers they are attached to.\n"
+        "  show    Show a volume.\n"
+        "  create  Create a volume from a storage template.\n"
+        "  delete  Delete volumes.\n"
+        "  attach  Attach a volume to a server (a shared volume to several, one...\n"
+        "  detach  Detach a volume from a server.\n"
     ),
-    'deploy': (
-        'Usage: powerbridge deploy [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  Batch deployments from a spec file: plan, apply, list, show, destroy.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
-        '  plan     Show what apply would create, what is unchanged and what...\n'
-        '  apply    Create what the plan lists: volumes, then servers; wait; print...\n'
-        '  list     Deployments the job store knows, with their last job.\n'
+    "deploy": (
+        "Usage: powerbridge deploy [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  Batch deployments from a spec file: plan, apply, list, show, destroy.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
+        "  plan     Show what apply would create, what is unchanged and what...\n"
+        "  apply    Create what the plan lists: volumes, then servers; wait; print...\n"
+        "  list     Deployments the job store knows, with their last job.\n"
         "  show     A deployment's job history and the state of each of its...\n"
         "  destroy  Delete the deployment's servers and volumes (shared ones still...\n"
     ),
-    'ha': (
-        'Usage: powerbridge ha [OPTIONS] COMMAND [ARGS]...\n'
-        '\n'
-        '  PowerHA SystemMirror clusters: plan, create, show, fail over, delete.\n'
-        '\n'
-        'Options:\n'
-        '  -h, --help  Show this message and exit.\n'
-        '\n'
-        'Commands:\n'
+    "ha": (
+        "Usage: powerbridge ha [OPTIONS] COMMAND [ARGS]...\n"
+        "\n"
+        "  PowerHA SystemMirror clusters: plan, create, show, fail over, delete.\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help  Show this message and exit.\n"
+        "\n"
+        "Commands:\n"
         "  plan    Check the spec against PowerVC and PowerHA's rules; show what...\n"
-        '  create  Build the cluster: PowerVC resources, node preparation, clmgr,...\n'
-        '  script  Print the node-side configuration as one ksh93 script, for...\n'
+        "  create  Build the cluster: PowerVC resources, node preparation, clmgr,...\n"
+        "  script  Print the node-side configuration as one ksh93 script, for...\n"
     ),
 }
