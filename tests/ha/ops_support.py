@@ -66,6 +66,19 @@ class OpsCluster:
 
         return lab.run(work)
 
+    def cli_env(self) -> dict[str, str]:
+        """The environment `powerbridge ha ...` runs in against this lab (its cloud and the
+        emulator's ssh/config)."""
+        running = self.lab.aix.running
+        assert running.ssh_config is not None
+        return {**running.env(), "POWERBRIDGE_SSH_CONFIG": str(running.ssh_config)}
+
+    def cli_options(self) -> list[str]:
+        """The lab's job store and key, as `ha` command options."""
+        database = self.lab.store.engine.url.database
+        assert database is not None
+        return ["--store", database, "--ssh-key", str(self.lab.key.path)]
+
     def ssh(self, node: str, command: str) -> str:
         """`command`'s stdout on `node`, over SSH as an admin would run it (exit 0 asserted)."""
 

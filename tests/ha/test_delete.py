@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from powerbridge.client import Cloud
 from powerbridge.client.volume import VolumeCreate
 from powerbridge.ha.delete import delete_cluster, snapshot_name
 from powerbridge.ha.model import CLUSTER_TAG
 from powerbridge.jobs import JobStatus
 from tests.ha.ops_support import OpsCluster, fresh_cluster_fixture  # noqa: F401
+from tests.support.clirun import Shell
 
 CLUSTER = "appha"
 
@@ -113,3 +116,22 @@ def test_a_partly_gone_cluster_is_still_deleted(fresh_cluster: OpsCluster) -> No
     after = cloudscape(fresh_cluster)
     assert tagged(after.servers) == []
     assert tagged(after.volumes) == ["appha-data-1"]
+
+
+def test_the_cli_refuses_without_yes_and_no_terminal_then_deletes_with_it(
+    fresh_cluster: OpsCluster,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sh = Shell(monkeypatch, capsys, fresh_cluster.cli_env())
+    options = fresh_cluster.cli_options()
+    refused = sh("ha", "delete", CLUSTER, *options)
+    assert refused.code == 2
+    assert "needs confirmation, but there is no terminal" in refused.err
+    assert tagged(cloudscape(fresh_cluster).servers) == ["appha-node1", "appha-node2"]
+    done = sh.ok("ha", "delete", CLUSTER, "--yes", *options)
+    assert "deleted  server appha-node1" in done.out
+    assert "kept     volume appha-data-1 (data; --delete-data deletes it)" in done.out
+    assert tagged(cloudscape(fresh_cluster).servers) == []
+    again = sh("ha", "delete", CLUSTER, "--yes", *options)
+    assert again.code == 1 and "cluster appha was deleted by job" in again.err

@@ -10,6 +10,7 @@ from powerbridge.ha.failover import failover, next_node
 from powerbridge.ha.journal import CLUSTER
 from powerbridge.jobs import JobStatus
 from tests.ha.ops_support import OpsCluster, ops_cluster_fixture  # noqa: F401
+from tests.support.clirun import Shell
 
 NODE1, NODE2 = "appha-node1", "appha-node2"
 GROUP = "appha_rg"
@@ -81,3 +82,24 @@ def test_next_node_follows_priority_and_wraps() -> None:
     assert next_node(order, "a", ["a", "c"]) == "c"
     assert next_node(order, "a", ["a"]) is None
     assert next_node(order, None, ["b"]) == "b"
+
+
+def test_the_cli_moves_the_group_and_names_a_bad_node(
+    ops_cluster: OpsCluster, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sh = Shell(monkeypatch, capsys, ops_cluster.cli_env())
+    options = ops_cluster.cli_options()
+    moved = sh.ok("ha", "failover", ops_cluster.name, "--to", NODE2, *options)
+    assert f"cluster appha: {GROUP} online on {NODE2} (was {NODE1})" in moved.out
+    assert "move" in moved.err  # the progress lines
+    assert online_on(ops_cluster, NODE1) == [NODE2]
+    sh.ok("ha", "failover", ops_cluster.name, *options)
+    assert online_on(ops_cluster, NODE1) == [NODE1]
+    bad = sh("ha", "failover", ops_cluster.name, "--to", "nodeX", *options)
+    assert bad.code == 1
+    assert bad.error_lines == [
+        "error: nodeX is not a node of cluster appha (its nodes: appha-node1, appha-node2);"
+        " nothing was moved"
+    ]
+    missing = sh("ha", "stop", "nosuch", *options)
+    assert missing.code == 1 and "nosuch is not a cluster" in missing.err
