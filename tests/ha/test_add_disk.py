@@ -39,7 +39,8 @@ def test_add_disk_puts_a_new_disk_in_the_vg_on_every_node(ops_cluster: OpsCluste
     job = ops_cluster.call(add_disk, size_gb=5)
     assert job.status is JobStatus.SUCCEEDED
     volume = cluster_volumes(ops_cluster)["appha-data-2"]
-    assert volume.multiattach and volume.size == 5
+    assert volume.multiattach
+    assert volume.size == 5
     assert len(volume.server_ids) == 2
     wwn = volume.metadata["volume_wwn"]
     assert [vg_of(ops_cluster, node, wwn) for node in NODES] == ["appvg", "appvg"]
@@ -59,7 +60,7 @@ def test_a_failed_add_disk_is_continued_with_the_same_volume(ops_cluster: OpsClu
         },
     )
     try:
-        with pytest.raises(StepFailed, match="step extend failed on node appha-node1.*injected"):
+        with pytest.raises(StepFailed, match=r"step extend failed on node appha-node1.*injected"):
             ops_cluster.call(add_disk, size_gb=3)
     finally:
         remove_behaviour(ops_cluster.lab.aix, rule)

@@ -75,9 +75,11 @@ def test_delete_keeps_the_data_volumes_and_what_was_not_its_own(
     assert "bystander" in after.servers
     assert tagged(after.volumes) == ["appha-data-1", "appha-data-8", "appha-repository-old"]
     assert "appha-data-7" in after.volumes
-    assert "appha-anti-affinity" in before.rules and "appha-anti-affinity" not in after.rules
+    assert "appha-anti-affinity" in before.rules
+    assert "appha-anti-affinity" not in after.rules
     assert "appha-service-ip" not in after.ports
-    assert "appha-key" in before.key_pairs and "appha-key" not in after.key_pairs
+    assert "appha-key" in before.key_pairs
+    assert "appha-key" not in after.key_pairs
     summary = job.summary
     assert sorted(summary["deleted"]) == [
         "collocation_rule appha-anti-affinity",
@@ -89,9 +91,7 @@ def test_delete_keeps_the_data_volumes_and_what_was_not_its_own(
     ]
     assert any(k.startswith("volume appha-data-1 (data") for k in summary["kept"])
     assert any(k.startswith("volume appha-data-8: tagged, but no job") for k in summary["kept"])
-    snapshot = next(
-        i for i in fresh_cluster.lab.store.items(job.id) if i.kind == "snapshot"
-    )
+    snapshot = next(i for i in fresh_cluster.lab.store.items(job.id) if i.kind == "snapshot")
     assert snapshot.name == snapshot_name(CLUSTER)
     assert 'CLUSTER_NAME="appha"' in snapshot.details["text"]
     assert "appha_rg" in snapshot.details["text"]
@@ -101,7 +101,8 @@ def test_delete_data_deletes_the_data_volumes_too(fresh_cluster: OpsCluster) -> 
     job = fresh_cluster.call(delete_cluster, delete_data=True)
     assert job.status is JobStatus.SUCCEEDED
     after = cloudscape(fresh_cluster)
-    assert tagged(after.volumes) == [] and tagged(after.servers) == []
+    assert tagged(after.volumes) == []
+    assert tagged(after.servers) == []
 
 
 def test_a_partly_gone_cluster_is_still_deleted(fresh_cluster: OpsCluster) -> None:
@@ -134,4 +135,5 @@ def test_the_cli_refuses_without_yes_and_no_terminal_then_deletes_with_it(
     assert "kept     volume appha-data-1 (data; --delete-data deletes it)" in done.out
     assert tagged(cloudscape(fresh_cluster).servers) == []
     again = sh("ha", "delete", CLUSTER, "--yes", *options)
-    assert again.code == 1 and "cluster appha was deleted by job" in again.err
+    assert again.code == 1
+    assert "cluster appha was deleted by job" in again.err

@@ -26,7 +26,8 @@ def test_failover_to_node2_moves_the_group_and_back(ops_cluster: OpsCluster) -> 
     assert online_on(ops_cluster, NODE2) == [NODE1]
     job = ops_cluster.call(failover, to_node=NODE2)
     assert job.status is JobStatus.SUCCEEDED
-    assert job.summary["from"] == NODE1 and job.summary["to"] == NODE2
+    assert job.summary["from"] == NODE1
+    assert job.summary["to"] == NODE2
     assert online_on(ops_cluster, NODE1) == [NODE2]
     assert online_on(ops_cluster, NODE2) == [NODE2]
     commands = [
@@ -102,4 +103,5 @@ def test_the_cli_moves_the_group_and_names_a_bad_node(
         " nothing was moved"
     ]
     missing = sh("ha", "stop", "nosuch", *options)
-    assert missing.code == 1 and "nosuch is not a cluster" in missing.err
+    assert missing.code == 1
+    assert "nosuch is not a cluster" in missing.err

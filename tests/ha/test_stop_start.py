@@ -12,7 +12,9 @@ NODES = ("appha-node1", "appha-node2")
 
 def manager_state(cluster: OpsCluster, node: str) -> str:
     out = cluster.ssh(node, "lssrc -ls clstrmgrES")
-    return next(line.split(":", 1)[1].strip() for line in out.splitlines() if "Current state" in line)
+    return next(
+        line.split(":", 1)[1].strip() for line in out.splitlines() if "Current state" in line
+    )
 
 
 def test_stop_then_start_returns_to_active_normal(ops_cluster: OpsCluster) -> None:

@@ -161,7 +161,9 @@ def register(app: typer.Typer) -> None:
         job = _operate(
             cloud, name, ssh_key, store_url, start_cluster, options, title=f"Start {name}"
         )
-        typer.echo(f"cluster {name}: {job.summary['state']} / {job.summary['status']}; job {job.id}")
+        typer.echo(
+            f"cluster {name}: {job.summary['state']} / {job.summary['status']}; job {job.id}"
+        )
 
     @command(app, "add-disk")
     def add_disk_command(
@@ -223,4 +225,3 @@ def register(app: typer.Typer) -> None:
             confirm_with=lambda _: confirm(question, assume_yes=yes),
         )
         _print_delete(job)
-

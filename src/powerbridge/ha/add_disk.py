@@ -118,9 +118,9 @@ async def _volume(build: Build) -> str:
         resource_id=volume.id,
         created_here=earlier != volume.name,
     )
-    outcome = (await wait_for_volumes(build.cloud.volume, [volume.id], timeout=VOLUME_WAIT_SECONDS))[
-        volume.id
-    ]
+    outcome = (
+        await wait_for_volumes(build.cloud.volume, [volume.id], timeout=VOLUME_WAIT_SECONDS)
+    )[volume.id]
     if not outcome.ok:
         raise StepFailed("volume", f"volume {volume.name} is {outcome.status}, not available")
     build.facts["volume"] = volume.name
@@ -185,7 +185,7 @@ def extend_script(spec: ClusterSpec, disk: DiskRef) -> str:
         node_disks.locate([disk])
         + f"pb_vg=$(lspv | awk -v d=\"${variable}\" '$1==d {{print $3}}')\n"
         + f'if [ "$pb_vg" = {quote(vg)} ]; then\n'
-        + f"    echo \"${variable} is in {vg} already\"\n"
+        + f'    echo "${variable} is in {vg} already"\n'
         + 'elif [ "$pb_vg" != None ]; then\n'
         + f'    pb_fail "${variable} ({disk.what}) is in volume group $pb_vg, not {vg}"\n'
         + "else\n"
@@ -216,9 +216,11 @@ async def _verify(build: Build) -> str:
             raise StepFailed("verify", f"lspv -u shows {shown}, not a disk of {vg}", node=name)
         seen[name] = row.name
     build.facts["summary"] = {"volume": disk.volume_name, "volume_group": vg, "hdisks": seen}
-    return f"{disk.volume_name} is in {vg} on every node (" + ", ".join(
-        f"{node} {hdisk}" for node, hdisk in seen.items()
-    ) + ")"
+    return (
+        f"{disk.volume_name} is in {vg} on every node ("
+        + ", ".join(f"{node} {hdisk}" for node, hdisk in seen.items())
+        + ")"
+    )
 
 
 async def _connect(build: Build) -> str:

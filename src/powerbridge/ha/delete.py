@@ -143,7 +143,9 @@ async def _snapshot(build: Build) -> str:
     )
     result = await build.run("snapshot", _script(node, "snapshot", body, "cluster snapshot"))
     store, job = build.journal.store, build.journal.job
-    store.put_item(job.id, "snapshot", name, ItemState.DONE, details={"node": node, "text": result.stdout})
+    store.put_item(
+        job.id, "snapshot", name, ItemState.DONE, details={"node": node, "text": result.stdout}
+    )
     build.facts["snapshot"] = name
     return f"snapshot {name} taken on {node}, kept in job {job.id}"
 

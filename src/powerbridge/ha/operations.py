@@ -41,8 +41,8 @@ __all__ = [
     "START",
     "STOP",
     "OperationOptions",
-    "Seen",
     "Progress",
+    "Seen",
     "connect_nodes",
     "ensure_idle",
     "load_cluster_spec_of",
@@ -197,7 +197,11 @@ class Seen:
     results: tuple[CommandResult, ...]
 
     def stable_nodes(self) -> list[str]:
-        return [n.name for n in self.observation.nodes if n.reachable and n.clstrmgr_state == "ST_STABLE"]
+        return [
+            n.name
+            for n in self.observation.nodes
+            if n.reachable and n.clstrmgr_state == "ST_STABLE"
+        ]
 
 
 async def look(build: Build, step: str, *, record: bool = False) -> Seen:
@@ -220,9 +224,7 @@ async def look(build: Build, step: str, *, record: bool = False) -> Seen:
     return Seen(observation, assess(observation), tuple(results))
 
 
-async def wait_for_health(
-    build: Build, step: str, reached: Callable[[Seen], str | None]
-) -> Seen:
+async def wait_for_health(build: Build, step: str, reached: Callable[[Seen], str | None]) -> Seen:
     """Poll the nodes until `reached(seen)` says None (nothing missing); the last look is
     recorded. StepFailed with what is still missing when the wait runs out."""
     options: OperationOptions = build.facts["options"]

@@ -113,6 +113,4 @@ async def start_cluster(
 ) -> Job:
     """Start cluster services where they are stopped; the job ends when the group is up."""
     spec = load_cluster_spec_of(store, name)
-    return await run_operation(
-        cloud, store, spec, identity, START, START_STEPS, options, progress
-    )
+    return await run_operation(cloud, store, spec, identity, START, START_STEPS, options, progress)
