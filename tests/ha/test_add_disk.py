@@ -13,7 +13,7 @@ from powerbridge.ha.errors import HAError, StepFailed
 from powerbridge.ha.model import CLUSTER_TAG
 from powerbridge.ha.parse import disk_by_wwn, lspv_rows
 from powerbridge.jobs import JobStatus
-from tests.emulator.aix.ssh_support import add_behaviour, remove_behaviour
+from tests.emulator.aix.ssh_support import add_behaviour, remove_behaviour, ssh_run
 from tests.ha.ops_support import OpsCluster, ops_cluster_fixture  # noqa: F401
 
 NODES = ("appha-node1", "appha-node2")
@@ -82,3 +82,21 @@ def test_next_data_name_counts_past_the_highest() -> None:
     names = ["c-repository", "c-data-1", "c-data-3", "other-data-9"]
     assert next_data_name("c", names) == "c-data-4"
     assert next_data_name("c", ["c-repository"]) == "c-data-1"
+
+
+def test_clmgr_modify_volume_group_refuses_what_cannot_join(ops_cluster: OpsCluster) -> None:
+    """The emulated C-SPOC extend: a member again, or a disk that is not there, is refused
+    with PowerHA's ERROR line and changes nothing."""
+    rows = lspv_rows(ops_cluster.ssh("appha-node1", "lspv -u"))
+    member = next(row.name for row in rows if row.volume_group == "appvg")
+
+    async def clmgr(_: Cloud, words: str) -> tuple[int, str]:
+        done = await ssh_run(ops_cluster.lab.aix, "appha-node1", ops_cluster.lab.key, words)
+        return int(done.exit_status or 0), str(done.stderr)
+
+    again = ops_cluster.lab.run(lambda c: clmgr(c, f"clmgr modify volume_group appvg ADD={member}"))
+    assert again == (1, f'ERROR: "{member}" is already a member of volume group "appvg".\n')
+    absent = ops_cluster.lab.run(lambda c: clmgr(c, "clmgr modify volume_group appvg ADD=hdisk99"))
+    assert absent[0] == 1
+    assert 'ERROR: "hdisk99" is not a valid physical volume on "appha-node1".' in absent[1]
+    assert lspv_rows(ops_cluster.ssh("appha-node1", "lspv -u")) == rows

@@ -13,6 +13,7 @@ from powerbridge.client.volume import VolumeCreate
 from powerbridge.ha.delete import delete_cluster, snapshot_name
 from powerbridge.ha.model import CLUSTER_TAG
 from powerbridge.jobs import JobStatus
+from tests.emulator.aix.ssh_support import add_behaviour
 from tests.ha.ops_support import OpsCluster, fresh_cluster_fixture  # noqa: F401
 from tests.support.clirun import Shell
 
@@ -137,3 +138,18 @@ def test_the_cli_refuses_without_yes_and_no_terminal_then_deletes_with_it(
     again = sh("ha", "delete", CLUSTER, "--yes", *options)
     assert again.code == 1
     assert "cluster appha was deleted by job" in again.err
+
+
+def test_unreachable_nodes_are_skipped_and_the_cloud_side_still_goes(
+    fresh_cluster: OpsCluster,
+) -> None:
+    add_behaviour(
+        fresh_cluster.lab.aix, {"kind": "node", "mode": "refuse_ssh", "name_regex": "^appha-"}
+    )
+    job = fresh_cluster.call(delete_cluster, delete_data=True)
+    assert job.status is JobStatus.SUCCEEDED
+    notes = job.summary["notes"]
+    assert sum("is unreachable" in note for note in notes) == 2
+    assert job.summary["snapshot"] is None
+    after = cloudscape(fresh_cluster)
+    assert tagged(after.servers) == [] and tagged(after.volumes) == []
