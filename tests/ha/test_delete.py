@@ -146,10 +146,11 @@ def test_unreachable_nodes_are_skipped_and_the_cloud_side_still_goes(
     add_behaviour(
         fresh_cluster.lab.aix, {"kind": "node", "mode": "refuse_ssh", "name_regex": "^appha-"}
     )
-    job = fresh_cluster.call(delete_cluster, delete_data=True)
+    job = fresh_cluster.call(delete_cluster, delete_data=True, connect_wait_seconds=0.5)
     assert job.status is JobStatus.SUCCEEDED
     notes = job.summary["notes"]
     assert sum("is unreachable" in note for note in notes) == 2
     assert job.summary["snapshot"] is None
     after = cloudscape(fresh_cluster)
-    assert tagged(after.servers) == [] and tagged(after.volumes) == []
+    assert tagged(after.servers) == []
+    assert tagged(after.volumes) == []

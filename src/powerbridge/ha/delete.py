@@ -32,6 +32,7 @@ from powerbridge.ha.operations import (
     DELETE,
     OperationOptions,
     Progress,
+    connect_wait,
     load_cluster_spec_of,
     run_operation,
 )
@@ -89,7 +90,7 @@ async def _inventory(build: Build) -> str:
 
 async def _connect(build: Build) -> str:
     found = _inventory_of(build)
-    deadline = time.monotonic() + build.spec.ssh.connect_timeout
+    deadline = time.monotonic() + connect_wait(build)
     reached: list[str] = []
 
     async def reach(name: str, address: str) -> None:

@@ -82,8 +82,9 @@ async def _state(build: Build) -> str:
             "state", f"{target} cannot take {group}: its cluster services are not stable"
         )
     build.facts.update(target=target, holder=holder)
-    where = holder or "no node"
-    return f"{group} is online on {where}; moving it to {target}"
+    if target == holder:
+        return f"{group} is online on {target} already"
+    return f"{group} is online on {holder or 'no node'}; moving it to {target}"
 
 
 async def _move(build: Build) -> str:

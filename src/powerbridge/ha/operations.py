@@ -44,6 +44,7 @@ __all__ = [
     "Progress",
     "Seen",
     "connect_nodes",
+    "connect_wait",
     "ensure_idle",
     "load_cluster_spec_of",
     "look",
@@ -69,6 +70,8 @@ class OperationOptions:
     delete_data: bool = False  # delete: the data volumes too
     ssh_configs: tuple[Path, ...] | None = None  # None: the executor's defaults
     health_wait_seconds: float = HEALTH_WAIT_SECONDS
+    connect_wait_seconds: float | None = None  # how long a node may take to answer (None:
+    # the spec's ssh.connect_timeout); delete gives up on a silent node after it
 
 
 def load_cluster_spec_of(store: JobStore, name: str) -> ClusterSpec:
@@ -172,13 +175,19 @@ async def run_operation(
     return store.job(job.id)
 
 
+def connect_wait(build: Build) -> float:
+    options: OperationOptions = build.facts["options"]
+    wait = options.connect_wait_seconds
+    return build.spec.ssh.connect_timeout if wait is None else wait
+
+
 async def connect_nodes(build: Build, *, step: str) -> str:
     """Read the topology from PowerVC and open one connection per node (pinned host keys)."""
     from powerbridge.ha.topology_reader import read_topology
 
     topology = await read_topology(build.cloud, build.spec)
     build.topology = topology
-    deadline = time.monotonic() + build.spec.ssh.connect_timeout
+    deadline = time.monotonic() + connect_wait(build)
 
     async def reach(name: str, address: str) -> None:
         await build.executor.connect(name, address, deadline=deadline)
