@@ -60,8 +60,11 @@ def test_a_failed_add_disk_is_continued_with_the_same_volume(ops_cluster: OpsClu
         },
     )
     try:
-        with pytest.raises(StepFailed, match=r"step extend failed on node appha-node1.*injected"):
+        with pytest.raises(
+            StepFailed, match=r"step extend failed on node appha-node1.*injected"
+        ) as e:
             ops_cluster.call(add_disk, size_gb=3)
+        assert "`powerbridge ha add-disk appha` again" in str(e.value.hint)
     finally:
         remove_behaviour(ops_cluster.lab.aix, rule)
     before = set(cluster_volumes(ops_cluster))

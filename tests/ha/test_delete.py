@@ -65,12 +65,21 @@ def add_bystanders(cluster: OpsCluster) -> None:
 
 def test_delete_keeps_the_data_volumes_and_what_was_not_its_own(
     fresh_cluster: OpsCluster,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    sh = Shell(monkeypatch, capsys, fresh_cluster.cli_env())
+    options = fresh_cluster.cli_options()
+    refused = sh("ha", "delete", CLUSTER, *options)  # no --yes, and no terminal to ask on
+    assert refused.code == 2
+    assert "needs confirmation, but there is no terminal" in refused.err
+    assert tagged(cloudscape(fresh_cluster).servers) == ["appha-node1", "appha-node2"]
+
     add_bystanders(fresh_cluster)
     before = cloudscape(fresh_cluster)
-    assert tagged(before.servers) == ["appha-node1", "appha-node2"]
-    job = fresh_cluster.call(delete_cluster)
-    assert job.status is JobStatus.SUCCEEDED
+    done = sh.ok("ha", "delete", CLUSTER, "--yes", *options)
+    assert "deleted  server appha-node1" in done.out
+    assert "kept     volume appha-data-1 (data; --delete-data deletes it)" in done.out
     after = cloudscape(fresh_cluster)
     assert tagged(after.servers) == []
     assert "bystander" in after.servers
@@ -78,11 +87,15 @@ def test_delete_keeps_the_data_volumes_and_what_was_not_its_own(
     assert "appha-data-7" in after.volumes
     assert "appha-anti-affinity" in before.rules
     assert "appha-anti-affinity" not in after.rules
+    assert "appha-service-ip" in before.ports
     assert "appha-service-ip" not in after.ports
     assert "appha-key" in before.key_pairs
     assert "appha-key" not in after.key_pairs
-    summary = job.summary
-    assert sorted(summary["deleted"]) == [
+
+    store = fresh_cluster.lab.store
+    job = store.jobs(CLUSTER, action="delete", limit=1)[0]
+    assert job.status is JobStatus.SUCCEEDED
+    assert sorted(job.summary["deleted"]) == [
         "collocation_rule appha-anti-affinity",
         "keypair appha-key",
         "port appha-service-ip",
@@ -90,57 +103,19 @@ def test_delete_keeps_the_data_volumes_and_what_was_not_its_own(
         "server appha-node2",
         "volume appha-repository",
     ]
-    assert any(k.startswith("volume appha-data-1 (data") for k in summary["kept"])
-    assert any(k.startswith("volume appha-data-8: tagged, but no job") for k in summary["kept"])
-    snapshot = next(i for i in fresh_cluster.lab.store.items(job.id) if i.kind == "snapshot")
+    kept = job.summary["kept"]
+    assert any(k.startswith("volume appha-data-8: tagged, but no job") for k in kept)
+    snapshot = next(i for i in store.items(job.id) if i.kind == "snapshot")
     assert snapshot.name == snapshot_name(CLUSTER)
     assert 'CLUSTER_NAME="appha"' in snapshot.details["text"]
     assert "appha_rg" in snapshot.details["text"]
 
-
-def test_delete_data_deletes_the_data_volumes_too(fresh_cluster: OpsCluster) -> None:
-    job = fresh_cluster.call(delete_cluster, delete_data=True)
-    assert job.status is JobStatus.SUCCEEDED
-    after = cloudscape(fresh_cluster)
-    assert tagged(after.volumes) == []
-    assert tagged(after.servers) == []
-
-
-def test_a_partly_gone_cluster_is_still_deleted(fresh_cluster: OpsCluster) -> None:
-    async def drop_node2(cloud: Cloud) -> None:
-        server = await cloud.compute.find_server("appha-node2")
-        await cloud.compute.delete_server(server.id)
-
-    fresh_cluster.lab.run(drop_node2)
-    job = fresh_cluster.call(delete_cluster)
-    assert job.status is JobStatus.SUCCEEDED
-    assert any("appha-node2" in note for note in job.summary["notes"])
-    after = cloudscape(fresh_cluster)
-    assert tagged(after.servers) == []
-    assert tagged(after.volumes) == ["appha-data-1"]
-
-
-def test_the_cli_refuses_without_yes_and_no_terminal_then_deletes_with_it(
-    fresh_cluster: OpsCluster,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    sh = Shell(monkeypatch, capsys, fresh_cluster.cli_env())
-    options = fresh_cluster.cli_options()
-    refused = sh("ha", "delete", CLUSTER, *options)
-    assert refused.code == 2
-    assert "needs confirmation, but there is no terminal" in refused.err
-    assert tagged(cloudscape(fresh_cluster).servers) == ["appha-node1", "appha-node2"]
-    done = sh.ok("ha", "delete", CLUSTER, "--yes", *options)
-    assert "deleted  server appha-node1" in done.out
-    assert "kept     volume appha-data-1 (data; --delete-data deletes it)" in done.out
-    assert tagged(cloudscape(fresh_cluster).servers) == []
     again = sh("ha", "delete", CLUSTER, "--yes", *options)
     assert again.code == 1
     assert "cluster appha was deleted by job" in again.err
 
 
-def test_unreachable_nodes_are_skipped_and_the_cloud_side_still_goes(
+def test_unreachable_nodes_are_skipped_and_delete_data_deletes_every_volume(
     fresh_cluster: OpsCluster,
 ) -> None:
     add_behaviour(
@@ -154,3 +129,18 @@ def test_unreachable_nodes_are_skipped_and_the_cloud_side_still_goes(
     after = cloudscape(fresh_cluster)
     assert tagged(after.servers) == []
     assert tagged(after.volumes) == []
+
+
+def test_a_partly_gone_cluster_is_still_deleted(fresh_cluster: OpsCluster) -> None:
+    async def drop_node2(cloud: Cloud) -> None:
+        server = await cloud.compute.find_server("appha-node2")
+        await cloud.compute.delete_server(server.id)
+
+    fresh_cluster.lab.run(drop_node2)
+    job = fresh_cluster.call(delete_cluster)
+    assert job.status is JobStatus.SUCCEEDED
+    assert any("appha-node2" in note for note in job.summary["notes"])
+    assert job.summary["snapshot"] == snapshot_name(CLUSTER)  # taken on node1
+    after = cloudscape(fresh_cluster)
+    assert tagged(after.servers) == []
+    assert tagged(after.volumes) == ["appha-data-1"]

@@ -78,24 +78,24 @@ def _unfinished_volume(build: Build) -> str | None:
     return None
 
 
-async def _cluster_volumes(build: Build) -> dict[str, Volume]:
-    return {
-        volume.name: volume
-        for volume in await build.cloud.volume.volumes()
-        if volume.metadata.get(CLUSTER_TAG) == build.spec.name
-    }
+async def _cluster_volumes(build: Build) -> tuple[dict[str, Volume], list[str]]:
+    """The cluster's volumes by name, and every volume name PowerVC has (a new name is
+    numbered past them all, so it names no other volume either)."""
+    every = await build.cloud.volume.volumes()
+    tagged = {v.name: v for v in every if v.metadata.get(CLUSTER_TAG) == build.spec.name}
+    return tagged, [v.name for v in every]
 
 
 async def _volume(build: Build) -> str:
     options: OperationOptions = build.facts["options"]
     spec, journal = build.spec, build.journal
-    volumes = await _cluster_volumes(build)
+    volumes, names = await _cluster_volumes(build)
     earlier = _unfinished_volume(build)
     if earlier is not None and earlier in volumes:
         volume = volumes[earlier]
         said = f"continuing with {earlier}, left by an earlier add-disk"
     else:
-        name = next_data_name(spec.name, list(volumes))
+        name = next_data_name(spec.name, names)
         template = options.storage_template or spec.shared_storage.storage_template
         journal.store.put_item(journal.job.id, "volume", name, ItemState.CREATING)
         volume, _ = await build.cloud.volume.create_volume(
@@ -130,7 +130,7 @@ async def _volume(build: Build) -> str:
 async def _attach(build: Build) -> str:
     assert build.topology is not None  # the connect step read it
     name = build.facts["volume"]
-    volume = (await _cluster_volumes(build))[name]
+    volume = (await _cluster_volumes(build))[0][name]
     servers = {node.server_id: node.name for node in build.topology.nodes if node.server_id}
     missing = [sid for sid in servers if sid not in volume.server_ids]
     for server_id in missing:  # one at a time: PowerVC maps a multiattach LUN host by host

@@ -140,6 +140,7 @@ async def run_operation(
     from powerbridge.jobs.worker import keep_leased
 
     ensure_idle(store, spec.name)
+    command = f"{action.replace('_', '-')} {spec.name}"
     record = {"options": _options_record(options)}
     job = store.create_job(CLUSTER, spec.name, action=action, spec=record)
     journal = Journal(store, job, progress)
@@ -163,9 +164,16 @@ async def run_operation(
             await run_steps(build, dict(steps))
     except StepFailed as failure:
         finish_failed(journal, failure)
+        failure.hint = (  # not create's "--resume": an operation is simply run again
+            f"`powerbridge ha show {spec.name}` has the full output; fix the cause, then run"
+            f" `powerbridge ha {command}` again"
+        )
+        raise
+    except Exception as problem:  # PowerVC refused something: the job failed, not stopped
+        store.finish(job.id, JobStatus.FAILED, {"error": str(problem)})
         raise
     except BaseException:
-        store.event(job.id, f"interrupted: run `ha {action.replace('_', '-')}` again")
+        store.event(job.id, f"interrupted: run `powerbridge ha {command}` again")
         store.finish(job.id, JobStatus.INTERRUPTED)
         raise
     finally:
