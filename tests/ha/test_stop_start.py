@@ -3,6 +3,10 @@ group on its home node, as the nodes themselves report it over SSH."""
 
 from __future__ import annotations
 
+import pytest
+
+from powerbridge.ha.errors import StepFailed
+from powerbridge.ha.failover import failover
 from powerbridge.ha.services import start_cluster, stop_cluster
 from powerbridge.jobs import JobStatus
 from tests.ha.ops_support import OpsCluster, ops_cluster_fixture  # noqa: F401
@@ -41,3 +45,14 @@ def test_start_on_a_running_cluster_changes_nothing(ops_cluster: OpsCluster) -> 
     assert job.status is JobStatus.SUCCEEDED
     start = [i for i in ops_cluster.lab.store.items(job.id) if i.name.startswith("start/")]
     assert "already run on every node" in start[0].details["stdout"]
+
+
+def test_failover_of_a_stopped_cluster_says_to_start_it(ops_cluster: OpsCluster) -> None:
+    ops_cluster.call(stop_cluster)
+    try:
+        with pytest.raises(StepFailed, match="no node runs stable cluster services") as raised:
+            ops_cluster.call(failover)
+        assert "`powerbridge ha start appha`" in str(raised.value)
+    finally:
+        ops_cluster.call(start_cluster)
+    assert f"appha_rg:ONLINE:{NODES[0]}" in ops_cluster.ssh(NODES[1], "clRGinfo -s")

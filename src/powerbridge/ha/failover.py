@@ -75,6 +75,12 @@ async def _state(build: Build) -> str:
     stable = seen.stable_nodes()
     target = wanted or next_node(build.spec.node_names, holder, stable)
     group = build.spec.resource_group.name
+    if not stable:
+        raise StepFailed(
+            "state",
+            f"no node runs stable cluster services (start them: `powerbridge ha start"
+            f" {build.spec.name}`)",
+        )
     if target is None:
         raise StepFailed("state", f"no other node runs stable cluster services to take {group}")
     if target != holder and target not in stable:
