@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from powerbridge.ha.errors import ClusterBusy, HAError, NotACluster, StepFailed
 from powerbridge.ha.journal import CLUSTER, CREATE, Journal, StepEvent, pinned_host_keys
-from powerbridge.ha.workflow import Build, Step, finish_failed, run_steps
+from powerbridge.ha.workflow import Build, Step, failed_summary, run_steps
 from powerbridge.jobs import Job, JobStatus, JobStore, holder_alive
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ async def run_operation(
         async with executor:
             await run_steps(build, dict(steps))
     except StepFailed as failure:
-        finish_failed(journal, failure)
+        store.finish(job.id, JobStatus.FAILED, failed_summary(failure))
         failure.hint = (  # not create's "--resume": an operation is simply run again
             f"`powerbridge ha show {spec.name}` has the full output; fix the cause, then run"
             f" `powerbridge ha {command}` again"
