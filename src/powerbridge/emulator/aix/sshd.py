@@ -51,6 +51,11 @@ STDIN_READERS = frozenset(
     | {"head", "tail", "wc", "sort", "uniq", "cut", "tr", "xargs", "read", "while", "dd"}
 )
 STDIN_GRACE = 0.2
+# A bare shell (`ksh`, the script on stdin) has nothing to run but what comes: a client busy
+# with other nodes' sessions may send it later than STDIN_GRACE (8 nodes prepared at once on
+# 2 cores did), and an empty script would "succeed" having done nothing.
+SCRIPT_GRACE = 10.0
+SHELLS = frozenset({"sh", "ksh", "ksh93", "bash"})
 INTERNAL_ERROR = 255
 LOOPBACK = "127.0.0.1"
 
@@ -332,7 +337,7 @@ async def _run_then_reset(process: asyncssh.SSHServerProcess[str], session: Sess
     if process.command is not None:
         words = process.command.split()
         reads = bool(words) and words[0] in STDIN_READERS and not process.get_terminal_type()
-        await session.run(process.command, await _stdin(process) if reads else "")
+        await session.run(process.command, await _stdin(process, words) if reads else "")
     process.channel.get_connection().abort()
 
 
@@ -357,7 +362,7 @@ async def _exec(process: asyncssh.SSHServerProcess[str], session: Session, line:
     if words[:1] == ["exit"]:
         return _exit_status(words, session.last_status)
     reads = words[0] in STDIN_READERS if words else False
-    stdin = await _stdin(process) if reads and not process.get_terminal_type() else ""
+    stdin = await _stdin(process, words) if reads and not process.get_terminal_type() else ""
     result = await session.run(line, stdin)
     _write(process, result.out, result.err)
     return result.status
@@ -381,9 +386,12 @@ async def _interactive(process: asyncssh.SSHServerProcess[str], session: Session
         _write(process, result.out, result.err)
 
 
-async def _stdin(process: asyncssh.SSHServerProcess[str]) -> str:
+async def _stdin(process: asyncssh.SSHServerProcess[str], words: list[str]) -> str:
+    """The request's stdin to its end; empty when nothing comes within the grace (longer
+    for a bare shell, which has nothing else to run)."""
+    grace = SCRIPT_GRACE if len(words) == 1 and words[0] in SHELLS else STDIN_GRACE
     try:
-        async with asyncio.timeout(STDIN_GRACE):  # not wait_for: it can swallow a cancel (3.11)
+        async with asyncio.timeout(grace):  # not wait_for: it can swallow a cancel (3.11)
             first = await process.stdin.read(1)
     except TimeoutError:
         return ""
