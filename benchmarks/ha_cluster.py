@@ -119,7 +119,9 @@ def cluster_spec(name: str, nodes: int, address: str, key: Path) -> Any:
     return parse_cluster_spec(yaml.safe_dump(body, sort_keys=False), source=f"{name}.yaml")
 
 
-async def build(env: dict[str, str], spec: Any, store_path: Path, key: Path, sequential: bool) -> Outcome:
+async def build(
+    env: dict[str, str], spec: Any, store_path: Path, key: Path, sequential: bool
+) -> Outcome:
     """Run the create steps as `create_cluster` does; `sequential`: node commands node by node."""
     from powerbridge.client import Cloud, load_config
     from powerbridge.ha.create_steps import STEP_FUNCTIONS

@@ -34,7 +34,6 @@ import asyncssh
 
 from powerbridge.ha.command_result import CommandResult, Redactor
 from powerbridge.ha.identity import Identity
-from powerbridge.ha.pacing import pause
 from powerbridge.ha.node_errors import (
     CommandTimedOut,
     HostKeyChanged,
@@ -46,6 +45,7 @@ from powerbridge.ha.node_errors import (
     NodeNotConnected,
     NodeUnreachable,
 )
+from powerbridge.ha.pacing import pause
 
 __all__ = [
     "CommandResult",
