@@ -173,45 +173,60 @@ def critical_path(timings: dict[str, float], speed: float) -> tuple[float, float
     )
 
 
-def report(outcomes: list[Outcome], timings: dict[str, float], speed: float) -> None:
+def verdict(value: float, target: float) -> str:
+    return "met" if value <= target else "MISSED"
+
+
+def report(runs: dict[str, Outcome], timings: dict[str, float], speed: float) -> None:
+    """The table, the ratios against their targets, the steps side by side."""
+    two, many, by_node = runs.get("2"), runs.get("n"), runs.get("node by node")
+    if two is None or many is None or by_node is None:
+        print("a create failed: no ratios (see its line above)")
+        return
     deploy, clmgr = critical_path(timings, speed)
-    baseline = next(o for o in outcomes if "node by node" in o.name)
-    round_seconds = baseline.preparation / baseline.nodes
+    round_seconds = by_node.preparation / by_node.nodes
     ideal = deploy + round_seconds + clmgr
     print(
-        f"clock: real, speed {speed:g}; critical path {ideal:.2f} s = deploy + boot "
-        f"{deploy:.2f} + one preparation round {round_seconds:.2f} (measured, node by node) "
-        f"+ clmgr steps {clmgr:.2f}"
+        f"\nclock real, speed {speed:g}: ideal {ideal:.2f} s = volume, deploy and boot "
+        f"{deploy:.2f} + one preparation round {round_seconds:.2f} (measured node by node, "
+        f"per node) + clmgr steps {clmgr:.2f} (sync, CAA, join, barrier, acquire)\n"
     )
-    header = f"{'create':24s} {'wall s':>8s} {'ideal s':>8s} {'wall/ideal':>10s} "
-    header += f"{'prepare+disks s':>15s} {'ssh/node':>8s}"
-    print(header)
-    for outcome in outcomes:
-        per_node = outcome.connections / outcome.nodes
+    print(f"{'create':22s} {'wall s':>7s} {'wall/ideal':>10s} {'prepare+disks s':>15s} ssh/node")
+    for outcome in (two, many, by_node):
         print(
-            f"{outcome.name:24s} {outcome.wall:8.2f} {ideal:8.2f} {outcome.wall / ideal:10.2f} "
-            f"{outcome.preparation:15.2f} {per_node:8.2f}"
+            f"{outcome.name:22s} {outcome.wall:7.2f} {outcome.wall / ideal:10.2f} "
+            f"{outcome.preparation:15.2f} {outcome.connections / outcome.nodes:8.2f}"
         )
-    two = next(o for o in outcomes if o.nodes == 2)
-    eight = next(o for o in outcomes if o.nodes > 2 and o is not baseline)
+    worst = max(two.wall, many.wall) / ideal
+    scale = many.wall / two.wall
+    per_node = max(o.connections / o.nodes for o in (two, many, by_node))
+    checks = [
+        ("wall / ideal (the worse)", worst, f"<= {TARGET_IDEAL}", verdict(worst, TARGET_IDEAL)),
+        (
+            f"{many.nodes}-node / {two.nodes}-node wall",
+            scale,
+            f"<= {TARGET_SCALE}",
+            verdict(scale, TARGET_SCALE),
+        ),
+        ("SSH connections per node", per_node, "1", "met" if per_node == 1 else "MISSED"),
+    ]
+    print()
+    for what, value, target, word in checks:
+        print(f"{what:26s} {value:6.2f}  target {target:7s} {word}")
     print(
-        f"wall / ideal: {two.wall / ideal:.2f} ({two.nodes} nodes), "
-        f"{eight.wall / ideal:.2f} ({eight.nodes} nodes) (target <= {TARGET_IDEAL})"
+        f"node by node / parallel    {by_node.wall / many.wall:6.2f}  (whole create; prepare + "
+        f"disks {by_node.preparation / max(many.preparation, 1e-9):.2f})\n"
     )
-    print(
-        f"{eight.nodes}-node / {two.nodes}-node wall: {eight.wall / two.wall:.2f} "
-        f"(target <= {TARGET_SCALE})"
-    )
-    print(
-        f"preparation, parallel against node by node ({eight.nodes} nodes): "
-        f"{eight.preparation:.2f} s against {baseline.preparation:.2f} s "
-        f"({baseline.preparation / max(eight.preparation, 1e-9):.1f}x); whole create "
-        f"{eight.wall:.2f} s against {baseline.wall:.2f} s"
-    )
-    print("steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in eight.steps.items()))
+    print(f"{'step (s)':12s} " + " ".join(f"{o.name:>22s}" for o in (two, many, by_node)))
+    for step in many.steps:
+        print(
+            f"{step:12s} "
+            + " ".join(f"{o.steps.get(step, 0.0):22.2f}" for o in (two, many, by_node))
+        )
 
 
-async def measure(env: dict[str, str], folder: Path, nodes: int) -> list[Outcome]:
+async def measure(env: dict[str, str], folder: Path, nodes: int) -> dict[str, Outcome]:
+    """The three creates, one after another on fresh nodes: role -> outcome."""
     from powerbridge.ha.errors import HAError
 
     key = asyncssh.generate_private_key("ssh-ed25519")
@@ -219,11 +234,13 @@ async def measure(env: dict[str, str], folder: Path, nodes: int) -> list[Outcome
     key.write_private_key(str(path))
     path.chmod(0o600)
     store = folder / "jobs.db"
-    runs = [("bench2", 2, "192.168.100.251", False)]
-    runs += [("bench8", nodes, "192.168.100.252", False)]
-    runs += [("benchseq", nodes, "192.168.100.253", True)]
-    outcomes = []
-    for name, count, address, sequential in runs:
+    plan = [
+        ("2", "bench2", 2, "192.168.100.251", False),
+        ("n", "bench8", nodes, "192.168.100.252", False),
+        ("node by node", "benchseq", nodes, "192.168.100.253", True),
+    ]
+    runs = {}
+    for role, name, count, address, sequential in plan:
         spec = cluster_spec(name, count, address, path)
         try:
             outcome = await build(env, spec, store, path, sequential)
@@ -231,8 +248,8 @@ async def measure(env: dict[str, str], folder: Path, nodes: int) -> list[Outcome
             print(f"  {name}: the create failed: {failure}", flush=True)
             continue
         print(f"  {outcome.name}: {outcome.wall:.2f} s", flush=True)
-        outcomes.append(outcome)
-    return outcomes
+        runs[role] = outcome
+    return runs
 
 
 def main() -> None:
@@ -246,8 +263,8 @@ def main() -> None:
         folder = Path(scratch)
         estate, timings = estate_file(folder, max(HOSTS, nodes))
         with emulator(folder, estate, speed) as env:
-            outcomes = asyncio.run(measure(env, folder, nodes))
-    report(outcomes, timings, speed)
+            runs = asyncio.run(measure(env, folder, nodes))
+    report(runs, timings, speed)
 
 
 if __name__ == "__main__":
