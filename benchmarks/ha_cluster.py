@@ -5,7 +5,8 @@ One emulator (its own process, `--clock real --speed X`) with an estate of HOSTS
 the SCG the shipped ha-2node example names (its hard anti-affinity needs a host per node).
 Measured in the same run, each on fresh nodes:
 
-- `create_cluster` of a 2-node and an 8-node cluster (the shipped example, more nodes);
+- a 2-node and an 8-node create (the shipped example, more nodes): `create_cluster`'s steps
+  and executor, run here as it runs them so its `connections_opened` can be read;
 - baseline: the 8-node create with the node commands run node by node (prepare, then each
   disks phase, one node after another over its one connection, as a script on one node would).
 
@@ -14,7 +15,12 @@ Ideal (critical path) = the estate's emulated durations / speed: volume create, 
 create, node join and barrier, group acquire (the clmgr steps), plus one preparation round
 (the baseline's prepare + disks time per node: commands take no emulated time, only real).
 Targets: wall / ideal <= 1.2; 8-node wall <= 1.3 x 2-node wall; exactly 1 SSH connection
-per node. Figures only: the exit status is 0 unless a create fails.
+per node. Figures only: the exit status is 0 (a failed create is printed, not raised).
+
+The speed divides the emulated waits, not the real work (HTTP calls, SSH round trips, the
+emulator interpreting the node scripts: about a second per create here), so wall / ideal
+is not scale-independent: it approaches 1 as the speed approaches 1 (PowerVC's pace) and
+grows past the target above speed ~10 on 2 cores. The default, 5, keeps a run near a minute.
 
     python benchmarks/ha_cluster.py [--speed X] [--nodes N] [--quick]
 """
@@ -254,11 +260,11 @@ async def measure(env: dict[str, str], folder: Path, nodes: int) -> dict[str, Ou
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--speed", type=float, default=10.0, help="emulated s per real s")
+    parser.add_argument("--speed", type=float, default=5.0, help="emulated s per real s")
     parser.add_argument("--nodes", type=int, default=8, help="the larger cluster's nodes")
-    parser.add_argument("--quick", action="store_true", help="speed 30, 4 nodes")
+    parser.add_argument("--quick", action="store_true", help="speed 20, 4 nodes (~25 s)")
     args = parser.parse_args()
-    speed, nodes = (30.0, 4) if args.quick else (args.speed, args.nodes)
+    speed, nodes = (20.0, 4) if args.quick else (args.speed, args.nodes)
     with tempfile.TemporaryDirectory(prefix="ha-bench-") as scratch:
         folder = Path(scratch)
         estate, timings = estate_file(folder, max(HOSTS, nodes))
