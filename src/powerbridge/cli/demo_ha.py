@@ -54,6 +54,7 @@ async def run_cluster(cloud: Cloud, ssh_config: Path, folder: Path, store_path: 
     from powerbridge.ha.create import CreateOptions, create_cluster
     from powerbridge.ha.errors import HAError
     from powerbridge.ha.identity import load_identity
+    from powerbridge.ha.node_errors import NodeAccessError
     from powerbridge.jobs import JobStore
 
     key = throwaway_key(folder)
@@ -69,7 +70,11 @@ async def run_cluster(cloud: Cloud, ssh_config: Path, folder: Path, store_path: 
         except HAError as problem:
             say(f"  the create failed: {problem}")
             return 1
-        return await _fall_over(cloud, spec, store, identity, ssh_config)
+        try:
+            return await _fall_over(cloud, spec, store, identity, ssh_config)
+        except NodeAccessError as problem:  # a node that stopped answering: one line
+            say(f"  {problem}")
+            return 1
     finally:
         store.close()
 
