@@ -28,17 +28,24 @@ def demo(
     from powerbridge.emulator.server import running_emulator
 
     say("Starting the embedded PowerVC emulator (in memory) ...")
-    config = EmulatorConfig(port=0, data_dir=None, clock="real", speed=speed)
+    # any free SSH ports for the AIX nodes: the demo reaches them through its own ssh/config
+    config = EmulatorConfig(port=0, data_dir=None, clock="real", speed=speed, ssh_ports=(0, 0))
     with (
         running_emulator(config) as cloud,
         tempfile.TemporaryDirectory(prefix="powerbridge-demo-") as scratch,
     ):
         say(f"  auth URL {cloud.auth_url}  (user root, project ibm-default)")
         say(f"  logs in  {cloud.log_dir}")
-        status = asyncio.run(run_flow(cloud.env(), cloud.log_dir, Path(scratch) / "jobs.sqlite"))
+        assert cloud.ssh_config is not None  # the emulator always serves its AIX nodes
+        folder = Path(scratch)
+        flow = run_flow(
+            cloud.env(), cloud.log_dir, folder / "jobs.sqlite", cloud.ssh_config, folder
+        )
+        status = asyncio.run(flow)
     say(
         "Done. Try it yourself: powerbridge emulator start, then source `powerbridge emulator env`"
-        " and run `powerbridge deploy apply examples/two-vms.pipe`."
+        " and run `powerbridge deploy apply examples/two-vms.pipe` or"
+        " `powerbridge ha create examples/ha-2node.yaml`."
     )
     if status:
         raise typer.Exit(status)

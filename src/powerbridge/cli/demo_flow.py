@@ -2,8 +2,9 @@
 
 Authenticate, read the inventory, then plan and apply the bundled pipe-format spec (data
 volumes from a storage template, VMs deployed with them through `block_device_mapping_v2`,
-one list call per tick, a summary), and follow a deploy that PowerVC accepted (202) but
-failed later down to its fault and its log lines.
+one list call per tick, a summary), follow a deploy that PowerVC accepted (202) but failed
+later down to its fault and its log lines, then build a PowerHA cluster and fail it over
+(`demo_ha`).
 """
 
 from __future__ import annotations
@@ -33,8 +34,13 @@ def example_spec() -> Path:
     return Path(str(resources.files("powerbridge") / "examples" / EXAMPLE_SPEC))
 
 
-async def run_flow(env: dict[str, str], log_dir: Path, store_path: Path) -> int:
-    """The demo; returns its exit status (3 when a VM of the example failed)."""
+async def run_flow(
+    env: dict[str, str], log_dir: Path, store_path: Path, ssh_config: Path, folder: Path
+) -> int:
+    """The demo; returns its exit status (3 when a VM of the example failed, 1 when the
+    cluster did not build or fall over). `ssh_config` reaches the emulator's AIX nodes;
+    `folder` is the demo's scratch data dir (the cluster's throwaway key goes there)."""
+    from powerbridge.cli.demo_ha import run_cluster
     from powerbridge.client import Cloud, load_config
 
     async with Cloud.connect(config=load_config(environ=env, search_path=[])) as cloud:
@@ -43,7 +49,8 @@ async def run_flow(env: dict[str, str], log_dir: Path, store_path: Path) -> int:
         ids = await _inventory(cloud.session)
         status = await _deploy_example(cloud, store_path)
         await _failing_deploy(cloud.session, ids, log_dir)
-    return status
+        cluster_status = await run_cluster(cloud, ssh_config, folder, store_path)
+    return status or cluster_status
 
 
 async def _json(session: Session, service: str, path: str) -> Any:

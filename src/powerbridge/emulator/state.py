@@ -200,6 +200,7 @@ class Emulator:
         return self.service_url(MAIN_SERVICE, request) + "/v3"
 
     def close(self) -> None:
+        self.aix.save_unsaved()  # file changes of the last commands, before the store closes
         self.logs.close()
         self.store.close()
 

@@ -15,6 +15,7 @@ from powerbridge.client import NotFound
 from powerbridge.ha import node_commands
 from powerbridge.ha.deployment import service_port_name
 from powerbridge.ha.errors import StepFailed
+from powerbridge.ha.pacing import pause
 from powerbridge.ha.topology_reader import read_topology
 from powerbridge.jobs import ItemState
 
@@ -25,7 +26,7 @@ __all__ = ["STEP_FUNCTIONS"]
 
 BOOT_WAIT_SECONDS = 1800.0  # an LPAR's first boot, cloud-init included
 VERIFY_WAIT_SECONDS = 900.0
-VERIFY_POLL_SECONDS = 1.0
+VERIFY_POLL_SECONDS = (0.2, 1.0)  # the shortest and longest pause between looks (ha.pacing)
 
 
 async def validate(build: Build) -> str:
@@ -153,13 +154,14 @@ async def verify(build: Build) -> str:
     from powerbridge.ha.verify import look
 
     await _topology(build)
-    deadline = time.monotonic() + VERIFY_WAIT_SECONDS
+    began = time.monotonic()
     while True:
         health, results = await look(build)
         normal = health.state == "Active" and health.status == "Normal"
-        if normal or time.monotonic() > deadline:
+        waited = time.monotonic() - began
+        if normal or waited > VERIFY_WAIT_SECONDS:
             break
-        await asyncio.sleep(VERIFY_POLL_SECONDS)
+        await asyncio.sleep(pause(waited, *VERIFY_POLL_SECONDS))
     for result in results:  # the last look is what the job keeps
         build.journal.command("verify", result)
     if not normal:

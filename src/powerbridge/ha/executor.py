@@ -45,6 +45,7 @@ from powerbridge.ha.node_errors import (
     NodeNotConnected,
     NodeUnreachable,
 )
+from powerbridge.ha.pacing import pause
 
 __all__ = [
     "CommandResult",
@@ -154,14 +155,15 @@ class NodeExecutor:
         return self._pins[node]
 
     async def _open(self, node: str, address: str, deadline: float) -> asyncssh.SSHClientConnection:
-        reason, delay, began = "no attempt before the deadline", FIRST_RETRY_DELAY, time.monotonic()
+        reason, began = "no attempt before the deadline", time.monotonic()
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 return await self._attempt(node, address, min(self.connect_timeout, remaining))
             except _TRANSIENT as problem:
                 reason = _reason(problem)
-            await asyncio.sleep(max(0.0, min(delay, deadline - time.monotonic())))
-            delay = min(delay * 2, LONGEST_RETRY_DELAY)
+            now = time.monotonic()
+            delay = pause(now - began, FIRST_RETRY_DELAY, LONGEST_RETRY_DELAY)
+            await asyncio.sleep(max(0.0, min(delay, deadline - now)))
         raise NodeUnreachable(node, address, reason, time.monotonic() - began)
 
     async def _attempt(

@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from powerbridge.emulator.aix import sshd
 from tests.emulator.aix.ssh_support import (
     CRASH,
     ClientKey,
@@ -73,6 +74,27 @@ def test_stdin_of_an_exec_request_is_the_commands_input(aix: Lab, key: ClientKey
 
     done = asyncio.run(scenario())
     assert (done.stdout, done.exit_status) == ("line one\nline two\n", 0)
+
+
+def test_a_bare_shell_waits_for_a_script_that_comes_late(aix: Lab, key: ClientKey) -> None:
+    """`ksh` alone runs what comes on stdin even when a busy client sends it after the short
+    grace other readers get (8 nodes prepared at once once got an empty script)."""
+    deploy_node(aix, key)
+
+    async def scenario() -> tuple[str, int | None]:
+        assert aix.running.ssh_config is not None
+        async with asyncssh.connect(
+            "hanode1", config=[str(aix.running.ssh_config)], client_keys=[key.key]
+        ) as connection:
+            process = await connection.create_process("ksh")
+            await asyncio.sleep(3 * sshd.STDIN_GRACE)  # well past the short grace
+            process.stdin.write("print late script on $(hostname)\n")
+            process.stdin.write_eof()
+            output = await asyncio.wait_for(process.stdout.read(), 10)
+            await process.wait()
+            return output, process.exit_status
+
+    assert asyncio.run(scenario()) == ("late script on hanode1\n", 0)
 
 
 def test_unknown_commands_and_exit_statuses_come_back(aix: Lab, key: ClientKey) -> None:

@@ -8,6 +8,7 @@ servers (state, attached volumes), volumes (size, WWN), ports (addresses) and im
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,6 +51,7 @@ class AixWorld:
         # the fault rules (fail_command strikes in the shell); set by the Emulator
         self.behaviours: Behaviours | None = None
         self.nodes: dict[str, Node] = {}
+        self._unsaved: dict[str, Node] = {}
         self._state_listeners: list[NodeStateListener] = []
         self._address_listeners: list[Callable[[], None]] = []
         # every node's files, read-only under <data>/logs/nodes/ (none for an in-memory run)
@@ -70,7 +72,7 @@ class AixWorld:
         return node
 
     def _files_changed(self, node: Node, path: str) -> None:
-        self.save(node)
+        self._save_soon(node)
         if self.mirror is not None:
             self.mirror.update(node, path)
 
@@ -114,6 +116,26 @@ class AixWorld:
     def addresses_changed(self) -> None:
         for listener in self._address_listeners:
             listener()
+
+    def _save_soon(self, node: Node) -> None:
+        """Save the node once the running command yields, not at every file it changes: a
+        save writes the whole file tree, and a script changes many files (8 nodes prepared
+        at once spent most of their time here). Outside an event loop, at once."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.save(node)
+            return
+        if not self._unsaved:
+            loop.call_soon(self.save_unsaved)
+        self._unsaved[node.server_id] = node
+
+    def save_unsaved(self) -> None:
+        """Save the nodes whose files changed since their last save."""
+        unsaved, self._unsaved = self._unsaved, {}
+        for server_id, node in unsaved.items():
+            if self.nodes.get(server_id) is node:
+                self.save(node)
 
     def save(self, node: Node) -> None:
         node.record.files = node.fs.to_json()
