@@ -243,3 +243,6 @@ def script_command(
         except HAError as problem:
             raise ha_errors(problem) from None
     typer.echo(render_script(spec, topology), nl=False)
+
+
+__import__("powerbridge.cli.ha_status_cmd", fromlist=["register"]).register(app)  # ha list, show

@@ -90,4 +90,33 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ClusterPlan",
+    "ClusterSpec",
+    "ClusterSummary",
+    "ClusterView",
+    "CreateOptions",
+    "DiskView",
+    "GroupView",
+    "HAError",
+    "Health",
+    "Identity",
+    "IdentityError",
+    "NodeView",
+    "NotACluster",
+    "PlanBlocked",
+    "ReadOptions",
+    "ServiceIpView",
+    "StepFailed",
+    "TrustedKey",
+    "assess",
+    "cluster_inventory",
+    "create_cluster",
+    "list_clusters",
+    "load_cluster_spec",
+    "load_identity",
+    "parse_cluster_spec",
+    "plan_cluster",
+    "read_cluster",
+    "trust_host_key",
+]

@@ -95,9 +95,7 @@ async def trust_host_key(
     return TrustedKey(node, str(where), old, fingerprint(key), job_id)
 
 
-def _unknown_node(
-    store: JobStore, cluster: str, node: str, recorded: dict[str, Any]
-) -> HAError:
+def _unknown_node(store: JobStore, cluster: str, node: str, recorded: dict[str, Any]) -> HAError:
     if not recorded and cluster not in store.targets(CLUSTER):
         return NotACluster(
             f"no cluster named {cluster} in the job store",

@@ -91,6 +91,7 @@ class ClusterView:
     events: tuple[str, ...] = ()  # the latest cluster events, oldest first
     job: Mapping[str, Any] = field(default_factory=dict)  # the create job: id, status
     hint: str | None = None  # what to do next (an interrupted create: --resume)
+    host_key_errors: tuple[str, ...] = ()  # nodes refused for a changed or unknown host key
 
     def node(self, name: str) -> NodeView:
         for node in self.nodes:

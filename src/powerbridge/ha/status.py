@@ -169,6 +169,9 @@ def _view(
         events=parts.events(found, holder),
         job=_job_record(job),
         hint=_hint(name, job, flags),
+        host_key_errors=tuple(
+            str(r.host_key_error) for r in readings.values() if r.host_key_error is not None
+        ),
     )
 
 
@@ -292,4 +295,3 @@ def _summary(view: ClusterView) -> ClusterSummary:
 def _unread(name: str, side: _Cloudside) -> ClusterSummary:
     nodes = tuple(sorted(side.servers_of(name)))
     return ClusterSummary(name, "Unknown", "Unknown", nodes, None, "the nodes were not read")
-

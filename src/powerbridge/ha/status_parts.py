@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from powerbridge.client.compute import Server
     from powerbridge.client.volume import Volume
 
-__all__ = ["disk_views", "events", "group_views", "node_views", "service_ip_views", "sections"]
+__all__ = ["disk_views", "events", "group_views", "node_views", "sections", "service_ip_views"]
 
 ROLE_ORDER = {"repository": 0, "backup_repository": 1, "data": 2}
 
@@ -110,9 +110,7 @@ def disk_views(
             row = parse.disk_by_wwn(node_rows, wwn) if wwn else None
             if row is not None:
                 seen[node] = DiskOnNode(row.name, row.pvid, row.volume_group)
-        disks.append(
-            DiskView(role, volume.name, wwn, volume.id, volume.size, volume.status, seen)
-        )
+        disks.append(DiskView(role, volume.name, wwn, volume.id, volume.size, volume.status, seen))
     disks.sort(key=lambda d: (ROLE_ORDER.get(d.role, 9), len(d.volume_name), d.volume_name))
     return tuple(disks)
 
