@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import asyncssh
 import yaml
 
 from powerbridge.ha.errors import HAError, NotACluster
 from powerbridge.ha.journal import CLUSTER, CREATE, NODE, cluster_nodes, pinned_host_keys
+from powerbridge.ha.node_errors import sha256_fingerprint as fingerprint
 from powerbridge.jobs import ItemState, JobStatus, JobStore
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ __all__ = [
     "TRUST_HOST_KEY",
     "TrustedKey",
     "cluster_inventory",
-    "fingerprint",
     "inventory_yaml",
     "trust_host_key",
 ]
@@ -52,11 +51,6 @@ class TrustedKey:
     @property
     def changed(self) -> bool:
         return self.previous != self.current
-
-
-def fingerprint(key_line: str) -> str:
-    """`SHA256:...` of an OpenSSH public key line, as `ssh-keygen -l` prints it."""
-    return str(asyncssh.import_public_key(key_line).get_fingerprint("sha256"))
 
 
 async def trust_host_key(
