@@ -39,7 +39,11 @@ def volumes(lab: ClusterLab) -> dict[str, dict[str, Any]]:
 
 def on_node(lab: ClusterLab, node: str, command: str) -> str:
     """Run `command` as an admin would, over SSH on `node` (by its PowerVC address)."""
+    return asyncio.run(run_on(lab, node, command))
+
+
+async def run_on(lab: ClusterLab, node: str, command: str) -> str:
     address = servers(lab)[node]["addresses"]["cmbnet1"][0]["addr"]
-    done = asyncio.run(ssh_run(lab.aix, address, lab.key, command))
+    done = await ssh_run(lab.aix, address, lab.key, command)
     assert done.exit_status == 0, f"{command}: {done.stdout}{done.stderr}"
     return str(done.stdout)

@@ -68,6 +68,12 @@ CASES = [
     ),
     ("deploying", observe(deploying=True), ("Deploying", "Normal", "a")),
     ("failed", observe(node("a"), failed=True), ("Failed", "Error", "a")),
+    ("create stopped midway", observe(interrupted=True), ("Deploying", "Warning", "a")),
+    (
+        "failed beats stopped midway",
+        observe(failed=True, interrupted=True),
+        ("Failed", "Error", "a"),
+    ),
 ]
 
 
