@@ -21,7 +21,9 @@ def read_options(lab: ClusterLab) -> ReadOptions:
 
 def show(lab: ClusterLab, name: str = "appha") -> ClusterView:
     """What `ha show NAME` reads now, through the emulator's HTTP and SSH."""
-    return lab.run(lambda cloud: read_cluster(cloud, lab.store, name, lab.identity, read_options(lab)))
+    return lab.run(
+        lambda cloud: read_cluster(cloud, lab.store, name, lab.identity, read_options(lab))
+    )
 
 
 def servers(lab: ClusterLab) -> dict[str, dict[str, Any]]:

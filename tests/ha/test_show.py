@@ -13,8 +13,8 @@ from powerbridge.ha.create import create_cluster
 from powerbridge.ha.errors import NotACluster, StepFailed
 from powerbridge.ha.journal import StepEvent
 from powerbridge.ha.status import list_clusters, read_cluster
-from tests.emulator.aix.ssh_support import add_behaviour, remove_behaviour
 from powerbridge.jobs import Job
+from tests.emulator.aix.ssh_support import add_behaviour, remove_behaviour
 from tests.ha.cluster_lab import (  # noqa: F401
     BuiltCluster,
     ClusterLab,
@@ -96,10 +96,13 @@ def test_a_node_refusing_ssh_is_shown_down_and_the_rest_is_read(
         remove_behaviour(lab.aix, rule)
     assert (view.state, view.status) == ("Active", "Warning")
     down = view.node(OTHER)
-    assert not down.reachable and down.server_status == "ACTIVE"
-    assert down.reason is not None and "connection refused" in down.reason
+    assert not down.reachable
+    assert down.server_status == "ACTIVE"
+    assert down.reason is not None
+    assert "connection refused" in down.reason
     assert view.node(HOME).clstrmgr_state == "ST_STABLE"  # read all the same
-    assert view.group_node == HOME and view.disks[0].on_nodes.keys() == {HOME}
+    assert view.group_node == HOME
+    assert view.disks[0].on_nodes.keys() == {HOME}
 
 
 def test_a_changed_host_key_is_refused_until_trusted_again(built_cluster: BuiltCluster) -> None:
@@ -114,12 +117,11 @@ def test_a_changed_host_key_is_refused_until_trusted_again(built_cluster: BuiltC
         assert trusted.changed
         return trusted.current
 
-    rule = add_behaviour(
-        lab.aix, {"kind": "node", "mode": "changed_host_key", "name_regex": OTHER}
-    )
+    rule = add_behaviour(lab.aix, {"kind": "node", "mode": "changed_host_key", "name_regex": OTHER})
     try:
         refused = show(lab)
-        assert refused.status == "Warning" and not refused.node(OTHER).reachable
+        assert refused.status == "Warning"
+        assert not refused.node(OTHER).reachable
         assert len(refused.host_key_errors) == 1
         assert "man in the middle" in refused.host_key_errors[0]
         assert f"powerbridge ha trust-host-key appha {OTHER}" in refused.host_key_errors[0]
@@ -149,7 +151,8 @@ def test_an_unknown_name_is_a_clear_error_naming_ha_list(built_cluster: BuiltClu
     with pytest.raises(NotACluster) as raised:
         lab.run(lambda cloud: read_cluster(cloud, lab.store, "nosuch", lab.identity))
     assert "no cluster named nosuch" in str(raised.value)
-    assert raised.value.hint is not None and "ha list" in raised.value.hint
+    assert raised.value.hint is not None
+    assert "ha list" in raised.value.hint
 
 
 def test_inventory_is_yaml_with_every_node_and_the_home_node_marked(
@@ -179,7 +182,8 @@ def test_stopping_the_home_node_through_powervc_shows_where_the_group_went(
     assert (view.state, view.status, view.group_node) == ("Active", "Warning", OTHER)
     assert f"node {HOME} is down (server SHUTOFF)" in view.reasons
     assert f"resource group appha_rg is on {OTHER}, not its home node {HOME}" in view.reasons
-    assert view.node(HOME).server_status == "SHUTOFF" and not view.node(HOME).reachable
+    assert view.node(HOME).server_status == "SHUTOFF"
+    assert not view.node(HOME).reachable
     assert [(s.label, s.node) for s in view.service_ips] == [("appha-svc", OTHER)]
     assert any(f"node_down {HOME}" in event for event in view.events)
 
@@ -207,7 +211,8 @@ def test_an_interrupted_create_reads_deploying_with_the_resume_hint(
         cluster_lab.run(create)
     view = show(cluster_lab)
     assert (view.state, view.status, view.job["status"]) == ("Deploying", "Warning", "interrupted")
-    assert view.hint is not None and "ha create ha-2node.yaml --resume" in view.hint
+    assert view.hint is not None
+    assert "ha create ha-2node.yaml --resume" in view.hint
     cluster_lab.create(spec, resume=True)
     assert (show(cluster_lab).state, show(cluster_lab).status) == ("Active", "Normal")
 
@@ -225,5 +230,6 @@ def test_a_failed_create_reads_failed_with_the_resume_hint(cluster_lab: ClusterL
         cluster_lab.create(cluster_lab.spec())
     view = show(cluster_lab)
     assert (view.state, view.status, view.job["status"]) == ("Failed", "Error", "failed")
-    assert view.hint is not None and "--resume" in view.hint
+    assert view.hint is not None
+    assert "--resume" in view.hint
     assert view.node(HOME).clstrmgr_state == "ST_INIT"  # read from the node all the same

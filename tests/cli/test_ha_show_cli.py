@@ -1,0 +1,108 @@
+"""`powerbridge ha list | show | status | inventory | trust-host-key` on a built cluster, run
+as a user's shell runs them: the emulator's powervcrc, its ssh_config, the job store's file."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.emulator.aix.ssh_support import add_behaviour, remove_behaviour
+from tests.ha.cluster_lab import BuiltCluster, built_cluster_fixture  # noqa: F401
+from tests.support.clirun import Shell
+
+OTHER = "appha-node2"
+
+
+@pytest.fixture
+def sh(
+    built_cluster: BuiltCluster,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Shell:
+    lab = built_cluster.lab
+    assert lab.aix.running.ssh_config is not None
+    env = {
+        **lab.aix.running.env(),
+        "POWERBRIDGE_SSH_CONFIG": str(lab.aix.running.ssh_config),
+        "POWERBRIDGE_STORE": str(lab.store.engine.url.database),
+    }
+    shell = Shell(monkeypatch, capsys, env)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return shell
+
+
+def key(built_cluster: BuiltCluster) -> tuple[str, str]:
+    return ("--ssh-key", str(built_cluster.lab.key.path))
+
+
+def test_show_prints_state_nodes_disks_and_events(sh: Shell, built_cluster: BuiltCluster) -> None:
+    out = sh.ok("ha", "show", "appha", *key(built_cluster)).out
+    assert out.startswith("appha: Active / Normal, appha_rg on appha-node1 (home appha-node1)\n")
+    for part in ("Nodes", "appha-node1 (home)", "ST_STABLE", "Disks", "appha-repository"):
+        assert part in out
+    assert "Recent cluster events:" in out
+    data = sh.json("ha", "show", "appha", *key(built_cluster), "--format", "json")
+    assert (data["state"], data["status"], data["group_node"]) == (
+        "Active",
+        "Normal",
+        "appha-node1",
+    )
+    assert (
+        yaml.safe_load(sh.ok("ha", "show", "appha", *key(built_cluster), "-f", "yaml").out)["name"]
+        == "appha"
+    )
+
+
+def test_status_and_watch_print_one_line(sh: Shell, built_cluster: BuiltCluster) -> None:
+    line = "appha: Active / Normal, appha_rg on appha-node1 (home appha-node1)"
+    assert sh.ok("ha", "status", "appha", *key(built_cluster)).out == line + "\n"
+    watched = sh.ok(
+        "ha", "status", "appha", *key(built_cluster), "--watch", "--count", "2", "--interval", "0.1"
+    )
+    assert watched.out.count(line) == 1  # nothing changed: one line
+
+
+def test_list_and_inventory(sh: Shell, built_cluster: BuiltCluster) -> None:
+    rows = sh.json("ha", "list", *key(built_cluster), "--format", "json")
+    assert [(r["name"], r["state"], r["status"]) for r in rows] == [("appha", "Active", "Normal")]
+    inventory = yaml.safe_load(sh.ok("ha", "inventory", "appha").out)
+    assert set(inventory["all"]["children"]["appha"]["hosts"]) == {"appha-node1", OTHER}
+
+
+def test_an_unknown_cluster_is_one_line_naming_ha_list(
+    sh: Shell, built_cluster: BuiltCluster
+) -> None:
+    for command in (("show", *key(built_cluster)), ("status", *key(built_cluster)), ("inventory",)):
+        result = sh("ha", command[0], "nosuch", *command[1:])
+        assert result.code == 1
+        assert len(result.error_lines) == 1
+        assert result.error_lines[0].startswith("error: no cluster named nosuch: no ")
+        assert "powerbridge:cluster=nosuch" in result.error_lines[0]
+        assert "`powerbridge ha list` shows the clusters" in result.err
+        assert "Traceback" not in result.err
+
+
+def test_a_changed_host_key_is_refused_and_trust_host_key_accepts_it(
+    sh: Shell, built_cluster: BuiltCluster
+) -> None:
+    lab = built_cluster.lab
+    rule = add_behaviour(lab.aix, {"kind": "node", "mode": "changed_host_key", "name_regex": OTHER})
+    try:
+        refused = sh("ha", "show", "appha", *key(built_cluster))
+        assert refused.code == 1
+        assert "appha: Active / Warning" in refused.out  # what could be read is shown
+        assert len(refused.error_lines) == 1
+        assert "man in the middle" in refused.error_lines[0]
+        trusted = sh.ok("ha", "trust-host-key", "appha", OTHER, *key(built_cluster)).out
+        assert trusted.startswith(f"appha: pinned the new host key of {OTHER} at ")
+        assert "(was SHA256:" in trusted
+        assert "Active / Normal" in sh.ok("ha", "status", "appha", *key(built_cluster)).out
+    finally:
+        remove_behaviour(lab.aix, rule)
+    sh.ok("ha", "trust-host-key", "appha", OTHER, *key(built_cluster))  # its own key again
+    assert "Active / Normal" in sh.ok("ha", "status", "appha", *key(built_cluster)).out
+    unknown = sh("ha", "trust-host-key", "appha", "nonode", *key(built_cluster))
+    assert unknown.code == 1
+    assert unknown.error_lines == [
+        f"error: cluster appha has no node nonode (its nodes: appha-node1, {OTHER})"
+    ]
