@@ -114,9 +114,10 @@ async def cluster_inventory(cloud: Cloud, store: JobStore, cluster: str) -> str:
     """The cluster's Ansible inventory from PowerVC (no node is contacted): its tagged
     servers' addresses, the spec's node order, home node and SSH user."""
     from powerbridge.ha.model import CLUSTER_TAG
-    from powerbridge.ha.status import job_spec
+    from powerbridge.ha.status import job_spec, node_order
 
-    spec = job_spec(store.latest(cluster, kind=CLUSTER, action=CREATE))
+    job = store.latest(cluster, kind=CLUSTER, action=CREATE)
+    spec = job_spec(job)
     recorded = cluster_nodes(store, cluster)
     servers = {
         s.name: s for s in await cloud.compute.servers() if s.metadata.get(CLUSTER_TAG) == cluster
@@ -127,8 +128,7 @@ async def cluster_inventory(cloud: Cloud, store: JobStore, cluster: str) -> str:
             f" {CLUSTER_TAG}={cluster}",
             hint="`powerbridge ha list` shows the clusters",
         )
-    order = list(spec.node_names) if spec else list(recorded)
-    order += sorted(n for n in servers if n not in order)
+    order = node_order(spec, job, recorded, servers)
     addresses = {}
     for name in order:
         server = servers.get(name)

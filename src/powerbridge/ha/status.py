@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from powerbridge.ha.identity import Identity
     from powerbridge.ha.model import ClusterSpec
 
-__all__ = ["ReadOptions", "list_clusters", "read_cluster"]
+__all__ = ["ReadOptions", "job_spec", "list_clusters", "node_order", "read_cluster"]
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ async def _read(
             hint="`powerbridge ha list` shows the clusters",
         )
     recorded = cluster_nodes(store, name)
-    names = _node_names(spec, recorded, servers)
+    names = node_order(spec, job, recorded, servers)
     addresses = {n: _addresses(servers.get(n), spec) for n in names}
     contact = {n: _contact(servers.get(n), addresses[n], recorded.get(n, {})) for n in names}
     readings = await _read_nodes(name, identity, spec, contact, store, options)
@@ -226,12 +226,21 @@ def job_spec(job: Job | None) -> ClusterSpec | None:
         return None  # a spec this version no longer reads: fall back on PowerVC's tags
 
 
-def _node_names(
-    spec: ClusterSpec | None, recorded: Mapping[str, Any], servers: Mapping[str, Server]
+def node_order(
+    spec: ClusterSpec | None,
+    job: Job | None,
+    recorded: Mapping[str, Any],
+    servers: Mapping[str, Server],
 ) -> list[str]:
-    """The spec's nodes in priority order, else the recorded ones, then any tagged server."""
-    names = list(spec.node_names) if spec else list(recorded)
-    return names + sorted(n for n in servers if n not in names)
+    """The nodes in priority order: the spec's, else the finished create's summary (which
+    lists them in that order), then any other recorded node or tagged server by name."""
+    if spec is not None:
+        names = list(spec.node_names)
+    else:
+        listed = job.summary.get("nodes") if job is not None else None
+        names = [str(n) for n in listed] if isinstance(listed, list) else []
+    others = (set(recorded) | set(servers)) - set(names)
+    return names + sorted(others)
 
 
 def _addresses(server: Server | None, spec: ClusterSpec | None) -> tuple[str, ...]:
