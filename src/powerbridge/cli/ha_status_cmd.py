@@ -56,7 +56,7 @@ TimeoutOption = Annotated[
         metavar="SECONDS",
         min=0.1,
         help="Seconds to reach the nodes, for all of them together (default: the spec's"
-        " ssh.connect_timeout, else 10).",
+        " ssh.connect_timeout, at most 10).",
     ),
 ]
 

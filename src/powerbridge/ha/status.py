@@ -40,11 +40,13 @@ if TYPE_CHECKING:
 
 __all__ = ["ReadOptions", "job_spec", "list_clusters", "node_order", "read_cluster"]
 
+SHOW_CONNECT_TIMEOUT = 10.0
+
 
 @dataclass(frozen=True)
 class ReadOptions:
     ssh_configs: tuple[Path, ...] | None = None  # None: the executor's defaults
-    connect_timeout: float | None = None  # None: the spec's ssh.connect_timeout, else 10 s
+    connect_timeout: float | None = None  # None: the spec's ssh.connect_timeout, at most 10 s
     command_timeout: float = 60.0
 
 
@@ -112,7 +114,11 @@ async def _read_nodes(
     store: JobStore,
     options: ReadOptions,
 ) -> dict[str, NodeReading]:
-    timeout = options.connect_timeout or (spec.ssh.connect_timeout if spec else 10.0)
+    # a show answers within one connect timeout: the spec's (30 s by default, for LPARs
+    # that boot) capped at SHOW_CONNECT_TIMEOUT unless the caller asks for more
+    timeout = options.connect_timeout or min(
+        spec.ssh.connect_timeout if spec else SHOW_CONNECT_TIMEOUT, SHOW_CONNECT_TIMEOUT
+    )
     return await read_nodes(
         identity,
         contact,
