@@ -183,6 +183,7 @@ def test_stopping_the_home_node_through_powervc_shows_where_the_group_went(
     assert f"node {HOME} is down (server SHUTOFF)" in view.reasons
     assert f"resource group appha_rg is on {OTHER}, not its home node {HOME}" in view.reasons
     assert view.node(HOME).server_status == "SHUTOFF"
+    assert view.node(HOME).reason == "not contacted: server SHUTOFF"
     assert not view.node(HOME).reachable
     assert [(s.label, s.node) for s in view.service_ips] == [("appha-svc", OTHER)]
     assert any(f"node_down {HOME}" in event for event in view.events)

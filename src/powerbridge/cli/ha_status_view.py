@@ -123,4 +123,4 @@ def show_clusters(
         }
         for row in rows
     ]
-    render(table, fmt, columns=LIST_COLUMNS, title=f"{len(rows)} clusters", stream=stream)
+    render(table, fmt, columns=LIST_COLUMNS, title=f"{len(rows)} cluster{'' if len(rows) == 1 else 's'}", stream=stream)

@@ -68,7 +68,7 @@ def _each(cls: str, section: str) -> str:
 
 async def read_nodes(
     identity: Identity,
-    addresses: Mapping[str, str | None],
+    addresses: Mapping[str, str],
     *,
     cluster: str,
     pins: Mapping[str, str],
@@ -77,7 +77,7 @@ async def read_nodes(
     connect_timeout: float = 10.0,
     command_timeout: float = 60.0,
 ) -> dict[str, NodeReading]:
-    """Every node's show output; a node with no address (its server stopped) is not tried."""
+    """Every node's show output (or why it gave none), node -> its address."""
     executor = NodeExecutor(
         identity,
         user=user,
@@ -100,10 +100,8 @@ async def read_nodes(
 
 
 async def _read(
-    executor: NodeExecutor, node: str, address: str | None, deadline: float, script: str
+    executor: NodeExecutor, node: str, address: str, deadline: float, script: str
 ) -> NodeReading:
-    if address is None:
-        return NodeReading(node, None, "no address in PowerVC")
     try:
         await executor.connect(node, address, deadline=deadline)
         result = await executor.run(node, "ksh", stdin=script, step="show")

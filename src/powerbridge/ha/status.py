@@ -102,7 +102,10 @@ async def _read(
     names = node_order(spec, job, recorded, servers)
     addresses = {n: _addresses(servers.get(n), spec) for n in names}
     contact = {n: _contact(servers.get(n), addresses[n], recorded.get(n, {})) for n in names}
-    readings = await _read_nodes(name, identity, spec, contact, store, options)
+    reachable = {n: address for n, address in contact.items() if address is not None}
+    readings = await _read_nodes(name, identity, spec, reachable, store, options)
+    for n in names:  # the nodes not tried: say why
+        readings.setdefault(n, NodeReading(n, None, _not_tried(servers.get(n), addresses[n])))
     return _view(name, spec, job, names, servers, addresses, readings, side.volumes_of(name))
 
 
@@ -110,7 +113,7 @@ async def _read_nodes(
     name: str,
     identity: Identity,
     spec: ClusterSpec | None,
-    contact: Mapping[str, str | None],
+    contact: Mapping[str, str],
     store: JobStore,
     options: ReadOptions,
 ) -> dict[str, NodeReading]:
@@ -257,6 +260,14 @@ def _addresses(server: Server | None, spec: ClusterSpec | None) -> tuple[str, ..
         if on_network:
             return tuple(on_network)
     return server.ips
+
+
+def _not_tried(server: Server | None, addresses: tuple[str, ...]) -> str:
+    if server is None:
+        return "no server in PowerVC"
+    if server.status != "ACTIVE":
+        return f"not contacted: server {server.status}"
+    return "no IP address in PowerVC"
 
 
 def _contact(
