@@ -123,4 +123,5 @@ def show_clusters(
         }
         for row in rows
     ]
-    render(table, fmt, columns=LIST_COLUMNS, title=f"{len(rows)} cluster{'' if len(rows) == 1 else 's'}", stream=stream)
+    title = f"{len(rows)} cluster{'' if len(rows) == 1 else 's'}"
+    render(table, fmt, columns=LIST_COLUMNS, title=title, stream=stream)
