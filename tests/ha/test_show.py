@@ -37,7 +37,8 @@ def test_after_create_the_cluster_is_active_normal_on_its_home_node(
     assert group.states == {HOME: "ONLINE", OTHER: "OFFLINE"}
     assert [(s.label, s.node) for s in view.service_ips] == [("appha-svc", HOME)]
     assert view.job["status"] == "succeeded"
-    assert any("rg_move_complete" in event for event in view.events)
+    assert any("EVENT COMPLETED: node_up appha-node1" in event for event in view.events)
+    assert view.events[-1].endswith("EVENT COMPLETED: rg_move_complete appha-node1 appha_rg 0")
 
 
 def test_nodes_show_the_hosts_and_addresses_powervc_reports(built_cluster: BuiltCluster) -> None:
