@@ -83,6 +83,15 @@ def test_state_and_status(health: Health, expected: tuple[str, str, str | None])
     assert bool(health.reasons) == (expected[:2] != ("Active", "Normal"))
 
 
+def test_with_every_node_down_nothing_is_claimed_stopped() -> None:
+    health = observe(
+        NodeObservation("a", "ACTIVE", reachable=False, reason="refused"), rows=group()
+    )
+    assert health.reasons == ("no node is up to ask", "node a cannot be reached: refused")
+    stopped = observe(node("a", "ST_INIT"), NodeObservation("b", "SHUTOFF"), rows=group())
+    assert stopped.reasons[0] == "cluster services are stopped on every node"
+
+
 def test_reasons_name_the_node_and_the_group() -> None:
     health = observe(
         NodeObservation("a", "SHUTOFF", reachable=False),

@@ -106,6 +106,22 @@ def test_a_node_refusing_ssh_is_shown_down_and_the_rest_is_read(
     assert view.disks[0].on_nodes.keys() == {HOME}
 
 
+def test_with_every_node_refusing_ssh_show_still_answers(built_cluster: BuiltCluster) -> None:
+    lab = built_cluster.lab
+    rule = add_behaviour(lab.aix, {"kind": "node", "mode": "refuse_ssh", "name_regex": "^appha"})
+    try:
+        view = show(lab)
+    finally:
+        remove_behaviour(lab.aix, rule)
+    assert (view.state, view.status, view.group_node) == ("Offline", "Warning", None)
+    assert view.reasons[0] == "no node is up to ask"
+    assert all("connection refused" in (node.reason or "") for node in view.nodes)
+    assert [node.host for node in view.nodes] == [
+        s["OS-EXT-SRV-ATTR:host"] for s in (servers(lab)[HOME], servers(lab)[OTHER])
+    ]  # PowerVC's side is shown all the same
+    assert show(lab).status == "Normal"
+
+
 def test_a_changed_host_key_is_refused_until_trusted_again(built_cluster: BuiltCluster) -> None:
     lab = built_cluster.lab
     config = lab.aix.running.ssh_config

@@ -204,7 +204,10 @@ def assess(observation: ClusterObservation) -> Health:
         return Health("Deploying", "Warning", stopped_midway, group_node)
     node_errors, node_warnings = _node_reasons(observation)
     if not any(_running(node) for node in observation.nodes):
-        stopped = ("cluster services are stopped on every node", *node_errors, *node_warnings)
+        # "stopped" only when some node said so; with every node down nothing said anything
+        anyone = any(_node_down(node) is None for node in observation.nodes)
+        why = "cluster services are stopped on every node" if anyone else "no node is up to ask"
+        stopped = (why, *node_errors, *node_warnings)
         return Health("Offline", "Warning" if node_warnings else "Normal", stopped, group_node)
     group_errors, group_warnings = _group_reasons(observation)
     errors = node_errors + group_errors
