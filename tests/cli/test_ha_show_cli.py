@@ -3,6 +3,11 @@ as a user's shell runs them: the emulator's powervcrc, its ssh_config, the job s
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import pytest
 import yaml
 
@@ -106,3 +111,38 @@ def test_a_changed_host_key_is_refused_and_trust_host_key_accepts_it(
     assert unknown.error_lines == [
         f"error: cluster appha has no node nonode (its nodes: appha-node1, {OTHER})"
     ]
+
+
+def test_watch_stops_cleanly_on_ctrl_c(built_cluster: BuiltCluster) -> None:
+    lab = built_cluster.lab
+    assert lab.aix.running.ssh_config is not None
+    env = {
+        **os.environ,
+        **lab.aix.running.env(),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "POWERBRIDGE_SSH_CONFIG": str(lab.aix.running.ssh_config),
+        "POWERBRIDGE_STORE": str(lab.store.engine.url.database),
+    }
+    env.pop("SSH_AUTH_SOCK", None)
+    watch = ["ha", "status", "appha", "--watch", "--interval", "0.2", *key(built_cluster)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "powerbridge", *watch],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # the first read is shown: the loop is running
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "appha: Active / Normal" in first
+    assert process.returncode == 0, err
+    assert err == "stopped watching\n"
+    assert "appha: Active / Normal" not in out  # nothing changed: no second line
