@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -146,3 +147,14 @@ def test_watch_stops_cleanly_on_ctrl_c(built_cluster: BuiltCluster) -> None:
     assert process.returncode == 0, err
     assert err == "stopped watching\n"
     assert "appha: Active / Normal" not in out  # nothing changed: no second line
+
+
+def test_list_without_any_key_reads_no_node_and_says_so(
+    sh: Shell, built_cluster: BuiltCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ssh/id_*, no agent
+    rows = sh.json("ha", "list", "--format", "json")
+    assert [(r["name"], r["state"], r["nodes"]) for r in rows] == [
+        ("appha", "Unknown", ["appha-node1", OTHER])
+    ]
+    assert "--ssh-key" in rows[0]["reason"]

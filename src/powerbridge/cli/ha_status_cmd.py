@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         from powerbridge.ha.status import list_clusters
 
         store = _store(store_url)
-        identity = _identity(None, ssh_key)
+        identity = _identity(None, ssh_key) if ssh_key is not None else _any_identity()
         options = _options(connect_timeout)
         try:
             rows = run(cloud, lambda c: list_clusters(c, store, identity=identity, options=options))
@@ -169,6 +169,17 @@ def _identity(spec_key: str | None, ssh_key: Path | None) -> Identity:
         return load_identity(spec_key, cli_key, interactive=sys.stdin.isatty())
     except IdentityError as problem:
         raise CliError(str(problem)) from None
+
+
+def _any_identity() -> Identity | None:
+    """The agent's or a default key; None when there is none (`ha list` then reads no node
+    and says so per cluster, rather than failing)."""
+    from powerbridge.ha.identity import IdentityError, load_identity
+
+    try:
+        return load_identity(None, None, interactive=sys.stdin.isatty())
+    except IdentityError:
+        return None
 
 
 def _spec_key(store: JobStore, name: str) -> tuple[str | None, str]:

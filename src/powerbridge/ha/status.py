@@ -320,4 +320,5 @@ def _summary(view: ClusterView) -> ClusterSummary:
 
 def _unread(name: str, side: _Cloudside) -> ClusterSummary:
     nodes = tuple(sorted(side.servers_of(name)))
-    return ClusterSummary(name, "Unknown", "Unknown", nodes, None, "the nodes were not read")
+    why = "the nodes were not read: no SSH key (give one with --ssh-key)"
+    return ClusterSummary(name, "Unknown", "Unknown", nodes, None, why)
