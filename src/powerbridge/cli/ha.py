@@ -245,4 +245,4 @@ def script_command(
     typer.echo(render_script(spec, topology), nl=False)
 
 
-__import__("powerbridge.cli.ha_status_cmd", fromlist=["register"]).register(app)  # ha list, show
+__import__("powerbridge.cli.ha_status_cmd", fromlist=["register"]).register(app)  # list, show, ...

@@ -50,10 +50,7 @@ STDIN_READERS = frozenset(
     {"sh", "ksh", "ksh93", "bash", "cat", "tee", "grep", "egrep", "fgrep", "awk", "sed"}
     | {"head", "tail", "wc", "sort", "uniq", "cut", "tr", "xargs", "read", "while", "dd"}
 )
-# The grace bounds only the wait for stdin's first byte (a script arrives right after the
-# channel opens): 0.2 s lost scripts on a loaded machine (`ksh` ran with an empty stdin,
-# exit 0, nothing done), so it allows for a busy client.
-STDIN_GRACE = 2.0
+STDIN_GRACE = 0.2
 INTERNAL_ERROR = 255
 LOOPBACK = "127.0.0.1"
 
