@@ -51,6 +51,12 @@ STDIN_READERS = frozenset(
     | {"head", "tail", "wc", "sort", "uniq", "cut", "tr", "xargs", "read", "while", "dd"}
 )
 STDIN_GRACE = 0.2
+# A bare shell (`ksh`, `ksh -x`: no script named) runs the script its stdin carries, so it
+# waits for that script as a real sshd's child would: the first byte may come late from a
+# busy client (the ha workflow feeds every node script this way), and an empty script run
+# instead would be a silent, false success.
+SHELLS = frozenset({"sh", "ksh", "ksh93", "bash"})
+SCRIPT_GRACE = 30.0
 INTERNAL_ERROR = 255
 LOOPBACK = "127.0.0.1"
 
@@ -332,7 +338,8 @@ async def _run_then_reset(process: asyncssh.SSHServerProcess[str], session: Sess
     if process.command is not None:
         words = process.command.split()
         reads = bool(words) and words[0] in STDIN_READERS and not process.get_terminal_type()
-        await session.run(process.command, await _stdin(process) if reads else "")
+        stdin = await _stdin(process, _grace(words)) if reads else ""
+        await session.run(process.command, stdin)
     process.channel.get_connection().abort()
 
 
@@ -357,7 +364,9 @@ async def _exec(process: asyncssh.SSHServerProcess[str], session: Session, line:
     if words[:1] == ["exit"]:
         return _exit_status(words, session.last_status)
     reads = words[0] in STDIN_READERS if words else False
-    stdin = await _stdin(process) if reads and not process.get_terminal_type() else ""
+    stdin = (
+        await _stdin(process, _grace(words)) if reads and not process.get_terminal_type() else ""
+    )
     result = await session.run(line, stdin)
     _write(process, result.out, result.err)
     return result.status
@@ -381,9 +390,15 @@ async def _interactive(process: asyncssh.SSHServerProcess[str], session: Session
         _write(process, result.out, result.err)
 
 
-async def _stdin(process: asyncssh.SSHServerProcess[str]) -> str:
+def _grace(words: list[str]) -> float:
+    """How long a command that reads stdin waits for its first byte."""
+    bare_shell = words[0] in SHELLS and all(word.startswith("-") for word in words[1:])
+    return SCRIPT_GRACE if bare_shell else STDIN_GRACE
+
+
+async def _stdin(process: asyncssh.SSHServerProcess[str], grace: float) -> str:
     try:
-        async with asyncio.timeout(STDIN_GRACE):  # not wait_for: it can swallow a cancel (3.11)
+        async with asyncio.timeout(grace):  # not wait_for: it can swallow a cancel (3.11)
             first = await process.stdin.read(1)
     except TimeoutError:
         return ""
