@@ -13,7 +13,7 @@ from powerbridge.ha.create import create_cluster
 from powerbridge.ha.errors import NotACluster, StepFailed
 from powerbridge.ha.journal import StepEvent
 from powerbridge.ha.status import list_clusters, read_cluster
-from powerbridge.jobs import Job
+from powerbridge.jobs import Job, JobStatus
 from tests.emulator.aix.ssh_support import add_behaviour, remove_behaviour
 from tests.ha.cluster_lab import (  # noqa: F401
     BuiltCluster,
@@ -251,3 +251,18 @@ def test_a_failed_create_reads_failed_with_the_resume_hint(cluster_lab: ClusterL
     assert view.hint is not None
     assert "--resume" in view.hint
     assert view.node(HOME).clstrmgr_state == "ST_INIT"  # read from the node all the same
+
+
+def test_a_deleted_cluster_is_not_listed_and_reads_as_deleted(cluster_lab: ClusterLab) -> None:
+    store = cluster_lab.store
+    for action in ("create", "delete"):  # what `ha create` then `ha delete` leave in the store
+        job = store.create_job("cluster", "gone", action=action)
+        store.finish(job.id, JobStatus.SUCCEEDED)
+    rows = cluster_lab.run(
+        lambda cloud: list_clusters(
+            cloud, store, identity=cluster_lab.identity, options=read_options(cluster_lab)
+        )
+    )
+    assert rows == []
+    with pytest.raises(NotACluster, match=r"^cluster gone was deleted \(job 2\)$"):
+        show(cluster_lab, "gone")

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from powerbridge.ha.identity import Identity
     from powerbridge.ha.model import ClusterSpec
 
+DELETE = "delete"  # the action of `ha delete`'s job (ha.operations)
+
 __all__ = ["ReadOptions", "job_spec", "list_clusters", "node_order", "read_cluster"]
 
 SHOW_CONNECT_TIMEOUT = 10.0
@@ -96,6 +98,12 @@ async def _read(
         raise NotACluster(
             f"no cluster named {name}: no cluster job in the job store and no PowerVC server"
             f" tagged {CLUSTER_TAG}={name}",
+            hint="`powerbridge ha list` shows the clusters",
+        )
+    deleted = _deleted_by(store, name)
+    if deleted is not None and not servers:
+        raise NotACluster(
+            f"cluster {name} was deleted (job {deleted.id})",
             hint="`powerbridge ha list` shows the clusters",
         )
     recorded = cluster_nodes(store, name)
@@ -189,6 +197,14 @@ class _JobFlags:
     deploying: bool = False
     interrupted: bool = False
     failed: bool = False
+
+
+def _deleted_by(store: JobStore, name: str) -> Job | None:
+    """The `ha delete` job that deleted the cluster, when it is the cluster's latest job."""
+    latest = store.latest(name, kind=CLUSTER)
+    if latest is not None and latest.action == DELETE and latest.status is JobStatus.SUCCEEDED:
+        return latest
+    return None
 
 
 def _job_flags(job: Job | None) -> _JobFlags:
@@ -297,7 +313,8 @@ async def list_clusters(
     reads it (in parallel). Without an identity the nodes are not read: state Unknown."""
     side = await _cloudside(cloud)
     tagged = {s.metadata[CLUSTER_TAG] for s in side.servers if s.metadata.get(CLUSTER_TAG)}
-    names = sorted(set(store.targets(CLUSTER)) | tagged)
+    gone = {n for n in store.targets(CLUSTER) if n not in tagged and _deleted_by(store, n)}
+    names = sorted((set(store.targets(CLUSTER)) | tagged) - gone)
     if identity is None:
         return [_unread(name, side) for name in names]
     chosen = options or ReadOptions()
