@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from powerbridge.ha import status_parts as parts
 from powerbridge.ha.cluster_view import ClusterSummary, ClusterView, ServiceIpView
 from powerbridge.ha.errors import NotACluster
-from powerbridge.ha.health import assess, cluster_observation
+from powerbridge.ha.health import ClusterObservation, Health, assess, cluster_observation
 from powerbridge.ha.journal import CLUSTER, CREATE, cluster_nodes, pinned_host_keys
 from powerbridge.ha.model import CLUSTER_TAG
 from powerbridge.ha.node_reading import NodeReading, read_nodes
@@ -114,7 +114,8 @@ async def _read(
     readings = await _read_nodes(name, identity, spec, reachable, store, options)
     for n in names:  # the nodes not tried: say why
         readings.setdefault(n, NodeReading(n, None, _not_tried(servers.get(n), addresses[n])))
-    return _view(name, spec, job, names, servers, addresses, readings, side.volumes_of(name))
+    volumes = side.volumes_of(name)
+    return _view(_Seen(name, spec, job, names, servers, addresses, readings, volumes))
 
 
 async def _read_nodes(
@@ -142,53 +143,61 @@ async def _read_nodes(
     )
 
 
-def _view(
-    name: str,
-    spec: ClusterSpec | None,
-    job: Job | None,
-    names: Sequence[str],
-    servers: Mapping[str, Server],
-    addresses: Mapping[str, tuple[str, ...]],
-    readings: Mapping[str, NodeReading],
-    volumes: Sequence[Volume],
-) -> ClusterView:
-    outputs = {n: readings[n].output for n in names}
-    found = parts.sections(outputs)
-    home = spec.home_node if spec else (parts.priority_nodes(found) or tuple(names) or ("",))[0]
+@dataclass(frozen=True)
+class _Seen:
+    """Everything read for one cluster: the job store's, PowerVC's and the nodes' answers."""
+
+    name: str
+    spec: ClusterSpec | None
+    job: Job | None
+    names: Sequence[str]  # priority order
+    servers: Mapping[str, Server]
+    addresses: Mapping[str, tuple[str, ...]]
+    readings: Mapping[str, NodeReading]
+    volumes: Sequence[Volume]
+
+
+def _health(seen: _Seen, home: str, flags: _JobFlags) -> tuple[ClusterObservation, Health]:
+    outputs = {n: seen.readings[n].output for n in seen.names}
     observation = cluster_observation(
         home,
         outputs,
-        server_status={n: servers[n].status if n in servers else None for n in names},
-        unreachable={n: r.reason for n, r in readings.items() if r.reason},
+        server_status={n: s.status for n, s in seen.servers.items()},
+        unreachable={n: r.reason for n, r in seen.readings.items() if r.reason},
     )
-    flags = _job_flags(job)
-    health = assess(
-        replace(
-            observation,
-            deploying=flags.deploying,
-            interrupted=flags.interrupted,
-            failed=flags.failed,
-        )
+    judged = replace(
+        observation,
+        deploying=flags.deploying,
+        interrupted=flags.interrupted,
+        failed=flags.failed,
     )
+    return observation, assess(judged)
+
+
+def _view(seen: _Seen) -> ClusterView:
+    found = parts.sections({n: seen.readings[n].output for n in seen.names})
+    spec = seen.spec
+    home = spec.home_node if spec else (*parts.priority_nodes(found), *seen.names, "")[0]
+    flags = _job_flags(seen.job)
+    observation, health = _health(seen, home, flags)
     groups = parts.group_views(found, observation)
     holder = [health.group_node] if health.group_node else []
+    refused = (r.host_key_error for r in seen.readings.values())
     return ClusterView(
-        name=name,
+        name=seen.name,
         state=health.state,
         status=health.status,
         reasons=health.reasons,
         home_node=home or None,
         group_node=health.group_node,
-        nodes=parts.node_views(names, servers, addresses, observation),
+        nodes=parts.node_views(seen.names, seen.servers, seen.addresses, observation),
         groups=groups,
-        disks=parts.disk_views(name, volumes, found),
+        disks=parts.disk_views(seen.name, seen.volumes, found),
         service_ips=parts.service_ip_views(found, groups) or _spec_service_ip(spec),
         events=parts.events(found, holder),
-        job=_job_record(job),
-        hint=_hint(name, job, flags),
-        host_key_errors=tuple(
-            str(r.host_key_error) for r in readings.values() if r.host_key_error is not None
-        ),
+        job=_job_record(seen.job),
+        hint=_hint(seen.name, seen.job, flags),
+        host_key_errors=tuple(str(error) for error in refused if error is not None),
     )
 
 
