@@ -113,7 +113,7 @@ def test_two_workers_run_each_job_once_and_take_over_a_killed_ones(
     taken = store.job(killed.id)
     assert (taken.lease_owner, taken.epoch) == ("second", killed.epoch + 1)
     messages = [e.message for e in store.events(killed.id)]
-    assert "taken over by worker second: the last one vanished" in messages
+    assert "continued by worker second: an earlier run of this job stopped" in messages
     assert messages.count(f"{killed.target}: creating") == 1  # the volume was not remade
 
     late = JobStore.open(postgres_url)  # what the killed worker would still have sent

@@ -245,4 +245,5 @@ def script_command(
     typer.echo(render_script(spec, topology), nl=False)
 
 
+__import__("powerbridge.cli.ha_ops_cmd", fromlist=["register"]).register(app)  # day two
 __import__("powerbridge.cli.ha_status_cmd", fromlist=["register"]).register(app)  # list, show, ...

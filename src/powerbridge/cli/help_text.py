@@ -194,8 +194,13 @@ TEXTS: dict[str, str] = {
         "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
-        "  plan    Check the spec against PowerVC and PowerHA's rules; show what...\n"
-        "  create  Build the cluster: PowerVC resources, node preparation, clmgr,...\n"
-        "  script  Print the node-side configuration as one ksh93 script, for...\n"
+        "  plan      Check the spec against PowerVC and PowerHA's rules; show what...\n"
+        "  create    Build the cluster: PowerVC resources, node preparation,...\n"
+        "  script    Print the node-side configuration as one ksh93 script, for...\n"
+        "  failover  Move the resource group to another node (clmgr move...\n"
+        "  stop      Stop cluster services on every node (the resource group goes...\n"
+        "  start     Start cluster services where they are stopped; the group...\n"
+        "  add-disk  Add a new shared disk to the cluster's volume group on every...\n"
+        "  delete    Delete the cluster: snapshot, offline, clmgr delete cluster,...\n"
     ),
 }

@@ -15,12 +15,12 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from powerbridge.ha.create_steps import STEP_FUNCTIONS
 from powerbridge.ha.errors import StepFailed
 from powerbridge.ha.journal import Journal, StepEvent, pinned_host_keys, start_job
-from powerbridge.ha.workflow import Build, finish_failed, run_steps
+from powerbridge.ha.workflow import Build, failed_summary, run_steps
 from powerbridge.jobs import Job, JobStatus, JobStore
 from powerbridge.jobs.worker import keep_leased
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from powerbridge.ha.identity import Identity
     from powerbridge.ha.model import ClusterSpec
 
-__all__ = ["CreateOptions", "create_cluster"]
+__all__ = ["CreateOptions", "build_cluster", "create_cluster"]
 
 LEASE_RENEWAL_SECONDS = 20.0
 
@@ -52,31 +52,16 @@ async def create_cluster(
     progress: Callable[[StepEvent], None] | None = None,
 ) -> Job:
     """Build `spec`'s cluster (or continue its stopped create); the finished job."""
-    from powerbridge.ha.executor import NodeExecutor, default_ssh_configs
-
     kept = {"text": options.spec_text} if options.spec_text is not None else {}
     job = start_job(store, spec.name, resume=options.resume, source=options.source, spec=kept)
     journal = Journal(store, job, progress)
-    configs = options.ssh_configs if options.ssh_configs is not None else default_ssh_configs()
-    executor = NodeExecutor(
-        identity,
-        user=spec.ssh.user,
-        ssh_configs=configs,
-        pins=pinned_host_keys(store, spec.name),
-        accept_new_host_keys=options.accept_new_host_keys,
-        connect_timeout=spec.ssh.connect_timeout,
-        command_timeout=spec.ssh.command_timeout,
-        cluster=spec.name,
-    )
     task = asyncio.current_task()
     assert task is not None  # always awaited inside a task
     beat = asyncio.create_task(keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, task, []))
     try:
-        async with executor:
-            build = Build(cloud, spec, journal, executor, identity)
-            await run_steps(build, STEP_FUNCTIONS)
+        summary = await build_cluster(cloud, spec, journal, identity, options)
     except StepFailed as failure:
-        finish_failed(journal, failure)
+        store.finish(job.id, JobStatus.FAILED, failed_summary(failure))
         raise
     except BaseException:
         store.event(job.id, "interrupted: resume to continue")
@@ -84,6 +69,28 @@ async def create_cluster(
         raise
     finally:
         beat.cancel()
-    summary = {"nodes": list(spec.node_names), "seconds": round(journal.elapsed, 1)}
     store.finish(job.id, JobStatus.SUCCEEDED, summary)
     return store.job(job.id)
+
+
+async def build_cluster(
+    cloud: Cloud, spec: ClusterSpec, journal: Journal, identity: Identity, options: CreateOptions
+) -> dict[str, Any]:
+    """Run the create steps in `journal`'s job, skipping those done; the job's summary. The
+    caller holds the job and finishes it (a foreground create, or a worker: ha/submit.py)."""
+    from powerbridge.ha.executor import NodeExecutor, default_ssh_configs
+
+    configs = options.ssh_configs if options.ssh_configs is not None else default_ssh_configs()
+    executor = NodeExecutor(
+        identity,
+        user=spec.ssh.user,
+        ssh_configs=configs,
+        pins=pinned_host_keys(journal.store, spec.name),
+        accept_new_host_keys=options.accept_new_host_keys,
+        connect_timeout=spec.ssh.connect_timeout,
+        command_timeout=spec.ssh.command_timeout,
+        cluster=spec.name,
+    )
+    async with executor:
+        await run_steps(Build(cloud, spec, journal, executor, identity), STEP_FUNCTIONS)
+    return {"nodes": list(spec.node_names), "seconds": round(journal.elapsed, 1)}

@@ -30,6 +30,7 @@ __all__ = [
     "cluster_nodes",
     "pinned_host_keys",
     "start_job",
+    "stopped_create",
 ]
 
 CLUSTER = "cluster"  # the job store's kind for every cluster job
@@ -61,29 +62,42 @@ def start_job(
     store: JobStore, cluster: str, *, resume: bool, source: str | None, spec: Mapping[str, Any]
 ) -> Job:
     """The job a create runs as: new, or (`resume`) the stopped or failed one it continues."""
+    stopped = stopped_create(store, cluster, resume=resume)
+    if stopped is None:
+        return store.create_job(CLUSTER, cluster, action=CREATE, source=source, spec=spec)
+    job = store.attach(stopped.id)
+    store.event(job.id, "resumed")
+    return job
+
+
+RESUME_HINT = "run the same command with --resume to continue it"
+
+
+def stopped_create(
+    store: JobStore, cluster: str, *, resume: bool, resume_hint: str = RESUME_HINT
+) -> Job | None:
+    """The cluster's stopped or failed create, which `resume` continues; None when there is
+    none. A create that runs or waits for a worker is ClusterBusy; a stopped one without
+    `resume` is ClusterInterrupted: nothing new starts over it."""
     latest = store.latest(cluster, kind=CLUSTER, action=CREATE)
-    if latest is not None and latest.status is JobStatus.RUNNING and holder_alive(latest):
+    if latest is None:
+        return None
+    queued = latest.status is JobStatus.QUEUED
+    if queued or (latest.status is JobStatus.RUNNING and holder_alive(latest)):
+        who = "waits for a worker" if queued else f"runs ({latest.holder})"
         raise ClusterBusy(
-            f"cluster {cluster} is being created by job {latest.id} ({latest.holder});"
-            " wait for it to end",
+            f"cluster {cluster} is being created: job {latest.id} {who}; wait for it to end",
             hint=f"follow it with `powerbridge ha status {cluster} --watch`",
         )
-    unfinished = latest is not None and latest.status in (
-        JobStatus.RUNNING,
-        JobStatus.INTERRUPTED,
-        JobStatus.FAILED,
-    )
-    if latest is not None and unfinished:
-        if not resume:
-            raise ClusterInterrupted(
-                f"an earlier create of cluster {cluster} (job {latest.id}) stopped"
-                f" ({latest.status.value}); nothing new was started",
-                hint="run the same command with --resume to continue it",
-            )
-        job = store.attach(latest.id)
-        store.event(job.id, "resumed")
-        return job
-    return store.create_job(CLUSTER, cluster, action=CREATE, source=source, spec=spec)
+    if latest.status not in (JobStatus.RUNNING, JobStatus.INTERRUPTED, JobStatus.FAILED):
+        return None
+    if not resume:
+        raise ClusterInterrupted(
+            f"an earlier create of cluster {cluster} (job {latest.id}) stopped"
+            f" ({latest.status.value}); nothing new was started",
+            hint=resume_hint,
+        )
+    return latest
 
 
 class Journal:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from powerbridge.ha.errors import StepFailed
 from powerbridge.ha.journal import Journal
-from powerbridge.jobs import JobStatus
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
@@ -116,6 +115,6 @@ async def run_steps(build: Build, steps: dict[str, Step]) -> None:
         journal.done(name, message)
 
 
-def finish_failed(journal: Journal, failure: StepFailed) -> None:
-    summary = {"failed_step": failure.step, "node": failure.node, "error": failure.error}
-    journal.store.finish(journal.job.id, JobStatus.FAILED, summary)
+def failed_summary(failure: StepFailed) -> dict[str, Any]:
+    """What a failed create's job keeps as its summary: the step, the node, the line."""
+    return {"failed_step": failure.step, "node": failure.node, "error": failure.error}

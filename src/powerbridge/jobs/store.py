@@ -194,11 +194,12 @@ class JobStore:
         return self.job(int(key[0]))
 
     def attach(self, job_id: int) -> Job:
-        """Take over an unfinished job in this foreground process (a resume). Refused while
-        a worker's lease on it is live."""
+        """Take over an unfinished or failed job in this foreground process (a resume).
+        Refused while a worker's lease on it is live."""
+        resumable = (JobStatus.RUNNING, JobStatus.INTERRUPTED, JobStatus.FAILED)
         taken = (
             (_jobs.c.id == job_id)
-            & _jobs.c.status.in_([s.value for s in (JobStatus.RUNNING, JobStatus.INTERRUPTED)])
+            & _jobs.c.status.in_([s.value for s in resumable])
             & ~((_jobs.c.lease_owner.is_not(None)) & (_jobs.c.lease_expires > self._now()))
         )
         values = {
@@ -208,6 +209,7 @@ class JobStore:
             "lease_owner": None,
             "lease_expires": self._later(ATTACHED_LEASE_SECONDS),
             "epoch": _jobs.c.epoch + 1,
+            "finished_at": None,
             "updated_at": self._now(),
         }
         with self.engine.begin() as db:
@@ -217,6 +219,31 @@ class JobStore:
         if epoch is None:
             raise LeaseLost(f"job {job_id} is finished or run by a live worker; not taken over")
         self._held[job_id] = _Hold(int(epoch), ATTACHED_LEASE_SECONDS)
+        return self.job(job_id)
+
+    def requeue(self, job_id: int) -> Job:
+        """Queue a stopped or failed job again, its items kept, for a worker to continue (a
+        resume through a worker). Refused while a live process or worker holds it."""
+        held_live = _jobs.c.lease_expires.is_not(None) & (_jobs.c.lease_expires > self._now())
+        stopped = _jobs.c.status.in_([JobStatus.INTERRUPTED.value, JobStatus.FAILED.value]) | (
+            (_jobs.c.status == JobStatus.RUNNING.value) & ~held_live
+        )
+        values = {
+            "status": JobStatus.QUEUED.value,
+            "pid": None,
+            "hostname": None,
+            "lease_owner": None,
+            "lease_expires": None,
+            "finished_at": None,
+            "cancel_requested": False,
+            "updated_at": self._now(),
+        }
+        with self.engine.begin() as db:
+            done = db.execute(
+                _jobs.update().where((_jobs.c.id == job_id) & stopped).values(**values)
+            ).rowcount
+        if not done:
+            raise LeaseLost(f"job {job_id} is running, queued or succeeded; not queued again")
         return self.job(job_id)
 
     def claim_next(

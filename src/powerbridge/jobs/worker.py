@@ -10,7 +10,8 @@ await worker.run(stop)         # until `stop` (an asyncio.Event) is set
 ```
 
 A runner is registered per job kind. It gets the job and the store and returns the status
-to finish with (None: succeeded); an exception fails the job with its message. While it
+to finish with (None: succeeded), with what it put in `run.summary` as the job's summary; an
+exception fails the job with its message (and that summary). While it
 runs, a heartbeat renews the lease every third of `lease_seconds`; when the heartbeat finds
 the job taken over (this worker stalled past its lease) the runner is cancelled and
 nothing more is written: the store refuses writes under the old epoch anyway (`LeaseLost`).
@@ -29,7 +30,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from powerbridge.jobs.records import Job, JobStatus
@@ -44,6 +45,7 @@ class Run:
 
     job: Job
     store: JobStore
+    summary: dict[str, Any] = field(default_factory=dict)  # the finished job's summary
 
     @property
     def taken_over(self) -> bool:
@@ -95,14 +97,15 @@ class Worker:
         if job is None:
             return None
         if job.epoch > 1:
-            self.store.event(job.id, f"taken over by worker {self.name}: the last one vanished")
+            self.store.event(
+                job.id, f"continued by worker {self.name}: an earlier run of this job stopped"
+            )
         await self._run(job)
         return job
 
     async def _run(self, job: Job) -> None:
-        task: asyncio.Task[JobStatus | None] = asyncio.create_task(
-            self.runners[job.kind](Run(job, self.store))
-        )
+        run = Run(job, self.store)
+        task: asyncio.Task[JobStatus | None] = asyncio.create_task(self.runners[job.kind](run))
         why_stopped: list[str] = []
         every = self.lease_seconds / 3
         beat = asyncio.create_task(keep_leased(self.store, job.id, every, task, why_stopped))
@@ -117,18 +120,18 @@ class Worker:
         except LeaseLost:
             return
         except Exception as problem:  # a runner's failure is the job's, not the worker's
-            self._fail(job.id, problem)
+            self._fail(run, problem)
             return
         finally:
             beat.cancel()
         with contextlib.suppress(LeaseLost):
-            self.store.finish(job.id, status or JobStatus.SUCCEEDED)
+            self.store.finish(job.id, status or JobStatus.SUCCEEDED, run.summary or None)
 
-    def _fail(self, job_id: int, problem: Exception) -> None:
+    def _fail(self, run: Run, problem: Exception) -> None:
         message = str(problem) or type(problem).__name__
         with contextlib.suppress(LeaseLost), self.store.batch():
-            self.store.event(job_id, f"failed: {message}")
-            self.store.finish(job_id, JobStatus.FAILED, {"error": message})
+            self.store.event(run.job.id, f"failed: {message}")
+            self.store.finish(run.job.id, JobStatus.FAILED, {"error": message, **run.summary})
 
 
 async def keep_leased(

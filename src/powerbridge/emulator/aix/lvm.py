@@ -446,3 +446,17 @@ def _undo_vg(table: DiskTable, group: VolumeGroupRecord) -> None:
         record.vgid = None
         table.save_disk(record)
     table.drop_group(group)
+
+
+def extend_shared_vg(
+    table: DiskTable, node: Node, group: VolumeGroupRecord, disk: DiskView
+) -> None:
+    """What C-SPOC does for `clmgr modify volume_group VG ADD=hdiskN`: `extendvg` here (the
+    disk keeps its PVID and joins the VG's descriptor areas), then every other node that knows
+    the VG learns the new member (`importvg -L`); the caller has checked the disk."""
+    table.write_pvid(node, disk)
+    record = table.disk(disk.key)
+    record.vgid = group.vgid
+    table.save_disk(record)
+    group.disks.append(disk.key)
+    table.save_group(group)

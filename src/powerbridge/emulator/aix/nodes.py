@@ -53,6 +53,7 @@ class NodeRegistry:
     def __init__(self, world: AixWorld, *, ssh_ports: tuple[int, int]) -> None:
         self.world = world
         self.ssh_ports = ssh_ports
+        self._range_full = False  # said once, not per node (estates of 10,000 AIX servers)
         self._status: dict[str, str] = {}  # the status each server had when last seen
         world.ctx.engine.on(BOOT_TOPIC, self._on_boot_due)
         world.servers.watch(self._on_server)
@@ -194,8 +195,11 @@ class NodeRegistry:
         used = {node.record.ssh_port for node in self.world.nodes.values()}
         for port in range(low, high + 1):
             if port not in used:
+                self._range_full = False
                 return port
-        log.warning("no SSH port left in %d-%d: the new node gets any free port", low, high)
+        if not self._range_full:
+            log.warning("no SSH port left in %d-%d: new nodes get any free port", low, high)
+            self._range_full = True
         return None
 
 

@@ -160,9 +160,11 @@ class NodeSshServers:
             node = wanted.get(server_id)
             if node is None or self._presented_key(node) != listener.host_key:
                 await self._close(server_id)
-        for server_id, node in wanted.items():
-            if server_id not in self._listeners:
-                await self._open(node)
+        missing = [node for server_id, node in wanted.items() if server_id not in self._listeners]
+        if missing:
+            free = self._free_ports()  # once per sync: nodes by the thousand stay linear
+            for node in missing:
+                await self._open(node, free)
         self.write_files()
 
     # -- faults --------------------------------------------------------------------------
@@ -182,19 +184,22 @@ class NodeSshServers:
         return bool(self.behaviours and self.behaviours.node_fault(node.name, "reset_ssh"))
 
     # -- listeners -----------------------------------------------------------------------
-    async def _open(self, node: Node) -> None:
+    async def _open(self, node: Node, free: list[int]) -> None:
+        """Listen for `node`; `free` (the range's ports no node keeps) loses the one taken."""
         record = node.record
         presented = self._presented_key(node)
         if presented is None:
             return
         key = asyncssh.import_private_key(presented)
-        for port in self._candidate_ports(node):
+        for port in self._candidate_ports(node, free):
             try:
                 acceptor = await self._listen(node.server_id, key, port)
             except OSError as problem:
                 log.warning("node %s: cannot listen on port %d: %s", node.name, port, problem)
                 continue
             bound = int(acceptor.sockets[0].getsockname()[1])
+            if bound in free:
+                free.remove(bound)
             self._listeners[node.server_id] = Listener(acceptor, presented, bound)
             if record.ssh_port != bound:
                 record.ssh_port = bound
@@ -202,14 +207,21 @@ class NodeSshServers:
             return
         log.error("node %s: no free SSH port in %d-%d", node.name, *self.ports)
 
-    def _candidate_ports(self, node: Node) -> list[int]:
-        """The node's own port first; if something else holds it, the range's free ones."""
+    def _free_ports(self) -> list[int]:
+        """The range's ports no node keeps as its own (none when any port will do)."""
         low, high = self.ports
-        others = {n.record.ssh_port for n in self.world.nodes.values() if n is not node}
-        spare = [] if low == 0 else [p for p in range(low, high + 1) if p not in others]
+        if low == 0:
+            return []
+        kept = {n.record.ssh_port for n in self.world.nodes.values()}
+        return [p for p in range(low, high + 1) if p not in kept]
+
+    @staticmethod
+    def _candidate_ports(node: Node, free: list[int]) -> list[int]:
+        """The node's own port first; if something else holds it, the range's free ones;
+        with the range used up, any port."""
         own = node.record.ssh_port
-        first = [own] if own is not None else ([] if spare else [0])
-        return first + [p for p in spare if p != own]
+        first = [own] if own is not None else ([] if free else [0])
+        return first + [p for p in free if p != own]
 
     async def _listen(self, server_id: str, key: asyncssh.SSHKey, port: int) -> Any:
         return await asyncssh.create_server(

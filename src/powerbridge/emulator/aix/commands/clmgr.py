@@ -135,9 +135,9 @@ Handler = Callable[[Invocation, Request], int]
 
 
 def handlers() -> dict[tuple[str, str], Handler]:
-    from powerbridge.emulator.aix.commands import clmgr_resources, clmgr_topology
+    from powerbridge.emulator.aix.commands import clmgr_resources, clmgr_topology, clmgr_vg_modify
 
-    return {**clmgr_topology.HANDLERS, **clmgr_resources.HANDLERS}
+    return {**clmgr_topology.HANDLERS, **clmgr_resources.HANDLERS, **clmgr_vg_modify.HANDLERS}
 
 
 def clmgr(inv: Invocation) -> int:

@@ -321,7 +321,8 @@ def _filtered_page(call: Call, collection: str) -> tuple[list[Server], list[dict
     )
     if since is not None:
         servers = [s for s in servers if s.updated >= since]
-    servers = [s for s in servers if _matches(call, s)]
+    if tests := _server_filters(call):
+        servers = [s for s in servers if all(test(s) for test in tests)]
     servers.sort(key=lambda s: (s.created, s.id), reverse=_sort_dir(call) == "desc")
     return paginate(call, servers, collection, lambda s: s.id)
 
@@ -340,33 +341,34 @@ def _sort_dir(call: Call) -> str:
     return direction
 
 
-def _matches(call: Call, server: Server) -> bool:
-    query = call.query
-    name = query.get("name")
-    if name and not _regex_search(name, server.name):
-        return False
-    status = query.get("status")
-    if status and server.status != status.upper():
-        return False
-    image = query.get("image")
-    if image and server.image_id != last_segment(image):
-        return False
-    flavor = query.get("flavor")
-    if flavor and server.flavor.get("id") != last_segment(flavor):
-        return False
-    host = query.get("host")
-    if host and call.auth.is_admin and server.host != host:
-        return False
-    project = query.get("tenant_id") or query.get("project_id")
-    if project and call.auth.is_admin and server.project_id != project:
-        return False
-    ip = query.get("ip")
-    if ip:
-        addresses = call.emulator.networks.server_addresses(server.id)
-        ips = [a["addr"] for rows in addresses.values() for a in rows]
-        if not any(_regex_search(ip, addr) for addr in ips):
-            return False
-    return True
+def _server_filters(call: Call) -> list[Callable[[Server], bool]]:
+    """A test per filter the query names, read once (a page may filter 10,000 servers)."""
+    query = dict(call.query)
+    admin = call.auth.is_admin
+    tests: list[Callable[[Server], bool]] = []
+    if name := query.get("name"):
+        tests.append(lambda s: _regex_search(name, s.name))
+    if status := query.get("status"):
+        wanted_status = status.upper()
+        tests.append(lambda s: s.status == wanted_status)
+    if image := query.get("image"):
+        image_id = last_segment(image)
+        tests.append(lambda s: s.image_id == image_id)
+    if flavor := query.get("flavor"):
+        flavor_id = last_segment(flavor)
+        tests.append(lambda s: s.flavor.get("id") == flavor_id)
+    if (host := query.get("host")) and admin:
+        tests.append(lambda s: s.host == host)
+    if (project := query.get("tenant_id") or query.get("project_id")) and admin:
+        tests.append(lambda s: s.project_id == project)
+    if ip := query.get("ip"):
+        tests.append(lambda s: _has_address(call, s, ip))
+    return tests
+
+
+def _has_address(call: Call, server: Server, pattern: str) -> bool:
+    addresses = call.emulator.networks.server_addresses(server.id)
+    return any(_regex_search(pattern, a["addr"]) for rows in addresses.values() for a in rows)
 
 
 def _regex_search(pattern: str, text: str) -> bool:

@@ -1,0 +1,262 @@
+"""Day-two operations on a built cluster, each a job of the shared store: the machinery.
+
+```python
+job = await failover(cloud, store, "appha", identity, OperationOptions(to_node="appha-node2"))
+```
+An operation is a job (kind "cluster", its own action: `failover`, `stop`, `start`,
+`add_disk`, `delete`) of named steps recorded as a create's are (`ha.workflow.run_steps`):
+every remote command with its output, one SSH connection per node through `NodeExecutor`,
+host keys compared with the pins the cluster's jobs recorded. The cluster's spec is the one
+its create job kept (`{"text": yaml}`); its servers and volumes are read from PowerVC. While
+another job of the cluster runs, an operation is refused (`ClusterBusy`); a name no create
+job knows is `NotACluster`. The operations themselves: `ha.failover`, `ha.services`,
+`ha.add_disk`, `ha.delete`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from powerbridge.ha.errors import ClusterBusy, HAError, NotACluster, StepFailed
+from powerbridge.ha.journal import CLUSTER, CREATE, Journal, StepEvent, pinned_host_keys
+from powerbridge.ha.workflow import Build, Step, failed_summary, run_steps
+from powerbridge.jobs import Job, JobStatus, JobStore, holder_alive
+
+if TYPE_CHECKING:
+    from powerbridge.client import Cloud
+    from powerbridge.ha.command_result import CommandResult
+    from powerbridge.ha.health import ClusterObservation, Health
+    from powerbridge.ha.identity import Identity
+    from powerbridge.ha.model import ClusterSpec
+
+__all__ = [
+    "ADD_DISK",
+    "DELETE",
+    "FAILOVER",
+    "START",
+    "STOP",
+    "OperationOptions",
+    "Progress",
+    "Seen",
+    "connect_nodes",
+    "connect_wait",
+    "ensure_idle",
+    "load_cluster_spec_of",
+    "look",
+    "run_operation",
+    "wait_for_health",
+]
+
+FAILOVER, STOP, START, ADD_DISK, DELETE = "failover", "stop", "start", "add_disk", "delete"
+LEASE_RENEWAL_SECONDS = 20.0
+HEALTH_WAIT_SECONDS = 900.0  # a fallover or a start: events, application scripts
+HEALTH_POLL_SECONDS = 1.0
+
+Progress = Callable[[StepEvent], None]
+
+
+@dataclass(frozen=True)
+class OperationOptions:
+    """What the operations take; each reads the fields that concern it."""
+
+    to_node: str | None = None  # failover: the node to move the group to (None: the next up)
+    size_gb: int | None = None  # add-disk: the new disk's size
+    storage_template: str | None = None  # add-disk: None: the spec's shared_storage one
+    delete_data: bool = False  # delete: the data volumes too
+    ssh_configs: tuple[Path, ...] | None = None  # None: the executor's defaults
+    health_wait_seconds: float = HEALTH_WAIT_SECONDS
+    connect_wait_seconds: float | None = None  # how long a node may take to answer (None:
+    # the spec's ssh.connect_timeout); delete gives up on a silent node after it
+
+
+def load_cluster_spec_of(store: JobStore, name: str) -> ClusterSpec:
+    """The spec the cluster's create job kept; NotACluster when no create job knows `name`
+    or the cluster was deleted since."""
+    from powerbridge.deploy import SpecErrors
+    from powerbridge.ha.spec import parse_cluster_spec
+
+    create = store.latest(name, kind=CLUSTER, action=CREATE)
+    if create is None:
+        raise NotACluster(
+            f"{name} is not a cluster: no `ha create` job of that name in the job store",
+            hint="`powerbridge ha list` shows the clusters (check --store / POWERBRIDGE_STORE)",
+        )
+    deleted = store.latest(name, kind=CLUSTER, action=DELETE)
+    if deleted is not None and deleted.id > create.id and deleted.status is JobStatus.SUCCEEDED:
+        raise NotACluster(f"cluster {name} was deleted by job {deleted.id}")
+    text = create.spec.get("text")
+    if not isinstance(text, str) or not text:
+        raise HAError(
+            f"the create job {create.id} of cluster {name} kept no spec text",
+            hint="run `powerbridge ha create SPEC --resume` once with the spec file",
+        )
+    try:
+        return parse_cluster_spec(text, source=create.source)
+    except SpecErrors as problem:
+        raise HAError(
+            f"the spec kept by job {create.id} of cluster {name} no longer parses:"
+            f" {problem.errors[0]}"
+        ) from None
+
+
+def ensure_idle(store: JobStore, name: str) -> None:
+    """ClusterBusy while any job of the cluster runs in a live process."""
+    for job in store.jobs(name, kind=CLUSTER, status=JobStatus.RUNNING):
+        if holder_alive(job):
+            raise ClusterBusy(
+                f"cluster {name} is busy: job {job.id} ({job.action}, {job.holder}) is"
+                " running; nothing was started",
+                hint=f"wait for it to end (`powerbridge ha show {name}` follows it)",
+            )
+
+
+def _options_record(options: OperationOptions) -> dict[str, Any]:
+    return {
+        "to_node": options.to_node,
+        "size_gb": options.size_gb,
+        "storage_template": options.storage_template,
+        "delete_data": options.delete_data,
+    }
+
+
+async def run_operation(
+    cloud: Cloud,
+    store: JobStore,
+    spec: ClusterSpec,
+    identity: Identity,
+    action: str,
+    steps: Mapping[str, Step],
+    options: OperationOptions,
+    progress: Progress | None = None,
+) -> Job:
+    """Run `steps` as a new `action` job of the cluster; the finished job (its summary is
+    what the steps left in `build.facts["summary"]`)."""
+    from powerbridge.ha.executor import NodeExecutor, default_ssh_configs
+    from powerbridge.jobs.worker import keep_leased
+
+    ensure_idle(store, spec.name)
+    command = f"{action.replace('_', '-')} {spec.name}"
+    record = {"options": _options_record(options)}
+    job = store.create_job(CLUSTER, spec.name, action=action, spec=record)
+    journal = Journal(store, job, progress)
+    configs = options.ssh_configs if options.ssh_configs is not None else default_ssh_configs()
+    executor = NodeExecutor(
+        identity,
+        user=spec.ssh.user,
+        ssh_configs=configs,
+        pins=pinned_host_keys(store, spec.name),
+        connect_timeout=spec.ssh.connect_timeout,
+        command_timeout=spec.ssh.command_timeout,
+        cluster=spec.name,
+    )
+    task = asyncio.current_task()
+    assert task is not None  # always awaited inside a task
+    beat = asyncio.create_task(keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, task, []))
+    build = Build(cloud, spec, journal, executor, identity)
+    build.facts["options"] = options
+    try:
+        async with executor:
+            await run_steps(build, dict(steps))
+    except StepFailed as failure:
+        store.finish(job.id, JobStatus.FAILED, failed_summary(failure))
+        failure.hint = (  # not create's "--resume": an operation is simply run again
+            f"`powerbridge ha show {spec.name}` has the full output; fix the cause, then run"
+            f" `powerbridge ha {command}` again"
+        )
+        raise
+    except Exception as problem:  # PowerVC refused something: the job failed, not stopped
+        store.finish(job.id, JobStatus.FAILED, {"error": str(problem)})
+        raise
+    except BaseException:
+        store.event(job.id, f"interrupted: run `powerbridge ha {command}` again")
+        store.finish(job.id, JobStatus.INTERRUPTED)
+        raise
+    finally:
+        beat.cancel()
+    summary = {**build.facts.get("summary", {}), "seconds": round(journal.elapsed, 1)}
+    store.finish(job.id, JobStatus.SUCCEEDED, summary)
+    return store.job(job.id)
+
+
+def connect_wait(build: Build) -> float:
+    options: OperationOptions = build.facts["options"]
+    wait = options.connect_wait_seconds
+    return build.spec.ssh.connect_timeout if wait is None else wait
+
+
+async def connect_nodes(build: Build, *, step: str) -> str:
+    """Read the topology from PowerVC and open one connection per node (pinned host keys)."""
+    from powerbridge.ha.topology_reader import read_topology
+
+    topology = await read_topology(build.cloud, build.spec)
+    build.topology = topology
+    deadline = time.monotonic() + connect_wait(build)
+
+    async def reach(name: str, address: str) -> None:
+        await build.executor.connect(name, address, deadline=deadline)
+        build.journal.say(step, "up", address, node=name)
+
+    await asyncio.gather(*(reach(node.name, node.address) for node in topology.nodes))
+    return f"{len(topology.nodes)} nodes answer over SSH"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One look at the cluster: what each node said, the judgement, the commands' results."""
+
+    observation: ClusterObservation
+    health: Health
+    results: tuple[CommandResult, ...]
+
+    def stable_nodes(self) -> list[str]:
+        return [
+            n.name
+            for n in self.observation.nodes
+            if n.reachable and n.clstrmgr_state == "ST_STABLE"
+        ]
+
+
+async def look(build: Build, step: str, *, record: bool = False) -> Seen:
+    """Every node's state, CAA view, groups and cluster attributes, read at once through
+    the verify commands and judged by `ha.health` (recorded in the job when `record`)."""
+    from powerbridge.ha import node_commands
+    from powerbridge.ha.health import assess, cluster_observation
+
+    assert build.topology is not None  # the connect step read it
+    commands = node_commands.verify_commands(build.spec, build.topology)
+    results = await asyncio.gather(
+        *(build.executor.run(c.node, c.command, stdin=c.stdin, step=step) for c in commands)
+    )
+    outputs: dict[str, str | None] = {r.node: r.stdout if r.ok else None for r in results}
+    why = {r.node: r.error_line for r in results if not r.ok}
+    observation = cluster_observation(build.spec.home_node, outputs, unreachable=why)
+    if record:
+        for result in results:
+            build.journal.command(step, result)
+    return Seen(observation, assess(observation), tuple(results))
+
+
+async def wait_for_health(build: Build, step: str, reached: Callable[[Seen], str | None]) -> Seen:
+    """Poll the nodes until `reached(seen)` says None (nothing missing); the last look is
+    recorded. StepFailed with what is still missing when the wait runs out."""
+    options: OperationOptions = build.facts["options"]
+    deadline = time.monotonic() + options.health_wait_seconds
+    while True:
+        seen = await look(build, step)
+        missing = reached(seen)
+        if missing is None or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(HEALTH_POLL_SECONDS)
+    for result in seen.results:
+        build.journal.command(step, result)
+    if missing is not None:
+        health = seen.health
+        reasons = "; ".join(health.reasons)
+        said = f"{health.state} / {health.status}" + (f": {reasons}" if reasons else "")
+        raise StepFailed(step, f"{missing} ({said})")
+    return seen
