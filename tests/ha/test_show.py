@@ -248,6 +248,9 @@ def test_a_failed_create_reads_failed_with_the_resume_hint(cluster_lab: ClusterL
         cluster_lab.create(cluster_lab.spec())
     view = show(cluster_lab)
     assert (view.state, view.status, view.job["status"]) == ("Failed", "Error", "failed")
+    assert (view.job["failed_step"], view.job["node"]) == ("sync", HOME)
+    assert view.hint is not None
+    assert f"failed at step sync on {HOME}: ERROR: sync failed;" in view.hint
     assert view.hint is not None
     assert "--resume" in view.hint
     assert view.node(HOME).clstrmgr_state == "ST_INIT"  # read from the node all the same

@@ -234,16 +234,30 @@ def _hint(name: str, job: Job | None, flags: _JobFlags) -> str | None:
     if job is None or not (flags.interrupted or flags.failed):
         return None
     spec_file = job.source or "SPEC"
+    how = _failure(job) if flags.failed else "stopped"
     return (
-        f"the create of {name} (job {job.id}) {'failed' if flags.failed else 'stopped'};"
-        f" continue it with `powerbridge ha create {spec_file} --resume`"
+        f"the create of {name} (job {job.id}) {how}; fix the cause if any, then continue it"
+        f" with `powerbridge ha create {spec_file} --resume`"
+    )
+
+
+def _failure(job: Job) -> str:
+    """`failed at step cluster on appha-node1: ERROR: ...` from a failed create's summary
+    (`workflow.failed_summary`), or just `failed`."""
+    step, node, error = (job.summary.get(key) for key in ("failed_step", "node", "error"))
+    if not step:
+        return "failed"
+    return (
+        f"failed at step {step}" + (f" on {node}" if node else "") + (f": {error}" if error else "")
     )
 
 
 def _job_record(job: Job | None) -> dict[str, Any]:
     if job is None:
         return {}
-    return {"id": job.id, "action": job.action, "status": job.status.value}
+    record: dict[str, Any] = {"id": job.id, "action": job.action, "status": job.status.value}
+    failed = {k: job.summary[k] for k in ("failed_step", "node", "error") if job.summary.get(k)}
+    return {**record, **failed}
 
 
 def job_spec(job: Job | None) -> ClusterSpec | None:
