@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from powerbridge.ha.errors import StepFailed
 from tests.emulator.aix.ssh_support import add_behaviour, remove_behaviour
-from tests.ha.cluster_lab import BuiltCluster, built_cluster_fixture  # noqa: F401
+from tests.ha.cluster_lab import (  # noqa: F401
+    BuiltCluster,
+    ClusterLab,
+    built_cluster_fixture,
+    cluster_lab_fixture,
+)
 from tests.support.clirun import Shell
 
 OTHER = "appha-node2"
@@ -158,3 +164,30 @@ def test_list_without_any_key_reads_no_node_and_says_so(
         ("appha", "Unknown", ["appha-node1", OTHER])
     ]
     assert "--ssh-key" in rows[0]["reason"]
+
+
+def test_show_of_a_failed_create_prints_the_failing_command_in_full(
+    cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule = {
+        "kind": "node",
+        "mode": "fail_command",
+        "name_regex": "appha-node1",
+        "command_regex": "^clmgr sync cluster",
+        "message": "ERROR: sync failed",
+    }
+    add_behaviour(cluster_lab.aix, rule)
+    with pytest.raises(StepFailed):
+        cluster_lab.create(cluster_lab.spec())
+    assert cluster_lab.aix.running.ssh_config is not None
+    env = {
+        **cluster_lab.aix.running.env(),
+        "POWERBRIDGE_SSH_CONFIG": str(cluster_lab.aix.running.ssh_config),
+        "POWERBRIDGE_STORE": str(cluster_lab.store.engine.url.database),
+    }
+    sh = Shell(monkeypatch, capsys, env)
+    out = sh.ok("ha", "show", "appha", "--ssh-key", str(cluster_lab.key.path)).out
+    assert out.startswith("appha: Failed / Error\n")
+    assert "failed at step sync on appha-node1: ERROR: sync failed" in out
+    assert "Failed command (step sync, node appha-node1, exit status 1): ksh" in out
+    assert "    ERROR: sync failed\n" in out  # its stderr, in full

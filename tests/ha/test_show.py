@@ -251,6 +251,13 @@ def test_a_failed_create_reads_failed_with_the_resume_hint(cluster_lab: ClusterL
     assert (view.job["failed_step"], view.job["node"]) == ("sync", HOME)
     assert view.hint is not None
     assert f"failed at step sync on {HOME}: ERROR: sync failed;" in view.hint
+    failed = view.failed_command
+    assert (failed["node"], failed["step"], failed["error_line"]) == (
+        HOME,
+        "sync",
+        "ERROR: sync failed",
+    )
+    assert "ERROR: sync failed" in failed["stderr"]
     assert view.hint is not None
     assert "--resume" in view.hint
     assert view.node(HOME).clstrmgr_state == "ST_INIT"  # read from the node all the same

@@ -9,7 +9,7 @@ status` (and `--watch` per change) prints.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from powerbridge.cli.output import OutputFormat, render
@@ -17,7 +17,7 @@ from powerbridge.cli.output import OutputFormat, render
 if TYPE_CHECKING:
     from powerbridge.ha.cluster_view import ClusterSummary, ClusterView
 
-__all__ = ["show_cluster", "show_clusters", "status_line", "status_text"]
+__all__ = ["failed_command_text", "show_cluster", "show_clusters", "status_line", "status_text"]
 
 NODE_COLUMNS = ("node", "server", "host", "addresses", "cluster services", "caa", "note")
 GROUP_COLUMNS = ("group", "online on", "states", "nodes", "policies")
@@ -59,6 +59,22 @@ def show_cluster(view: ClusterView, fmt: OutputFormat, stream: TextIO | None = N
         render(rows, fmt, columns=("label", "address", "on"), title="Service IPs", stream=out)
     if view.events:
         out.write("\nRecent cluster events:\n" + "".join(f"  {e}\n" for e in view.events))
+    if view.failed_command:
+        out.write("\n" + failed_command_text(view.failed_command))
+
+
+def failed_command_text(failed: Mapping[str, Any]) -> str:
+    """The failed create's last failing command as recorded: where, what, its output."""
+    head = (
+        f"Failed command (step {failed.get('step')}, node {failed.get('node')},"
+        f" exit status {failed.get('exit_status')}): {failed.get('command')}\n"
+    )
+    parts = [head]
+    for stream in ("stdout", "stderr"):
+        text = str(failed.get(stream) or "")
+        if text.strip():
+            parts.append(f"  {stream}:\n" + "".join(f"    {line}\n" for line in text.splitlines()))
+    return "".join(parts)
 
 
 def _node_rows(view: ClusterView) -> list[dict[str, Any]]:

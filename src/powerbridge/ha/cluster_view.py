@@ -92,6 +92,7 @@ class ClusterView:
     job: Mapping[str, Any] = field(default_factory=dict)  # the create job: id, status
     hint: str | None = None  # what to do next (an interrupted create: --resume)
     host_key_errors: tuple[str, ...] = ()  # nodes refused for a changed or unknown host key
+    failed_command: Mapping[str, Any] = field(default_factory=dict)  # a failed create's last
 
     def node(self, name: str) -> NodeView:
         for node in self.nodes:

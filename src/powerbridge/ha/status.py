@@ -26,7 +26,7 @@ from powerbridge.ha import status_parts as parts
 from powerbridge.ha.cluster_view import ClusterSummary, ClusterView, ServiceIpView
 from powerbridge.ha.errors import NotACluster
 from powerbridge.ha.health import ClusterObservation, Health, assess, cluster_observation
-from powerbridge.ha.journal import CLUSTER, CREATE, cluster_nodes, pinned_host_keys
+from powerbridge.ha.journal import CLUSTER, COMMAND, CREATE, cluster_nodes, pinned_host_keys
 from powerbridge.ha.model import CLUSTER_TAG
 from powerbridge.ha.node_reading import NodeReading, read_nodes
 from powerbridge.jobs import Job, JobStatus, JobStore, holder_alive
@@ -115,7 +115,7 @@ async def _read(
     for n in names:  # the nodes not tried: say why
         readings.setdefault(n, NodeReading(n, None, _not_tried(servers.get(n), addresses[n])))
     volumes = side.volumes_of(name)
-    return _view(_Seen(name, spec, job, names, servers, addresses, readings, volumes))
+    return _view(_Seen(name, spec, job, names, servers, addresses, readings, volumes, store))
 
 
 async def _read_nodes(
@@ -155,6 +155,7 @@ class _Seen:
     addresses: Mapping[str, tuple[str, ...]]
     readings: Mapping[str, NodeReading]
     volumes: Sequence[Volume]
+    store: JobStore
 
 
 def _health(seen: _Seen, home: str, flags: _JobFlags) -> tuple[ClusterObservation, Health]:
@@ -197,6 +198,7 @@ def _view(seen: _Seen) -> ClusterView:
         events=parts.events(found, holder),
         job=_job_record(seen.job),
         hint=_hint(seen.name, seen.job, flags),
+        failed_command=_failed_command(seen.store, seen.job) if flags.failed else {},
         host_key_errors=tuple(str(error) for error in refused if error is not None),
     )
 
@@ -239,6 +241,23 @@ def _hint(name: str, job: Job | None, flags: _JobFlags) -> str | None:
         f"the create of {name} (job {job.id}) {how}; fix the cause if any, then continue it"
         f" with `powerbridge ha create {spec_file} --resume`"
     )
+
+
+def _failed_command(store: JobStore, job: Job | None) -> dict[str, Any]:
+    """The last remote command of a failed create that exited non-zero, as recorded (node,
+    command, exit status, stdout, stderr; secrets already redacted): the full output the
+    create's one-line error points to."""
+    if job is None:
+        return {}
+    failed = [
+        item.details
+        for item in store.items(job.id)
+        if item.kind == COMMAND and item.details.get("exit_status") not in (0, None)
+    ]
+    if not failed:
+        return {}
+    keep = ("node", "step", "command", "exit_status", "error_line", "stdout", "stderr")
+    return {key: failed[-1].get(key) for key in keep}
 
 
 def _failure(job: Job) -> str:
