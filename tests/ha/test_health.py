@@ -68,6 +68,12 @@ CASES = [
     ),
     ("deploying", observe(deploying=True), ("Deploying", "Normal", "a")),
     ("failed", observe(node("a"), failed=True), ("Failed", "Error", "a")),
+    ("create stopped midway", observe(interrupted=True), ("Deploying", "Warning", "a")),
+    (
+        "failed beats stopped midway",
+        observe(failed=True, interrupted=True),
+        ("Failed", "Error", "a"),
+    ),
 ]
 
 
@@ -75,6 +81,15 @@ CASES = [
 def test_state_and_status(health: Health, expected: tuple[str, str, str | None]) -> None:
     assert (health.state, health.status, health.group_node) == expected
     assert bool(health.reasons) == (expected[:2] != ("Active", "Normal"))
+
+
+def test_with_every_node_down_nothing_is_claimed_stopped() -> None:
+    health = observe(
+        NodeObservation("a", "ACTIVE", reachable=False, reason="refused"), rows=group()
+    )
+    assert health.reasons == ("no node is up to ask", "node a cannot be reached: refused")
+    stopped = observe(node("a", "ST_INIT"), NodeObservation("b", "SHUTOFF"), rows=group())
+    assert stopped.reasons[0] == "cluster services are stopped on every node"
 
 
 def test_reasons_name_the_node_and_the_group() -> None:

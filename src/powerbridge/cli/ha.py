@@ -246,3 +246,4 @@ def script_command(
 
 
 __import__("powerbridge.cli.ha_ops_cmd", fromlist=["register"]).register(app)  # day two
+__import__("powerbridge.cli.ha_status_cmd", fromlist=["register"]).register(app)  # list, show, ...

@@ -1,8 +1,9 @@
 """A cluster's state and status from what PowerVC and the nodes report: the one place the
 product decides "Active / Normal". The table is in docs/ha.md, "State and status".
 
-State: Failed (the job that builds it failed) > Deploying (that job runs) > Offline (cluster
-services stopped on every node) > Active. Status: Error (a group in ERROR or online nowhere,
+State: Failed (the job that builds it failed) > Deploying (that job runs, or stopped midway:
+status Warning, continue it with `--resume`) > Offline (cluster services stopped on every
+node) > Active. Status: Error (a group in ERROR or online nowhere,
 a node's cluster manager unstable) > Warning (a node down, a node joining, the group away from
 its home node, unsynchronised changes) > Normal. `reasons` says why, one line each.
 """
@@ -66,6 +67,7 @@ class ClusterObservation:
     unsynced: bool = False
     deploying: bool = False
     failed: bool = False
+    interrupted: bool = False  # the create stopped midway (Ctrl-C, a kill): not a failure
 
 
 @dataclass(frozen=True)
@@ -197,9 +199,15 @@ def assess(observation: ClusterObservation) -> Health:
         return Health("Failed", "Error", ("the job building the cluster failed",), group_node)
     if observation.deploying:
         return Health("Deploying", "Normal", ("the cluster is being built",), group_node)
+    if observation.interrupted:
+        stopped_midway = ("the create stopped midway: run it again with --resume",)
+        return Health("Deploying", "Warning", stopped_midway, group_node)
     node_errors, node_warnings = _node_reasons(observation)
     if not any(_running(node) for node in observation.nodes):
-        stopped = ("cluster services are stopped on every node", *node_errors, *node_warnings)
+        # "stopped" only when some node said so; with every node down nothing said anything
+        anyone = any(_node_down(node) is None for node in observation.nodes)
+        why = "cluster services are stopped on every node" if anyone else "no node is up to ask"
+        stopped = (why, *node_errors, *node_warnings)
         return Health("Offline", "Warning" if node_warnings else "Normal", stopped, group_node)
     group_errors, group_warnings = _group_reasons(observation)
     errors = node_errors + group_errors

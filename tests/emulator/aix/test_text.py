@@ -139,6 +139,7 @@ class TestHeadTailWc:
         assert sh.out("tail -1 /tmp/lspv | cut -c1-6") == "hdisk3\n"
         assert sh.out("tail -n 2 /tmp/lspv | cut -c1-6") == "hdisk2\nhdisk3\n"
         assert sh.out("tail +4 /tmp/lspv | cut -c1-6") == "hdisk3\n"
+        assert sh.out("tail -n 20 /tmp/lspv | wc -l") == "       4\n"  # more than it has
         assert sh.run("head -n x /tmp/lspv").status == 2
         assert sh.run("tail /nope").status == 2
 

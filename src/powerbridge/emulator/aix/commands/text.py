@@ -177,7 +177,11 @@ def tail(inv: Invocation) -> int:
         return 2
     lines = lines_of(inputs[0][1])
     chosen = (
-        lines[max(count - 1, 0) :] if from_start else lines[len(lines) - count :] if count else []
+        lines[max(count - 1, 0) :]
+        if from_start
+        else lines[max(len(lines) - count, 0) :]
+        if count
+        else []
     )
     for line in chosen:
         inv.out.line(line)
