@@ -1,0 +1,163 @@
+"""A create killed anywhere (after a node ran a command and before its result was recorded,
+between steps, mid-deploy) and resumed, any number of times, builds exactly one cluster: the
+planned servers and volumes, one rule and port, one /etc/hosts line per node."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from powerbridge.ha.model import ClusterSpec
+from powerbridge.ha.workflow import ALWAYS_RUN, STEPS
+from powerbridge.jobs import ItemState, Job, JobStatus
+from tests.ha.cluster_lab import ClusterLab, cluster_lab_fixture  # noqa: F401
+from tests.ha.create_support import hosts_lines, on_node, planned_volumes, tagged
+from tests.ha.kill_support import KINDS, Killer, killing
+
+SEED = 15
+SEEDED_KILLS = 8
+MOST_RUNS = 40  # a guard: every run gets at least as far as the one before
+
+
+def killed_run(
+    lab: ClusterLab,
+    monkeypatch: pytest.MonkeyPatch,
+    spec: ClusterSpec,
+    kind: str,
+    at: int = 1,
+    spared: set[str] | None = None,
+    remember: bool = True,
+) -> Killer:
+    """One create run (a resume after the first) cancelled at its `at`th `kind` point."""
+    resume = lab.store.latest(spec.name, kind="cluster") is not None
+    with killing(monkeypatch, kind, at, spared, remember) as killer:
+        try:
+            job = lab.create(spec, resume=resume)
+        except asyncio.CancelledError:
+            assert killer.fired
+        else:  # the run ended before reaching that point
+            assert not killer.fired and job.status is JobStatus.SUCCEEDED
+    return killer
+
+
+def latest(lab: ClusterLab, spec: ClusterSpec) -> Job:
+    job = lab.store.latest(spec.name, kind="cluster")
+    assert job is not None
+    return job
+
+
+def possible_kinds(lab: ClusterLab, spec: ClusterSpec) -> list[str]:
+    """Every kind of kill point while the deploy is still to do; after it, no "deploy"."""
+    job = lab.store.latest(spec.name, kind="cluster")
+    done = job is not None and any(
+        item.kind == "step" and item.name == "deploy" and item.state is ItemState.DONE
+        for item in lab.store.items(job.id)
+    )
+    return [kind for kind in KINDS if not (done and kind == "deploy")]
+
+
+def assert_one_cluster(lab: ClusterLab, spec: ClusterSpec) -> None:
+    """Never more than planned, whatever run stopped where."""
+    found = tagged(lab, spec.name)
+    assert len(found.servers) <= len(spec.nodes)
+    assert len(found.volumes) <= planned_volumes(spec)
+    assert len(found.rules) <= 1 and len(found.ports) <= 1
+    for node in found.servers:
+        hosts = on_node(lab, node, "cat /etc/hosts")
+        for name in spec.node_names:
+            assert len(hosts_lines(hosts, name)) <= 1
+
+
+def assert_built_once(lab: ClusterLab, spec: ClusterSpec) -> None:
+    job = latest(lab, spec)
+    assert job.status is JobStatus.SUCCEEDED
+    assert len(lab.store.jobs(spec.name, kind="cluster")) == 1  # every run continued it
+    found = tagged(lab, spec.name)
+    assert sorted(found.servers) == sorted(spec.node_names)
+    assert len(found.volumes) == planned_volumes(spec)
+    assert found.rules == [spec.rule_name] and len(found.ports) == 1
+    for node in spec.node_names:
+        hosts = on_node(lab, node, "cat /etc/hosts")
+        for name in (*spec.node_names, spec.service_ip.label):
+            assert len(hosts_lines(hosts, name)) == 1
+        assert "ST_STABLE" in on_node(lab, node, "lssrc -ls clstrmgrES")
+        assert on_node(lab, node, "clmgr query cluster").count("CLUSTER_NAME=") == 1
+    groups = on_node(lab, spec.home_node, "clmgr query resource_group").split()
+    assert groups == [spec.resource_group.name]
+
+
+def test_killed_at_seeded_points_then_resumed_builds_one_cluster(
+    cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = cluster_lab.spec()
+    chance = random.Random(SEED)
+    fired = []
+    for _ in range(SEEDED_KILLS):
+        kind, at = chance.choice(possible_kinds(cluster_lab, spec)), chance.randint(1, 4)
+        killer = killed_run(cluster_lab, monkeypatch, spec, kind, at)
+        if not killer.fired:
+            break
+        fired.append((kind, at))
+        assert latest(cluster_lab, spec).status is JobStatus.INTERRUPTED
+        assert_one_cluster(cluster_lab, spec)
+    assert len(fired) >= 5
+    if latest(cluster_lab, spec).status is not JobStatus.SUCCEEDED:
+        cluster_lab.create(spec, resume=True)
+    assert_built_once(cluster_lab, spec)
+
+
+def test_killed_mid_deploy_then_resumed_creates_nothing_twice(
+    cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run is killed right after the deployer's first report of a PowerVC resource."""
+    spec = cluster_lab.spec()
+    spared: set[str] = set()
+    while killed_run(cluster_lab, monkeypatch, spec, "deploy", 1, spared).fired:
+        assert len(spared) < MOST_RUNS
+        assert_one_cluster(cluster_lab, spec)
+    assert len(spared) >= 2
+    assert_built_once(cluster_lab, spec)
+
+
+def test_killed_before_every_step_then_resumed_builds_one_cluster(
+    cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run is killed as the second step it would carry out begins (validate and ssh,
+    run on every resume, spared): the job stops once at every step boundary."""
+    spec = cluster_lab.spec()
+    spared = set(ALWAYS_RUN)
+    stopped = []
+    while killer := killed_run(cluster_lab, monkeypatch, spec, "step", 2, spared, False).fired:
+        stopped.append(killer)
+        assert len(stopped) < MOST_RUNS
+    assert stopped == [s for s in STEPS if s not in ALWAYS_RUN][1:]
+    assert_built_once(cluster_lab, spec)
+
+
+def test_killed_after_every_node_command_then_resumed(
+    cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run is killed right after the first node command it runs: every command of the
+    create runs at least twice, the first time unrecorded."""
+    spec = cluster_lab.spec()
+    spared: set[str] = set()
+    while killed_run(cluster_lab, monkeypatch, spec, "command", 1, spared).fired:
+        assert len(spared) < MOST_RUNS
+    steps = {point.split("/")[0] for point in spared}
+    assert steps == {"prepare", "disks", "cluster", "resources", "sync", "online", "verify"} | {
+        "application"
+    }
+    assert {point.split("/")[1] for point in spared} == set(spec.node_names)
+    assert_built_once(cluster_lab, spec)
+
+
+def test_a_fresh_create_after_a_stop_needs_resume(cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    from powerbridge.ha.errors import ClusterInterrupted
+
+    spec = cluster_lab.spec()
+    assert killed_run(cluster_lab, monkeypatch, spec, "step", 4).fired
+    with pytest.raises(ClusterInterrupted) as refused:
+        cluster_lab.create(spec, resume=False)
+    assert "--resume" in (refused.value.hint or "")
