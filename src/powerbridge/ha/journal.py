@@ -80,7 +80,7 @@ def start_job(
                 f" ({latest.status.value}); nothing new was started",
                 hint="run the same command with --resume to continue it",
             )
-        job = store.attach(latest.id)
+        job = store.attach(latest.id, reopen_failed=latest.status is JobStatus.FAILED)
         store.event(job.id, "resumed")
         return job
     return store.create_job(CLUSTER, cluster, action=CREATE, source=source, spec=spec)

@@ -193,12 +193,16 @@ class JobStore:
         assert key is not None  # an INSERT of one row always reports its key
         return self.job(int(key[0]))
 
-    def attach(self, job_id: int) -> Job:
+    def attach(self, job_id: int, *, reopen_failed: bool = False) -> Job:
         """Take over an unfinished job in this foreground process (a resume). Refused while
-        a worker's lease on it is live."""
+        a worker's lease on it is live. `reopen_failed`: a failed job too (a cluster create
+        continues the failed step once its cause is fixed)."""
+        statuses = [JobStatus.RUNNING, JobStatus.INTERRUPTED]
+        if reopen_failed:
+            statuses.append(JobStatus.FAILED)
         taken = (
             (_jobs.c.id == job_id)
-            & _jobs.c.status.in_([s.value for s in (JobStatus.RUNNING, JobStatus.INTERRUPTED)])
+            & _jobs.c.status.in_([s.value for s in statuses])
             & ~((_jobs.c.lease_owner.is_not(None)) & (_jobs.c.lease_expires > self._now()))
         )
         values = {
