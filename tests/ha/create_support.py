@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from powerbridge.client import Cloud
+from powerbridge.ha.executor import SSH_CONFIG_VARIABLE
 from powerbridge.ha.model import CLUSTER_TAG, ClusterSpec
 from powerbridge.jobs import Item, Job
 from tests.emulator.aix.ssh_support import ssh_run
 from tests.ha.cluster_lab import ClusterLab
+from tests.support.clirun import Result, Shell
 
 
 def on_node(lab: ClusterLab, node: str, command: str) -> str:
@@ -62,3 +69,19 @@ def hosts_lines(text: str, name: str) -> list[str]:
         for line in text.splitlines()
         if name in line.split("#")[0].split()[1:]
     ]
+
+
+def spec_text(lab: ClusterLab, example: str = "ha-2node.yaml") -> str:
+    """A shipped example as a file's text whose SSH key is this lab's."""
+    text = resources.files("powerbridge.examples").joinpath(example).read_text()
+    data: dict[str, Any] = yaml.safe_load(text)
+    data["ssh"]["private_key"] = str(lab.key.path)
+    return yaml.safe_dump(data)
+
+
+def cli_create(sh: Shell, lab: ClusterLab, spec: Path, *extra: str) -> Result:
+    """`powerbridge ha create SPEC --yes` against the lab (its cloud, ssh/config, store)."""
+    assert lab.aix.running.ssh_config is not None
+    sh.set({**lab.aix.running.env(), SSH_CONFIG_VARIABLE: str(lab.aix.running.ssh_config)})
+    store = str(lab.store.engine.url.database)
+    return sh("ha", "create", str(spec), "--yes", "--store", store, *extra)

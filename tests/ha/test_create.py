@@ -4,8 +4,10 @@ every step and remote command in the job's record."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +16,24 @@ from powerbridge.ha.model import ApplicationCommandSpec
 from powerbridge.ha.parse import rginfo_rows
 from powerbridge.ha.workflow import STEPS
 from powerbridge.jobs import ItemState, JobStatus
-from tests.ha.cluster_lab import BuiltCluster, built_cluster_fixture, open_lab  # noqa: F401
-from tests.ha.create_support import hosts_lines, items, on_node, planned_volumes, tagged
+from tests.emulator.aix.ssh_support import add_behaviour
+from tests.ha.cluster_lab import (  # noqa: F401
+    BuiltCluster,
+    ClusterLab,
+    built_cluster_fixture,
+    cluster_lab_fixture,
+    open_lab,
+)
+from tests.ha.create_support import (
+    cli_create,
+    hosts_lines,
+    items,
+    on_node,
+    planned_volumes,
+    spec_text,
+    tagged,
+)
+from tests.support.clirun import Shell
 
 
 @pytest.fixture(scope="module", name="three_nodes")
@@ -119,3 +137,52 @@ def test_the_powervc_password_never_reaches_the_record(three_nodes: BuiltCluster
         assert password not in repr(item.details)
     for event in three_nodes.lab.store.events(three_nodes.job.id):
         assert password not in repr(event)
+
+
+def test_ha_create_shows_steps_nodes_and_elapsed_time_as_plain_lines(
+    cluster_lab: ClusterLab,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "cluster.yaml"
+    spec.write_text(spec_text(cluster_lab))
+    result = cli_create(Shell(monkeypatch, capsys), cluster_lab, spec)
+    assert result.code == 0, result.err
+    assert "cluster appha: created by job" in result.out
+    lines = result.err.splitlines()
+    progress = [line for line in lines if re.match(r"^\[ *\d+\.\ds\] ", line)]
+    steps = {line.split("] ", 1)[1].split(":")[0].split()[0] for line in progress}
+    assert steps >= set(STEPS)
+    for node in ("appha-node1", "appha-node2"):
+        assert any(f"] ssh {node}: up" in line for line in progress)
+        for step in ("prepare", "disks"):  # each node's part, with what it changed
+            assert any(re.search(rf"\] {step} {node}: done: \d+ changes", x) for x in progress)
+    assert any(re.search(r"\] verify: done", line) for line in progress)
+    assert "\x1b[" not in result.err  # no terminal: no live table, no escape codes
+
+
+def test_ha_create_failure_is_one_line_naming_node_command_and_error(
+    cluster_lab: ClusterLab,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    message = "ERROR: the cluster definition could not be synchronised to appha-node2."
+    rule = {
+        "kind": "node",
+        "mode": "fail_command",
+        "name_regex": "^appha-node1$",
+        "command_regex": "^clmgr sync cluster",
+        "message": message,
+    }
+    add_behaviour(cluster_lab.aix, rule)
+    spec = tmp_path / "cluster.yaml"
+    spec.write_text(spec_text(cluster_lab))
+    result = cli_create(Shell(monkeypatch, capsys), cluster_lab, spec)
+    assert result.code == 1
+    [line] = result.error_lines
+    assert line == (
+        f"error: step sync failed on node appha-node1: clmgr sync cluster: {message}"
+    )
+    assert "--resume" in result.err and "ha show" in result.err

@@ -6,15 +6,28 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shlex
+import signal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from powerbridge.ha.journal import Journal
 from powerbridge.ha.model import ClusterSpec
 from powerbridge.ha.workflow import ALWAYS_RUN, STEPS
 from powerbridge.jobs import ItemState, Job, JobStatus
 from tests.ha.cluster_lab import ClusterLab, cluster_lab_fixture  # noqa: F401
-from tests.ha.create_support import hosts_lines, on_node, planned_volumes, tagged
+from tests.ha.create_support import (
+    cli_create,
+    hosts_lines,
+    on_node,
+    planned_volumes,
+    spec_text,
+    tagged,
+)
 from tests.ha.kill_support import KINDS, Killer, killing
+from tests.support.clirun import Shell
 
 SEED = 15
 SEEDED_KILLS = 8
@@ -161,3 +174,42 @@ def test_a_fresh_create_after_a_stop_needs_resume(cluster_lab: ClusterLab, monke
     with pytest.raises(ClusterInterrupted) as refused:
         cluster_lab.create(spec, resume=False)
     assert "--resume" in (refused.value.hint or "")
+
+
+@pytest.mark.parametrize(("signal_number", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_leaves_the_job_interrupted_with_the_resume_command(
+    cluster_lab: ClusterLab,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    signal_number: int,
+    code: int,
+) -> None:
+    """The signal itself, sent to this process as `sync` begins: asyncio's handler cancels
+    the create, which records where it stopped."""
+    spec_path = tmp_path / "cluster.yaml"
+    spec_path.write_text(spec_text(cluster_lab))
+    begin = Journal.begin
+
+    def signalled(journal: Journal, step: str, *args: Any) -> None:
+        if step == "sync":
+            signal.raise_signal(signal_number)
+        begin(journal, step, *args)
+
+    sh = Shell(monkeypatch, capsys)
+    with monkeypatch.context() as patch:
+        patch.setattr(Journal, "begin", signalled)
+        stopped = cli_create(sh, cluster_lab, spec_path)
+    assert stopped.code == code, stopped.err
+    job = cluster_lab.store.latest("appha", kind="cluster")
+    assert job is not None and job.status is JobStatus.INTERRUPTED
+    steps = {i.name: i.state for i in cluster_lab.store.items(job.id) if i.kind == "step"}
+    assert steps["resources"] is ItemState.DONE and steps["sync"] is not ItemState.DONE
+    [hint] = [line for line in stopped.err.splitlines() if "Resume with:" in line]
+    again = shlex.split(hint.split("Resume with: ", 1)[1])
+    assert again[:4] == ["powerbridge", "ha", "create", str(spec_path)]
+    assert "--resume" in again and "--yes" in again
+    resumed = cli_create(sh, cluster_lab, spec_path, "--resume")
+    assert resumed.code == 0, resumed.err
+    assert "sync: skipped" not in resumed.err and "resources: skipped" in resumed.err
+    assert_built_once(cluster_lab, cluster_lab.spec())

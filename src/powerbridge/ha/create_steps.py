@@ -93,7 +93,10 @@ async def deploy(build: Build) -> str:
     journal = build.journal
 
     def progress(event: ProgressEvent) -> None:
-        journal.say("deploy", event.state, event.message, node=f"{event.kind} {event.name}")
+        # the deployer's message starts with its state ("creating (1 GB ...)"): said once
+        detail = event.message.removeprefix(event.state).strip(" :")
+        detail = detail[1:-1] if detail.startswith("(") and detail.endswith(")") else detail
+        journal.say("deploy", event.state, detail, node=f"{event.kind} {event.name}")
 
     options = ApplyOptions(finish_job=False)
     report = await apply_plan(
