@@ -16,7 +16,7 @@ import pytest
 from powerbridge.ha.journal import Journal
 from powerbridge.ha.model import ClusterSpec
 from powerbridge.ha.workflow import ALWAYS_RUN, STEPS
-from powerbridge.jobs import ItemState, Job, JobStatus
+from powerbridge.jobs import ItemState, Job, JobStatus, JobStore
 from tests.ha.cluster_lab import ClusterLab, cluster_lab_fixture  # noqa: F401
 from tests.ha.create_support import (
     cli_create,
@@ -26,7 +26,7 @@ from tests.ha.create_support import (
     spec_text,
     tagged,
 )
-from tests.ha.kill_support import KINDS, Killer, killing
+from tests.ha.kill_support import KINDS, Killer, killing, main_task
 from tests.support.clirun import Shell
 
 SEED = 15
@@ -213,3 +213,29 @@ def test_ctrl_c_or_sigterm_leaves_the_job_interrupted_with_the_resume_command(
     assert resumed.code == 0, resumed.err
     assert "sync: skipped" not in resumed.err and "resources: skipped" in resumed.err
     assert_built_once(cluster_lab, cluster_lab.spec())
+
+
+@pytest.mark.parametrize("kind", ["keypair", "port"])
+def test_killed_between_a_create_and_its_record_the_resource_stays_the_clusters(
+    cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The key pair or service port made, the kill lands before the job records it done:
+    the resume still records it as made by this job (so `ha delete` removes it), once."""
+    spec = cluster_lab.spec()
+    put_item = JobStore.put_item
+
+    def killed_at_record(store: JobStore, job_id: int, k: str, name: str, state: ItemState, **fields: Any) -> None:
+        if k == kind and state is ItemState.DONE:
+            main_task().cancel()
+            raise asyncio.CancelledError
+        put_item(store, job_id, k, name, state, **fields)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(JobStore, "put_item", killed_at_record)
+        with pytest.raises(asyncio.CancelledError):
+            cluster_lab.create(spec)
+    job = cluster_lab.create(spec, resume=True)
+    made = [i for i in cluster_lab.store.items(job.id) if i.kind == kind]
+    assert [(i.state, i.created_here) for i in made] == [(ItemState.DONE, True)]
+    assert len(cluster_lab.store.created_by(spec.name, kind="cluster")) >= 1
+    assert_built_once(cluster_lab, spec)

@@ -45,15 +45,17 @@ AUTHORIZED_KEYS = "/.ssh/authorized_keys"
 # An exec request's stdin is read (to its end) only for a command line that starts with a
 # command that reads its standard input, as `ssh node ksh < script` or `ssh node 'cat > f'`
 # do; a client that keeps stdin open without writing (a terminal) gets an empty stdin after
-# the grace. Other command lines (hostname, lspv, clmgr...) run at once with none. The grace
-# is for the first byte only and generous: on a loaded machine a client's stdin can come well
-# after its exec request, and a script read as empty would "succeed" having run nothing (a
-# real ksh waits for its stdin to end).
+# the grace. Other command lines (hostname, lspv, clmgr...) run at once with none. A bare
+# shell (`ksh`: a script comes on stdin) waits longer for the first byte: on a loaded machine
+# the script can come well after the exec request, and read as empty it would "succeed"
+# having run nothing (a real ksh waits for its stdin to end).
 STDIN_READERS = frozenset(
     {"sh", "ksh", "ksh93", "bash", "cat", "tee", "grep", "egrep", "fgrep", "awk", "sed"}
     | {"head", "tail", "wc", "sort", "uniq", "cut", "tr", "xargs", "read", "while", "dd"}
 )
-STDIN_GRACE = 5.0
+STDIN_GRACE = 0.2
+SCRIPT_GRACE = 10.0
+SHELLS = frozenset({"sh", "ksh", "ksh93", "bash"})
 INTERNAL_ERROR = 255
 LOOPBACK = "127.0.0.1"
 
@@ -335,7 +337,7 @@ async def _run_then_reset(process: asyncssh.SSHServerProcess[str], session: Sess
     if process.command is not None:
         words = process.command.split()
         reads = bool(words) and words[0] in STDIN_READERS and not process.get_terminal_type()
-        await session.run(process.command, await _stdin(process) if reads else "")
+        await session.run(process.command, await _stdin(process, words) if reads else "")
     process.channel.get_connection().abort()
 
 
@@ -360,7 +362,7 @@ async def _exec(process: asyncssh.SSHServerProcess[str], session: Session, line:
     if words[:1] == ["exit"]:
         return _exit_status(words, session.last_status)
     reads = words[0] in STDIN_READERS if words else False
-    stdin = await _stdin(process) if reads and not process.get_terminal_type() else ""
+    stdin = await _stdin(process, words) if reads and not process.get_terminal_type() else ""
     result = await session.run(line, stdin)
     _write(process, result.out, result.err)
     return result.status
@@ -384,9 +386,10 @@ async def _interactive(process: asyncssh.SSHServerProcess[str], session: Session
         _write(process, result.out, result.err)
 
 
-async def _stdin(process: asyncssh.SSHServerProcess[str]) -> str:
+async def _stdin(process: asyncssh.SSHServerProcess[str], words: list[str]) -> str:
+    grace = SCRIPT_GRACE if len(words) == 1 and words[0] in SHELLS else STDIN_GRACE
     try:
-        async with asyncio.timeout(STDIN_GRACE):  # not wait_for: it can swallow a cancel (3.11)
+        async with asyncio.timeout(grace):  # not wait_for: it can swallow a cancel (3.11)
             first = await process.stdin.read(1)
     except TimeoutError:
         return ""
