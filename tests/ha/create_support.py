@@ -64,11 +64,7 @@ def items(lab: ClusterLab, job: Job, kind: str) -> dict[str, Item]:
 
 def hosts_lines(text: str, name: str) -> list[str]:
     """The /etc/hosts lines naming `name` as a whole word (comments aside)."""
-    return [
-        line
-        for line in text.splitlines()
-        if name in line.split("#")[0].split()[1:]
-    ]
+    return [line for line in text.splitlines() if name in line.split("#")[0].split()[1:]]
 
 
 def spec_text(lab: ClusterLab, example: str = "ha-2node.yaml") -> str:

@@ -59,7 +59,6 @@ def built(
 def test_the_job_succeeds_with_every_step_done(built: BuiltCluster) -> None:
     assert built.job.status is JobStatus.SUCCEEDED
     steps = items(built.lab, built.job, "step")
-    assert list(steps) == STEPS or sorted(steps) == sorted(STEPS)
     assert {name: step.state for name, step in steps.items()} == dict.fromkeys(
         STEPS, ItemState.DONE
     )
@@ -81,12 +80,8 @@ def test_the_cluster_is_stable_with_the_group_on_its_home_node(built: BuiltClust
 def test_every_node_knows_every_node(built: BuiltCluster) -> None:
     topology = tagged(built.lab, built.spec.name)
     assert sorted(topology.servers) == sorted(built.spec.node_names)
-    addresses = {
-        node["name"]: node["details"]["address"]
-        for node in (
-            {"name": n, "details": i.details} for n, i in items(built.lab, built.job, "node").items()
-        )
-    }
+    nodes = items(built.lab, built.job, "node")
+    addresses = {name: node.details["address"] for name, node in nodes.items()}
     assert sorted(addresses) == sorted(built.spec.node_names)
     for node in built.spec.node_names:
         hosts = on_node(built.lab, node, "cat /etc/hosts")
@@ -182,7 +177,6 @@ def test_ha_create_failure_is_one_line_naming_node_command_and_error(
     result = cli_create(Shell(monkeypatch, capsys), cluster_lab, spec)
     assert result.code == 1
     [line] = result.error_lines
-    assert line == (
-        f"error: step sync failed on node appha-node1: clmgr sync cluster: {message}"
-    )
-    assert "--resume" in result.err and "ha show" in result.err
+    assert line == f"error: step sync failed on node appha-node1: clmgr sync cluster: {message}"
+    assert "--resume" in result.err
+    assert "ha show" in result.err

@@ -15,7 +15,6 @@ import yaml
 
 from powerbridge.client import Cloud
 from powerbridge.emulator.server import RunningEmulator
-
 from powerbridge.ha.errors import StepFailed
 from powerbridge.jobs import JobStatus
 from tests.emulator.aix.ssh_support import add_behaviour, client_key, remove_behaviour
@@ -56,14 +55,18 @@ def test_a_failing_sync_names_node_command_and_error_then_resume_completes(
     assert line.startswith(f"step sync failed on node {home}: clmgr sync cluster: ERROR:")
     assert SYNC_ERROR in line
     job = cluster_lab.store.latest(spec.name, kind="cluster")
-    assert job is not None and job.status is JobStatus.FAILED
-    assert job.summary["failed_step"] == "sync" and job.summary["node"] == home
+    assert job is not None
+    assert job.status is JobStatus.FAILED
+    assert job.summary["failed_step"] == "sync"
+    assert job.summary["node"] == home
     [record] = [c.details for n, c in items(cluster_lab, job, "command").items() if "sync" in n]
-    assert record["exit_status"] != 0 and SYNC_ERROR in record["stderr"]  # `ha show` has it
+    assert record["exit_status"] != 0
+    assert SYNC_ERROR in record["stderr"]
 
     remove_behaviour(cluster_lab.aix, rule)
     done = cluster_lab.create(spec, resume=True)
-    assert done.id == job.id and done.status is JobStatus.SUCCEEDED
+    assert done.id == job.id
+    assert done.status is JobStatus.SUCCEEDED
     assert "ST_STABLE" in on_node(cluster_lab, home, "lssrc -ls clstrmgrES")
     assert len(tagged(cluster_lab, spec.name).volumes) == planned_volumes(spec)
 
@@ -86,19 +89,26 @@ def test_a_changed_host_key_on_resume_is_refused_as_a_possible_intercept(
     cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec = cluster_lab.spec()
-    with killing(monkeypatch, "step", 1, spared={"validate", "key_pair", "service_ip", "deploy", "ssh"}):
-        with pytest.raises(asyncio.CancelledError):
-            cluster_lab.create(spec)  # stopped as prepare begins: the keys are pinned
+    with (
+        killing(
+            monkeypatch, "step", 1, spared={"validate", "key_pair", "service_ip", "deploy", "ssh"}
+        ),
+        pytest.raises(asyncio.CancelledError),
+    ):
+        cluster_lab.create(spec)  # stopped as prepare begins: the keys are pinned
     victim = spec.node_names[1]
     add_behaviour(cluster_lab.aix, node_rule(victim, "changed_host_key"))
     with pytest.raises(StepFailed) as refused:
         cluster_lab.create(spec, resume=True)
     message = str(refused.value)
-    assert refused.value.step == "ssh" and refused.value.node == victim
-    assert "man in the middle" in message and "nothing was sent" in message
+    assert refused.value.step == "ssh"
+    assert refused.value.node == victim
+    assert "man in the middle" in message
+    assert "nothing was sent" in message
     assert f"powerbridge ha trust-host-key {spec.name} {victim}" in message
     job = cluster_lab.store.latest(spec.name, kind="cluster")
-    assert job is not None and job.status is JobStatus.FAILED
+    assert job is not None
+    assert job.status is JobStatus.FAILED
     assert items(cluster_lab, job, "step")["prepare"].state.value == "pending"
 
 
@@ -140,7 +150,8 @@ def refused_create(
     store = str(directory / "jobs.db")
     result = sh("ha", "create", str(path), "--yes", "--ssh-key", str(key.path), "--store", store)
     assert result.code == 1, result
-    assert len(result.error_lines) == 1 and "nothing was created" in result.error_lines[0]
+    assert len(result.error_lines) == 1
+    assert "nothing was created" in result.error_lines[0]
     assert "Traceback" not in result.err
     assert counts_of(env) == before
     return result
@@ -225,16 +236,15 @@ def test_create_yes_refuses_a_key_pair_of_another_key(
     assert "fingerprint" in result.error_lines[0]
 
 
-def test_deploy_destroy_refuses_a_clusters_name(
-    built_cluster: BuiltCluster, sh: Shell
-) -> None:
+def test_deploy_destroy_refuses_a_clusters_name(built_cluster: BuiltCluster, sh: Shell) -> None:
     env = built_cluster.lab.aix.running.env()
     sh.set(env)
     before = counts_of(env)
     store = str(built_cluster.lab.store.engine.url.database)
     result = sh("deploy", "destroy", built_cluster.spec.name, "--yes", "--store", store)
     assert result.code != 0
-    assert len(result.error_lines) == 1 and built_cluster.spec.name in result.error_lines[0]
+    assert len(result.error_lines) == 1
+    assert built_cluster.spec.name in result.error_lines[0]
     assert counts_of(env) == before
     assert sorted(tagged(built_cluster.lab, built_cluster.spec.name).servers) == sorted(
         built_cluster.spec.node_names

@@ -51,7 +51,8 @@ def killed_run(
         except asyncio.CancelledError:
             assert killer.fired
         else:  # the run ended before reaching that point
-            assert not killer.fired and job.status is JobStatus.SUCCEEDED
+            assert not killer.fired
+            assert job.status is JobStatus.SUCCEEDED
     return killer
 
 
@@ -76,7 +77,8 @@ def assert_one_cluster(lab: ClusterLab, spec: ClusterSpec) -> None:
     found = tagged(lab, spec.name)
     assert len(found.servers) <= len(spec.nodes)
     assert len(found.volumes) <= planned_volumes(spec)
-    assert len(found.rules) <= 1 and len(found.ports) <= 1
+    assert len(found.rules) <= 1
+    assert len(found.ports) <= 1
     for node in found.servers:
         hosts = on_node(lab, node, "cat /etc/hosts")
         for name in spec.node_names:
@@ -90,7 +92,8 @@ def assert_built_once(lab: ClusterLab, spec: ClusterSpec) -> None:
     found = tagged(lab, spec.name)
     assert sorted(found.servers) == sorted(spec.node_names)
     assert len(found.volumes) == planned_volumes(spec)
-    assert found.rules == [spec.rule_name] and len(found.ports) == 1
+    assert found.rules == [spec.rule_name]
+    assert len(found.ports) == 1
     for node in spec.node_names:
         hosts = on_node(lab, node, "cat /etc/hosts")
         for name in (*spec.node_names, spec.service_ip.label):
@@ -166,7 +169,9 @@ def test_killed_after_every_node_command_then_resumed(
     assert_built_once(cluster_lab, spec)
 
 
-def test_a_fresh_create_after_a_stop_needs_resume(cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_fresh_create_after_a_stop_needs_resume(
+    cluster_lab: ClusterLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from powerbridge.ha.errors import ClusterInterrupted
 
     spec = cluster_lab.spec()
@@ -202,16 +207,20 @@ def test_ctrl_c_or_sigterm_leaves_the_job_interrupted_with_the_resume_command(
         stopped = cli_create(sh, cluster_lab, spec_path)
     assert stopped.code == code, stopped.err
     job = cluster_lab.store.latest("appha", kind="cluster")
-    assert job is not None and job.status is JobStatus.INTERRUPTED
+    assert job is not None
+    assert job.status is JobStatus.INTERRUPTED
     steps = {i.name: i.state for i in cluster_lab.store.items(job.id) if i.kind == "step"}
-    assert steps["resources"] is ItemState.DONE and steps["sync"] is not ItemState.DONE
+    assert steps["resources"] is ItemState.DONE
+    assert steps["sync"] is not ItemState.DONE
     [hint] = [line for line in stopped.err.splitlines() if "Resume with:" in line]
     again = shlex.split(hint.split("Resume with: ", 1)[1])
     assert again[:4] == ["powerbridge", "ha", "create", str(spec_path)]
-    assert "--resume" in again and "--yes" in again
+    assert "--resume" in again
+    assert "--yes" in again
     resumed = cli_create(sh, cluster_lab, spec_path, "--resume")
     assert resumed.code == 0, resumed.err
-    assert "sync: skipped" not in resumed.err and "resources: skipped" in resumed.err
+    assert "sync: skipped" not in resumed.err
+    assert "resources: skipped" in resumed.err
     assert_built_once(cluster_lab, cluster_lab.spec())
 
 
@@ -224,7 +233,9 @@ def test_killed_between_a_create_and_its_record_the_resource_stays_the_clusters(
     spec = cluster_lab.spec()
     put_item = JobStore.put_item
 
-    def killed_at_record(store: JobStore, job_id: int, k: str, name: str, state: ItemState, **fields: Any) -> None:
+    def killed_at_record(
+        store: JobStore, job_id: int, k: str, name: str, state: ItemState, **fields: Any
+    ) -> None:
         if k == kind and state is ItemState.DONE:
             main_task().cancel()
             raise asyncio.CancelledError
