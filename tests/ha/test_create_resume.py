@@ -5,18 +5,24 @@ planned servers and volumes, one rule and port, one /etc/hosts line per node."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import shlex
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from powerbridge.ha.executor import SSH_CONFIG_VARIABLE
 from powerbridge.ha.journal import Journal
 from powerbridge.ha.model import ClusterSpec
 from powerbridge.ha.workflow import ALWAYS_RUN, STEPS
 from powerbridge.jobs import ItemState, Job, JobStatus, JobStore
+from tests.emulator.aix.ssh_support import add_behaviour
 from tests.ha.cluster_lab import ClusterLab, cluster_lab_fixture  # noqa: F401
 from tests.ha.create_support import (
     cli_create,
@@ -250,3 +256,37 @@ def test_killed_between_a_create_and_its_record_the_resource_stays_the_clusters(
     assert [(i.state, i.created_here) for i in made] == [(ItemState.DONE, True)]
     assert len(cluster_lab.store.created_by(spec.name, kind="cluster")) >= 1
     assert_built_once(cluster_lab, spec)
+
+
+def test_a_sigkilled_create_whose_server_answer_was_lost_resumes_to_one_cluster(
+    cluster_lab: ClusterLab, tmp_path: Path
+) -> None:
+    """`ha create` in its own process; PowerVC creates the first server but its answer is
+    held back (a lost answer); the process is SIGKILLed there, leaving its job `running`
+    with a dead holder. The resume takes the job over and creates no second server."""
+    spec_path = tmp_path / "cluster.yaml"
+    spec_path.write_text(spec_text(cluster_lab))
+    lost = {"kind": "api", "service": "compute", "method": "POST", "path_regex": "/servers$"}
+    add_behaviour(
+        cluster_lab.aix, {**lost, "latency": 5, "status": 503, "after_handling": True, "times": 1}
+    )
+    running = cluster_lab.aix.running
+    assert running.ssh_config is not None
+    env = {**os.environ, **running.env(), SSH_CONFIG_VARIABLE: str(running.ssh_config)}
+    store = str(cluster_lab.store.engine.url.database)
+    command = [sys.executable, "-m", "powerbridge", "ha", "create", str(spec_path), "--yes"]
+    process = subprocess.Popen(
+        [*command, "--store", store], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        while not tagged(cluster_lab, "appha").servers:  # created, the answer not yet sent
+            assert process.poll() is None, process.communicate()[1]
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.communicate()
+    job = latest(cluster_lab, cluster_lab.spec())
+    assert job.status is JobStatus.RUNNING  # nobody recorded the end: the holder died
+    resumed = cluster_lab.create(cluster_lab.spec(), resume=True)
+    assert resumed.id == job.id
+    assert_built_once(cluster_lab, cluster_lab.spec())
