@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from powerbridge.ha.identity import Identity
     from powerbridge.ha.model import ClusterSpec
 
-__all__ = ["CreateOptions", "build_cluster", "create_cluster"]
+__all__ = ["CreateOptions", "build_cluster", "cloud_secrets", "create_cluster"]
 
 LEASE_RENEWAL_SECONDS = 20.0
 
@@ -89,8 +89,20 @@ async def build_cluster(
         accept_new_host_keys=options.accept_new_host_keys,
         connect_timeout=spec.ssh.connect_timeout,
         command_timeout=spec.ssh.command_timeout,
+        redact=cloud_secrets(cloud),
         cluster=spec.name,
     )
     async with executor:
         await run_steps(Build(cloud, spec, journal, executor, identity), STEP_FUNCTIONS)
     return {"nodes": list(spec.node_names), "seconds": round(journal.elapsed, 1)}
+
+
+def cloud_secrets(cloud: Cloud) -> tuple[str, ...]:
+    """The PowerVC credentials in use: masked wherever a node command or its output shows
+    them (an application command that signs in to PowerVC, a script echoing its setup)."""
+    config = cloud.session.config
+    return tuple(
+        secret
+        for secret in (config.password, config.application_credential_secret)
+        if secret is not None
+    )

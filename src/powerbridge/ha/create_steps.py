@@ -43,12 +43,30 @@ async def validate(build: Build) -> str:
     return f"{len(plan.plan.creates)} PowerVC resources to create"
 
 
+def _intend(build: Build, kind: str, name: str) -> None:
+    """Record that this job is about to create `name`: killed between the create and its
+    record, the resume still knows the resource is the cluster's (`ha delete` removes it)."""
+    build.journal.store.put_item(
+        build.journal.job.id, kind, name, ItemState.BUILDING, created_here=True
+    )
+
+
+def _intended(build: Build, kind: str, name: str) -> bool:
+    """Whether an earlier run of this job set out to create `name` (and maybe did)."""
+    return any(
+        item.kind == kind and item.name == name and item.created_here
+        for item in build.journal.store.items(build.journal.job.id)
+    )
+
+
 async def key_pair(build: Build) -> str:
     name = build.spec.ssh.key_pair
     try:
-        await build.cloud.compute.keypair(name)
-        return f"key pair {name} exists"
+        pair = await build.cloud.compute.keypair(name)
+        if not _intended(build, "keypair", name):
+            return f"key pair {name} exists"
     except NotFound:
+        _intend(build, "keypair", name)
         pair = await build.cloud.compute.create_keypair(name, build.identity.public_key)
     build.journal.store.put_item(
         build.journal.job.id,
@@ -66,15 +84,19 @@ async def service_ip(build: Build) -> str:
     spec, network = build.spec, build.cloud.network
     name = service_port_name(spec.name)
     found = [port for port in await network.ports() if port.name == name]
-    if found:
+    if found and not _intended(build, "port", name):
         return f"port {name} holds {found[0].ips[0]}"
-    net = await network.find_network(spec.network)
-    port = await network.create_port(
-        net.id,
-        name=name,
-        fixed_ip=spec.service_ip.address,
-        description=f"service IP {spec.service_ip.label} of PowerHA cluster {spec.name}",
-    )
+    if found:
+        port = found[0]  # created by the run a kill stopped before it was recorded
+    else:
+        net = await network.find_network(spec.network)
+        _intend(build, "port", name)
+        port = await network.create_port(
+            net.id,
+            name=name,
+            fixed_ip=spec.service_ip.address,
+            description=f"service IP {spec.service_ip.label} of PowerHA cluster {spec.name}",
+        )
     build.journal.store.put_item(
         build.journal.job.id,
         "port",
@@ -94,7 +116,10 @@ async def deploy(build: Build) -> str:
     journal = build.journal
 
     def progress(event: ProgressEvent) -> None:
-        journal.say("deploy", event.state, event.message, node=f"{event.kind} {event.name}")
+        # the deployer's message starts with its state ("creating (1 GB ...)"): said once
+        detail = event.message.removeprefix(event.state).strip(" :")
+        detail = detail[1:-1] if detail.startswith("(") and detail.endswith(")") else detail
+        journal.say("deploy", event.state, detail, node=f"{event.kind} {event.name}")
 
     options = ApplyOptions(finish_job=False)
     report = await apply_plan(

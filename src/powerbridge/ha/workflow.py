@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from powerbridge.ha.errors import StepFailed
 from powerbridge.ha.journal import Journal
+from powerbridge.ha.parse import changes
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
@@ -68,6 +69,7 @@ class Build:
             command.node, command.command, stdin=command.stdin, timeout=command.timeout, step=step
         )
         self.journal.command(step, result)
+        self.journal.say(step, *_node_part(result), node=command.node)
         if not result.ok:
             raise StepFailed(
                 step, result.error_line, node=command.node, command=command.description
@@ -87,6 +89,16 @@ class Build:
 
 
 Step = Callable[[Build], Awaitable[str]]
+
+
+def _node_part(result: CommandResult) -> tuple[str, str]:
+    """A node's progress word and detail: what its command changed, or why it failed."""
+    seconds = f"{result.ended_at - result.started_at:.1f} s"
+    if not result.ok:
+        return "failed", f"{result.error_line} ({seconds})"
+    changed = len(changes(result.stdout))
+    what = f"{changed} change{'s' if changed != 1 else ''}" if changed else "nothing to change"
+    return "done", f"{what} ({seconds})"
 
 
 async def run_steps(build: Build, steps: dict[str, Step]) -> None:
