@@ -299,24 +299,28 @@ class ClusterEvents:
     # -- failures ------------------------------------------------------------------------
     def node_failed(self, cluster: Cluster, name: str) -> None:
         """The node went down under running cluster services: the others notice it after
-        failure_detection and take its groups over."""
+        failure_detection and take its groups over. Until then they still show its groups
+        ONLINE on it (nothing has told them otherwise), as PowerHA's survivors do."""
         if name in cluster.starting:
             cluster.starting.remove(name)
         if cluster.state_of(name) == ST_INIT:
             return
         self.cancel(cluster, name)
-        affected = [g.name for g in cluster.resource_groups if name in g.holders]
-        for group in cluster.resource_groups:
-            if name in group.holders:
-                self.release(cluster, group, name, reachable=False)
         cluster.node_states[name] = ST_INIT
-        if cluster.active_nodes:
-            self._event(cluster, "node_down", name)
-            self.schedule(cluster, "failure_detection", "fallover", name, affected)
+        affected = [g for g in cluster.resource_groups if name in g.holders]
+        if not cluster.active_nodes:  # no survivor to notice: the groups just stop
+            for group in affected:
+                self.release(cluster, group, name, reachable=False)
+            return
+        groups = [g.name for g in affected]
+        self.schedule(cluster, "failure_detection", "fallover", name, groups)
 
     def _fallover(self, cluster: Cluster, step: Step) -> None:
+        self._event(cluster, "node_down", step.node)
         for name in step.groups:
             group = cluster.group(name)
+            if group is not None and step.node in group.holders:
+                self.release(cluster, group, step.node, reachable=False)
             if group is None or group.holders or group.startup == "OAAN":
                 continue
             if group.fallover == "BO":
