@@ -15,8 +15,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from powerbridge.cli import ha_ops_cmd, ha_status_cmd
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import CliError
+from powerbridge.cli.ha_common import (
+    SpecArgument,
+    SshKeyOption,
+    StoreOption,
+    YesOption,
+    ha_errors,
+    load_key,
+    load_spec,
+    open_store,
+)
 from powerbridge.cli.output import OutputFormat
 from powerbridge.cli.prompts import confirm
 
@@ -32,73 +43,6 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-SpecArgument = Annotated[Path, typer.Argument(metavar="SPEC", help="Cluster spec (YAML).")]
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        metavar="URL",
-        envvar="POWERBRIDGE_STORE",
-        help="Job store: a SQLite file, or a sqlite:/// or postgresql:// URL"
-        " (default: the per-user data dir).",
-    ),
-]
-SshKeyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--ssh-key",
-        metavar="FILE",
-        help="Private key to log in to the nodes (default: the spec's ssh.private_key,"
-        " else ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa).",
-    ),
-]
-YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-
-
-def load_spec(path: Path) -> ClusterSpec:
-    from powerbridge.deploy import SpecErrors
-    from powerbridge.ha.spec import load_cluster_spec
-
-    try:
-        return load_cluster_spec(path)
-    except SpecErrors as problem:
-        count = len(problem.errors)
-        lines = "\n".join(f"  {error}" for error in problem.errors)
-        raise CliError(
-            f"{path}: {count} problem{'s' if count != 1 else ''} in the cluster spec;"
-            f" nothing was created\n{lines}",
-            hint="docs/ha.md describes every key",
-        ) from None
-    except UnicodeDecodeError as problem:
-        raise CliError(f"cannot read {path}: byte {problem.start} is not UTF-8 text") from None
-    except OSError as problem:
-        raise CliError(f"cannot read the spec {path}: {problem.strerror or problem}") from None
-
-
-def load_key(spec: ClusterSpec, ssh_key: Path | None) -> Identity:
-    from powerbridge.ha.identity import IdentityError, load_identity
-
-    try:
-        cli_key = str(ssh_key) if ssh_key is not None else None
-        return load_identity(spec.ssh.private_key, cli_key, interactive=sys.stdin.isatty())
-    except IdentityError as problem:
-        raise CliError(str(problem)) from None
-
-
-def open_store(url: str | None) -> JobStore:
-    from powerbridge.jobs import JobStore, StoreError
-
-    try:
-        return JobStore.open(url)
-    except StoreError as problem:
-        raise CliError(
-            str(problem), hint="give another one with --store or POWERBRIDGE_STORE"
-        ) from None
-
-
-def ha_errors(problem: Exception) -> CliError:
-    return CliError(str(problem), hint=getattr(problem, "hint", None))
 
 
 def _blocked(plan: ClusterPlan) -> CliError:
@@ -245,5 +189,5 @@ def script_command(
     typer.echo(render_script(spec, topology), nl=False)
 
 
-__import__("powerbridge.cli.ha_ops_cmd", fromlist=["register"]).register(app)  # day two
-__import__("powerbridge.cli.ha_status_cmd", fromlist=["register"]).register(app)  # list, show, ...
+ha_ops_cmd.register(app)  # failover, stop, start, add-disk, delete
+ha_status_cmd.register(app)  # list, show, status, inventory, trust-host-key

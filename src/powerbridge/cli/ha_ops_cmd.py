@@ -2,10 +2,6 @@
 "Day two"). Each runs as a job of the shared store with the create's live progress; a failing
 step ends with one line (node, command, PowerHA's ERROR line) and `ha show` has the output.
 `register(app)` adds them to the `ha` group.
-
-No `from __future__ import annotations` here: the commands are defined inside `register`,
-whose option types come from `cli.ha` (imported there, once it is loaded), so their
-annotations must be evaluated where they are written for typer to read them.
 """
 
 from collections.abc import Awaitable, Callable
@@ -15,6 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from powerbridge.cli.cloud import CloudArgs, command, run
+from powerbridge.cli.ha_common import (
+    NameArgument,
+    SshKeyOption,
+    StoreOption,
+    YesOption,
+    ha_errors,
+    load_key,
+    open_store,
+)
 from powerbridge.cli.ha_view import StepProgress
 
 if TYPE_CHECKING:
@@ -26,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The cluster's name.")]
 Operation = Callable[
     ["Cloud", "JobStore", str, "Identity", "OperationOptions", Callable[["StepEvent"], None]],
     Awaitable["Job"],
@@ -58,7 +62,6 @@ def _operate(
     confirm_with: Callable[["JobStore"], None] | None = None,
 ) -> "Job":
     """Run `operation` on cluster `name` with live progress; errors become one line."""
-    from powerbridge.cli.ha import ha_errors, load_key, open_store
     from powerbridge.cli.signals import sigterm_as_ctrl_c
     from powerbridge.ha.errors import HAError
     from powerbridge.ha.operations import load_cluster_spec_of
@@ -105,7 +108,6 @@ def _print_delete(job: "Job") -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the day-two commands to the `ha` group."""
-    from powerbridge.cli.ha import SshKeyOption, StoreOption, YesOption
     from powerbridge.ha.operations import OperationOptions
 
     @command(app, "failover")

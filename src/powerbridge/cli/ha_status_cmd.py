@@ -16,6 +16,13 @@ import typer
 
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import CliError
+from powerbridge.cli.ha_common import (
+    NameArgument,
+    SshKeyOption,
+    StoreOption,
+    ha_errors,
+    open_store,
+)
 from powerbridge.cli.output import OutputFormat
 
 if TYPE_CHECKING:
@@ -27,28 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-# the same options as `ha create`'s (cli/ha.py imports this module at its end, so they are
-# declared here again rather than imported from it)
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        metavar="URL",
-        envvar="POWERBRIDGE_STORE",
-        help="Job store: a SQLite file, or a sqlite:/// or postgresql:// URL"
-        " (default: the per-user data dir).",
-    ),
-]
-SshKeyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--ssh-key",
-        metavar="FILE",
-        help="Private key to log in to the nodes (default: the spec's ssh.private_key,"
-        " else ssh-agent, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa).",
-    ),
-]
-NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The cluster's name.")]
 TimeoutOption = Annotated[
     float | None,
     typer.Option(
@@ -76,7 +61,7 @@ def register(app: typer.Typer) -> None:
         from powerbridge.cli.ha_status_view import show_clusters
         from powerbridge.ha.status import list_clusters
 
-        store = _store(store_url)
+        store = open_store(store_url)
         identity = _identity(None, ssh_key) if ssh_key is not None else _any_identity()
         options = _options(connect_timeout)
         try:
@@ -136,7 +121,7 @@ def register(app: typer.Typer) -> None:
         """Print an Ansible inventory (YAML) of the nodes, for `ansible -m raw`."""
         from powerbridge.ha.access import cluster_inventory
 
-        store = _store(store_url)
+        store = open_store(store_url)
         try:
             text = run(cloud, lambda c: _ha(cluster_inventory(c, store, name)))
         finally:
@@ -153,12 +138,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Pin the host key a node presents now (after a known rebuild of the node)."""
         _trust(name, node, ssh_key, store_url, connect_timeout)
-
-
-def _store(url: str | None) -> JobStore:
-    from powerbridge.cli.ha import open_store
-
-    return open_store(url)
 
 
 def _identity(spec_key: str | None, ssh_key: Path | None) -> Identity:
@@ -199,7 +178,6 @@ def _options(connect_timeout: float | None) -> ReadOptions:
 
 async def _ha(work: Any) -> Any:
     """Await `work`; the ha package's errors become one line."""
-    from powerbridge.cli.ha import ha_errors
     from powerbridge.ha.errors import HAError
 
     try:
@@ -217,7 +195,7 @@ def _read(
 ) -> ClusterView:
     from powerbridge.ha.status import read_cluster
 
-    store = _store(store_url)
+    store = open_store(store_url)
     try:
         identity = _identity(_spec_key(store, name)[0], ssh_key)
         options = _options(connect_timeout)
@@ -251,7 +229,7 @@ def _watch(
     from powerbridge.cli.ha_watch import watch_cluster
     from powerbridge.ha.status import read_cluster
 
-    store = _store(store_url)
+    store = open_store(store_url)
     identity = _identity(_spec_key(store, name)[0], ssh_key)
     options = _options(connect_timeout)
 
@@ -279,12 +257,11 @@ def _trust(
 ) -> None:
     import asyncio
 
-    from powerbridge.cli.ha import ha_errors
     from powerbridge.ha.access import trust_host_key
     from powerbridge.ha.errors import HAError
     from powerbridge.ha.node_errors import NodeAccessError
 
-    store = _store(store_url)
+    store = open_store(store_url)
     try:
         spec_key, user = _spec_key(store, name)
         identity = _identity(spec_key, ssh_key)
