@@ -32,7 +32,7 @@ from powerbridge.ha.operations import (
     ADD_DISK,
     OperationOptions,
     Progress,
-    connect_nodes,
+    connect_step,
     load_cluster_spec_of,
     run_operation,
 )
@@ -223,12 +223,8 @@ async def _verify(build: Build) -> str:
     )
 
 
-async def _connect(build: Build) -> str:
-    return await connect_nodes(build, step="connect")
-
-
 STEPS: dict[str, Step] = {
-    "connect": _connect,
+    "connect": connect_step,
     "volume": _volume,
     "attach": _attach,
     "disks": _disks,

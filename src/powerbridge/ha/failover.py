@@ -22,7 +22,7 @@ from powerbridge.ha.operations import (
     OperationOptions,
     Progress,
     Seen,
-    connect_nodes,
+    connect_step,
     load_cluster_spec_of,
     look,
     run_operation,
@@ -116,12 +116,8 @@ async def _verify(build: Build) -> str:
     return f"{group} is online on {target} ({seen.health.state} / {seen.health.status})"
 
 
-async def _connect(build: Build) -> str:
-    return await connect_nodes(build, step="connect")
-
-
 STEPS: dict[str, Step] = {
-    "connect": _connect,
+    "connect": connect_step,
     "state": _state,
     "move": _move,
     "verify": _verify,

@@ -44,6 +44,7 @@ __all__ = [
     "Progress",
     "Seen",
     "connect_nodes",
+    "connect_step",
     "connect_wait",
     "ensure_idle",
     "load_cluster_spec_of",
@@ -187,6 +188,11 @@ def connect_wait(build: Build) -> float:
     options: OperationOptions = build.facts["options"]
     wait = options.connect_wait_seconds
     return build.spec.ssh.connect_timeout if wait is None else wait
+
+
+async def connect_step(build: Build) -> str:
+    """The `connect` step every operation starts with."""
+    return await connect_nodes(build, step="connect")
 
 
 async def connect_nodes(build: Build, *, step: str) -> str:

@@ -23,7 +23,7 @@ from powerbridge.ha.operations import (
     OperationOptions,
     Progress,
     Seen,
-    connect_nodes,
+    connect_step,
     load_cluster_spec_of,
     look,
     run_operation,
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["OFFLINE_CLUSTER", "start_cluster", "stop_cluster"]
 
 OFFLINE_CLUSTER = "clmgr offline cluster WHEN=now MANAGE=offline"
-
-
-async def _connect(build: Build) -> str:
-    return await connect_nodes(build, step="connect")
 
 
 async def _stop(build: Build) -> str:
@@ -86,8 +82,8 @@ async def _started(build: Build) -> str:
     return f"{health.state} / {health.status}: {where}"
 
 
-STOP_STEPS: dict[str, Step] = {"connect": _connect, "stop": _stop, "verify": _stopped}
-START_STEPS: dict[str, Step] = {"connect": _connect, "start": _start, "verify": _started}
+STOP_STEPS: dict[str, Step] = {"connect": connect_step, "stop": _stop, "verify": _stopped}
+START_STEPS: dict[str, Step] = {"connect": connect_step, "start": _start, "verify": _started}
 
 
 async def stop_cluster(
