@@ -106,124 +106,128 @@ def _print_delete(job: "Job") -> None:
     typer.echo(f"cluster {job.target}: deleted by job {job.id}{kept_in}")
 
 
+def failover_command(
+    cloud: CloudArgs,
+    name: NameArgument,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="NODE", help="Node to move to (default: the next node up)."),
+    ] = None,
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Move the resource group to another node (clmgr move resource_group) and check it."""
+    from powerbridge.ha.failover import failover
+
+    options = OperationOptions(to_node=to)
+    title = f"Failover of {name}"
+    job = _operate(cloud, name, ssh_key, store_url, failover, options, title=title)
+    moved = job.summary
+    typer.echo(
+        f"cluster {name}: {moved['group']} online on {moved['to']}"
+        f" (was {moved['from'] or 'nowhere'}); job {job.id}"
+    )
+
+
+def stop_command(
+    cloud: CloudArgs,
+    name: NameArgument,
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Stop cluster services on every node (the resource group goes offline)."""
+    from powerbridge.ha.services import stop_cluster
+
+    options = OperationOptions()
+    job = _operate(cloud, name, ssh_key, store_url, stop_cluster, options, title=f"Stop {name}")
+    typer.echo(f"cluster {name}: Offline; job {job.id}")
+
+
+def start_command(
+    cloud: CloudArgs,
+    name: NameArgument,
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Start cluster services where they are stopped; the group comes online."""
+    from powerbridge.ha.services import start_cluster
+
+    options = OperationOptions()
+    job = _operate(cloud, name, ssh_key, store_url, start_cluster, options, title=f"Start {name}")
+    typer.echo(f"cluster {name}: {job.summary['state']} / {job.summary['status']}; job {job.id}")
+
+
+def add_disk_command(
+    cloud: CloudArgs,
+    name: NameArgument,
+    size: Annotated[
+        int, typer.Option("--size", metavar="GB", min=1, help="The new disk's size in GB.")
+    ],
+    storage_template: Annotated[
+        str | None,
+        typer.Option(
+            "--storage-template",
+            metavar="T",
+            help="Storage template (default: the spec's shared_storage one).",
+        ),
+    ] = None,
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Add a new shared disk to the cluster's volume group on every node."""
+    from powerbridge.ha.add_disk import add_disk
+
+    options = OperationOptions(size_gb=size, storage_template=storage_template)
+    title = f"New disk for {name}"
+    job = _operate(cloud, name, ssh_key, store_url, add_disk, options, title=title)
+    added = job.summary
+    typer.echo(
+        f"cluster {name}: {added['volume']} is in {added['volume_group']} on every node;"
+        f" job {job.id}"
+    )
+
+
+def delete_command(
+    cloud: CloudArgs,
+    name: NameArgument,
+    delete_data: Annotated[
+        bool, typer.Option("--delete-data", help="Delete the data volumes too.")
+    ] = False,
+    yes: YesOption = False,
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Delete the cluster: snapshot, offline, clmgr delete cluster, then its VMs, rule,
+    repository and port (data volumes kept unless --delete-data)."""
+    from powerbridge.cli.prompts import confirm
+    from powerbridge.ha.delete import delete_cluster
+
+    data = "its data volumes too" if delete_data else "its data volumes are kept"
+    question = f"Delete PowerHA cluster {name}, its nodes and repository ({data})?"
+    options = OperationOptions(delete_data=delete_data)
+    job = _operate(
+        cloud,
+        name,
+        ssh_key,
+        store_url,
+        delete_cluster,
+        options,
+        title=f"Deleting {name}",
+        confirm_with=lambda _: confirm(question, assume_yes=yes),
+    )
+    _print_delete(job)
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "failover": failover_command,
+    "stop": stop_command,
+    "start": start_command,
+    "add-disk": add_disk_command,
+    "delete": delete_command,
+}
+
+
 def register(app: typer.Typer) -> None:
-    """Add the day-two commands to the `ha` group."""
-    from powerbridge.ha.operations import OperationOptions
-
-    @command(app, "failover")
-    def failover_command(
-        cloud: CloudArgs,
-        name: NameArgument,
-        to: Annotated[
-            str | None,
-            typer.Option(
-                "--to", metavar="NODE", help="Node to move to (default: the next node up)."
-            ),
-        ] = None,
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-    ) -> None:
-        """Move the resource group to another node (clmgr move resource_group) and check it."""
-        from powerbridge.ha.failover import failover
-
-        options = OperationOptions(to_node=to)
-        title = f"Failover of {name}"
-        job = _operate(cloud, name, ssh_key, store_url, failover, options, title=title)
-        moved = job.summary
-        typer.echo(
-            f"cluster {name}: {moved['group']} online on {moved['to']}"
-            f" (was {moved['from'] or 'nowhere'}); job {job.id}"
-        )
-
-    @command(app, "stop")
-    def stop_command(
-        cloud: CloudArgs,
-        name: NameArgument,
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-    ) -> None:
-        """Stop cluster services on every node (the resource group goes offline)."""
-        from powerbridge.ha.services import stop_cluster
-
-        options = OperationOptions()
-        job = _operate(cloud, name, ssh_key, store_url, stop_cluster, options, title=f"Stop {name}")
-        typer.echo(f"cluster {name}: Offline; job {job.id}")
-
-    @command(app, "start")
-    def start_command(
-        cloud: CloudArgs,
-        name: NameArgument,
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-    ) -> None:
-        """Start cluster services where they are stopped; the group comes online."""
-        from powerbridge.ha.services import start_cluster
-
-        options = OperationOptions()
-        job = _operate(
-            cloud, name, ssh_key, store_url, start_cluster, options, title=f"Start {name}"
-        )
-        typer.echo(
-            f"cluster {name}: {job.summary['state']} / {job.summary['status']}; job {job.id}"
-        )
-
-    @command(app, "add-disk")
-    def add_disk_command(
-        cloud: CloudArgs,
-        name: NameArgument,
-        size: Annotated[
-            int, typer.Option("--size", metavar="GB", min=1, help="The new disk's size in GB.")
-        ],
-        storage_template: Annotated[
-            str | None,
-            typer.Option(
-                "--storage-template",
-                metavar="T",
-                help="Storage template (default: the spec's shared_storage one).",
-            ),
-        ] = None,
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-    ) -> None:
-        """Add a new shared disk to the cluster's volume group on every node."""
-        from powerbridge.ha.add_disk import add_disk
-
-        options = OperationOptions(size_gb=size, storage_template=storage_template)
-        title = f"New disk for {name}"
-        job = _operate(cloud, name, ssh_key, store_url, add_disk, options, title=title)
-        added = job.summary
-        typer.echo(
-            f"cluster {name}: {added['volume']} is in {added['volume_group']} on every node;"
-            f" job {job.id}"
-        )
-
-    @command(app, "delete")
-    def delete_command(
-        cloud: CloudArgs,
-        name: NameArgument,
-        delete_data: Annotated[
-            bool, typer.Option("--delete-data", help="Delete the data volumes too.")
-        ] = False,
-        yes: YesOption = False,
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-    ) -> None:
-        """Delete the cluster: snapshot, offline, clmgr delete cluster, then its VMs, rule,
-        repository and port (data volumes kept unless --delete-data)."""
-        from powerbridge.cli.prompts import confirm
-        from powerbridge.ha.delete import delete_cluster
-
-        data = "its data volumes too" if delete_data else "its data volumes are kept"
-        question = f"Delete PowerHA cluster {name}, its nodes and repository ({data})?"
-        options = OperationOptions(delete_data=delete_data)
-        job = _operate(
-            cloud,
-            name,
-            ssh_key,
-            store_url,
-            delete_cluster,
-            options,
-            title=f"Deleting {name}",
-            confirm_with=lambda _: confirm(question, assume_yes=yes),
-        )
-        _print_delete(job)
+    """Add these commands to the `ha` group."""
+    for name, function in COMMANDS.items():
+        command(app, name)(function)

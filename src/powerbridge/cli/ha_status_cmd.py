@@ -9,6 +9,7 @@ else `~/.ssh/id_*` (as for `ha create`). Registered on `cli/ha.py`'s app by `reg
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,98 +47,107 @@ TimeoutOption = Annotated[
 ]
 
 
+def list_command(
+    cloud: CloudArgs,
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+    connect_timeout: TimeoutOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """List the clusters (job store and PowerVC's tags) with their state and status."""
+    from powerbridge.cli.ha_status_view import show_clusters
+    from powerbridge.ha.status import list_clusters
+
+    store = open_store(store_url)
+    identity = _identity(None, ssh_key) if ssh_key is not None else _any_identity()
+    options = _options(connect_timeout)
+    try:
+        rows = run(cloud, lambda c: list_clusters(c, store, identity=identity, options=options))
+    finally:
+        store.close()
+    show_clusters(rows, output_format)
+
+
+def show_command(
+    cloud: CloudArgs,
+    name: NameArgument,
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+    connect_timeout: TimeoutOption = None,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Show a cluster now: nodes, resource groups, disks, service IP, state, events."""
+    from powerbridge.cli.ha_status_view import show_cluster
+
+    view = _read(cloud, name, ssh_key, store_url, connect_timeout)
+    show_cluster(view, output_format)
+    _refuse_host_keys(view)
+
+
+def status_command(
+    cloud: CloudArgs,
+    name: NameArgument,
+    watch: Annotated[
+        bool, typer.Option("--watch", "-w", help="Read again until Ctrl-C, show changes.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", metavar="SECONDS", min=0.1, help="Between reads.")
+    ] = 5.0,
+    count: Annotated[
+        int | None,
+        typer.Option("--count", metavar="N", min=1, help="With --watch: stop after N reads."),
+    ] = None,
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+    connect_timeout: TimeoutOption = None,
+) -> None:
+    """The cluster's state and status in a line (and why); --watch follows it."""
+    if watch:
+        _watch(cloud, name, ssh_key, store_url, connect_timeout, interval, count)
+        return
+    from powerbridge.cli.ha_status_view import status_text
+
+    view = _read(cloud, name, ssh_key, store_url, connect_timeout)
+    typer.echo(status_text(view))
+    _refuse_host_keys(view)
+
+
+def inventory_command(cloud: CloudArgs, name: NameArgument, store_url: StoreOption = None) -> None:
+    """Print an Ansible inventory (YAML) of the nodes, for `ansible -m raw`."""
+    from powerbridge.ha.access import cluster_inventory
+
+    store = open_store(store_url)
+    try:
+        text = run(cloud, lambda c: _ha(cluster_inventory(c, store, name)))
+    finally:
+        store.close()
+    typer.echo(text, nl=False)
+
+
+def trust_command(
+    name: NameArgument,
+    node: Annotated[str, typer.Argument(metavar="NODE", help="The rebuilt node.")],
+    ssh_key: SshKeyOption = None,
+    store_url: StoreOption = None,
+    connect_timeout: TimeoutOption = None,
+) -> None:
+    """Pin the host key a node presents now (after a known rebuild of the node)."""
+    _trust(name, node, ssh_key, store_url, connect_timeout)
+
+
+CLOUD_COMMANDS: dict[str, Callable[..., None]] = {
+    "list": list_command,
+    "show": show_command,
+    "status": status_command,
+    "inventory": inventory_command,
+}
+
+
 def register(app: typer.Typer) -> None:
-    """Add the commands to the `ha` group."""
-
-    @command(app, "list")
-    def list_command(
-        cloud: CloudArgs,
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-        connect_timeout: TimeoutOption = None,
-        output_format: FormatOption = OutputFormat.table,
-    ) -> None:
-        """List the clusters (job store and PowerVC's tags) with their state and status."""
-        from powerbridge.cli.ha_status_view import show_clusters
-        from powerbridge.ha.status import list_clusters
-
-        store = open_store(store_url)
-        identity = _identity(None, ssh_key) if ssh_key is not None else _any_identity()
-        options = _options(connect_timeout)
-        try:
-            rows = run(cloud, lambda c: list_clusters(c, store, identity=identity, options=options))
-        finally:
-            store.close()
-        show_clusters(rows, output_format)
-
-    @command(app, "show")
-    def show_command(
-        cloud: CloudArgs,
-        name: NameArgument,
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-        connect_timeout: TimeoutOption = None,
-        output_format: FormatOption = OutputFormat.table,
-    ) -> None:
-        """Show a cluster now: nodes, resource groups, disks, service IP, state, events."""
-        from powerbridge.cli.ha_status_view import show_cluster
-
-        view = _read(cloud, name, ssh_key, store_url, connect_timeout)
-        show_cluster(view, output_format)
-        _refuse_host_keys(view)
-
-    @command(app, "status")
-    def status_command(
-        cloud: CloudArgs,
-        name: NameArgument,
-        watch: Annotated[
-            bool, typer.Option("--watch", "-w", help="Read again until Ctrl-C, show changes.")
-        ] = False,
-        interval: Annotated[
-            float, typer.Option("--interval", metavar="SECONDS", min=0.1, help="Between reads.")
-        ] = 5.0,
-        count: Annotated[
-            int | None,
-            typer.Option("--count", metavar="N", min=1, help="With --watch: stop after N reads."),
-        ] = None,
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-        connect_timeout: TimeoutOption = None,
-    ) -> None:
-        """The cluster's state and status in a line (and why); --watch follows it."""
-        if watch:
-            _watch(cloud, name, ssh_key, store_url, connect_timeout, interval, count)
-            return
-        from powerbridge.cli.ha_status_view import status_text
-
-        view = _read(cloud, name, ssh_key, store_url, connect_timeout)
-        typer.echo(status_text(view))
-        _refuse_host_keys(view)
-
-    @command(app, "inventory")
-    def inventory_command(
-        cloud: CloudArgs, name: NameArgument, store_url: StoreOption = None
-    ) -> None:
-        """Print an Ansible inventory (YAML) of the nodes, for `ansible -m raw`."""
-        from powerbridge.ha.access import cluster_inventory
-
-        store = open_store(store_url)
-        try:
-            text = run(cloud, lambda c: _ha(cluster_inventory(c, store, name)))
-        finally:
-            store.close()
-        typer.echo(text, nl=False)
-
-    @app.command("trust-host-key")
-    def trust_command(
-        name: NameArgument,
-        node: Annotated[str, typer.Argument(metavar="NODE", help="The rebuilt node.")],
-        ssh_key: SshKeyOption = None,
-        store_url: StoreOption = None,
-        connect_timeout: TimeoutOption = None,
-    ) -> None:
-        """Pin the host key a node presents now (after a known rebuild of the node)."""
-        _trust(name, node, ssh_key, store_url, connect_timeout)
+    """Add these commands to the `ha` group."""
+    for name, function in CLOUD_COMMANDS.items():
+        command(app, name)(function)
+    app.command("trust-host-key")(trust_command)
 
 
 def _identity(spec_key: str | None, ssh_key: Path | None) -> Identity:
