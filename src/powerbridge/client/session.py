@@ -455,6 +455,8 @@ def _tls(config: CloudConfig) -> ssl.SSLContext | bool:
 
 
 def _auth_hint(config: CloudConfig) -> str:
+    if config.auth_type == "v3token":
+        return "the token expired or was revoked: sign in again"
     if config.auth_type == "v3applicationcredential":
         return (
             "check the application credential (OS_APPLICATION_CREDENTIAL_ID or _NAME, "
@@ -491,6 +493,9 @@ def auth_body(config: CloudConfig) -> dict[str, Any]:
             credential["user"] = _user(config)
         identity = {"methods": ["application_credential"], "application_credential": credential}
         return {"auth": {"identity": identity}}  # scoped by the credential itself
+    if config.auth_type == "v3token":  # keystone keeps the token's expiry: no extension
+        identity = {"methods": ["token"], "token": {"id": config.token}}
+        return {"auth": {"identity": identity, "scope": {"project": _project(config)}}}
     user = {**_user(config), "password": config.password}
     return {
         "auth": {
