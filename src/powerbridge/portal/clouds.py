@@ -1,0 +1,47 @@
+"""Cloud connections: a user's (their Keystone token, their project) and the portal's own.
+
+A user's requests reach PowerVC with their token (auth type v3token: each connection
+rescopes it once, which cannot extend its life), so PowerVC itself enforces what the user
+may see. The worker still uses the portal's configured credentials (`settings.cloud`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from powerbridge.client import Cloud, CloudConfig
+from powerbridge.client.signin import Keystone
+from powerbridge.portal.settings import PortalSettings
+
+__all__ = ["keystone", "service_cloud", "user_cloud"]
+
+_NO_CREDENTIALS = {
+    "username": None,
+    "password": None,
+    "user_id": None,
+    "application_credential_id": None,
+    "application_credential_name": None,
+    "application_credential_secret": None,
+    "project_name": None,
+}
+
+
+def user_config(settings: PortalSettings, token: str, project_id: str) -> CloudConfig:
+    return dataclasses.replace(
+        settings.cloud, auth_type="v3token", token=token, project_id=project_id, **_NO_CREDENTIALS
+    )
+
+
+def user_cloud(settings: PortalSettings, token: str, project_id: str) -> Cloud:
+    return Cloud.connect(config=user_config(settings, token, project_id))
+
+
+def service_cloud(settings: PortalSettings) -> Callable[[], AbstractAsyncContextManager[Cloud]]:
+    """The worker's connection factory: the portal's own credentials."""
+    return lambda: Cloud.connect(config=settings.cloud)
+
+
+def keystone(settings: PortalSettings) -> Keystone:
+    return Keystone(settings.cloud)
