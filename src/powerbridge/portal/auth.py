@@ -135,7 +135,8 @@ async def operator(request: Request, who: Annotated[Principal, Depends(principal
     if not who.may_change:
         raise PortalError(
             403,
-            f"{who.user_name} is a {who.role} in project {who.project_name}: viewers change nothing",
+            f"{who.user_name} is a {who.role} in project {who.project_name}:"
+            " viewers change nothing",
             hint="ask a PowerVC administrator for the deployer or vm_manager role",
         )
     return who

@@ -17,20 +17,21 @@ from powerbridge.portal.settings import PortalSettings
 
 __all__ = ["keystone", "service_cloud", "user_cloud"]
 
-_NO_CREDENTIALS = {
-    "username": None,
-    "password": None,
-    "user_id": None,
-    "application_credential_id": None,
-    "application_credential_name": None,
-    "application_credential_secret": None,
-    "project_name": None,
-}
-
-
 def user_config(settings: PortalSettings, token: str, project_id: str) -> CloudConfig:
+    """The portal's cloud (its URL, CA, region) with the user's token and none of the
+    portal's own credentials."""
     return dataclasses.replace(
-        settings.cloud, auth_type="v3token", token=token, project_id=project_id, **_NO_CREDENTIALS
+        settings.cloud,
+        auth_type="v3token",
+        token=token,
+        project_id=project_id,
+        project_name=None,
+        username=None,
+        password=None,
+        user_id=None,
+        application_credential_id=None,
+        application_credential_name=None,
+        application_credential_secret=None,
     )
 
 

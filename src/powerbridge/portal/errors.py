@@ -34,9 +34,7 @@ logger = logging.getLogger("powerbridge.portal")
 class PortalError(Exception):
     """An answer other than success: `status`, a one-line message and what to do."""
 
-    def __init__(
-        self, status: int, message: str, *, hint: str | None = None, **extra: Any
-    ) -> None:
+    def __init__(self, status: int, message: str, *, hint: str | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

@@ -59,7 +59,9 @@ def page_router() -> APIRouter:
 
 
 # -- signing in ---------------------------------------------------------------------------------
-def _signin_form(request: Request, state: PortalState, status: int = 200, **context: Any) -> Response:
+def _signin_form(
+    request: Request, state: PortalState, status: int = 200, **context: Any
+) -> Response:
     token = secrets.token_urlsafe(24)
     context.setdefault("domain", state.settings.default_domain)
     response = _page(request, "signin.html", status, signin_csrf=token, **context)
@@ -89,7 +91,11 @@ def _signin_routes(router: APIRouter) -> None:
             return _signin_form(request, state, 403, error=message, user=user, domain=domain)
         try:
             cookie, projects = await password_step(
-                state, user.strip(), password, domain.strip() or "Default", request.cookies.get(COOKIE)
+                state,
+                user.strip(),
+                password,
+                domain.strip() or "Default",
+                request.cookies.get(COOKIE),
             )
         except PortalError as problem:
             return _signin_form(
@@ -225,5 +231,3 @@ def _cluster_routes(router: APIRouter) -> None:
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return _to(target)
-
-

@@ -40,7 +40,9 @@ DEFAULT_ROLE_MAP: Mapping[str, Role] = {
 }
 
 
-def portal_role(keystone_roles: Iterable[str], table: Mapping[str, Role] = DEFAULT_ROLE_MAP) -> Role:
+def portal_role(
+    keystone_roles: Iterable[str], table: Mapping[str, Role] = DEFAULT_ROLE_MAP
+) -> Role:
     """The highest portal role any of `keystone_roles` maps to; viewer when none does."""
     mapped = [table.get(name.lower(), Role.VIEWER) for name in keystone_roles]
     return max(mapped, key=lambda role: role.rank, default=Role.VIEWER)

@@ -56,9 +56,7 @@ def _steps(items: Iterable[Item]) -> list[dict[str, Any]]:
         if item.kind != STEP:
             continue
         commands = [
-            _command(c)
-            for c in listed
-            if c.kind == COMMAND and c.name.startswith(f"{item.name}/")
+            _command(c) for c in listed if c.kind == COMMAND and c.name.startswith(f"{item.name}/")
         ]
         details = item.details
         steps.append(
@@ -121,5 +119,3 @@ def _state(job: Job) -> str:
     if job.status.value == "succeeded":
         return {"create": "active", "delete": "deleted"}.get(job.action, "active")
     return {"queued": "queued", "running": "building"}.get(job.status.value, job.status.value)
-
-
