@@ -17,6 +17,7 @@ from powerbridge.portal.settings import PortalSettings
 
 __all__ = ["keystone", "service_cloud", "user_cloud"]
 
+
 def user_config(settings: PortalSettings, token: str, project_id: str) -> CloudConfig:
     """The portal's cloud (its URL, CA, region) with the user's token and none of the
     portal's own credentials."""
