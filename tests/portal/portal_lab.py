@@ -67,7 +67,8 @@ class PortalLab:
         page = browser.get("/signin/project").text
         found = re.search(rf'<option value="([^"]+)">{re.escape(project_name)}</option>', page)
         token = FORM_CSRF.search(page)
-        assert found is not None and token is not None, page
+        assert found is not None, page
+        assert token is not None
         return browser.post(
             "/signin/project", data={"project_id": found[1], "csrf_token": token[1]}
         )

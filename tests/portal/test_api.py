@@ -6,6 +6,7 @@ from __future__ import annotations
 from importlib import resources
 
 import pytest
+
 from tests.portal.portal_lab import PortalLab, portal_fixture  # noqa: F401
 
 EXAMPLE = resources.files("powerbridge.examples").joinpath("ha-2node.yaml").read_text()
@@ -34,7 +35,8 @@ def test_a_viewer_reads_but_may_not_create(portal: PortalLab) -> None:
         )
         assert "deployer" in error["hint"]
         page = browser.get("/clusters/new").text
-        assert "Plan</button>" in page and "Deploy" not in page  # no action buttons
+        assert "Plan</button>" in page
+        assert "Deploy" not in page
 
 
 def test_a_viewer_with_a_keystone_token_gets_403_too(portal: PortalLab) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.portal.portal_lab import PortalLab, portal_fixture  # noqa: F401
 
 EXAMPLE = resources.files("powerbridge.examples").joinpath("ha-2node.yaml").read_text()
@@ -50,7 +51,8 @@ def test_the_create_is_queued_for_the_worker(built: dict[str, Any]) -> None:
     job = built["job"]
     assert (job["kind"], job["action"], job["target"]) == ("cluster", "create", "appha")
     assert job["status"] == "queued"
-    assert job["owner"] == "otto" and job["source"] == "portal"
+    assert job["owner"] == "otto"
+    assert job["source"] == "portal"
 
 
 def test_the_stream_delivers_every_step_through_to_succeeded(
@@ -58,7 +60,8 @@ def test_the_stream_delivers_every_step_through_to_succeeded(
 ) -> None:
     messages = built["messages"]
     *progress, end = messages
-    assert end[0] == "end" and end[2] == {"status": "succeeded", "job": built["job"]["id"]}
+    assert end[0] == "end"
+    assert end[2] == {"status": "succeeded", "job": built["job"]["id"]}
     seqs = [int(seq) for _, seq, _ in progress]
     assert seqs == list(range(1, len(seqs) + 1))  # every event once, in order
     done = [
@@ -69,7 +72,8 @@ def test_the_stream_delivers_every_step_through_to_succeeded(
     with portal.signed_in("otto") as browser:
         detail = browser.get(f"/api/v1/jobs/{built['job']['id']}").json()["job"]
     steps = [step["name"] for step in detail["steps"]]
-    assert len(steps) > 10 and "application" in steps
+    assert len(steps) > 10
+    assert "application" in steps
     assert done == steps  # each step's end, in the order they ran
 
 
@@ -88,7 +92,8 @@ def test_the_job_shows_its_steps_and_their_commands(
         clusters = viewer.get("/api/v1/clusters").json()["clusters"]
         assert [(c["name"], c["state"]) for c in clusters] == [("appha", "active")]
         page = viewer.get(f"/jobs/{job_id}").text
-        assert "<details>" in page and "+ clmgr add cluster appha" in page
+        assert "<details>" in page
+        assert "+ clmgr add cluster appha" in page
 
 
 def test_the_nodes_exist_in_powervc(portal: PortalLab, built: dict[str, Any]) -> None:
@@ -105,3 +110,27 @@ def test_another_project_does_not_see_the_job(portal: PortalLab, built: dict[str
     with portal.signed_in("pat", "lab2") as other:
         assert other.get(f"/api/v1/jobs/{built['job']['id']}").status_code == 404
         assert other.get("/api/v1/clusters").json() == {"clusters": []}
+
+
+def test_a_reconnecting_stream_resumes_after_the_last_event_id(
+    portal: PortalLab, built: dict[str, Any]
+) -> None:
+    job_id = built["job"]["id"]
+    total = len(built["messages"]) - 1
+    with portal.signed_in("otto") as browser:
+        url = f"/api/v1/jobs/{job_id}/events"
+        headers = {"Last-Event-ID": str(total - 2)}
+        with browser.stream("GET", url, headers=headers) as stream:
+            messages = list(sse(stream))
+    assert [seq for _, seq, _ in messages] == [str(total - 1), str(total), None]
+    assert messages[-1][0] == "end"
+
+
+def test_the_dashboard_shows_the_cluster_and_its_job(
+    portal: PortalLab, built: dict[str, Any]
+) -> None:
+    with portal.signed_in("otto") as browser:
+        page = browser.get("/").text
+    assert "<td>appha</td>" in page
+    assert '<span class="badge active">active</span>' in page
+    assert f'<a href="/jobs/{built["job"]["id"]}">' in page

@@ -3,10 +3,19 @@ session id at each step, CSRF, sign-out revoking the token; through a portal on 
 
 from __future__ import annotations
 
-from tests.portal.portal_lab import PASSWORDS, PortalLab, portal_fixture  # noqa: F401
+from pathlib import Path
 
 from powerbridge.portal.auth import COOKIE
+from powerbridge.portal.pages import SIGNIN_COOKIE
 from powerbridge.portal.signin import WRONG_CREDENTIALS
+from tests.portal.portal_lab import (  # noqa: F401
+    FORM_CSRF,
+    PASSWORDS,
+    PortalLab,
+    portal_fixture,
+    portal_settings,
+    serving,
+)
 
 
 def test_a_wrong_password_is_one_clear_message(portal: PortalLab) -> None:
@@ -40,10 +49,11 @@ def test_a_user_of_two_projects_picks_one(portal: PortalLab) -> None:
         assert answer.headers["location"] == "/signin/project"
         assert browser.get("/api/v1/jobs").status_code == 401  # not signed in to a project yet
         page = browser.get("/signin/project").text
-        assert "ibm-default" in page and "lab2" in page
+        assert "ibm-default" in page
+        assert "lab2" in page
         assert portal.pick(browser, "lab2").headers["location"] == "/"
         dashboard = browser.get("/").text
-        assert "pat · lab2 · <span class=\"role\">operator</span>" in dashboard
+        assert 'pat · lab2 · <span class="role">operator</span>' in dashboard
 
 
 def test_each_sign_in_step_makes_a_new_session_id(portal: PortalLab) -> None:
@@ -95,3 +105,21 @@ def test_pages_send_a_stranger_to_the_sign_in(portal: PortalLab) -> None:
         form = browser.get("/signin").text
         for field in ("user", "password", "domain"):
             assert f'<label for="{field}">' in form
+
+
+def test_cookies_are_secure_when_served_behind_tls(portal: PortalLab, tmp_path: Path) -> None:
+    settings = portal_settings(portal.aix, tmp_path, secure_cookies=True, run_worker=False)
+    with serving(settings) as url:
+        tls = PortalLab(portal.aix, url, tmp_path / "jobs.sqlite", settings.data_dir)
+        with tls.client() as browser:
+            form = browser.get("/signin")
+            signin_cookie = form.cookies[SIGNIN_COOKIE]  # Secure: httpx keeps it off http://
+            token = FORM_CSRF.search(form.text)
+            assert token is not None
+            body = {"user": "root", "password": PASSWORDS["root"], "csrf_token": token[1]}
+            headers = {"Cookie": f"{SIGNIN_COOKIE}={signin_cookie}"}
+            answer = browser.post("/signin", data=body, headers=headers)
+    assert answer.status_code == 303
+    cookies = answer.headers.get_list("set-cookie")
+    session = next(line for line in cookies if line.startswith(COOKIE))
+    assert "secure" in {part.strip().lower() for part in session.split(";")}
