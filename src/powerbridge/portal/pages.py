@@ -53,6 +53,7 @@ def example_spec() -> str:
 def page_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     _signin_routes(router)
+    _project_routes(router)
     _main_routes(router)
     _cluster_routes(router)
     return router
@@ -112,6 +113,8 @@ def _signin_routes(router: APIRouter) -> None:
         response.delete_cookie(SIGNIN_COOKIE)
         return response
 
+
+def _project_routes(router: APIRouter) -> None:
     @router.get("/signin/project")
     async def project_page(request: Request, state: State) -> Response:
         session = state.sessions.find(request.cookies.get(COOKIE))
