@@ -17,7 +17,8 @@ def test_the_help_lists_portal_without_importing_it() -> None:
         "import sys\n"
         "from powerbridge.cli.main import invoke\n"
         "invoke(['--help'])\n"
-        "print('LOADED', [m for m in sys.modules if m.startswith(('fastapi', 'powerbridge.portal'))])\n"
+        "names = ('fastapi', 'powerbridge.portal')\n"
+        "print('LOADED', [m for m in sys.modules if m.startswith(names)])\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
