@@ -57,3 +57,11 @@ def test_a_viewer_cannot_deploy_from_the_form(portal: PortalLab) -> None:
         assert answer.status_code == 403
         assert "viewers change nothing" in answer.text
         assert browser.get("/api/v1/jobs").json() == {"jobs": []}  # nothing was queued
+
+
+def test_a_browser_gets_errors_as_a_page(portal: PortalLab) -> None:
+    with portal.signed_in("otto") as browser:
+        answer = browser.get("/jobs/999999", headers={"Accept": "text/html"})
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert '<p class="error" role="alert">no job 999999</p>' in answer.text

@@ -7,12 +7,13 @@ traceback and answered as a 500 that names only its kind.
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from powerbridge.client.errors import (
@@ -80,27 +81,54 @@ def portal_error(problem: Exception) -> PortalError:
     return PortalError(500, f"internal error ({type(problem).__name__}); see the portal's log")
 
 
-def _answer(problem: PortalError) -> Response:
+ERROR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Error {status} · powerbridge portal</title><link rel="stylesheet" href="/static/portal.css">
+</head><body><main><h1>{title}</h1><p class="error" role="alert">{message}</p>
+<p class="hint">{hint}</p><p><a href="/">Back to the dashboard</a></p></main></body></html>
+"""
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser opening a page (not the API, not htmx) gets the error as a page."""
+    accepts = request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and accepts.startswith("text/html")
+
+
+def _page(problem: PortalError) -> Response:
+    text = ERROR_PAGE.format(
+        status=problem.status,
+        title="Not found" if problem.status == 404 else "Something went wrong",
+        message=html.escape(problem.message),
+        hint=html.escape(problem.hint or ""),
+    )
+    return HTMLResponse(text, status_code=problem.status)
+
+
+def _answer(request: Request, problem: PortalError) -> Response:
+    if _wants_page(request):
+        return _page(problem)
     body = error_body(problem.message, problem.hint, **problem.extra)
     headers = {"WWW-Authenticate": "X-Auth-Token"} if problem.status == 401 else None
     return JSONResponse(body, status_code=problem.status, headers=headers)
 
 
 def install_handlers(app: FastAPI) -> None:
-    async def on_error(_request: Request, problem: Exception) -> Response:
-        return _answer(portal_error(problem))
+    async def on_error(request: Request, problem: Exception) -> Response:
+        return _answer(request, portal_error(problem))
 
-    async def on_http(_request: Request, problem: Exception) -> Response:
+    async def on_http(request: Request, problem: Exception) -> Response:
         assert isinstance(problem, HTTPException)
-        return _answer(PortalError(problem.status_code, str(problem.detail)))
+        return _answer(request, PortalError(problem.status_code, str(problem.detail)))
 
-    async def on_invalid(_request: Request, problem: Exception) -> Response:
+    async def on_invalid(request: Request, problem: Exception) -> Response:
         assert isinstance(problem, RequestValidationError)
         where = "; ".join(
             f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
             for error in problem.errors()
         )
-        return _answer(PortalError(422, f"invalid request: {where}"))
+        return _answer(request, PortalError(422, f"invalid request: {where}"))
 
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_invalid)
