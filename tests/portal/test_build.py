@@ -92,7 +92,7 @@ def test_the_job_shows_its_steps_and_their_commands(
         clusters = viewer.get("/api/v1/clusters").json()["clusters"]
         assert [(c["name"], c["state"]) for c in clusters] == [("appha", "active")]
         page = viewer.get(f"/jobs/{job_id}").text
-        assert "<details>" in page
+        assert '<details data-step="cluster">' in page
         assert "+ clmgr add cluster appha" in page
 
 

@@ -33,3 +33,22 @@
     refreshSteps();
   });
 })();
+
+// A step whose commands the reader opened stays open when the step list is reloaded.
+(function () {
+  var open = [];
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target.id !== "steps") { return; }
+    open = Array.prototype.map.call(
+      document.querySelectorAll("#steps details[open]"),
+      function (details) { return details.dataset.step; }
+    );
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "steps") { return; }
+    open.forEach(function (step) {
+      var details = document.querySelector('#steps details[data-step="' + step + '"]');
+      if (details) { details.open = true; }
+    });
+  });
+})();
