@@ -121,3 +121,16 @@ def test_errors_are_json_and_the_api_is_documented(portal: PortalLab) -> None:
         paths = anyone.get("/api/openapi.json").json()["paths"]
         assert {"/api/v1/clusters", "/api/v1/jobs/{job_id}/events"} <= set(paths)
         assert anyone.get("/api/docs").status_code == 200
+
+
+def test_a_create_whose_plan_blocks_queues_nothing(portal: PortalLab) -> None:
+    spec = EXAMPLE.replace("image: PowerHA72 ", "image: NoSuchImage ")
+    headers = {"X-Auth-Token": portal.keystone_token("otto"), **YAML}  # no CSRF token needed
+    with portal.client() as client:
+        answer = client.post("/api/v1/clusters", content=spec, headers=headers)
+        assert answer.status_code == 422
+        error = answer.json()["error"]
+        assert error["message"].startswith("the plan for cluster appha is blocked: ")
+        assert "NoSuchImage" in error["message"]
+        assert error["message"].endswith("nothing was created")
+        assert client.get("/api/v1/jobs", headers=headers).json() == {"jobs": []}
