@@ -39,6 +39,7 @@ def list_jobs(
     target: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
+    # the store selects by kind and target, not project: read more, keep the project's
     found = state.store.jobs(target, kind=kind, limit=limit * 4)
     shown = [job_summary(job) for job in found if visible(job, who.project_id)][:limit]
     return {"jobs": shown}
