@@ -134,3 +134,17 @@ def test_a_create_whose_plan_blocks_queues_nothing(portal: PortalLab) -> None:
         assert "NoSuchImage" in error["message"]
         assert error["message"].endswith("nothing was created")
         assert client.get("/api/v1/jobs", headers=headers).json() == {"jobs": []}
+
+
+def _tokens_issued(portal: PortalLab) -> int:
+    log = portal.aix.running.log_dir / "keystone" / "keystone.log"
+    return sum('"POST /powervc/openstack/identity/v3/auth/tokens"' in line for line in log.open())
+
+
+def test_calls_for_a_signed_in_user_ask_keystone_for_no_new_token(portal: PortalLab) -> None:
+    with portal.signed_in("root") as browser:
+        before = _tokens_issued(portal)
+        for what in ("images", "templates", "networks", "hosts"):
+            assert browser.get(f"/api/v1/inventory/{what}").status_code == 200
+        assert browser.post("/api/v1/clusters/plan", content=EXAMPLE).status_code == 200
+        assert _tokens_issued(portal) == before  # the session's own token, with its catalog

@@ -164,7 +164,10 @@ class Session:
         sleep: Sleep = asyncio.sleep,
         uniform: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.time,
+        token: Token | None = None,
     ) -> None:
+        """`token`: one already issued for this config (a portal's signed-in user), used
+        until its renewal time instead of asking Keystone for a first one."""
         _check(config)
         self.config = config
         self._interface = normalize_interface(config.interface)
@@ -172,7 +175,7 @@ class Session:
         self._sleep = sleep
         self._uniform = uniform
         self._clock = clock
-        self._token: Token | None = None
+        self._token: Token | None = token
         self._auth_lock = asyncio.Lock()
         self._versions: dict[str, tuple[Version, Version | None]] = {}
         verify: ssl.SSLContext | bool = False  # unused with TrustOnDemand

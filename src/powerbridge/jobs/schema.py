@@ -127,6 +127,7 @@ portal_sessions = sa.Table(
     sa.Column("project_id", sa.String(64)),  # None until the user picks a project
     sa.Column("project_name", sa.String(255)),
     sa.Column("roles", sa.Text, nullable=False),  # Keystone's role names, JSON
+    sa.Column("catalog", sa.Text, nullable=False),  # the token's service catalog, JSON
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),  # the token's expiry
     sa.Index("portal_sessions_by_expiry", "expires_at"),

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from powerbridge.client import Token
 from powerbridge.client.errors import AuthenticationFailed, ClientError
 from powerbridge.portal.clouds import keystone
 from powerbridge.portal.errors import PortalError
@@ -51,6 +52,7 @@ class Principal:
     role: Role
     token: str
     csrf: str | None  # None: a header token (no CSRF token needed)
+    token_record: Token | None = None  # with its catalog: calls start without Keystone
 
     @property
     def may_change(self) -> bool:
@@ -68,6 +70,7 @@ def from_session(session: PortalSession, state: PortalState) -> Principal:
         role=portal_role(session.roles, state.settings.role_map),
         token=session.token,
         csrf=session.csrf,
+        token_record=session.token_record(),
     )
 
 
@@ -90,6 +93,7 @@ async def _from_header(token: str, state: PortalState) -> Principal:
         role=portal_role(found.roles, state.settings.role_map),
         token=token,
         csrf=None,
+        token_record=found,
     )
 
 

@@ -1,8 +1,8 @@
 """Cloud connections: a user's (their Keystone token, their project) and the portal's own.
 
-A user's requests reach PowerVC with their token (auth type v3token: each connection
-rescopes it once, which cannot extend its life), so PowerVC itself enforces what the user
-may see. The worker still uses the portal's configured credentials (`settings.cloud`).
+A user's requests reach PowerVC with their token, as Keystone issued it (with its catalog,
+kept in the session), so PowerVC itself enforces what the user may see; near its end the
+client renews it with auth type v3token, a rescope, which cannot extend its life. The worker still uses the portal's configured credentials (`settings.cloud`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
 
 from powerbridge.client import Cloud, CloudConfig
 from powerbridge.client.signin import Keystone
 from powerbridge.portal.settings import PortalSettings
+
+if TYPE_CHECKING:
+    from powerbridge.portal.auth import Principal
 
 __all__ = ["keystone", "service_cloud", "user_cloud"]
 
@@ -36,8 +40,9 @@ def user_config(settings: PortalSettings, token: str, project_id: str) -> CloudC
     )
 
 
-def user_cloud(settings: PortalSettings, token: str, project_id: str) -> Cloud:
-    return Cloud.connect(config=user_config(settings, token, project_id))
+def user_cloud(settings: PortalSettings, who: Principal) -> Cloud:
+    config = user_config(settings, who.token, who.project_id)
+    return Cloud.connect(config=config, token=who.token_record)
 
 
 def service_cloud(settings: PortalSettings) -> Callable[[], AbstractAsyncContextManager[Cloud]]:

@@ -46,7 +46,7 @@ def read_spec(state: PortalState, text: str) -> ClusterSpec:
 
 
 async def plan_spec(state: PortalState, who: Principal, spec: ClusterSpec) -> ClusterPlan:
-    async with user_cloud(state.settings, who.token, who.project_id) as cloud:
+    async with user_cloud(state.settings, who) as cloud:
         return await plan_cluster(cloud, spec, public_key_fingerprint=state.identity.fingerprint)
 
 

@@ -9,6 +9,7 @@ nothing after it (session fixation). Any portal process on the store serves any 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -17,13 +18,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from powerbridge.client import Token
+from powerbridge.client import Endpoint, Token
 from powerbridge.jobs import JobStore
 from powerbridge.jobs.schema import db_now, portal_sessions
 
 __all__ = ["PortalSession", "Sessions"]
 
 _table = portal_sessions
+RENEW_BEFORE_END = 60.0
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,30 @@ class PortalSession:
     project_name: str | None = None
     roles: tuple[str, ...] = ()
     expires_at: datetime | None = None
+    catalog: tuple[Endpoint, ...] = ()
 
     @property
     def scoped(self) -> bool:
         """Signed in to a project (else: the project is still to be picked)."""
         return self.project_id is not None
+
+    def token_record(self) -> Token | None:
+        """The session's token as the client holds one, so calls need no new token."""
+        if self.expires_at is None:
+            return None
+        return Token(
+            value=self.token,
+            expires_at=self.expires_at,
+            issued_at=None,
+            user_id=self.user_id,
+            user_name=self.user_name,
+            project_id=self.project_id,
+            project_name=self.project_name,
+            roles=self.roles,
+            catalog=self.catalog,
+            # renewed (rescoped: its expiry stays) a minute before it ends
+            renew_at=self.expires_at.timestamp() - RENEW_BEFORE_END,
+        )
 
 
 def _key(cookie: str) -> str:
@@ -68,6 +89,7 @@ class Sessions:
             "project_id": token.project_id,
             "project_name": token.project_name,
             "roles": json.dumps(list(token.roles)),
+            "catalog": json.dumps([dataclasses.asdict(entry) for entry in token.catalog]),
             "created_at": db_now(self.dialect),
             "expires_at": token.expires_at,
         }
@@ -97,6 +119,7 @@ class Sessions:
             project_name=row["project_name"],
             roles=tuple(json.loads(row["roles"])),
             expires_at=row["expires_at"],
+            catalog=tuple(Endpoint(**entry) for entry in json.loads(row["catalog"])),
         )
 
     def end(self, cookie: str) -> None:

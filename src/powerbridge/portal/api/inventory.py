@@ -55,7 +55,7 @@ def _record(record: Any) -> dict[str, Any]:
 
 
 async def read_inventory(state: PortalState, who: Principal, what: str) -> list[dict[str, Any]]:
-    async with user_cloud(state.settings, who.token, who.project_id) as cloud:
+    async with user_cloud(state.settings, who) as cloud:
         return [_record(record) for record in await READERS[what](cloud)]
 
 

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("project_id", sa.String(64)),
         sa.Column("project_name", sa.String(255)),
         sa.Column("roles", sa.Text, nullable=False),
+        sa.Column("catalog", sa.Text, nullable=False),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("expires_at", UtcDateTime, nullable=False),
     )
