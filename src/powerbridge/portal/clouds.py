@@ -2,7 +2,8 @@
 
 A user's requests reach PowerVC with their token, as Keystone issued it (with its catalog,
 kept in the session), so PowerVC itself enforces what the user may see; near its end the
-client renews it with auth type v3token, a rescope, which cannot extend its life. The worker still uses the portal's configured credentials (`settings.cloud`).
+client renews it with auth type v3token, a rescope, which cannot extend its life. The
+worker still uses the portal's configured credentials (`settings.cloud`).
 """
 
 from __future__ import annotations
