@@ -102,6 +102,7 @@ def test_the_nodes_exist_in_powervc(portal: PortalLab, built: dict[str, Any]) ->
     states = {s["name"]: s["status"] for s in servers}
     assert states == {"appha-node1": "ACTIVE", "appha-node2": "ACTIVE"}
     keys = portal.aix.http.get(f"{portal.aix.compute}/os-keypairs").json()["keypairs"]
+    assert (portal.data_dir / "portal_ed25519").stat().st_mode & 0o777 == 0o600
     public = (portal.data_dir / "portal_ed25519.pub").read_text().split()[1]
     assert [k["keypair"]["public_key"].split()[1] for k in keys] == [public]
 
