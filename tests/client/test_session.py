@@ -130,6 +130,19 @@ def test_application_credential_by_name_names_its_user() -> None:
     }
 
 
+def test_a_users_token_is_rescoped_to_its_project() -> None:
+    config = CloudConfig(auth_url=AUTH_URL, auth_type="v3token", token="t1", project_id="p1")
+    assert auth_body(config) == {
+        "auth": {
+            "identity": {"methods": ["token"], "token": {"id": "t1"}},
+            "scope": {"project": {"id": "p1"}},
+        }
+    }
+    assert "t1" not in repr(config)
+    lacking = CloudConfig(auth_url=AUTH_URL, auth_type="v3token")
+    assert lacking.missing() == [("token",), ("project_name", "project_id")]
+
+
 @pytest.mark.parametrize(
     ("auth_url", "tokens"),
     [

@@ -40,6 +40,7 @@ app.add_typer(
 for _name, _group in lazy.groups():  # image, template, ..., server, volume: built when used
     app.add_typer(_group, name=_name)
 lazy.lazy_command(app, "diagnose", "powerbridge.cli.diagnose:diagnose", lazy.DIAGNOSE_HELP)
+lazy.lazy_command(app, "portal", "powerbridge.portal.command:portal", lazy.PORTAL_HELP)
 
 
 @dataclass

@@ -255,6 +255,7 @@ GROUPS = (
 
 
 DIAGNOSE_HELP = "Find why a deploy or an action failed: fault, instance actions, log lines, cause."
+PORTAL_HELP = "Serve the web portal: self-service PowerHA clusters (API under /api/v1)."
 
 
 def groups() -> list[tuple[str, typer.Typer]]:

@@ -25,10 +25,10 @@ from typing import Any, Literal
 
 from powerbridge.client.errors import ConfigError
 
-AuthType = Literal["password", "v3applicationcredential"]
+AuthType = Literal["password", "v3applicationcredential", "v3token"]
 DEFAULT_TIMEOUT = 60.0
 INTERFACES = ("public", "internal", "admin")
-SECRETS = frozenset({"password", "application_credential_secret"})
+SECRETS = frozenset({"password", "application_credential_secret", "token"})
 REDACTED = "<redacted>"
 CLOUDS_FILES = ("clouds.yaml", "clouds.yml", "clouds.json")
 SECURE_FILES = ("secure.yaml", "secure.yml", "secure.json")
@@ -109,6 +109,7 @@ class CloudConfig:
     verify: bool = True  # False: the CLI's --insecure
     timeout: float = DEFAULT_TIMEOUT
     cloud_name: str | None = None
+    token: str | None = None  # auth type v3token: a user's token (the portal's sessions)
 
     def __repr__(self) -> str:
         shown = [
@@ -137,6 +138,10 @@ def missing_settings(settings: Mapping[str, Any]) -> list[tuple[str, ...]]:
             missing.append(("username", "user_id"))  # a credential by name belongs to a user
         if lacks("application_credential_secret"):
             missing.append(("application_credential_secret",))
+        return missing
+    if settings.get("auth_type") == "v3token":  # rescoped to the project: cannot outlive it
+        missing += [("token",)] if lacks("token") else []
+        missing += [("project_name", "project_id")] if lacks("project_name", "project_id") else []
         return missing
     if lacks("username", "user_id"):
         missing.append(("username", "user_id"))

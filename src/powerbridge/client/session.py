@@ -164,7 +164,10 @@ class Session:
         sleep: Sleep = asyncio.sleep,
         uniform: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.time,
+        token: Token | None = None,
     ) -> None:
+        """`token`: one already issued for this config (a portal's signed-in user), used
+        until its renewal time instead of asking Keystone for a first one."""
         _check(config)
         self.config = config
         self._interface = normalize_interface(config.interface)
@@ -172,7 +175,7 @@ class Session:
         self._sleep = sleep
         self._uniform = uniform
         self._clock = clock
-        self._token: Token | None = None
+        self._token: Token | None = token
         self._auth_lock = asyncio.Lock()
         self._versions: dict[str, tuple[Version, Version | None]] = {}
         verify: ssl.SSLContext | bool = False  # unused with TrustOnDemand
@@ -455,6 +458,8 @@ def _tls(config: CloudConfig) -> ssl.SSLContext | bool:
 
 
 def _auth_hint(config: CloudConfig) -> str:
+    if config.auth_type == "v3token":
+        return "the token expired or was revoked: sign in again"
     if config.auth_type == "v3applicationcredential":
         return (
             "check the application credential (OS_APPLICATION_CREDENTIAL_ID or _NAME, "
@@ -491,6 +496,9 @@ def auth_body(config: CloudConfig) -> dict[str, Any]:
             credential["user"] = _user(config)
         identity = {"methods": ["application_credential"], "application_credential": credential}
         return {"auth": {"identity": identity}}  # scoped by the credential itself
+    if config.auth_type == "v3token":  # keystone keeps the token's expiry: no extension
+        identity = {"methods": ["token"], "token": {"id": config.token}}
+        return {"auth": {"identity": identity, "scope": {"project": _project(config)}}}
     user = {**_user(config), "password": config.password}
     return {
         "auth": {

@@ -44,16 +44,21 @@ def submit_create(
     source: str | None = None,
     resume: bool = False,
     owner: str | None = None,
+    project: str | None = None,
+    cloud: str | None = None,
 ) -> Job:
     """Queue the create of the cluster `text` (a cluster spec, YAML) describes; with `resume`,
     queue its stopped or failed create again instead. The spec is parsed first: a SpecError
-    queues nothing. Plan it first (plan.py): a worker does not ask for confirmation."""
+    queues nothing. Plan it first (plan.py): a worker does not ask for confirmation.
+    `owner`, `project`, `cloud`: who asked, in which project of which cloud (the portal's
+    per-project views)."""
     spec = parse_cluster_spec(text, source=source)
     stopped = stopped_create(store, spec.name, resume=resume, resume_hint=RESUME_HINT)
     if stopped is not None:
         return store.requeue(stopped.id)
     kept = {"text": text}
-    return store.enqueue(CLUSTER, spec.name, action=CREATE, spec=kept, source=source, owner=owner)
+    who = {"owner": owner, "project": project, "cloud": cloud}
+    return store.enqueue(CLUSTER, spec.name, action=CREATE, spec=kept, source=source, **who)
 
 
 def cluster_runner(

@@ -1,4 +1,4 @@
-"""The job store's tables (schema 2) and the database clock.
+"""The job store's tables (schema 3) and the database clock.
 
 Timestamps are UTC `TIMESTAMP WITH TIME ZONE` on PostgreSQL; SQLite has no such type, so
 there they are ISO text in SQLAlchemy's fixed-width form, which sorts and compares like the
@@ -15,10 +15,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["HEAD", "SCHEMA_VERSION", "db_later", "db_now", "events", "items", "jobs", "metadata"]
+__all__ = [
+    "HEAD",
+    "SCHEMA_VERSION",
+    "db_later",
+    "db_now",
+    "events",
+    "items",
+    "jobs",
+    "metadata",
+    "portal_sessions",
+]
 
-HEAD = "0002"
-SCHEMA_VERSION = 2  # also kept in `schema_version`, which releases before Alembic read
+HEAD = "0003"
+SCHEMA_VERSION = 3  # also kept in `schema_version`, which releases before Alembic read
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -102,6 +112,25 @@ events = sa.Table(
     sa.Column("kind", sa.String(32)),
     sa.Column("name", sa.String(255)),
     sa.Column("message", sa.Text, nullable=False),
+)
+# the portal's signed-in users (powerbridge.portal.sessions): any portal worker serves any
+# request; a session ends when its Keystone token does, or at sign-out
+portal_sessions = sa.Table(
+    "portal_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the cookie, never the cookie
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("token", sa.Text, nullable=False),  # the user's Keystone token
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("user_name", sa.String(255), nullable=False),
+    sa.Column("domain", sa.String(255), nullable=False),
+    sa.Column("project_id", sa.String(64)),  # None until the user picks a project
+    sa.Column("project_name", sa.String(255)),
+    sa.Column("roles", sa.Text, nullable=False),  # Keystone's role names, JSON
+    sa.Column("catalog", sa.Text, nullable=False),  # the token's service catalog, JSON
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),  # the token's expiry
+    sa.Index("portal_sessions_by_expiry", "expires_at"),
 )
 
 # SQLite's strftime gives milliseconds; three zeros make them SQLAlchemy's microseconds

@@ -1,0 +1,75 @@
+"""`create_app(settings)`: the portal's ASGI application, its state built here, not global.
+
+The lifespan opens the job store (upgrading its schema: the sessions table is schema 3),
+makes the portal's SSH key on first start, and runs the worker that builds submitted
+clusters; on shutdown it stops the worker and closes the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from powerbridge import __version__
+from powerbridge.jobs import JobStore
+from powerbridge.portal.api import api_router
+from powerbridge.portal.errors import install_handlers
+from powerbridge.portal.keys import portal_identity
+from powerbridge.portal.pages import page_router
+from powerbridge.portal.sessions import Sessions
+from powerbridge.portal.settings import PortalSettings
+from powerbridge.portal.state import PortalState
+from powerbridge.portal.worker import running_worker
+
+__all__ = ["create_app"]
+
+DESCRIPTION = (
+    "Self-service PowerHA clusters on PowerVC. Sign in at /signin (a session cookie; send "
+    "its CSRF token as X-CSRF-Token on writes) or send a Keystone token of your project as "
+    'X-Auth-Token. Errors are {"error": {"message", "hint"}}.'
+)
+
+
+def open_state(settings: PortalSettings) -> PortalState:
+    store = JobStore.open(settings.store_url)
+    try:
+        identity = portal_identity(settings.data_dir)
+    except BaseException:
+        store.close()
+        raise
+    return PortalState(settings, store, Sessions(store), identity)
+
+
+def create_app(settings: PortalSettings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = open_state(settings)
+        app.state.portal = state
+        try:
+            state.sessions.purge_expired()
+            async with contextlib.AsyncExitStack() as stack:
+                if settings.run_worker:
+                    await stack.enter_async_context(running_worker(state))
+                yield
+        finally:
+            state.store.close()
+
+    app = FastAPI(
+        title="powerbridge portal",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    install_handlers(app)
+    app.include_router(api_router())
+    app.include_router(page_router())
+    static = Path(__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

@@ -1,0 +1,150 @@
+"""Who is asking, and may they: FastAPI dependencies for the session, the user and the role.
+
+A browser carries the session cookie (HttpOnly, SameSite=Lax, Secure under TLS); an API
+client may send `X-Auth-Token` (a Keystone token of its project) instead, validated with
+Keystone on each request. A state-changing call with the cookie must also carry the
+session's CSRF token (the `X-CSRF-Token` header, or a form's `csrf_token` field): another
+site can make a browser send the cookie, never the token. A header token needs no CSRF
+token: browsers do not add it by themselves.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from powerbridge.client import Token
+from powerbridge.client.errors import AuthenticationFailed, ClientError
+from powerbridge.portal.clouds import keystone
+from powerbridge.portal.errors import PortalError
+from powerbridge.portal.roles import Role, portal_role
+from powerbridge.portal.sessions import PortalSession
+from powerbridge.portal.state import PortalState, portal_state
+
+__all__ = [
+    "COOKIE",
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "Operator",
+    "Principal",
+    "Viewer",
+    "principal",
+]
+
+COOKIE = "powerbridge_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SIGN_IN_HINT = "sign in at /signin, or send X-Auth-Token"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in user, scoped to one project."""
+
+    user_name: str
+    user_id: str
+    project_id: str
+    project_name: str
+    roles: tuple[str, ...]
+    role: Role
+    token: str
+    csrf: str | None  # None: a header token (no CSRF token needed)
+    token_record: Token | None = None  # with its catalog: calls start without Keystone
+
+    @property
+    def may_change(self) -> bool:
+        return self.role.allows(Role.OPERATOR)
+
+
+def from_session(session: PortalSession, state: PortalState) -> Principal:
+    assert session.project_id is not None  # only scoped sessions sign in
+    return Principal(
+        user_name=session.user_name,
+        user_id=session.user_id,
+        project_id=session.project_id,
+        project_name=session.project_name or session.project_id,
+        roles=session.roles,
+        role=portal_role(session.roles, state.settings.role_map),
+        token=session.token,
+        csrf=session.csrf,
+        token_record=session.token_record(),
+    )
+
+
+async def _from_header(token: str, state: PortalState) -> Principal:
+    try:
+        async with keystone(state.settings) as identity:
+            found = await identity.validate(token)
+    except AuthenticationFailed:
+        raise PortalError(401, "the X-Auth-Token is not valid", hint="get a new token") from None
+    except ClientError as problem:
+        raise PortalError(502, f"cannot validate the token: {problem}") from None
+    if found.project_id is None:
+        raise PortalError(401, "the X-Auth-Token is not scoped to a project", hint=SIGN_IN_HINT)
+    return Principal(
+        user_name=found.user_name or found.user_id,
+        user_id=found.user_id,
+        project_id=found.project_id,
+        project_name=found.project_name or found.project_id,
+        roles=found.roles,
+        role=portal_role(found.roles, state.settings.role_map),
+        token=token,
+        csrf=None,
+        token_record=found,
+    )
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    """The signed-in user, or None (the pages redirect to the sign-in then)."""
+    state = portal_state(request)
+    header = request.headers.get("x-auth-token")
+    if header:
+        return await _from_header(header, state)
+    session = state.sessions.find(request.cookies.get(COOKIE))
+    if session is None or not session.scoped:
+        return None
+    return from_session(session, state)
+
+
+async def principal(request: Request) -> Principal:
+    found = await optional_principal(request)
+    if found is None:
+        raise PortalError(401, "not signed in (or the session ended)", hint=SIGN_IN_HINT)
+    return found
+
+
+async def check_csrf(request: Request, who: Principal) -> None:
+    if who.csrf is None:
+        return
+    given = request.headers.get(CSRF_HEADER.lower())
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not given or not hmac.compare_digest(given, who.csrf):
+        raise PortalError(
+            403,
+            "the request lacks this session's CSRF token",
+            hint=f"send the {CSRF_HEADER} header (the page's csrf-token meta) or reload the page",
+        )
+
+
+async def operator(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
+    """A user who may change things (operator or administrator), with the CSRF token."""
+    await check_csrf(request, who)
+    if not who.may_change:
+        raise PortalError(
+            403,
+            f"{who.user_name} is a {who.role} in project {who.project_name}:"
+            " viewers change nothing",
+            hint="ask a PowerVC administrator for the deployer or vm_manager role",
+        )
+    return who
+
+
+Viewer = Annotated[Principal, Depends(principal)]
+Operator = Annotated[Principal, Depends(operator)]

@@ -1,0 +1,236 @@
+"""The pages: sign-in, dashboard, a job (live), a new cluster from a spec. Rendered on the
+server (Jinja2); htmx swaps the plan and the step list in place, `job.js` follows a job's
+events. Every form carries the session's CSRF token (the sign-in form a token of its own,
+double-submitted in a cookie)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from powerbridge.portal.auth import (
+    COOKIE,
+    CSRF_FIELD,
+    Principal,
+    check_csrf,
+    optional_principal,
+)
+from powerbridge.portal.clouds import keystone
+from powerbridge.portal.clusters import plan_text, submit_text
+from powerbridge.portal.errors import PortalError, portal_error
+from powerbridge.portal.signin import choose_project, password_step, set_cookie, sign_out
+from powerbridge.portal.state import PortalState, portal_state
+from powerbridge.portal.views import cluster_rows, job_detail, job_summary, visible
+
+__all__ = ["page_router"]
+
+SIGNIN_COOKIE = "powerbridge_signin"  # the sign-in form's CSRF token, double-submitted
+State = Annotated[PortalState, Depends(portal_state)]
+MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.globals["csrf_field"] = CSRF_FIELD
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _to(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def example_spec() -> str:
+    return resources.files("powerbridge.examples").joinpath("ha-2node.yaml").read_text()
+
+
+def page_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    _signin_routes(router)
+    _project_routes(router)
+    _main_routes(router)
+    _cluster_routes(router)
+    return router
+
+
+# -- signing in ---------------------------------------------------------------------------------
+def _signin_form(
+    request: Request, state: PortalState, status: int = 200, **context: Any
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    context.setdefault("domain", state.settings.default_domain)
+    response = _page(request, "signin.html", status, signin_csrf=token, **context)
+    response.set_cookie(
+        SIGNIN_COOKIE, token, httponly=True, samesite="strict", secure=state.settings.secure_cookies
+    )
+    return response
+
+
+def _signin_routes(router: APIRouter) -> None:
+    @router.get("/signin")
+    def signin_page(request: Request, state: State) -> Response:
+        return _signin_form(request, state)
+
+    @router.post("/signin")
+    async def signin(
+        request: Request,
+        state: State,
+        user: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        domain: Annotated[str, Form()] = "Default",
+        csrf_token: Annotated[str, Form()] = "",
+    ) -> Response:
+        expected = request.cookies.get(SIGNIN_COOKIE, "")
+        if not expected or not hmac.compare_digest(expected, csrf_token):
+            message = "the sign-in form expired; please try again"
+            return _signin_form(request, state, 403, error=message, user=user, domain=domain)
+        try:
+            cookie, projects = await password_step(
+                state,
+                user.strip(),
+                password,
+                domain.strip() or "Default",
+                request.cookies.get(COOKIE),
+            )
+        except PortalError as problem:
+            return _signin_form(
+                request, state, problem.status, error=problem.message, user=user, domain=domain
+            )
+        if len(projects) == 1:  # nothing to pick
+            session = state.sessions.find(cookie)
+            assert session is not None
+            cookie = await choose_project(state, session, projects[0].id, cookie)
+            response: Response = _to("/")
+        else:
+            response = _to("/signin/project")
+        set_cookie(state, response, cookie)
+        response.delete_cookie(SIGNIN_COOKIE)
+        return response
+
+
+def _project_routes(router: APIRouter) -> None:
+    @router.get("/signin/project")
+    async def project_page(request: Request, state: State) -> Response:
+        session = state.sessions.find(request.cookies.get(COOKIE))
+        if session is None:
+            return _to("/signin")
+        async with keystone(state.settings) as identity:
+            projects = await identity.projects(session.token)
+        return _page(request, "project.html", projects=projects, csrf=session.csrf, user=None)
+
+    @router.post("/signin/project")
+    async def pick_project(
+        request: Request,
+        state: State,
+        project_id: Annotated[str, Form()],
+        csrf_token: Annotated[str, Form()] = "",
+    ) -> Response:
+        old = request.cookies.get(COOKIE, "")
+        session = state.sessions.find(old)
+        if session is None:
+            return _to("/signin")
+        if not hmac.compare_digest(session.csrf, csrf_token):
+            raise PortalError(403, "the request lacks this session's CSRF token")
+        cookie = await choose_project(state, session, project_id, old)
+        response = _to("/")
+        set_cookie(state, response, cookie)
+        return response
+
+    @router.post("/signout")
+    async def signout(request: Request, state: State, user: MaybeUser) -> Response:
+        cookie = request.cookies.get(COOKIE)
+        if user is not None and cookie:
+            await check_csrf(request, user)
+            await sign_out(state, cookie)
+        response = _to("/signin")
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+
+# -- dashboard and jobs -------------------------------------------------------------------------
+def _main_routes(router: APIRouter) -> None:
+    @router.get("/")
+    def dashboard(request: Request, state: State, user: MaybeUser) -> Response:
+        if user is None:
+            return _to("/signin")
+        jobs = [j for j in state.store.jobs(limit=80) if visible(j, user.project_id)][:20]
+        return _page(
+            request,
+            "dashboard.html",
+            user=user,
+            clusters=cluster_rows(state.store, user.project_id),
+            jobs=[job_summary(job) for job in jobs],
+        )
+
+    @router.get("/jobs/{job_id}")
+    def job_page(job_id: int, request: Request, state: State, user: MaybeUser) -> Response:
+        if user is None:
+            return _to("/signin")
+        job = _job(state, job_id, user)
+        events = state.store.events(job_id)
+        return _page(request, "job.html", user=user, job=job, events=events)
+
+    @router.get("/jobs/{job_id}/steps")
+    def job_steps(job_id: int, request: Request, state: State, user: MaybeUser) -> Response:
+        if user is None:
+            return _to("/signin")
+        return _page(request, "steps.html", job=_job(state, job_id, user))
+
+
+def _job(state: PortalState, job_id: int, user: Principal) -> dict[str, Any]:
+    from powerbridge.portal.api.jobs import project_job
+
+    return job_detail(state.store, project_job(state, job_id, user.project_id))
+
+
+def _error_fragment(request: Request, user: Principal, problem: Exception) -> Response:
+    """The error beside the spec; htmx swaps only a 2xx answer, so it gets one."""
+    answer = portal_error(problem)
+    status = 200 if request.headers.get("hx-request") else answer.status
+    return _page(request, "plan.html", status, user=user, error=answer)
+
+
+# -- new cluster --------------------------------------------------------------------------------
+def _cluster_routes(router: APIRouter) -> None:
+    @router.get("/clusters/new")
+    def new_cluster(request: Request, user: MaybeUser) -> Response:
+        if user is None:
+            return _to("/signin")
+        return _page(request, "new_cluster.html", user=user, spec=example_spec())
+
+    @router.post("/clusters/new/plan")
+    async def plan(
+        request: Request, state: State, user: MaybeUser, spec: Annotated[str, Form()]
+    ) -> Response:
+        if user is None:
+            return _to("/signin")
+        try:
+            await check_csrf(request, user)
+            planned = await plan_text(state, user, spec)
+        except Exception as problem:  # shown beside the spec, never as a trace
+            return _error_fragment(request, user, problem)
+        return _page(request, "plan.html", user=user, plan=planned, rows=planned.rows())
+
+    @router.post("/clusters/new")
+    async def deploy(
+        request: Request, state: State, user: MaybeUser, spec: Annotated[str, Form()]
+    ) -> Response:
+        if user is None:
+            return _to("/signin")
+        try:
+            if not user.may_change:
+                raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+            await check_csrf(request, user)
+            job = await submit_text(state, user, spec)
+        except Exception as problem:
+            return _error_fragment(request, user, problem)
+        target = f"/jobs/{job.id}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return _to(target)

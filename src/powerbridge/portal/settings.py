@@ -1,0 +1,36 @@
+"""How one portal runs: the cloud, the job store, its data dir, cookies, roles, the worker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from powerbridge.client import CloudConfig
+from powerbridge.portal.roles import DEFAULT_ROLE_MAP, Role
+
+__all__ = ["PortalSettings", "default_data_dir"]
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/powerbridge/portal`: the portal's SSH key lives there."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "powerbridge" / "portal"
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    """`cloud` is the PowerVC users sign in to. Its own credentials (clouds.yaml or OS_*)
+    run the worker's jobs in this increment; per-user application credentials come later."""
+
+    cloud: CloudConfig
+    store_url: str | None = None  # None: the default job store
+    data_dir: Path = field(default_factory=default_data_dir)
+    ssh_configs: tuple[Path, ...] | None = None  # OpenSSH configs reaching the nodes
+    secure_cookies: bool = False  # served over TLS (directly or behind a proxy)
+    role_map: Mapping[str, Role] = field(default_factory=lambda: dict(DEFAULT_ROLE_MAP))
+    run_worker: bool = True  # build submitted clusters in this process
+    worker_poll_seconds: float = 1.0
+    default_domain: str = "Default"
+    sse_wait_seconds: float = 1.0  # an SSE stream looks at its job at least this often

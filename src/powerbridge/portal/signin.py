@@ -1,0 +1,84 @@
+"""Signing in and out: PowerVC credentials -> the user's projects -> a session of one.
+
+The password is sent to Keystone once and never kept. Step one (user, password, domain)
+gives an unscoped token and a session that can only pick a project; step two rescopes the
+token to the chosen project (skipped when the user has just one) and replaces the session
+with a new one. Sign-out revokes the token at Keystone and deletes the session.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import Response
+
+from powerbridge.client.errors import AuthenticationFailed, ClientError
+from powerbridge.client.signin import Project
+from powerbridge.portal.auth import COOKIE
+from powerbridge.portal.clouds import keystone
+from powerbridge.portal.errors import PortalError
+from powerbridge.portal.sessions import PortalSession
+from powerbridge.portal.state import PortalState
+
+__all__ = ["WRONG_CREDENTIALS", "choose_project", "password_step", "set_cookie", "sign_out"]
+
+WRONG_CREDENTIALS = "PowerVC did not accept that user name, password and domain"
+
+
+async def password_step(
+    state: PortalState, user: str, password: str, domain: str, old_cookie: str | None
+) -> tuple[str, list[Project]]:
+    """The unscoped session's cookie, and the projects the user may pick."""
+    try:
+        async with keystone(state.settings) as identity:
+            token = await identity.password(user, password, domain=domain)
+            projects = await identity.projects(token.value)
+    except AuthenticationFailed:
+        raise PortalError(401, WRONG_CREDENTIALS, hint="check them and try again") from None
+    except ClientError as problem:
+        raise PortalError(502, f"cannot reach PowerVC's Keystone: {problem}") from None
+    if not projects:
+        raise PortalError(403, f"{user} has a role in no project", hint="ask an administrator")
+    return state.sessions.start(token, domain=domain, replacing=old_cookie), projects
+
+
+async def choose_project(
+    state: PortalState, session: PortalSession, project_id: str, old_cookie: str
+) -> str:
+    """The signed-in session's cookie, scoped to `project_id`."""
+    try:
+        async with keystone(state.settings) as identity:
+            token = await identity.rescope(session.token, project_id)
+    except AuthenticationFailed:
+        raise PortalError(403, "you have no role in that project", hint="pick another") from None
+    except ClientError as problem:
+        raise PortalError(502, f"cannot reach PowerVC's Keystone: {problem}") from None
+    return state.sessions.start(token, domain=session.domain, replacing=old_cookie)
+
+
+async def sign_out(state: PortalState, cookie: str) -> None:
+    session = state.sessions.find(cookie)
+    state.sessions.end(cookie)
+    if session is None:
+        return
+    try:
+        async with keystone(state.settings) as identity:
+            await identity.revoke(session.token)
+    except ClientError:
+        pass  # the session is gone either way; the token expires by itself
+
+
+def set_cookie(state: PortalState, response: Response, cookie: str) -> None:
+    """The session cookie, living as long as the session's token."""
+    session = state.sessions.find(cookie)
+    expires = session.expires_at if session is not None else None
+    seconds = int((expires - datetime.now(UTC)).total_seconds()) if expires else None
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=seconds,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.secure_cookies,
+        path="/",
+    )

@@ -1,0 +1,27 @@
+"""What the app factory builds once and every request uses (no global state)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from powerbridge.ha.identity import Identity
+from powerbridge.jobs import JobStore
+from powerbridge.portal.sessions import Sessions
+from powerbridge.portal.settings import PortalSettings
+
+__all__ = ["PortalState", "portal_state"]
+
+
+@dataclass(frozen=True)
+class PortalState:
+    settings: PortalSettings
+    store: JobStore
+    sessions: Sessions
+    identity: Identity  # the portal's SSH key (keys.py)
+
+
+def portal_state(request: Request) -> PortalState:
+    state: PortalState = request.app.state.portal
+    return state

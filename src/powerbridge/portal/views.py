@@ -1,0 +1,121 @@
+"""Jobs and clusters as the API returns them and the pages show them (plain dicts).
+
+A cluster job's items (ha/journal.py) are its steps, nodes, remote commands and the
+deployer's resources; a step's commands are the items named `<step>/<node>/<n>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from powerbridge.jobs import Event, Item, Job, JobStore
+
+__all__ = ["cluster_rows", "event_dict", "job_detail", "job_summary", "visible"]
+
+STEP, COMMAND, NODE = "step", "command", "node"
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def visible(job: Job, project_id: str) -> bool:
+    """A job is its project's; one without a project (the CLI's) is everyone's."""
+    return job.project is None or job.project == project_id
+
+
+def job_summary(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "action": job.action,
+        "target": job.target,
+        "status": job.status.value,
+        "created_at": _when(job.created_at),
+        "started_at": _when(job.started_at),
+        "finished_at": _when(job.finished_at),
+        "owner": job.owner,
+        "project": job.project,
+        "source": job.source,
+        "summary": dict(job.summary),
+    }
+
+
+def _command(item: Item) -> dict[str, Any]:
+    details = item.details
+    keys = ("node", "command", "exit_status", "stdout", "stderr", "started_at", "ended_at")
+    return {"name": item.name, **{key: details.get(key) for key in keys}}
+
+
+def _steps(items: Iterable[Item]) -> list[dict[str, Any]]:
+    listed = list(items)
+    steps = []
+    for item in listed:
+        if item.kind != STEP:
+            continue
+        commands = [
+            _command(c) for c in listed if c.kind == COMMAND and c.name.startswith(f"{item.name}/")
+        ]
+        details = item.details
+        steps.append(
+            {
+                "name": item.name,
+                "state": item.state.value,
+                "started": details.get("started"),
+                "ended": details.get("ended"),
+                "error": details.get("error") or item.fault,
+                "commands": commands,
+            }
+        )
+    return steps
+
+
+def _resource(item: Item) -> dict[str, Any]:
+    return {
+        "kind": item.kind,
+        "name": item.name,
+        "state": item.state.value,
+        "resource_id": item.resource_id,
+        "fault": item.fault,
+        "details": dict(item.details),
+    }
+
+
+def job_detail(store: JobStore, job: Job) -> dict[str, Any]:
+    items = store.items(job.id)
+    return {
+        **job_summary(job),
+        "steps": _steps(items),
+        "nodes": {i.name: dict(i.details) for i in items if i.kind == NODE},
+        "items": [_resource(i) for i in items if i.kind not in (STEP, COMMAND, NODE)],
+    }
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": _when(event.at),
+        "kind": event.kind,
+        "name": event.name,
+        "message": event.message,
+    }
+
+
+def cluster_rows(store: JobStore, project_id: str) -> list[dict[str, Any]]:
+    """Each cluster with jobs, with its latest job: the dashboard's state badge."""
+    rows = []
+    for name in store.targets("cluster"):
+        latest = store.latest(name, kind="cluster")
+        if latest is None or not visible(latest, project_id):
+            continue
+        rows.append({"name": name, "state": _state(latest), "latest_job": job_summary(latest)})
+    return rows
+
+
+def _state(job: Job) -> str:
+    """What the latest job says of the cluster (read fresh from the nodes: later)."""
+    if job.status.value == "succeeded":
+        return {"create": "active", "delete": "deleted"}.get(job.action, "active")
+    return {"queued": "queued", "running": "building"}.get(job.status.value, job.status.value)

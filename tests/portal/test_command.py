@@ -1,0 +1,58 @@
+"""`powerbridge portal`: registered lazily (the top-level help imports no FastAPI), and a
+start that cannot work is one error line, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.clirun import Shell
+
+
+def test_the_help_lists_portal_without_importing_it() -> None:
+    code = (
+        "import sys\n"
+        "from powerbridge.cli.main import invoke\n"
+        "invoke(['--help'])\n"
+        "names = ('fastapi', 'powerbridge.portal')\n"
+        "print('LOADED', [m for m in sys.modules if m.startswith(names)])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "LOADED []" in result.stdout
+    assert "portal" in result.stdout
+
+
+def test_the_command_has_its_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = Shell(monkeypatch, capsys)("portal", "--help")
+    assert result.code == 0
+    for option in ("--host", "--port", "--store", "--os-cloud", "--emulator", "--data-dir"):
+        assert option in result.out
+
+
+def test_an_unknown_cloud_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "clouds.yaml").write_text("clouds: {}\n")
+    shell = Shell(monkeypatch, capsys)
+    shell.set({"OS_CLIENT_CONFIG_FILE": str(tmp_path / "clouds.yaml")})
+    result = shell("portal", "--os-cloud", "nosuch", "--data-dir", str(tmp_path / "d"))
+    assert result.code == 1
+    [line] = result.error_lines
+    assert "nosuch" in line
+    assert "Traceback" not in result.err
+    assert "hint: name a cloud with --os-cloud, or use --emulator" in result.err
+
+
+def test_both_a_cloud_and_the_emulator_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = Shell(monkeypatch, capsys)("portal", "--emulator", "--os-cloud", "pvc")
+    assert result.code == 1
+    assert result.error_lines == ["error: give --os-cloud or --emulator, not both"]
