@@ -25,6 +25,7 @@ TEXTS: dict[str, str] = {
         "Commands:\n"
         "  demo              Run the demo against the embedded PowerVC emulator.\n"
         "  diagnose          Find why a deploy or an action failed: fault,...\n"
+        "  portal            Serve the web portal: self-service PowerHA clusters...\n"
         "  emulator          Run the embedded PowerVC emulator: a local PowerVC...\n"
         "  image             Images VMs deploy from.\n"
         "  template          Compute templates (flavors) and the PowerVM partition...\n"
