@@ -118,6 +118,7 @@ def failover_command(
 ) -> None:
     """Move the resource group to another node (clmgr move resource_group) and check it."""
     from powerbridge.ha.failover import failover
+    from powerbridge.ha.operations import OperationOptions
 
     options = OperationOptions(to_node=to)
     title = f"Failover of {name}"
@@ -136,6 +137,7 @@ def stop_command(
     store_url: StoreOption = None,
 ) -> None:
     """Stop cluster services on every node (the resource group goes offline)."""
+    from powerbridge.ha.operations import OperationOptions
     from powerbridge.ha.services import stop_cluster
 
     options = OperationOptions()
@@ -150,6 +152,7 @@ def start_command(
     store_url: StoreOption = None,
 ) -> None:
     """Start cluster services where they are stopped; the group comes online."""
+    from powerbridge.ha.operations import OperationOptions
     from powerbridge.ha.services import start_cluster
 
     options = OperationOptions()
@@ -176,6 +179,7 @@ def add_disk_command(
 ) -> None:
     """Add a new shared disk to the cluster's volume group on every node."""
     from powerbridge.ha.add_disk import add_disk
+    from powerbridge.ha.operations import OperationOptions
 
     options = OperationOptions(size_gb=size, storage_template=storage_template)
     title = f"New disk for {name}"
@@ -201,6 +205,7 @@ def delete_command(
     repository and port (data volumes kept unless --delete-data)."""
     from powerbridge.cli.prompts import confirm
     from powerbridge.ha.delete import delete_cluster
+    from powerbridge.ha.operations import OperationOptions
 
     data = "its data volumes too" if delete_data else "its data volumes are kept"
     question = f"Delete PowerHA cluster {name}, its nodes and repository ({data})?"

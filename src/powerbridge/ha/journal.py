@@ -167,11 +167,10 @@ class Journal:
         self._put(NODE, name, ItemState.DONE, details=merged)
 
     def say(self, step: str, state: str, message: str = "", node: str | None = None) -> None:
-        words = (
-            f"{step}: {state}"
-            + (f" on {node}" if node else "")
-            + (f": {message}" if message else "")
-        )
+        # a node's part reads `prepare appha-node2: done: ...`, as the CLI prints it, so a
+        # step's own `prepare: done` line stays the one that ends it
+        words = f"{step} {node}: {state}" if node else f"{step}: {state}"
+        words += f": {message}" if message else ""
         self.store.event(self.job.id, words, kind=STEP, name=step)
         if self.progress is not None:
             self.progress(StepEvent(step, state, self.elapsed, node, message))
