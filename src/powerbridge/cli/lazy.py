@@ -173,7 +173,7 @@ class LazyCommand(TyperCommand):
         if self._loaded is None:
             module, _, attribute = self.target.partition(":")
             function = getattr(importlib.import_module(module), attribute)
-            single = typer.Typer(rich_markup_mode=None)
+            single = typer.Typer(rich_markup_mode=None, add_completion=False)
             command_class = getattr(function, "command_class", TyperCommand)
             single.command(self.name or attribute, help=self.help, cls=command_class)(function)
             self._loaded = typer.main.get_command(single)
