@@ -145,3 +145,34 @@ def test_a_deleted_server_is_no_node_and_refuses(tmp_path: Path, key: ClientKey)
             time.sleep(0.02)
         with pytest.raises((OSError, asyncssh.Error)):
             asyncio.run(ssh_run(aix, "hanode1", key, "hostname"))
+
+
+def test_a_node_whose_port_was_taken_while_down_comes_back_on_another(
+    tmp_path: Path, key: ClientKey
+) -> None:
+    with lab(lab_config(None, tmp_path / "logs", clock="manual")) as aix:
+        world = aix.running.emulator.aix
+        boot = world.timing("aix_boot", 30)
+        assert aix.create_keypair("lab", key.public).status_code in (200, 201)
+        server_id = aix.create_server("hanode1", key_name="lab").json()["server"]["id"]
+        advance_until(aix, server_id, "ACTIVE")
+        aix.advance(boot)
+        aix.wait_node(server_id)
+        port = world.node(server_id).record.ssh_port  # type: ignore[union-attr]
+        aix.action(server_id, {"os-stop": None})
+        advance_until(aix, server_id, "SHUTOFF")
+        aix.wait_node(server_id, up=False)
+        with socket.socket() as squatter:  # another process takes the port meanwhile
+            squatter.bind(("127.0.0.1", port))  # type: ignore[arg-type]
+            squatter.listen()
+            aix.action(server_id, {"os-start": None})
+            advance_until(aix, server_id, "ACTIVE")
+            aix.advance(boot)
+            node = world.node(server_id)
+            assert node is not None
+            limit = time.monotonic() + 10  # wait_node would take the squatter for the node
+            while node.record.ssh_port == port and time.monotonic() < limit:
+                time.sleep(0.05)
+            assert node.record.ssh_port not in (None, port)
+            done = asyncio.run(ssh_run(aix, "hanode1", key, "hostname"))
+            assert done.stdout == "hanode1\n"  # ssh/config follows the new port

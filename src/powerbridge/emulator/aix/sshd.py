@@ -217,11 +217,12 @@ class NodeSshServers:
 
     @staticmethod
     def _candidate_ports(node: Node, free: list[int]) -> list[int]:
-        """The node's own port first; if something else holds it, the range's free ones;
-        with the range used up, any port."""
+        """The node's own port first; if another process took it meanwhile, the range's free
+        ones; with none (the range used up, or any port will do), whatever port is free."""
         own = node.record.ssh_port
-        first = [own] if own is not None else ([] if free else [0])
-        return first + [p for p in free if p != own]
+        candidates = [own] if own is not None else []
+        candidates += [p for p in free if p != own]
+        return candidates if free else [*candidates, 0]
 
     async def _listen(self, server_id: str, key: asyncssh.SSHKey, port: int) -> Any:
         return await asyncssh.create_server(
