@@ -25,9 +25,9 @@ from powerbridge.ha.cluster_view import ClusterView, DiskView, NodeView
 __all__ = ["host_label", "topology_svg"]
 
 NS = "http://www.w3.org/2000/svg"
-NODE_W, NODE_H, GAP, PAD = 200, 92, 16, 12
+NODE_W, NODE_H, GAP, PAD = 230, 92, 16, 12
 HOST_TOP, NET_Y = 56, 24
-DISK_W, DISK_H = 150, 44
+DISK_W, DISK_H = 200, 44
 NO_HOST = "host unknown"
 
 
