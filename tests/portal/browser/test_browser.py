@@ -132,3 +132,27 @@ def test_a_viewer_on_a_phone_sees_the_cluster_and_no_button_to_change_it(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
         shot(page, tmp_path, f"viewer{path.replace('/', '-')}")
+
+
+def test_sign_in_and_plan_with_the_keyboard_alone(
+    portal: PortalLab, browser_page: Any, tmp_path: Path
+) -> None:
+    page, expect = browser_page, sync_api.expect
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{portal.url}/")
+    if page.get_by_role("button", name="Sign out").count():
+        page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{portal.url}/signin")
+    expect(page.get_by_label("User name")).to_be_focused()  # autofocus
+    page.keyboard.type("otto")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORDS["otto"])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Clusters")).to_be_visible()
+    page.goto(f"{portal.url}/clusters/new")
+    page.get_by_label("Cluster spec").focus()
+    page.keyboard.press("Tab")  # from the spec to Plan
+    expect(page.get_by_role("button", name="Plan")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#plan")).to_contain_text("Plan for appha")
+    shot(page, tmp_path, "plan-by-keyboard")
