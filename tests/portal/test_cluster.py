@@ -143,6 +143,20 @@ def test_an_administrator_sees_the_host_names(portal: PortalLab, otto: httpx.Cli
     assert hosts == {n["host"] for n in nodes}
 
 
+def test_an_api_client_with_a_keystone_token_reads_it(
+    portal: PortalLab, otto: httpx.Client
+) -> None:
+    headers = {"X-Auth-Token": portal.keystone_token("vera")}
+    with portal.client(headers=headers) as client:
+        assert cluster(client)["name"] == "appha"
+        svg = client.get("/api/v1/clusters/appha/topology.svg")
+        assert svg.headers["content-type"].startswith("image/svg+xml")
+        assert ET.fromstring(svg.text).get("role") == "img"
+        paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/v1/clusters/{name}", "/api/v1/clusters/{name}/failover"} <= set(paths)
+    assert {"get", "delete"} <= set(paths["/api/v1/clusters/{name}"])
+
+
 def test_a_viewer_sees_the_cluster_but_no_actions(portal: PortalLab, otto: httpx.Client) -> None:
     with portal.signed_in("vera") as viewer:
         assert cluster(viewer)["state"] == "Active"
