@@ -54,6 +54,18 @@ def browser_page_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
             context.close()
 
 
+def sign_in(page: Any, portal: PortalLab, user: str) -> None:
+    """Sign out whoever is signed in, then sign `user` in through the form."""
+    page.goto(f"{portal.url}/")
+    if page.get_by_role("button", name="Sign out").count():
+        page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{portal.url}/signin")
+    page.get_by_label("User").fill(user)
+    page.get_by_label("Password").fill(PASSWORDS[user])
+    page.get_by_role("button", name="Sign in").click()
+    sync_api.expect(page.get_by_role("heading", name="Clusters")).to_be_visible()
+
+
 def shot(page: Any, directory: Path, name: str) -> None:
     page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
@@ -114,14 +126,8 @@ def test_a_viewer_on_a_phone_sees_the_cluster_and_no_button_to_change_it(
     portal: PortalLab, browser_page: Any, tmp_path: Path
 ) -> None:
     page, expect = browser_page, sync_api.expect
-    page.goto(f"{portal.url}/")
-    if page.get_by_role("button", name="Sign out").count():
-        page.get_by_role("button", name="Sign out").click()
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{portal.url}/signin")
-    page.get_by_label("User").fill("vera")
-    page.get_by_label("Password").fill(PASSWORDS["vera"])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, portal, "vera")
     expect(page.get_by_text("viewer", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="New cluster")).to_have_count(0)
     for path in ("/clusters/new", "/clusters/appha", "/inventory"):
@@ -156,3 +162,19 @@ def test_sign_in_and_plan_with_the_keyboard_alone(
     page.keyboard.press("Enter")
     expect(page.locator("#plan")).to_contain_text("Plan for appha")
     shot(page, tmp_path, "plan-by-keyboard")
+
+
+def test_a_wrong_value_shows_its_error_beside_the_spec(
+    portal: PortalLab, browser_page: Any, tmp_path: Path
+) -> None:
+    page, expect = browser_page, sync_api.expect
+    sign_in(page, portal, "otto")
+    page.goto(f"{portal.url}/clusters/new")
+    spec = page.get_by_label("Cluster spec")
+    spec.fill(spec.input_value().replace("fallover: FNPN", "fallover: SIDEWAYS"))
+    page.get_by_role("button", name="Plan").click()
+    alert = page.locator("#plan").get_by_role("alert")
+    expect(alert).to_contain_text("resource_group.fallover")
+    expect(alert).to_contain_text("SIDEWAYS")
+    expect(page.get_by_label("Cluster spec")).to_be_visible()  # the spec stays, to fix
+    shot(page, tmp_path, "plan-error")
