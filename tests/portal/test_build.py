@@ -132,6 +132,6 @@ def test_the_dashboard_shows_the_cluster_and_its_job(
 ) -> None:
     with portal.signed_in("otto") as browser:
         page = browser.get("/").text
-    assert "<td>appha</td>" in page
+    assert '<td><a href="/clusters/appha">appha</a></td>' in page
     assert '<span class="badge active">active</span>' in page
     assert f'<a href="/jobs/{built["job"]["id"]}">' in page

@@ -127,6 +127,8 @@ class Server(WireRecord):
     vm_state: str | None = field(default=None, metadata=wire("OS-EXT-STS:vm_state"))
     power_state: int | None = field(default=None, metadata=wire("OS-EXT-STS:power_state"))
     host: str | None = field(default=None, metadata=wire("OS-EXT-SRV-ATTR:host"))  # admin only
+    # every user's: the host as a hash of it and the project (tells hosts apart, names none)
+    host_id: str | None = field(default=None, metadata=wire("hostId"))
     hypervisor_hostname: str | None = field(
         default=None, metadata=wire("OS-EXT-SRV-ATTR:hypervisor_hostname")
     )

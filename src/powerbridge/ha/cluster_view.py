@@ -26,7 +26,8 @@ class NodeView:
     name: str
     server_id: str | None = None
     server_status: str | None = None  # ACTIVE, SHUTOFF, ... None: no server in PowerVC
-    host: str | None = None
+    host: str | None = None  # PowerVC names it to administrators only
+    host_id: str | None = None  # nova's hostId: the same for the nodes on one host
     addresses: tuple[str, ...] = ()
     reachable: bool = False
     clstrmgr_state: str | None = None  # ST_STABLE, ST_INIT, ...

@@ -73,6 +73,10 @@ class OperationOptions:
     health_wait_seconds: float = HEALTH_WAIT_SECONDS
     connect_wait_seconds: float | None = None  # how long a node may take to answer (None:
     # the spec's ssh.connect_timeout); delete gives up on a silent node after it
+    owner: str | None = None  # who asked, in which project of which cloud, and through
+    project: str | None = None  # what (the portal's per-project views; None: the CLI)
+    cloud: str | None = None
+    source: str | None = None
 
 
 def load_cluster_spec_of(store: JobStore, name: str) -> ClusterSpec:
@@ -143,7 +147,16 @@ async def run_operation(
     ensure_idle(store, spec.name)
     command = f"{action.replace('_', '-')} {spec.name}"
     record = {"options": _options_record(options)}
-    job = store.create_job(CLUSTER, spec.name, action=action, spec=record)
+    job = store.create_job(
+        CLUSTER,
+        spec.name,
+        action=action,
+        spec=record,
+        source=options.source,
+        owner=options.owner,
+        project=options.project,
+        cloud=options.cloud,
+    )
     journal = Journal(store, job, progress)
     configs = options.ssh_configs if options.ssh_configs is not None else default_ssh_configs()
     executor = NodeExecutor(

@@ -79,6 +79,7 @@ def node_views(
                 server_id=server.id if server else None,
                 server_status=server.status if server else None,
                 host=server.host if server else None,
+                host_id=(server.host_id or None) if server else None,
                 addresses=addresses.get(name, ()),
                 reachable=bool(node and node.reachable),
                 clstrmgr_state=node.clstrmgr_state if node else None,

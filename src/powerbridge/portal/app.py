@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from powerbridge import __version__
 from powerbridge.jobs import JobStore
 from powerbridge.portal.api import api_router
+from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.errors import install_handlers
 from powerbridge.portal.keys import portal_identity
 from powerbridge.portal.pages import page_router
@@ -41,7 +42,8 @@ def open_state(settings: PortalSettings) -> PortalState:
     except BaseException:
         store.close()
         raise
-    return PortalState(settings, store, Sessions(store), identity)
+    reads = ClusterReads(settings.cluster_cache_seconds)
+    return PortalState(settings, store, Sessions(store), identity, reads)
 
 
 def create_app(settings: PortalSettings) -> FastAPI:
@@ -54,6 +56,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
             async with contextlib.AsyncExitStack() as stack:
                 if settings.run_worker:
                     await stack.enter_async_context(running_worker(state))
+                stack.push_async_callback(state.actions.close)
                 yield
         finally:
             state.store.close()

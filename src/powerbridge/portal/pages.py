@@ -8,23 +8,23 @@ from __future__ import annotations
 import hmac
 import secrets
 from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import Response
 
 from powerbridge.portal.auth import (
     COOKIE,
-    CSRF_FIELD,
     Principal,
     check_csrf,
     optional_principal,
 )
 from powerbridge.portal.clouds import keystone
+from powerbridge.portal.cluster_pages import cluster_page_routes
 from powerbridge.portal.clusters import plan_text, submit_text
 from powerbridge.portal.errors import PortalError, portal_error
+from powerbridge.portal.rendering import page as _page
+from powerbridge.portal.rendering import to as _to
 from powerbridge.portal.signin import choose_project, password_step, set_cookie, sign_out
 from powerbridge.portal.state import PortalState, portal_state
 from powerbridge.portal.views import cluster_rows, job_detail, job_summary, visible
@@ -34,16 +34,6 @@ __all__ = ["page_router"]
 SIGNIN_COOKIE = "powerbridge_signin"  # the sign-in form's CSRF token, double-submitted
 State = Annotated[PortalState, Depends(portal_state)]
 MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.globals["csrf_field"] = CSRF_FIELD
-
-
-def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status)
-
-
-def _to(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def example_spec() -> str:
@@ -56,6 +46,7 @@ def page_router() -> APIRouter:
     _project_routes(router)
     _main_routes(router)
     _cluster_routes(router)
+    cluster_page_routes(router)  # after /clusters/new: {name} would match "new"
     return router
 
 

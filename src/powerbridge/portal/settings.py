@@ -34,3 +34,4 @@ class PortalSettings:
     worker_poll_seconds: float = 1.0
     default_domain: str = "Default"
     sse_wait_seconds: float = 1.0  # an SSE stream looks at its job at least this often
+    cluster_cache_seconds: float = 3.0  # a cluster's state is at most this old when shown

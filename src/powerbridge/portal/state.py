@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from powerbridge.ha.identity import Identity
 from powerbridge.jobs import JobStore
+from powerbridge.portal.actions import Actions
+from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.sessions import Sessions
 from powerbridge.portal.settings import PortalSettings
 
@@ -20,6 +22,8 @@ class PortalState:
     store: JobStore
     sessions: Sessions
     identity: Identity  # the portal's SSH key (keys.py)
+    cluster_reads: ClusterReads = field(default_factory=lambda: ClusterReads(3.0))
+    actions: Actions = field(default_factory=Actions)  # the day-two actions running here
 
 
 def portal_state(request: Request) -> PortalState:

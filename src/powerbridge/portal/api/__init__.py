@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from powerbridge.portal.api import clusters, inventory, jobs
+from powerbridge.portal.api import cluster_actions, clusters, inventory, jobs
 
 __all__ = ["api_router"]
 
@@ -13,5 +13,6 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     router.include_router(jobs.router)
     router.include_router(clusters.router)
+    router.include_router(cluster_actions.router)
     router.include_router(inventory.router)
     return router

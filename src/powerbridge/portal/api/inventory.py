@@ -38,11 +38,16 @@ async def _hosts(cloud: Cloud) -> Sequence[Any]:
     return await cloud.powervc.hosts()
 
 
+async def _storage_templates(cloud: Cloud) -> Sequence[Any]:
+    return await cloud.volume.storage_templates()
+
+
 READERS: dict[str, Reader] = {
     "images": _images,
     "templates": _templates,
     "networks": _networks,
     "hosts": _hosts,
+    "storage-templates": _storage_templates,
 }
 
 
@@ -63,7 +68,7 @@ def _route(what: str) -> None:
     async def listing(who: Viewer, state: State) -> dict[str, Any]:
         return {what: await read_inventory(state, who, what)}
 
-    listing.__name__ = f"list_{what}"
+    listing.__name__ = f"list_{what.replace('-', '_')}"
     router.get(f"/{what}", summary=f"PowerVC's {what}")(listing)
 
 

@@ -1,0 +1,124 @@
+"""Day-two actions from the portal (failover, stop, start, add disk, delete) as jobs.
+
+Each runs as an asyncio task of the portal's process, not in the request: the HTTP answer
+(202 with the job) goes out as soon as the operation has made its job record, and the task
+goes on after the request ends, its steps and commands written to the job as `ha failover`
+writes them, so the job page and `/api/v1/jobs/{id}/events` follow it live. Why tasks and
+not the queued worker: `ha.operations.run_operation` runs an operation in the foreground,
+checks first (the cluster exists, is idle, the target node is one of it) and makes its job
+only then; a refused action makes no job and answers 404 / 409 / 422 at once. A portal
+stopped mid-action cancels the task: the job ends `interrupted` (run the action again).
+It reaches PowerVC with the portal's credentials and the nodes with its key, as the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from powerbridge.ha.add_disk import add_disk
+from powerbridge.ha.delete import delete_cluster
+from powerbridge.ha.failover import failover
+from powerbridge.ha.journal import CLUSTER
+from powerbridge.ha.operations import ADD_DISK, DELETE, FAILOVER, START, STOP, OperationOptions
+from powerbridge.ha.services import start_cluster, stop_cluster
+from powerbridge.jobs import Job
+from powerbridge.portal.clouds import service_cloud
+
+if TYPE_CHECKING:
+    from powerbridge.client import Cloud
+    from powerbridge.ha.identity import Identity
+    from powerbridge.jobs import JobStore
+    from powerbridge.portal.auth import Principal
+    from powerbridge.portal.state import PortalState
+
+__all__ = ["ACTIONS", "Actions"]
+
+logger = logging.getLogger("powerbridge.portal")
+
+Operation = Callable[["Cloud", "JobStore", str, "Identity", OperationOptions], Awaitable[Job]]
+ACTIONS: dict[str, Operation] = {
+    FAILOVER: failover,
+    STOP: stop_cluster,
+    START: start_cluster,
+    ADD_DISK: add_disk,
+    DELETE: delete_cluster,
+}
+JOB_WAIT_TICKS = 200  # loop turns (then 10 ms sleeps) for the task to make its job
+
+
+@dataclass
+class Actions:
+    """The actions running in this process."""
+
+    tasks: set[asyncio.Task[Job]] = field(default_factory=set)
+
+    async def start(
+        self, state: PortalState, who: Principal, name: str, action: str, options: OperationOptions
+    ) -> Job:
+        """Start `action` on cluster `name`; its job once made. The operation's refusal
+        (not a cluster, busy, a bad node) is raised here, before any job exists."""
+        chosen = replace(
+            options,
+            ssh_configs=state.settings.ssh_configs,
+            owner=who.user_name,
+            project=who.project_id,
+            cloud=state.settings.cloud.cloud_name,
+            source="portal",
+        )
+        before = _latest_id(state.store, name, action)
+        task = asyncio.create_task(
+            _run(state, name, action, chosen), name=f"powerbridge-{action}-{name}"
+        )
+        self.tasks.add(task)
+        task.add_done_callback(self._ended)
+        state.cluster_reads.forget(name)
+        return await _job_made(state.store, name, action, before, task)
+
+    def _ended(self, task: asyncio.Task[Job]) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        problem = task.exception()
+        if problem is not None:  # the job records it; the log says it too
+            logger.info("%s: %s", task.get_name(), problem)
+
+    async def close(self) -> None:
+        """Cancel the running actions (their jobs end interrupted)."""
+        for task in list(self.tasks):
+            task.cancel()
+        for task in list(self.tasks):
+            with contextlib.suppress(BaseException):
+                await task
+
+
+async def _run(state: PortalState, name: str, action: str, options: OperationOptions) -> Job:
+    async with service_cloud(state.settings)() as cloud:
+        job = await ACTIONS[action](cloud, state.store, name, state.identity, options)
+    state.cluster_reads.forget(name)
+    return job
+
+
+def _latest_id(store: JobStore, name: str, action: str) -> int:
+    latest = store.latest(name, kind=CLUSTER, action=action)
+    return latest.id if latest is not None else 0
+
+
+async def _job_made(
+    store: JobStore, name: str, action: str, before: int, task: asyncio.Task[Job]
+) -> Job:
+    """The job the task made: it is made before the operation's first step awaits."""
+    turns = 0
+    while True:
+        latest = store.latest(name, kind=CLUSTER, action=action)
+        if latest is not None and latest.id > before:
+            return latest
+        if task.done():
+            task.result()  # the refusal, raised (a finished task always made its job)
+            raise RuntimeError(f"the {action} of {name} ended without a job")
+        turns += 1
+        await asyncio.sleep(0 if turns < JOB_WAIT_TICKS else 0.01)

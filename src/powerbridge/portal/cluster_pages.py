@@ -1,0 +1,119 @@
+"""The cluster page (state read fresh, the topology picture, the actions) and the inventory.
+
+The actions are plain forms carrying the CSRF token; each starts the job as the API does
+(actions.py) and opens the job's page, which follows it live. Delete asks for the cluster's
+name typed again: the confirmation is checked on the server, so it holds without scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from powerbridge.ha.journal import CLUSTER, CREATE
+from powerbridge.ha.operations import ADD_DISK, DELETE, FAILOVER, START, STOP, OperationOptions
+from powerbridge.ha.status import job_spec
+from powerbridge.portal.api.cluster_actions import start_action
+from powerbridge.portal.api.inventory import read_inventory
+from powerbridge.portal.auth import Principal, check_csrf, optional_principal
+from powerbridge.portal.errors import PortalError, portal_error
+from powerbridge.portal.rendering import page, to
+from powerbridge.portal.state import PortalState, portal_state
+from powerbridge.portal.topology_svg import topology_svg
+from powerbridge.portal.views import job_summary, visible
+
+__all__ = ["cluster_page_routes"]
+
+State = Annotated[PortalState, Depends(portal_state)]
+MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
+PAGE_ACTIONS = {"failover": FAILOVER, "stop": STOP, "start": START, "disks": ADD_DISK}
+INVENTORY = ("hosts", "images", "templates", "storage-templates")
+
+
+def cluster_jobs(state: PortalState, name: str, project_id: str) -> list[dict[str, Any]]:
+    jobs = state.store.jobs(name, kind=CLUSTER, limit=10)
+    return [job_summary(job) for job in jobs if visible(job, project_id)]
+
+
+def network_of(state: PortalState, name: str) -> str | None:
+    spec = job_spec(state.store.latest(name, kind=CLUSTER, action=CREATE))
+    return spec.network if spec is not None else None
+
+
+def _options(action: str, form: dict[str, str], name: str) -> OperationOptions:
+    """The action's options from the form's fields; a bad field a one-line 422."""
+    if action == FAILOVER:
+        return OperationOptions(to_node=form.get("to") or None)
+    if action == ADD_DISK:
+        size = form.get("size_gb", "").strip()
+        if not size.isdigit() or int(size) < 1:
+            raise PortalError(422, f"size_gb: a whole number of GB, 1 or more, not {size!r}")
+        template = form.get("storage_template", "").strip() or None
+        return OperationOptions(size_gb=int(size), storage_template=template)
+    if action == DELETE:
+        if form.get("confirm", "").strip() != name:
+            raise PortalError(
+                422,
+                f"delete: type the cluster's name ({name}) to confirm; nothing was deleted",
+                hint="the name goes in the confirmation field",
+            )
+        return OperationOptions(delete_data=form.get("delete_data") == "yes")
+    return OperationOptions()
+
+
+def cluster_page_routes(router: APIRouter) -> None:
+    @router.get("/clusters/{name}")
+    async def cluster_page(name: str, request: Request, state: State, user: MaybeUser) -> Response:
+        if user is None:
+            return to("/signin")
+        view = await state.cluster_reads.view(state, user, name)
+        return page(
+            request,
+            "cluster.html",
+            user=user,
+            cluster=view,
+            picture=topology_svg(view, network_of(state, name)),
+            jobs=cluster_jobs(state, name, user.project_id),
+        )
+
+    @router.post("/clusters/{name}/actions/{action}")
+    async def cluster_action(
+        name: str, action: str, request: Request, state: State, user: MaybeUser
+    ) -> Response:
+        if user is None:
+            return to("/signin")
+        chosen = PAGE_ACTIONS.get(action) or (DELETE if action == "delete" else None)
+        if chosen is None:
+            raise PortalError(404, f"no action {action} on a cluster")
+        await check_csrf(request, user)
+        if not user.may_change:
+            raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        options = _options(chosen, fields, name)
+        answer = await start_action(state, user, name, chosen, options)
+        return to(answer.headers["location"].removeprefix("/api/v1"))
+
+    @router.get("/inventory")
+    async def inventory_page(request: Request, state: State, user: MaybeUser) -> Response:
+        if user is None:
+            return to("/signin")
+        found = await asyncio.gather(
+            *(read_inventory(state, user, what) for what in INVENTORY), return_exceptions=True
+        )
+        lists: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for what, result in zip(INVENTORY, found, strict=True):
+            if isinstance(result, BaseException):  # e.g. a reader may not list hosts
+                problems[what] = portal_error(_exception(result)).message
+            else:
+                lists[what] = result
+        return page(request, "inventory.html", user=user, lists=lists, problems=problems)
+
+
+def _exception(problem: BaseException) -> Exception:
+    if isinstance(problem, Exception):
+        return problem
+    raise problem
