@@ -385,6 +385,9 @@ def _print_summary(info: dict[str, Any], *, detached: bool) -> None:
         lines.append(
             f"  SSH:       ssh -F {info['ssh_config']} <AIX node>  (POWERBRIDGE_SSH_CONFIG)"
         )
+    if info.get("data_dir"):
+        powervcrc = Path(info["data_dir"]) / "powervcrc"
+        lines.append(f"  powervcrc: source {powervcrc}  (then the openstack CLI works)")
     if detached:
         data = _data_argument(Path(info["data_dir"]))
         lines += [

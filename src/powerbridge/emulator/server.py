@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import shlex
 import shutil
 import signal
 import socket
@@ -54,6 +55,7 @@ from powerbridge.emulator.config import (
 from powerbridge.emulator.control import SOCKET_NAME, ControlServer
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import Estate, EstateError
+from powerbridge.emulator.files import write_atomically
 from powerbridge.emulator.proxy import gated_protocol
 from powerbridge.emulator.services import MAIN_SERVICE, SERVICE_NAMES, SERVICES
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
@@ -66,6 +68,8 @@ READY_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 GRACEFUL_SHUTDOWN_SECONDS = 5
 BACKLOG = 2048
+
+POWERVCRC = "powervcrc"
 
 ReadyCallback = Callable[["RunningEmulator"], None]
 
@@ -172,6 +176,18 @@ def openstack_env(
     return env
 
 
+def powervcrc_text(env: dict[str, str]) -> str:
+    """PowerVC's /opt/ibm/powervc/powervcrc: `export OS_...` lines a shell sources."""
+    lines = ["# PowerVC emulator: source this file, then run the openstack CLI"]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_powervcrc(path: Path, env: dict[str, str]) -> None:
+    """Written at every start (the ports may change); 0600, as it holds root's password."""
+    write_atomically(path, powervcrc_text(env).encode(), 0o600)
+
+
 # -- the server -------------------------------------------------------------------------------
 class _Server(uvicorn.Server):
     """A uvicorn server that leaves signals to `EmulatorServer` (see the module docstring)."""
@@ -255,6 +271,8 @@ class EmulatorServer:
             ssh_config=self.ssh.config_path,
             control_socket=self.control.path,
         )
+        if config.data_dir is not None:
+            write_powervcrc(config.data_dir / POWERVCRC, self.running.env())
 
     def _control_path(self, config: EmulatorConfig) -> Path:
         """<data>/emulator.sock, or one in a temporary dir for an in-memory emulator."""
