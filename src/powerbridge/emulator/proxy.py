@@ -45,6 +45,11 @@ class ServiceGate:
         self.app = app
         self.unavailable = unavailable
 
+    @property
+    def routes(self) -> Any:
+        """The wrapped app's routes, so a `Mount` of the gate still lists them."""
+        return getattr(self.app, "routes", [])
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.unavailable():
             await send_unavailable(send)
