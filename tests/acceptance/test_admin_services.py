@@ -18,6 +18,7 @@ from powerbridge.emulator import control
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.server import RunningEmulator, running_emulator
 from tests.acceptance.test_restart import COMPUTE, login
+from tests.emulator.aix.ssh_support import client_key, deploy_node, lab, lab_config, ssh_run
 from tests.support.clirun import Shell
 
 pytestmark = pytest.mark.acceptance
@@ -169,3 +170,15 @@ def test_services_command_names_a_bad_service_or_operation(
     nobody = shell("emulator", "services", "status", "--data", str(Path(data).parent / "none"))
     assert nobody.code == 1
     assert nobody.error_lines[0].startswith("error: no emulator answers for")
+
+
+def test_running_lpars_answer_ssh_whatever_is_stopped(tmp_path: Path) -> None:
+    key = client_key(tmp_path)
+    with lab(lab_config(tmp_path / "data", tmp_path / "logs")) as aix:
+        server = deploy_node(aix, key)
+        stopped = services(aix.running, "stop", "nova", "db", "httpd")
+        assert stopped == {"db": False, "httpd": False, "nova": False}
+        result = asyncio.run(ssh_run(aix, str(server["name"]), key, "hostname"))
+        assert result.exit_status == 0
+        assert str(result.stdout).strip() == server["name"]
+        services(aix.running, "start")

@@ -51,7 +51,6 @@ HELP = EMULATOR_HELP
 # the commands, built only when `powerbridge emulator ...` runs; `app` (what the root
 # registers) is a lazy group standing for them, so `powerbridge --help` does not build them
 commands = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode=None)
-commands.command(name="services", no_args_is_help=True)(services)
 app = lazy_group("powerbridge.cli.emulator:commands", HELP)
 
 
@@ -693,3 +692,7 @@ def _now_iso() -> str:
     import datetime
 
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+# PowerVC's powervc-services, through the control socket (cli/emulator_services.py)
+commands.command(name="services", no_args_is_help=True)(services)
