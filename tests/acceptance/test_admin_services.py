@@ -182,3 +182,16 @@ def test_running_lpars_answer_ssh_whatever_is_stopped(tmp_path: Path) -> None:
         assert result.exit_status == 0
         assert str(result.stdout).strip() == server["name"]
         services(aix.running, "start")
+
+
+def test_an_emulator_with_httpd_stopped_still_counts_as_running(manual: RunningEmulator) -> None:
+    """`emulator status` and `start --detach` probe the health URL; with httpd stopped they
+    ask the control socket instead."""
+    from powerbridge.cli.emulator import _healthy
+
+    info = manual.describe()
+    assert _healthy(info)
+    services(manual, "stop", "httpd")
+    assert _healthy(info)
+    assert not _healthy({**info, "control_socket": None})
+    services(manual, "start", "httpd")
