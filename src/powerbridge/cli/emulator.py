@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from powerbridge.cli.emulator_services import services
 from powerbridge.cli.errors import CliError, UsageProblem
 from powerbridge.cli.lazy import EMULATOR_HELP, lazy_group
 from powerbridge.cli.output import OutputFormat, render
@@ -383,6 +384,9 @@ def _print_summary(info: dict[str, Any], *, detached: bool) -> None:
         lines.append(
             f"  SSH:       ssh -F {info['ssh_config']} <AIX node>  (POWERBRIDGE_SSH_CONFIG)"
         )
+    if info.get("data_dir"):
+        powervcrc = Path(info["data_dir"]) / "powervcrc"
+        lines.append(f"  powervcrc: source {powervcrc}  (then the openstack CLI works)")
     if detached:
         data = _data_argument(Path(info["data_dir"]))
         lines += [
@@ -605,8 +609,24 @@ def _healthy(info: dict[str, Any]) -> bool:
             info["health_url"], timeout=HEALTH_TIMEOUT, verify=verify, trust_env=False
         )
     except (httpx.HTTPError, OSError, KeyError):
-        return False
+        return _httpd_stopped(info)
     return response.status_code == 200
+
+
+def _httpd_stopped(info: dict[str, Any]) -> bool:
+    """Whether the control socket answers that httpd is stopped: the emulator runs, its HTTP
+    ports drop connections on purpose (`emulator services httpd stop`)."""
+    from powerbridge.emulator.control import ControlError, request
+
+    path = info.get("control_socket")
+    if not isinstance(path, str):
+        return False
+    try:
+        answer = request(Path(path), "status", ["httpd"], timeout=HEALTH_TIMEOUT)
+    except ControlError:
+        return False
+    records = answer.get("services") if isinstance(answer, dict) else None
+    return isinstance(records, list) and bool(records) and records[0].get("active") is False
 
 
 def _recorded_pid(data_dir: Path) -> int | None:
@@ -672,3 +692,7 @@ def _now_iso() -> str:
     import datetime
 
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+# PowerVC's powervc-services, through the control socket (cli/emulator_services.py)
+commands.command(name="services", no_args_is_help=True)(services)

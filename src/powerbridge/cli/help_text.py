@@ -49,10 +49,11 @@ TEXTS: dict[str, str] = {
         "  -h, --help  Show this message and exit.\n"
         "\n"
         "Commands:\n"
-        "  start   Start the emulator and print how to reach it (Ctrl-C stops it).\n"
-        "  status  Show whether the emulator of a data dir is running, and where...\n"
-        "  stop    Stop the emulator of a data dir (SIGTERM; SIGKILL after 10 s).\n"
-        "  env     Print how clients reach the running emulator: OS_* variables or...\n"
+        "  start     Start the emulator and print how to reach it (Ctrl-C stops it).\n"
+        "  status    Show whether the emulator of a data dir is running, and where...\n"
+        "  stop      Stop the emulator of a data dir (SIGTERM; SIGKILL after 10 s).\n"
+        "  env       Print how clients reach the running emulator: OS_* variables...\n"
+        "  services  Start, stop, restart or show PowerVC's services, as...\n"
     ),
     "image": (
         "Usage: powerbridge image [OPTIONS] COMMAND [ARGS]...\n"

@@ -158,7 +158,29 @@ class ServerError(HttpError):
 
 
 class ServiceUnavailable(ServerError):
-    """503: the service is down or overloaded (retried for idempotent calls)."""
+    """503: the service is down or overloaded (retried for idempotent calls).
+
+    PowerVC's Apache proxy answers a stopped service's URLs with its own HTML page, not an
+    OpenStack envelope: that one is the single line "PowerVC's compute service is
+    unavailable (HTTP 503)", with a hint naming `powervc-services`."""
+
+    def __init__(self, **fields: Any) -> None:
+        if _is_html(fields.get("body", "")) and fields.get("hint") is None:
+            fields["hint"] = (
+                "PowerVC's web server answered for it: the service is stopped or starting; "
+                "an administrator checks it with `powervc-services status` on the PowerVC host"
+            )
+        super().__init__(**fields)
+
+    def _line(self) -> str:
+        if _is_html(self.body):
+            return f"PowerVC's {self.service} service is unavailable (HTTP {self.status})"
+        return super()._line()
+
+
+def _is_html(body: str) -> bool:
+    """Whether a body is a web server's page rather than a service's answer."""
+    return body.lstrip()[:1] == "<"
 
 
 class UnsupportedVersion(ClientError):

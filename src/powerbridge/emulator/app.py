@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import importlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from powerbridge.emulator.api import admin
 from powerbridge.emulator.api.routing import RouteTable
+from powerbridge.emulator.proxy import ServiceGate, send_unavailable
 from powerbridge.emulator.services import SERVICES, ServiceDeclaration
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 
@@ -52,7 +53,7 @@ def create_app(emulator: Emulator) -> Starlette:
         lifespan=_lifespan(emulator),
         exception_handlers={HTTPException: _not_found},
     )
-    root.add_middleware(_ProxiedServices, services=services)
+    root.add_middleware(_ProxiedServices, services=services, emulator=emulator)
     return root
 
 
@@ -67,11 +68,13 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 class _ProxiedServices:
     """Send `/powervc/openstack/<service>[/...]` to that service's app by a dict lookup (the
-    bare service root included, which a Starlette `Mount` would not match)."""
+    bare service root included, which a Starlette `Mount` would not match); a service whose
+    PowerVC service is stopped gets Apache's 503 page instead."""
 
-    def __init__(self, app: ASGIApp, services: Mapping[str, ASGIApp]) -> None:
+    def __init__(self, app: ASGIApp, services: Mapping[str, ASGIApp], emulator: Emulator) -> None:
         self.app = app
         self.services = services
+        self.emulator = emulator
         self.prefix = PROXY_PREFIX + "/"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,6 +83,9 @@ class _ProxiedServices:
             name, slash, _ = path[len(self.prefix) :].partition("/")
             service = self.services.get(name)
             if service is not None:
+                if self.emulator.admin_services.api_unavailable(name):
+                    await send_unavailable(send)
+                    return
                 root = self.prefix + name
                 child = dict(scope, root_path=scope.get("root_path", "") + root)
                 if not slash:
@@ -94,13 +100,18 @@ def create_port_apps(emulator: Emulator) -> dict[str, Starlette]:
     port."""
     apps = {}
     for service in SERVICES:
-        routes: list[BaseRoute] = [Mount("", route_table(service).build(emulator))]
+        served = ServiceGate(route_table(service).build(emulator), _unavailable(emulator, service))
+        routes: list[BaseRoute] = [Mount("", served)]
         if service.on_main_port:
             routes = [*_admin_mounts(emulator), *routes]
         apps[service.name] = Starlette(
             routes=routes, lifespan=_lifespan(emulator) if service.on_main_port else None
         )
     return apps
+
+
+def _unavailable(emulator: Emulator, service: ServiceDeclaration) -> Callable[[], bool]:
+    return lambda: emulator.admin_services.api_unavailable(service.name)
 
 
 def _lifespan(emulator: Emulator) -> Any:

@@ -11,6 +11,10 @@ engine calls back. The engine runs due steps in order before every request (so r
 state the clock implies) and from a background ticker in the server. Resources carry their own
 `step`/`due` fields, so after a restart the owning backend re-schedules them: nothing is lost,
 nothing runs twice.
+
+A hold predicate (`hold_when`) keeps the steps of a stopped service's work from running: a
+due step it matches is set aside, and `release()` puts the held steps back, due at once, so
+work in flight waits while the service is stopped and goes on from where it was at start.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class _Due:
     seq: int
     topic: str = field(compare=False)
     resource_id: str = field(compare=False)
+    resumed: float | None = field(default=None, compare=False)  # released after a hold
 
 
 class Engine:
@@ -73,6 +78,22 @@ class Engine:
         self._seq = itertools.count()
         self._running = False
         self._current: float | None = None  # due time of the step being run
+        self._held: list[_Due] = []
+        self._hold: Callable[[str], bool] = lambda topic: False
+
+    def hold_when(self, predicate: Callable[[str], bool]) -> None:
+        """Set aside due steps whose topic `predicate` matches, until `release()`."""
+        self._hold = predicate
+
+    def release(self) -> None:
+        """Put the held steps back; those still held by the predicate are set aside again."""
+        now = self.clock.now()
+        held, self._held = self._held, []
+        for item in held:
+            # the handler still gets the due time it was scheduled for (backends check it to
+            # tell a stale step), but the work after it is timed from now
+            item.resumed = max(item.due, now)
+            heapq.heappush(self._heap, item)
 
     def on(self, topic: str, handler: Handler) -> None:
         self._handlers[topic] = handler
@@ -102,7 +123,10 @@ class Engine:
         try:
             while self._heap and self._heap[0].due <= self.clock.now():
                 item = heapq.heappop(self._heap)
-                self._current = item.due
+                if self._hold(item.topic):
+                    self._held.append(item)
+                    continue
+                self._current = item.due if item.resumed is None else item.resumed
                 self._handlers[item.topic](item.resource_id, item.due)
                 ran += 1
         finally:
@@ -112,7 +136,12 @@ class Engine:
 
     @property
     def pending(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + len(self._held)
+
+    @property
+    def held(self) -> int:
+        """Steps waiting for a stopped service."""
+        return len(self._held)
 
     def next_due(self) -> float | None:
         return self._heap[0].due if self._heap else None

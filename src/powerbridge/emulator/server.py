@@ -16,6 +16,10 @@ OpenStack-style logs itself).
 The simulated AIX nodes' SSH servers (`aix.sshd`) run in the same loop: started before the
 HTTP servers answer, closed after they stop; their OpenSSH client files are in `<data>/ssh`
 (a temporary dir, removed at close, for an in-memory emulator).
+
+The control channel (`control.ControlServer`, `<data>/emulator.sock`) runs in the same loop
+too, apart from the HTTP ports, so `powerbridge emulator services` reaches the emulator while
+httpd is stopped; the HTTP listeners drop their connections while it is (`proxy`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import shlex
 import shutil
 import signal
 import socket
@@ -37,6 +42,7 @@ from urllib.parse import urlsplit
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from powerbridge.emulator.aix.sshd import NodeSshServers
 from powerbridge.emulator.app import create_app, create_port_apps
@@ -46,8 +52,11 @@ from powerbridge.emulator.config import (
     DEFAULT_PROJECT,
     EmulatorConfig,
 )
+from powerbridge.emulator.control import SOCKET_NAME, ControlServer
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import Estate, EstateError
+from powerbridge.emulator.files import write_atomically
+from powerbridge.emulator.proxy import gated_protocol
 from powerbridge.emulator.services import MAIN_SERVICE, SERVICE_NAMES, SERVICES
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
 from powerbridge.emulator.store import StoreError
@@ -59,6 +68,8 @@ READY_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 GRACEFUL_SHUTDOWN_SECONDS = 5
 BACKLOG = 2048
+
+POWERVCRC = "powervcrc"
 
 ReadyCallback = Callable[["RunningEmulator"], None]
 
@@ -85,6 +96,7 @@ class RunningEmulator:
     ca_path: Path | None
     admin_password_ok: bool  # False: the data dir (or the estate) set another root password
     ssh_config: Path | None = None  # the OpenSSH client config reaching the AIX nodes
+    control_socket: Path | None = None  # `powerbridge emulator services` talks to it
 
     @property
     def config(self) -> EmulatorConfig:
@@ -131,6 +143,7 @@ class RunningEmulator:
             "speed": config.speed,
             "powervc_version": self.emulator.estate.powervc_version,
             "ssh_config": str(self.ssh_config) if self.ssh_config else None,
+            "control_socket": str(self.control_socket) if self.control_socket else None,
             "env": self.env(),
         }
 
@@ -161,6 +174,18 @@ def openstack_env(
     if ca_path:
         env["OS_CACERT"] = str(ca_path)
     return env
+
+
+def powervcrc_text(env: dict[str, str]) -> str:
+    """PowerVC's /opt/ibm/powervc/powervcrc: `export OS_...` lines a shell sources."""
+    lines = ["# PowerVC emulator: source this file, then run the openstack CLI"]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_powervcrc(path: Path, env: dict[str, str]) -> None:
+    """Written at every start (the ports may change); 0600, as it holds root's password."""
+    write_atomically(path, powervcrc_text(env).encode(), 0o600)
 
 
 # -- the server -------------------------------------------------------------------------------
@@ -199,6 +224,7 @@ class EmulatorServer:
     ) -> None:
         self._tls_temp: Path | None = None
         self._ssh_temp: Path | None = None
+        self._control_temp: Path | None = None
         self._sockets = _bind(config)
         try:
             tls = self._certificates(config) if config.tls else None
@@ -210,6 +236,11 @@ class EmulatorServer:
                 ports=config.ssh_ports,
                 behaviours=self.emulator.behaviours,
             )
+            self.control = ControlServer(
+                self.emulator.admin_services,
+                self._control_path(config),
+                after_change=self._drop_connections_if_stopped,
+            )
         except BaseException:
             self._release()
             raise
@@ -218,13 +249,47 @@ class EmulatorServer:
             if config.url_style == "proxied"
             else dict(create_port_apps(self.emulator))
         )
+        services = self.emulator.admin_services
         self._servers = [
-            (_Server(_uvicorn_config(apps[name], sock, config, tls, configure_logging)), sock)
+            (
+                _Server(
+                    _uvicorn_config(
+                        apps[name],
+                        sock,
+                        config,
+                        tls,
+                        configure_logging,
+                        serving=lambda: services.proxy_running,
+                    )
+                ),
+                sock,
+            )
             for name, sock in self._sockets.items()
         ]
         self.running = dataclasses.replace(
-            _describe(self.emulator, tls), ssh_config=self.ssh.config_path
+            _describe(self.emulator, tls),
+            ssh_config=self.ssh.config_path,
+            control_socket=self.control.path,
         )
+        if config.data_dir is not None:
+            write_powervcrc(config.data_dir / POWERVCRC, self.running.env())
+
+    def _control_path(self, config: EmulatorConfig) -> Path:
+        """<data>/emulator.sock, or one in a temporary dir for an in-memory emulator."""
+        if config.data_dir is not None:
+            return config.data_dir / SOCKET_NAME
+        self._control_temp = Path(tempfile.mkdtemp(prefix="powerbridge-emulator-control-"))
+        return self._control_temp / SOCKET_NAME
+
+    def _drop_connections_if_stopped(self) -> None:
+        """httpd stopped: the connections already open go too, keep-alive ones included."""
+        if self.emulator.admin_services.proxy_running:
+            return
+        for server, _ in self._servers:
+            for connection in list(server.server_state.connections):
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.abort()
 
     def _ssh_dir(self, config: EmulatorConfig) -> Path:
         """<data>/ssh, or a temporary dir (removed at close) for an in-memory emulator."""
@@ -257,6 +322,7 @@ class EmulatorServer:
             loop.add_signal_handler(number, self.request_stop)
         try:
             await self.ssh.start()
+            await self.control.start()
             serving = asyncio.ensure_future(self._serve_all())
             try:
                 await self._until_started(serving)
@@ -268,6 +334,7 @@ class EmulatorServer:
                 raise
             await serving
         finally:
+            await self.control.stop()
             await self.ssh.stop()
             for number in handled:
                 loop.remove_signal_handler(number)
@@ -303,6 +370,9 @@ class EmulatorServer:
         if self._ssh_temp is not None:
             shutil.rmtree(self._ssh_temp, ignore_errors=True)
             self._ssh_temp = None
+        if self._control_temp is not None:
+            shutil.rmtree(self._control_temp, ignore_errors=True)
+            self._control_temp = None
 
 
 async def _serve_one(server: _Server, sock: socket.socket) -> None:
@@ -458,9 +528,12 @@ def _uvicorn_config(
     config: EmulatorConfig,
     tls: TlsFiles | None,
     configure_logging: bool,
+    serving: Callable[[], bool],
 ) -> uvicorn.Config:
     return uvicorn.Config(
         app,
+        # PowerVC's Apache in front: while httpd is stopped, connections are dropped
+        http=gated_protocol(AutoHTTPProtocol, serving),
         host=config.host,
         port=_port(sock),
         lifespan="on",

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from powerbridge.emulator.admin_services import AdminServices
 from powerbridge.emulator.aix.faults import NodeFaults
 from powerbridge.emulator.aix.nodes import NodeRegistry
 from powerbridge.emulator.aix.world import AixWorld
@@ -59,6 +60,10 @@ class Emulator:
         self.store = Store(self.data_dir / "emulator.sqlite" if self.data_dir else MEMORY)
         self.clock = self._clock()
         self.engine = Engine(self.clock)
+        # PowerVC's services (powervc-services): a stopped one holds its work in the engine
+        self.admin_services = AdminServices(self.store)
+        self.engine.hold_when(self.admin_services.work_held)
+        self.admin_services.on_started(self.engine.release)
         self.logs = ServiceLogs(self.log_dir)
         self.behaviours = Behaviours(self.store, seed=config.seed, declared=self.estate.behaviours)
         ctx = BackendContext(self.store, self.clock, self.engine, self.logs, self.estate)

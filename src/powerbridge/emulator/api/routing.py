@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from powerbridge.emulator.state import Emulator
 
 JSON = "application/json"
-# built once: json.dumps with options builds an encoder per call
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
+# built once: json.dumps with options builds an encoder per call. A reply is plain data built
+# per request, never circular: not tracking every container it holds makes a 2 MB server page
+# encode in two thirds of the time, the same bytes
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 @dataclass

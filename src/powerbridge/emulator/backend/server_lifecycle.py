@@ -66,11 +66,17 @@ class ServerLifecycle(Protocol):
     def save(self, server: Server) -> None: ...
 
 
+def _creation_key(server: Server) -> tuple[float, str]:
+    return server.created, server.id
+
+
 class ServerRegistry:
     def __init__(self, ctx: BackendContext) -> None:
         self.ctx = ctx
         self.servers: dict[str, Server] = {}
         self._by_project: dict[str, dict[str, Server]] = {}
+        # per project (None: all) the servers by (created, id), until one is added or removed
+        self._ordered: dict[str | None, list[Server]] = {}
         self.last_seq = 0
         for body in ctx.store.load("server"):
             server = Server(**body)
@@ -94,10 +100,12 @@ class ServerRegistry:
     def add(self, server: Server) -> None:
         self.servers[server.id] = server
         self._by_project.setdefault(server.project_id, {})[server.id] = server
+        self._ordered.clear()
 
     def remove(self, server: Server) -> None:
         self.servers.pop(server.id, None)
         self._by_project.get(server.project_id, {}).pop(server.id, None)
+        self._ordered.clear()
         self.ctx.store.delete("server", server.id)
         self._notify(server)
 
@@ -107,6 +115,18 @@ class ServerRegistry:
 
     def of_project(self, project_id: str) -> dict[str, Server]:
         return self._by_project.get(project_id, {})
+
+    def in_creation_order(self, project_id: str | None = None) -> list[Server]:
+        """A project's servers (None: everyone's), deleted ones too, by (created, id), as
+        nova's lists sort them. A server's `created`, `id` and project never change, so the
+        order is kept until a server is added or removed: a list call over 10,000 servers
+        then sorts nothing (it used to build and compare 10,000 keys per call)."""
+        ordered = self._ordered.get(project_id)
+        if ordered is None:
+            servers = self.servers if project_id is None else self.of_project(project_id)
+            ordered = sorted(servers.values(), key=_creation_key)
+            self._ordered[project_id] = ordered
+        return ordered
 
     def find(self, server_id: str) -> Server | None:
         """A live (not deleted) server, whoever owns it."""

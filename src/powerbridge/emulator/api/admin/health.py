@@ -14,6 +14,9 @@ def health(call: Call) -> Reply:
             "services": ["identity", "compute", "image", "network", "volume"],
             "clock": {"mode": emulator.clock.mode, "now": emulator.clock.now()},
             "pending_steps": emulator.engine.pending,
+            # PowerVC services stopped (`powerbridge emulator services`), the work they hold
+            "stopped_services": emulator.admin_services.stopped,
+            "held_steps": emulator.engine.held,
             "powervc_version": emulator.estate.powervc_version,
         }
     )

@@ -323,7 +323,8 @@ def _filtered_page(call: Call, collection: str) -> tuple[list[Server], list[dict
         servers = [s for s in servers if s.updated >= since]
     if tests := _server_filters(call):
         servers = [s for s in servers if all(test(s) for test in tests)]
-    servers.sort(key=lambda s: (s.created, s.id), reverse=_sort_dir(call) == "desc")
+    if _sort_dir(call) == "desc":  # they come by (created, id) ascending, each key unique
+        servers.reverse()
     return paginate(call, servers, collection, lambda s: s.id)
 
 
