@@ -44,6 +44,7 @@ __all__ = [
 Path: TypeAlias = tuple[str | int, ...]
 
 _LOADER: Final[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 _TYPE_WORDS: Final = {
     "string": "a string",
@@ -61,6 +62,9 @@ _TYPE_WORDS: Final = {
 
 def load_located(text: str, source: str | None) -> tuple[yaml.Node | None, Any]:
     """The document's node tree (positions) and its data; `SpecErrors` when unreadable."""
+    surrogate = _LONE_SURROGATE.search(text)
+    if surrogate:  # text from a lenient decoder or a JSON escape: the YAML reader would crash
+        raise SpecErrors([_not_unicode(text, surrogate.start(), source)])
     loader = _LOADER(text)
     try:
         root: yaml.Node | None = loader.get_single_node()
@@ -73,6 +77,8 @@ def load_located(text: str, source: str | None) -> tuple[yaml.Node | None, Any]:
         return root, loader.construct_document(root)
     except yaml.MarkedYAMLError as error:
         raise SpecErrors([_yaml_error(error, source)]) from None
+    except yaml.reader.ReaderError as error:  # a character YAML refuses: it has no mark
+        raise SpecErrors([_reader_error(error, text, source)]) from None
     except yaml.YAMLError as error:
         raise SpecErrors([SpecError(file=source, message=f"invalid YAML: {error}")]) from None
     except RecursionError:  # nesting deeper than the loader can follow
@@ -92,6 +98,37 @@ def _yaml_error(error: yaml.MarkedYAMLError, source: str | None) -> SpecError:
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
         message=f"invalid YAML: {problem}",
+    )
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of a character offset."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _not_unicode(text: str, position: int, source: str | None) -> SpecError:
+    line, column = _line_column(text, position)
+    return SpecError(
+        file=source,
+        line=line,
+        column=column,
+        message=f"invalid YAML: {text[position]!r} is not a character (the text is not UTF-8)",
+        allowed="save the file as UTF-8",
+    )
+
+
+def _reader_error(error: yaml.reader.ReaderError, text: str, source: str | None) -> SpecError:
+    """The character's line and column (the reader knows only its offset), on one line."""
+    line, column = _line_column(text, error.position)
+    character = error.character
+    code = f"#x{character:04x}" if isinstance(character, int) else repr(character)
+    return SpecError(
+        file=source,
+        line=line,
+        column=column,
+        message=f"invalid YAML: unacceptable character {code}: {error.reason}",
+        allowed="printable characters, tab and newline; write others as escapes in quotes",
     )
 
 
