@@ -74,7 +74,7 @@ def load_located(text: str, source: str | None) -> tuple[yaml.Node | None, Any]:
         problems = list(_mapping_problems(root, source, set()))
         if problems:
             raise SpecErrors(problems)
-        return root, loader.construct_document(root)
+        return root, _constructed(loader, root, source)
     except yaml.MarkedYAMLError as error:
         raise SpecErrors([_yaml_error(error, source)]) from None
     except yaml.reader.ReaderError as error:  # a character YAML refuses: it has no mark
@@ -99,6 +99,41 @@ def _yaml_error(error: yaml.MarkedYAMLError, source: str | None) -> SpecError:
         column=mark.column + 1 if mark else None,
         message=f"invalid YAML: {problem}",
     )
+
+
+def _constructed(loader: Any, root: yaml.Node, source: str | None) -> Any:
+    """The document's data. PyYAML's constructors crash on some tagged scalars (an empty
+    `!!timestamp` raises AttributeError): that is a value YAML cannot read, at its tag."""
+    try:
+        return loader.construct_document(root)
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        node = _first_retagged(loader, root) or root
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        problem = SpecError(
+            file=source,
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+            message=f"invalid YAML: {node.value!r} cannot be read as {tag}"
+            if isinstance(node, yaml.ScalarNode)
+            else f"invalid YAML: a {tag} value that cannot be read",
+            allowed="a plain value, without the !! tag",
+        )
+        raise SpecErrors([problem]) from None
+
+
+def _first_retagged(loader: Any, root: yaml.Node) -> yaml.Node | None:
+    """The first scalar (in document order) whose tag is not the one YAML would give it."""
+    pending = [root]
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, yaml.ScalarNode):
+            if loader.resolve(yaml.ScalarNode, node.value, (True, False)) != node.tag:
+                return node
+        elif isinstance(node, yaml.MappingNode):
+            pending[:0] = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            pending[:0] = list(node.value)
+    return None
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -303,10 +338,11 @@ class LocatedSchema:
         hint = "allowed keys: " + ", ".join(known)
         return [
             locator.error(
-                path, f"unknown key '{key}'" + did_you_mean(str(key), known), hint, key=str(key)
+                path, f"unknown key '{shown}'" + did_you_mean(shown, known), hint, key=shown
             )
             for key in error.instance
             if key not in known
+            for shown in [printable(str(key))]
         ]
 
     def _declared_keys(self, schema: Mapping[str, Any]) -> set[str]:
@@ -389,8 +425,13 @@ def _message(error: Any) -> str:
     return str(error.message)
 
 
+def printable(text: str) -> str:
+    """`text` as an error line may show it: control characters and line breaks escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def _bad_key(error: Any, path: Path, locator: Locator) -> SpecError:
-    key = str(error.instance)
+    key = printable(str(error.instance))
     node = locator.key_node(path, key)
     allowed = error.schema.get("description") if isinstance(error.schema, dict) else None
     if error.validator == "pattern":
