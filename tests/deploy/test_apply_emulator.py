@@ -409,7 +409,8 @@ def test_bad_report_path_name_and_encoding_are_refused_before_anything_is_made(
     latin.write_bytes("vm_name=café|flavor_name=powervm.tiny\n".encode("latin-1"))
     result = sh("deploy", "plan", str(latin))
     assert result.code == 1
-    assert "is not UTF-8 text" in result.error_lines[0]
+    assert "1 problem in the spec; nothing was created" in result.error_lines[0]
+    assert "latin.pipe:1:12: byte 0xe9 (offset 11) is not UTF-8 text" in result.err
     assert "unexpected" not in result.err
     assert set(servers(cloud)) == before
     missing = tmp_path / "ud.pipe"

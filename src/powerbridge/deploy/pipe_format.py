@@ -46,6 +46,7 @@ from typing import Final
 
 from powerbridge.deploy.errors import SpecError, SpecErrors
 from powerbridge.deploy.model import DeploymentSpec, NetworkSpec, ServerSpec, VolumeSpec
+from powerbridge.deploy.spec_text import read_spec_text
 
 __all__ = [
     "KEYS",
@@ -77,13 +78,13 @@ _FORMAT_HINT: Final = f"format {LUN_SPEC_FORMAT}"
 _KEYS_HINT: Final = "keys: " + ", ".join(KEYS)
 _NAMING_HINT: Final = "volume names are <prefix>-<vm_name>-<n> and <prefix>-shared-<n>"
 _WHOLE: Final = re.compile(r"[0-9]{1,18}")
+_LINE_BREAK: Final = re.compile(r"\r\n|\n|\r")
 
 
 def load_pipe(path: str | os.PathLike[str], *, name: str | None = None) -> DeploymentSpec:
     """Read a pipe file; the deployment is `name`, else the file's stem."""
     source = os.fspath(path)
-    with open(source, encoding="utf-8-sig") as handle:  # -sig: a BOM (Notepad) is no key
-        text = handle.read()
+    text = read_spec_text(source)
     return parse_pipe(text, name=name, source=source)
 
 
@@ -97,7 +98,9 @@ def parse_pipe(text: str, *, name: str | None = None, source: str | None = None)
     if not deployment:
         raise ValueError("parse_pipe needs a deployment name or a source file name")
     parser = _Parser(source)
-    for number, line in enumerate(text.splitlines(), start=1):
+    # lines as editors number them: str.splitlines would also break at \x1c-\x1e, \x85 and
+    # \u2028, and every error after such a character would name the wrong line
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         parser.line(number, line)
     if not parser.servers and not parser.errors:
         parser.errors.append(SpecError(message="the file has no VM lines", file=source))

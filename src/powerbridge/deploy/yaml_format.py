@@ -46,6 +46,7 @@ from powerbridge.deploy.model import (
     ServerSpec,
     VolumeSpec,
 )
+from powerbridge.deploy.spec_text import read_spec_text
 from powerbridge.deploy.yaml_located import (
     LocatedSchema,
     Locator,
@@ -76,8 +77,7 @@ def load_schema() -> dict[str, Any]:
 def load_yaml(path: str | os.PathLike[str], *, name: str | None = None) -> DeploymentSpec:
     """Read a YAML spec; the deployment is `name`, else `deployment:`, else the file's stem."""
     source = os.fspath(path)
-    with open(source, encoding="utf-8-sig") as handle:  # -sig: a BOM (Notepad) is no key
-        text = handle.read()
+    text = read_spec_text(source)
     return parse_yaml(text, name=name, source=source)
 
 

@@ -44,6 +44,7 @@ __all__ = [
 Path: TypeAlias = tuple[str | int, ...]
 
 _LOADER: Final[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 _TYPE_WORDS: Final = {
     "string": "a string",
@@ -61,6 +62,9 @@ _TYPE_WORDS: Final = {
 
 def load_located(text: str, source: str | None) -> tuple[yaml.Node | None, Any]:
     """The document's node tree (positions) and its data; `SpecErrors` when unreadable."""
+    surrogate = _LONE_SURROGATE.search(text)
+    if surrogate:  # text from a lenient decoder or a JSON escape: the YAML reader would crash
+        raise SpecErrors([_not_unicode(text, surrogate.start(), source)])
     loader = _LOADER(text)
     try:
         root: yaml.Node | None = loader.get_single_node()
@@ -70,9 +74,11 @@ def load_located(text: str, source: str | None) -> tuple[yaml.Node | None, Any]:
         problems = list(_mapping_problems(root, source, set()))
         if problems:
             raise SpecErrors(problems)
-        return root, loader.construct_document(root)
+        return root, _constructed(loader, root, source)
     except yaml.MarkedYAMLError as error:
         raise SpecErrors([_yaml_error(error, source)]) from None
+    except yaml.reader.ReaderError as error:  # a character YAML refuses: it has no mark
+        raise SpecErrors([_reader_error(error, text, source)]) from None
     except yaml.YAMLError as error:
         raise SpecErrors([SpecError(file=source, message=f"invalid YAML: {error}")]) from None
     except RecursionError:  # nesting deeper than the loader can follow
@@ -92,6 +98,72 @@ def _yaml_error(error: yaml.MarkedYAMLError, source: str | None) -> SpecError:
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
         message=f"invalid YAML: {problem}",
+    )
+
+
+def _constructed(loader: Any, root: yaml.Node, source: str | None) -> Any:
+    """The document's data. PyYAML's constructors crash on some tagged scalars (an empty
+    `!!timestamp` raises AttributeError): that is a value YAML cannot read, at its tag."""
+    try:
+        return loader.construct_document(root)
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        node = _first_retagged(loader, root) or root
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        problem = SpecError(
+            file=source,
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+            message=f"invalid YAML: {node.value!r} cannot be read as {tag}"
+            if isinstance(node, yaml.ScalarNode)
+            else f"invalid YAML: a {tag} value that cannot be read",
+            allowed="a plain value, without the !! tag",
+        )
+        raise SpecErrors([problem]) from None
+
+
+def _first_retagged(loader: Any, root: yaml.Node) -> yaml.Node | None:
+    """The first scalar (in document order) whose tag is not the one YAML would give it."""
+    pending = [root]
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, yaml.ScalarNode):
+            if loader.resolve(yaml.ScalarNode, node.value, (True, False)) != node.tag:
+                return node
+        elif isinstance(node, yaml.MappingNode):
+            pending[:0] = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            pending[:0] = list(node.value)
+    return None
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of a character offset."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _not_unicode(text: str, position: int, source: str | None) -> SpecError:
+    line, column = _line_column(text, position)
+    return SpecError(
+        file=source,
+        line=line,
+        column=column,
+        message=f"invalid YAML: {text[position]!r} is not a character (the text is not UTF-8)",
+        allowed="save the file as UTF-8",
+    )
+
+
+def _reader_error(error: yaml.reader.ReaderError, text: str, source: str | None) -> SpecError:
+    """The character's line and column (the reader knows only its offset), on one line."""
+    line, column = _line_column(text, error.position)
+    character = error.character
+    code = f"#x{character:04x}" if isinstance(character, int) else repr(character)
+    return SpecError(
+        file=source,
+        line=line,
+        column=column,
+        message=f"invalid YAML: unacceptable character {code}: {error.reason}",
+        allowed="printable characters, tab and newline; write others as escapes in quotes",
     )
 
 
@@ -266,10 +338,11 @@ class LocatedSchema:
         hint = "allowed keys: " + ", ".join(known)
         return [
             locator.error(
-                path, f"unknown key '{key}'" + did_you_mean(str(key), known), hint, key=str(key)
+                path, f"unknown key '{shown}'" + did_you_mean(shown, known), hint, key=shown
             )
             for key in error.instance
             if key not in known
+            for shown in [printable(str(key))]
         ]
 
     def _declared_keys(self, schema: Mapping[str, Any]) -> set[str]:
@@ -352,8 +425,13 @@ def _message(error: Any) -> str:
     return str(error.message)
 
 
+def printable(text: str) -> str:
+    """`text` as an error line may show it: control characters and line breaks escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def _bad_key(error: Any, path: Path, locator: Locator) -> SpecError:
-    key = str(error.instance)
+    key = printable(str(error.instance))
     node = locator.key_node(path, key)
     allowed = error.schema.get("description") if isinstance(error.schema, dict) else None
     if error.validator == "pattern":

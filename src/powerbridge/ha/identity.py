@@ -81,7 +81,9 @@ def nova_fingerprint(public_key_line: str) -> str:
             f"not an OpenSSH public key: {public_key_line[:40]!r}"
             " (expected 'ssh-ed25519 AAAA...' as in a .pub file)"
         ) from None
-    return ":".join(f"{byte:02x}" for byte in hashlib.md5(blob).digest())  # nova's digest
+    # nova's fingerprint format (an MD5 of the key blob): a name for the key, not a protection
+    digest = hashlib.md5(blob, usedforsecurity=False).digest()
+    return ":".join(f"{byte:02x}" for byte in digest)
 
 
 def load_identity(

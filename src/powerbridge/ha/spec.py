@@ -34,6 +34,7 @@ import yaml
 
 from powerbridge.deploy.errors import SpecError, SpecErrors
 from powerbridge.deploy.model import normalise_powervm_key
+from powerbridge.deploy.spec_text import read_spec_text
 from powerbridge.deploy.yaml_located import (
     LocatedSchema,
     Locator,
@@ -94,13 +95,9 @@ def load_cluster_spec(path: str | os.PathLike[str]) -> ClusterSpec:
     """Read a cluster spec file; raises `SpecErrors` listing every problem of the file."""
     source = os.fspath(path)
     try:
-        with open(source, encoding="utf-8-sig") as handle:  # -sig: a BOM (Notepad) is no key
-            text = handle.read()
+        text = read_spec_text(source)
     except OSError as error:
         message = f"cannot read the cluster spec: {error.strerror or error}"
-        raise SpecErrors([SpecError(file=source, message=message)]) from None
-    except UnicodeDecodeError as error:
-        message = f"not UTF-8 text (byte {error.start})"
         raise SpecErrors([SpecError(file=source, message=message)]) from None
     return parse_cluster_spec(text, source=source)
 

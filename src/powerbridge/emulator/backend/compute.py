@@ -494,7 +494,11 @@ class ComputeBackend:
         return server.metadata
 
     def delete_metadata(self, server_id: str, caller: Caller, key: str) -> None:
-        server = self.server(server_id, caller)
+        server = self.server(server_id, caller)  # another project's: 404
+        if not caller.can_write:  # a reader reads metadata, deletes none (nova's policy first)
+            raise forbidden(
+                "Policy doesn't allow os_compute_api:server-metadata:delete to be performed."
+            )
         if key not in server.metadata:
             raise not_found("Metadata item was not found")
         del server.metadata[key]

@@ -121,7 +121,9 @@ class ImageBackend:
                 min_disk=spec.min_disk,
                 size=spec.size_gb * GIB,
                 virtual_size=spec.size_gb * GIB,
-                checksum=hashlib.md5(fingerprint).hexdigest(),
+                # Glance's legacy `checksum` field is an MD5 by definition (os_hash_value is
+                # the secure one): it detects corruption, it is no security control
+                checksum=hashlib.md5(fingerprint, usedforsecurity=False).hexdigest(),
                 os_hash_algo="sha512",
                 os_hash_value=hashlib.sha512(fingerprint).hexdigest(),
                 properties=properties,
@@ -312,7 +314,7 @@ class ImageBackend:
         self.data.write(image_id, data)
         image.size = len(data)
         image.virtual_size = len(data) if image.disk_format in ("raw", "iso") else None
-        image.checksum = hashlib.md5(data).hexdigest()
+        image.checksum = hashlib.md5(data, usedforsecurity=False).hexdigest()
         image.os_hash_algo = "sha512"
         image.os_hash_value = hashlib.sha512(data).hexdigest()
         image.status = IMAGE_STATUSES.check(image.status, "active")
@@ -549,7 +551,7 @@ class ImageBackend:
         image.size = image.capture_size or 0
         image.virtual_size = image.capture_size or 0
         fingerprint = f"volume-upload:{image.id}".encode() if image.capture_size else b""
-        image.checksum = hashlib.md5(fingerprint).hexdigest()
+        image.checksum = hashlib.md5(fingerprint, usedforsecurity=False).hexdigest()
         image.os_hash_algo = "sha512"
         image.os_hash_value = hashlib.sha512(fingerprint).hexdigest()
         image.capture_due = None

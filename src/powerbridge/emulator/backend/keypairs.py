@@ -137,7 +137,8 @@ def fingerprint_of(key_type: str, public_key: str) -> str:
         else:
             serialization.load_ssh_public_key(public_key.strip().encode())
             blob = base64.b64decode(public_key.split()[1])
-            digest = hashlib.md5(blob).digest()
+            # nova's fingerprint of an SSH key: an MD5 that names the key, it protects nothing
+            digest = hashlib.md5(blob, usedforsecurity=False).digest()
     except (ValueError, IndexError, TypeError, binascii.Error, UnicodeError):
         reason = "failed to generate fingerprint"
         raise invalid_keypair(reason) from None

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
 from powerbridge.emulator.backend.placement import HostFilter
-from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
+from powerbridge.emulator.errors import ApiError, bad_request, not_found
 
 HARD_POLICIES = ("affinity", "anti-affinity")
 SOFT_POLICIES = ("soft-affinity", "soft-anti-affinity")
@@ -58,8 +58,7 @@ class ServerGroupBackend:
 
     # -- API -------------------------------------------------------------------------------
     def create(self, caller: Caller, name: str, policy: str, *, soft_allowed: bool) -> ServerGroup:
-        if not caller.can_write:
-            raise forbidden("Policy doesn't allow os_compute_api:os-server-groups:create.")
+        require_writer(caller, "os_compute_api:os-server-groups:create")
         allowed = HARD_POLICIES + (SOFT_POLICIES if soft_allowed else ())
         if policy not in allowed:
             raise bad_request(
@@ -91,8 +90,7 @@ class ServerGroupBackend:
 
     def delete(self, group_id: str, caller: Caller) -> None:
         group = self.get(group_id, caller)
-        if not caller.can_write:
-            raise forbidden("Policy doesn't allow os_compute_api:os-server-groups:delete.")
+        require_writer(caller, "os_compute_api:os-server-groups:delete")
         for member in group.members:
             self._group_of.pop(member, None)
         del self.groups[group.id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import Server, VolumeMapping, require_unlocked
 from powerbridge.emulator.backend.volume import VolumeBackend
@@ -29,7 +29,9 @@ class VolumeAttachments:
         device: str | None,
         multiattach_allowed: bool,
     ) -> VolumeMapping:
-        server = self.lifecycle.server(server_id, caller)
+        server = self.lifecycle.server(server_id, caller)  # another project's: 404
+        # nova's policy: a reader sees attachments but makes none
+        require_writer(caller, "os_compute_api:os-volumes-attachments:create")
         require_unlocked(server, caller, "attach_volume")
         if server.vm_state not in ("active", "stopped") or server.task_state is not None:
             raise conflict(
@@ -63,6 +65,7 @@ class VolumeAttachments:
 
     def detach(self, server_id: str, volume_id: str, caller: Caller, request_id: str) -> None:
         server = self.lifecycle.server(server_id, caller)
+        require_writer(caller, "os_compute_api:os-volumes-attachments:delete")
         require_unlocked(server, caller, "detach_volume")
         mappings = server.mappings()
         mapping = next((m for m in mappings if m.volume_id == volume_id), None)

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from powerbridge.emulator.backend.context import BackendContext
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
 from powerbridge.emulator.errors import not_found
 
 MESSAGE_TTL = 30 * 24 * 3600.0
@@ -91,6 +91,7 @@ class MessageBackend:
         return found
 
     def delete(self, message_id: str, caller: Caller) -> None:
-        message = self.get(message_id, caller)
+        message = self.get(message_id, caller)  # another project's: 404
+        require_writer(caller, "message:delete")  # cinder's policy: a reader only reads them
         del self.messages[message.id]
         self.ctx.store.delete("volume_message", message.id)
