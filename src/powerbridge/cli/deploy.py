@@ -22,6 +22,7 @@ import typer
 
 from powerbridge.cli.cloud import CloudArgs, FormatOption, command, run
 from powerbridge.cli.errors import EXIT_PARTIAL, CliError, UsageProblem
+from powerbridge.cli.job_store import open_store
 from powerbridge.cli.output import OutputFormat, render
 from powerbridge.cli.prompts import confirm
 
@@ -130,17 +131,6 @@ def _check_writable(report_file: Path | None) -> None:
         raise UsageProblem(f"--report {report_file} is read-only; nothing was created")
 
 
-def _open_store(url: str | None) -> JobStore:
-    from powerbridge.jobs import JobStore, StoreError
-
-    try:
-        return JobStore.open(url)
-    except StoreError as problem:
-        raise CliError(
-            str(problem), hint="give another one with --store or POWERBRIDGE_STORE"
-        ) from None
-
-
 def _blocked(plan: Plan) -> CliError:
     count = len(plan.blocks)
     first = plan.blocks[0].message
@@ -240,7 +230,7 @@ def apply_command(
 
     spec = _load_spec(spec_file, name)
     _check_writable(report_file)
-    store = _open_store(store_url)
+    store = open_store(store_url)
     options = ApplyOptions(
         parallel=parallel,
         timeout=timeout,
@@ -348,7 +338,7 @@ def list_command(
     """Deployments the job store knows, with their last job."""
     from powerbridge.deploy.service import deployments
 
-    store = _open_store(store_url)
+    store = open_store(store_url)
     try:
         rows = deployments(store)
     finally:
@@ -366,7 +356,7 @@ def show_command(
     """A deployment's job history and the state of each of its resources."""
     from powerbridge.deploy.service import deployment_detail
 
-    store = _open_store(store_url)
+    store = open_store(store_url)
     try:
         detail = _deploy_errors(lambda: deployment_detail(store, name))
     finally:
@@ -396,7 +386,7 @@ def destroy_command(
     from powerbridge.deploy.service import destroy, ensure_not_applying, plan_destroy
 
     deployment = name or _deployment_name(target)
-    store = _open_store(store_url)
+    store = open_store(store_url)
     try:
         _deploy_errors(lambda: ensure_not_applying(store, deployment))
     except CliError:

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from powerbridge.cli.errors import CliError
+from powerbridge.cli.job_store import open_store
 
 if TYPE_CHECKING:
     from powerbridge.ha.identity import Identity
     from powerbridge.ha.model import ClusterSpec
-    from powerbridge.jobs import JobStore
 
 __all__ = [
     "NameArgument",
@@ -80,17 +80,6 @@ def load_key(spec: ClusterSpec, ssh_key: Path | None) -> Identity:
         return load_identity(spec.ssh.private_key, cli_key, interactive=sys.stdin.isatty())
     except IdentityError as problem:
         raise CliError(str(problem)) from None
-
-
-def open_store(url: str | None) -> JobStore:
-    from powerbridge.jobs import JobStore, StoreError
-
-    try:
-        return JobStore.open(url)
-    except StoreError as problem:
-        raise CliError(
-            str(problem), hint="give another one with --store or POWERBRIDGE_STORE"
-        ) from None
 
 
 def ha_errors(problem: Exception) -> CliError:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import shlex
 import shutil
 import signal
 import socket
@@ -46,6 +45,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from powerbridge.emulator.aix.sshd import NodeSshServers
 from powerbridge.emulator.app import create_app, create_port_apps
+from powerbridge.emulator.client_env import openstack_env, write_powervcrc
 from powerbridge.emulator.config import (
     DEFAULT_ADMIN_USER,
     DEFAULT_DOMAIN,
@@ -55,7 +55,6 @@ from powerbridge.emulator.config import (
 from powerbridge.emulator.control import SOCKET_NAME, ControlServer
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import Estate, EstateError
-from powerbridge.emulator.files import write_atomically
 from powerbridge.emulator.proxy import gated_protocol
 from powerbridge.emulator.services import MAIN_SERVICE, SERVICE_NAMES, SERVICES
 from powerbridge.emulator.state import PROXY_PREFIX, Emulator
@@ -146,46 +145,6 @@ class RunningEmulator:
             "control_socket": str(self.control_socket) if self.control_socket else None,
             "env": self.env(),
         }
-
-
-def openstack_env(
-    auth_url: str,
-    password: str,
-    *,
-    region: str,
-    ca_path: Path | str | None = None,
-    username: str = DEFAULT_ADMIN_USER,
-    project: str = DEFAULT_PROJECT,
-    domain: str = DEFAULT_DOMAIN,
-) -> dict[str, str]:
-    """The `OS_*` variables openstack, openstacksdk and keystoneauth read (PowerVC's
-    powervcrc)."""
-    env = {
-        "OS_AUTH_URL": auth_url,
-        "OS_USERNAME": username,
-        "OS_PASSWORD": password,
-        "OS_PROJECT_NAME": project,
-        "OS_USER_DOMAIN_NAME": domain,
-        "OS_PROJECT_DOMAIN_NAME": domain,
-        "OS_REGION_NAME": region,
-        "OS_IDENTITY_API_VERSION": "3",
-        "OS_INTERFACE": "public",
-    }
-    if ca_path:
-        env["OS_CACERT"] = str(ca_path)
-    return env
-
-
-def powervcrc_text(env: dict[str, str]) -> str:
-    """PowerVC's /opt/ibm/powervc/powervcrc: `export OS_...` lines a shell sources."""
-    lines = ["# PowerVC emulator: source this file, then run the openstack CLI"]
-    lines += [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
-    return "\n".join(lines) + "\n"
-
-
-def write_powervcrc(path: Path, env: dict[str, str]) -> None:
-    """Written at every start (the ports may change); 0600, as it holds root's password."""
-    write_atomically(path, powervcrc_text(env).encode(), 0o600)
 
 
 # -- the server -------------------------------------------------------------------------------
