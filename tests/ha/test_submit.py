@@ -104,3 +104,15 @@ def test_a_malformed_spec_queues_nothing(cluster_lab: ClusterLab) -> None:
     with pytest.raises(SpecErrors, match="nodes"):
         submit_create(cluster_lab.store, "name: appha\nnodes: lots\n")
     assert cluster_lab.store.targets(CLUSTER) == []
+
+
+def test_no_create_starts_while_an_operation_runs(cluster_lab: ClusterLab) -> None:
+    done = cluster_lab.store.create_job(CLUSTER, "appha", action="create")
+    cluster_lab.store.finish(done.id, JobStatus.SUCCEEDED)
+    running = cluster_lab.store.create_job(CLUSTER, "appha", action="failover")  # held here
+
+    with pytest.raises(ClusterBusy, match=f"job {running.id} \\(failover"):
+        start_job(cluster_lab.store, "appha", resume=True, source=None, spec={})
+    with pytest.raises(ClusterBusy, match="failover"):
+        submit_create(cluster_lab.store, spec_text(cluster_lab), resume=True)
+    assert [j.id for j in cluster_lab.store.jobs("appha", kind=CLUSTER)] == [running.id, done.id]

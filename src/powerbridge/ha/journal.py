@@ -29,6 +29,7 @@ __all__ = [
     "StepEvent",
     "cluster_nodes",
     "pinned_host_keys",
+    "refuse_while_busy",
     "start_job",
     "stopped_create",
 ]
@@ -89,6 +90,7 @@ def stopped_create(
             f"cluster {cluster} is being created: job {latest.id} {who}; wait for it to end",
             hint=f"follow it with `powerbridge ha status {cluster} --watch`",
         )
+    refuse_while_busy(store, cluster, besides=CREATE)  # e.g. a failover running
     if latest.status not in (JobStatus.RUNNING, JobStatus.INTERRUPTED, JobStatus.FAILED):
         return None
     if not resume:
@@ -98,6 +100,18 @@ def stopped_create(
             hint=resume_hint,
         )
     return latest
+
+
+def refuse_while_busy(store: JobStore, cluster: str, *, besides: str | None = None) -> None:
+    """ClusterBusy while a job of the cluster (other than a `besides` one) runs in a live
+    process: a create and an operation, or two operations, never run at once."""
+    for job in store.jobs(cluster, kind=CLUSTER, status=JobStatus.RUNNING):
+        if job.action != besides and holder_alive(job):
+            raise ClusterBusy(
+                f"cluster {cluster} is busy: job {job.id} ({job.action}, {job.holder}) is"
+                " running; nothing was started",
+                hint=f"wait for it to end (`powerbridge ha show {cluster}` follows it)",
+            )
 
 
 class Journal:

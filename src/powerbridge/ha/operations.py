@@ -22,10 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from powerbridge.ha.errors import ClusterBusy, HAError, NotACluster, StepFailed
-from powerbridge.ha.journal import CLUSTER, CREATE, Journal, StepEvent, pinned_host_keys
+from powerbridge.ha.errors import HAError, NotACluster, StepFailed
+from powerbridge.ha.journal import (
+    CLUSTER,
+    CREATE,
+    Journal,
+    StepEvent,
+    pinned_host_keys,
+    refuse_while_busy,
+)
 from powerbridge.ha.workflow import Build, Step, failed_summary, run_steps
-from powerbridge.jobs import Job, JobStatus, JobStore, holder_alive
+from powerbridge.jobs import Job, JobStatus, JobStore
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
@@ -111,13 +118,7 @@ def load_cluster_spec_of(store: JobStore, name: str) -> ClusterSpec:
 
 def ensure_idle(store: JobStore, name: str) -> None:
     """ClusterBusy while any job of the cluster runs in a live process."""
-    for job in store.jobs(name, kind=CLUSTER, status=JobStatus.RUNNING):
-        if holder_alive(job):
-            raise ClusterBusy(
-                f"cluster {name} is busy: job {job.id} ({job.action}, {job.holder}) is"
-                " running; nothing was started",
-                hint=f"wait for it to end (`powerbridge ha show {name}` follows it)",
-            )
+    refuse_while_busy(store, name)
 
 
 def _options_record(options: OperationOptions) -> dict[str, Any]:
