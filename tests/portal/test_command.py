@@ -3,6 +3,7 @@ start that cannot work is one error line, no traceback."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,18 @@ def test_both_a_cloud_and_the_emulator_is_refused(
     result = Shell(monkeypatch, capsys)("portal", "--emulator", "--os-cloud", "pvc")
     assert result.code == 1
     assert result.error_lines == ["error: give --os-cloud or --emulator, not both"]
+
+
+def test_a_port_in_use_or_out_of_range_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shell = Shell(monkeypatch, capsys)
+    data = ("--data-dir", str(tmp_path / "d"), "--store", str(tmp_path / "jobs.db"))
+    assert shell("portal", "--emulator", "--port", "99999", *data).code == 2
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        result = shell("portal", "--emulator", "--port", port, *data)
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert any(f"cannot listen on 127.0.0.1:{port}" in line for line in result.error_lines)
+    assert "hint: choose another --host / --port" in result.err

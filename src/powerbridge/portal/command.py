@@ -33,7 +33,7 @@ EMULATOR_SPEED = 8.0  # emulated seconds per real second: a 2-node cluster in ab
 
 def portal(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8080,
     store: Annotated[
         str | None,
         typer.Option(
@@ -91,7 +91,7 @@ def _serve(
     ssh_config: list[Path] | None,
     secure_cookies: bool,
 ) -> None:
-    from powerbridge.portal.serve import serve
+    from powerbridge.portal.serve import listen, serve
     from powerbridge.portal.settings import PortalSettings, default_data_dir
 
     with _cloud(os_cloud, emulator) as (config, emulator_ssh):
@@ -104,8 +104,15 @@ def _serve(
             secure_cookies=secure_cookies,
         )
         _check_start(settings)
+        try:
+            sock = listen(host, port)
+        except OSError as problem:
+            raise StartProblem(
+                f"cannot listen on {host}:{port}: {problem.strerror or problem}",
+                hint="choose another --host / --port, or stop what uses that port",
+            ) from None
         typer.echo(f"powerbridge portal on http://{host}:{port}/ (API docs at /api/docs)")
-        serve(settings, host=host, port=port)
+        serve(settings, sock)
 
 
 @contextlib.contextmanager
