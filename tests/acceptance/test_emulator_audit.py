@@ -108,7 +108,7 @@ def test_the_attach_request_id_is_in_nova_and_cinder_logs(instant: Cloud) -> Non
     assert request_id in (logs / "nova" / "nova-api.log").read_text()
     cinder_lines = [
         line
-        for line in (logs / "cinder" / "volume-xiv90.log").read_text().splitlines()
+        for line in (logs / "cinder" / "volume-10.30.0.1.log").read_text().splitlines()
         if request_id in line and volume_id in line
     ]
     assert cinder_lines, "the attach is not in cinder's volume log under nova's request id"

@@ -77,7 +77,7 @@ def test_a_deploy_logs_its_id_as_global_in_cinder_and_neutron(cloud: Cloud) -> N
     assert all(g is None and local == request_id for g, local, _ in nova)
 
     # cinder: the create and the attach, each a call of its own, under nova's id as global
-    cinder = lines_with(logs / "cinder" / "volume-xiv90.log", volume_id)
+    cinder = lines_with(logs / "cinder" / "volume-10.30.0.1.log", volume_id)
     assert cinder, "the boot volume is not in cinder's volume log"
     assert all(g == request_id for g, _, _ in cinder), cinder
     cinder_ids = {local for _, local, _ in cinder}
@@ -113,7 +113,7 @@ def test_an_attach_logs_both_ids_in_cinder(cloud: Cloud) -> None:
     )
     assert attached.status_code == 200, attached.text
     attach_id = attached.headers["x-openstack-request-id"]
-    cinder = lines_with(cloud.running.log_dir / "cinder" / "volume-xiv90.log", volume_id)
+    cinder = lines_with(cloud.running.log_dir / "cinder" / "volume-10.30.0.1.log", volume_id)
     # the client's own cinder call has one id; nova's attach has nova's id and cinder's own
     direct = [(g, local) for g, local, _ in cinder if local == volume_request]
     assert direct
@@ -131,13 +131,13 @@ def test_the_log_search_finds_the_lines_by_either_id(cloud: Cloud) -> None:
     assert {"nova", "cinder", "neutron"} <= services
     cinder_id = next(
         local
-        for g, local, _ in lines_with(logs / "cinder" / "volume-xiv90.log", "being created")
+        for g, local, _ in lines_with(logs / "cinder" / "volume-10.30.0.1.log", "being created")
         if g == request_id
     )
     assert cinder_id in by_nova.related_ids
     by_cinder = asyncio.run(search(LocalLogs(logs), [cinder_id]))
     paths = {m.path for m in by_cinder.matches}
-    assert "cinder/volume-xiv90.log" in paths
+    assert "cinder/volume-10.30.0.1.log" in paths
     # nova's id, on the same line as global, leads back to nova's lines
     assert request_id in by_cinder.related_ids
     assert any(p.startswith("nova/") for p in paths)

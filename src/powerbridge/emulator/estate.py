@@ -9,6 +9,7 @@ and the key, so a bad file stops the start-up with a fix rather than failing lat
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 import types
 import typing
@@ -83,6 +84,9 @@ class StorageProviderSpec:
     type: str
     capacity_gb: int
     pools: list[str] = field(default_factory=list)
+    # the controller's management address: cinder names the provider's file and log by it
+    # (cinder-<IP>.conf, volume-<IP>.log); empty: a made-up one in 10.30.0.0/16
+    management_ip: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,22 @@ class Estate:
     # fault injection rules, with the fields of `POST /powervc/emulator/v1/behaviours`
     behaviours: list[dict[str, Any]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # every provider has a management IP: the declared one, or 10.30.<n / 250>.<n % 250 + 1>
+        providers = [
+            provider
+            if provider.management_ip
+            else dataclasses.replace(
+                provider, management_ip=f"10.30.{number // 250}.{number % 250 + 1}"
+            )
+            for number, provider in enumerate(self.storage_providers)
+        ]
+        object.__setattr__(self, "storage_providers", providers)
+
+    def provider_ip(self, name: str) -> str:
+        """The management IP of storage provider `name` (the name itself if unknown)."""
+        return next((p.management_ip for p in self.storage_providers if p.name == name), name)
+
 
 def load_estate(path: Path | None = None) -> Estate:
     """Load `path`, or the packaged default estate when `path` is None."""
@@ -238,6 +258,7 @@ def load_estate(path: Path | None = None) -> Estate:
     _check_user_roles(estate, where)
     _check_host_groups(estate, where)
     _check_connectivity_groups(estate, where)
+    _check_provider_ips(estate, where)
     _check_behaviours(estate, where)
     return dataclasses.replace(estate, timings={**DEFAULT_TIMINGS, **estate.timings})
 
@@ -327,6 +348,19 @@ def _check_connectivity_groups(estate: Estate, where: str) -> None:
                 )
         if not 1 <= group.vios_redundancy <= 4:
             raise EstateError(f"{place}: vios_redundancy must be 1 to 4")
+
+
+def _check_provider_ips(estate: Estate, where: str) -> None:
+    seen: dict[str, str] = {}
+    for provider in estate.storage_providers:
+        place = f"{where}: storage_providers: {provider.name}: management_ip"
+        try:
+            ipaddress.ip_address(provider.management_ip)
+        except ValueError:
+            raise EstateError(f"{place}: {provider.management_ip!r} is not an IP address") from None
+        if provider.management_ip in seen:
+            raise EstateError(f"{place}: {provider.management_ip} is {seen[provider.management_ip]}'s too")
+        seen[provider.management_ip] = provider.name
 
 
 def _check_behaviours(estate: Estate, where: str) -> None:

@@ -3,7 +3,7 @@
 Line format, as oslo.log writes it and as PowerVC administrators grep it:
 `2026-11-23 19:04:11.123 4242 INFO nova.compute.manager [req-<id> <user> <project> - - -] msg`
 Files: `nova/nova-api.log`, `nova/nova-compute-<MTM-SN>.log`, `cinder/api.log`,
-`cinder/volume-<provider>.log`, `glance/api.log`, `neutron/server.log`,
+`cinder/volume-<provider IP>.log`, `glance/api.log`, `neutron/server.log`,
 `keystone/keystone.log`. Work one service does for another logs both request ids, as oslo.log's
 `[%(global_request_id)s %(request_id)s %(user_identity)s]` does: the called service gets a
 request id of its own and keeps the originating one as the global request id, so a line reads
@@ -69,7 +69,7 @@ class ServiceLogs:
         self._pid = os.getpid()
 
     def path(self, process: str) -> Path:
-        """`nova-compute-<host>` and `cinder-volume-<provider>` get a file of their own."""
+        """`nova-compute-<host>` and `cinder-volume-<provider IP>` get a file of their own."""
         if process in SERVICE_FILES:
             return self.root / SERVICE_FILES[process]
         if process.startswith("nova-compute-"):

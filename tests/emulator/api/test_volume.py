@@ -550,7 +550,7 @@ def test_pools(admin: TestClient, project_id: str) -> None:
 def test_logs_name_the_request(admin: TestClient, project_id: str, emulator: Emulator) -> None:
     response = admin.post(f"{VOLUME}/{project_id}/volumes", json={"volume": {"size": 1}})
     request_id = response.headers["x-openstack-request-id"]
-    volume_log = (emulator.log_dir / "cinder" / "volume-xiv90.log").read_text()
+    volume_log = (emulator.log_dir / "cinder" / "volume-10.30.0.1.log").read_text()
     assert request_id in volume_log
     api_log = (emulator.log_dir / "cinder" / "api.log").read_text()
     assert request_id in api_log

@@ -52,7 +52,7 @@ def test_capacity_failure_is_a_user_message(
     assert message["created_at"] < message["guaranteed_until"]
     assert {link["rel"] for link in message["links"]} == {"self", "bookmark"}
     # the log line with the reason is still written, by the volume service of the provider
-    log = (emulator.log_dir / "cinder" / "volume-xiv90.log").read_text()
+    log = (emulator.log_dir / "cinder" / "volume-10.30.0.1.log").read_text()
     failed = [line for line in log.splitlines() if f"Volume {volume_id}: create failed" in line]
     assert len(failed) == 1
     assert "insufficient free capacity on storage provider xiv90" in failed[0]

@@ -45,6 +45,7 @@ class World:
 
     def __init__(self, store: Store, log_dir: Path, estate: Estate, offset: float = 0.0):
         self.store = store
+        self.estate = estate
         self.clock = Clock(mode="manual", offset=offset, base=BASE_TIME)
         self.engine = Engine(self.clock)
         self.logs = ServiceLogs(log_dir)
@@ -57,7 +58,8 @@ class World:
         return self.engine.run_due()
 
     def log_text(self, provider: str = "xiv90") -> str:
-        path = self.log_dir / "cinder" / f"volume-{provider}.log"
+        # cinder-volume's log is named by the provider's management IP
+        path = self.log_dir / "cinder" / f"volume-{self.estate.provider_ip(provider)}.log"
         return path.read_text() if path.exists() else ""
 
 

@@ -12,7 +12,7 @@ Snapshots live in `volume_snapshots.SnapshotBackend` (`self.snapshots`); a creat
 that fails for capacity also leaves a user message (`volume_messages`, `self.messages`).
 Every record carries its pending `step` and `due` time and the log context of the request that
 started it, so `resume()` re-schedules unfinished steps after a restart and late log lines
-still carry the original request id. Work is logged to `cinder-volume-<provider>`.
+still carry the original request id. Work is logged to `cinder-volume-<provider IP>`.
 """
 
 from __future__ import annotations

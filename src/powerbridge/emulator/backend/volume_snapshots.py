@@ -229,5 +229,6 @@ class SnapshotBackend:
 
     def _log(self, snapshot: Snapshot, message: str, context: LogContext | None) -> None:
         volume = self.volumes.volumes.get(snapshot.volume_id)
-        provider = volume.provider if volume is not None and volume.provider else "unscheduled"
-        self.ctx.logs.write(f"cinder-volume-{provider}", "INFO", SNAPSHOT_MODULE, message, context)
+        provider = volume.provider if volume is not None and volume.provider else ""
+        where = self.ctx.estate.provider_ip(provider) if provider else "unscheduled"
+        self.ctx.logs.write(f"cinder-volume-{where}", "INFO", SNAPSHOT_MODULE, message, context)

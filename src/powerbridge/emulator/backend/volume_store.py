@@ -155,7 +155,9 @@ class VolumeRecords:
 
     # -- logging -------------------------------------------------------------------------
     def _log(self, volume: Volume, level: str, message: str, context: LogContext | None) -> None:
-        process = f"cinder-volume-{volume.provider or 'unscheduled'}"
+        # cinder-volume runs per provider, its log named by the controller's IP as on PowerVC
+        where = self.ctx.estate.provider_ip(volume.provider) if volume.provider else "unscheduled"
+        process = f"cinder-volume-{where}"
         self.ctx.logs.write(process, level, VOLUME_MODULE, message, context)
 
     def _schedule(
