@@ -3,7 +3,9 @@
 PowerVC's `powervc-services` for the emulator: the command talks to the emulator of a data
 dir through its control socket (`emulator.control`), never through the HTTP ports, so it
 works while httpd is stopped. `status` prints an `Active:` line per service as
-`powervc-services status` does (scripts `grep "^Active"` it); `--json` prints the records.
+`powervc-services status` does (scripts `grep "^Active"` it), and for a service that failed to
+start (a malformed configuration file) the reason, naming the file and line; `--json` prints
+the records. A start or restart that leaves a service failed exits 1.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ def services(
         typer.echo(json.dumps({"services": answer}, indent=2))
     else:
         typer.echo(status_text(answer), nl=False)
+    failed = [record for record in answer if record.get("error")]
+    if failed and operation in ("start", "restart"):
+        first = failed[0]
+        raise CliError(
+            f"{first['name']} did not start: {first['error']}",
+            hint=f"fix the file, then: powerbridge emulator services {first['name']} start",
+        )
 
 
 def _socket_path(data_dir: Path, info: dict[str, Any]) -> Path:
@@ -91,4 +100,6 @@ def status_text(records: list[dict[str, Any]]) -> str:
         since = datetime.datetime.fromtimestamp(record["since"], datetime.UTC)
         lines.append(f"Service: {record['name']}")
         lines.append(f"Active: {record['state']} since {since:%a %Y-%m-%d %H:%M:%S} UTC")
+        if record.get("error"):
+            lines.append(f"Error: {record['error']}")
     return "\n".join(lines) + "\n"

@@ -12,7 +12,10 @@ are declared here once. What a stopped one means, as PowerVC behaves behind its 
   cinder (or rabbitmq or db) likewise holds volume and snapshot work.
 The simulated AIX nodes are LPARs on the hosts, not PowerVC services: they keep running.
 
-The state is kept in the store (`meta` key `services`), so it survives an emulator restart.
+A service may fail to start (nova and cinder read their configuration files then; see
+`service_config`): it stays down, `status` shows it `failed` with the reason, and the next start
+tries again. What an admin stopped is kept in the store (`meta` key `services`), so it
+survives an emulator restart; a failure is not kept: every emulator start tries again.
 """
 
 from __future__ import annotations
@@ -72,19 +75,33 @@ class ServiceNameError(ValueError):
     """A services_subset value PowerVC does not have."""
 
 
+class ServiceStartError(Exception):
+    """A service cannot start (a malformed configuration file): the message says why."""
+
+
 @dataclass(frozen=True)
 class ServiceStatus:
     name: str
     active: bool
     since: float
+    failure: str | None = None  # why the last start failed
+
+    @property
+    def state(self) -> str:
+        if self.active:
+            return "active (running)"
+        return "failed (Result: exit-code)" if self.failure else "inactive (dead)"
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire: dict[str, Any] = {
             "name": self.name,
             "active": self.active,
-            "state": "active (running)" if self.active else "inactive (dead)",
+            "state": self.state,
             "since": self.since,
         }
+        if self.failure:
+            wire["error"] = self.failure
+        return wire
 
 
 def check_subsets(names: Iterable[str]) -> tuple[str, ...]:
@@ -105,6 +122,8 @@ class AdminServices:
         self._store = store
         self._now = now
         self._on_started: list[Callable[[], None]] = []
+        self._starters: dict[str, Callable[[], None]] = {}
+        self._failed: dict[str, str] = {}  # service -> why its last start failed
         saved = json.loads(store.get_meta(META_KEY) or "{}")
         self._stopped: set[str] = set(saved.get("stopped", ()))
         self._since: dict[str, float] = {
@@ -116,6 +135,15 @@ class AdminServices:
 
     def on_started(self, callback: Callable[[], None]) -> None:
         self._on_started.append(callback)
+
+    def on_start(self, name: str, starter: Callable[[], None]) -> None:
+        """`starter` runs each time `name` starts; a ServiceStartError keeps it down."""
+        self._starters[check_subsets([name])[0]] = starter
+
+    def boot(self) -> None:
+        """The emulator starts: every service not stopped by an admin starts (its starter
+        runs)."""
+        self._run_starters([name for name in SUBSETS if name not in self._stopped], self._now())
 
     # -- the operations ------------------------------------------------------------------
     def stop(self, names: Sequence[str] = ()) -> list[ServiceStatus]:
@@ -131,24 +159,38 @@ class AdminServices:
 
     def status(self, names: Sequence[str] = ()) -> list[ServiceStatus]:
         return [
-            ServiceStatus(name, name not in self._stopped, self._since[name])
+            ServiceStatus(name, self.running(name), self._since[name], self._failed.get(name))
             for name in check_subsets(names)
         ]
 
     def _set(self, subsets: tuple[str, ...], *, running: bool) -> list[ServiceStatus]:
         changed_at = self._now()
         for name in subsets:
-            if (name not in self._stopped) != running:
+            if self.running(name) != running:
                 self._since[name] = changed_at
+            self._failed.pop(name, None)
             if running:
                 self._stopped.discard(name)
             else:
                 self._stopped.add(name)
+        if running:
+            self._run_starters(subsets, changed_at)
         self._save()
         if running:
             for callback in self._on_started:
                 callback()
         return self.status(subsets)
+
+    def _run_starters(self, subsets: Sequence[str], changed_at: float) -> None:
+        for name in subsets:
+            starter = self._starters.get(name)
+            if starter is None:
+                continue
+            try:
+                starter()
+            except ServiceStartError as problem:
+                self._failed[name] = str(problem)
+                self._since[name] = changed_at
 
     def _save(self) -> None:
         state = {"stopped": sorted(self._stopped), "since": self._since}
@@ -157,25 +199,26 @@ class AdminServices:
     # -- what a stopped service means ----------------------------------------------------
     @property
     def stopped(self) -> list[str]:
-        return [name for name in SUBSETS if name in self._stopped]
+        """The services not running: stopped by an admin, or failed to start."""
+        return [name for name in SUBSETS if not self.running(name)]
 
     def running(self, name: str) -> bool:
-        return name not in self._stopped
+        return name not in self._stopped and name not in self._failed
 
     @property
     def proxy_running(self) -> bool:
         """Whether httpd (Apache, in front of every PowerVC URL) answers at all."""
-        return "httpd" not in self._stopped
+        return self.running("httpd")
 
     def api_unavailable(self, service: str) -> bool:
         """Whether the proxy answers 503 for an API service (`compute`, `volume`...)."""
-        return any(need in self._stopped for need in _API_NEEDS.get(service, ()))
+        return any(not self.running(need) for need in _API_NEEDS.get(service, ()))
 
     def work_held(self, topic: str) -> bool:
-        """Whether lifecycle work of `topic` waits for a stopped service."""
-        if not self._stopped:
+        """Whether lifecycle work of `topic` waits for a service that is not running."""
+        if not self._stopped and not self._failed:
             return False
         for prefixes, needs in _WORK_NEEDS:
             if topic.startswith(prefixes):
-                return any(need in self._stopped for need in needs)
+                return any(not self.running(need) for need in needs)
         return False

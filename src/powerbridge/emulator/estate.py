@@ -359,7 +359,9 @@ def _check_provider_ips(estate: Estate, where: str) -> None:
         except ValueError:
             raise EstateError(f"{place}: {provider.management_ip!r} is not an IP address") from None
         if provider.management_ip in seen:
-            raise EstateError(f"{place}: {provider.management_ip} is {seen[provider.management_ip]}'s too")
+            raise EstateError(
+                f"{place}: {provider.management_ip} is {seen[provider.management_ip]}'s too"
+            )
         seen[provider.management_ip] = provider.name
 
 

@@ -46,6 +46,7 @@ from powerbridge.emulator.config import MEMORY, EmulatorConfig
 from powerbridge.emulator.estate import Estate, load_estate
 from powerbridge.emulator.lifecycle import Engine
 from powerbridge.emulator.logs import ServiceLogs
+from powerbridge.emulator.service_config import ServiceConfig
 from powerbridge.emulator.services import MAIN_SERVICE, SERVICES, declared
 from powerbridge.emulator.store import Store
 
@@ -72,6 +73,11 @@ class Emulator:
         if self.store.is_new:
             self._seed()
         self.identity.catalog.declare(SERVICES, self.estate.region)
+        if self.data_dir is not None:  # PowerVC's etc/nova, etc/cinder: read as services start
+            ServiceConfig(self.data_dir, self.estate, ctx.settings, self.logs).attach(
+                self.admin_services
+            )
+        self.admin_services.boot()
         for backend in (self.images, self.networks, self.volumes, self.compute):
             backend.resume()
 
@@ -142,6 +148,7 @@ class Emulator:
             volumes=self.volumes,
             networks=self.networks,
             behaviours=self.behaviours,
+            settings=ctx.settings,
         )
         self.compute = ComputeBackend(
             ctx,

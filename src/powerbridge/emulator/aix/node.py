@@ -27,6 +27,9 @@ class Interface:
 class NodeRecord:
     server_id: str
     name: str  # the host name: the server's name as cloud-init sets it
+    # the partition's name on the host (nova's instance name, from instance_name_template),
+    # which `uname -L` prints; empty for a node recorded before it was kept
+    lpar_name: str = ""
     aix_level: str = DEFAULT_AIX_LEVEL
     powerha_version: str | None = None  # `halevel -s`; None: PowerHA is not installed
     interfaces: list[Interface] = field(default_factory=list)

@@ -143,6 +143,7 @@ class NodeRegistry:
         record = NodeRecord(
             server_id=server.id,
             name=host_name(server.name, server.id),
+            lpar_name=server.instance_name,
             aix_level=properties.get("aix_level", DEFAULT_AIX_LEVEL),
             powerha_version=properties.get("powerha_version") or None,
             interfaces=self._interfaces(server),

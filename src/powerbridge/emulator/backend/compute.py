@@ -44,6 +44,7 @@ from powerbridge.emulator.backend.server_records import (
     require_unlocked,
 )
 from powerbridge.emulator.backend.server_states import settle, start_task
+from powerbridge.emulator.backend.settings import instance_name
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.logs import LogContext
@@ -286,7 +287,9 @@ class ComputeBackend:
             updated=now,
             request_id=request_id,
             seq=seq,
-            instance_name=self._instance_name(name, server_id, seq),
+            instance_name=self._instance_name(
+                name, server_id, seq, requested_host(request.availability_zone)
+            ),
             availability_zone=request.availability_zone,
             requested_host=requested_host(request.availability_zone),
             metadata=dict(request.metadata),
@@ -319,18 +322,11 @@ class ComputeBackend:
         self.deploys.start(server)
         return server
 
-    def _instance_name(self, name: str, server_id: str, seq: int) -> str:
-        template = self.ctx.estate.instance_name_template
-        try:
-            return template % {
-                "display_name": name,
-                "uuid": server_id,
-                "seq": seq,
-                "id": seq,
-                "name": name,
-            }
-        except (KeyError, ValueError, TypeError):
-            return f"instance-{seq:08x}"
+    def _instance_name(self, name: str, server_id: str, seq: int, host: str | None = None) -> str:
+        """nova.conf's instance_name_template (a requested host's own, if its file sets one);
+        the chosen host's template names the LPAR once it is scheduled (ServerDeploys)."""
+        template = self.ctx.settings.nova.template_for(host)
+        return instance_name(template, name, server_id, seq)
 
     def _allocate_ports(
         self, server: Server, request: ServerRequest, caller: Caller, context: LogContext

@@ -27,6 +27,7 @@ from powerbridge.emulator.backend.server_records import (
     make_fault,
 )
 from powerbridge.emulator.backend.server_states import settle, start_task
+from powerbridge.emulator.backend.settings import ServiceSettings, instance_name
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.estate import DEFAULT_ZONE
 from powerbridge.emulator.logs import ServiceLogs
@@ -46,8 +47,10 @@ class ServerDeploys:
         volumes: VolumeBackend,
         networks: NetworkBackend,
         behaviours: Behaviours,
+        settings: ServiceSettings,
     ) -> None:
         self.lifecycle = lifecycle
+        self.settings = settings
         self.logs = logs
         self.hosts = hosts
         self.scheduler = scheduler
@@ -107,6 +110,9 @@ class ServerDeploys:
             self._fail(server, str(failure), now)
             return
         server.host, server.claimed = host.name, True
+        # the LPAR is created on the host, named by that host's nova-compute settings
+        template = self.settings.nova.template_for(host.name)
+        server.instance_name = instance_name(template, server.name, server.id, server.seq)
         server.set_claim(claim)
         server.availability_zone = self.scheduler.zone_of(host.name) or DEFAULT_ZONE
         self._log_host(

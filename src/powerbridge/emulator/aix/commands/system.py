@@ -73,7 +73,8 @@ UNAME_FIELDS: dict[str, Callable[[Node], str]] = {
     "m": machine_id,
     "M": lambda node: MACHINE_MODEL,
     "p": lambda node: "powerpc",
-    "L": lambda node: f"{lpar_number(node)} {node.name}",
+    # the LPAR number and name, as the HMC knows the partition (not the host name)
+    "L": lambda node: f"{lpar_number(node)} {node.record.lpar_name or node.name}",
     "u": lambda node: f"IBM,02{machine_id(node)[2:9]}",
 }
 
