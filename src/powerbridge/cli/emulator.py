@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from powerbridge.cli.emulator_backup import backup, restore
 from powerbridge.cli.emulator_services import services
 from powerbridge.cli.errors import CliError, UsageProblem
 from powerbridge.cli.lazy import EMULATOR_HELP, lazy_group
@@ -239,6 +240,8 @@ def _start_foreground(config: EmulatorConfig) -> None:
 
     def ready(running: RunningEmulator) -> None:
         info = {**running.describe(), "pid": os.getpid(), "started_at": _now_iso()}
+        # how it was started, so `emulator restore` starts it again the same way
+        info["start_arguments"] = _start_arguments(running.config)
         if data_dir is not None:
             _write_private(data_dir / INFO_FILE, json.dumps(info, indent=2) + "\n")
             _write_private(data_dir / PID_FILE, f"{os.getpid()}\n")
@@ -696,3 +699,6 @@ def _now_iso() -> str:
 
 # PowerVC's powervc-services, through the control socket (cli/emulator_services.py)
 commands.command(name="services", no_args_is_help=True)(services)
+# PowerVC's powervc-backup and powervc-restore (cli/emulator_backup.py)
+commands.command(name="backup")(backup)
+commands.command(name="restore")(restore)

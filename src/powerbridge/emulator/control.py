@@ -7,7 +7,9 @@ emulator uses a temporary directory, named in `emulator.json` as `control_socket
 
 One request per connection: a JSON line `{"operation": "stop", "services": ["nova"]}` (no
 services: all of them), answered by one JSON line `{"services": [status, ...]}` or
-`{"error": "..."}`. A path longer than a unix socket address allows is reached through
+`{"error": "..."}`; `{"operation": "backup", "targetdir": DIR}` makes a backup archive in the
+running emulator's loop (so the store is snapshot between two requests) and answers
+`{"archive": PATH}`. A path longer than a unix socket address allows is reached through
 `/proc/self/fd/<dir fd>/` (Linux).
 """
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from powerbridge.emulator.admin_services import OPERATIONS, AdminServices, ServiceNameError
+from powerbridge.emulator.backup import BackupError
 
 SOCKET_NAME = "emulator.sock"
 MAX_REQUEST = 64 * 1024
@@ -38,11 +41,16 @@ class ControlServer:
     server drops its HTTP connections when httpd stopped)."""
 
     def __init__(
-        self, services: AdminServices, path: Path, after_change: Callable[[], None]
+        self,
+        services: AdminServices,
+        path: Path,
+        after_change: Callable[[], None],
+        backup: Callable[[Path], Path] | None = None,
     ) -> None:
         self.services = services
         self.path = path
         self.after_change = after_change
+        self.backup = backup
         self._server: asyncio.AbstractServer | None = None
 
     async def start(self) -> None:
@@ -79,6 +87,8 @@ class ControlServer:
         except ValueError:
             return {"error": "the request is not a JSON line"}
         operation = request.get("operation") if isinstance(request, dict) else None
+        if operation == "backup":
+            return self._backup(request.get("targetdir"))
         names = request.get("services", []) if isinstance(request, dict) else None
         if operation not in OPERATIONS:
             return {"error": f"the operation must be one of {'|'.join(OPERATIONS)}"}
@@ -92,11 +102,26 @@ class ControlServer:
             self.after_change()
         return {"services": [status.to_wire() for status in statuses]}
 
+    def _backup(self, target: Any) -> dict[str, Any]:
+        if self.backup is None:
+            return {"error": "this emulator makes no backups"}
+        if not isinstance(target, str) or not target:
+            return {"error": "targetdir must be a directory path"}
+        try:
+            return {"archive": str(self.backup(Path(target)))}
+        except BackupError as problem:
+            return {"error": str(problem)}
+
 
 def request(path: Path, operation: str, services: list[str], *, timeout: float = 10.0) -> Any:
     """Send one request to the control socket at `path`; its answer (a ControlError when
     nothing listens there)."""
-    payload = json.dumps({"operation": operation, "services": services}).encode() + b"\n"
+    return exchange(path, {"operation": operation, "services": services}, timeout=timeout)
+
+
+def exchange(path: Path, message: dict[str, Any], *, timeout: float = 10.0) -> Any:
+    """Send `message` as one JSON line to the control socket at `path`; the answer."""
+    payload = json.dumps(message).encode() + b"\n"
     try:
         with (
             _address(path) as address,

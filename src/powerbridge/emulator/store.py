@@ -80,5 +80,14 @@ class Store:
         for (body,) in self._db.execute("SELECT body FROM records WHERE kind=?", (kind,)):
             yield json.loads(body)
 
+    def snapshot(self, path: Path) -> None:
+        """A consistent copy of the database at `path` (SQLite's online backup: pages written
+        by no one in between, since the emulator changes the store from one thread)."""
+        target = sqlite3.connect(str(path))
+        try:
+            self._db.backup(target)
+        finally:
+            target.close()
+
     def close(self) -> None:
         self._db.close()
