@@ -247,7 +247,9 @@ def test_bad_archives_are_refused_with_the_state_untouched(root: Path) -> None:
         )
         assert refused.returncode == 1, (case, refused.stdout)
         lines = [line for line in refused.stderr.splitlines() if line.startswith("error: ")]
-        assert len(lines) == 1 and reason in lines[0] and "nothing was restored" in lines[0], case
+        assert len(lines) == 1, (case, refused.stderr)
+        assert reason in lines[0], case
+        assert "nothing was restored" in lines[0], case
         assert tree(data) == before, case
 
 

@@ -54,6 +54,8 @@ TEXTS: dict[str, str] = {
         "  stop      Stop the emulator of a data dir (SIGTERM; SIGKILL after 10 s).\n"
         "  env       Print how clients reach the running emulator: OS_* variables...\n"
         "  services  Start, stop, restart or show PowerVC's services, as...\n"
+        "  backup    Save the running emulator's data to a .tgz archive, as...\n"
+        "  restore   Restore the emulator's data from a .tgz archive, as...\n"
     ),
     "image": (
         "Usage: powerbridge image [OPTIONS] COMMAND [ARGS]...\n"
