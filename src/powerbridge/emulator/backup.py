@@ -13,10 +13,11 @@ Power resources into the cloud" prints it). The emulator's archive is
 - `data/...`: the rest of the data dir (etc/, logs/ with the nodes' mirrored files, ssh/,
   tls/, powervcrc), not the runtime files (socket, pid, emulator.json) nor `backups/`.
 
-`write_backup` runs inside the emulator, on its event loop (through the control socket), so no
+`take_moment` runs inside the emulator, on its event loop (through the control socket), so no
 request changes the store while the snapshot and the files are taken: the archive is one
-moment. `extract_backup` checks an archive whole into a staging directory before anything of
-the current state is touched: not a gzip'd tar (corrupt), cut short (truncated), without this
+moment; `write_archive` then compresses it in a worker thread while the emulator serves.
+`extract_backup` checks an archive whole into a staging directory before anything of the
+current state is touched: not a gzip'd tar (corrupt), cut short (truncated), without this
 format's manifest (foreign), a newer format, powerbridge or schema (newer), or a file whose
 checksum or size differs, is a `BackupError` saying which.
 """
@@ -27,8 +28,10 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import tarfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -60,8 +63,18 @@ class BackupError(Exception):
 
 
 # -- writing ---------------------------------------------------------------------------------
-def write_backup(store: Store, data_dir: Path, target_dir: Path, powervc_version: str) -> Path:
-    """Archive the data dir's state and files now; the archive's path."""
+@dataclass(frozen=True)
+class Moment:
+    """What a backup holds, taken at one moment: the store's snapshot and the files' bytes."""
+
+    folder: Path  # where the archive goes
+    created: str
+    powervc_version: str
+    contents: dict[str, bytes]
+
+
+def take_moment(store: Store, data_dir: Path, target_dir: Path, powervc_version: str) -> Moment:
+    """The state and files now (call it where nothing changes them meanwhile: the loop)."""
     stamp = datetime.datetime.now(datetime.UTC)
     folder = target_dir / stamp.strftime("%Y%m%d%H%M%S%f")
     try:
@@ -75,39 +88,53 @@ def write_backup(store: Store, data_dir: Path, target_dir: Path, powervc_version
         contents.update(_data_files(data_dir, skip=(target_dir, folder)))
     finally:
         snapshot.unlink(missing_ok=True)
+    return Moment(folder, stamp.isoformat(timespec="seconds"), powervc_version, contents)
+
+
+def write_archive(moment: Moment) -> Path:
+    """The archive of `moment` (compressing may run off the loop); its path."""
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "powerbridge_version": __version__,
-        "powervc_version": powervc_version,
+        "powervc_version": moment.powervc_version,
         "schema_version": SCHEMA_VERSION,
-        "created": stamp.isoformat(timespec="seconds"),
+        "created": moment.created,
         "files": {
             name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            for name, data in contents.items()
+            for name, data in moment.contents.items()
         },
     }
-    archive = folder / ARCHIVE
-    partial = folder / f".{ARCHIVE}.part"
+    archive = moment.folder / ARCHIVE
+    partial = moment.folder / f".{ARCHIVE}.part"
     with tarfile.open(partial, "w:gz") as tar:
         _add(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
-        for name, data in contents.items():
+        for name, data in moment.contents.items():
             _add(tar, f"{DATA}/{name}", data)
     partial.rename(archive)
     return archive
 
 
 def _data_files(data_dir: Path, skip: tuple[Path, ...]) -> dict[str, bytes]:
+    """Every regular file under `data_dir` but the runtime files, staging directories and the
+    `skip` directories (the backups), by its path relative to `data_dir`."""
+    root = os.path.realpath(data_dir)
+    skipped = {os.path.relpath(os.path.realpath(p), root) for p in (*skip, data_dir / BACKUPS)}
     files = {}
-    skipped = {path.resolve() for path in (*skip, data_dir / BACKUPS)}
-    for path in sorted(data_dir.rglob("*")):
-        relative = path.relative_to(data_dir)
-        if relative.parts[0].startswith(".restore-") or str(relative) in RUNTIME:
-            continue
-        if any(path.resolve() == s or s in path.resolve().parents for s in skipped):
-            continue
-        if path.is_file() and not path.is_symlink():
-            files[relative.as_posix()] = path.read_bytes()
+    for directory, subdirectories, names in os.walk(root):
+        relative_dir = os.path.relpath(directory, root)
+        subdirectories[:] = sorted(
+            name
+            for name in subdirectories
+            if not name.startswith(".restore-")
+            and os.path.normpath(os.path.join(relative_dir, name)) not in skipped
+        )
+        for name in sorted(names):
+            relative = os.path.normpath(os.path.join(relative_dir, name))
+            path = os.path.join(directory, name)
+            if relative in RUNTIME or os.path.islink(path) or not os.path.isfile(path):
+                continue
+            files[Path(relative).as_posix()] = Path(path).read_bytes()
     return files
 
 

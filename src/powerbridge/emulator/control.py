@@ -7,10 +7,10 @@ emulator uses a temporary directory, named in `emulator.json` as `control_socket
 
 One request per connection: a JSON line `{"operation": "stop", "services": ["nova"]}` (no
 services: all of them), answered by one JSON line `{"services": [status, ...]}` or
-`{"error": "..."}`; `{"operation": "backup", "targetdir": DIR}` makes a backup archive in the
-running emulator's loop (so the store is snapshot between two requests) and answers
-`{"archive": PATH}`. A path longer than a unix socket address allows is reached through
-`/proc/self/fd/<dir fd>/` (Linux).
+`{"error": "..."}`; `{"operation": "backup", "targetdir": DIR}` takes a backup's state and
+files in the running emulator's loop (so the store is snapshot between two requests),
+compresses them in a worker thread and answers `{"archive": PATH}`. A path longer than a unix
+socket address allows is reached through `/proc/self/fd/<dir fd>/` (Linux).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from powerbridge.emulator.admin_services import OPERATIONS, AdminServices, ServiceNameError
-from powerbridge.emulator.backup import BackupError
+from powerbridge.emulator.backup import BackupError, Moment, write_archive
 
 SOCKET_NAME = "emulator.sock"
 MAX_REQUEST = 64 * 1024
@@ -45,7 +45,7 @@ class ControlServer:
         services: AdminServices,
         path: Path,
         after_change: Callable[[], None],
-        backup: Callable[[Path], Path] | None = None,
+        backup: Callable[[Path], Moment] | None = None,
     ) -> None:
         self.services = services
         self.path = path
@@ -74,6 +74,8 @@ class ControlServer:
         try:
             line = await reader.readline()
             answer = self.answer(line)
+            if isinstance(answer.get("moment"), Moment):  # compressed off the loop
+                answer = await asyncio.to_thread(self._archive, answer["moment"])
             writer.write(json.dumps(answer).encode() + b"\n")
             await writer.drain()
         except (ConnectionError, ValueError):  # a client gone, or a line over the limit
@@ -108,9 +110,16 @@ class ControlServer:
         if not isinstance(target, str) or not target:
             return {"error": "targetdir must be a directory path"}
         try:
-            return {"archive": str(self.backup(Path(target)))}
+            return {"moment": self.backup(Path(target))}
         except BackupError as problem:
             return {"error": str(problem)}
+
+    @staticmethod
+    def _archive(moment: Moment) -> dict[str, Any]:
+        try:
+            return {"archive": str(write_archive(moment))}
+        except OSError as problem:
+            return {"error": f"cannot write the archive in {moment.folder}: {problem}"}
 
 
 def request(path: Path, operation: str, services: list[str], *, timeout: float = 10.0) -> Any:

@@ -45,7 +45,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from powerbridge.emulator.aix.sshd import NodeSshServers
 from powerbridge.emulator.app import create_app, create_port_apps
-from powerbridge.emulator.backup import BackupError, write_backup
+from powerbridge.emulator.backup import BackupError, Moment, take_moment
 from powerbridge.emulator.client_env import openstack_env, write_powervcrc
 from powerbridge.emulator.config import (
     DEFAULT_ADMIN_USER,
@@ -242,14 +242,14 @@ class EmulatorServer:
         self._control_temp = Path(tempfile.mkdtemp(prefix="powerbridge-emulator-control-"))
         return self._control_temp / SOCKET_NAME
 
-    def _backup(self, target: Path) -> Path:
-        """A backup archive now, in the event loop: no request runs until it is written."""
+    def _backup(self, target: Path) -> Moment:
+        """A backup's state and files now, in the event loop: no request runs meanwhile."""
         emulator = self.emulator
         if emulator.data_dir is None:
             raise BackupError("an emulator kept in memory has no data dir to back up")
         emulator.aix.save_unsaved()  # the nodes' last file changes, into the store first
         version = emulator.estate.powervc_version
-        return write_backup(emulator.store, emulator.data_dir, target, version)
+        return take_moment(emulator.store, emulator.data_dir, target, version)
 
     def _drop_connections_if_stopped(self) -> None:
         """httpd stopped: the connections already open go too, keep-alive ones included."""
