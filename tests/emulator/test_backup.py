@@ -20,8 +20,11 @@ import asyncssh
 import httpx
 import pytest
 
+from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.server import running_emulator
 from tests.emulator.aix.ssh_support import ClientKey, client_key
 from tests.support.cli_process import run_cli
+from tests.support.clirun import Shell
 
 COMPUTE = "/powervc/openstack/compute/v2.1"
 VOLUME = "/powervc/openstack/volume/v3"
@@ -263,3 +266,22 @@ def test_without_noprompt_and_no_terminal_restore_refuses_in_one_line(root: Path
     nothing = run_cli("emulator", "backup", "--noprompt", "--data", str(root / "nobody"))
     assert nothing.returncode == 1
     assert "no emulator answers for" in nothing.stderr
+
+
+def test_restore_refuses_an_emulator_a_program_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`running_emulator` writes no pid file: restore cannot stop it, so it swaps nothing."""
+    data = tmp_path / "data"
+    with running_emulator(EmulatorConfig(port=0, data_dir=data)):
+        shell = Shell(monkeypatch, capsys)
+        made = shell.ok("emulator", "backup", "--noprompt", "--data", str(data))
+        assert made.out.startswith(f"Backup archive: {data / 'backups'}")
+        before = tree(data / "etc")
+        refused = shell("emulator", "restore", "--noprompt", "--data", str(data))
+        assert refused.code == 1
+        assert refused.error_lines[0].endswith(
+            "has no pid file to stop it by; nothing was restored"
+        )
+        assert tree(data / "etc") == before
+        assert not list(data.glob(".restore-*"))

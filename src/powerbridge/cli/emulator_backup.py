@@ -155,15 +155,31 @@ def _stop_running(data_dir: Path) -> dict[str, Any] | None:
     from powerbridge.emulator.control import ControlError, request
 
     pid = _recorded_pid(data_dir)
-    if pid is None or not _is_emulator(pid):
-        return None
     info = _read_info(data_dir) or {}
+    if pid is None or not _is_emulator(pid):
+        _refuse_if_serving_without_pid(_socket_path(data_dir, info))
+        return None
     with contextlib.suppress(ControlError):
         request(_socket_path(data_dir, info), "stop", [])
     typer.echo(f"Stopped PowerVC's services and the emulator (pid {pid}).")
     _terminate(pid)
     _remove_runtime_files(data_dir)
     return info
+
+
+def _refuse_if_serving_without_pid(socket: Path) -> None:
+    """An emulator a program runs (`running_emulator`) has no pid file: its data must not be
+    swapped under it."""
+    from powerbridge.emulator.control import ControlError, request
+
+    try:
+        request(socket, "status", ["httpd"], timeout=2.0)
+    except ControlError:
+        return
+    raise CliError(
+        f"an emulator answers on {socket} but has no pid file to stop it by; nothing was restored",
+        hint="stop the program that runs it, then restore again",
+    )
 
 
 def _swap(data_dir: Path, staging: Path) -> None:
