@@ -116,7 +116,7 @@ def restore(
             noprompt=noprompt,
         )
         info = _stop_running(data_dir)
-        _swap(data_dir, staging)
+        _swap(data_dir, staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     typer.echo(f"Restored {archive} into {data_dir}.")
@@ -182,12 +182,15 @@ def _refuse_if_serving_without_pid(socket: Path) -> None:
     )
 
 
-def _swap(data_dir: Path, staging: Path) -> None:
-    """The staged data in place of the current one (backups/ and the staging dir stay); the
-    old data is put back if a move fails."""
-    from powerbridge.emulator.backup import BACKUPS
+def _swap(data_dir: Path, staging: Path, target: Path) -> None:
+    """The staged data in place of the current one (backups/, a --targetdir inside the data
+    dir and the staging dir stay); the old data is put back if a move fails."""
+    from powerbridge.emulator.backup import ARCHIVE, BACKUPS
 
     keep = {BACKUPS, staging.name}
+    with contextlib.suppress(ValueError):  # a target outside the data dir
+        inside = target.resolve().relative_to(data_dir.resolve()).parts
+        keep.add(inside[0] if inside else ARCHIVE)
     aside = data_dir / f".restore-old-{os.getpid()}"
     aside.mkdir()
     moved: list[Path] = []
