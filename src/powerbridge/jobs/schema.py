@@ -120,7 +120,7 @@ portal_sessions = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the cookie, never the cookie
     sa.Column("csrf", sa.String(64), nullable=False),
-    sa.Column("token", sa.Text, nullable=False),  # the user's Keystone token
+    sa.Column("token", sa.Text, nullable=False),  # the user's Keystone token, sealed
     sa.Column("user_id", sa.String(64), nullable=False),
     sa.Column("user_name", sa.String(255), nullable=False),
     sa.Column("domain", sa.String(255), nullable=False),

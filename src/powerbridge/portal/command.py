@@ -147,11 +147,15 @@ def _check_start(settings: PortalSettings) -> None:
     """Open the store and the key once before serving: a problem is one line, no trace."""
     from powerbridge.ha.identity import IdentityError
     from powerbridge.jobs import JobStore, StoreError
+    from powerbridge.portal.cipher import CipherError, portal_cipher
     from powerbridge.portal.keys import portal_identity
 
     try:
         JobStore.open(settings.store_url).close()
         portal_identity(settings.data_dir)
+        portal_cipher(settings.data_dir)
+    except CipherError as problem:
+        raise StartProblem(str(problem), "give another --data-dir") from None
     except StoreError as problem:
         raise StartProblem(str(problem), "give another store with --store") from None
     except (IdentityError, OSError) as problem:
