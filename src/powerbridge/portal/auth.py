@@ -30,6 +30,7 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
     "Operator",
+    "PostingViewer",
     "Principal",
     "Viewer",
     "principal",
@@ -154,5 +155,13 @@ async def operator(request: Request, who: Annotated[Principal, Depends(principal
     return who
 
 
+async def csrf_viewer(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
+    """Any signed-in user, on a POST that changes nothing (a plan): the CSRF token still,
+    as on every unsafe method, so no other site makes a browser post as its user."""
+    await check_csrf(request, who)
+    return who
+
+
 Viewer = Annotated[Principal, Depends(principal)]
+PostingViewer = Annotated[Principal, Depends(csrf_viewer)]
 Operator = Annotated[Principal, Depends(operator)]
