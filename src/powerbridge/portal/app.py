@@ -21,6 +21,7 @@ from powerbridge.portal.cipher import portal_cipher
 from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.errors import install_handlers
 from powerbridge.portal.keys import portal_identity
+from powerbridge.portal.openapi_doc import install_openapi
 from powerbridge.portal.pages import page_router
 from powerbridge.portal.sessions import Sessions
 from powerbridge.portal.settings import PortalSettings
@@ -73,6 +74,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app)
+    install_openapi(app)
     app.include_router(api_router())
     app.include_router(page_router())
     static = Path(__file__).parent / "static"
