@@ -136,3 +136,23 @@ def test_secrets_are_sealed_in_the_store(short: PortalLab, submitted: dict[str, 
             dump = "\n".join(db.iterdump())
     assert token not in dump
     assert secret not in dump
+
+
+def test_an_api_client_with_its_own_token_gets_a_credential_too(short: PortalLab) -> None:
+    other = EXAMPLE.replace("appha", "tokha").replace("192.168.100.251", "192.168.100.252")
+    headers = {"X-Auth-Token": short.keystone_token("pat"), "Content-Type": "application/yaml"}
+    with short.client(headers=headers) as api:
+        answer = api.post("/api/v1/clusters", content=other)
+        assert answer.status_code == 202, answer.text
+        job_id = answer.json()["job"]["id"]
+        with api.stream("GET", f"/api/v1/jobs/{job_id}/events", timeout=180) as stream:
+            assert any(line.startswith("event: end") for line in stream.iter_lines())
+    job, events = job_record(short, job_id)
+    assert job.status.value == "succeeded", job.summary
+    credential = job.spec[CREDENTIAL]
+    pat = credential["user_id"]
+    http = admin(short)
+    servers = http.get(f"{short.aix.compute}/servers/detail").json()["servers"]
+    assert {s["user_id"] for s in servers if s["name"].startswith("tokha-")} == {pat}
+    deleted = f"deleted this job's application credential {credential['id']}"
+    assert any(event.message.startswith(deleted) for event in events)
