@@ -50,7 +50,8 @@ def portal(
             "--os-cloud",
             metavar="NAME",
             envvar="OS_CLOUD",
-            help="The PowerVC users sign in to (clouds.yaml); its credentials run the jobs.",
+            help="The PowerVC users sign in to (clouds.yaml); jobs run as their users, its"
+            " own credentials run day-two actions.",
         ),
     ] = None,
     emulator: Annotated[
@@ -59,7 +60,8 @@ def portal(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            "--data-dir", help="Where the portal keeps its SSH key (default: the data dir)."
+            "--data-dir",
+            help="Where the portal keeps its SSH key and secret key (default: the data dir).",
         ),
     ] = None,
     ssh_config: Annotated[

@@ -157,10 +157,10 @@ def user_runner(state: PortalState, options: CreateOptions) -> Runner:
                 " submitted through the portal); continue it with `powerbridge ha create"
                 " --resume`"
             )
-        config = credential_config(state, credential)
-        build = cluster_runner(lambda: Cloud.connect(config=config), state.identity, options)
         ended = True
         try:
+            config = credential_config(state, credential)  # CipherError: another key's
+            build = cluster_runner(lambda: Cloud.connect(config=config), state.identity, options)
             return await build(run)
         except asyncio.CancelledError:
             ended = _cancel_asked(run)  # else this worker stops: the next one needs it
