@@ -156,3 +156,25 @@ def test_an_api_client_with_its_own_token_gets_a_credential_too(short: PortalLab
     assert {s["user_id"] for s in servers if s["name"].startswith("tokha-")} == {pat}
     deleted = f"deleted this job's application credential {credential['id']}"
     assert any(event.message.startswith(deleted) for event in events)
+
+
+def test_a_failed_create_keeps_its_credential_for_a_resume(short: PortalLab) -> None:
+    failing = EXAMPLE.replace("appha", "failha").replace("192.168.100.251", "192.168.100.253")
+    rule = {"kind": "server", "mode": "fail_at", "name_regex": "^failha-node1$"}
+    add_behaviour(short.aix, {**rule, "task_state": "spawning", "message": "no room"})
+    headers = {"X-Auth-Token": short.keystone_token("otto"), "Content-Type": "application/yaml"}
+    with short.client(headers=headers) as api:
+        answer = api.post("/api/v1/clusters", content=failing)
+        assert answer.status_code == 202, answer.text
+        job_id = answer.json()["job"]["id"]
+        with api.stream("GET", f"/api/v1/jobs/{job_id}/events", timeout=180) as stream:
+            assert any(line.startswith("event: end") for line in stream.iter_lines())
+    job, events = job_record(short, job_id)
+    assert job.status.value == "failed", job.summary
+    credential = job.spec[CREDENTIAL]
+    http = admin(short)
+    url = f"{short.aix.running.auth_url}/users/{credential['user_id']}/application_credentials"
+    kept = [c["id"] for c in http.get(url).json()["application_credentials"]]
+    assert kept == [credential["id"]]  # usable by a resume, until it expires
+    told = f"kept this job's application credential {credential['id']} for a resume"
+    assert any(event.message.startswith(told) for event in events)

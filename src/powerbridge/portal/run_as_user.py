@@ -9,9 +9,10 @@ worker claims the job, now or after a takeover, authenticates as the user: a job
 the session that made it (sign-out, a 6-hour token) and never uses the portal's own account
 on PowerVC.
 
-The credential is deleted when the job ends (succeeded, failed, cancelled); a worker that
-stops mid-job (the portal shut down, a lease lost) keeps it for the worker that takes the
-job over. A restricted credential cannot delete itself (Keystone refuses application
+The credential is deleted at the job's final end (succeeded, cancelled); it is kept while
+the job may still go on: failed (a resume continues a failed step, within the day) or
+stopped mid-way (the portal shut down, a lease lost: the worker that takes the job over
+uses it). A restricted credential cannot delete itself (Keystone refuses application
 credential management to its tokens), so the deletion uses a live session of the owner in
 the project when there is one, else the portal's own account (an administrator may delete
 anyone's); when neither may, the job's events say so and the credential expires by itself.
@@ -38,6 +39,7 @@ from powerbridge.ha.submit import cluster_runner
 from powerbridge.jobs import Job, JobStatus, LeaseLost
 from powerbridge.jobs.worker import Run, Runner
 from powerbridge.portal.auth import Principal
+from powerbridge.portal.cipher import CipherError
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.roles import Role
 from powerbridge.portal.state import PortalState
@@ -157,20 +159,35 @@ def user_runner(state: PortalState, options: CreateOptions) -> Runner:
                 " submitted through the portal); continue it with `powerbridge ha create"
                 " --resume`"
             )
-        ended = True
+        kept: str | None = None  # why the credential stays; None: the job's final end
         try:
             config = credential_config(state, credential)  # CipherError: another key's
             build = cluster_runner(lambda: Cloud.connect(config=config), state.identity, options)
-            return await build(run)
+            status = await build(run)
+            if status is JobStatus.FAILED:  # a failed step is resumed, not redone
+                kept = "for a resume"
+            return status
         except asyncio.CancelledError:
-            ended = _cancel_asked(run)  # else this worker stops: the next one needs it
+            if not _cancel_asked(run):  # this worker stops: the next one continues the job
+                kept = "for the worker that continues the job"
             raise
         except LeaseLost:
-            ended = False
+            kept = ""  # another worker holds the job now (and nothing more is written)
+            raise
+        except CipherError:
+            raise  # no portal of this key can use it: it goes
+        except Exception:
+            kept = "for a resume"  # failed mid-way (PowerVC refused a call)
             raise
         finally:
-            if ended:
+            if kept is None:
                 await retire(state, run, credential)
+            elif kept:
+                _event(
+                    run,
+                    f"kept this job's application credential {credential.id} {kept};"
+                    f" it expires at {credential.expires_at}",
+                )
 
     return run_as_user
 
