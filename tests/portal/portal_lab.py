@@ -93,11 +93,13 @@ class PortalLab:
 
     def session_token(self, browser: httpx.Client) -> str:
         """The Keystone token the portal keeps for this browser's session."""
+        from powerbridge.portal.cipher import portal_cipher
         from powerbridge.portal.sessions import Sessions
 
         store = JobStore.open(str(self.store_path))
         try:
-            found = Sessions(store).find(browser.cookies.get(COOKIE))
+            sessions = Sessions(store, portal_cipher(self.data_dir))
+            found = sessions.find(browser.cookies.get(COOKIE))
         finally:
             store.close()
         assert found is not None

@@ -96,12 +96,21 @@ def test_the_job_shows_its_steps_and_their_commands(
         assert "+ clmgr add cluster appha" in page
 
 
-def test_the_nodes_exist_in_powervc(portal: PortalLab, built: dict[str, Any]) -> None:
+def test_the_nodes_exist_in_powervc_made_by_their_user(
+    portal: PortalLab, built: dict[str, Any]
+) -> None:
     assert built["job"]["id"]
-    servers = portal.aix.http.get(f"{portal.aix.compute}/servers/detail").json()["servers"]
-    states = {s["name"]: s["status"] for s in servers}
-    assert states == {"appha-node1": "ACTIVE", "appha-node2": "ACTIVE"}
-    keys = portal.aix.http.get(f"{portal.aix.compute}/os-keypairs").json()["keypairs"]
+    http, identity = portal.aix.http, portal.aix.running.auth_url
+    otto = http.get(f"{identity}/users", params={"name": "otto"}).json()["users"][0]["id"]
+    servers = http.get(f"{portal.aix.compute}/servers/detail").json()["servers"]
+    states = {s["name"]: (s["status"], s["user_id"]) for s in servers}
+    # made with otto's application credential, not the portal's own account (root)
+    assert states == {"appha-node1": ("ACTIVE", otto), "appha-node2": ("ACTIVE", otto)}
+    keys = http.get(
+        f"{portal.aix.compute}/os-keypairs",
+        params={"user_id": otto},
+        headers={"OpenStack-API-Version": "compute 2.10"},
+    ).json()["keypairs"]
     assert (portal.data_dir / "portal_ed25519").stat().st_mode & 0o777 == 0o600
     public = (portal.data_dir / "portal_ed25519.pub").read_text().split()[1]
     assert [k["keypair"]["public_key"].split()[1] for k in keys] == [public]

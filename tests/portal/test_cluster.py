@@ -111,7 +111,7 @@ def test_the_page_shows_state_nodes_disks_and_actions(otto: httpx.Client) -> Non
 def test_the_picture_shows_hosts_nodes_disks_and_the_service_ip(otto: httpx.Client) -> None:
     view = cluster(otto)
     svg = picture(otto)
-    assert svg.get("role") == "img"
+    assert svg.get("role") == "group"
     assert (svg.findtext(f"{SVG}title") or "") == "Topology of appha"
     desc = svg.findtext(f"{SVG}desc") or ""
     assert "Active / Normal" in desc
@@ -151,7 +151,7 @@ def test_an_api_client_with_a_keystone_token_reads_it(
         assert cluster(client)["name"] == "appha"
         svg = client.get("/api/v1/clusters/appha/topology.svg")
         assert svg.headers["content-type"].startswith("image/svg+xml")
-        assert ET.fromstring(svg.text).get("role") == "img"
+        assert ET.fromstring(svg.text).get("role") == "group"
         paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/v1/clusters/{name}", "/api/v1/clusters/{name}/failover"} <= set(paths)
     assert {"get", "delete"} <= set(paths["/api/v1/clusters/{name}"])

@@ -1,4 +1,4 @@
-"""The job store's tables (schema 3) and the database clock.
+"""The job store's tables (schema 4) and the database clock.
 
 Timestamps are UTC `TIMESTAMP WITH TIME ZONE` on PostgreSQL; SQLite has no such type, so
 there they are ISO text in SQLAlchemy's fixed-width form, which sorts and compares like the
@@ -25,10 +25,11 @@ __all__ = [
     "jobs",
     "metadata",
     "portal_sessions",
+    "portal_signin_attempts",
 ]
 
-HEAD = "0003"
-SCHEMA_VERSION = 3  # also kept in `schema_version`, which releases before Alembic read
+HEAD = "0004"
+SCHEMA_VERSION = 4  # also kept in `schema_version`, which releases before Alembic read
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -120,7 +121,7 @@ portal_sessions = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the cookie, never the cookie
     sa.Column("csrf", sa.String(64), nullable=False),
-    sa.Column("token", sa.Text, nullable=False),  # the user's Keystone token
+    sa.Column("token", sa.Text, nullable=False),  # the user's Keystone token, sealed
     sa.Column("user_id", sa.String(64), nullable=False),
     sa.Column("user_name", sa.String(255), nullable=False),
     sa.Column("domain", sa.String(255), nullable=False),
@@ -131,6 +132,15 @@ portal_sessions = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),  # the token's expiry
     sa.Index("portal_sessions_by_expiry", "expires_at"),
+)
+# failed sign-ins per user and per client address (powerbridge.portal.signin_limits): every
+# portal worker counts in the same rows, so a limit holds whichever worker is asked
+portal_signin_attempts = sa.Table(
+    "portal_signin_attempts",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),  # "user:<domain>/<name>", "address:<ip>"
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_start", UtcDateTime, nullable=False),  # the first failure counted
 )
 
 # SQLite's strftime gives milliseconds; three zeros make them SQLAlchemy's microseconds

@@ -17,9 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from powerbridge import __version__
 from powerbridge.jobs import JobStore
 from powerbridge.portal.api import api_router
+from powerbridge.portal.cipher import portal_cipher
 from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.errors import install_handlers
 from powerbridge.portal.keys import portal_identity
+from powerbridge.portal.openapi_doc import install_openapi
 from powerbridge.portal.pages import page_router
 from powerbridge.portal.sessions import Sessions
 from powerbridge.portal.settings import PortalSettings
@@ -39,11 +41,12 @@ def open_state(settings: PortalSettings) -> PortalState:
     store = JobStore.open(settings.store_url)
     try:
         identity = portal_identity(settings.data_dir)
+        cipher = portal_cipher(settings.data_dir)
     except BaseException:
         store.close()
         raise
     reads = ClusterReads(settings.cluster_cache_seconds)
-    return PortalState(settings, store, Sessions(store), identity, reads)
+    return PortalState(settings, store, Sessions(store, cipher), identity, cipher, reads)
 
 
 def create_app(settings: PortalSettings) -> FastAPI:
@@ -71,6 +74,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app)
+    install_openapi(app)
     app.include_router(api_router())
     app.include_router(page_router())
     static = Path(__file__).parent / "static"

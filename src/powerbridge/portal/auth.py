@@ -22,6 +22,7 @@ from powerbridge.portal.clouds import keystone
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.roles import Role, portal_role
 from powerbridge.portal.sessions import PortalSession
+from powerbridge.portal.signin_limits import Throttle, TooManyAttempts, address_key
 from powerbridge.portal.state import PortalState, portal_state
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
     "Operator",
+    "PostingViewer",
     "Principal",
     "Viewer",
     "principal",
@@ -74,11 +76,18 @@ def from_session(session: PortalSession, state: PortalState) -> Principal:
     )
 
 
-async def _from_header(token: str, state: PortalState) -> Principal:
+async def _from_header(token: str, state: PortalState, address: str | None) -> Principal:
+    throttle = Throttle(state.store, state.settings.signin_limits)
+    try:
+        throttle.check([address_key(address)])
+    except TooManyAttempts as problem:
+        hint = "wait, then send a valid token"
+        raise PortalError(429, str(problem), hint=hint, retry_after=problem.retry_after) from None
     try:
         async with keystone(state.settings) as identity:
             found = await identity.validate(token)
     except AuthenticationFailed:
+        throttle.failed([address_key(address)])  # guessing tokens counts as guessing passwords
         raise PortalError(401, "the X-Auth-Token is not valid", hint="get a new token") from None
     except ClientError as problem:
         raise PortalError(502, f"cannot validate the token: {problem}") from None
@@ -102,7 +111,7 @@ async def optional_principal(request: Request) -> Principal | None:
     state = portal_state(request)
     header = request.headers.get("x-auth-token")
     if header:
-        return await _from_header(header, state)
+        return await _from_header(header, state, request.client.host if request.client else None)
     session = state.sessions.find(request.cookies.get(COOKIE))
     if session is None or not session.scoped:
         return None
@@ -146,5 +155,13 @@ async def operator(request: Request, who: Annotated[Principal, Depends(principal
     return who
 
 
+async def csrf_viewer(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
+    """Any signed-in user, on a POST that changes nothing (a plan): the CSRF token still,
+    as on every unsafe method, so no other site makes a browser post as its user."""
+    await check_csrf(request, who)
+    return who
+
+
 Viewer = Annotated[Principal, Depends(principal)]
+PostingViewer = Annotated[Principal, Depends(csrf_viewer)]
 Operator = Annotated[Principal, Depends(operator)]

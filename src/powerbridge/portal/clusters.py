@@ -2,8 +2,9 @@
 
 The spec is read as `ha plan` reads it (every problem located), planned on PowerVC with the
 user's token, and, for a submit, refused while the plan blocks, then queued for the worker
-(`ha.submit.submit_create`). The nodes are reached with the portal's own key, so a spec may
-leave `ssh.private_key` out or name that key's file, nothing else on the portal's host.
+with an application credential of the user (run_as_user.py). The nodes are reached with
+the portal's own key, so a spec may leave `ssh.private_key` out or name that key's file,
+nothing else on the portal's host.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import os
 from pathlib import Path
 
 from powerbridge.deploy.errors import SpecErrors
+from powerbridge.ha.journal import stopped_create
 from powerbridge.ha.model import ClusterSpec
 from powerbridge.ha.plan import ClusterPlan, plan_cluster
 from powerbridge.ha.spec import parse_cluster_spec
-from powerbridge.ha.submit import submit_create
 from powerbridge.jobs import Job
 from powerbridge.portal.auth import Principal
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError, spec_error
 from powerbridge.portal.keys import KEY_FILE
+from powerbridge.portal.run_as_user import issue_credential, submit_as_user
 from powerbridge.portal.state import PortalState
 
 __all__ = ["SOURCE", "plan_text", "read_spec", "submit_text"]
@@ -68,15 +70,11 @@ def blocked(plan: ClusterPlan) -> PortalError:
 
 
 async def submit_text(state: PortalState, who: Principal, text: str) -> Job:
-    """Plan the spec; refuse a blocked plan; queue the create for the worker."""
+    """Plan the spec; refuse a blocked plan; queue the create for the worker, with an
+    application credential of the user to run it with (run_as_user.py)."""
     plan = await plan_text(state, who, text)
     if not plan.ok:
         raise blocked(plan)
-    return submit_create(
-        state.store,
-        text,
-        source=SOURCE,
-        owner=who.user_name,
-        project=who.project_id,
-        cloud=state.settings.cloud.cloud_name,
-    )
+    stopped_create(state.store, plan.spec.name, resume=False)  # refused before a credential
+    credential = await issue_credential(state, who, plan.spec.name)
+    return submit_as_user(state, who, text, credential, source=SOURCE)

@@ -50,7 +50,8 @@ def portal(
             "--os-cloud",
             metavar="NAME",
             envvar="OS_CLOUD",
-            help="The PowerVC users sign in to (clouds.yaml); its credentials run the jobs.",
+            help="The PowerVC users sign in to (clouds.yaml); jobs run as their users, its"
+            " own credentials run day-two actions.",
         ),
     ] = None,
     emulator: Annotated[
@@ -59,7 +60,8 @@ def portal(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            "--data-dir", help="Where the portal keeps its SSH key (default: the data dir)."
+            "--data-dir",
+            help="Where the portal keeps its SSH key and secret key (default: the data dir).",
         ),
     ] = None,
     ssh_config: Annotated[
@@ -147,11 +149,15 @@ def _check_start(settings: PortalSettings) -> None:
     """Open the store and the key once before serving: a problem is one line, no trace."""
     from powerbridge.ha.identity import IdentityError
     from powerbridge.jobs import JobStore, StoreError
+    from powerbridge.portal.cipher import CipherError, portal_cipher
     from powerbridge.portal.keys import portal_identity
 
     try:
         JobStore.open(settings.store_url).close()
         portal_identity(settings.data_dir)
+        portal_cipher(settings.data_dir)
+    except CipherError as problem:
+        raise StartProblem(str(problem), "give another --data-dir") from None
     except StoreError as problem:
         raise StartProblem(str(problem), "give another store with --store") from None
     except (IdentityError, OSError) as problem:

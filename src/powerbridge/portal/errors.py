@@ -27,7 +27,7 @@ from powerbridge.deploy.errors import SpecErrors
 from powerbridge.ha.errors import ClusterBusy, ClusterInterrupted, HAError, PlanBlocked
 from powerbridge.jobs import StoreError
 
-__all__ = ["PortalError", "error_body", "install_handlers", "spec_error"]
+__all__ = ["PortalError", "error_body", "error_headers", "install_handlers", "spec_error"]
 
 logger = logging.getLogger("powerbridge.portal")
 
@@ -103,15 +103,23 @@ def _page(problem: PortalError) -> Response:
         message=html.escape(problem.message),
         hint=html.escape(problem.hint or ""),
     )
-    return HTMLResponse(text, status_code=problem.status)
+    return HTMLResponse(text, status_code=problem.status, headers=error_headers(problem))
 
 
 def _answer(request: Request, problem: PortalError) -> Response:
     if _wants_page(request):
         return _page(problem)
     body = error_body(problem.message, problem.hint, **problem.extra)
-    headers = {"WWW-Authenticate": "X-Auth-Token"} if problem.status == 401 else None
-    return JSONResponse(body, status_code=problem.status, headers=headers)
+    return JSONResponse(body, status_code=problem.status, headers=error_headers(problem))
+
+
+def error_headers(problem: PortalError) -> dict[str, str]:
+    """401 names the way to authenticate; 429 says when to retry (RFC 9110)."""
+    if problem.status == 401:
+        return {"WWW-Authenticate": "X-Auth-Token"}
+    if problem.status == 429 and "retry_after" in problem.extra:
+        return {"Retry-After": str(problem.extra["retry_after"])}
+    return {}
 
 
 def install_handlers(app: FastAPI) -> None:

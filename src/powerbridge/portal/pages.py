@@ -22,7 +22,7 @@ from powerbridge.portal.auth import (
 from powerbridge.portal.clouds import keystone
 from powerbridge.portal.cluster_pages import cluster_page_routes
 from powerbridge.portal.clusters import plan_text, submit_text
-from powerbridge.portal.errors import PortalError, portal_error
+from powerbridge.portal.errors import PortalError, error_headers, portal_error
 from powerbridge.portal.rendering import page as _page
 from powerbridge.portal.rendering import to as _to
 from powerbridge.portal.signin import choose_project, password_step, set_cookie, sign_out
@@ -88,11 +88,14 @@ def _signin_routes(router: APIRouter) -> None:
                 password,
                 domain.strip() or "Default",
                 request.cookies.get(COOKIE),
+                request.client.host if request.client else None,
             )
         except PortalError as problem:
-            return _signin_form(
+            form = _signin_form(
                 request, state, problem.status, error=problem.message, user=user, domain=domain
             )
+            form.headers.update(error_headers(problem))
+            return form
         if len(projects) == 1:  # nothing to pick
             session = state.sessions.find(cookie)
             assert session is not None

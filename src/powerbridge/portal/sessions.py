@@ -1,8 +1,9 @@
 """Signed-in browsers, kept in the shared job store (table `portal_sessions`, schema 3).
 
 The cookie holds a random session id; the store holds only its SHA-256, with the user's
-Keystone token, their project and roles, a CSRF token, and the token's expiry, which is the
-session's: a session never outlives its token. Signing in (password, then the project) makes
+Keystone token (encrypted with the portal's key, cipher.py), their project and roles, a
+CSRF token, and the token's expiry, which is the session's: a session never outlives its
+token. Signing in (password, then the project) makes
 a new id at each step and deletes the one before, so an id planted before sign-in is worth
 nothing after it (session fixation). Any portal process on the store serves any session.
 """
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from powerbridge.client import Endpoint, Token
 from powerbridge.jobs import JobStore
 from powerbridge.jobs.schema import db_now, portal_sessions
+from powerbridge.portal.cipher import Cipher, CipherError
 
 __all__ = ["PortalSession", "Sessions"]
 
@@ -71,9 +73,10 @@ def _key(cookie: str) -> str:
 
 
 class Sessions:
-    def __init__(self, store: JobStore) -> None:
+    def __init__(self, store: JobStore, cipher: Cipher) -> None:
         self.engine = store.engine
         self.dialect = store.dialect
+        self.cipher = cipher
 
     def start(self, token: Token, *, domain: str, replacing: str | None = None) -> str:
         """A new session for `token` (unscoped: the user still picks a project); the cookie
@@ -82,7 +85,7 @@ class Sessions:
         row = {
             "id": _key(cookie),
             "csrf": secrets.token_urlsafe(32),
-            "token": token.value,
+            "token": self.cipher.seal(token.value),
             "user_id": token.user_id,
             "user_name": token.user_name or token.user_id,
             "domain": domain,
@@ -108,10 +111,33 @@ class Sessions:
             row = db.execute(sa.select(_table).where(live)).mappings().first()
         if row is None:
             return None
+        try:
+            return self._session(row)
+        except CipherError:
+            return None  # sealed with another key: signed out, in effect
+
+    def of_user(self, user_id: str, project_id: str) -> list[PortalSession]:
+        """The live sessions of a user in a project (a job's owner, signed in again)."""
+        live = (
+            (_table.c.user_id == user_id)
+            & (_table.c.project_id == project_id)
+            & (_table.c.expires_at > db_now(self.dialect))
+        )
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(_table).where(live)).mappings().all()
+        found = []
+        for row in rows:
+            try:
+                found.append(self._session(row))
+            except CipherError:
+                continue  # sealed with another key: unusable, like an expired one
+        return found
+
+    def _session(self, row: sa.RowMapping) -> PortalSession:
         return PortalSession(
             key=row["id"],
             csrf=row["csrf"],
-            token=row["token"],
+            token=self.cipher.open(row["token"]),
             user_id=row["user_id"],
             user_name=row["user_name"],
             domain=row["domain"],

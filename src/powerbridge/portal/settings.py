@@ -9,6 +9,7 @@ from pathlib import Path
 
 from powerbridge.client import CloudConfig
 from powerbridge.portal.roles import DEFAULT_ROLE_MAP, Role
+from powerbridge.portal.signin_limits import SigninLimits
 
 __all__ = ["PortalSettings", "default_data_dir"]
 
@@ -21,8 +22,9 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class PortalSettings:
-    """`cloud` is the PowerVC users sign in to. Its own credentials (clouds.yaml or OS_*)
-    run the worker's jobs in this increment; per-user application credentials come later."""
+    """`cloud` is the PowerVC users sign in to. Jobs run with application credentials of
+    their users (run_as_user.py); its own credentials (clouds.yaml or OS_*), when it has
+    them, delete a job's credential whose user has signed out, and run day-two actions."""
 
     cloud: CloudConfig
     store_url: str | None = None  # None: the default job store
@@ -35,3 +37,4 @@ class PortalSettings:
     default_domain: str = "Default"
     sse_wait_seconds: float = 1.0  # an SSE stream looks at its job at least this often
     cluster_cache_seconds: float = 3.0  # a cluster's state is at most this old when shown
+    signin_limits: SigninLimits = field(default_factory=SigninLimits)  # failed sign-ins

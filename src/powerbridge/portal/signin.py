@@ -18,6 +18,7 @@ from powerbridge.portal.auth import COOKIE
 from powerbridge.portal.clouds import keystone
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.sessions import PortalSession
+from powerbridge.portal.signin_limits import Throttle, TooManyAttempts, address_key, user_key
 from powerbridge.portal.state import PortalState
 
 __all__ = ["WRONG_CREDENTIALS", "choose_project", "password_step", "set_cookie", "sign_out"]
@@ -26,17 +27,31 @@ WRONG_CREDENTIALS = "PowerVC did not accept that user name, password and domain"
 
 
 async def password_step(
-    state: PortalState, user: str, password: str, domain: str, old_cookie: str | None
+    state: PortalState,
+    user: str,
+    password: str,
+    domain: str,
+    old_cookie: str | None,
+    address: str | None = None,
 ) -> tuple[str, list[Project]]:
-    """The unscoped session's cookie, and the projects the user may pick."""
+    """The unscoped session's cookie, and the projects the user may pick; refused (429)
+    while the user or the client `address` has failed too often (signin_limits.py)."""
+    throttle = Throttle(state.store, state.settings.signin_limits)
+    counted = [user_key(domain, user), address_key(address)]
+    try:
+        throttle.check(counted)
+    except TooManyAttempts as problem:
+        raise too_many(problem) from None
     try:
         async with keystone(state.settings) as identity:
             token = await identity.password(user, password, domain=domain)
             projects = await identity.projects(token.value)
     except AuthenticationFailed:
+        throttle.failed(counted)
         raise PortalError(401, WRONG_CREDENTIALS, hint="check them and try again") from None
     except ClientError as problem:
         raise PortalError(502, f"cannot reach PowerVC's Keystone: {problem}") from None
+    throttle.succeeded(counted[0])
     if not projects:
         raise PortalError(403, f"{user} has a role in no project", hint="ask an administrator")
     return state.sessions.start(token, domain=domain, replacing=old_cookie), projects
@@ -66,6 +81,11 @@ async def sign_out(state: PortalState, cookie: str) -> None:
             await identity.revoke(session.token)
     except ClientError:
         pass  # the session is gone either way; the token expires by itself
+
+
+def too_many(problem: TooManyAttempts) -> PortalError:
+    hint = "wait, or ask a PowerVC administrator to check the account"
+    return PortalError(429, str(problem), hint=hint, retry_after=problem.retry_after)
 
 
 def set_cookie(state: PortalState, response: Response, cookie: str) -> None:

@@ -9,6 +9,7 @@ from fastapi import Request
 from powerbridge.ha.identity import Identity
 from powerbridge.jobs import JobStore
 from powerbridge.portal.actions import Actions
+from powerbridge.portal.cipher import Cipher
 from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.sessions import Sessions
 from powerbridge.portal.settings import PortalSettings
@@ -22,6 +23,7 @@ class PortalState:
     store: JobStore
     sessions: Sessions
     identity: Identity  # the portal's SSH key (keys.py)
+    cipher: Cipher  # the portal's secret key (cipher.py): sessions' tokens, jobs' credentials
     cluster_reads: ClusterReads = field(default_factory=lambda: ClusterReads(3.0))
     actions: Actions = field(default_factory=Actions)  # the day-two actions running here
 

@@ -132,7 +132,9 @@ def topology_svg(view: ClusterView, network: str | None = None) -> str:
         {
             "xmlns": NS,
             "viewBox": f"0 0 {width} {height}",
-            "role": "img",
+            # a group, not an img: an img's content is presentational, and its node links
+            # must stay reachable (axe nested-interactive)
+            "role": "group",
             "aria-labelledby": f"topo-title-{view.name} topo-desc-{view.name}",
             "class": "topology",
         },

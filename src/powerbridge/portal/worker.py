@@ -2,8 +2,9 @@
 
 A `jobs.Worker` with the ha package's `cluster_runner`, started with the app and stopped
 with it. It has a store object of its own (same database): its batches and held leases are
-never mixed with the request threads' reads and writes. It logs in to PowerVC with the
-portal's own configured credentials and to the nodes with the portal's SSH key (keys.py).
+never mixed with the request threads' reads and writes. It logs in to PowerVC as the job's
+user, with the application credential the job was submitted with (run_as_user.py), and to
+the nodes with the portal's SSH key (keys.py).
 A portal stopped mid-build leaves the job's lease to expire; the next portal (or worker) on
 the store takes it over and continues it.
 """
@@ -16,10 +17,9 @@ from collections.abc import AsyncIterator
 
 from powerbridge.ha.create import CreateOptions
 from powerbridge.ha.journal import CLUSTER
-from powerbridge.ha.submit import cluster_runner
 from powerbridge.jobs import JobStore
 from powerbridge.jobs.worker import Worker
-from powerbridge.portal.clouds import service_cloud
+from powerbridge.portal.run_as_user import user_runner
 from powerbridge.portal.state import PortalState
 
 __all__ = ["running_worker"]
@@ -29,7 +29,7 @@ __all__ = ["running_worker"]
 async def running_worker(state: PortalState) -> AsyncIterator[Worker]:
     settings = state.settings
     options = CreateOptions(ssh_configs=settings.ssh_configs)
-    runner = cluster_runner(service_cloud(settings), state.identity, options)
+    runner = user_runner(state, options)
     store = JobStore.open(settings.store_url)
     worker = Worker(store, {CLUSTER: runner}, poll_seconds=settings.worker_poll_seconds)
     stop = asyncio.Event()

@@ -719,6 +719,20 @@ class TestApplicationCredentials:
         project = identity.project_by_name("ibm-default")
         assert 400 <= status_of(identity.issue, rescope(token, project.id)) < 500
 
+    def test_a_restricted_app_cred_manages_no_app_creds(
+        self, identity: IdentityBackend, alice: Caller
+    ) -> None:
+        # keystone/api/users.py _check_unrestricted_application_credential
+        cred, secret = identity.create_app_cred(alice, alice.user_id, {"name": "ci"})
+        caller = identity.issue(app_cred_auth(id=cred.id, secret=secret))
+        assert status_of(identity.create_app_cred, caller, alice.user_id, {"name": "x"}) == 403
+        assert status_of(identity.refuse_restricted, caller) == 403
+        wide, wide_secret = identity.create_app_cred(
+            alice, alice.user_id, {"name": "wide", "unrestricted": True}
+        )
+        free = identity.issue(app_cred_auth(id=wide.id, secret=wide_secret))
+        identity.create_app_cred(free, alice.user_id, {"name": "made-by-wide"})
+
     def test_disabled_user_cannot_use_an_app_cred(
         self, identity: IdentityBackend, alice: Caller
     ) -> None:

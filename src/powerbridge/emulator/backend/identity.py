@@ -255,6 +255,7 @@ class IdentityBackend(TokenAuthority):
             )
         if not caller.project_id:
             raise bad_request("An application credential needs a project-scoped token.")
+        self.refuse_restricted(caller)
         name = body.get("name")
         if not isinstance(name, str) or not name or len(name) > 255:
             raise bad_request(
@@ -311,6 +312,17 @@ class IdentityBackend(TokenAuthority):
         if role_name is None:
             raise bad_request(f"Invalid input for field '{where}': 'id' or 'name' is required.")
         return self.role_by_name(role_name)
+
+    def refuse_restricted(self, caller: Caller) -> None:
+        """keystone/api/users.py `_check_unrestricted_application_credential`: a token got
+        with a restricted application credential creates and deletes no credential."""
+        cred = self.app_creds.get(caller.app_cred_id or "")
+        if caller.app_cred_id and (cred is None or not cred.unrestricted):
+            raise forbidden(
+                "You are not authorized to perform the requested action: Using method "
+                "'application_credential' is not allowed for managing additional application "
+                "credentials."
+            )
 
     def app_cred(self, user_id: str, cred_id: str) -> AppCredential:
         cred = self.app_creds.get(cred_id)

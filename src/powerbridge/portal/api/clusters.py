@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from powerbridge.ha.plan import ClusterPlan
-from powerbridge.portal.auth import Operator, Viewer
+from powerbridge.portal.auth import Operator, PostingViewer, Viewer
 from powerbridge.portal.clusters import plan_text, submit_text
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.state import PortalState, portal_state
@@ -58,7 +58,7 @@ def list_clusters(who: Viewer, state: State) -> dict[str, Any]:
 
 
 @router.post("/plan", summary="Plan a cluster spec: what a create makes", openapi_extra=SPEC_BODY)
-async def plan_cluster_spec(request: Request, who: Viewer, state: State) -> dict[str, Any]:
+async def plan_cluster_spec(request: Request, who: PostingViewer, state: State) -> dict[str, Any]:
     return plan_body(await plan_text(state, who, await spec_text(request)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -20,12 +21,15 @@ router = APIRouter(tags=["jobs"])
 State = Annotated[PortalState, Depends(portal_state)]
 
 
+MAX_JOB_ID = 2**63  # a signed 64-bit integer: PostgreSQL's BIGINT, SQLite's INTEGER
+
+
 def project_job(state: PortalState, job_id: int, project_id: str) -> Job:
     """The job, when the user's project may see it; else 404 (its existence is not told)."""
-    try:
-        job = state.store.job(job_id)
-    except KeyError:
-        job = None
+    job = None
+    if 0 < job_id < MAX_JOB_ID:  # beyond, no database's integer: no such job, not a 500
+        with contextlib.suppress(KeyError):
+            job = state.store.job(job_id)
     if job is None or not visible(job, project_id):
         raise PortalError(404, f"no job {job_id}", hint="GET /api/v1/jobs lists your project's")
     return job

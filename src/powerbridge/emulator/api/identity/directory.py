@@ -304,5 +304,6 @@ def show_app_cred(call: Call) -> Reply:
 def delete_app_cred(call: Call) -> Reply:
     user_id = call.params["user_id"]
     self_or_admin(call, user_id, "identity:delete_application_credential")
+    call.emulator.identity.refuse_restricted(call.auth)
     call.emulator.identity.delete_app_cred(user_id, call.params["cred_id"])
     return Reply(status=204)
