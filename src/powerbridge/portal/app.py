@@ -54,9 +54,10 @@ def create_app(settings: PortalSettings) -> FastAPI:
         try:
             state.sessions.purge_expired()
             async with contextlib.AsyncExitStack() as stack:
-                if settings.run_worker:
-                    await stack.enter_async_context(running_worker(state))
+                # the workers stop first, so none of them claims an action handed back
                 stack.push_async_callback(state.actions.close)
+                if settings.run_worker and settings.workers > 0:
+                    await stack.enter_async_context(running_worker(state))
                 yield
         finally:
             state.store.close()
