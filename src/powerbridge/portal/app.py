@@ -19,6 +19,7 @@ from powerbridge.jobs import JobStore
 from powerbridge.portal.api import api_router
 from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.errors import install_handlers
+from powerbridge.portal.event_hub import EventHub
 from powerbridge.portal.keys import portal_identity
 from powerbridge.portal.pages import page_router
 from powerbridge.portal.sessions import Sessions
@@ -43,7 +44,8 @@ def open_state(settings: PortalSettings) -> PortalState:
         store.close()
         raise
     reads = ClusterReads(settings.cluster_cache_seconds)
-    return PortalState(settings, store, Sessions(store), identity, reads)
+    hub = EventHub(store.engine)
+    return PortalState(settings, store, Sessions(store), identity, reads, event_hub=hub)
 
 
 def create_app(settings: PortalSettings) -> FastAPI:
@@ -55,6 +57,8 @@ def create_app(settings: PortalSettings) -> FastAPI:
             state.sessions.purge_expired()
             async with contextlib.AsyncExitStack() as stack:
                 # the workers stop first, so none of them claims an action handed back
+                if state.event_hub is not None:
+                    stack.push_async_callback(state.event_hub.close)
                 stack.push_async_callback(state.actions.close)
                 if settings.run_worker and settings.workers > 0:
                     await stack.enter_async_context(running_worker(state))

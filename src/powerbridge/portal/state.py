@@ -10,6 +10,7 @@ from powerbridge.ha.identity import Identity
 from powerbridge.jobs import JobStore
 from powerbridge.portal.actions import Actions
 from powerbridge.portal.cluster_reads import ClusterReads
+from powerbridge.portal.event_hub import EventHub
 from powerbridge.portal.sessions import Sessions
 from powerbridge.portal.settings import PortalSettings
 
@@ -24,6 +25,7 @@ class PortalState:
     identity: Identity  # the portal's SSH key (keys.py)
     cluster_reads: ClusterReads = field(default_factory=lambda: ClusterReads(3.0))
     actions: Actions = field(default_factory=Actions)  # the day-two actions running here
+    event_hub: EventHub | None = None  # wakes the event streams (event_hub.py)
 
 
 def portal_state(request: Request) -> PortalState:
