@@ -26,6 +26,7 @@ from tests.portal.scale_support import (
     scale_lab,
     wait_for,
 )
+from tests.portal.test_build import sse as sse_messages
 
 pytestmark = pytest.mark.acceptance
 
@@ -137,3 +138,38 @@ def test_a_portal_stopped_mid_failover_hands_it_over_and_it_moves_the_group_once
     other = {"sc1-node1": "sc1-node2", "sc1-node2": "sc1-node1"}[before]
     assert (ended.summary["from"], ended.summary["to"]) in ((before, other), (other, other))
     assert group_node(again, "sc1") == other  # moved once: not on to the node after
+
+
+def test_a_portal_stopped_mid_build_hands_it_over_and_started_again_finishes_it(
+    scale: ScaleLab,
+) -> None:
+    for portal in scale.portals:
+        portal.stop()
+    portal = scale.start_portal(workers=1)
+    job_id = portal.submit(cluster_spec("sc21"))["id"]
+    store = scale.store()
+    try:
+        wait_for(partial(running_step_of, store, portal), "the build mid-way", 120)
+        portal.stop()
+        left = store.job(job_id)
+        again = scale.start_portal(workers=1)
+        with again.client() as http, http.stream("GET", f"/api/v1/jobs/{job_id}/events") as sse:
+            messages = list(sse_messages(sse))  # LISTEN/NOTIFY through the portal's one hub
+        ended = store.job(job_id)
+    finally:
+        store.close()
+    assert left.status is JobStatus.QUEUED  # handed back at once, not left to its lease
+    assert ended.status is JobStatus.SUCCEEDED, ended.summary
+    assert again.holds(ended)
+    *progress, end = messages
+    assert end == ("end", None, {"status": "succeeded", "job": job_id})
+    seqs = [int(seq) for _, seq, _ in progress if seq is not None]
+    assert seqs == list(range(1, len(seqs) + 1))  # every event once, in order
+    said = [data["message"] for _, _, data in progress]
+    assert "deploy: skipped: done by an earlier run" in said
+    servers = scale.servers()
+    assert {name: n for name, n in servers.items() if name.startswith("sc21-")} == {
+        "sc21-node1": 1,
+        "sc21-node2": 1,
+    }
+    assert scale.volumes()["sc21"] == VOLUMES

@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from powerbridge.jobs import schema
+from powerbridge.jobs import Event, JobStore, schema
 from powerbridge.jobs.statements import EVENTS_CHANNEL
 
 __all__ = ["EventHub", "Waiter"]
@@ -44,13 +44,32 @@ class Waiter:
     job_id: int
     after: int = 0
     woken: asyncio.Event = field(default_factory=asyncio.Event)
+    timed_out: bool = False  # the last wait ran out: its next read goes to the store
 
     async def wait(self, seconds: float) -> None:
         """Until woken, at most `seconds`; then not woken until the next wake-up."""
-        with contextlib.suppress(TimeoutError):
+        self.timed_out = False
+        try:
             async with asyncio.timeout(seconds):
                 await self.woken.wait()
+        except TimeoutError:
+            self.timed_out = True
         self.woken.clear()
+
+
+@dataclass(eq=False)
+class _Shared:
+    """A job's events read once for all its streams since the first of them started."""
+
+    start: int  # the events after this number are here
+    events: list[Event] = field(default_factory=list)
+    wakes: int = 0  # wake-ups so far; `read_at`: how many there had been at the last read
+    read_at: int = -1
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def last(self) -> int:
+        return self.events[-1].seq if self.events else self.start
 
 
 class EventHub:
@@ -59,6 +78,7 @@ class EventHub:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.waiters: dict[int, set[Waiter]] = {}
+        self.shared: dict[int, _Shared] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -76,6 +96,7 @@ class EventHub:
             watching.discard(waiter)
             if not watching:
                 self.waiters.pop(job_id, None)
+                self.shared.pop(job_id, None)
 
     def _start(self) -> None:
         if self._loop is not None:
@@ -89,10 +110,29 @@ class EventHub:
 
     def _wake(self, job_id: int | None) -> None:
         """Wake the job's streams (None: every stream)."""
-        chosen = self.waiters.values() if job_id is None else [self.waiters.get(job_id, set())]
-        for watching in chosen:
-            for waiter in watching:
+        chosen = list(self.waiters) if job_id is None else [job_id]
+        for job in chosen:
+            if job in self.shared:
+                self.shared[job].wakes += 1
+            for waiter in self.waiters.get(job, set()):
                 waiter.woken.set()
+
+    async def events(self, store: JobStore, waiter: Waiter) -> list[Event]:
+        """The job's events after `waiter.after`: one store read per wake-up for all the
+        job's streams (50 browsers on one job: one query per new event, not 50)."""
+        job_id, after = waiter.job_id, waiter.after
+        shared = self.shared.get(job_id)
+        if shared is None or after < shared.start or waiter.timed_out:
+            found = await asyncio.to_thread(store.events, job_id, after)
+            if shared is None and job_id in self.waiters:
+                self.shared[job_id] = _Shared(after, found, read_at=0)
+            return found
+        async with shared.lock:
+            if shared.read_at < shared.wakes:  # woken since: read what came, once for all
+                shared.read_at = shared.wakes
+                more = await asyncio.to_thread(store.events, job_id, shared.last)
+                shared.events.extend(more)
+        return [event for event in shared.events if event.seq > after]
 
     # -- PostgreSQL ----------------------------------------------------------------------------
     def _listen(self) -> None:
@@ -136,8 +176,12 @@ class EventHub:
                 self._wake(None)
                 continue
             for job_id, watching in list(self.waiters.items()):
+                last = newest.get(job_id, 0)
+                shared = self.shared.get(job_id)
+                if shared is not None and last > shared.last:
+                    shared.wakes += 1  # the streams' next read goes to the store
                 for waiter in watching:
-                    if newest.get(job_id, 0) > waiter.after:
+                    if last > waiter.after:
                         waiter.woken.set()
 
     def _rows(self, query: sa.Select[Any]) -> list[tuple[int, int]]:

@@ -41,7 +41,7 @@ async def job_events(
     (a LISTEN connection, or a poll in a thread) for this stream."""
     if hub is not None:
         with hub.watch(job_id, after) as waiter:
-            async for message in _stream(request, store, job_id, after, wait_seconds, waiter):
+            async for message in _stream(request, store, job_id, after, wait_seconds, waiter, hub):
                 yield message
         return
     signal = await asyncio.to_thread(open_signal, store.engine)
@@ -59,9 +59,14 @@ async def _stream(
     after: int,
     wait_seconds: float,
     wake: Waiter | EventSignal,
+    hub: EventHub | None = None,
 ) -> AsyncIterator[str]:
     while True:
-        events = await asyncio.to_thread(store.events, job_id, after)
+        if isinstance(wake, Waiter) and hub is not None:
+            wake.after = after
+            events = await hub.events(store, wake)
+        else:
+            events = await asyncio.to_thread(store.events, job_id, after)
         for event in events:
             after = event.seq
             yield _message("progress", event_dict(event), event.seq)
