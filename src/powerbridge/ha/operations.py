@@ -167,7 +167,8 @@ async def run_operation(
     task = asyncio.current_task()
     assert task is not None  # always awaited inside a task
     every = LEASE_RENEWAL_SECONDS if options.worker is None else options.lease_seconds / 3
-    beat = asyncio.create_task(keep_leased(store, job.id, every, task, []))
+    why: list[str] = []  # "cancel" asked for, or the lease "lost" to another worker
+    beat = asyncio.create_task(keep_leased(store, job.id, every, task, why))
     try:
         summary = await operation_steps(cloud, store, job, spec, identity, steps, options, progress)
     except StepFailed as failure:
@@ -181,7 +182,7 @@ async def run_operation(
         store.finish(job.id, JobStatus.FAILED, {"error": str(problem)})
         raise
     except BaseException:
-        _stopped(store, job, command, options)
+        _stopped(store, job, command, options, why)
         raise
     finally:
         beat.cancel()
@@ -189,14 +190,20 @@ async def run_operation(
     return store.job(job.id)
 
 
-def _stopped(store: JobStore, job: Job, command: str, options: OperationOptions) -> None:
-    """A worker's job goes back to the queue for the next worker (a portal stopping); a
-    foreground one ends interrupted, to be run again."""
+def _stopped(
+    store: JobStore, job: Job, command: str, options: OperationOptions, why: list[str]
+) -> None:
+    """A worker's job goes back to the queue for the next worker (a portal stopping), unless
+    a cancel stopped it or another worker holds it now; a foreground one ends interrupted,
+    to be run again."""
     from powerbridge.jobs import LeaseLost
 
     if options.worker is not None:
         with contextlib.suppress(LeaseLost):
-            store.release(job.id)
+            if why == ["cancel"]:
+                store.finish(job.id, JobStatus.CANCELLED)
+            elif not why:
+                store.release(job.id)
         return
     store.event(job.id, f"interrupted: run `powerbridge ha {command}` again")
     store.finish(job.id, JobStatus.INTERRUPTED)
