@@ -13,7 +13,6 @@ users for the roles: vera (reader), otto (member), pat (member of two projects).
 from __future__ import annotations
 
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from powerbridge.client import load_config
 from powerbridge.jobs import JobStore
 from powerbridge.portal import PortalSettings, create_app
 from powerbridge.portal.auth import COOKIE
+from powerbridge.portal.serve import listen
 from tests.emulator.aix.ssh_support import Lab, lab, lab_config
 
 PASSWORDS = {"root": "passw0rd", "vera": "vera-pw", "otto": "otto-pw", "pat": "pat-pw"}
@@ -133,8 +133,7 @@ def add_users(aix: Lab) -> None:
 @contextmanager
 def serving(settings: PortalSettings) -> Iterator[str]:
     """The portal under uvicorn in a thread, on a loopback port; its URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = listen("127.0.0.1", 0)  # as `powerbridge portal` binds it (TCP_NODELAY)
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

@@ -66,9 +66,18 @@ def next_data_name(cluster: str, names: list[str]) -> str:
     return f"{cluster}-data-{max(numbers, default=0) + 1}"
 
 
+def _own_volume(build: Build) -> str | None:
+    """The volume an earlier run of this very job chose (its record was read at the start)."""
+    return next((name for kind, name in build.journal.items if kind == "volume"), None)
+
+
 def _unfinished_volume(build: Build) -> str | None:
-    """The volume an earlier add-disk of this cluster chose and did not finish with."""
+    """The volume an earlier add-disk of this cluster chose and did not finish with: this
+    job's own when an earlier run of it stopped (a worker took it over)."""
     store, name = build.journal.store, build.spec.name
+    mine = _own_volume(build)
+    if mine is not None:
+        return mine
     for job in store.jobs(name, kind=CLUSTER, action=ADD_DISK):
         if job.id == build.journal.job.id:
             continue
@@ -116,7 +125,7 @@ async def _volume(build: Build) -> str:
         volume.name,
         ItemState.DONE,
         resource_id=volume.id,
-        created_here=earlier != volume.name,
+        created_here=earlier != volume.name or earlier == _own_volume(build),
     )
     outcome = (
         await wait_for_volumes(build.cloud.volume, [volume.id], timeout=VOLUME_WAIT_SECONDS)

@@ -88,6 +88,7 @@ async def _state(build: Build) -> str:
             "state", f"{target} cannot take {group}: its cluster services are not stable"
         )
     build.facts.update(target=target, holder=holder)
+    build.journal.note("state", target=target)  # a takeover moves it there, not further
     if target == holder:
         return f"{group} is online on {target} already"
     return f"{group} is online on {holder or 'no node'}; moving it to {target}"

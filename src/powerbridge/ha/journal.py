@@ -170,6 +170,12 @@ class Journal:
         self._put(STEP, step, ItemState.FAILED, details=record, fault=error)
         self.say(step, "failed", error)
 
+    def note(self, step: str, **details: Any) -> None:
+        """Keep what a running step decided in its record (a worker that takes the job over
+        reads it: the failover's target)."""
+        previous = dict(self.details(STEP, step))
+        self._put(STEP, step, ItemState.BUILDING, details={**previous, **details})
+
     def command(self, step: str, result: Recorded) -> None:
         prefix = f"{step}/{result.node}"
         number = self._counts.get(prefix, 0) + 1

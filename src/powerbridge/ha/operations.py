@@ -16,6 +16,7 @@ job knows is `NotACluster`. The operations themselves: `ha.failover`, `ha.servic
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from powerbridge.ha.journal import (
     pinned_host_keys,
     refuse_while_busy,
 )
-from powerbridge.ha.workflow import Build, Step, failed_summary, run_steps
+from powerbridge.ha.workflow import ALWAYS_RUN, Build, Step, failed_summary, run_steps
 from powerbridge.jobs import Job, JobStatus, JobStore
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ __all__ = [
     "ensure_idle",
     "load_cluster_spec_of",
     "look",
+    "operation_steps",
     "run_operation",
     "wait_for_health",
 ]
@@ -84,6 +86,10 @@ class OperationOptions:
     project: str | None = None  # what (the portal's per-project views; None: the CLI)
     cloud: str | None = None
     source: str | None = None
+    # a worker's name: the job is held under its lease, not attached to this process, so
+    # should the process die another worker continues it (the portal; None: the CLI)
+    worker: str | None = None
+    lease_seconds: float = 30.0  # with `worker`: how long a silent holder is trusted
 
 
 def load_cluster_spec_of(store: JobStore, name: str) -> ClusterSpec:
@@ -142,41 +148,29 @@ async def run_operation(
 ) -> Job:
     """Run `steps` as a new `action` job of the cluster; the finished job (its summary is
     what the steps left in `build.facts["summary"]`)."""
-    from powerbridge.ha.executor import NodeExecutor, default_ssh_configs
     from powerbridge.jobs.worker import keep_leased
 
     ensure_idle(store, spec.name)
     command = f"{action.replace('_', '-')} {spec.name}"
-    record = {"options": _options_record(options)}
     job = store.create_job(
         CLUSTER,
         spec.name,
         action=action,
-        spec=record,
+        spec={"options": _options_record(options)},
         source=options.source,
         owner=options.owner,
         project=options.project,
         cloud=options.cloud,
-    )
-    journal = Journal(store, job, progress)
-    configs = options.ssh_configs if options.ssh_configs is not None else default_ssh_configs()
-    executor = NodeExecutor(
-        identity,
-        user=spec.ssh.user,
-        ssh_configs=configs,
-        pins=pinned_host_keys(store, spec.name),
-        connect_timeout=spec.ssh.connect_timeout,
-        command_timeout=spec.ssh.command_timeout,
-        cluster=spec.name,
+        worker=options.worker,
+        lease_seconds=options.lease_seconds,
     )
     task = asyncio.current_task()
     assert task is not None  # always awaited inside a task
-    beat = asyncio.create_task(keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, task, []))
-    build = Build(cloud, spec, journal, executor, identity)
-    build.facts["options"] = options
+    every = LEASE_RENEWAL_SECONDS if options.worker is None else options.lease_seconds / 3
+    why: list[str] = []  # "cancel" asked for, or the lease "lost" to another worker
+    beat = asyncio.create_task(keep_leased(store, job.id, every, task, why))
     try:
-        async with executor:
-            await run_steps(build, dict(steps))
+        summary = await operation_steps(cloud, store, job, spec, identity, steps, options, progress)
     except StepFailed as failure:
         store.finish(job.id, JobStatus.FAILED, failed_summary(failure))
         failure.hint = (  # not create's "--resume": an operation is simply run again
@@ -188,14 +182,66 @@ async def run_operation(
         store.finish(job.id, JobStatus.FAILED, {"error": str(problem)})
         raise
     except BaseException:
-        store.event(job.id, f"interrupted: run `powerbridge ha {command}` again")
-        store.finish(job.id, JobStatus.INTERRUPTED)
+        _stopped(store, job, command, options, why)
         raise
     finally:
         beat.cancel()
-    summary = {**build.facts.get("summary", {}), "seconds": round(journal.elapsed, 1)}
     store.finish(job.id, JobStatus.SUCCEEDED, summary)
     return store.job(job.id)
+
+
+def _stopped(
+    store: JobStore, job: Job, command: str, options: OperationOptions, why: list[str]
+) -> None:
+    """A worker's job goes back to the queue for the next worker (a portal stopping), unless
+    a cancel stopped it or another worker holds it now; a foreground one ends interrupted,
+    to be run again."""
+    from powerbridge.jobs import LeaseLost
+
+    if options.worker is not None:
+        with contextlib.suppress(LeaseLost):
+            if why == ["cancel"]:
+                store.finish(job.id, JobStatus.CANCELLED)
+            elif not why:
+                store.release(job.id)
+        return
+    store.event(job.id, f"interrupted: run `powerbridge ha {command}` again")
+    store.finish(job.id, JobStatus.INTERRUPTED)
+
+
+async def operation_steps(
+    cloud: Cloud,
+    store: JobStore,
+    job: Job,
+    spec: ClusterSpec,
+    identity: Identity,
+    steps: Mapping[str, Step],
+    options: OperationOptions,
+    progress: Progress | None = None,
+    *,
+    rerun: bool = False,
+) -> dict[str, Any]:
+    """Run `steps` for `job` (held by this store); the job's summary. `rerun`: a job taken
+    over runs every step again, the done ones too: each queries first, and what a step
+    decided (the failover's target, the new disk) is in memory or in the job's items."""
+    from powerbridge.ha.executor import NodeExecutor, default_ssh_configs
+
+    journal = Journal(store, job, progress)
+    configs = options.ssh_configs if options.ssh_configs is not None else default_ssh_configs()
+    executor = NodeExecutor(
+        identity,
+        user=spec.ssh.user,
+        ssh_configs=configs,
+        pins=pinned_host_keys(store, spec.name),
+        connect_timeout=spec.ssh.connect_timeout,
+        command_timeout=spec.ssh.command_timeout,
+        cluster=spec.name,
+    )
+    build = Build(cloud, spec, journal, executor, identity)
+    build.facts["options"] = options
+    async with executor:
+        await run_steps(build, dict(steps), always=frozenset(steps) if rerun else ALWAYS_RUN)
+    return {**build.facts.get("summary", {}), "seconds": round(journal.elapsed, 1)}
 
 
 def connect_wait(build: Build) -> float:

@@ -101,8 +101,11 @@ def _node_part(result: CommandResult) -> tuple[str, str]:
     return "done", f"{what} ({seconds})"
 
 
-async def run_steps(build: Build, steps: dict[str, Step]) -> None:
-    """Run `steps` in order, skipping those an earlier run finished; record each.
+async def run_steps(
+    build: Build, steps: dict[str, Step], *, always: frozenset[str] = ALWAYS_RUN
+) -> None:
+    """Run `steps` in order, skipping those an earlier run finished (but the `always` ones);
+    record each.
 
     The job's status is the caller's to set at the end; here a failure is recorded on its
     step and raised as StepFailed (node access errors become one)."""
@@ -111,7 +114,7 @@ async def run_steps(build: Build, steps: dict[str, Step]) -> None:
     journal = build.journal
     journal.plan_steps(list(steps))
     for name, step in steps.items():
-        if name not in ALWAYS_RUN and journal.step_done(name):
+        if name not in always and journal.step_done(name):
             journal.say(name, "skipped", "done by an earlier run")
             continue
         journal.begin(name)

@@ -128,21 +128,25 @@ class JobStore:
         source: str | None = None,
         spec: Mapping[str, Any] | None = None,
         summary: Mapping[str, Any] | None = None,
+        worker: str | None = None,
+        lease_seconds: float = ATTACHED_LEASE_SECONDS,
         **who: str | None,
     ) -> Job:
-        """A job this process runs now, in the foreground (attached: never taken over).
+        """A job this process runs now: in the foreground (attached: never taken over), or,
+        with `worker`, under that worker's lease of `lease_seconds`, which the caller keeps
+        renewing (`heartbeat`): should this process die, another worker claims the job once
+        the lease expires, as it would a queued job's (the portal's day-two actions).
         `who`: cloud, project, owner."""
         values = self._new_job(kind, target, action, source, spec, summary, who)
-        values.update(
-            status=JobStatus.RUNNING.value,
-            started_at=self._now(),
-            pid=os.getpid(),
-            hostname=socket.gethostname(),
-            epoch=1,
-            lease_expires=self._later(ATTACHED_LEASE_SECONDS),
-        )
+        values.update(status=JobStatus.RUNNING.value, started_at=self._now(), epoch=1)
+        if worker is None:
+            lease_seconds = ATTACHED_LEASE_SECONDS
+            values.update(pid=os.getpid(), hostname=socket.gethostname())
+        else:
+            values.update(lease_owner=worker)
+        values.update(lease_expires=self._later(lease_seconds))
         job = self._insert(values)
-        self._held[job.id] = _Hold(job.epoch, ATTACHED_LEASE_SECONDS)
+        self._held[job.id] = _Hold(job.epoch, lease_seconds)
         return job
 
     def enqueue(
@@ -245,6 +249,32 @@ class JobStore:
         if not done:
             raise LeaseLost(f"job {job_id} is running, queued or succeeded; not queued again")
         return self.job(job_id)
+
+    def release(self, job_id: int) -> None:
+        """Hand a running job this store holds back to the queue, its items kept, for the
+        next worker to continue at once (a worker stopped mid-job, not killed: no one waits
+        for its lease to expire). Raises LeaseLost when the job is no longer ours."""
+        hold = self._held.get(job_id)
+        if hold is None:
+            raise LeaseLost(f"job {job_id} is not held by this process; nothing was released")
+        ours = (
+            (_jobs.c.id == job_id)
+            & (_jobs.c.epoch == hold.epoch)
+            & (_jobs.c.status == JobStatus.RUNNING.value)
+        )
+        values = {
+            "status": JobStatus.QUEUED.value,
+            "pid": None,
+            "hostname": None,
+            "lease_owner": None,
+            "lease_expires": None,
+            "updated_at": self._now(),
+        }
+        with self.engine.begin() as db:
+            done = db.execute(_jobs.update().where(ours).values(**values)).rowcount
+        self._held.pop(job_id, None)
+        if not done:
+            raise LeaseLost(self._lost(job_id, hold))
 
     def claim_next(
         self, worker: str, *, kinds: Sequence[str] | None = None, lease_seconds: float = 30.0

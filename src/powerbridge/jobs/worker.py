@@ -17,7 +17,9 @@ the job taken over (this worker stalled past its lease) the runner is cancelled 
 nothing more is written: the store refuses writes under the old epoch anyway (`LeaseLost`).
 A cancel asked for (`JobStore.cancel`) cancels the runner and finishes the job cancelled.
 A job whose worker died is claimed again once its lease expires: `Run.taken_over` tells
-the runner to resume (its steps must be idempotent), not to start over.
+the runner to resume (its steps must be idempotent), not to start over. A worker stopped
+(cancelled: its service shuts down) hands its job back to the queue (`JobStore.release`), so
+the next worker continues it at once instead of after the lease.
 
 Runners must not block the event loop: the heartbeat runs on it.
 """
@@ -112,8 +114,10 @@ class Worker:
         try:
             status = await task
         except asyncio.CancelledError:
-            if not why_stopped:
-                raise  # this worker itself is being cancelled: the lease will expire
+            if not why_stopped:  # this worker itself is being stopped (a portal's shutdown):
+                with contextlib.suppress(LeaseLost):  # the next worker continues the job now
+                    self.store.release(job.id)
+                raise
             if why_stopped == ["cancel"]:
                 self.store.finish(job.id, JobStatus.CANCELLED)
             return

@@ -6,8 +6,10 @@ goes on after the request ends, its steps and commands written to the job as `ha
 writes them, so the job page and `/api/v1/jobs/{id}/events` follow it live. Why tasks and
 not the queued worker: `ha.operations.run_operation` runs an operation in the foreground,
 checks first (the cluster exists, is idle, the target node is one of it) and makes its job
-only then; a refused action makes no job and answers 404 / 409 / 422 at once. A portal
-stopped mid-action cancels the task: the job ends `interrupted` (run the action again).
+only then; a refused action makes no job and answers 404 / 409 / 422 at once. The job is
+held under a worker lease in this process's name, not attached to the process: a portal
+stopped mid-action hands it back to the queue and a portal killed leaves its lease to expire;
+either way a portal's worker continues it (`ha.takeover`; worker.py).
 It reaches PowerVC with the portal's credentials and the nodes with its key, as the worker.
 """
 
@@ -27,6 +29,7 @@ from powerbridge.ha.journal import CLUSTER
 from powerbridge.ha.operations import ADD_DISK, DELETE, FAILOVER, START, STOP, OperationOptions
 from powerbridge.ha.services import start_cluster, stop_cluster
 from powerbridge.jobs import Job
+from powerbridge.jobs.worker import worker_name
 from powerbridge.portal.clouds import service_cloud
 
 if TYPE_CHECKING:
@@ -56,6 +59,7 @@ class Actions:
     """The actions running in this process."""
 
     tasks: set[asyncio.Task[Job]] = field(default_factory=set)
+    name: str = field(default_factory=lambda: f"{worker_name()}/actions")  # the jobs' holder
 
     async def start(
         self, state: PortalState, who: Principal, name: str, action: str, options: OperationOptions
@@ -69,6 +73,8 @@ class Actions:
             project=who.project_id,
             cloud=state.settings.cloud.cloud_name,
             source="portal",
+            worker=self.name,
+            lease_seconds=state.settings.lease_seconds,
         )
         before = _latest_id(state.store, name, action)
         task = asyncio.create_task(
@@ -88,7 +94,7 @@ class Actions:
             logger.info("%s: %s", task.get_name(), problem)
 
     async def close(self) -> None:
-        """Cancel the running actions (their jobs end interrupted)."""
+        """Cancel the running actions (their jobs go back to the queue, for a worker)."""
         for task in list(self.tasks):
             task.cancel()
         for task in list(self.tasks):

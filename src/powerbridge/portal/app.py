@@ -20,6 +20,7 @@ from powerbridge.portal.api import api_router
 from powerbridge.portal.cipher import portal_cipher
 from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.errors import install_handlers
+from powerbridge.portal.event_hub import EventHub
 from powerbridge.portal.keys import portal_identity
 from powerbridge.portal.openapi_doc import install_openapi
 from powerbridge.portal.pages import page_router
@@ -46,7 +47,9 @@ def open_state(settings: PortalSettings) -> PortalState:
         store.close()
         raise
     reads = ClusterReads(settings.cluster_cache_seconds)
-    return PortalState(settings, store, Sessions(store, cipher), identity, cipher, reads)
+    hub = EventHub(store.engine)
+    sessions = Sessions(store, cipher)
+    return PortalState(settings, store, sessions, identity, cipher, reads, event_hub=hub)
 
 
 def create_app(settings: PortalSettings) -> FastAPI:
@@ -57,9 +60,12 @@ def create_app(settings: PortalSettings) -> FastAPI:
         try:
             state.sessions.purge_expired()
             async with contextlib.AsyncExitStack() as stack:
-                if settings.run_worker:
-                    await stack.enter_async_context(running_worker(state))
+                # the workers stop first, so none of them claims an action handed back
+                if state.event_hub is not None:
+                    stack.push_async_callback(state.event_hub.close)
                 stack.push_async_callback(state.actions.close)
+                if settings.run_worker and settings.workers > 0:
+                    await stack.enter_async_context(running_worker(state))
                 yield
         finally:
             state.store.close()

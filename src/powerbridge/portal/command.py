@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +27,14 @@ class StartProblem(Exception):
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.hint = hint
+
+
+@dataclass(frozen=True)
+class Running:
+    """How the portal runs jobs: its workers and their lease."""
+
+    workers: int = 1
+    lease_seconds: float = 30.0
 
 
 EMULATOR_SPEED = 8.0  # emulated seconds per real second: a 2-node cluster in about a minute
@@ -72,10 +81,29 @@ def portal(
         bool,
         typer.Option("--secure-cookies", help="Mark cookies Secure: served behind TLS."),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            max=64,
+            help="Job-running workers in this process (0: serve pages and the API only).",
+        ),
+    ] = 1,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(
+            "--lease-seconds",
+            min=1.0,
+            max=3600.0,
+            help="How long a killed portal's job waits before another worker takes it over.",
+        ),
+    ] = 30.0,
 ) -> None:
     """Serve the web portal: self-service PowerHA clusters (API under /api/v1)."""
+    running = Running(workers, lease_seconds)
     try:
-        _serve(host, port, store, os_cloud, emulator, data_dir, ssh_config, secure_cookies)
+        _serve(host, port, store, os_cloud, emulator, data_dir, ssh_config, secure_cookies, running)
     except StartProblem as problem:
         typer.echo(f"error: {problem}", err=True)
         if problem.hint:
@@ -92,6 +120,7 @@ def _serve(
     data_dir: Path | None,
     ssh_config: list[Path] | None,
     secure_cookies: bool,
+    running: Running,
 ) -> None:
     from powerbridge.portal.serve import listen, serve
     from powerbridge.portal.settings import PortalSettings, default_data_dir
@@ -104,6 +133,8 @@ def _serve(
             data_dir=data_dir or default_data_dir(),
             ssh_configs=configs or None,
             secure_cookies=secure_cookies,
+            workers=running.workers,
+            lease_seconds=running.lease_seconds,
         )
         _check_start(settings)
         try:

@@ -17,7 +17,8 @@ from typing import Any
 from fastapi import Request
 
 from powerbridge.jobs import JobStore
-from powerbridge.jobs.follow import open_signal
+from powerbridge.jobs.follow import EventSignal, open_signal
+from powerbridge.portal.event_hub import EventHub, Waiter
 from powerbridge.portal.views import event_dict
 
 __all__ = ["job_events"]
@@ -29,28 +30,65 @@ def _message(event: str, data: Any, seq: int | None = None) -> str:
 
 
 async def job_events(
-    request: Request, store: JobStore, job_id: int, after: int, wait_seconds: float
+    request: Request,
+    store: JobStore,
+    job_id: int,
+    after: int,
+    wait_seconds: float,
+    hub: EventHub | None = None,
 ) -> AsyncIterator[str]:
+    """The stream; `hub`: the process's one listener (event_hub.py) instead of one of its own
+    (a LISTEN connection, or a poll in a thread) for this stream."""
+    if hub is not None:
+        with hub.watch(job_id, after) as waiter:
+            async for message in _stream(request, store, job_id, after, wait_seconds, waiter, hub):
+                yield message
+        return
     signal = await asyncio.to_thread(open_signal, store.engine)
     try:
-        while True:
-            events = await asyncio.to_thread(store.events, job_id, after)
-            for event in events:
-                after = event.seq
-                yield _message("progress", event_dict(event), event.seq)
-            if events:
-                continue  # read again before judging the job finished
-            job = await asyncio.to_thread(store.job, job_id)
-            if job.status.finished:
-                # the finish commits after the job's last event: none can follow it
-                last = await asyncio.to_thread(store.events, job_id, after)
-                for event in last:
-                    after = event.seq
-                    yield _message("progress", event_dict(event), event.seq)
-                yield _message("end", {"status": job.status.value, "job": job_id})
-                return
-            if await request.is_disconnected():
-                return
-            await asyncio.to_thread(signal.wait, wait_seconds)
+        async for message in _stream(request, store, job_id, after, wait_seconds, signal):
+            yield message
     finally:
         signal.close()
+
+
+async def _stream(
+    request: Request,
+    store: JobStore,
+    job_id: int,
+    after: int,
+    wait_seconds: float,
+    wake: Waiter | EventSignal,
+    hub: EventHub | None = None,
+) -> AsyncIterator[str]:
+    while True:
+        if isinstance(wake, Waiter) and hub is not None:
+            wake.after = after
+            events = await hub.events(store, wake)
+        else:
+            events = await asyncio.to_thread(store.events, job_id, after)
+        for event in events:
+            after = event.seq
+            yield _message("progress", event_dict(event), event.seq)
+        if events and isinstance(wake, Waiter):  # woken again at once if more came meanwhile
+            wake.after = after
+            await wake.wait(wait_seconds)
+            continue
+        if events:
+            continue  # read again before judging the job finished
+        job = await asyncio.to_thread(store.job, job_id)
+        if job.status.finished:
+            # the finish commits after the job's last event: none can follow it
+            last = await asyncio.to_thread(store.events, job_id, after)
+            for event in last:
+                after = event.seq
+                yield _message("progress", event_dict(event), event.seq)
+            yield _message("end", {"status": job.status.value, "job": job_id})
+            return
+        if await request.is_disconnected():
+            return
+        if isinstance(wake, Waiter):
+            wake.after = after
+            await wake.wait(wait_seconds)
+        else:
+            await asyncio.to_thread(wake.wait, wait_seconds)

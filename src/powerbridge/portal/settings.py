@@ -33,7 +33,10 @@ class PortalSettings:
     secure_cookies: bool = False  # served over TLS (directly or behind a proxy)
     role_map: Mapping[str, Role] = field(default_factory=lambda: dict(DEFAULT_ROLE_MAP))
     run_worker: bool = True  # build submitted clusters in this process
+    workers: int = 1  # job-running workers in this process (`--workers`)
     worker_poll_seconds: float = 1.0
+    # a job's lease: a portal killed mid-job leaves its job to another after this long
+    lease_seconds: float = 30.0
     default_domain: str = "Default"
     sse_wait_seconds: float = 1.0  # an SSE stream looks at its job at least this often
     cluster_cache_seconds: float = 3.0  # a cluster's state is at most this old when shown

@@ -11,6 +11,7 @@ from powerbridge.jobs import JobStore
 from powerbridge.portal.actions import Actions
 from powerbridge.portal.cipher import Cipher
 from powerbridge.portal.cluster_reads import ClusterReads
+from powerbridge.portal.event_hub import EventHub
 from powerbridge.portal.sessions import Sessions
 from powerbridge.portal.settings import PortalSettings
 
@@ -26,6 +27,7 @@ class PortalState:
     cipher: Cipher  # the portal's secret key (cipher.py): sessions' tokens, jobs' credentials
     cluster_reads: ClusterReads = field(default_factory=lambda: ClusterReads(3.0))
     actions: Actions = field(default_factory=Actions)  # the day-two actions running here
+    event_hub: EventHub | None = None  # wakes the event streams (event_hub.py)
 
 
 def portal_state(request: Request) -> PortalState:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from powerbridge.jobs import Event, Item, Job, JobStore
+from powerbridge.jobs.overview import latest_jobs
 
 __all__ = ["cluster_rows", "event_dict", "job_detail", "job_summary", "visible"]
 
@@ -104,14 +105,12 @@ def event_dict(event: Event) -> dict[str, Any]:
 
 
 def cluster_rows(store: JobStore, project_id: str) -> list[dict[str, Any]]:
-    """Each cluster with jobs, with its latest job: the dashboard's state badge."""
-    rows = []
-    for name in store.targets("cluster"):
-        latest = store.latest(name, kind="cluster")
-        if latest is None or not visible(latest, project_id):
-            continue
-        rows.append({"name": name, "state": _state(latest), "latest_job": job_summary(latest)})
-    return rows
+    """Each cluster with jobs, with its latest job: the dashboard's state badge (one query)."""
+    return [
+        {"name": job.target, "state": _state(job), "latest_job": job_summary(job)}
+        for job in latest_jobs(store, "cluster")
+        if visible(job, project_id)
+    ]
 
 
 def _state(job: Job) -> str:

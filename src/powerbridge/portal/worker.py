@@ -1,12 +1,18 @@
-"""The portal's worker: builds the clusters submitted through it, in the portal's process.
+"""The portal's workers: run the jobs submitted through any portal, in the portal's process.
 
-A `jobs.Worker` with the ha package's `cluster_runner`, started with the app and stopped
-with it. It has a store object of its own (same database): its batches and held leases are
-never mixed with the request threads' reads and writes. It logs in to PowerVC as the job's
-user, with the application credential the job was submitted with (run_as_user.py), and to
-the nodes with the portal's SSH key (keys.py).
-A portal stopped mid-build leaves the job's lease to expire; the next portal (or worker) on
-the store takes it over and continues it.
+`settings.workers` `jobs.Worker`s (`--workers N`), started with the app and stopped with it,
+each running one job at a time with the ha package's runner of cluster jobs: queued creates,
+and the day-two operations another portal (or this one, before a restart) left unfinished
+(`ha.takeover`). Each has a store object of its own (same database): its batches and held
+leases are never mixed with the request threads' reads and writes, nor with another
+worker's. Several portals on one PostgreSQL store share the queue: the claim gives each job
+to exactly one worker. A create logs in to PowerVC as the job's user, with the application
+credential the job was submitted with (run_as_user.py); a day-two operation with the
+portal's own configured credentials; both reach the nodes with the portal's SSH key (keys.py).
+
+A portal stopped mid-job hands the job back to the queue, so the next worker (of any portal
+on the store, or of this one restarted) continues it at once; a portal killed leaves the
+job's lease to expire (`settings.lease_seconds`) before another worker takes it over.
 """
 
 from __future__ import annotations
@@ -17,29 +23,59 @@ from collections.abc import AsyncIterator
 
 from powerbridge.ha.create import CreateOptions
 from powerbridge.ha.journal import CLUSTER
+from powerbridge.ha.operations import OperationOptions
+from powerbridge.ha.takeover import cluster_jobs_runner
 from powerbridge.jobs import JobStore
-from powerbridge.jobs.worker import Worker
+from powerbridge.jobs.worker import Runner, Worker, worker_name
+from powerbridge.portal.clouds import service_cloud
 from powerbridge.portal.run_as_user import user_runner
 from powerbridge.portal.state import PortalState
 
-__all__ = ["running_worker"]
+__all__ = ["job_runners", "running_worker"]
+
+
+def job_runners(state: PortalState) -> dict[str, Runner]:
+    """The runner of each job kind the portal's workers claim."""
+    settings = state.settings
+    creates = CreateOptions(ssh_configs=settings.ssh_configs)
+    operations = OperationOptions(ssh_configs=settings.ssh_configs)
+    as_user = user_runner(state, creates)
+    runner = cluster_jobs_runner(
+        service_cloud(settings), state.identity, creates, operations, creates=as_user
+    )
+    return {CLUSTER: runner}
 
 
 @contextlib.asynccontextmanager
-async def running_worker(state: PortalState) -> AsyncIterator[Worker]:
+async def running_worker(state: PortalState) -> AsyncIterator[list[Worker]]:
+    """`settings.workers` workers running until the block ends."""
     settings = state.settings
-    options = CreateOptions(ssh_configs=settings.ssh_configs)
-    runner = user_runner(state, options)
-    store = JobStore.open(settings.store_url)
-    worker = Worker(store, {CLUSTER: runner}, poll_seconds=settings.worker_poll_seconds)
+    runners = job_runners(state)
     stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop), name="powerbridge-portal-worker")
+    stores: list[JobStore] = []
+    workers: list[Worker] = []
+    tasks: list[asyncio.Task[None]] = []
+    process = worker_name()
     try:
-        yield worker
+        for number in range(1, settings.workers + 1):
+            stores.append(JobStore.open(settings.store_url))
+            worker = Worker(
+                stores[-1],
+                runners,
+                name=f"{process}/{number}",
+                lease_seconds=settings.lease_seconds,
+                poll_seconds=settings.worker_poll_seconds,
+            )
+            workers.append(worker)
+            tasks.append(asyncio.create_task(worker.run(stop), name=f"portal-worker-{number}"))
+        yield workers
     finally:
         stop.set()
-        # a build in progress is cancelled: its lease expires and a later worker resumes it
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        store.close()
+        # a job in progress is cancelled: its worker hands it back to the queue
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for store in stores:
+            store.close()

@@ -70,6 +70,7 @@ def job_event_stream(
     project_job(state, job_id, who.project_id)
     if last_event_id and last_event_id.isdigit():  # a reconnecting EventSource
         after = max(after, int(last_event_id))
-    stream = job_events(request, state.store, job_id, after, state.settings.sse_wait_seconds)
+    wait = state.settings.sse_wait_seconds
+    stream = job_events(request, state.store, job_id, after, wait, state.event_hub)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
