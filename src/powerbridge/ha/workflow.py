@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from powerbridge.ha.errors import StepFailed
+from powerbridge.ha.errors import StepFailed, StepsStopped
 from powerbridge.ha.journal import Journal
 from powerbridge.ha.parse import changes
 
@@ -114,6 +114,9 @@ async def run_steps(build: Build, steps: dict[str, Step]) -> None:
         if name not in ALWAYS_RUN and journal.step_done(name):
             journal.say(name, "skipped", "done by an earlier run")
             continue
+        if journal.stop_asked():  # a cancel: between steps, never inside one
+            journal.say(name, "cancelled", "not started: the job was cancelled")
+            raise StepsStopped(name)
         journal.begin(name)
         try:
             message = await step(build)

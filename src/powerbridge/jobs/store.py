@@ -196,7 +196,13 @@ class JobStore:
     def attach(self, job_id: int) -> Job:
         """Take over an unfinished or failed job in this foreground process (a resume).
         Refused while a worker's lease on it is live."""
-        resumable = (JobStatus.RUNNING, JobStatus.INTERRUPTED, JobStatus.FAILED)
+        # a cancelled job stopped where it was asked to, what it made recorded: resumable
+        resumable = (
+            JobStatus.RUNNING,
+            JobStatus.INTERRUPTED,
+            JobStatus.FAILED,
+            JobStatus.CANCELLED,
+        )
         taken = (
             (_jobs.c.id == job_id)
             & _jobs.c.status.in_([s.value for s in resumable])
@@ -210,6 +216,7 @@ class JobStore:
             "lease_expires": self._later(ATTACHED_LEASE_SECONDS),
             "epoch": _jobs.c.epoch + 1,
             "finished_at": None,
+            "cancel_requested": False,  # a resume of a cancelled job is asked for anew
             "updated_at": self._now(),
         }
         with self.engine.begin() as db:
@@ -222,10 +229,11 @@ class JobStore:
         return self.job(job_id)
 
     def requeue(self, job_id: int) -> Job:
-        """Queue a stopped or failed job again, its items kept, for a worker to continue (a
+        """Queue a stopped, failed or cancelled job again, its items kept, for a worker to continue (a
         resume through a worker). Refused while a live process or worker holds it."""
         held_live = _jobs.c.lease_expires.is_not(None) & (_jobs.c.lease_expires > self._now())
-        stopped = _jobs.c.status.in_([JobStatus.INTERRUPTED.value, JobStatus.FAILED.value]) | (
+        ended = (JobStatus.INTERRUPTED, JobStatus.FAILED, JobStatus.CANCELLED)
+        stopped = _jobs.c.status.in_([s.value for s in ended]) | (
             (_jobs.c.status == JobStatus.RUNNING.value) & ~held_live
         )
         values = {

@@ -21,6 +21,7 @@ from powerbridge.portal.auth import (
 )
 from powerbridge.portal.clouds import keystone
 from powerbridge.portal.cluster_pages import cluster_page_routes
+from powerbridge.portal.deployment_pages import deployment_page_routes
 from powerbridge.portal.clusters import plan_text, submit_text
 from powerbridge.portal.errors import PortalError, portal_error
 from powerbridge.portal.rendering import page as _page
@@ -47,6 +48,7 @@ def page_router() -> APIRouter:
     _main_routes(router)
     _cluster_routes(router)
     cluster_page_routes(router)  # after /clusters/new: {name} would match "new"
+    deployment_page_routes(router)
     return router
 
 

@@ -32,6 +32,7 @@ class PortalSettings:
     role_map: Mapping[str, Role] = field(default_factory=lambda: dict(DEFAULT_ROLE_MAP))
     run_worker: bool = True  # build submitted clusters in this process
     worker_poll_seconds: float = 1.0
+    worker_lease_seconds: float = 30.0  # a cancel is seen within a third of it
     default_domain: str = "Default"
     sse_wait_seconds: float = 1.0  # an SSE stream looks at its job at least this often
     cluster_cache_seconds: float = 3.0  # a cluster's state is at most this old when shown

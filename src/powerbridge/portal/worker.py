@@ -1,6 +1,7 @@
-"""The portal's worker: builds the clusters submitted through it, in the portal's process.
+"""The portal's worker: builds the clusters and applies the deployments submitted through it.
 
-A `jobs.Worker` with the ha package's `cluster_runner`, started with the app and stopped
+A `jobs.Worker` with the ha package's `cluster_runner` and the deploy package's
+`deployment_runner`, started with the app and stopped
 with it. It has a store object of its own (same database): its batches and held leases are
 never mixed with the request threads' reads and writes. It logs in to PowerVC with the
 portal's own configured credentials and to the nodes with the portal's SSH key (keys.py).
@@ -14,6 +15,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from powerbridge.deploy.service import DEPLOYMENT
+from powerbridge.deploy.submit import deployment_runner
 from powerbridge.ha.create import CreateOptions
 from powerbridge.ha.journal import CLUSTER
 from powerbridge.ha.submit import cluster_runner
@@ -29,9 +32,20 @@ __all__ = ["running_worker"]
 async def running_worker(state: PortalState) -> AsyncIterator[Worker]:
     settings = state.settings
     options = CreateOptions(ssh_configs=settings.ssh_configs)
-    runner = cluster_runner(service_cloud(settings), state.identity, options)
+    connect = service_cloud(settings)
+    runners = {
+        CLUSTER: cluster_runner(connect, state.identity, options),
+        DEPLOYMENT: deployment_runner(connect),
+    }
     store = JobStore.open(settings.store_url)
-    worker = Worker(store, {CLUSTER: runner}, poll_seconds=settings.worker_poll_seconds)
+    # a cancel stops a create before its next step, an apply before its next create
+    worker = Worker(
+        store,
+        runners,
+        poll_seconds=settings.worker_poll_seconds,
+        lease_seconds=settings.worker_lease_seconds,
+        stops_at_steps=(CLUSTER, DEPLOYMENT),
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop), name="powerbridge-portal-worker")
     try:

@@ -1,0 +1,52 @@
+"""`POST /api/v1/jobs/{id}/cancel`: stop a job (operators, with the CSRF token).
+
+A queued job is cancelled at once (no worker will start it). A running one is asked to stop
+(`JobStore.cancel`): its runner sees the request at its next heartbeat and stops at its next
+step boundary (a cluster create before its next step; a deployment before its next create;
+a day-two action at once, as a Ctrl-C stops it), then the job ends `cancelled` with what it
+made in its summary (`created`). A cancelled job is resumed as an interrupted one is.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from powerbridge.jobs import Job, JobStatus
+from powerbridge.portal.api.jobs import project_job
+from powerbridge.portal.auth import Operator, Principal
+from powerbridge.portal.errors import PortalError
+from powerbridge.portal.state import PortalState, portal_state
+from powerbridge.portal.views import job_summary
+
+__all__ = ["cancel_job", "router"]
+
+router = APIRouter(tags=["jobs"])
+State = Annotated[PortalState, Depends(portal_state)]
+
+
+def cancel_job(state: PortalState, who: Principal, job_id: int) -> Job:
+    """Cancel the project's job `job_id` (queued: now; running: at its next step)."""
+    job = project_job(state, job_id, who.project_id)
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise PortalError(
+            409,
+            f"job {job_id} has ended ({job.status.value}): nothing to cancel",
+            hint="a stopped job is resumed by submitting it again with resume",
+        )
+    # the request is the job row's flag: an event would need the runner's lease
+    return state.store.cancel(job_id)
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    status_code=202,
+    summary="Cancel a job: a queued one at once, a running one at its next step boundary",
+)
+def cancel(job_id: int, who: Operator, state: State) -> JSONResponse:
+    job = cancel_job(state, who, job_id)
+    done = job.status is JobStatus.CANCELLED
+    body: dict[str, Any] = {"job": job_summary(job), "cancel_requested": not done}
+    return JSONResponse(body, status_code=200 if done else 202)
