@@ -206,7 +206,13 @@ class JobStore:
         taken = (
             (_jobs.c.id == job_id)
             & _jobs.c.status.in_([s.value for s in resumable])
-            & ~((_jobs.c.lease_owner.is_not(None)) & (_jobs.c.lease_expires > self._now()))
+            # lease_expires is NULL once a worker's job ended: NULL > now is NULL, not false,
+            # and NOT NULL would refuse every ended worker job, so the NULL is tested apart
+            & ~(
+                _jobs.c.lease_owner.is_not(None)
+                & _jobs.c.lease_expires.is_not(None)
+                & (_jobs.c.lease_expires > self._now())
+            )
         )
         values = {
             "status": JobStatus.RUNNING.value,
