@@ -87,7 +87,9 @@ def test_cancel_needs_an_operator_and_the_csrf_token(manual: PortalLab) -> None:
         refused = browser.post("/api/v1/jobs/1/cancel")  # no X-CSRF-Token
         assert refused.status_code == 403
         assert "CSRF" in refused.json()["error"]["message"]
-        assert browser.post("/api/v1/jobs/999/cancel", headers={"X-CSRF-Token": "x"}).status_code in (
+        assert browser.post(
+            "/api/v1/jobs/999/cancel", headers={"X-CSRF-Token": "x"}
+        ).status_code in (
             403,
             404,
         )

@@ -70,7 +70,8 @@ def test_a_viewer_plans_a_pipe_spec_as_the_cli_does_and_may_not_apply(
         planned = vera.post("/api/v1/deployments/plan?name=twovms", content=PIPE, headers=TEXT)
         assert planned.status_code == 200, planned.text
         plan = planned.json()["plan"]
-        assert plan["ok"] and plan["deployment"] == "twovms"
+        assert plan["ok"]
+        assert plan["deployment"] == "twovms"
         created = {(row["kind"], row["name"]) for row in plan["rows"] if row["action"] == "create"}
         assert {("server", "testvm3"), ("server", "testvm4")} <= created
         vera.headers["X-CSRF-Token"] = portal.csrf(vera)
@@ -96,15 +97,22 @@ def test_the_worker_applies_it_as_the_clis_apply_job_and_sse_follows_each_vm(
         listed = {row["deployment"]: row for row in deployments(store)}  # `deploy list`
     finally:
         store.close()
-    assert (job.kind, job.action, job.target, job.owner) == ("deployment", "apply", "twovms", "otto")
-    assert listed["twovms"]["status"] == "succeeded" and listed["twovms"]["servers"] == 2
+    assert (job.kind, job.action, job.target, job.owner) == (
+        "deployment",
+        "apply",
+        "twovms",
+        "otto",
+    )
+    assert listed["twovms"]["status"] == "succeeded"
+    assert listed["twovms"]["servers"] == 2
 
 
 def test_the_report_is_the_clis_and_the_deployment_is_listed_and_shown(
     portal: PortalLab, otto: httpx.Client, applied: dict[str, Any]
 ) -> None:
     rows = otto.get("/api/v1/deployments").json()["deployments"]
-    assert [r["name"] for r in rows] == ["twovms"] and rows[0]["servers"] == 2
+    assert [r["name"] for r in rows] == ["twovms"]
+    assert rows[0]["servers"] == 2
     shown = otto.get("/api/v1/deployments/twovms").json()["deployment"]
     assert shown["jobs"][0]["id"] == applied["job"]["id"]
     answer = otto.get("/api/v1/deployments/twovms/report")
@@ -112,7 +120,8 @@ def test_the_report_is_the_clis_and_the_deployment_is_listed_and_shown(
     assert "attachment" in answer.headers["content-disposition"]
     report = answer.json()
     keys = {"deployment", "job", "status", "seconds", "calls", "failed", "notes", "resources"}
-    assert set(report) == keys and report["status"] == "succeeded"
+    assert set(report) == keys
+    assert report["status"] == "succeeded"
     servers = {r["name"]: r for r in report["resources"] if r["kind"] == "server"}
     ids = {s["name"]: s["id"] for s in servers_named(portal, "testvm")}
     assert {name: r["id"] for name, r in servers.items()} == ids
@@ -127,7 +136,10 @@ def test_applying_it_again_changes_nothing_and_records_no_job(
 ) -> None:
     again = otto.post("/api/v1/deployments?name=twovms", content=PIPE, headers=TEXT)
     assert again.status_code == 200, again.text
-    assert again.json() == {"job": None, "message": "nothing to do: deployment twovms is up to date"}
+    assert again.json() == {
+        "job": None,
+        "message": "nothing to do: deployment twovms is up to date",
+    }
     assert len(servers_named(portal, "testvm")) == 2
 
 
@@ -141,9 +153,7 @@ def test_a_bad_spec_answers_422_with_each_problem_located(otto: httpx.Client) ->
     assert any(line == 2 for line, _ in located)
     assert error["problems"][0].startswith("<spec>:1:")
     yaml_bad = YAML_SPEC.replace("powervm.small", "[1, 2]")
-    answer = otto.post(
-        "/api/v1/deployments/plan", json={"spec": yaml_bad, "file_name": "web.yaml"}
-    )
+    answer = otto.post("/api/v1/deployments/plan", json={"spec": yaml_bad, "file_name": "web.yaml"})
     assert answer.status_code == 422
     assert answer.json()["error"]["located"][0]["key"] == "servers[0].template"
     assert answer.json()["error"]["problems"][0].startswith("web.yaml:4:15: servers[0].template")
@@ -168,15 +178,20 @@ def test_the_pages_list_plan_from_an_upload_and_show_the_report(
     portal: PortalLab, otto: httpx.Client, applied: dict[str, Any]
 ) -> None:
     listing = otto.get("/deployments").text
-    assert 'href="/deployments/twovms"' in listing and 'name="file"' in listing
+    assert 'href="/deployments/twovms"' in listing
+    assert 'name="file"' in listing
     files = {"file": ("twovms.pipe", PIPE.encode(), "text/plain")}
     planned = otto.post("/deployments/plan", files=files, headers={"HX-Request": "true"})
     assert planned.status_code == 200
-    assert "Plan for twovms" in planned.text and "unchanged" in planned.text
+    assert "Plan for twovms" in planned.text
+    assert "unchanged" in planned.text
     bad = {"spec": "vm_name=a|flavor_name=powervm.small|lun_spec=2", "name": "bad"}
     shown = otto.post("/deployments/plan", data=bad, headers={"HX-Request": "true"})
-    assert 'role="alert"' in shown.text and re.search(r"line 1, column \d+", shown.text)
+    assert 'role="alert"' in shown.text
+    assert re.search(r"line 1, column \d+", shown.text)
     page = otto.get("/deployments/twovms").text
-    assert "testvm3" in page and "/api/v1/deployments/twovms/report" in page
+    assert "testvm3" in page
+    assert "/api/v1/deployments/twovms/report" in page
     job_page = otto.get(f"/jobs/{applied['job']['id']}").text
-    assert 'id="resources"' in job_page and "testvm4" in job_page
+    assert 'id="resources"' in job_page
+    assert "testvm4" in job_page

@@ -235,8 +235,8 @@ class JobStore:
         return self.job(job_id)
 
     def requeue(self, job_id: int) -> Job:
-        """Queue a stopped, failed or cancelled job again, its items kept, for a worker to continue (a
-        resume through a worker). Refused while a live process or worker holds it."""
+        """Queue a stopped, failed or cancelled job again, its items kept, for a worker to
+        continue (a resume through a worker). Refused while a live process or worker holds it."""
         held_live = _jobs.c.lease_expires.is_not(None) & (_jobs.c.lease_expires > self._now())
         ended = (JobStatus.INTERRUPTED, JobStatus.FAILED, JobStatus.CANCELLED)
         stopped = _jobs.c.status.in_([s.value for s in ended]) | (

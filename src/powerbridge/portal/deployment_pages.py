@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.datastructures import UploadFile
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from powerbridge.portal.api.job_cancel import cancel_job
 from powerbridge.portal.auth import Principal, check_csrf, optional_principal

@@ -82,7 +82,7 @@ async def plan_deployment(
     who: Viewer,
     state: State,
     name: Name = None,
-    format: Format = None,  # noqa: A002 (the query parameter's name)
+    format: Format = None,
 ) -> dict[str, Any]:
     return plan_body(await plan_input(state, who, await spec_input(request, name, format)))
 
@@ -98,7 +98,7 @@ async def apply_deployment(
     who: Operator,
     state: State,
     name: Name = None,
-    format: Format = None,  # noqa: A002
+    format: Format = None,
     resume: bool = False,
 ) -> JSONResponse:
     given = await spec_input(request, name, format)
