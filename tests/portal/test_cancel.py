@@ -5,6 +5,7 @@ CLI's `deploy apply --resume`, as an interrupted one is, with nothing created tw
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,6 +77,26 @@ def test_a_queued_job_is_cancelled_at_once(manual: PortalLab, otto: httpx.Client
     assert again.status_code == 409
     assert "has ended (cancelled)" in again.json()["error"]["message"]
     assert "Cancelled before it started" in otto.get(f"/jobs/{queued.id}").text
+
+
+def test_the_job_pages_cancel_button_posts_with_the_csrf_token(
+    manual: PortalLab, otto: httpx.Client
+) -> None:
+    store = JobStore.open(str(manual.store_path))
+    try:
+        queued = store.enqueue("report", "weekly", action="make")
+    finally:
+        store.close()
+    with manual.signed_in("otto") as browser:  # a form post: the token in the form only
+        page = browser.get(f"/jobs/{queued.id}").text
+        assert f'<form id="cancel-form" method="post" action="/jobs/{queued.id}/cancel">' in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        refused = browser.post(f"/jobs/{queued.id}/cancel", data={"csrf_token": "x"})
+        assert refused.status_code == 403
+        answer = browser.post(f"/jobs/{queued.id}/cancel", data={"csrf_token": token[1]})
+        assert (answer.status_code, answer.headers["location"]) == (303, f"/jobs/{queued.id}")
+    assert job_of(otto, queued.id)["status"] == "cancelled"
 
 
 def test_cancel_needs_an_operator_and_the_csrf_token(manual: PortalLab) -> None:

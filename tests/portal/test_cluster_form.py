@@ -44,7 +44,8 @@ def test_every_field_has_a_label_and_the_choices_are_powervcs(otto: httpx.Client
 def test_plan_shows_the_clis_plan_of_what_the_fields_make(otto: httpx.Client) -> None:
     answer = otto.post("/clusters/new/form", data={**example_values(), "do": "plan"}, headers=HX)
     assert answer.status_code == 200
-    assert "Plan for appha" in answer.text and 'badge succeeded">ready' in answer.text
+    assert "Plan for appha" in answer.text
+    assert 'badge succeeded">ready' in answer.text
     assert 'role="alert"' not in answer.text
 
 
@@ -70,7 +71,8 @@ def test_a_blocked_plan_is_shown_above_the_form(otto: httpx.Client) -> None:
     values = {**example_values(), "service_ip.address": "10.99.0.7"}  # outside cmbnet1
     answer = otto.post("/clusters/new/form", data={**values, "do": "deploy"}, headers=HX)
     assert answer.status_code == 200  # htmx swaps 2xx answers only
-    assert 'id="form-problems"' in answer.text and "blocked" in answer.text
+    assert 'id="form-problems"' in answer.text
+    assert "blocked" in answer.text
 
 
 def test_the_spec_the_fields_make(otto: httpx.Client) -> None:

@@ -109,6 +109,10 @@ def deployment_page_routes(router: APIRouter) -> None:
             return Response(status_code=204, headers={"HX-Redirect": target})
         return to(target)
 
+    _show_routes(router)
+
+
+def _show_routes(router: APIRouter) -> None:
     @router.get("/deployments/{name}")
     def deployment_page(name: str, request: Request, state: State, user: MaybeUser) -> Response:
         if user is None:
