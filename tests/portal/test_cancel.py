@@ -1,13 +1,15 @@
 """Cancelling a job from the portal, on an emulator whose clock moves only when told: a
 queued job is cancelled at once; a running deployment stops (no new create), ends
 `cancelled` with what it made in its summary, is refused a fresh apply and is resumed by the
-CLI's `deploy apply --resume`, as an interrupted one is, with nothing created twice."""
+CLI's `deploy apply --resume`, as an interrupted one is, with nothing created twice; a
+cluster create lets its step in progress finish, stops before the next one and is
+continued by a resume."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 from powerbridge.jobs import JobStore
 from tests.emulator.aix.ssh_support import lab, lab_config
 from tests.portal.portal_lab import PortalLab, add_users, portal_settings, serving
+from tests.portal.test_build import EXAMPLE
 from tests.portal.test_deployments import PIPE, TEXT, follow, servers_named
 from tests.support.clirun import Shell
 
@@ -158,3 +161,54 @@ def test_a_running_apply_stops_is_cancelled_and_the_cli_resumes_it(
     made = servers_named(manual, "testvm")
     assert sorted(s["name"] for s in made) == ["testvm3", "testvm4"]  # nothing twice
     assert {s["status"] for s in made} == {"ACTIVE"}
+
+
+def advance_until(lab: PortalLab, done: Callable[[], bool], step_seconds: float) -> None:
+    for _ in range(POLLS):
+        if done():
+            return
+        lab.aix.advance(step_seconds)
+        time.sleep(POLL_SECONDS)
+    raise AssertionError("the job never got there")
+
+
+def step_state(browser: httpx.Client, job_id: int, name: str) -> str | None:
+    steps = {s["name"]: s["state"] for s in job_of(browser, job_id)["steps"]}
+    return steps.get(name)
+
+
+def test_a_cluster_create_stops_at_the_next_step_boundary(
+    manual: PortalLab, otto: httpx.Client
+) -> None:
+    headers = {"Content-Type": "application/yaml"}
+    answer = otto.post("/api/v1/clusters", content=EXAMPLE, headers=headers)
+    assert answer.status_code == 202, answer.text
+    job_id = answer.json()["job"]["id"]
+    advance_until(manual, lambda: step_state(otto, job_id, "deploy") == "building", 1)
+    assert otto.post(f"/api/v1/jobs/{job_id}/cancel").status_code == 202
+    # the deploy step in progress runs to its end (its servers come up), then nothing more
+    advance_until(manual, lambda: job_of(otto, job_id)["status"] == "cancelled", 5)
+    job = job_of(otto, job_id)
+    assert step_state(otto, job_id, "deploy") == "done"
+    assert step_state(otto, job_id, "ssh") == "pending"
+    summary = job["summary"]
+    assert summary["cancelled_before"] == "ssh"
+    assert "deploy" in summary["steps_done"]
+    assert sorted(summary["created"]["server"]) == ["appha-node1", "appha-node2"]
+    assert {s["status"] for s in servers_named(manual, "appha-node")} == {"ACTIVE"}
+    store = JobStore.open(str(manual.store_path))
+    try:
+        events = [e.message for e in store.events(job_id)]
+    finally:
+        store.close()
+    assert "ssh: cancelled: not started: the job was cancelled" in events
+    again = otto.post("/api/v1/clusters", content=EXAMPLE, headers=headers)
+    assert again.status_code == 409
+    assert "stopped (cancelled)" in again.json()["error"]["message"]
+    assert "?resume=true" in again.json()["error"]["hint"]
+    resumed = otto.post("/api/v1/clusters?resume=true", content=EXAMPLE, headers=headers)
+    assert resumed.status_code == 202, resumed.text
+    assert resumed.json()["job"]["id"] == job_id  # the same job, continued
+    advance_until(manual, lambda: job_of(otto, job_id)["status"] == "succeeded", 60)
+    assert step_state(otto, job_id, "deploy") == "done"
+    assert len(servers_named(manual, "appha-node")) == 2  # nothing made twice

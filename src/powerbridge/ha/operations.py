@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from powerbridge.ha.errors import HAError, NotACluster, StepFailed
+from powerbridge.ha.errors import HAError, NotACluster, StepFailed, StepsStopped
 from powerbridge.ha.journal import (
     CLUSTER,
     CREATE,
@@ -171,7 +171,10 @@ async def run_operation(
     )
     task = asyncio.current_task()
     assert task is not None  # always awaited inside a task
-    beat = asyncio.create_task(keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, task, []))
+    asked = asyncio.Event()  # a cancel (the portal's button): stop before the next step
+    journal.stop_asked = asked.is_set
+    renewal = keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, task, [], on_cancel=asked.set)
+    beat = asyncio.create_task(renewal)
     build = Build(cloud, spec, journal, executor, identity)
     build.facts["options"] = options
     try:
@@ -183,6 +186,12 @@ async def run_operation(
             f"`powerbridge ha show {spec.name}` has the full output; fix the cause, then run"
             f" `powerbridge ha {command}` again"
         )
+        raise
+    except StepsStopped as stopped:
+        done = [name for name in steps if journal.step_done(name)]
+        ended = {"cancelled_before": stopped.step, "steps_done": done}
+        store.finish(job.id, JobStatus.CANCELLED, ended)
+        stopped.hint = f"run `powerbridge ha {command}` again to do it"
         raise
     except Exception as problem:  # PowerVC refused something: the job failed, not stopped
         store.finish(job.id, JobStatus.FAILED, {"error": str(problem)})

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from powerbridge.ha.create import CreateOptions, build_cluster
 from powerbridge.ha.errors import HAError, StepFailed, StepsStopped
 from powerbridge.ha.journal import CLUSTER, CREATE, Journal, StepEvent, stopped_create
 from powerbridge.ha.spec import parse_cluster_spec
-from powerbridge.ha.workflow import failed_summary
-from powerbridge.jobs import ItemState, Job, JobStatus, JobStore
+from powerbridge.ha.workflow import failed_summary, stopped_summary
+from powerbridge.jobs import Job, JobStatus, JobStore
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["cluster_runner", "submit_create"]
 
-RESUME_HINT = "submit it again with resume=True to continue it"
+RESUME_HINT = "submit it again with resume (the API: ?resume=true) to continue it"
 
 CloudFactory = Callable[[], AbstractAsyncContextManager["Cloud"]]
 
@@ -83,23 +83,11 @@ def cluster_runner(
             run.summary.update(failed_summary(failure))
             return JobStatus.FAILED
         except StepsStopped as stopped:
-            run.summary.update(stopped_summary(run.store, run.job.id, stopped.step))
+            run.summary.update(stopped_summary(journal, stopped.step))
             return JobStatus.CANCELLED
         return JobStatus.SUCCEEDED
 
     return run_create
-
-
-def stopped_summary(store: JobStore, job_id: int, step: str) -> dict[str, Any]:
-    """A cancelled create's summary: the step it stopped before, the steps done, and every
-    resource it created in PowerVC (nothing half-made left unsaid)."""
-    items = store.items(job_id)
-    done = [i.name for i in items if i.kind == "step" and i.state is ItemState.DONE]
-    created: dict[str, list[str]] = {}
-    for item in items:
-        if item.created_here and item.kind not in ("step", "command", "node"):
-            created.setdefault(item.kind, []).append(item.name)
-    return {"cancelled_before": step, "steps_done": done, "created": created}
 
 
 def _spec_of(job: Job) -> ClusterSpec:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from powerbridge.ha.errors import StepFailed, StepsStopped
 from powerbridge.ha.journal import Journal
 from powerbridge.ha.parse import changes
+from powerbridge.jobs import ItemState
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from powerbridge.ha.node_commands import NodeCommand
     from powerbridge.ha.topology import Topology
 
-__all__ = ["ALWAYS_RUN", "STEPS", "Build", "run_steps"]
+__all__ = ["ALWAYS_RUN", "STEPS", "Build", "failed_summary", "run_steps", "stopped_summary"]
 
 STEPS = [
     "validate",
@@ -133,3 +134,15 @@ async def run_steps(build: Build, steps: dict[str, Step]) -> None:
 def failed_summary(failure: StepFailed) -> dict[str, Any]:
     """What a failed create's job keeps as its summary: the step, the node, the line."""
     return {"failed_step": failure.step, "node": failure.node, "error": failure.error}
+
+
+def stopped_summary(journal: Journal, step: str) -> dict[str, Any]:
+    """A cancelled create's summary: the step it stopped before, the steps done, and every
+    resource it created in PowerVC (nothing half-made left unsaid)."""
+    items = journal.store.items(journal.job.id)
+    done = [i.name for i in items if i.kind == "step" and i.state is ItemState.DONE]
+    created: dict[str, list[str]] = {}
+    for item in items:
+        if item.created_here and item.kind not in ("step", "command", "node"):
+            created.setdefault(item.kind, []).append(item.name)
+    return {"cancelled_before": step, "steps_done": done, "created": created}

@@ -67,14 +67,18 @@ def blocked(plan: ClusterPlan) -> PortalError:
     )
 
 
-async def submit_text(state: PortalState, who: Principal, text: str) -> Job:
-    """Plan the spec; refuse a blocked plan; queue the create for the worker."""
+async def submit_text(
+    state: PortalState, who: Principal, text: str, *, resume: bool = False
+) -> Job:
+    """Plan the spec; refuse a blocked plan; queue the create for the worker (`resume`: its
+    stopped, failed or cancelled create again)."""
     plan = await plan_text(state, who, text)
     if not plan.ok:
         raise blocked(plan)
     return submit_create(
         state.store,
         text,
+        resume=resume,
         source=SOURCE,
         owner=who.user_name,
         project=who.project_id,
