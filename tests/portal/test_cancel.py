@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from powerbridge.jobs import JobStore
+from powerbridge.jobs import ItemState, JobStore
 from tests.emulator.aix.ssh_support import lab, lab_config
 from tests.portal.portal_lab import PortalLab, add_users, portal_settings, serving
 from tests.portal.test_build import EXAMPLE
@@ -80,6 +80,24 @@ def test_a_queued_job_is_cancelled_at_once(manual: PortalLab, otto: httpx.Client
     assert again.status_code == 409
     assert "has ended (cancelled)" in again.json()["error"]["message"]
     assert "Cancelled before it started" in otto.get(f"/jobs/{queued.id}").text
+
+
+def test_a_running_job_whose_runner_is_gone_is_ended_cancelled_at_once(
+    manual: PortalLab, otto: httpx.Client
+) -> None:
+    store = JobStore.open(str(manual.store_path))
+    try:  # a worker that claimed it and vanished: its lease ran out
+        queued = store.enqueue("report", "monthly", action="make")
+        assert store.claim_next("ghost", kinds=["report"], lease_seconds=0.01) is not None
+        store.put_item(queued.id, "volume", "scratch-1", ItemState.DONE, created_here=True)
+    finally:
+        store.close()
+    time.sleep(0.05)
+    answer = otto.post(f"/api/v1/jobs/{queued.id}/cancel")
+    assert answer.status_code == 200, answer.text
+    job = answer.json()["job"]
+    assert job["status"] == "cancelled"
+    assert job["summary"]["created"] == {"volume": ["scratch-1"]}
 
 
 def test_the_job_pages_cancel_button_posts_with_the_csrf_token(

@@ -4,7 +4,8 @@ A queued job is cancelled at once (no worker will start it). A running one is as
 (`JobStore.cancel`): its runner sees the request at its next heartbeat and stops at its next
 step boundary (a cluster create before its next step; a deployment before its next create;
 a day-two action at once, as a Ctrl-C stops it), then the job ends `cancelled` with what it
-made in its summary (`created`). A cancelled job is resumed as an interrupted one is.
+made in its summary (`created`). A cancelled job is resumed as an interrupted one is. A running job whose runner is gone
+(killed, its lease expired) is ended cancelled by the portal at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from powerbridge.jobs import Job, JobStatus
+from powerbridge.jobs import Job, JobStatus, LeaseLost, holder_alive
 from powerbridge.portal.api.jobs import project_job
 from powerbridge.portal.auth import Operator, Principal
 from powerbridge.portal.errors import PortalError
@@ -36,8 +37,29 @@ def cancel_job(state: PortalState, who: Principal, job_id: int) -> Job:
             f"job {job_id} has ended ({job.status.value}): nothing to cancel",
             hint="a stopped job is resumed by submitting it again with resume",
         )
+    if job.status is JobStatus.RUNNING and not holder_alive(job):
+        return _end_abandoned(state, job)
     # the request is the job row's flag: an event would need the runner's lease
     return state.store.cancel(job_id)
+
+
+def _end_abandoned(state: PortalState, job: Job) -> Job:
+    """A running job whose runner is gone (its process killed, its lease expired): no one
+    would see the request, so the portal takes the job over and ends it cancelled, saying
+    what it had created. It stays resumable."""
+    store = state.store
+    try:
+        store.attach(job.id)
+    except LeaseLost:  # a worker took it over meanwhile: ask that one
+        return store.cancel(job.id)
+    created: dict[str, list[str]] = {}
+    for item in store.items(job.id):
+        if item.created_here and item.kind not in ("step", "command", "node"):
+            created.setdefault(item.kind, []).append(item.name)
+    with store.batch():
+        store.event(job.id, "cancelled: its runner had stopped (what it made is listed)")
+        store.finish(job.id, JobStatus.CANCELLED, {**job.summary, "created": created})
+    return store.job(job.id)
 
 
 @router.post(
