@@ -2,10 +2,10 @@
 
 A queued job is cancelled at once (no worker will start it). A running one is asked to stop
 (`JobStore.cancel`): its runner sees the request at its next heartbeat and stops at its next
-step boundary (a cluster create before its next step; a deployment before its next create;
-a day-two action at once, as a Ctrl-C stops it), then the job ends `cancelled` with what it
-made in its summary (`created`). A cancelled job is resumed as an interrupted one is. A running job whose runner is gone
-(killed, its lease expired) is ended cancelled by the portal at once.
+step boundary (a cluster create or a day-two action before its next step; a deployment
+before its next create), then the job ends `cancelled` with what it made in its summary
+(`created`). A cancelled job is resumed as an interrupted one is. A running job whose
+runner is gone (killed, its lease expired) is ended cancelled by the portal at once.
 """
 
 from __future__ import annotations
