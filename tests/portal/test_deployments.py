@@ -78,7 +78,20 @@ def test_a_viewer_plans_a_pipe_spec_as_the_cli_does_and_may_not_apply(
         refused = vera.post("/api/v1/deployments?name=twovms", content=PIPE, headers=TEXT)
         assert refused.status_code == 403
         assert "viewers change nothing" in refused.json()["error"]["message"]
+        page = vera.get("/deployments").text
+        assert ">Plan</button>" in page
+        assert "Deploy</button>" not in page
     assert servers_named(portal, "testvm") == []  # a plan creates nothing
+
+
+def test_another_project_sees_neither_the_deployment_nor_its_report(
+    portal: PortalLab, applied: dict[str, Any]
+) -> None:
+    with portal.signed_in("pat", project="lab2") as pat:
+        assert pat.get("/api/v1/deployments").json() == {"deployments": []}
+        assert pat.get("/api/v1/deployments/twovms").status_code == 404
+        assert pat.get("/api/v1/deployments/twovms/report").status_code == 404
+        assert pat.get(f"/api/v1/jobs/{applied['job']['id']}").status_code == 404
 
 
 def test_the_worker_applies_it_as_the_clis_apply_job_and_sse_follows_each_vm(
