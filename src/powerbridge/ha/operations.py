@@ -188,10 +188,7 @@ async def run_operation(
         )
         raise
     except StepsStopped as stopped:
-        done = [name for name in steps if journal.step_done(name)]
-        ended = {"cancelled_before": stopped.step, "steps_done": done}
-        store.finish(job.id, JobStatus.CANCELLED, ended)
-        stopped.hint = f"run `powerbridge ha {command}` again to do it"
+        _cancelled(journal, list(steps), stopped, command)
         raise
     except Exception as problem:  # PowerVC refused something: the job failed, not stopped
         store.finish(job.id, JobStatus.FAILED, {"error": str(problem)})
@@ -205,6 +202,14 @@ async def run_operation(
     summary = {**build.facts.get("summary", {}), "seconds": round(journal.elapsed, 1)}
     store.finish(job.id, JobStatus.SUCCEEDED, summary)
     return store.job(job.id)
+
+
+def _cancelled(journal: Journal, steps: list[str], stopped: StepsStopped, command: str) -> None:
+    """A cancel stopped the operation before a step: the job ends cancelled, saying where."""
+    done = [name for name in steps if journal.step_done(name)]
+    ended = {"cancelled_before": stopped.step, "steps_done": done}
+    journal.store.finish(journal.job.id, JobStatus.CANCELLED, ended)
+    stopped.hint = f"run `powerbridge ha {command}` again to do it"
 
 
 def connect_wait(build: Build) -> float:

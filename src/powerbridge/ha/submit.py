@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["cluster_runner", "submit_create"]
 
-RESUME_HINT = "submit it again with resume (the API: ?resume=true) to continue it"
+RESUME_HINT = "submit it again with resume=True (the portal API: ?resume=true) to continue it"
 
 CloudFactory = Callable[[], AbstractAsyncContextManager["Cloud"]]
 
