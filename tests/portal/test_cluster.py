@@ -108,6 +108,16 @@ def test_the_page_shows_state_nodes_disks_and_actions(otto: httpx.Client) -> Non
     assert '<label for="delete-confirm">' in page
 
 
+def test_the_live_block_is_polled_and_read_as_the_api_reads(otto: httpx.Client) -> None:
+    page = otto.get("/clusters/appha").text
+    assert 'hx-get="/clusters/appha/live" hx-trigger="every 3s" hx-swap="outerHTML"' in page
+    live = otto.get("/clusters/appha/live").text  # what each poll swaps in
+    assert live.lstrip().startswith('<div id="cluster-live"')
+    assert 'id="cluster-state">Active</span>' in live
+    assert "<svg " in live
+    assert "Fail over</button>" not in live  # the action forms stay outside: typing is kept
+
+
 def test_the_picture_shows_hosts_nodes_disks_and_the_service_ip(otto: httpx.Client) -> None:
     view = cluster(otto)
     svg = picture(otto)

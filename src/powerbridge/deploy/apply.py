@@ -81,6 +81,8 @@ class ApplyOptions:
     # False: the job hosts this apply as one of its steps (an HA create): its items and
     # events are recorded, its status is left to the caller
     finish_job: bool = True
+    # set by whoever runs the apply for someone else (a worker): stop as a cancel does
+    cancel: asyncio.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,7 @@ async def apply_plan(
     assert this_task is not None  # apply_plan always runs inside a task
     renewal = keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, this_task, stopped_by)
     beat = asyncio.create_task(renewal)
+    asked = asyncio.create_task(_cancel_when(run.options.cancel, this_task, stopped_by))
     try:
         status = await _execute(run)
     except BaseException:  # Ctrl-C, a cancel or a bug: what was done stays resumable
@@ -235,10 +238,23 @@ async def apply_plan(
         raise
     finally:
         beat.cancel()
+        asked.cancel()
     report = _report(run, status)
     if run.options.finish_job:
         store.finish(job.id, status, _summary(run, status))
     return report
+
+
+async def _cancel_when(
+    cancel: asyncio.Event | None, task: asyncio.Task[Any], why: list[str]
+) -> None:
+    """Cancel `task` as a cancel asked through the store does, once `cancel` is set."""
+    if cancel is None:
+        return
+    await cancel.wait()
+    if not why:
+        why.append("cancel")
+        task.cancel()
 
 
 async def _execute(run: _Run) -> JobStatus:
@@ -299,13 +315,17 @@ def _status(run: _Run) -> JobStatus:
 
 def _summary(run: _Run, status: JobStatus) -> dict[str, Any]:
     counts: dict[str, int] = {}
+    created: dict[str, list[str]] = {}  # what a stopped job leaves: said, not left unsaid
     for result in run.results.values():
         counts[result.status] = counts.get(result.status, 0) + 1
+        if result.changed and result.status not in ("pending", "NOT STARTED"):
+            created.setdefault(result.kind, []).append(result.name)
     return {
         "status": status.value,
         "seconds": round(run.elapsed(), 2),
         "counts": counts,
         "calls": _calls(run.counters, run.watchers()),
+        "created": created,
     }
 
 

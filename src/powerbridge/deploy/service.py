@@ -37,6 +37,7 @@ __all__ = [
     "ApplyRun",
     "DestroyPlan",
     "Prepared",
+    "cancelled_midway",
     "close_interrupted_apply",
     "destroy",
     "ensure_not_applying",
@@ -76,13 +77,20 @@ def nothing_to_do(store: JobStore, prepared: Prepared, *, replace_changed: bool 
     if plan.creates or plan.changes_of(*modes) or any(still_building(plan, view)):
         return False
     latest = store.latest(plan.deployment, kind=DEPLOYMENT, action=APPLY)
-    return latest is None or latest.status.finished
+    return latest is None or (latest.status.finished and not cancelled_midway(latest))
+
+
+def cancelled_midway(job: Job) -> bool:
+    """A job a user cancelled after it started: resumable as an interrupted one is (what it
+    made is recorded). One a destroy ended (`ended_by`) is not to be resumed."""
+    started = job.started_at is not None
+    return job.status is JobStatus.CANCELLED and started and "ended_by" not in job.summary
 
 
 def start_job(store: JobStore, plan: Plan, *, resume: bool, source: str | None) -> Job:
     """The job this apply runs as: a new one, or (`resume`) the interrupted one it continues."""
     latest = store.latest(plan.deployment, kind=DEPLOYMENT, action=APPLY)
-    unfinished = latest is not None and not latest.status.finished
+    unfinished = latest is not None and (not latest.status.finished or cancelled_midway(latest))
     if latest is not None and unfinished:
         if latest.status is JobStatus.RUNNING and holder_alive(latest):
             raise DeployError(
@@ -90,9 +98,10 @@ def start_job(store: JobStore, plan: Plan, *, resume: bool, source: str | None) 
                 f" ({latest.holder}); wait for it to end"
             )
         if not resume:
+            how = "cancelled" if latest.status is JobStatus.CANCELLED else "interrupted"
             raise DeployError(
                 f"an earlier apply of deployment {plan.deployment} (job {latest.id}) was"
-                " interrupted; run the same command with --resume to continue it"
+                f" {how}; run the same command with --resume to continue it"
             )
         job = store.attach(latest.id)
         store.event(job.id, "resumed")
@@ -181,7 +190,7 @@ def close_interrupted_apply(store: JobStore, deployment: str, by: str) -> Job | 
     what ended it: a destroy means its resume is no longer wanted, so the next apply starts a
     fresh job instead of being told to `--resume` what was deleted. None when there was none."""
     latest = store.latest(deployment, kind=DEPLOYMENT, action=APPLY)
-    if latest is None or latest.status.finished:
+    if latest is None or (latest.status.finished and not cancelled_midway(latest)):
         return None
     try:
         job = store.attach(latest.id)  # refused while a live worker holds it

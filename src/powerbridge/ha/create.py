@@ -5,8 +5,9 @@ identity = load_identity(spec.ssh.private_key, None, interactive=False)
 job = await create_cluster(cloud, spec, store, identity, CreateOptions(resume=False))
 ```
 The job's spec holds the cluster spec's source text, so a worker (the portal's) can run or
-resume it without the file. Interrupted (Ctrl-C, SIGTERM, a cancel) the job is left
-`interrupted`; a failed step leaves it `failed`: both continue with `resume=True`.
+resume it without the file. Interrupted (Ctrl-C, SIGTERM) the job is left
+`interrupted`; a cancel (the portal's button) lets the step in progress finish and leaves it
+`cancelled`; a failed step leaves it `failed`: all three continue with `resume=True`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from powerbridge.ha.create_steps import STEP_FUNCTIONS
-from powerbridge.ha.errors import StepFailed
+from powerbridge.ha.errors import StepFailed, StepsStopped
 from powerbridge.ha.journal import Journal, StepEvent, pinned_host_keys, start_job
-from powerbridge.ha.workflow import Build, failed_summary, run_steps
+from powerbridge.ha.workflow import Build, failed_summary, run_steps, stopped_summary
 from powerbridge.jobs import Job, JobStatus, JobStore
 from powerbridge.jobs.worker import keep_leased
 
@@ -57,11 +58,18 @@ async def create_cluster(
     journal = Journal(store, job, progress)
     task = asyncio.current_task()
     assert task is not None  # always awaited inside a task
-    beat = asyncio.create_task(keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, task, []))
+    asked = asyncio.Event()  # a cancel (the portal's button): stop before the next step
+    journal.stop_asked = asked.is_set
+    renewal = keep_leased(store, job.id, LEASE_RENEWAL_SECONDS, task, [], on_cancel=asked.set)
+    beat = asyncio.create_task(renewal)
     try:
         summary = await build_cluster(cloud, spec, journal, identity, options)
     except StepFailed as failure:
         store.finish(job.id, JobStatus.FAILED, failed_summary(failure))
+        raise
+    except StepsStopped as stopped:
+        store.finish(job.id, JobStatus.CANCELLED, stopped_summary(journal, stopped.step))
+        stopped.hint = "run the same command with --resume to continue it"
         raise
     except BaseException:
         store.event(job.id, "interrupted: resume to continue")

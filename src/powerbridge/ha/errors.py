@@ -6,6 +6,7 @@ HAError                  everything ha raises on purpose
 ├── ClusterInterrupted   an earlier create stopped midway: `--resume` continues it
 ├── PlanBlocked          the plan has blocks: nothing was created
 ├── StepFailed           a step failed: the node, the command and PowerHA's ERROR line
+├── StepsStopped         a cancel was asked for: the create stopped before a step
 └── NotACluster          no cluster of that name (nothing tagged, no job)
 ```
 Node access errors (`ha.executor.NodeAccessError` and its subclasses) are raised by the
@@ -21,6 +22,7 @@ __all__ = [
     "NotACluster",
     "PlanBlocked",
     "StepFailed",
+    "StepsStopped",
 ]
 
 
@@ -71,3 +73,11 @@ class StepFailed(HAError):
 def _short(command: str, limit: int = 80) -> str:
     line = " ".join(command.split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class StepsStopped(HAError):
+    """A cancel was asked for: the create stopped at a step boundary, before `step`."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(f"cancelled before step {step}: the steps done are kept")
+        self.step = step

@@ -91,7 +91,11 @@ def stopped_create(
             hint=f"follow it with `powerbridge ha status {cluster} --watch`",
         )
     refuse_while_busy(store, cluster, besides=CREATE)  # e.g. a failover running
-    if latest.status not in (JobStatus.RUNNING, JobStatus.INTERRUPTED, JobStatus.FAILED):
+    # a cancelled create stopped at a step boundary: resumed as an interrupted one is
+    stopped = (JobStatus.RUNNING, JobStatus.INTERRUPTED, JobStatus.FAILED, JobStatus.CANCELLED)
+    if latest.status not in stopped or (
+        latest.status is JobStatus.CANCELLED and latest.started_at is None
+    ):
         return None
     if not resume:
         raise ClusterInterrupted(
@@ -123,6 +127,8 @@ class Journal:
         self.store = store
         self.job = job
         self.progress = progress
+        # a worker's runner sets it: True once a cancel was asked (stop before the next step)
+        self.stop_asked: Callable[[], bool] = lambda: False
         self.started = time.monotonic()
         self.items: dict[tuple[str, str], Item] = {
             (item.kind, item.name): item for item in store.items(job.id)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from powerbridge.ha.errors import HAError, NotACluster, StepFailed
+from powerbridge.ha.errors import HAError, NotACluster, StepFailed, StepsStopped
 from powerbridge.ha.journal import (
     CLUSTER,
     CREATE,
@@ -167,16 +167,23 @@ async def run_operation(
     task = asyncio.current_task()
     assert task is not None  # always awaited inside a task
     every = LEASE_RENEWAL_SECONDS if options.worker is None else options.lease_seconds / 3
-    why: list[str] = []  # "cancel" asked for, or the lease "lost" to another worker
-    beat = asyncio.create_task(keep_leased(store, job.id, every, task, why))
+    why: list[str] = []  # the lease "lost" to another worker
+    asked = asyncio.Event()  # a cancel (the portal's button): stop before the next step
+    renewal = keep_leased(store, job.id, every, task, why, on_cancel=asked.set)
+    beat = asyncio.create_task(renewal)
     try:
-        summary = await operation_steps(cloud, store, job, spec, identity, steps, options, progress)
+        summary = await operation_steps(
+            cloud, store, job, spec, identity, steps, options, progress, stop_asked=asked.is_set
+        )
     except StepFailed as failure:
         store.finish(job.id, JobStatus.FAILED, failed_summary(failure))
         failure.hint = (  # not create's "--resume": an operation is simply run again
             f"`powerbridge ha show {spec.name}` has the full output; fix the cause, then run"
             f" `powerbridge ha {command}` again"
         )
+        raise
+    except StepsStopped as stopped:
+        _cancelled(store, job, list(steps), stopped, command)
         raise
     except Exception as problem:  # PowerVC refused something: the job failed, not stopped
         store.finish(job.id, JobStatus.FAILED, {"error": str(problem)})
@@ -220,6 +227,7 @@ async def operation_steps(
     progress: Progress | None = None,
     *,
     rerun: bool = False,
+    stop_asked: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Run `steps` for `job` (held by this store); the job's summary. `rerun`: a job taken
     over runs every step again, the done ones too: each queries first, and what a step
@@ -227,6 +235,8 @@ async def operation_steps(
     from powerbridge.ha.executor import NodeExecutor, default_ssh_configs
 
     journal = Journal(store, job, progress)
+    if stop_asked is not None:  # a cancel stops the operation before its next step
+        journal.stop_asked = stop_asked
     configs = options.ssh_configs if options.ssh_configs is not None else default_ssh_configs()
     executor = NodeExecutor(
         identity,
@@ -242,6 +252,17 @@ async def operation_steps(
     async with executor:
         await run_steps(build, dict(steps), always=frozenset(steps) if rerun else ALWAYS_RUN)
     return {**build.facts.get("summary", {}), "seconds": round(journal.elapsed, 1)}
+
+
+def _cancelled(
+    store: JobStore, job: Job, steps: list[str], stopped: StepsStopped, command: str
+) -> None:
+    """A cancel stopped the operation before a step: the job ends cancelled, saying where."""
+    journal = Journal(store, job)  # the steps done, as recorded
+    done = [name for name in steps if journal.step_done(name)]
+    ended = {"cancelled_before": stopped.step, "steps_done": done}
+    store.finish(job.id, JobStatus.CANCELLED, ended)
+    stopped.hint = f"run `powerbridge ha {command}` again to do it"
 
 
 def connect_wait(build: Build) -> float:

@@ -18,10 +18,10 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from powerbridge.ha.create import CreateOptions, build_cluster
-from powerbridge.ha.errors import HAError, StepFailed
+from powerbridge.ha.errors import HAError, StepFailed, StepsStopped
 from powerbridge.ha.journal import CLUSTER, CREATE, Journal, StepEvent, stopped_create
 from powerbridge.ha.spec import parse_cluster_spec
-from powerbridge.ha.workflow import failed_summary
+from powerbridge.ha.workflow import failed_summary, stopped_summary
 from powerbridge.jobs import Job, JobStatus, JobStore
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["cluster_runner", "submit_create"]
 
-RESUME_HINT = "submit it again with resume=True to continue it"
+RESUME_HINT = "submit it again with resume=True (the portal API: ?resume=true) to continue it"
 
 CloudFactory = Callable[[], AbstractAsyncContextManager["Cloud"]]
 
@@ -75,12 +75,16 @@ def cluster_runner(
         spec = _spec_of(run.job)
         key = identity or _spec_identity(spec.ssh.private_key)
         journal = Journal(run.store, run.job, progress)
+        journal.stop_asked = run.cancel_asked.is_set
         try:
             async with connect() as cloud:
                 run.summary.update(await build_cluster(cloud, spec, journal, key, chosen))
         except StepFailed as failure:
             run.summary.update(failed_summary(failure))
             return JobStatus.FAILED
+        except StepsStopped as stopped:
+            run.summary.update(stopped_summary(journal, stopped.step))
+            return JobStatus.CANCELLED
         return JobStatus.SUCCEEDED
 
     return run_create

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from powerbridge.ha.add_disk import STEPS as ADD_DISK_STEPS
 from powerbridge.ha.create import CreateOptions
 from powerbridge.ha.delete import STEPS as DELETE_STEPS
-from powerbridge.ha.errors import HAError, StepFailed
+from powerbridge.ha.errors import HAError, StepFailed, StepsStopped
 from powerbridge.ha.failover import STEPS as FAILOVER_STEPS
-from powerbridge.ha.journal import CREATE
+from powerbridge.ha.journal import CREATE, Journal
 from powerbridge.ha.operations import (
     ADD_DISK,
     DELETE,
@@ -37,7 +37,7 @@ from powerbridge.ha.operations import (
 )
 from powerbridge.ha.services import START_STEPS, STOP_STEPS
 from powerbridge.ha.submit import CloudFactory, cluster_runner
-from powerbridge.ha.workflow import failed_summary
+from powerbridge.ha.workflow import failed_summary, stopped_summary
 from powerbridge.jobs import Job, JobStatus
 
 if TYPE_CHECKING:
@@ -96,11 +96,22 @@ def operation_runner(
         try:
             async with connect() as cloud:
                 summary = await operation_steps(
-                    cloud, run.store, job, spec, identity, steps, chosen, rerun=True
+                    cloud,
+                    run.store,
+                    job,
+                    spec,
+                    identity,
+                    steps,
+                    chosen,
+                    rerun=True,
+                    stop_asked=run.cancel_asked.is_set,
                 )
         except StepFailed as failure:
             run.summary.update(failed_summary(failure))
             return JobStatus.FAILED
+        except StepsStopped as stopped:  # a cancel, before the next step
+            run.summary.update(stopped_summary(Journal(run.store, job), stopped.step))
+            return JobStatus.CANCELLED
         run.summary.update(summary)
         return JobStatus.SUCCEEDED
 

@@ -19,9 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from powerbridge.ha.errors import StepFailed
+from powerbridge.ha.errors import StepFailed, StepsStopped
 from powerbridge.ha.journal import Journal
 from powerbridge.ha.parse import changes
+from powerbridge.jobs import ItemState
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from powerbridge.ha.node_commands import NodeCommand
     from powerbridge.ha.topology import Topology
 
-__all__ = ["ALWAYS_RUN", "STEPS", "Build", "run_steps"]
+__all__ = ["ALWAYS_RUN", "STEPS", "Build", "failed_summary", "run_steps", "stopped_summary"]
 
 STEPS = [
     "validate",
@@ -117,6 +118,9 @@ async def run_steps(
         if name not in always and journal.step_done(name):
             journal.say(name, "skipped", "done by an earlier run")
             continue
+        if journal.stop_asked():  # a cancel: between steps, never inside one
+            journal.say(name, "cancelled", "not started: the job was cancelled")
+            raise StepsStopped(name)
         journal.begin(name)
         try:
             message = await step(build)
@@ -133,3 +137,15 @@ async def run_steps(
 def failed_summary(failure: StepFailed) -> dict[str, Any]:
     """What a failed create's job keeps as its summary: the step, the node, the line."""
     return {"failed_step": failure.step, "node": failure.node, "error": failure.error}
+
+
+def stopped_summary(journal: Journal, step: str) -> dict[str, Any]:
+    """A cancelled create's summary: the step it stopped before, the steps done, and every
+    resource it created in PowerVC (nothing half-made left unsaid)."""
+    items = journal.store.items(journal.job.id)
+    done = [i.name for i in items if i.kind == "step" and i.state is ItemState.DONE]
+    created: dict[str, list[str]] = {}
+    for item in items:
+        if item.created_here and item.kind not in ("step", "command", "node"):
+            created.setdefault(item.kind, []).append(item.name)
+    return {"cancelled_before": step, "steps_done": done, "created": created}

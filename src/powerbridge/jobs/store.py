@@ -200,11 +200,23 @@ class JobStore:
     def attach(self, job_id: int) -> Job:
         """Take over an unfinished or failed job in this foreground process (a resume).
         Refused while a worker's lease on it is live."""
-        resumable = (JobStatus.RUNNING, JobStatus.INTERRUPTED, JobStatus.FAILED)
+        # a cancelled job stopped where it was asked to, what it made recorded: resumable
+        resumable = (
+            JobStatus.RUNNING,
+            JobStatus.INTERRUPTED,
+            JobStatus.FAILED,
+            JobStatus.CANCELLED,
+        )
         taken = (
             (_jobs.c.id == job_id)
             & _jobs.c.status.in_([s.value for s in resumable])
-            & ~((_jobs.c.lease_owner.is_not(None)) & (_jobs.c.lease_expires > self._now()))
+            # lease_expires is NULL once a worker's job ended: NULL > now is NULL, not false,
+            # and NOT NULL would refuse every ended worker job, so the NULL is tested apart
+            & ~(
+                _jobs.c.lease_owner.is_not(None)
+                & _jobs.c.lease_expires.is_not(None)
+                & (_jobs.c.lease_expires > self._now())
+            )
         )
         values = {
             "status": JobStatus.RUNNING.value,
@@ -214,6 +226,7 @@ class JobStore:
             "lease_expires": self._later(ATTACHED_LEASE_SECONDS),
             "epoch": _jobs.c.epoch + 1,
             "finished_at": None,
+            "cancel_requested": False,  # a resume of a cancelled job is asked for anew
             "updated_at": self._now(),
         }
         with self.engine.begin() as db:
@@ -225,11 +238,13 @@ class JobStore:
         self._held[job_id] = _Hold(int(epoch), ATTACHED_LEASE_SECONDS)
         return self.job(job_id)
 
-    def requeue(self, job_id: int) -> Job:
-        """Queue a stopped or failed job again, its items kept, for a worker to continue (a
-        resume through a worker). Refused while a live process or worker holds it."""
+    def requeue(self, job_id: int, *, spec: Mapping[str, Any] | None = None) -> Job:
+        """Queue a stopped, failed or cancelled job again, its items kept, for a worker to
+        continue (a resume through a worker); `spec` replaces the job's spec (the portal's
+        fresh credential). Refused while a live process or worker holds it."""
         held_live = _jobs.c.lease_expires.is_not(None) & (_jobs.c.lease_expires > self._now())
-        stopped = _jobs.c.status.in_([JobStatus.INTERRUPTED.value, JobStatus.FAILED.value]) | (
+        ended = (JobStatus.INTERRUPTED, JobStatus.FAILED, JobStatus.CANCELLED)
+        stopped = _jobs.c.status.in_([s.value for s in ended]) | (
             (_jobs.c.status == JobStatus.RUNNING.value) & ~held_live
         )
         values = {
@@ -242,6 +257,8 @@ class JobStore:
             "cancel_requested": False,
             "updated_at": self._now(),
         }
+        if spec is not None:
+            values["spec"] = json.dumps(dict(spec))
         with self.engine.begin() as db:
             done = db.execute(
                 _jobs.update().where((_jobs.c.id == job_id) & stopped).values(**values)

@@ -15,7 +15,9 @@ exception fails the job with its message (and that summary). While it
 runs, a heartbeat renews the lease every third of `lease_seconds`; when the heartbeat finds
 the job taken over (this worker stalled past its lease) the runner is cancelled and
 nothing more is written: the store refuses writes under the old epoch anyway (`LeaseLost`).
-A cancel asked for (`JobStore.cancel`) cancels the runner and finishes the job cancelled.
+A cancel asked for (`JobStore.cancel`) cancels the runner and finishes the job cancelled;
+for the kinds named in `stops_at_steps` it sets `Run.cancel_asked` instead, and the runner
+stops at its next step boundary and returns CANCELLED with what it made in its summary.
 A job whose worker died is claimed again once its lease expires: `Run.taken_over` tells
 the runner to resume (its steps must be idempotent), not to start over. A worker stopped
 (cancelled: its service shuts down) hands its job back to the queue (`JobStore.release`), so
@@ -31,7 +33,7 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +50,8 @@ class Run:
     job: Job
     store: JobStore
     summary: dict[str, Any] = field(default_factory=dict)  # the finished job's summary
+    # set when a cancel is asked for a runner that stops at its step boundaries
+    cancel_asked: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def taken_over(self) -> bool:
@@ -74,9 +78,11 @@ class Worker:
         name: str | None = None,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
+        stops_at_steps: Collection[str] = (),
     ) -> None:
         self.store = store
         self.runners = dict(runners)
+        self.stops_at_steps = frozenset(stops_at_steps)
         self.name = name or worker_name()
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
@@ -110,7 +116,10 @@ class Worker:
         task: asyncio.Task[JobStatus | None] = asyncio.create_task(self.runners[job.kind](run))
         why_stopped: list[str] = []
         every = self.lease_seconds / 3
-        beat = asyncio.create_task(keep_leased(self.store, job.id, every, task, why_stopped))
+        asked = run.cancel_asked.set if job.kind in self.stops_at_steps else None
+        beat = asyncio.create_task(
+            keep_leased(self.store, job.id, every, task, why_stopped, on_cancel=asked)
+        )
         try:
             status = await task
         except asyncio.CancelledError:
@@ -139,11 +148,18 @@ class Worker:
 
 
 async def keep_leased(
-    store: JobStore, job_id: int, every: float, task: asyncio.Task[Any], why: list[str]
+    store: JobStore,
+    job_id: int,
+    every: float,
+    task: asyncio.Task[Any],
+    why: list[str],
+    *,
+    on_cancel: Callable[[], None] | None = None,
 ) -> None:
     """Renew the lease on `job_id` every `every` seconds while `task` runs it. The job taken
     over by another runner ("lost") or a cancel asked for ("cancel") cancels `task`, with the
-    reason appended to `why` so the runner's caller can tell that from a Ctrl-C."""
+    reason appended to `why` so the runner's caller can tell that from a Ctrl-C. With
+    `on_cancel`, a cancel calls it instead and the lease is kept until the task ends."""
     while True:
         await asyncio.sleep(every)
         try:
@@ -152,7 +168,9 @@ async def keep_leased(
             why.append("lost")
             task.cancel()
             return
-        if cancel_asked:
+        if cancel_asked and on_cancel is not None:
+            on_cancel()
+        elif cancel_asked:
             why.append("cancel")
             task.cancel()
             return

@@ -21,10 +21,10 @@ from powerbridge.ha.spec import parse_cluster_spec
 from powerbridge.portal.api.cluster_actions import start_action
 from powerbridge.portal.api.inventory import read_inventory
 from powerbridge.portal.auth import Principal, check_csrf, optional_principal
+from powerbridge.portal.cluster_live import live_context
 from powerbridge.portal.errors import PortalError, portal_error
 from powerbridge.portal.rendering import page, to
 from powerbridge.portal.state import PortalState, portal_state
-from powerbridge.portal.topology_svg import topology_svg
 from powerbridge.portal.views import job_summary, visible
 
 __all__ = ["cluster_page_routes"]
@@ -83,14 +83,9 @@ def cluster_page_routes(router: APIRouter) -> None:
     async def cluster_page(name: str, request: Request, state: State, user: MaybeUser) -> Response:
         if user is None:
             return to("/signin")
-        view = await state.cluster_reads.view(state, user, name)
+        live = await live_context(state, user, name)  # cluster_live.py: refreshed in place
         return page(
-            request,
-            "cluster.html",
-            user=user,
-            cluster=view,
-            picture=topology_svg(view, network_of(state, name)),
-            jobs=cluster_jobs(state, name, user.project_id),
+            request, "cluster.html", jobs=cluster_jobs(state, name, user.project_id), **live
         )
 
     @router.post("/clusters/{name}/actions/{action}")

@@ -17,6 +17,7 @@ from powerbridge.ha.journal import stopped_create
 from powerbridge.ha.model import ClusterSpec
 from powerbridge.ha.plan import ClusterPlan, plan_cluster
 from powerbridge.ha.spec import parse_cluster_spec
+from powerbridge.ha.submit import RESUME_HINT
 from powerbridge.jobs import Job
 from powerbridge.portal.auth import Principal
 from powerbridge.portal.clouds import user_cloud
@@ -69,12 +70,16 @@ def blocked(plan: ClusterPlan) -> PortalError:
     )
 
 
-async def submit_text(state: PortalState, who: Principal, text: str) -> Job:
+async def submit_text(
+    state: PortalState, who: Principal, text: str, *, resume: bool = False
+) -> Job:
     """Plan the spec; refuse a blocked plan; queue the create for the worker, with an
-    application credential of the user to run it with (run_as_user.py)."""
+    application credential of the user to run it with (run_as_user.py); `resume`: its
+    stopped, failed or cancelled create again, under a new credential."""
     plan = await plan_text(state, who, text)
     if not plan.ok:
         raise blocked(plan)
-    stopped_create(state.store, plan.spec.name, resume=False)  # refused before a credential
+    # refused before a credential is made
+    stopped_create(state.store, plan.spec.name, resume=resume, resume_hint=RESUME_HINT)
     credential = await issue_credential(state, who, plan.spec.name)
-    return submit_as_user(state, who, text, credential, source=SOURCE)
+    return submit_as_user(state, who, text, credential, source=SOURCE, resume=resume)

@@ -20,8 +20,11 @@ from powerbridge.portal.auth import (
     optional_principal,
 )
 from powerbridge.portal.clouds import keystone
+from powerbridge.portal.cluster_form import cluster_form_routes
+from powerbridge.portal.cluster_live import cluster_live_routes
 from powerbridge.portal.cluster_pages import cluster_page_routes
 from powerbridge.portal.clusters import plan_text, submit_text
+from powerbridge.portal.deployment_pages import deployment_page_routes
 from powerbridge.portal.errors import PortalError, error_headers, portal_error
 from powerbridge.portal.rendering import page as _page
 from powerbridge.portal.rendering import to as _to
@@ -46,7 +49,10 @@ def page_router() -> APIRouter:
     _project_routes(router)
     _main_routes(router)
     _cluster_routes(router)
+    cluster_form_routes(router)  # /clusters/new/form, before /clusters/{name}/live
+    cluster_live_routes(router)
     cluster_page_routes(router)  # after /clusters/new: {name} would match "new"
+    deployment_page_routes(router)
     return router
 
 

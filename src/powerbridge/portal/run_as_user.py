@@ -35,7 +35,7 @@ from powerbridge.ha.create import CreateOptions
 from powerbridge.ha.errors import HAError
 from powerbridge.ha.journal import CLUSTER, CREATE, stopped_create
 from powerbridge.ha.spec import parse_cluster_spec
-from powerbridge.ha.submit import cluster_runner
+from powerbridge.ha.submit import RESUME_HINT, cluster_runner
 from powerbridge.jobs import Job, JobStatus, LeaseLost
 from powerbridge.jobs.worker import Run, Runner
 from powerbridge.portal.auth import Principal
@@ -50,7 +50,6 @@ logger = logging.getLogger("powerbridge.portal")
 
 CREDENTIAL = "credential"  # the job spec's entry
 LIFETIME = timedelta(days=1)
-RESUBMIT_HINT = "it cannot continue: submit the cluster again from the portal"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,12 +112,21 @@ async def issue_credential(state: PortalState, who: Principal, target: str) -> d
 
 
 def submit_as_user(
-    state: PortalState, who: Principal, text: str, credential: dict[str, str], *, source: str
+    state: PortalState,
+    who: Principal,
+    text: str,
+    credential: dict[str, str],
+    *,
+    source: str,
+    resume: bool = False,
 ) -> Job:
     """Queue the create with its credential in one write (`ha.submit.submit_create`'s
-    checks: a create of this cluster that runs, waits or stopped refuses a new one)."""
+    checks: a create of this cluster that runs or waits refuses a new one; a stopped one is
+    continued with `resume`, under this new credential, else refused)."""
     spec = parse_cluster_spec(text, source=source)
-    stopped_create(state.store, spec.name, resume=False, resume_hint=RESUBMIT_HINT)
+    stopped = stopped_create(state.store, spec.name, resume=resume, resume_hint=RESUME_HINT)
+    if stopped is not None:  # the credential it kept (if any) is left to expire
+        return state.store.requeue(stopped.id, spec={"text": text, CREDENTIAL: credential})
     return state.store.enqueue(
         CLUSTER,
         spec.name,

@@ -35,7 +35,8 @@ class PortalSettings:
     run_worker: bool = True  # build submitted clusters in this process
     workers: int = 1  # job-running workers in this process (`--workers`)
     worker_poll_seconds: float = 1.0
-    # a job's lease: a portal killed mid-job leaves its job to another after this long
+    # a job's lease: a portal killed mid-job leaves its job to another after this long;
+    # a cancel is seen within a third of it
     lease_seconds: float = 30.0
     default_domain: str = "Default"
     sse_wait_seconds: float = 1.0  # an SSE stream looks at its job at least this often

@@ -41,6 +41,7 @@ def job_summary(job: Job) -> dict[str, Any]:
         "project": job.project,
         "source": job.source,
         "summary": dict(job.summary),
+        "cancel_requested": job.cancel_requested,
     }
 
 

@@ -1,14 +1,16 @@
 """The portal's workers: run the jobs submitted through any portal, in the portal's process.
 
 `settings.workers` `jobs.Worker`s (`--workers N`), started with the app and stopped with it,
-each running one job at a time with the ha package's runner of cluster jobs: queued creates,
-and the day-two operations another portal (or this one, before a restart) left unfinished
+each running one job at a time: the deploy package's `deployment_runner` for batch
+deployments, and the ha package's runner of cluster jobs for queued creates and the day-two
+operations another portal (or this one, before a restart) left unfinished
 (`ha.takeover`). Each has a store object of its own (same database): its batches and held
 leases are never mixed with the request threads' reads and writes, nor with another
 worker's. Several portals on one PostgreSQL store share the queue: the claim gives each job
 to exactly one worker. A create logs in to PowerVC as the job's user, with the application
-credential the job was submitted with (run_as_user.py); a day-two operation with the
-portal's own configured credentials; both reach the nodes with the portal's SSH key (keys.py).
+credential the job was submitted with (run_as_user.py); a day-two operation and a
+deployment with the portal's own configured credentials; clusters' nodes are reached with the
+portal's SSH key (keys.py).
 
 A portal stopped mid-job hands the job back to the queue, so the next worker (of any portal
 on the store, or of this one restarted) continues it at once; a portal killed leaves the
@@ -21,6 +23,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from powerbridge.deploy.service import DEPLOYMENT
+from powerbridge.deploy.submit import deployment_runner
 from powerbridge.ha.create import CreateOptions
 from powerbridge.ha.journal import CLUSTER
 from powerbridge.ha.operations import OperationOptions
@@ -43,7 +47,7 @@ def job_runners(state: PortalState) -> dict[str, Runner]:
     runner = cluster_jobs_runner(
         service_cloud(settings), state.identity, creates, operations, creates=as_user
     )
-    return {CLUSTER: runner}
+    return {CLUSTER: runner, DEPLOYMENT: deployment_runner(service_cloud(settings))}
 
 
 @contextlib.asynccontextmanager
@@ -65,6 +69,8 @@ async def running_worker(state: PortalState) -> AsyncIterator[list[Worker]]:
                 name=f"{process}/{number}",
                 lease_seconds=settings.lease_seconds,
                 poll_seconds=settings.worker_poll_seconds,
+                # a cancel stops a create before its next step, an apply before its next create
+                stops_at_steps=(CLUSTER, DEPLOYMENT),
             )
             workers.append(worker)
             tasks.append(asyncio.create_task(worker.run(stop), name=f"portal-worker-{number}"))

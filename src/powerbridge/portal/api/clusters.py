@@ -68,7 +68,9 @@ async def plan_cluster_spec(request: Request, who: PostingViewer, state: State) 
     summary="Create a cluster: planned, refused if the plan blocks, queued for the worker",
     openapi_extra=SPEC_BODY,
 )
-async def create_cluster(request: Request, who: Operator, state: State) -> JSONResponse:
-    job = await submit_text(state, who, await spec_text(request))
+async def create_cluster(
+    request: Request, who: Operator, state: State, resume: bool = False
+) -> JSONResponse:
+    job = await submit_text(state, who, await spec_text(request), resume=resume)
     location = f"/api/v1/jobs/{job.id}"
     return JSONResponse({"job": job_summary(job)}, status_code=202, headers={"Location": location})

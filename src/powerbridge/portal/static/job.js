@@ -29,6 +29,8 @@
     var badge = document.getElementById("job-status");
     badge.textContent = end.status;
     badge.className = "badge " + end.status;
+    var cancel = document.getElementById("cancel-form");  // nothing left to cancel
+    if (cancel) { cancel.remove(); }
     source.close();
     refreshSteps();
   });
