@@ -83,8 +83,23 @@ POLICY: dict[str, str] = {
     "GET /clusters/{name}": VIEWER,
     "POST /clusters/{name}/actions/{action}": OPERATOR,
     "GET /inventory": VIEWER,
+    "GET /clusters/new/form": VIEWER,
+    "POST /clusters/new/form": VIEWER,  # plans; its deploy button is an operator's
+    "GET /clusters/{name}/live": VIEWER,
+    "POST /api/v1/jobs/{job_id}/cancel": OPERATOR,
+    "POST /jobs/{job_id}/cancel": OPERATOR,
+    "GET /api/v1/deployments": VIEWER,
+    "POST /api/v1/deployments/plan": VIEWER,
+    "POST /api/v1/deployments": OPERATOR,
+    "GET /api/v1/deployments/{name}": VIEWER,
+    "GET /api/v1/deployments/{name}/report": VIEWER,
+    "GET /deployments": VIEWER,
+    "POST /deployments/plan": VIEWER,
+    "POST /deployments/apply": OPERATOR,
+    "GET /deployments/{name}": VIEWER,
 }
 BAD_SPEC = "name: x\n"  # parses as YAML, fails the spec: a 422 past the role checks
+YAML = {"Content-Type": "text/yaml"}
 BODIES: dict[str, dict[str, Any]] = {
     "POST /signin": {"data": {"user": "otto", "password": "not-it", "domain": "Default"}},
     "POST /signin/project": {"data": {"project_id": "some-project"}},
@@ -94,10 +109,16 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /clusters/new/plan": {"data": {"spec": BAD_SPEC}},
     "POST /clusters/new": {"data": {"spec": BAD_SPEC}},
     "POST /clusters/{name}/actions/{action}": {"data": {}},
+    "POST /clusters/new/form": {"data": {}},
+    "POST /api/v1/deployments/plan": {"content": BAD_SPEC, "headers": YAML},
+    "POST /api/v1/deployments": {"content": BAD_SPEC, "headers": YAML},
+    "POST /deployments/plan": {"data": {"spec": BAD_SPEC}},
+    "POST /deployments/apply": {"data": {"spec": BAD_SPEC}},
 }
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 # a user of the project is let past the role checks: what the route itself then answers
-PASSED = {200, 202, 204, 303, 404, 422}
+# (409: a cancel of the finished job the matrix names)
+PASSED = {200, 202, 204, 303, 404, 409, 422}
 
 
 def routes_of(routes: list[BaseRoute], prefix: str = "") -> Iterator[str]:

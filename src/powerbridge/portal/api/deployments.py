@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from powerbridge.portal.auth import Operator, Viewer
+from powerbridge.portal.auth import Operator, PostingViewer, Viewer
 from powerbridge.portal.deployments import (
     SpecInput,
     deployment_report,
@@ -79,7 +79,7 @@ def list_deployments(who: Viewer, state: State) -> dict[str, Any]:
 )
 async def plan_deployment(
     request: Request,
-    who: Viewer,
+    who: PostingViewer,
     state: State,
     name: Name = None,
     format: Format = None,
