@@ -57,6 +57,7 @@ def templates(world: World) -> dict[str, Any]:
 def _templates(world: World) -> dict[str, Any]:
     ids = world.essentials
     spare_volume = world.spare_volume()
+    residents = world.emulator.residents
     network = [{"uuid": ids["network"]}]
     servers = [
         {"name": "fz", "imageRef": ids["image"], "flavorRef": ids["flavor"], "networks": network},
@@ -196,6 +197,11 @@ def _templates(world: World) -> dict[str, Any]:
         "PUT /v3/snapshots/{snapshot_id}/metadata": {"metadata": {"a": "b"}},
         "PUT /v3/snapshots/{snapshot_id}/metadata/{key}": {"meta": {"k1": "v"}},
         "POST /v3/snapshots/{snapshot_id}/action": {"os-reset_status": {"status": "available"}},
+        # PowerVC's onboarding: the default estate's unmanaged LPAR and loose volume
+        "POST /v2.1/os-hosts/{host}/onboard": {"servers": sorted(residents.lpars)[:1]},
+        "POST /v2.1/os-hosts/{host}/unmanage": {"servers": sorted(residents.lpars)[:1]},
+        "POST /v3/os-hosts/{host}/onboard": {"volumes": sorted(residents.volumes)[:1]},
+        "POST /v3/os-hosts/{host}/unmanage": {"volumes": [spare_volume]},
         "POST /clock": {"advance": 1},
         "POST /behaviours": {
             "behaviour": {"kind": "api", "service": "image", "status": 503, "fraction": 0.5}

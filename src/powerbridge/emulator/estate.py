@@ -19,6 +19,11 @@ from typing import Any
 
 from powerbridge.emulator.backend.behaviours import parse_behaviour
 from powerbridge.emulator.errors import ApiError
+from powerbridge.emulator.estate_unmanaged import (
+    UnmanagedLparSpec,
+    UnmanagedVolumeSpec,
+    check_unmanaged,
+)
 
 
 class EstateError(ValueError):
@@ -212,6 +217,9 @@ class Estate:
     users: list[UserSpec] = field(default_factory=list)
     # fault injection rules, with the fields of `POST /powervc/emulator/v1/behaviours`
     behaviours: list[dict[str, Any]] = field(default_factory=list)
+    # LPARs and volumes on the hosts and providers that PowerVC does not manage (onboarding)
+    unmanaged_lpars: list[UnmanagedLparSpec] = field(default_factory=list)
+    unmanaged_volumes: list[UnmanagedVolumeSpec] = field(default_factory=list)
 
 
 def load_estate(path: Path | None = None) -> Estate:
@@ -239,6 +247,7 @@ def load_estate(path: Path | None = None) -> Estate:
     _check_host_groups(estate, where)
     _check_connectivity_groups(estate, where)
     _check_behaviours(estate, where)
+    check_unmanaged(estate, where, EstateError)
     return dataclasses.replace(estate, timings={**DEFAULT_TIMINGS, **estate.timings})
 
 

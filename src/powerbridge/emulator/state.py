@@ -29,9 +29,11 @@ from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.maintenance import HostMaintenance
 from powerbridge.emulator.backend.migration import LiveMigrations
 from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.onboarding import Onboarding
 from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.power import PowerActions
 from powerbridge.emulator.backend.quotas import QuotaBackend
+from powerbridge.emulator.backend.residents import Residents
 from powerbridge.emulator.backend.resize import Resizes
 from powerbridge.emulator.backend.scheduling import ServerPlacement
 from powerbridge.emulator.backend.server_deploys import ServerDeploys
@@ -41,6 +43,7 @@ from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
+from powerbridge.emulator.backend.volume_onboarding import VolumeOnboarding
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.config import MEMORY, EmulatorConfig
 from powerbridge.emulator.estate import Estate, load_estate
@@ -99,6 +102,7 @@ class Emulator:
             volumes=self.volumes,
         )
         self._build_server_actions(ctx)
+        self._build_powervc_apis(ctx)
         self.aix = AixWorld(
             ctx,
             servers=self.server_registry,
@@ -156,6 +160,22 @@ class Emulator:
             on_deleted=self.maintenance.progress,
             keypairs=self.keypairs,
         )
+
+    def _build_powervc_apis(self, ctx: BackendContext) -> None:
+        """PowerVC's own APIs beyond nova's and cinder's: onboarding existing VMs and volumes."""
+        self.residents = Residents(ctx)
+        self.onboarding = Onboarding(
+            ctx,
+            self.server_registry,
+            self.residents,
+            hosts=self.hosts,
+            scheduler=self.scheduler,
+            volumes=self.volumes,
+            networks=self.networks,
+            server_groups=self.server_groups,
+            on_left=self.maintenance.progress,
+        )
+        self.volume_onboarding = VolumeOnboarding(ctx, self.residents, self.volumes)
 
     def _configure_scheduler(self) -> None:
         self.scheduler.configure(self.host_groups.scopes(), self.host_groups.default_policy())
