@@ -224,6 +224,8 @@ SERVER_ACTIONS: list[Any] = [
     {"migrate": None},
     {"os-migrateLive": {"host": None, "block_migration": "auto"}},
     {"os-resetState": {"state": "error"}},
+    {"bulkVolumeAttach": {"volumeAttachment": [{"volumeId": "nope"}]}},
+    {"bulkVolumeDetach": {"volume_ids": ["nope"]}},
 ]
 VOLUME_ACTIONS: list[Any] = [
     {"os-extend": {"new_size": 5}},

@@ -18,6 +18,7 @@ from powerbridge.emulator.aix.faults import NodeFaults
 from powerbridge.emulator.aix.nodes import NodeRegistry
 from powerbridge.emulator.aix.world import AixWorld
 from powerbridge.emulator.backend.behaviours import Behaviours
+from powerbridge.emulator.backend.bulk_volumes import BulkVolumes
 from powerbridge.emulator.backend.compute import ComputeBackend
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.flavors import FlavorBackend
@@ -176,6 +177,7 @@ class Emulator:
             on_left=self.maintenance.progress,
         )
         self.volume_onboarding = VolumeOnboarding(ctx, self.residents, self.volumes)
+        self.bulk_volumes = BulkVolumes(self.server_registry, self.volumes, self.volume_attachments)
 
     def _configure_scheduler(self) -> None:
         self.scheduler.configure(self.host_groups.scopes(), self.host_groups.default_policy())
