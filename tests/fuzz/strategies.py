@@ -200,6 +200,7 @@ def _templates(world: World) -> dict[str, Any]:
         # PowerVC's onboarding: the default estate's unmanaged LPAR and loose volume
         "POST /v2.1/os-hosts/{host}/onboard": {"servers": sorted(residents.lpars)[:1]},
         "POST /v2.1/os-hosts/{host}/unmanage": {"servers": sorted(residents.lpars)[:1]},
+        "POST /v2.1/os-hosts/{host}/ibm-evacuate": {"host": None},
         "POST /v3/os-hosts/{host}/onboard": {"volumes": sorted(residents.volumes)[:1]},
         "POST /v3/os-hosts/{host}/unmanage": {"volumes": [spare_volume]},
         "POST /clock": {"advance": 1},
@@ -226,6 +227,7 @@ SERVER_ACTIONS: list[Any] = [
     {"os-resetState": {"state": "error"}},
     {"bulkVolumeAttach": {"volumeAttachment": [{"volumeId": "nope"}]}},
     {"bulkVolumeDetach": {"volume_ids": ["nope"]}},
+    {"evacuate": {"host": None}},
 ]
 VOLUME_ACTIONS: list[Any] = [
     {"os-extend": {"new_size": 5}},

@@ -179,6 +179,7 @@ DEFAULT_TIMINGS: dict[str, float] = {
     "live_migration": 10,
     "resize": 5,
     "rebuild": 6,
+    "remote_restart": 8,  # PowerVC's simplified remote restart of one VM
     # simulated AIX nodes and PowerHA (docs/emulator-aix.md)
     "aix_boot": 30,
     "caa_create": 20,

@@ -34,6 +34,7 @@ from powerbridge.emulator.backend.onboarding import Onboarding
 from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.power import PowerActions
 from powerbridge.emulator.backend.quotas import QuotaBackend
+from powerbridge.emulator.backend.remote_restart import RemoteRestarts
 from powerbridge.emulator.backend.residents import Residents
 from powerbridge.emulator.backend.resize import Resizes
 from powerbridge.emulator.backend.scheduling import ServerPlacement
@@ -177,6 +178,14 @@ class Emulator:
             on_left=self.maintenance.progress,
         )
         self.volume_onboarding = VolumeOnboarding(ctx, self.residents, self.volumes)
+        self.remote_restarts = RemoteRestarts(
+            self.server_registry,
+            hosts=self.hosts,
+            scheduler=self.scheduler,
+            placement=self.placement,
+            networks=self.networks,
+            on_left=self.maintenance.progress,
+        )
         self.bulk_volumes = BulkVolumes(self.server_registry, self.volumes, self.volume_attachments)
 
     def _configure_scheduler(self) -> None:

@@ -1,10 +1,11 @@
 """PowerVC's own server actions (`POST /servers/<id>/action`), kept apart from nova's:
 `bulkVolumeAttach` `{"volumeAttachment": [{"volumeId", "primaryBoot"}]}` and
 `bulkVolumeDetach` `{"volume_ids": [...]}` (IBM PowerVC 2.x, "Bulk attach and detach volume
-APIs"), each answering 202."""
+APIs"), and nova's `evacuate` (PowerVC's remote restart of one VM), each answering 202."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
@@ -70,7 +71,35 @@ def bulk_volume_detach(call: Call, argument: Any) -> Reply:
     return Reply(status=202)
 
 
+EVACUATE = Schema(
+    "evacuate",
+    {
+        "type": "object",
+        "properties": {
+            "host": {"type": ["string", "null"], "maxLength": 255},
+            "onSharedStorage": {"type": ["boolean", "string"]},
+            "adminPass": {"type": "string"},
+            "force": {"type": ["boolean", "string"]},
+        },
+        "additionalProperties": False,
+    },
+)
+
+
+def evacuate(call: Call, argument: Any) -> Reply:
+    """nova's `evacuate` of one VM of a failed host (PowerVC's remote restart of it)."""
+    argument = argument if argument is not None else {}
+    EVACUATE.check(argument)
+    call.emulator.remote_restarts.evacuate_server(
+        call.params["server_id"], argument.get("host"), call.auth, call.request_id
+    )
+    if call.at_least("2.14"):
+        return Reply(status=202)
+    return Reply({"adminPass": argument.get("adminPass") or secrets.token_urlsafe(9)}, status=202)
+
+
 POWERVC_ACTIONS = {
+    "evacuate": evacuate,
     "bulkVolumeAttach": bulk_volume_attach,
     "bulkVolumeDetach": bulk_volume_detach,
 }

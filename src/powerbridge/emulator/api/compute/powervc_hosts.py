@@ -1,7 +1,9 @@
 """PowerVC's host APIs for existing VMs (IBM PowerVC 2.x, "Compute host registration"):
 `GET os-hosts/<host>/all-servers`, `POST os-hosts/<host>/onboard` and
 `POST os-hosts/<host>/unmanage`, each `{"servers": [ids]}` (onboard's `synchronous` and
-`preparation` fields, which IBM's Ansible collection sends, are accepted)."""
+`preparation` fields, which IBM's Ansible collection sends, are accepted); and the remote
+restart of a failed host's VMs, `POST os-hosts/<host>/ibm-evacuate {"host": <target>}`
+("Remote restart all virtual machines from a failed host (APIs)")."""
 
 from __future__ import annotations
 
@@ -32,6 +34,14 @@ ONBOARD = _servers_body(
     {"synchronous": {"type": ["boolean", "string"]}, "preparation": {"type": "object"}},
 )
 UNMANAGE = _servers_body("unmanage", {})
+EVACUATE = Schema(
+    "ibm-evacuate",
+    {
+        "type": "object",
+        "properties": {"host": {"type": ["string", "null"], "minLength": 1, "maxLength": 255}},
+        "additionalProperties": False,
+    },
+)
 
 
 def all_servers(call: Call) -> Reply:
@@ -57,3 +67,14 @@ def unmanage(call: Call) -> Reply:
     )
     rows = [{"id": lpar.id, "name": lpar.display_name, "managed": False} for lpar in lpars]
     return Reply({"servers": rows}, status=202)
+
+
+def ibm_evacuate(call: Call) -> Reply:
+    """PowerVC's remote restart of every VM of a failed host; the answer names where each
+    goes, and why the others stay."""
+    body = call.body if call.body is not None else {}
+    EVACUATE.check(body)
+    restarts = call.emulator.remote_restarts.evacuate_host(
+        call.params["host"], body.get("host"), call.auth, call.request_id
+    )
+    return Reply({"servers": [asdict(r) for r in restarts]}, status=202)

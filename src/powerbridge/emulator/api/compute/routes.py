@@ -77,6 +77,7 @@ routes = RouteTable(
         *nova("GET", "/os-hosts/{host}/all-servers", powervc_hosts.all_servers),
         *nova("POST", "/os-hosts/{host}/onboard", powervc_hosts.onboard),
         *nova("POST", "/os-hosts/{host}/unmanage", powervc_hosts.unmanage),
+        *nova("POST", "/os-hosts/{host}/ibm-evacuate", powervc_hosts.ibm_evacuate),
         *nova("GET", "/images", images.list_images),
         *nova("GET", "/images/detail", images.list_images_detail),
         *nova("GET", "/images/{image_id}", images.show_image),
