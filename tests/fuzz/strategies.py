@@ -228,6 +228,7 @@ SERVER_ACTIONS: list[Any] = [
     {"bulkVolumeAttach": {"volumeAttachment": [{"volumeId": "nope"}]}},
     {"bulkVolumeDetach": {"volume_ids": ["nope"]}},
     {"evacuate": {"host": None}},
+    {"clone-vm": {"server": {"name": "fz-clone", "networks": [{"uuid": "NETWORK"}]}}},
 ]
 VOLUME_ACTIONS: list[Any] = [
     {"os-extend": {"new_size": 5}},
@@ -390,6 +391,7 @@ def _with_ids(actions: list[Any], world: World) -> list[Any]:
     text = json.dumps(actions)
     text = text.replace('"IMAGE"', json.dumps(world.essentials["image"]))
     text = text.replace('"FLAVOR"', json.dumps(world.essentials["flavor"]))
+    text = text.replace('"NETWORK"', json.dumps(world.essentials["network"]))
     loaded: list[Any] = json.loads(text)
     return loaded
 

@@ -33,6 +33,7 @@ from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.onboarding import Onboarding
 from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.power import PowerActions
+from powerbridge.emulator.backend.powervc_tasks import PowerVCTasks
 from powerbridge.emulator.backend.quotas import QuotaBackend
 from powerbridge.emulator.backend.remote_restart import RemoteRestarts
 from powerbridge.emulator.backend.residents import Residents
@@ -43,6 +44,7 @@ from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_images import ServerImages
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
+from powerbridge.emulator.backend.vm_clones import VmClones
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
 from powerbridge.emulator.backend.volume_onboarding import VolumeOnboarding
@@ -186,6 +188,8 @@ class Emulator:
             networks=self.networks,
             on_left=self.maintenance.progress,
         )
+        self.powervc_tasks = PowerVCTasks(ctx)
+        self.vm_clones = VmClones(self.server_registry, self.compute, self.powervc_tasks)
         self.bulk_volumes = BulkVolumes(self.server_registry, self.volumes, self.volume_attachments)
 
     def _configure_scheduler(self) -> None:
