@@ -229,6 +229,7 @@ SERVER_ACTIONS: list[Any] = [
     {"bulkVolumeDetach": {"volume_ids": ["nope"]}},
     {"evacuate": {"host": None}},
     {"clone-vm": {"server": {"name": "fz-clone", "networks": [{"uuid": "NETWORK"}]}}},
+    {"vm-snapshot": {"name": "fz-snap", "description": "d"}},
 ]
 VOLUME_ACTIONS: list[Any] = [
     {"os-extend": {"new_size": 5}},

@@ -45,6 +45,7 @@ from powerbridge.emulator.backend.server_images import ServerImages
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.vm_clones import VmClones
+from powerbridge.emulator.backend.vm_snapshots import VmSnapshots
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
 from powerbridge.emulator.backend.volume_onboarding import VolumeOnboarding
@@ -190,6 +191,7 @@ class Emulator:
         )
         self.powervc_tasks = PowerVCTasks(ctx)
         self.vm_clones = VmClones(self.server_registry, self.compute, self.powervc_tasks)
+        self.vm_snapshots = VmSnapshots(ctx, self.server_registry, self.volumes, self.powervc_tasks)
         self.bulk_volumes = BulkVolumes(self.server_registry, self.volumes, self.volume_attachments)
 
     def _configure_scheduler(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from powerbridge.emulator.api.compute import powervc_clone
+from powerbridge.emulator.api.compute import powervc_clone, powervc_snapshot
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
 
@@ -102,6 +102,7 @@ def evacuate(call: Call, argument: Any) -> Reply:
 POWERVC_ACTIONS = {
     "clone-vm": powervc_clone.clone_vm,
     "evacuate": evacuate,
+    "vm-snapshot": powervc_snapshot.vm_snapshot,
     "bulkVolumeAttach": bulk_volume_attach,
     "bulkVolumeDetach": bulk_volume_detach,
 }

@@ -13,6 +13,7 @@ from powerbridge.emulator.api.routing import Endpoint, Handler, RouteTable
 from powerbridge.emulator.api.volume import (
     actions,
     extensions,
+    instance_snapshots,
     limits,
     messages,
     powervc_hosts,
@@ -77,6 +78,18 @@ routes = RouteTable(
         *both("GET", "/storage-providers/detail", storage_providers.list_storage_providers_detail),
         *both("GET", "/storage-providers/{provider_id}", storage_providers.show_storage_provider),
         *both("GET", "/extensions", extensions.list_extensions),
+        *both("GET", "/instance-snapshots", instance_snapshots.list_instance_snapshots),
+        *both("GET", "/instance-snapshots/get_progress", instance_snapshots.get_progress),
+        *both(
+            "GET",
+            "/instance-snapshots/{instance_snapshot_id}",
+            instance_snapshots.show_instance_snapshot,
+        ),
+        *both(
+            "DELETE",
+            "/instance-snapshots/{instance_snapshot_id}",
+            instance_snapshots.delete_instance_snapshot,
+        ),
         *both("GET", "/os-hosts/{host}/all-volumes", powervc_hosts.all_volumes),
         *both("POST", "/os-hosts/{host}/onboard", powervc_hosts.onboard),
         *both("POST", "/os-hosts/{host}/unmanage", powervc_hosts.unmanage),
