@@ -204,6 +204,7 @@ def _templates(world: World) -> dict[str, Any]:
         "POST /v3/os-hosts/{host}/onboard": {"volumes": sorted(residents.volumes)[:1]},
         "POST /v3/os-hosts/{host}/unmanage": {"volumes": [spare_volume]},
         "POST /clock": {"advance": 1},
+        "PUT /utilization/{server_id}": {"utilization": {"cpu": 0.5, "memory": 0.25}},
         "POST /behaviours": {
             "behaviour": {"kind": "api", "service": "image", "status": 503, "fraction": 0.5}
         },

@@ -21,6 +21,7 @@ from powerbridge.emulator.backend.behaviours import Behaviours
 from powerbridge.emulator.backend.bulk_volumes import BulkVolumes
 from powerbridge.emulator.backend.compute import ComputeBackend
 from powerbridge.emulator.backend.context import BackendContext
+from powerbridge.emulator.backend.dro import Optimizer
 from powerbridge.emulator.backend.flavors import FlavorBackend
 from powerbridge.emulator.backend.host_groups import HostGroupBackend
 from powerbridge.emulator.backend.hosts import HostInventory
@@ -93,7 +94,7 @@ class Emulator:
         self.flavors = FlavorBackend(ctx)
         self.hosts = HostInventory(ctx.estate.hosts)
         self.scheduler = Scheduler(self.hosts)
-        self.host_groups = HostGroupBackend(ctx, self.hosts, on_change=self._configure_scheduler)
+        self.host_groups = HostGroupBackend(ctx, self.hosts, on_change=self._host_groups_changed)
         self._configure_scheduler()
         self.server_registry = ServerRegistry(ctx)
         self.server_groups = ServerGroupBackend(ctx, host_of=self.server_registry.host_of)
@@ -189,10 +190,24 @@ class Emulator:
             networks=self.networks,
             on_left=self.maintenance.progress,
         )
+        self.dro = Optimizer(
+            ctx,
+            self.server_registry,
+            hosts=self.hosts,
+            host_groups=self.host_groups,
+            server_groups=self.server_groups,
+            migrations=self.migrations,
+        )
         self.powervc_tasks = PowerVCTasks(ctx)
         self.vm_clones = VmClones(self.server_registry, self.compute, self.powervc_tasks)
         self.vm_snapshots = VmSnapshots(ctx, self.server_registry, self.volumes, self.powervc_tasks)
         self.bulk_volumes = BulkVolumes(self.server_registry, self.volumes, self.volume_attachments)
+
+    def _host_groups_changed(self) -> None:
+        self._configure_scheduler()
+        optimizer = getattr(self, "dro", None)  # built after the host groups
+        if optimizer is not None:
+            optimizer.refresh()
 
     def _configure_scheduler(self) -> None:
         self.scheduler.configure(self.host_groups.scopes(), self.host_groups.default_policy())

@@ -12,6 +12,7 @@ from typing import Any
 from powerbridge.emulator.api.compute import (
     aggregates,
     availability_zones,
+    dro_events,
     flavors,
     hypervisors,
     images,
@@ -53,6 +54,7 @@ routes = RouteTable(
         Endpoint("GET", "/", misc.versions, public=True, microversions=None),
         Endpoint("GET", "/v2.1", misc.version_v21, public=True, microversions=None),
         *nova("GET", "/limits", misc.limits),
+        *nova("GET", "/dro-events", dro_events.list_dro_events),
         *nova("GET", "/os-availability-zone", availability_zones.availability_zones),
         *nova("GET", "/os-availability-zone/detail", availability_zones.availability_zones_detail),
         *nova("GET", "/flavors", flavors.list_flavors),
