@@ -24,6 +24,7 @@ from powerbridge.emulator.estate_unmanaged import (
     UnmanagedVolumeSpec,
     check_unmanaged,
 )
+from powerbridge.emulator.estate_utilization import UtilizationSpec, check_utilization
 
 
 class EstateError(ValueError):
@@ -221,6 +222,8 @@ class Estate:
     # LPARs and volumes on the hosts and providers that PowerVC does not manage (onboarding)
     unmanaged_lpars: list[UnmanagedLparSpec] = field(default_factory=list)
     unmanaged_volumes: list[UnmanagedVolumeSpec] = field(default_factory=list)
+    # VMs' CPU and memory use as fractions of their allocation, for the optimizer (DRO)
+    utilization: list[UtilizationSpec] = field(default_factory=list)
 
 
 def load_estate(path: Path | None = None) -> Estate:
@@ -249,6 +252,7 @@ def load_estate(path: Path | None = None) -> Estate:
     _check_connectivity_groups(estate, where)
     _check_behaviours(estate, where)
     check_unmanaged(estate, where, EstateError)
+    check_utilization(estate, where, EstateError)
     return dataclasses.replace(estate, timings={**DEFAULT_TIMINGS, **estate.timings})
 
 

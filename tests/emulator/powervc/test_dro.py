@@ -5,6 +5,7 @@ its threshold to the group's least loaded host; pinned VMs stay; declared utiliz
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from starlette.testclient import TestClient
 
 from powerbridge.emulator.app import create_app
 from powerbridge.emulator.config import EmulatorConfig
+from powerbridge.emulator.estate import load_estate
+from powerbridge.emulator.estate_utilization import UtilizationSpec
 from powerbridge.emulator.state import Emulator
 from tests.support.emulator_http import (
     COMPUTE,
@@ -148,3 +151,27 @@ def test_bad_settings_are_refused(manual: TestClient, group: int) -> None:
         answer = configure(manual, group, **{key: value})
         assert answer.status_code == 400, answer.text
         assert f"dro_{key}" in answer.text
+
+
+def test_the_estates_utilization_counts_unless_the_admin_declares(tmp_path: Path) -> None:
+    estate = dataclasses.replace(
+        load_estate(), utilization=[UtilizationSpec(name_regex="^busy-", cpu=0.2)]
+    )
+    config = EmulatorConfig(data_dir=None, log_dir=tmp_path / "logs", clock="manual")
+    emulator = Emulator(config, estate)
+    with TestClient(create_app(emulator), base_url="http://testserver") as client:
+        token = client.post(f"{IDENTITY}/auth/tokens", json=password_auth())
+        client.headers["X-Auth-Token"] = token.headers["x-subject-token"]
+        group = make_group(client, "dro-group", "dro", P8A, P8B)
+        servers = busy_vms(client, 3)
+        shown = client.get(f"{ADMIN}/utilization/{servers[0]}").json()["utilization"]
+        assert shown == {"cpu": 0.2, "memory": 1.0}
+        configure(client, group, enabled="true", mode="advise", **SETTINGS)
+        advance(client, 600)
+        assert events(client) == []  # 12 units at 20%: 12% of P8A
+        client.put(f"{ADMIN}/utilization/{servers[0]}", json={"utilization": {"cpu": 1.0}})
+        client.put(f"{ADMIN}/utilization/{servers[1]}", json={"utilization": {"cpu": 1.0}})
+        client.put(f"{ADMIN}/utilization/{servers[2]}", json={"utilization": {"cpu": 1.0}})
+        advance(client, 60)
+        assert [e["event_type"] for e in events(client)] == ["advise"]
+    emulator.close()

@@ -33,6 +33,7 @@ from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
 from powerbridge.emulator.backend.server_records import Server
 from powerbridge.emulator.errors import ApiError
+from powerbridge.emulator.estate_utilization import declared
 
 TOPIC = "dro.run"
 
@@ -94,6 +95,15 @@ class Optimizer:
         """The admin API's per-VM utilization (fractions of its allocation, 0..1)."""
         self.utilization[server_id] = dict(values)
         self.ctx.store.put("dro_utilization", server_id, {"server_id": server_id, "values": values})
+
+    def utilization_of(self, server: Server, metric: str) -> float:
+        """The admin API's declaration for this VM, else the estate's first matching entry,
+        else 1.0 (the VM uses all it was allocated)."""
+        own = self.utilization.get(server.id, {}).get(metric)
+        if own is not None:
+            return own
+        from_estate = declared(self.ctx.estate.utilization, server.name, metric)
+        return 1.0 if from_estate is None else from_estate
 
     def refresh(self) -> None:
         """(Re)plan the next run after a host group's settings changed."""
@@ -245,7 +255,7 @@ class Optimizer:
         return found
 
     def _load(self, server: Server, metric: str) -> Load:
-        share = Decimal(str(self.utilization.get(server.id, {}).get(metric, 1.0)))
+        share = Decimal(str(self.utilization_of(server, metric)))
         allocation = (
             Decimal(server.claim_units) if metric == "cpu" else Decimal(server.claim_memory_mb)
         )

@@ -1,7 +1,8 @@
 """The emulator's admin API for what PowerVC measures and the emulator cannot: a VM's
 utilization, as a fraction of its allocation, for the Dynamic Resource Optimizer.
 `PUT /powervc/emulator/v1/utilization/<server_id>` `{"utilization": {"cpu": 0.9, "memory":
-0.5}}` (either key; 0 to 1); `GET` shows what was declared (1.0 for anything undeclared)."""
+0.5}}` (either key; 0 to 1); `GET` shows what counts (this declaration, else the estate's
+`utilization`, else 1.0)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ def _server_id(call: Call) -> str:
 
 def show_utilization(call: Call) -> Reply:
     server_id = _server_id(call)
-    declared = call.emulator.dro.utilization.get(server_id, {})
-    return Reply({"utilization": {m: declared.get(m, 1.0) for m in METRICS}})
+    server = call.emulator.server_registry.find(server_id)
+    assert server is not None  # _server_id found it
+    dro = call.emulator.dro
+    return Reply({"utilization": {m: dro.utilization_of(server, m) for m in METRICS}})
 
 
 def declare_utilization(call: Call) -> Reply:
