@@ -57,6 +57,7 @@ def templates(world: World) -> dict[str, Any]:
 def _templates(world: World) -> dict[str, Any]:
     ids = world.essentials
     spare_volume = world.spare_volume()
+    residents = world.emulator.residents
     network = [{"uuid": ids["network"]}]
     servers = [
         {"name": "fz", "imageRef": ids["image"], "flavorRef": ids["flavor"], "networks": network},
@@ -196,7 +197,14 @@ def _templates(world: World) -> dict[str, Any]:
         "PUT /v3/snapshots/{snapshot_id}/metadata": {"metadata": {"a": "b"}},
         "PUT /v3/snapshots/{snapshot_id}/metadata/{key}": {"meta": {"k1": "v"}},
         "POST /v3/snapshots/{snapshot_id}/action": {"os-reset_status": {"status": "available"}},
+        # PowerVC's onboarding: the default estate's unmanaged LPAR and loose volume
+        "POST /v2.1/os-hosts/{host}/onboard": {"servers": sorted(residents.lpars)[:1]},
+        "POST /v2.1/os-hosts/{host}/unmanage": {"servers": sorted(residents.lpars)[:1]},
+        "POST /v2.1/os-hosts/{host}/ibm-evacuate": {"host": None},
+        "POST /v3/os-hosts/{host}/onboard": {"volumes": sorted(residents.volumes)[:1]},
+        "POST /v3/os-hosts/{host}/unmanage": {"volumes": [spare_volume]},
         "POST /clock": {"advance": 1},
+        "PUT /utilization/{server_id}": {"utilization": {"cpu": 0.5, "memory": 0.25}},
         "POST /behaviours": {
             "behaviour": {"kind": "api", "service": "image", "status": 503, "fraction": 0.5}
         },
@@ -218,6 +226,11 @@ SERVER_ACTIONS: list[Any] = [
     {"migrate": None},
     {"os-migrateLive": {"host": None, "block_migration": "auto"}},
     {"os-resetState": {"state": "error"}},
+    {"bulkVolumeAttach": {"volumeAttachment": [{"volumeId": "nope"}]}},
+    {"bulkVolumeDetach": {"volume_ids": ["nope"]}},
+    {"evacuate": {"host": None}},
+    {"clone-vm": {"server": {"name": "fz-clone", "networks": [{"uuid": "NETWORK"}]}}},
+    {"vm-snapshot": {"name": "fz-snap", "description": "d"}},
 ]
 VOLUME_ACTIONS: list[Any] = [
     {"os-extend": {"new_size": 5}},
@@ -380,6 +393,7 @@ def _with_ids(actions: list[Any], world: World) -> list[Any]:
     text = json.dumps(actions)
     text = text.replace('"IMAGE"', json.dumps(world.essentials["image"]))
     text = text.replace('"FLAVOR"', json.dumps(world.essentials["flavor"]))
+    text = text.replace('"NETWORK"', json.dumps(world.essentials["network"]))
     loaded: list[Any] = json.loads(text)
     return loaded
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.support.wire_compute import compute_scenario
 from tests.support.wire_identity import admin_scenario, identity_scenario, login
+from tests.support.wire_powervc import powervc_scenario
 from tests.support.wire_scene import COMPUTE, IDENTITY, IMAGE, NETWORK, PROXY, Scene
 from tests.support.wire_session import emulator_wire
 from tests.support.wire_storage import image_scenario, network_scenario
@@ -32,8 +33,10 @@ def run_scenario() -> list[dict[str, Any]]:
         _compute_versions(scene)
         scene.ids["attach_volume"] = _spare_volume(scene, "a")
         compute_scenario(scene, COMPUTE, "plain")
+        powervc_scenario(scene, COMPUTE, "plain", "v3")
         scene.ids["attach_volume"] = _spare_volume(scene, "b")
         compute_scenario(scene, f"{COMPUTE}/{scene.project_id}", "scoped")
+        powervc_scenario(scene, f"{COMPUTE}/{scene.project_id}", "scoped", "v2")
         _edges(scene)
         exchanges = wire.exchanges
     with emulator_wire(clock="manual", url_style="ports") as wire:

@@ -20,6 +20,12 @@ from typing import Any
 
 from powerbridge.emulator.backend.behaviours import parse_behaviour
 from powerbridge.emulator.errors import ApiError
+from powerbridge.emulator.estate_unmanaged import (
+    UnmanagedLparSpec,
+    UnmanagedVolumeSpec,
+    check_unmanaged,
+)
+from powerbridge.emulator.estate_utilization import UtilizationSpec, check_utilization
 
 
 class EstateError(ValueError):
@@ -178,6 +184,7 @@ DEFAULT_TIMINGS: dict[str, float] = {
     "live_migration": 10,
     "resize": 5,
     "rebuild": 6,
+    "remote_restart": 8,  # PowerVC's simplified remote restart of one VM
     # simulated AIX nodes and PowerHA (docs/emulator-aix.md)
     "aix_boot": 30,
     "caa_create": 20,
@@ -216,6 +223,11 @@ class Estate:
     users: list[UserSpec] = field(default_factory=list)
     # fault injection rules, with the fields of `POST /powervc/emulator/v1/behaviours`
     behaviours: list[dict[str, Any]] = field(default_factory=list)
+    # LPARs and volumes on the hosts and providers that PowerVC does not manage (onboarding)
+    unmanaged_lpars: list[UnmanagedLparSpec] = field(default_factory=list)
+    unmanaged_volumes: list[UnmanagedVolumeSpec] = field(default_factory=list)
+    # VMs' CPU and memory use as fractions of their allocation, for the optimizer (DRO)
+    utilization: list[UtilizationSpec] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # every provider has a management IP: the declared one, or 10.30.<n / 250>.<n % 250 + 1>
@@ -260,6 +272,8 @@ def load_estate(path: Path | None = None) -> Estate:
     _check_connectivity_groups(estate, where)
     _check_provider_ips(estate, where)
     _check_behaviours(estate, where)
+    check_unmanaged(estate, where, EstateError)
+    check_utilization(estate, where, EstateError)
     return dataclasses.replace(estate, timings={**DEFAULT_TIMINGS, **estate.timings})
 
 

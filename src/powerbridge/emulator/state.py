@@ -18,8 +18,10 @@ from powerbridge.emulator.aix.faults import NodeFaults
 from powerbridge.emulator.aix.nodes import NodeRegistry
 from powerbridge.emulator.aix.world import AixWorld
 from powerbridge.emulator.backend.behaviours import Behaviours
+from powerbridge.emulator.backend.bulk_volumes import BulkVolumes
 from powerbridge.emulator.backend.compute import ComputeBackend
 from powerbridge.emulator.backend.context import BackendContext
+from powerbridge.emulator.backend.dro import Optimizer
 from powerbridge.emulator.backend.flavors import FlavorBackend
 from powerbridge.emulator.backend.host_groups import HostGroupBackend
 from powerbridge.emulator.backend.hosts import HostInventory
@@ -29,9 +31,13 @@ from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.maintenance import HostMaintenance
 from powerbridge.emulator.backend.migration import LiveMigrations
 from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.onboarding import Onboarding
 from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.power import PowerActions
+from powerbridge.emulator.backend.powervc_tasks import PowerVCTasks
 from powerbridge.emulator.backend.quotas import QuotaBackend
+from powerbridge.emulator.backend.remote_restart import RemoteRestarts
+from powerbridge.emulator.backend.residents import Residents
 from powerbridge.emulator.backend.resize import Resizes
 from powerbridge.emulator.backend.scheduling import ServerPlacement
 from powerbridge.emulator.backend.server_deploys import ServerDeploys
@@ -39,8 +45,11 @@ from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_images import ServerImages
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
+from powerbridge.emulator.backend.vm_clones import VmClones
+from powerbridge.emulator.backend.vm_snapshots import VmSnapshots
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
+from powerbridge.emulator.backend.volume_onboarding import VolumeOnboarding
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.config import MEMORY, EmulatorConfig
 from powerbridge.emulator.estate import Estate, load_estate
@@ -91,7 +100,7 @@ class Emulator:
         self.flavors = FlavorBackend(ctx)
         self.hosts = HostInventory(ctx.estate.hosts)
         self.scheduler = Scheduler(self.hosts)
-        self.host_groups = HostGroupBackend(ctx, self.hosts, on_change=self._configure_scheduler)
+        self.host_groups = HostGroupBackend(ctx, self.hosts, on_change=self._host_groups_changed)
         self._configure_scheduler()
         self.server_registry = ServerRegistry(ctx)
         self.server_groups = ServerGroupBackend(ctx, host_of=self.server_registry.host_of)
@@ -105,6 +114,7 @@ class Emulator:
             volumes=self.volumes,
         )
         self._build_server_actions(ctx)
+        self._build_powervc_apis(ctx)
         self.aix = AixWorld(
             ctx,
             servers=self.server_registry,
@@ -163,6 +173,48 @@ class Emulator:
             on_deleted=self.maintenance.progress,
             keypairs=self.keypairs,
         )
+
+    def _build_powervc_apis(self, ctx: BackendContext) -> None:
+        """PowerVC's own APIs beyond nova's and cinder's: onboarding existing VMs and volumes."""
+        self.residents = Residents(ctx)
+        self.onboarding = Onboarding(
+            ctx,
+            self.server_registry,
+            self.residents,
+            hosts=self.hosts,
+            scheduler=self.scheduler,
+            volumes=self.volumes,
+            networks=self.networks,
+            server_groups=self.server_groups,
+            on_left=self.maintenance.progress,
+        )
+        self.volume_onboarding = VolumeOnboarding(ctx, self.residents, self.volumes)
+        self.remote_restarts = RemoteRestarts(
+            self.server_registry,
+            hosts=self.hosts,
+            scheduler=self.scheduler,
+            placement=self.placement,
+            networks=self.networks,
+            on_left=self.maintenance.progress,
+        )
+        self.dro = Optimizer(
+            ctx,
+            self.server_registry,
+            hosts=self.hosts,
+            host_groups=self.host_groups,
+            server_groups=self.server_groups,
+            migrations=self.migrations,
+        )
+        self.powervc_tasks = PowerVCTasks(ctx)
+        self.vm_clones = VmClones(self.server_registry, self.compute, self.powervc_tasks)
+        self.vm_snapshots = VmSnapshots(ctx, self.server_registry, self.volumes, self.powervc_tasks)
+        self.bulk_volumes = BulkVolumes(self.server_registry, self.volumes, self.volume_attachments)
+
+    def _host_groups_changed(self) -> None:
+        self._configure_scheduler()
+        optimizer = getattr(self, "dro", None)  # built after the host groups
+        if optimizer is not None:
+            optimizer.refresh()
 
     def _configure_scheduler(self) -> None:
         self.scheduler.configure(self.host_groups.scopes(), self.host_groups.default_policy())

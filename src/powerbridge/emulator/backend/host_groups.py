@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from powerbridge.emulator.backend.context import BackendContext
+from powerbridge.emulator.backend.dro_rules import settings_of
 from powerbridge.emulator.backend.hosts import HostInventory
 from powerbridge.emulator.backend.placement import Scope
 from powerbridge.emulator.errors import ApiError, bad_request, conflict, not_found
@@ -218,6 +219,8 @@ class HostGroupBackend:
                 metadata[key] = _policy_value(value)
             else:
                 metadata[key] = value
+        if any(key.startswith("dro_") for key in changes):
+            settings_of(metadata)  # the optimizer's settings: a bad value is a 400 here
         group.metadata = metadata
         self._changed(group)
         return group

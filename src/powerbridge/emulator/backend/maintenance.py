@@ -23,6 +23,7 @@ from powerbridge.emulator.backend.hosts import (
 )
 from powerbridge.emulator.backend.identity_records import Caller, require_policy_admin
 from powerbridge.emulator.backend.migration import LiveMigrations
+from powerbridge.emulator.backend.pinning import refuse_if_hard_pinned
 from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import Server
@@ -139,6 +140,7 @@ class HostMaintenance:
         return sorted(movers, key=lambda s: (-s.claim_memory_mb, s.name))
 
     def _check_movable(self, server: Server) -> None:
+        refuse_if_hard_pinned(server, "migrate")
         if server.vm_state in ("building", "error") or server.task_state is not None:
             state = server.task_state or server.vm_state
             raise conflict(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from powerbridge.emulator.backend.hosts import Host, HostInventory, NoValidHost
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.pinning import refuse_if_hard_pinned
 from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.scheduling import ServerPlacement
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
@@ -58,6 +59,7 @@ class LiveMigrations:
             )
         server = self.lifecycle.writable_server(server_id, caller, "os-migrateLive")
         require_state(server, "os-migrateLive", MOVABLE)
+        refuse_if_hard_pinned(server, "os-migrateLive")  # a soft pin yields to the admin
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
         try:
             return self.begin(server, host, caller, request_id)

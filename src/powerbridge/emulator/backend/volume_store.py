@@ -197,3 +197,18 @@ class VolumeRecords:
     def _drop_attachment(self, attachment: Attachment) -> None:
         self.attachments.pop(attachment.attachment_id, None)
         self.ctx.store.delete("volume_attachment", attachment.attachment_id)
+
+    # -- onboarding (PowerVC's manage and unmanage) ----------------------------------------
+    def adopt(self, volume: Volume, attachment: Attachment | None = None) -> None:
+        """Take a volume already on its provider under management, attached or not."""
+        self.volumes[volume.id] = volume
+        self._save(volume)
+        if attachment is not None:
+            self.attachments[attachment.attachment_id] = attachment
+            self._save_attachment(attachment)
+
+    def forget(self, volume_id: str) -> Volume:
+        """Stop managing a volume: its row and attachments go, the LUN stays on the provider."""
+        volume = self.get(volume_id)
+        self._remove(volume)
+        return volume

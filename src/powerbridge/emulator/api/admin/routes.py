@@ -3,7 +3,7 @@ and `version_routes` under `/powervc` (PowerVC's version document)."""
 
 from __future__ import annotations
 
-from powerbridge.emulator.api.admin import behaviours, clock, health
+from powerbridge.emulator.api.admin import behaviours, clock, health, utilization
 from powerbridge.emulator.api.routing import Endpoint, RouteTable, ServiceInfo
 
 SERVICE = ServiceInfo("emulator", "nova-api", "powerbridge.emulator.api")
@@ -18,6 +18,8 @@ routes = RouteTable(
         Endpoint("POST", "/behaviours", behaviours.add_behaviour),
         Endpoint("DELETE", "/behaviours/{behaviour_id}", behaviours.delete_behaviour),
         Endpoint("DELETE", "/behaviours", behaviours.clear_behaviours),
+        Endpoint("GET", "/utilization/{server_id}", utilization.show_utilization),
+        Endpoint("PUT", "/utilization/{server_id}", utilization.declare_utilization),
     ],
 )
 version_routes = RouteTable(
