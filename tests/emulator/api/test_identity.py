@@ -1339,7 +1339,7 @@ class TestWire:
     def test_wrong_method_is_405(self, client: TestClient, admin_token: str) -> None:
         response = client.put(f"{IDENTITY}/auth/tokens", headers=auth_headers(admin_token))
         assert_keystone_error(response, 405, "Method Not Allowed")
-        response = client.patch(f"{IDENTITY}/roles/x", headers=auth_headers(admin_token), json={})
+        response = client.put(f"{IDENTITY}/roles/x", headers=auth_headers(admin_token), json={})
         assert_keystone_error(response, 405, "Method Not Allowed")
 
     def test_malformed_json_on_an_admin_call_is_400(

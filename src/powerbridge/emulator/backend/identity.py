@@ -41,7 +41,6 @@ from powerbridge.emulator.errors import bad_request, conflict, forbidden, not_fo
 from powerbridge.emulator.estate import ROLE_NAMES, Estate
 from powerbridge.emulator.store import Store
 
-
 INFERENCES_SEEDED = "inferences_seeded"
 SCOPES_SEEDED = "admin_scopes_seeded"
 
@@ -257,9 +256,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
         user's tokens are revoked with it, as keystone revokes them."""
         user = self.user(user_id)
         if not self._secret_ok(user.id, original, user.password_hash):
-            raise unauthorized(
-                "Error when changing user password: Invalid username or password"
-            )
+            raise unauthorized("Error when changing user password: Invalid username or password")
         self._set_password(user, new)
         self._save("user", user)
         self.revoke_user_tokens(user.id)

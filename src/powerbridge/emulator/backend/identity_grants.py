@@ -94,12 +94,12 @@ class GrantAdmin(IdentityDirectory):
         self.check_actor(actor)
         self.check_target(target)
         role = self.role(role_id)
-        if role.domain_id is not None and target[0] == "project":
-            if self.project(target[1]).domain_id != role.domain_id:
-                raise forbidden(
-                    f"Project {target[1]} must be in the same domain as the role {role_id} "
-                    f"being assigned."
-                )
+        mismatched = target[0] == "project" and role.domain_id is not None
+        if mismatched and self.project(target[1]).domain_id != role.domain_id:
+            raise forbidden(
+                f"Project {target[1]} must be in the same domain as the role {role_id} "
+                f"being assigned."
+            )
         existing = self.find_grant(actor, target, role_id, inherited)
         if existing is not None:
             return existing
@@ -276,8 +276,7 @@ def check_filter(query: AssignmentFilter) -> None:
         )
     if query.effective and query.inherited and query.domain_id:
         raise bad_request(
-            "Combining effective, domain and inherited filters will always result in an "
-            "empty list."
+            "Combining effective, domain and inherited filters will always result in an empty list."
         )
     if query.include_subtree and not query.project_id:
         raise bad_request("scope.project.id must be specified if include_subtree is also specified")

@@ -255,7 +255,9 @@ class TokenAuthority(IdentityDirectory):
             if name is None:
                 raise bad_request("Expecting to find id or name in project.")
             domain = mapping_field(spec, "domain", "scope/project/domain")
-            project = self._project_named(name, self.domain_id_named(domain or {}, "scope/project/domain"))
+            project = self._project_named(
+                name, self.domain_id_named(domain or {}, "scope/project/domain")
+            )
         if project is None:
             raise unauthorized(f"Could not find project: {project_id or spec.get('name')}.")
         return project

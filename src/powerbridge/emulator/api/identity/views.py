@@ -1,4 +1,5 @@
-"""Wire shapes of keystone's projects, users, roles, domains and application credentials."""
+"""Wire shapes of keystone's projects, users, roles, domains, groups, credentials, policies and
+application credentials."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from typing import Any
 
 from powerbridge.emulator.api.identity.common import iso, v3_url
 from powerbridge.emulator.api.routing import Call
+from powerbridge.emulator.backend.identity_admin_records import (
+    Credential,
+    Domain,
+    Group,
+    Policy,
+)
 from powerbridge.emulator.backend.identity_records import (
-    DEFAULT_DOMAIN_ID,
-    DEFAULT_DOMAIN_NAME,
     AppCredential,
     Project,
     Role,
@@ -23,7 +28,7 @@ def project_view(call: Call, project: Project) -> dict[str, Any]:
         "domain_id": project.domain_id,
         "description": project.description,
         "enabled": project.enabled,
-        "parent_id": project.domain_id,
+        "parent_id": project.parent_id or project.domain_id,
         "is_domain": False,
         "tags": list(project.tags),
         "options": {},
@@ -54,22 +59,52 @@ def role_view(call: Call, role: Role) -> dict[str, Any]:
     return {
         "id": role.id,
         "name": role.name,
-        "domain_id": None,
-        "description": None,
+        "domain_id": role.domain_id,
+        "description": role.description or None,
         "options": {},
         "links": {"self": f"{v3_url(call)}/roles/{role.id}"},
     }
 
 
-def domain_view(call: Call) -> dict[str, Any]:
+def domain_view(call: Call, domain: Domain) -> dict[str, Any]:
     return {
-        "id": DEFAULT_DOMAIN_ID,
-        "name": DEFAULT_DOMAIN_NAME,
-        "enabled": True,
-        "description": "The default domain",
-        "tags": [],
+        "id": domain.id,
+        "name": domain.name,
+        "enabled": domain.enabled,
+        "description": domain.description,
+        "tags": list(domain.tags),
         "options": {},
-        "links": {"self": f"{v3_url(call)}/domains/{DEFAULT_DOMAIN_ID}"},
+        "links": {"self": f"{v3_url(call)}/domains/{domain.id}"},
+    }
+
+
+def group_view(call: Call, group: Group) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "domain_id": group.domain_id,
+        "description": group.description,
+        "links": {"self": f"{v3_url(call)}/groups/{group.id}"},
+    }
+
+
+def credential_view(call: Call, credential: Credential) -> dict[str, Any]:
+    return {
+        "id": credential.id,
+        "user_id": credential.user_id,
+        "project_id": credential.project_id,
+        "type": credential.type,
+        "blob": credential.blob,
+        "links": {"self": f"{v3_url(call)}/credentials/{credential.id}"},
+    }
+
+
+def policy_view(call: Call, policy: Policy) -> dict[str, Any]:
+    return {
+        "id": policy.id,
+        "blob": policy.blob,
+        "type": policy.type,
+        "links": {"self": f"{v3_url(call)}/policies/{policy.id}"},
     }
 
 
