@@ -742,8 +742,12 @@ class TestProjects:
             headers=auth_headers(admin_token),
             json={"project": {"name": "hidden"}},
         ).json()["project"]
-        listed = client.get(f"{IDENTITY}/projects", headers=member["headers"]).json()["projects"]
-        assert [p["id"] for p in listed] == [project_id]
+        # listing every project is an admin's (tempest's test_list_projects_by_unauthorized_user);
+        # a member reads its own through /v3/auth/projects
+        refused = client.get(f"{IDENTITY}/projects", headers=member["headers"])
+        assert_keystone_error(refused, 403, "Forbidden")
+        mine = client.get(f"{IDENTITY}/auth/projects", headers=member["headers"]).json()
+        assert [p["id"] for p in mine["projects"]] == [project_id]
         assert (
             client.get(f"{IDENTITY}/projects/{project_id}", headers=member["headers"]).status_code
             == 200

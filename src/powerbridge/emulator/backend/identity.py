@@ -144,6 +144,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
         domain_id: str = DEFAULT_DOMAIN_ID,
         tags: Iterable[str] = (),
         parent_id: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Project:
         if parent_id is not None:
             parent = self.projects.get(parent_id)
@@ -153,7 +154,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
         self.existing_domain(domain_id)
         self._check_project_name_free(name, domain_id)
         project = Project(uuid.uuid4().hex, name, domain_id, description, enabled, list(tags))
-        project.parent_id = parent_id
+        project.parent_id, project.extra = parent_id, dict(extra or {})
         self.projects[project.id] = project
         self._save("project", project)
         return project
@@ -178,6 +179,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
         for key in ("name", "description", "enabled", "tags"):
             if key in changes:
                 setattr(project, key, changes[key])
+        project.extra.update(changes.get("extra", {}))
         self._save("project", project)
         self._token_cache.clear()
         return project
@@ -205,6 +207,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
         enabled: bool = True,
         default_project_id: str | None = None,
         description: str = "",
+        extra: Mapping[str, Any] | None = None,
     ) -> User:
         self.existing_domain(domain_id)
         self._check_user_name_free(name, domain_id)
@@ -218,6 +221,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
             email,
             default_project_id,
             description,
+            dict(extra or {}),
         )
         self.users[user.id] = user
         self._save("user", user)
@@ -241,6 +245,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
         for key in ("name", "email", "enabled", "default_project_id", "description"):
             if key in changes:
                 setattr(user, key, changes[key])
+        user.extra.update(changes.get("extra", {}))
         if changes.get("password"):
             self._set_password(user, str(changes["password"]))
         self._save("user", user)

@@ -47,6 +47,7 @@ class Project:
     enabled: bool = True
     tags: list[str] = field(default_factory=list)
     parent_id: str | None = None  # None: a top-level project (its domain is its parent)
+    extra: dict[str, Any] = field(default_factory=dict)  # keystone keeps unknown attributes
 
 
 @dataclass
@@ -59,6 +60,7 @@ class User:
     email: str = ""
     default_project_id: str | None = None
     description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)  # keystone keeps unknown attributes
 
 
 @dataclass

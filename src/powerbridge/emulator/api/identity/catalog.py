@@ -101,7 +101,14 @@ def _endpoint_fields(call: Call, *, create: bool) -> dict[str, Any]:
     for key in ("service_id", "interface", "url"):
         if create and key not in entity:
             raise bad_request(f"Invalid input for field '{key}': '{key}' is a required property.")
-    return checked_fields(entity, ENDPOINT_FIELDS, create=False)
+    fields = checked_fields(entity, ENDPOINT_FIELDS, create=False)
+    legacy = entity.get("region") is not None and entity.get("region_id") is None
+    region = fields.get("region_id")
+    catalog = call.emulator.identity.catalog
+    if legacy and region is not None and region not in catalog.regions:
+        # keystone's backward compatibility: a v2-style `region` that does not exist is made
+        catalog.create_region({}, region)
+    return fields
 
 
 # -- wire shapes ------------------------------------------------------------------------

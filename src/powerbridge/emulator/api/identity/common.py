@@ -144,3 +144,12 @@ def filtered(call: Call, records: Iterable[Any], keys: Iterable[str]) -> list[An
         else:
             kept = [r for r in kept if getattr(r, key, None) == wanted]
     return kept
+
+
+RESERVED = ("id", "links", "options", "password_expires_at", "original_password")
+
+
+def extras(entity: Mapping[str, Any], known: Mapping[str, Check]) -> dict[str, Any]:
+    """The attributes keystone stores as they come and shows back (its records' `extra`):
+    any key of the body that is not a field of the record."""
+    return {k: v for k, v in entity.items() if k not in known and k not in RESERVED}

@@ -8,6 +8,7 @@ from powerbridge.emulator.api.identity.common import (
     boolean,
     checked_fields,
     entity_of,
+    extras,
     filtered,
     links,
     name_of,
@@ -40,7 +41,8 @@ def list_users(call: Call) -> Reply:
 
 def create_user(call: Call) -> Reply:
     require_admin(call.auth, "identity:create_user")
-    fields = checked_fields(entity_of(call, "user"), USER_FIELDS, create=True)
+    entity = entity_of(call, "user")
+    fields = checked_fields(entity, USER_FIELDS, create=True)
     user = call.emulator.identity.create_user(
         fields["name"],
         fields.get("password"),
@@ -49,6 +51,7 @@ def create_user(call: Call) -> Reply:
         enabled=fields.get("enabled", True),
         default_project_id=fields.get("default_project_id"),
         description=fields.get("description", ""),
+        extra=extras(entity, USER_FIELDS),
     )
     return Reply({"user": user_view(call, user)}, status=201)
 
@@ -60,7 +63,9 @@ def show_user(call: Call) -> Reply:
 
 def update_user(call: Call) -> Reply:
     require_admin(call.auth, "identity:update_user")
-    changes = checked_fields(entity_of(call, "user"), USER_FIELDS, create=False)
+    entity = entity_of(call, "user")
+    changes = checked_fields(entity, USER_FIELDS, create=False)
+    changes["extra"] = extras(entity, USER_FIELDS)
     user = call.emulator.identity.user(call.params["user_id"])
     if changes.get("domain_id", user.domain_id) != user.domain_id:
         raise bad_request("Cannot change Domain ID")

@@ -15,6 +15,7 @@ from powerbridge.emulator.api.identity.common import (
     boolean,
     checked_fields,
     entity_of,
+    extras,
     filtered,
     is_tag,
     links,
@@ -65,15 +66,15 @@ def domain_as_project(call: Call, domain: Domain) -> dict[str, Any]:
 
 # -- the collection ---------------------------------------------------------------------
 def list_projects(call: Call) -> Reply:
+    # keystone's identity:list_projects is an admin's (a user reads /v3/auth/projects or
+    # /v3/users/{user_id}/projects)
+    require_admin(call.auth, "identity:list_projects")
     identity = call.emulator.identity
-    if call.auth.is_admin:
-        projects = list(identity.projects.values())
-    else:
-        projects = identity.user_projects(call.auth.user_id)
+    projects = list(identity.projects.values())
     is_domain = call.query.get("is_domain")
     if is_domain is not None and is_domain.strip().lower() not in FALSE_WORDS:
         domains = filtered(call, identity.domains.values(), ("name", "enabled"))
-        views = [domain_as_project(call, d) for d in domains if call.auth.is_admin]
+        views = [domain_as_project(call, d) for d in domains]
         return Reply({"projects": views, "links": links(call, "/projects")})
     projects = filtered(call, projects, ("name", "domain_id", "enabled"))
     parent_id = call.query.get("parent_id")
@@ -105,7 +106,8 @@ def _tags_match(call: Call, held: list[str]) -> bool:
 
 def create_project(call: Call) -> Reply:
     require_admin(call.auth, "identity:create_project")
-    fields = checked_fields(entity_of(call, "project"), PROJECT_FIELDS, create=True)
+    entity = entity_of(call, "project")
+    fields = checked_fields(entity, PROJECT_FIELDS, create=True)
     identity = call.emulator.identity
     if fields.get("is_domain"):
         if fields.get("parent_id"):
@@ -123,6 +125,7 @@ def create_project(call: Call) -> Reply:
         domain_id=fields.get("domain_id") or DEFAULT_DOMAIN_ID,
         tags=fields.get("tags", []),
         parent_id=parent_id,
+        extra=extras(entity, PROJECT_FIELDS),
     )
     return Reply({"project": project_view(call, project)}, status=201)
 
@@ -174,13 +177,15 @@ def _tree(project_id: str, parents: dict[str, str | None]) -> dict[str, Any] | N
 def update_project(call: Call) -> Reply:
     require_admin(call.auth, "identity:update_project")
     identity = call.emulator.identity
-    changes = checked_fields(entity_of(call, "project"), PROJECT_FIELDS, create=False)
+    entity = entity_of(call, "project")
+    changes = checked_fields(entity, PROJECT_FIELDS, create=False)
     for key in ("domain_id", "parent_id", "is_domain"):
         if key in changes:
             raise bad_request(f"Invalid input for field '{key}': it cannot be updated.")
     if call.params["project_id"] in identity.domains:
         domain = identity.update_domain(call.params["project_id"], changes)
         return Reply({"project": domain_as_project(call, domain)})
+    changes["extra"] = extras(entity, PROJECT_FIELDS)
     project = identity.update_project(call.params["project_id"], changes)
     return Reply({"project": project_view(call, project)})
 

@@ -3,9 +3,10 @@ application credentials."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from powerbridge.emulator.api.identity.common import iso, v3_url
+from powerbridge.emulator.api.identity.common import v3_url
 from powerbridge.emulator.api.routing import Call
 from powerbridge.emulator.backend.identity_admin_records import (
     Credential,
@@ -21,8 +22,14 @@ from powerbridge.emulator.backend.identity_records import (
 )
 
 
+def naive_iso(ts: float) -> str:
+    """A time as keystone's SQL rows serialize it: naive UTC, microseconds only when set."""
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat()
+
+
 def project_view(call: Call, project: Project) -> dict[str, Any]:
     return {
+        **project.extra,
         "id": project.id,
         "name": project.name,
         "domain_id": project.domain_id,
@@ -38,6 +45,7 @@ def project_view(call: Call, project: Project) -> dict[str, Any]:
 
 def user_view(call: Call, user: User) -> dict[str, Any]:
     body: dict[str, Any] = {
+        **user.extra,
         "id": user.id,
         "name": user.name,
         "domain_id": user.domain_id,
@@ -121,7 +129,7 @@ def app_cred_view(call: Call, cred: AppCredential, secret: str | None = None) ->
             for r in cred.role_ids
             if r in identity.roles
         ],
-        "expires_at": iso(cred.expires_at) if cred.expires_at else None,
+        "expires_at": naive_iso(cred.expires_at) if cred.expires_at else None,
         "unrestricted": cred.unrestricted,
         "access_rules": [],
         "links": {"self": f"{v3_url(call)}/users/{cred.user_id}/application_credentials/{cred.id}"},
