@@ -22,6 +22,7 @@ from powerbridge.emulator.backend.identity_admin_records import (
 from powerbridge.emulator.backend.identity_catalog import ServiceCatalog
 from powerbridge.emulator.backend.identity_credentials import CredentialAdmin
 from powerbridge.emulator.backend.identity_domains import DomainAdmin
+from powerbridge.emulator.backend.identity_extensions import ExtensionAdmin
 from powerbridge.emulator.backend.identity_records import (
     DEFAULT_DOMAIN_ID,
     AppCredential,
@@ -45,7 +46,7 @@ INFERENCES_SEEDED = "inferences_seeded"
 SCOPES_SEEDED = "admin_scopes_seeded"
 
 
-class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
+class IdentityBackend(DomainAdmin, CredentialAdmin, ExtensionAdmin, TokenAuthority):
     def __init__(
         self, store: Store, token_ttl: float, now: Callable[[], float] | None = None
     ) -> None:
@@ -77,6 +78,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
             self.credentials[body["id"]] = Credential(**body)
         for body in self.store.load("policy"):
             self.policies[body["id"]] = Policy(**body)
+        self.load_extensions()
         self.ensure_default_domain()  # data dirs made before domains were records too
         self._seed_inferences()
         self._bootstrap_scopes()
@@ -324,6 +326,11 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, TokenAuthority):
                 del self.inferences[rule.id]
                 self.store.delete("inference", rule.id)
         self._token_cache.clear()
+
+    def delete_domain(self, domain_id: str) -> None:
+        super().delete_domain(domain_id)
+        if self.domain_configs.pop(domain_id, None) is not None:  # its specific configuration
+            self.store.delete("domain_cfg", domain_id)
 
     def grant(self, user_id: str, project_id: str, role_id: str) -> Assignment:
         return self.grant_role(("user", user_id), ("project", project_id), role_id)

@@ -96,13 +96,13 @@ ENDPOINT_FIELDS: dict[str, Check] = {
 
 def _endpoint_fields(call: Call, *, create: bool) -> dict[str, Any]:
     entity = entity_of(call, "endpoint")
+    legacy = entity.get("region") is not None and entity.get("region_id") is None
     if "region" in entity and "region_id" not in entity:  # keystone's older spelling
         entity = {**entity, "region_id": entity["region"]}
     for key in ("service_id", "interface", "url"):
         if create and key not in entity:
             raise bad_request(f"Invalid input for field '{key}': '{key}' is a required property.")
     fields = checked_fields(entity, ENDPOINT_FIELDS, create=False)
-    legacy = entity.get("region") is not None and entity.get("region_id") is None
     region = fields.get("region_id")
     catalog = call.emulator.identity.catalog
     if legacy and region is not None and region not in catalog.regions:

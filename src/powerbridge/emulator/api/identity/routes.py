@@ -10,6 +10,7 @@ from powerbridge.emulator.api.identity import (
     credentials,
     directory,
     domains,
+    extensions,
     grants,
     projects,
     roles,
@@ -107,6 +108,8 @@ routes = RouteTable(
         Endpoint("GET", POLICY, credentials.show_policy),
         Endpoint("PATCH", POLICY, credentials.update_policy),
         Endpoint("DELETE", POLICY, credentials.delete_policy),
+        # endpoint groups, OAuth1 consumers, domain-specific configuration
+        *extensions.extension_routes(),
         # application credentials
         Endpoint("GET", directory.APP_CREDS, directory.list_app_creds),
         Endpoint("POST", directory.APP_CREDS, directory.create_app_cred),
