@@ -359,3 +359,33 @@ class TestRegionsAndExtensions:
         assert defaults["identity"]["driver"] == "sql"
         bad = client.put(url, json={"config": {"nova": {"x": 1}}})
         assert error(bad, 403).startswith("Invalid domain specific configuration")
+
+
+class TestAccessRules:
+    def test_a_restricted_credential_reaches_only_its_rules(self, client: TestClient) -> None:
+        user, token = member_token(client)
+        headers = {"X-Auth-Token": token}
+        rule = {"service": "identity", "path": "/v3/auth/projects", "method": "GET"}
+        body = {"application_credential": {"name": fresh("c"), "access_rules": [rule]}}
+        url = f"{IDENTITY}/users/{user['id']}/application_credentials"
+        cred = ok(client.post(url, json=body, headers=headers), 201)["application_credential"]
+        assert [{k: r[k] for k in rule} for r in cred["access_rules"]] == [rule]
+        auth = {
+            "auth": {
+                "identity": {
+                    "methods": ["application_credential"],
+                    "application_credential": {"id": cred["id"], "secret": cred["secret"]},
+                }
+            }
+        }
+        issued = client.post(f"{IDENTITY}/auth/tokens", json=auth)
+        restricted = {"X-Auth-Token": issued.headers["x-subject-token"]}
+        assert client.get(f"{IDENTITY}/auth/projects", headers=restricted).status_code == 200
+        assert error(client.get(f"{IDENTITY}/auth/domains", headers=restricted), 401)
+        rules = ok(client.get(f"{IDENTITY}/users/{user['id']}/access_rules", headers=headers))
+        (listed,) = rules["access_rules"]
+        assert listed["links"]["self"].endswith(f"/users/{user['id']}/access_rules/{listed['id']}")
+        one = f"{IDENTITY}/users/{user['id']}/access_rules/{listed['id']}"
+        assert (
+            error(client.delete(one, headers=headers), 403) == "May not delete access rule in use"
+        )

@@ -129,7 +129,8 @@ class TestSeed:
         # the default domain
         targets = {(a["project_id"], a["domain_id"], a["system"]) for a in store.load("assignment")}
         assert len(targets) == 3
-        assert ("", "default", False) in targets and ("", "", True) in targets
+        assert ("", "default", False) in targets
+        assert ("", "", True) in targets
 
     def test_a_second_backend_on_the_store_sees_the_same_state(
         self, identity: IdentityBackend, store: Store

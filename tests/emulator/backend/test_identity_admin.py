@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from powerbridge.emulator.backend.identity import IdentityBackend
+from powerbridge.emulator.backend.identity_access_rules import path_matches
 from powerbridge.emulator.backend.identity_admin_records import (
     Inference,
     ancestors,
@@ -353,3 +354,41 @@ class TestPasswordChange:
         assert status(identity.authenticate, token) == 401
         assert status(identity.issue, login(user.id, "old-pw", None)) == 401
         identity.issue(login(user.id, "new-pw", None))
+
+
+class TestAccessRules:
+    def _cred(self, identity: IdentityBackend, rules: Any) -> Any:
+        user = identity.create_user("ada", "pw")
+        project = identity.project_by_name("ibm-default")
+        identity.grant(user.id, project.id, role_id(identity, "member"))
+        caller = identity.issue(login(user.id, "pw", {"project": {"id": project.id}}))
+        cred, _ = identity.create_app_cred(caller, user.id, {"name": "c", "access_rules": rules})
+        return user, cred
+
+    def test_rules_are_shared_and_kept_while_in_use(self, identity: IdentityBackend) -> None:
+        rule = {"service": "compute", "path": "/v2.1/servers/*/ips", "method": "GET"}
+        user, cred = self._cred(identity, [rule, rule])
+        assert len(set(cred.access_rule_ids)) == 1
+        (rule_id,) = set(cred.access_rule_ids)
+        assert status(identity.delete_access_rule, user.id, rule_id) == 403
+        identity.delete_app_cred(user.id, cred.id)
+        identity.delete_access_rule(user.id, rule_id)
+        assert identity.rules_of(user.id) == []
+
+    def test_paths_match_as_keystonemiddleware_globs(self) -> None:
+        assert path_matches("/v2.1/servers/*/ips", "/v2.1/servers/abc/ips")
+        assert not path_matches("/v2.1/servers/*/ips", "/v2.1/servers/a/b/ips")
+        assert path_matches("/v2.1/**", "/v2.1/servers/a/b/ips")
+
+    @pytest.mark.parametrize(
+        "rules",
+        [
+            "x",
+            [{"service": "compute", "path": "no-slash", "method": "GET"}],
+            [{"service": "compute", "path": "/p", "method": "FETCH"}],
+            [{"id": "0" * 32}],
+        ],
+    )
+    def test_bad_rules_are_refused(self, identity: IdentityBackend, rules: Any) -> None:
+        user = identity.create_user("ada", "pw")
+        assert status(identity.rules_for_credential, user.id, rules) in (400, 404)

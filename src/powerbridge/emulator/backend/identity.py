@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from powerbridge.emulator.backend.identity_access_rules import AccessRuleAdmin
 from powerbridge.emulator.backend.identity_admin_records import (
     DEFAULT_INFERENCES,
     Credential,
@@ -46,7 +47,9 @@ INFERENCES_SEEDED = "inferences_seeded"
 SCOPES_SEEDED = "admin_scopes_seeded"
 
 
-class IdentityBackend(DomainAdmin, CredentialAdmin, ExtensionAdmin, TokenAuthority):
+class IdentityBackend(
+    DomainAdmin, CredentialAdmin, ExtensionAdmin, AccessRuleAdmin, TokenAuthority
+):
     def __init__(
         self, store: Store, token_ttl: float, now: Callable[[], float] | None = None
     ) -> None:
@@ -79,6 +82,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, ExtensionAdmin, TokenAuthori
         for body in self.store.load("policy"):
             self.policies[body["id"]] = Policy(**body)
         self.load_extensions()
+        self.load_access_rules()
         self.ensure_default_domain()  # data dirs made before domains were records too
         self._seed_inferences()
         self._bootstrap_scopes()
@@ -279,6 +283,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, ExtensionAdmin, TokenAuthori
             self.store.delete("app_cred", cred.id)
         self.drop_from_groups(user_id)
         self.drop_credentials(user_id)
+        self.drop_access_rules(user_id)
         self._token_cache.clear()
 
     def create_role(
@@ -378,6 +383,7 @@ class IdentityBackend(DomainAdmin, CredentialAdmin, ExtensionAdmin, TokenAuthori
             description=text_field(body, "description", "description") or "",
             expires_at=parse_time(expires) if expires else None,
             unrestricted=unrestricted,
+            access_rule_ids=self.rules_for_credential(user_id, body.get("access_rules")),
         )
         self.app_creds[cred.id] = cred
         self._save("app_cred", cred)

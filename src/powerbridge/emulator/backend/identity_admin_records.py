@@ -99,3 +99,14 @@ def subtree(project_id: str, parents: Mapping[str, str | None]) -> list[str]:
         found.extend(children)
         frontier = children
     return found
+
+
+@dataclass
+class AccessRule:
+    """An application credential's access rule: the one request shape its tokens may make."""
+
+    id: str
+    user_id: str
+    service: str
+    path: str
+    method: str

@@ -107,6 +107,7 @@ class AppCredential:
     description: str = ""
     expires_at: float | None = None
     unrestricted: bool = False
+    access_rule_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

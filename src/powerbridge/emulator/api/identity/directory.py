@@ -16,7 +16,12 @@ from powerbridge.emulator.api.identity.common import (
     string_or_null,
     text,
 )
-from powerbridge.emulator.api.identity.views import app_cred_view, project_view, user_view
+from powerbridge.emulator.api.identity.views import (
+    access_rule_view,
+    app_cred_view,
+    project_view,
+    user_view,
+)
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.identity_records import DEFAULT_DOMAIN_ID, require_admin
 from powerbridge.emulator.errors import bad_request
@@ -143,4 +148,38 @@ def delete_app_cred(call: Call) -> Reply:
     user_id = call.params["user_id"]
     self_or_admin(call, user_id, "identity:delete_application_credential")
     call.emulator.identity.delete_app_cred(user_id, call.params["cred_id"])
+    return Reply(status=204)
+
+
+# -- access rules -----------------------------------------------------------------------
+ACCESS_RULES = "/v3/users/{user_id}/access_rules"
+
+
+def list_access_rules(call: Call) -> Reply:
+    user_id = call.params["user_id"]
+    self_or_admin(call, user_id, "identity:list_access_rules")
+    rules = call.emulator.identity.rules_of(user_id)
+    for key in ("service", "path", "method"):
+        wanted = call.query.get(key)
+        if wanted is not None:
+            rules = [r for r in rules if getattr(r, key) == wanted]
+    return Reply(
+        {
+            "access_rules": [access_rule_view(r, call) for r in rules],
+            "links": links(call, f"/users/{user_id}/access_rules"),
+        }
+    )
+
+
+def show_access_rule(call: Call) -> Reply:
+    user_id = call.params["user_id"]
+    self_or_admin(call, user_id, "identity:get_access_rule")
+    rule = call.emulator.identity.access_rule(user_id, call.params["access_rule_id"])
+    return Reply({"access_rule": access_rule_view(rule, call)})
+
+
+def delete_access_rule(call: Call) -> Reply:
+    user_id = call.params["user_id"]
+    self_or_admin(call, user_id, "identity:delete_access_rule")
+    call.emulator.identity.delete_access_rule(user_id, call.params["access_rule_id"])
     return Reply(status=204)

@@ -110,11 +110,16 @@ routes = RouteTable(
         Endpoint("DELETE", POLICY, credentials.delete_policy),
         # endpoint groups, OAuth1 consumers, domain-specific configuration
         *extensions.extension_routes(),
-        # application credentials
+        # application credentials and their access rules
         Endpoint("GET", directory.APP_CREDS, directory.list_app_creds),
         Endpoint("POST", directory.APP_CREDS, directory.create_app_cred),
         Endpoint("GET", directory.APP_CREDS + "/{cred_id}", directory.show_app_cred),
         Endpoint("DELETE", directory.APP_CREDS + "/{cred_id}", directory.delete_app_cred),
+        Endpoint("GET", directory.ACCESS_RULES, directory.list_access_rules),
+        Endpoint("GET", directory.ACCESS_RULES + "/{access_rule_id}", directory.show_access_rule),
+        Endpoint(
+            "DELETE", directory.ACCESS_RULES + "/{access_rule_id}", directory.delete_access_rule
+        ),
         # the catalog
         Endpoint("GET", "/v3/services", catalog.list_services),
         Endpoint("POST", "/v3/services", catalog.create_service),

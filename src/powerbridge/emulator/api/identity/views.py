@@ -9,6 +9,7 @@ from typing import Any
 from powerbridge.emulator.api.identity.common import v3_url
 from powerbridge.emulator.api.routing import Call
 from powerbridge.emulator.backend.identity_admin_records import (
+    AccessRule,
     Credential,
     Domain,
     Group,
@@ -116,6 +117,18 @@ def policy_view(call: Call, policy: Policy) -> dict[str, Any]:
     }
 
 
+def access_rule_view(rule: AccessRule, call: Call | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": rule.id,
+        "service": rule.service,
+        "path": rule.path,
+        "method": rule.method,
+    }
+    if call is not None:  # the access-rule API links each; a credential's list does not
+        body["links"] = {"self": f"{v3_url(call)}/users/{rule.user_id}/access_rules/{rule.id}"}
+    return body
+
+
 def app_cred_view(call: Call, cred: AppCredential, secret: str | None = None) -> dict[str, Any]:
     identity = call.emulator.identity
     body: dict[str, Any] = {
@@ -131,7 +144,11 @@ def app_cred_view(call: Call, cred: AppCredential, secret: str | None = None) ->
         ],
         "expires_at": naive_iso(cred.expires_at) if cred.expires_at else None,
         "unrestricted": cred.unrestricted,
-        "access_rules": [],
+        "access_rules": [
+            access_rule_view(identity.access_rules[r])
+            for r in cred.access_rule_ids
+            if r in identity.access_rules
+        ],
         "links": {"self": f"{v3_url(call)}/users/{cred.user_id}/application_credentials/{cred.id}"},
     }
     if secret is not None:
