@@ -136,6 +136,15 @@ def _templates(world: World) -> dict[str, Any]:
             "endpoint_group": {"name": "fz-renamed"}
         },
         "POST /v3/OS-OAUTH1/consumers": {"consumer": {"description": "fz"}},
+        "POST /v3/OS-TRUST/trusts": {
+            "trust": {
+                "trustor_user_id": world.admin.user_id,
+                "trustee_user_id": world.admin.user_id,
+                "project_id": world.admin.project_id,
+                "roles": [{"name": "member"}],
+                "impersonation": False,
+            }
+        },
         "PATCH /v3/OS-OAUTH1/consumers/{consumer_id}": {"consumer": {"description": "fz2"}},
         "PUT /v3/domains/{domain_id}/config": {"config": {"identity": {"driver": "ldap"}}},
         "PATCH /v3/domains/{domain_id}/config": {"config": {"identity": {"driver": "sql"}}},

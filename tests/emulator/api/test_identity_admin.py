@@ -389,3 +389,51 @@ class TestAccessRules:
         assert (
             error(client.delete(one, headers=headers), 403) == "May not delete access rule in use"
         )
+
+
+class TestTrusts:
+    def test_a_trustor_delegates_a_role_it_holds(self, client: TestClient) -> None:
+        trustor, token = member_token(client)
+        trustee = made(client, "user", name=fresh("trustee"))
+        headers = {"X-Auth-Token": token}
+        project = ok(client.get(f"{IDENTITY}/auth/projects", headers=headers))["projects"][0]
+        spec = {
+            "trustor_user_id": trustor["id"],
+            "trustee_user_id": trustee["id"],
+            "project_id": project["id"],
+            "roles": [{"name": "member"}],
+            "impersonation": True,
+            "expires_at": "2031-01-02T03:04:05Z",
+        }
+        url = f"{IDENTITY}/OS-TRUST/trusts"
+        trust = ok(client.post(url, json={"trust": spec}, headers=headers), 201)["trust"]
+        assert trust["expires_at"] == "2031-01-02T03:04:05.000000Z"
+        assert [r["name"] for r in trust["roles"]] == ["member"]
+        assert trust["links"]["self"] == f"{BASE}/OS-TRUST/trusts/{trust['id']}"
+        mine = ok(client.get(f"{url}?trustor_user_id={trustor['id']}", headers=headers))
+        assert [t["id"] for t in mine["trusts"]] == [trust["id"]]
+        roles = f"{url}/{trust['id']}/roles"
+        assert client.head(f"{roles}/{role(client, 'member')}", headers=headers).status_code == 200
+        assert client.get(f"{roles}/{role(client, 'admin')}", headers=headers).status_code == 404
+        ok(client.delete(f"{url}/{trust['id']}", headers=headers), 204)
+        assert "Could not find trust" in error(client.get(f"{url}/{trust['id']}"), 404)
+
+    def test_refusals(self, client: TestClient) -> None:
+        trustor, token = member_token(client)
+        headers = {"X-Auth-Token": token}
+        project = ok(client.get(f"{IDENTITY}/auth/projects", headers=headers))["projects"][0]
+        spec = {
+            "trustor_user_id": trustor["id"],
+            "trustee_user_id": trustor["id"],
+            "project_id": project["id"],
+            "roles": [{"name": "admin"}],
+        }
+        url = f"{IDENTITY}/OS-TRUST/trusts"
+        assert "does not hold it" in error(
+            client.post(url, json={"trust": spec}, headers=headers), 403
+        )
+        spec["roles"] = [{"name": "member"}]
+        spec["expires_at"] = "bad.123Z"
+        assert error(client.post(url, json={"trust": spec}, headers=headers), 400)
+        # someone else's trust cannot be made (the admin's token is not the trustor's)
+        assert error(client.post(url, json={"trust": spec}), 403).endswith("identity:create_trust.")

@@ -39,6 +39,7 @@ from powerbridge.emulator.backend.identity_records import (
     unauthorized,
 )
 from powerbridge.emulator.backend.identity_tokens import TokenAuthority
+from powerbridge.emulator.backend.identity_trusts import TrustAdmin
 from powerbridge.emulator.errors import bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.estate import ROLE_NAMES, Estate
 from powerbridge.emulator.store import Store
@@ -48,7 +49,7 @@ SCOPES_SEEDED = "admin_scopes_seeded"
 
 
 class IdentityBackend(
-    DomainAdmin, CredentialAdmin, ExtensionAdmin, AccessRuleAdmin, TokenAuthority
+    DomainAdmin, CredentialAdmin, ExtensionAdmin, AccessRuleAdmin, TrustAdmin, TokenAuthority
 ):
     def __init__(
         self, store: Store, token_ttl: float, now: Callable[[], float] | None = None
@@ -83,6 +84,7 @@ class IdentityBackend(
             self.policies[body["id"]] = Policy(**body)
         self.load_extensions()
         self.load_access_rules()
+        self.load_trusts()
         self.ensure_default_domain()  # data dirs made before domains were records too
         self._seed_inferences()
         self._bootstrap_scopes()
@@ -284,6 +286,7 @@ class IdentityBackend(
         self.drop_from_groups(user_id)
         self.drop_credentials(user_id)
         self.drop_access_rules(user_id)
+        self.drop_trusts(user_id)
         self._token_cache.clear()
 
     def create_role(

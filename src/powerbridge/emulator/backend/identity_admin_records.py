@@ -110,3 +110,18 @@ class AccessRule:
     service: str
     path: str
     method: str
+
+
+@dataclass
+class Trust:
+    """OS-TRUST: a trustor's delegation of some of its roles on a project to a trustee."""
+
+    id: str
+    trustor_user_id: str
+    trustee_user_id: str
+    project_id: str | None
+    role_ids: list[str]
+    impersonation: bool = False
+    expires_at: float | None = None
+    remaining_uses: int | None = None
+    allow_redelegation: bool = False

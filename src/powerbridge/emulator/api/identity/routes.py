@@ -15,6 +15,7 @@ from powerbridge.emulator.api.identity import (
     projects,
     roles,
     tokens,
+    trusts,
 )
 from powerbridge.emulator.api.identity.common import SERVICE
 from powerbridge.emulator.api.routing import Endpoint, RouteTable
@@ -110,6 +111,8 @@ routes = RouteTable(
         Endpoint("DELETE", POLICY, credentials.delete_policy),
         # endpoint groups, OAuth1 consumers, domain-specific configuration
         *extensions.extension_routes(),
+        # OS-TRUST
+        *trusts.trust_routes(),
         # application credentials and their access rules
         Endpoint("GET", directory.APP_CREDS, directory.list_app_creds),
         Endpoint("POST", directory.APP_CREDS, directory.create_app_cred),
