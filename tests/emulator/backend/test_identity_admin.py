@@ -392,3 +392,36 @@ class TestAccessRules:
     def test_bad_rules_are_refused(self, identity: IdentityBackend, rules: Any) -> None:
         user = identity.create_user("ada", "pw")
         assert status(identity.rules_for_credential, user.id, rules) in (400, 404)
+
+
+class TestTrusts:
+    def _trustor(self, identity: IdentityBackend) -> tuple[Any, Any, Any]:
+        user = identity.create_user("trustor", "pw")
+        project = identity.create_project("p")
+        identity.grant(user.id, project.id, role_id(identity, "member"))
+        caller = identity.issue(login(user.id, "pw", {"project": {"id": project.id}}))
+        return user, project, caller
+
+    def test_delegates_held_roles_only(self, identity: IdentityBackend) -> None:
+        user, project, caller = self._trustor(identity)
+        trustee = identity.create_user("trustee", "pw")
+        body: dict[str, Any] = {
+            "trustor_user_id": user.id,
+            "trustee_user_id": trustee.id,
+            "project_id": project.id,
+            "roles": [{"name": "reader"}],  # implied by member: held
+        }
+        trust = identity.create_trust(caller, body)
+        assert trust.role_ids == [role_id(identity, "reader")]
+        body["roles"] = [{"name": "admin"}]
+        assert status(identity.create_trust, caller, body) == 403
+        assert [t.id for t in identity.list_trusts(caller, user.id, None)] == [trust.id]
+        assert status(identity.list_trusts, caller, None, None) == 403  # naming neither side
+        identity.delete_user(trustee.id)
+        assert trust.id not in identity.trusts
+
+    def test_only_the_trustor_creates(self, identity: IdentityBackend) -> None:
+        user, project, caller = self._trustor(identity)
+        other = identity.create_user("other", "pw")
+        body = {"trustor_user_id": other.id, "trustee_user_id": user.id, "project_id": project.id}
+        assert status(identity.create_trust, caller, body) == 403
