@@ -111,6 +111,46 @@ def _templates(world: World) -> dict[str, Any]:
         "POST /v3/users": {"user": user},
         "PATCH /v3/users/{user_id}": {"user": {"name": "fz-renamed", "enabled": True}},
         "POST /v3/roles": {"role": {"name": "fz-role"}},
+        "PATCH /v3/roles/{role_id}": {"role": {"name": "fz-renamed", "description": "d"}},
+        "POST /v3/users/{user_id}/password": {
+            "user": {"original_password": "fz-not-it", "password": "fz-new-pw"}
+        },
+        "POST /v3/domains": {"domain": {"name": "fz-domain", "description": "d"}},
+        "PATCH /v3/domains/{domain_id}": {"domain": {"description": "d", "enabled": True}},
+        "POST /v3/groups": {"group": {"name": "fz-group", "description": "d"}},
+        "PATCH /v3/groups/{group_id}": {"group": {"name": "fz-renamed"}},
+        "PUT /v3/projects/{project_id}/tags": {"tags": ["a", "b"]},
+        "POST /v3/credentials": {
+            "credential": {"user_id": "fz-user", "type": "cert", "blob": "fz-blob"}
+        },
+        "PATCH /v3/credentials/{credential_id}": {"credential": {"blob": "fz-other"}},
+        "POST /v3/users/{user_id}/credentials/OS-EC2": {"tenant_id": "fz-project"},
+        "POST /v3/policies": {"policy": {"blob": "{}", "type": "application/json"}},
+        "PATCH /v3/policies/{policy_id}": {"policy": {"blob": "{}"}},
+        "POST /v3/regions": {"region": {"id": "fz-region", "description": "d"}},
+        "PUT /v3/regions/{region_id}": {"region": {"description": "d"}},
+        "PATCH /v3/regions/{region_id}": {"region": {"description": "d2"}},
+        "POST /v3/OS-EP-FILTER/endpoint_groups": {
+            "endpoint_group": {"name": "fz", "filters": {"interface": "public"}}
+        },
+        "PATCH /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}": {
+            "endpoint_group": {"name": "fz-renamed"}
+        },
+        "POST /v3/OS-OAUTH1/consumers": {"consumer": {"description": "fz"}},
+        "POST /v3/OS-TRUST/trusts": {
+            "trust": {
+                "trustor_user_id": world.admin.user_id,
+                "trustee_user_id": world.admin.user_id,
+                "project_id": world.admin.project_id,
+                "roles": [{"name": "member"}],
+                "impersonation": False,
+            }
+        },
+        "PATCH /v3/OS-OAUTH1/consumers/{consumer_id}": {"consumer": {"description": "fz2"}},
+        "PUT /v3/domains/{domain_id}/config": {"config": {"identity": {"driver": "ldap"}}},
+        "PATCH /v3/domains/{domain_id}/config": {"config": {"identity": {"driver": "sql"}}},
+        "PATCH /v3/domains/{domain_id}/config/{group}": {"config": {"identity": {"driver": "x"}}},
+        "PATCH /v3/domains/{domain_id}/config/{group}/{option}": {"config": {"driver": "x"}},
         "POST /v3/services": {"service": {"type": "fz-type", "name": "fz", "enabled": True}},
         "PATCH /v3/services/{service_id}": {"service": {"name": "fz-renamed", "enabled": False}},
         "POST /v3/endpoints": {

@@ -250,6 +250,7 @@ class World:
                 "identity", "/v3/services", "service", {"type": "fz-type", "name": _name()}
             ),
             "endpoint_id": self._endpoint,
+            "trust_id": self._trust,
             "cred_id": self._app_cred,
             "server_id": self._server,
             "flavor_id": self._flavor,
@@ -283,6 +284,16 @@ class World:
         service_id = self._makers()["service_id"]()
         spec = {"service_id": service_id, "interface": "public", "url": "http://fz.example:1"}
         return self._created("identity", "/v3/endpoints", "endpoint", spec)
+
+    def _trust(self) -> str | None:
+        """A trust of the admin's (trustor and trustee: a delegation to itself)."""
+        spec = {
+            "trustor_user_id": self.admin.user_id,
+            "trustee_user_id": self.admin.user_id,
+            "project_id": self.admin.project_id,
+            "roles": [{"name": "member"}],
+        }
+        return self._created("identity", "/v3/OS-TRUST/trusts", "trust", spec)
 
     def _app_cred(self) -> str | None:
         path = f"/v3/users/{self.admin.user_id}/application_credentials"

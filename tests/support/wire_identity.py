@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support.wire_identity_admin import identity_admin_scenario
 from tests.support.wire_scene import EMULATOR, IDENTITY, PROXY, Scene, password_auth
 
 
@@ -43,6 +44,7 @@ def identity_scenario(scene: Scene) -> None:
     scene.delete(f"{IDENTITY}/projects/{project}")
     _identity_errors(scene)
     _catalog_records(scene)
+    identity_admin_scenario(scene)
 
 
 def _catalog_records(scene: Scene) -> None:

@@ -288,6 +288,9 @@ def _make_endpoint(
             emulator.engine.run_due()
             if not spec.public:
                 caller = emulator.identity.authenticate(request.headers.get("x-auth-token"))
+                if caller.app_cred_id:  # keystonemiddleware's access-rule check
+                    relative = request.url.path.removeprefix(request.scope.get("root_path", ""))
+                    emulator.identity.check_access_rules(caller, service.name, method, relative)
             fault = emulator.behaviours.api_fault(service.name, method, request.url.path)
             if fault is not None and not fault.after_handling:
                 await _apply_api_fault(fault)

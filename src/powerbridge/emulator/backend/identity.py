@@ -11,7 +11,19 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from powerbridge.emulator.backend.identity_access_rules import AccessRuleAdmin
+from powerbridge.emulator.backend.identity_admin_records import (
+    DEFAULT_INFERENCES,
+    Credential,
+    Domain,
+    Group,
+    Inference,
+    Policy,
+)
 from powerbridge.emulator.backend.identity_catalog import ServiceCatalog
+from powerbridge.emulator.backend.identity_credentials import CredentialAdmin
+from powerbridge.emulator.backend.identity_domains import DomainAdmin
+from powerbridge.emulator.backend.identity_extensions import ExtensionAdmin
 from powerbridge.emulator.backend.identity_records import (
     DEFAULT_DOMAIN_ID,
     AppCredential,
@@ -24,14 +36,21 @@ from powerbridge.emulator.backend.identity_records import (
     invalid_field,
     parse_time,
     text_field,
+    unauthorized,
 )
 from powerbridge.emulator.backend.identity_tokens import TokenAuthority
+from powerbridge.emulator.backend.identity_trusts import TrustAdmin
 from powerbridge.emulator.errors import bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.estate import ROLE_NAMES, Estate
 from powerbridge.emulator.store import Store
 
+INFERENCES_SEEDED = "inferences_seeded"
+SCOPES_SEEDED = "admin_scopes_seeded"
 
-class IdentityBackend(TokenAuthority):
+
+class IdentityBackend(
+    DomainAdmin, CredentialAdmin, ExtensionAdmin, AccessRuleAdmin, TrustAdmin, TokenAuthority
+):
     def __init__(
         self, store: Store, token_ttl: float, now: Callable[[], float] | None = None
     ) -> None:
@@ -53,10 +72,56 @@ class IdentityBackend(TokenAuthority):
             self.app_creds[body["id"]] = AppCredential(**body)
         for body in self.store.load("revoked"):
             self.revoked.add(body["audit_id"])
+        for body in self.store.load("domain"):
+            self.domains[body["id"]] = Domain(**body)
+        for body in self.store.load("group"):
+            self.groups[body["id"]] = Group(**body)
+        for body in self.store.load("inference"):
+            self.inferences[body["id"]] = Inference(**body)
+        for body in self.store.load("credential"):
+            self.credentials[body["id"]] = Credential(**body)
+        for body in self.store.load("policy"):
+            self.policies[body["id"]] = Policy(**body)
+        self.load_extensions()
+        self.load_access_rules()
+        self.load_trusts()
+        self.ensure_default_domain()  # data dirs made before domains were records too
+        self._seed_inferences()
+        self._bootstrap_scopes()
+
+    def _seed_inferences(self) -> None:
+        """keystone-manage bootstrap's rules, once per data dir (a deleted rule stays
+        deleted), as soon as their roles exist."""
+        if self.store.get_meta(INFERENCES_SEEDED):
+            return
+        names = {r.name: r.id for r in self.roles.values() if r.domain_id is None}
+        if not all(prior in names and implied in names for prior, implied in DEFAULT_INFERENCES):
+            return
+        for prior, implied in DEFAULT_INFERENCES:
+            self.create_inference(names[prior], names[implied])
+        self.store.set_meta(INFERENCES_SEEDED, "1")
+
+    def _bootstrap_scopes(self) -> None:
+        """keystone-manage bootstrap makes its admin an admin of the system too; PowerVC's
+        root also administers the default domain (a domain-scoped token is how its own
+        tooling reads users). So every admin of a project gets both, once per data dir."""
+        admin = next((r for r in self.roles.values() if r.name == "admin"), None)
+        if self.store.get_meta(SCOPES_SEEDED) or admin is None or not self.assignments:
+            return
+        admins = {
+            a.user_id
+            for a in self.assignments.values()
+            if a.role_id == admin.id and a.project_id and a.user_id
+        }
+        for user_id in sorted(admins):
+            self.grant_role(("user", user_id), ("system", "all"), admin.id)
+            self.grant_role(("user", user_id), ("domain", DEFAULT_DOMAIN_ID), admin.id)
+        self.store.set_meta(SCOPES_SEEDED, "1")
 
     def seed(self, estate: Estate, admin_password: str) -> None:
         for name in ROLE_NAMES:
             self._save("role", self._add_role(name))
+        self._seed_inferences()
         for spec in estate.projects:
             self.create_project(spec.name, description=spec.description)
         for user in estate.users:
@@ -70,6 +135,7 @@ class IdentityBackend(TokenAuthority):
                 first = self.project_by_name(next(iter(user.roles)))
                 created.default_project_id = first.id
                 self._save("user", created)
+        self._bootstrap_scopes()
 
     def _add_role(self, name: str) -> Role:
         role = Role(id=uuid.uuid4().hex, name=name)
@@ -85,9 +151,18 @@ class IdentityBackend(TokenAuthority):
         enabled: bool = True,
         domain_id: str = DEFAULT_DOMAIN_ID,
         tags: Iterable[str] = (),
+        parent_id: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Project:
+        if parent_id is not None:
+            parent = self.projects.get(parent_id)
+            if parent is None:  # keystone: a parent that is neither a project nor a domain
+                raise not_found(f"Could not find project: {parent_id}.")
+            domain_id = parent.domain_id
+        self.existing_domain(domain_id)
         self._check_project_name_free(name, domain_id)
         project = Project(uuid.uuid4().hex, name, domain_id, description, enabled, list(tags))
+        project.parent_id, project.extra = parent_id, dict(extra or {})
         self.projects[project.id] = project
         self._save("project", project)
         return project
@@ -112,16 +187,22 @@ class IdentityBackend(TokenAuthority):
         for key in ("name", "description", "enabled", "tags"):
             if key in changes:
                 setattr(project, key, changes[key])
+        project.extra.update(changes.get("extra", {}))
         self._save("project", project)
         self._token_cache.clear()
         return project
 
     def delete_project(self, project_id: str) -> None:
         self.project(project_id)
+        if any(p.parent_id == project_id for p in self.projects.values()):
+            raise forbidden(
+                f"Cannot delete the project {project_id} since it is not a leaf in the "
+                f"hierarchy. Use the cascade option if you want to delete a whole subtree."
+            )
         del self.projects[project_id]
         self.store.delete("project", project_id)
         for assignment in [a for a in self.assignments.values() if a.project_id == project_id]:
-            self._remove_assignment(assignment)
+            self.remove_assignment(assignment)
         self._token_cache.clear()
 
     def create_user(
@@ -134,7 +215,9 @@ class IdentityBackend(TokenAuthority):
         enabled: bool = True,
         default_project_id: str | None = None,
         description: str = "",
+        extra: Mapping[str, Any] | None = None,
     ) -> User:
+        self.existing_domain(domain_id)
         self._check_user_name_free(name, domain_id)
         stored = hash_secret(password) if password else ""
         user = User(
@@ -146,6 +229,7 @@ class IdentityBackend(TokenAuthority):
             email,
             default_project_id,
             description,
+            dict(extra or {}),
         )
         self.users[user.id] = user
         self._save("user", user)
@@ -169,32 +253,74 @@ class IdentityBackend(TokenAuthority):
         for key in ("name", "email", "enabled", "default_project_id", "description"):
             if key in changes:
                 setattr(user, key, changes[key])
+        user.extra.update(changes.get("extra", {}))
         if changes.get("password"):
-            user.password_hash = hash_secret(str(changes["password"]))
-            self._verified = {v for v in self._verified if v[0] != user_id}
+            self._set_password(user, str(changes["password"]))
         self._save("user", user)
         self._token_cache.clear()
         return user
+
+    def _set_password(self, user: User, password: str) -> None:
+        user.password_hash = hash_secret(password)
+        self._verified = {v for v in self._verified if v[0] != user.id}
+
+    def change_password(self, user_id: str, original: str, new: str) -> None:
+        """A user's own password change: proven by the old password, not by a policy; the
+        user's tokens are revoked with it, as keystone revokes them."""
+        user = self.user(user_id)
+        if not self._secret_ok(user.id, original, user.password_hash):
+            raise unauthorized("Error when changing user password: Invalid username or password")
+        self._set_password(user, new)
+        self._save("user", user)
+        self.revoke_user_tokens(user.id)
 
     def delete_user(self, user_id: str) -> None:
         self.user(user_id)
         del self.users[user_id]
         self.store.delete("user", user_id)
         for assignment in [a for a in self.assignments.values() if a.user_id == user_id]:
-            self._remove_assignment(assignment)
+            self.remove_assignment(assignment)
         for cred in [c for c in self.app_creds.values() if c.user_id == user_id]:
             del self.app_creds[cred.id]
             self.store.delete("app_cred", cred.id)
+        self.drop_from_groups(user_id)
+        self.drop_credentials(user_id)
+        self.drop_access_rules(user_id)
+        self.drop_trusts(user_id)
         self._token_cache.clear()
 
-    def create_role(self, name: str) -> Role:
-        if any(r.name == name for r in self.roles.values()):
+    def create_role(
+        self, name: str, *, domain_id: str | None = None, description: str = ""
+    ) -> Role:
+        if domain_id is not None:
+            self.existing_domain(domain_id)
+        self._check_role_name_free(name, domain_id)
+        role = self._add_role(name)
+        role.domain_id, role.description = domain_id, description
+        self._save("role", role)
+        return role
+
+    def _check_role_name_free(
+        self, name: str, domain_id: str | None, renaming: str | None = None
+    ) -> None:
+        if any(
+            r.name == name and r.domain_id == domain_id and r.id != renaming
+            for r in self.roles.values()
+        ):
             raise conflict(
                 f"Conflict occurred attempting to store role - Duplicate entry found "
                 f"with name {name}."
             )
-        role = self._add_role(name)
+
+    def update_role(self, role_id: str, changes: Mapping[str, Any]) -> Role:
+        role = self.role(role_id)
+        if "name" in changes:
+            self._check_role_name_free(changes["name"], role.domain_id, role.id)
+        for key in ("name", "description"):
+            if key in changes:
+                setattr(role, key, changes[key])
         self._save("role", role)
+        self._token_cache.clear()
         return role
 
     def delete_role(self, role_id: str) -> None:
@@ -202,47 +328,26 @@ class IdentityBackend(TokenAuthority):
         del self.roles[role_id]
         self.store.delete("role", role_id)
         for assignment in [a for a in self.assignments.values() if a.role_id == role_id]:
-            self._remove_assignment(assignment)
+            self.remove_assignment(assignment)
+        for rule in list(self.inferences.values()):
+            if role_id in (rule.prior_role_id, rule.implied_role_id):
+                del self.inferences[rule.id]
+                self.store.delete("inference", rule.id)
+        self._token_cache.clear()
+
+    def delete_domain(self, domain_id: str) -> None:
+        super().delete_domain(domain_id)
+        if self.domain_configs.pop(domain_id, None) is not None:  # its specific configuration
+            self.store.delete("domain_cfg", domain_id)
 
     def grant(self, user_id: str, project_id: str, role_id: str) -> Assignment:
-        self.user(user_id), self.project(project_id), self.role(role_id)
-        for existing in self.assignments.values():
-            if (existing.user_id, existing.project_id, existing.role_id) == (
-                user_id,
-                project_id,
-                role_id,
-            ):
-                return existing
-        assignment = Assignment(uuid.uuid4().hex, user_id, project_id, role_id)
-        self.assignments[assignment.id] = assignment
-        self._save("assignment", assignment)
-        self._token_cache.clear()
-        return assignment
+        return self.grant_role(("user", user_id), ("project", project_id), role_id)
 
     def has_grant(self, user_id: str, project_id: str, role_id: str) -> bool:
-        return any(
-            (a.user_id, a.project_id, a.role_id) == (user_id, project_id, role_id)
-            for a in self.assignments.values()
-        )
+        return self.find_grant(("user", user_id), ("project", project_id), role_id) is not None
 
     def revoke_grant(self, user_id: str, project_id: str, role_id: str) -> None:
-        for assignment in list(self.assignments.values()):
-            if (assignment.user_id, assignment.project_id, assignment.role_id) == (
-                user_id,
-                project_id,
-                role_id,
-            ):
-                self._remove_assignment(assignment)
-                return
-        raise not_found(
-            f"Could not find role assignment with role: {role_id}, user or group: "
-            f"{user_id}, project, domain, or system: {project_id}."
-        )
-
-    def _remove_assignment(self, assignment: Assignment) -> None:
-        self.assignments.pop(assignment.id, None)
-        self.store.delete("assignment", assignment.id)
-        self._token_cache.clear()
+        self.revoke_role(("user", user_id), ("project", project_id), role_id)
 
     # -- application credentials ---------------------------------------------------------
     def create_app_cred(
@@ -282,6 +387,7 @@ class IdentityBackend(TokenAuthority):
             description=text_field(body, "description", "description") or "",
             expires_at=parse_time(expires) if expires else None,
             unrestricted=unrestricted,
+            access_rule_ids=self.rules_for_credential(user_id, body.get("access_rules")),
         )
         self.app_creds[cred.id] = cred
         self._save("app_cred", cred)

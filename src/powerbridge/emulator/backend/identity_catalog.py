@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from powerbridge.emulator.errors import ApiError, bad_request, not_found
+from powerbridge.emulator.errors import ApiError, bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.services import CatalogEntry, ServiceDeclaration
 from powerbridge.emulator.store import Store
 
@@ -238,6 +238,61 @@ class ServiceCatalog:
             return self.regions[region_id]
         except KeyError:
             raise not_found(f"Could not find region: {region_id}.") from None
+
+    def create_region(self, fields: Mapping[str, Any], region_id: str | None = None) -> Region:
+        region_id = region_id or uuid.uuid4().hex
+        if region_id in self.regions:
+            raise conflict(
+                f"Conflict occurred attempting to store region - Duplicate ID, {region_id}."
+            )
+        region = Region(region_id)
+        self._apply_region(region, fields)
+        self.regions[region.id] = region
+        self._save("region", region)
+        return region
+
+    def update_region(self, region_id: str, fields: Mapping[str, Any]) -> Region:
+        region = self.region(region_id)
+        self._apply_region(region, fields)
+        self._save("region", region)
+        return region
+
+    def _apply_region(self, region: Region, fields: Mapping[str, Any]) -> None:
+        parent = fields.get("parent_region_id")
+        if parent is not None:
+            if parent not in self.regions:
+                raise not_found(f"Could not find region: {parent}.")
+            if parent == region.id or region.id in self._region_ancestors(parent):
+                raise bad_request(
+                    f"Circular reference or a repeated entry found in region tree - {region.id}."
+                )
+        if "description" in fields:
+            region.description = fields["description"] or ""  # null reads as empty, as keystone
+        if "parent_region_id" in fields:
+            region.parent_region_id = parent
+
+    def _region_ancestors(self, region_id: str) -> list[str]:
+        found: list[str] = []
+        parent = self.regions[region_id].parent_region_id if region_id in self.regions else None
+        while parent is not None and parent not in found:
+            found.append(parent)
+            parent = self.regions[parent].parent_region_id if parent in self.regions else None
+        return found
+
+    def delete_region(self, region_id: str) -> None:
+        """Its child regions go with it, as keystone's SQL driver deletes them; a region an
+        endpoint is in cannot go (keystone's 403)."""
+        self.region(region_id)
+        doomed = [region_id] + [r for r in self.regions if region_id in self._region_ancestors(r)]
+        if any(e.region_id in doomed for e in self.endpoints.values()):
+            raise forbidden(
+                f"Unable to delete region {region_id} because it or its child regions have "
+                f"associated endpoints."
+            )
+        for doomed_id in doomed:
+            del self.regions[doomed_id]
+            self.store.delete("region", doomed_id)
+        self._catalogs.clear()
 
     # -- the catalog of a token ----------------------------------------------------------
     def token_catalog(self, roots: Roots, project_id: str, user_id: str) -> list[dict[str, Any]]:

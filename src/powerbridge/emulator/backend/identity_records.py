@@ -16,13 +16,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from powerbridge.emulator.backend.identity_admin_records import (
+    Credential,
+    Domain,
+    Group,
+    Inference,
+    Policy,
+    ancestors,
+    implied_closure,
+)
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.store import Store
 
 DEFAULT_DOMAIN_ID = "default"
 DEFAULT_DOMAIN_NAME = "Default"
-# keystone's default implied roles: admin implies member, member implies reader
-IMPLIED = {"admin": ("admin", "member", "reader"), "member": ("member", "reader")}
+DEFAULT_DOMAIN_DESCRIPTION = "The default domain"
 PBKDF2_ROUNDS = 20_000
 
 
@@ -38,6 +46,8 @@ class Project:
     description: str = ""
     enabled: bool = True
     tags: list[str] = field(default_factory=list)
+    parent_id: str | None = None  # None: a top-level project (its domain is its parent)
+    extra: dict[str, Any] = field(default_factory=dict)  # keystone keeps unknown attributes
 
 
 @dataclass
@@ -50,20 +60,40 @@ class User:
     email: str = ""
     default_project_id: str | None = None
     description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)  # keystone keeps unknown attributes
 
 
 @dataclass
 class Role:
     id: str
     name: str
+    domain_id: str | None = None  # a domain-specific role: never in a token, only implies
+    description: str = ""
 
 
 @dataclass
 class Assignment:
+    """A role of one actor (a user or a group) on one target (a project, a domain or the
+    system); `inherited`: it applies to the projects under the target, not the target."""
+
     id: str
     user_id: str
     project_id: str
     role_id: str
+    group_id: str = ""
+    domain_id: str = ""
+    system: bool = False
+    inherited: bool = False
+
+    @property
+    def actor(self) -> tuple[str, str]:
+        return ("group", self.group_id) if self.group_id else ("user", self.user_id)
+
+    @property
+    def target(self) -> tuple[str, str]:
+        if self.system:
+            return ("system", "all")
+        return ("domain", self.domain_id) if self.domain_id else ("project", self.project_id)
 
 
 @dataclass
@@ -77,6 +107,7 @@ class AppCredential:
     description: str = ""
     expires_at: float | None = None
     unrestricted: bool = False
+    access_rule_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,6 +127,8 @@ class Caller:
     app_cred_id: str | None = None
     domain_scope: str | None = None
     audit_chain_id: str | None = None  # the first token of a rescope chain, if this is one
+    system_scope: bool = False
+    user_domain_id: str = DEFAULT_DOMAIN_ID
 
     @property
     def audit_ids(self) -> tuple[str, ...]:
@@ -140,6 +173,11 @@ class IdentityDirectory:
         self.roles: dict[str, Role] = {}
         self.assignments: dict[str, Assignment] = {}
         self.app_creds: dict[str, AppCredential] = {}
+        self.domains: dict[str, Domain] = {}
+        self.groups: dict[str, Group] = {}
+        self.inferences: dict[str, Inference] = {}
+        self.credentials: dict[str, Credential] = {}
+        self.policies: dict[str, Policy] = {}
 
     def _now(self) -> float:
         return self._time_source() if self._time_source is not None else time.time()
@@ -179,23 +217,76 @@ class IdentityDirectory:
             raise not_found(f"Could not find role: {role_id}.") from None
 
     def role_by_name(self, name: str) -> Role:
+        """The global role of that name (domain-specific roles may share names)."""
         for role in self.roles.values():
-            if role.name == name:
+            if role.name == name and role.domain_id is None:
                 return role
         raise not_found(f"Could not find role: {name}.")
 
+    def domain(self, domain_id: str) -> Domain:
+        try:
+            return self.domains[domain_id]
+        except KeyError:
+            raise not_found(f"Could not find domain: {domain_id}.") from None
+
+    def group(self, group_id: str) -> Group:
+        try:
+            return self.groups[group_id]
+        except KeyError:
+            raise not_found(f"Could not find group: {group_id}.") from None
+
+    def domain_id_named(self, spec: Mapping[str, Any], where: str) -> str:
+        """The id of the domain a `{"id": ...}` or `{"name": ...}` names (the name itself when
+        no domain has it: the caller's lookup then fails as keystone's does)."""
+        name = text_field(spec, "name", f"{where}/name")
+        if "id" in spec or name is None:
+            return domain_id_of(spec, where)
+        for domain in self.domains.values():
+            if domain.name == name:
+                return domain.id
+        return domain_id_of(spec, where)
+
+    # -- effective roles -----------------------------------------------------------------
+    def actors_of(self, user_id: str) -> set[tuple[str, str]]:
+        """The user and every group it is a member of: the actors its roles come through."""
+        actors = {("user", user_id)}
+        actors.update(("group", g.id) for g in self.groups.values() if user_id in g.user_ids)
+        return actors
+
+    def parents(self) -> dict[str, str | None]:
+        return {p.id: p.parent_id for p in self.projects.values()}
+
+    def held_role_ids(self, user_id: str, target: tuple[str, str]) -> list[str]:
+        """The roles the user holds on a target, as keystone computes them: its own and its
+        groups' assignments on the target, those inherited from the project's domain and
+        ancestors, then every role these imply."""
+        sources = {(target, False)}
+        project = self.projects.get(target[1]) if target[0] == "project" else None
+        if project is not None:
+            sources.add((("domain", project.domain_id), True))
+            parents = self.parents()
+            sources.update((("project", a), True) for a in ancestors(project.id, parents))
+        actors = self.actors_of(user_id)
+        direct = [
+            a.role_id
+            for a in self.assignments.values()
+            if a.actor in actors and (a.target, a.inherited) in sources
+        ]
+        return implied_closure(direct, self.inferences.values())
+
     def role_names(self, user_id: str, project_id: str) -> tuple[str, ...]:
-        names: list[str] = []
-        for assignment in self.assignments.values():
-            if assignment.user_id == user_id and assignment.project_id == project_id:
-                role = self.roles.get(assignment.role_id)
-                if role:
-                    names.extend(IMPLIED.get(role.name, (role.name,)))
-        return tuple(dict.fromkeys(names))
+        return self.token_role_names(self.held_role_ids(user_id, ("project", project_id)))
+
+    def token_role_names(self, role_ids: list[str]) -> tuple[str, ...]:
+        """A token's roles: global ones only (a domain-specific role only implies others)."""
+        roles = (self.roles.get(r) for r in role_ids)
+        return tuple(dict.fromkeys(r.name for r in roles if r is not None and r.domain_id is None))
 
     def user_projects(self, user_id: str) -> list[Project]:
-        ids = {a.project_id for a in self.assignments.values() if a.user_id == user_id}
-        return [p for pid, p in self.projects.items() if pid in ids]
+        return [p for p in self.projects.values() if self.held_role_ids(user_id, ("project", p.id))]
+
+    def user_domains(self, user_id: str) -> list[Domain]:
+        return [d for d in self.domains.values() if self.held_role_ids(user_id, ("domain", d.id))]
 
     def _role_exists(self, name: str) -> bool:
         return any(r.name == name for r in self.roles.values())

@@ -18,15 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from powerbridge.emulator.backend.identity_admin_records import implied_closure
 from powerbridge.emulator.backend.identity_records import (
     DEFAULT_DOMAIN_ID,
-    IMPLIED,
     AppCredential,
     Caller,
     IdentityDirectory,
     Project,
     User,
-    domain_id_of,
     invalid_field,
     mapping_field,
     text_field,
@@ -61,6 +60,10 @@ class TokenAuthority(IdentityDirectory):
         self.revoked: set[str] = set()
         self._verified: set[tuple[str, str, str]] = set()
         self._token_cache: dict[str, Caller] = {}
+        # user id -> tokens issued before this time are revoked (a password change)
+        self.revoked_before: dict[str, float] = {
+            body["id"]: body["before"] for body in store.load("user_revocation")
+        }
         key = store.get_meta("token_key")
         if key is None:
             key = secrets.token_hex(32)
@@ -145,7 +148,7 @@ class TokenAuthority(IdentityDirectory):
         if name is None:
             raise bad_request(f"Expecting to find id or name in {where}.")
         domain = mapping_field(spec, "domain", f"{where}/domain")
-        domain_id = domain_id_of(domain, f"{where}/domain") if domain else DEFAULT_DOMAIN_ID
+        domain_id = self.domain_id_named(domain, f"{where}/domain") if domain else DEFAULT_DOMAIN_ID
         try:
             return self.user_by_name(name, domain_id)
         except ApiError:
@@ -200,8 +203,7 @@ class TokenAuthority(IdentityDirectory):
         )
 
     def _cred_roles(self, cred: AppCredential) -> tuple[str, ...]:
-        names = [self.roles[r].name for r in cred.role_ids if r in self.roles]
-        return tuple(dict.fromkeys(n for name in names for n in IMPLIED.get(name, (name,))))
+        return self.token_role_names(implied_closure(cred.role_ids, self.inferences.values()))
 
     def _scoped(self, user: User, scope: Any, origin: _Origin) -> Caller:
         if scope is None:
@@ -216,9 +218,14 @@ class TokenAuthority(IdentityDirectory):
             return self._project_scoped(user, self._scope_project(scope["project"]), origin)
         if "domain" in scope:
             domain_id = self._scope_domain(scope["domain"])
-            return self._mint(user, None, (), origin, domain_scope=domain_id)
-        # the emulator grants no system roles; a system scope reads as the one domain
-        return self._mint(user, None, (), origin, domain_scope=DEFAULT_DOMAIN_ID)
+            roles = self.token_role_names(self.held_role_ids(user.id, ("domain", domain_id)))
+            if not roles:
+                raise unauthorized(f"User {user.id} has no access to domain {domain_id}")
+            return self._mint(user, None, roles, origin, domain_scope=domain_id)
+        roles = self.token_role_names(self.held_role_ids(user.id, ("system", "all")))
+        if not roles:
+            raise unauthorized(f"User {user.id} has no access to the system")
+        return self._mint(user, None, roles, origin, system=True)
 
     def _default_scoped(self, user: User, origin: _Origin) -> Caller:
         """No scope asked: keystone scopes to the user's default project when it is enabled and
@@ -248,7 +255,9 @@ class TokenAuthority(IdentityDirectory):
             if name is None:
                 raise bad_request("Expecting to find id or name in project.")
             domain = mapping_field(spec, "domain", "scope/project/domain")
-            project = self._project_named(name, domain_id_of(domain or {}, "scope/project/domain"))
+            project = self._project_named(
+                name, self.domain_id_named(domain or {}, "scope/project/domain")
+            )
         if project is None:
             raise unauthorized(f"Could not find project: {project_id or spec.get('name')}.")
         return project
@@ -265,9 +274,12 @@ class TokenAuthority(IdentityDirectory):
             raise invalid_field("scope/domain", spec, "object")
         if "id" not in spec and "name" not in spec:
             raise bad_request("Expecting to find id or name in domain.")
-        domain_id = domain_id_of(spec, "scope/domain")
-        if domain_id != DEFAULT_DOMAIN_ID:
+        domain_id = self.domain_id_named(spec, "scope/domain")
+        domain = self.domains.get(domain_id)
+        if domain is None:
             raise unauthorized(f"Could not find domain: {domain_id}.")
+        if not domain.enabled:
+            raise unauthorized(f"Domain {domain_id} is disabled.")
         return domain_id
 
     def _mint(
@@ -277,6 +289,7 @@ class TokenAuthority(IdentityDirectory):
         roles: tuple[str, ...],
         origin: _Origin,
         domain_scope: str | None = None,
+        system: bool = False,
     ) -> Caller:
         issued = self._now()
         expires = issued + self.token_ttl
@@ -294,6 +307,8 @@ class TokenAuthority(IdentityDirectory):
         }
         if origin.audit_chain_id:
             payload["ch"] = origin.audit_chain_id
+        if system:
+            payload["s"] = True
         token = self._sign(payload)
         return self._caller(token, payload, user, project, roles)
 
@@ -324,6 +339,8 @@ class TokenAuthority(IdentityDirectory):
             app_cred_id=payload["c"],
             domain_scope=payload["d"],
             audit_chain_id=payload.get("ch"),  # absent from tokens of older versions
+            system_scope=bool(payload.get("s")),
+            user_domain_id=user.domain_id,
         )
         self._token_cache[token] = caller
         return caller
@@ -343,14 +360,30 @@ class TokenAuthority(IdentityDirectory):
         token dies with its expiry, its revocation, or its user, project or credential."""
         if caller.expires_at <= self._now() or caller.audit_id in self.revoked:
             return False
+        if caller.issued_at < self.revoked_before.get(caller.user_id, 0.0):
+            return False
         user = self.users.get(caller.user_id)
-        if user is None or not user.enabled:
+        if user is None or not user.enabled or not self._domain_enabled(user.domain_id):
             return False
         if caller.project_id is not None:
             project = self.projects.get(caller.project_id)
             if project is None or not project.enabled:
                 return False
+            if not self._domain_enabled(project.domain_id):
+                return False
+        if caller.domain_scope is not None and not self._domain_enabled(caller.domain_scope):
+            return False
         return caller.app_cred_id is None or self._cred_usable(caller.app_cred_id)
+
+    def _domain_enabled(self, domain_id: str) -> bool:
+        domain = self.domains.get(domain_id)
+        return domain is not None and domain.enabled
+
+    def revoke_user_tokens(self, user_id: str) -> None:
+        before = round(self._now(), 3)
+        self.revoked_before[user_id] = before
+        self.store.put("user_revocation", user_id, {"id": user_id, "before": before})
+        self._token_cache.clear()
 
     def _cred_usable(self, cred_id: str) -> bool:
         cred = self.app_creds.get(cred_id)
@@ -376,9 +409,18 @@ class TokenAuthority(IdentityDirectory):
             if cred is None:
                 raise unauthorized()
             roles = self._cred_roles(cred)
+        elif project is not None:
+            roles = self.role_names(user.id, project.id)
         else:
-            roles = self.role_names(user.id, project.id) if project else ()
+            roles = self._unprojected_roles(user.id, payload)
         return self._caller(token, payload, user, project, roles)
+
+    def _unprojected_roles(self, user_id: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
+        if payload.get("s"):
+            return self.token_role_names(self.held_role_ids(user_id, ("system", "all")))
+        if payload["d"]:
+            return self.token_role_names(self.held_role_ids(user_id, ("domain", payload["d"])))
+        return ()
 
     def subject(self, token: str | None) -> Caller:
         """The `X-Subject-Token` of a validate/check/revoke: missing, bad, expired or revoked

@@ -96,12 +96,19 @@ ENDPOINT_FIELDS: dict[str, Check] = {
 
 def _endpoint_fields(call: Call, *, create: bool) -> dict[str, Any]:
     entity = entity_of(call, "endpoint")
+    legacy = entity.get("region") is not None and entity.get("region_id") is None
     if "region" in entity and "region_id" not in entity:  # keystone's older spelling
         entity = {**entity, "region_id": entity["region"]}
     for key in ("service_id", "interface", "url"):
         if create and key not in entity:
             raise bad_request(f"Invalid input for field '{key}': '{key}' is a required property.")
-    return checked_fields(entity, ENDPOINT_FIELDS, create=False)
+    fields = checked_fields(entity, ENDPOINT_FIELDS, create=False)
+    region = fields.get("region_id")
+    catalog = call.emulator.identity.catalog
+    if legacy and region is not None and region not in catalog.regions:
+        # keystone's backward compatibility: a v2-style `region` that does not exist is made
+        catalog.create_region({}, region)
+    return fields
 
 
 # -- wire shapes ------------------------------------------------------------------------
@@ -226,8 +233,17 @@ def delete_endpoint(call: Call) -> Reply:
 
 
 # -- regions ----------------------------------------------------------------------------
+REGION_FIELDS: dict[str, Check] = {
+    "description": _region_or_null,
+    "parent_region_id": _region_or_null,
+}
+
+
 def list_regions(call: Call) -> Reply:
-    regions = call.emulator.identity.catalog.regions.values()
+    regions = list(call.emulator.identity.catalog.regions.values())
+    parent = call.query.get("parent_region_id")
+    if parent is not None:
+        regions = [r for r in regions if r.parent_region_id == parent]
     return Reply(
         {"regions": [region_view(call, r) for r in regions], "links": links(call, "/regions")}
     )
@@ -236,3 +252,47 @@ def list_regions(call: Call) -> Reply:
 def show_region(call: Call) -> Reply:
     region = call.emulator.identity.catalog.region(call.params["region_id"])
     return Reply({"region": region_view(call, region)})
+
+
+def _region_fields(call: Call, *, create: bool) -> dict[str, Any]:
+    entity = entity_of(call, "region")
+    if not create and not entity:
+        raise bad_request("Invalid input: an update needs at least one field.")
+    return {key: check(entity[key], key) for key, check in REGION_FIELDS.items() if key in entity}
+
+
+def create_region(call: Call) -> Reply:
+    require_admin(call.auth, "identity:create_region")
+    entity = entity_of(call, "region")
+    region_id = entity.get("id")
+    if region_id is not None and (not isinstance(region_id, str) or not region_id.strip()):
+        raise bad_request("Invalid input for field 'id': a non-empty string is required.")
+    region = call.emulator.identity.catalog.create_region(
+        _region_fields(call, create=True), region_id
+    )
+    return Reply({"region": region_view(call, region)}, status=201)
+
+
+def create_region_with_id(call: Call) -> Reply:
+    """`PUT /v3/regions/{region_id}`: keystone's create with the caller's id."""
+    require_admin(call.auth, "identity:create_region")
+    entity = entity_of(call, "region")
+    if "id" in entity and entity["id"] != call.params["region_id"]:
+        raise bad_request("Conflicting region IDs specified: the URL and the body differ.")
+    region = call.emulator.identity.catalog.create_region(
+        _region_fields(call, create=True), call.params["region_id"]
+    )
+    return Reply({"region": region_view(call, region)}, status=201)
+
+
+def update_region(call: Call) -> Reply:
+    require_admin(call.auth, "identity:update_region")
+    catalog = call.emulator.identity.catalog
+    region = catalog.update_region(call.params["region_id"], _region_fields(call, create=False))
+    return Reply({"region": region_view(call, region)})
+
+
+def delete_region(call: Call) -> Reply:
+    require_admin(call.auth, "identity:delete_region")
+    call.emulator.identity.catalog.delete_region(call.params["region_id"])
+    return Reply(status=204)

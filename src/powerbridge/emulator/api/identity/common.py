@@ -3,7 +3,7 @@ checks worded as keystone's JSON schemas word them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,8 +26,13 @@ def v3_url(call: Call) -> str:
     return call.emulator.identity_url(call.request)
 
 
-def domain_ref() -> dict[str, str]:
-    return {"id": DEFAULT_DOMAIN_ID, "name": DEFAULT_DOMAIN_NAME}
+def domain_ref(call: Call, domain_id: str = DEFAULT_DOMAIN_ID) -> dict[str, Any]:
+    """`{"id", "name"}` of a domain, as tokens and `include_names` listings show it."""
+    domain = call.emulator.identity.domains.get(domain_id)
+    name = (
+        domain.name if domain else (DEFAULT_DOMAIN_NAME if domain_id == DEFAULT_DOMAIN_ID else None)
+    )
+    return {"id": domain_id, "name": name}
 
 
 def links(call: Call, path: str) -> dict[str, Any]:
@@ -120,3 +125,31 @@ def query_flag(call: Call, name: str) -> bool:
     are read the way clients that write them mean them."""
     value = call.query.get(name)
     return value is not None and value.strip().lower() not in ("0", "false", "no", "off")
+
+
+FALSE_WORDS = ("0", "false", "f", "n", "no", "off")
+
+
+def filtered(call: Call, records: Iterable[Any], keys: Iterable[str]) -> list[Any]:
+    """Keystone's list filters: `?name=x` matches exactly, `?enabled=` reads as a boolean
+    (0, false, no, off mean false), and a key a record lacks matches nothing."""
+    kept = list(records)
+    for key in keys:
+        wanted = call.query.get(key)
+        if wanted is None:
+            continue
+        if key == "enabled":
+            flag = wanted.strip().lower() not in FALSE_WORDS
+            kept = [r for r in kept if getattr(r, "enabled", None) is flag]
+        else:
+            kept = [r for r in kept if getattr(r, key, None) == wanted]
+    return kept
+
+
+RESERVED = ("id", "links", "options", "password_expires_at", "original_password")
+
+
+def extras(entity: Mapping[str, Any], known: Mapping[str, Check]) -> dict[str, Any]:
+    """The attributes keystone stores as they come and shows back (its records' `extra`):
+    any key of the body that is not a field of the record."""
+    return {k: v for k, v in entity.items() if k not in known and k not in RESERVED}

@@ -9,7 +9,7 @@ from powerbridge.emulator.api.identity.catalog import token_catalog
 from powerbridge.emulator.api.identity.common import domain_ref, iso, links, v3_url
 from powerbridge.emulator.api.identity.views import domain_view, project_view
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import DEFAULT_DOMAIN_ID, Caller
 from powerbridge.emulator.errors import forbidden
 
 VERSION_ID = "v3.14"
@@ -43,7 +43,7 @@ def token_body(call: Call, caller: Caller, *, with_catalog: bool) -> dict[str, A
     token: dict[str, Any] = {
         "methods": list(caller.methods),
         "user": {
-            "domain": domain_ref(),
+            "domain": domain_ref(call, caller.user_domain_id),
             "id": caller.user_id,
             "name": caller.user_name,
             "password_expires_at": None,
@@ -53,15 +53,18 @@ def token_body(call: Call, caller: Caller, *, with_catalog: bool) -> dict[str, A
         "issued_at": iso(caller.issued_at),
     }
     if caller.project_id:
+        project = identity.projects.get(caller.project_id)
         token["project"] = {
-            "domain": domain_ref(),
+            "domain": domain_ref(call, project.domain_id if project else DEFAULT_DOMAIN_ID),
             "id": caller.project_id,
             "name": caller.project_name,
         }
         token["is_domain"] = False
     elif caller.domain_scope:
-        token["domain"] = domain_ref()
-    if caller.project_id or caller.domain_scope:
+        token["domain"] = domain_ref(call, caller.domain_scope)
+    elif caller.system_scope:
+        token["system"] = {"all": True}
+    if caller.project_id or caller.domain_scope or caller.system_scope:
         token["roles"] = [
             {"id": identity.role_by_name(n).id, "name": n}
             for n in caller.roles
@@ -126,4 +129,17 @@ def auth_projects(call: Call) -> Reply:
 
 
 def auth_domains(call: Call) -> Reply:
-    return Reply({"domains": [domain_view(call)], "links": links(call, "/auth/domains")})
+    domains = call.emulator.identity.user_domains(call.auth.user_id)
+    return Reply(
+        {
+            "domains": [domain_view(call, d) for d in domains if d.enabled],
+            "links": links(call, "/auth/domains"),
+        }
+    )
+
+
+def auth_system(call: Call) -> Reply:
+    """`GET /v3/auth/system`: the system, when the user holds a role on it."""
+    identity = call.emulator.identity
+    held = identity.held_role_ids(call.auth.user_id, ("system", "all"))
+    return Reply({"system": [{"all": True}] if held else [], "links": links(call, "/auth/system")})
