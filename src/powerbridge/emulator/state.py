@@ -19,6 +19,7 @@ from powerbridge.emulator.aix.nodes import NodeRegistry
 from powerbridge.emulator.aix.world import AixWorld
 from powerbridge.emulator.backend.behaviours import Behaviours
 from powerbridge.emulator.backend.compute import ComputeBackend
+from powerbridge.emulator.backend.compute_services import ComputeServices
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.flavors import FlavorBackend
 from powerbridge.emulator.backend.host_groups import HostGroupBackend
@@ -34,10 +35,12 @@ from powerbridge.emulator.backend.power import PowerActions
 from powerbridge.emulator.backend.quotas import QuotaBackend
 from powerbridge.emulator.backend.resize import Resizes
 from powerbridge.emulator.backend.scheduling import ServerPlacement
+from powerbridge.emulator.backend.server_admin import ServerAdmin
 from powerbridge.emulator.backend.server_deploys import ServerDeploys
 from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_images import ServerImages
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
+from powerbridge.emulator.backend.server_tags import ServerTags
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
@@ -85,6 +88,7 @@ class Emulator:
         self.flavors = FlavorBackend(ctx)
         self.hosts = HostInventory(ctx.estate.hosts)
         self.scheduler = Scheduler(self.hosts)
+        self.compute_services = ComputeServices(self.hosts)
         self.host_groups = HostGroupBackend(ctx, self.hosts, on_change=self._configure_scheduler)
         self._configure_scheduler()
         self.server_registry = ServerRegistry(ctx)
@@ -122,6 +126,8 @@ class Emulator:
         self.server_images = ServerImages(
             servers, images=self.images, volumes=self.volumes, keypairs=self.keypairs
         )
+        self.server_tags = ServerTags(servers)
+        self.server_admin = ServerAdmin(servers, images=self.images, captures=self.server_images)
         self.migrations = LiveMigrations(
             servers,
             hosts=hosts,

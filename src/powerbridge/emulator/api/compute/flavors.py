@@ -22,7 +22,13 @@ CREATE_FLAVOR = Schema(
                 "type": "object",
                 "properties": {
                     "name": {"type": "string", "minLength": 1, "maxLength": 255},
-                    "id": {"type": ["string", "null"], "minLength": 1, "maxLength": 255},
+                    # nova's flavor_manage schema takes a number too (and makes it a string)
+                    "id": {
+                        "type": ["string", "number", "null"],
+                        "minLength": 1,
+                        "maxLength": 255,
+                        "pattern": "^(?! )[a-zA-Z0-9. _-]+(?<! )$",
+                    },
                     "ram": {**_NUMBER, "minimum": 1},
                     "vcpus": {**_NUMBER, "minimum": 1},
                     "disk": {**_NUMBER, "minimum": 0},
@@ -112,7 +118,7 @@ def create_flavor(call: Call) -> Reply:
         ram=int(spec["ram"]),
         vcpus=int(spec["vcpus"]),
         disk=int(spec["disk"]),
-        flavor_id=spec.get("id"),
+        flavor_id=None if spec.get("id") is None else str(spec["id"]),
         ephemeral=int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0)),
         swap=int(swap) if swap != "" else 0,
         rxtx_factor=float(spec.get("rxtx_factor", 1.0)),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from powerbridge.emulator.api.compute.actions import MOBILITY_ACTIONS
+from powerbridge.emulator.api.compute.admin_actions import ADMIN_ACTIONS
 from powerbridge.emulator.api.compute.common import last_segment, paginate, parse_time
 from powerbridge.emulator.api.compute.server_metadata import METADATA
 from powerbridge.emulator.api.compute.views import (
@@ -481,6 +482,7 @@ _ACTIONS: dict[str, ActionHandler] = {
     "unlock": _lock(False),
     "os-getConsoleOutput": _console_output,
     **MOBILITY_ACTIONS,
+    **ADMIN_ACTIONS,
 }
 
 
