@@ -26,6 +26,7 @@ from powerbridge.emulator.backend.host_groups import HostGroupBackend
 from powerbridge.emulator.backend.hosts import HostInventory
 from powerbridge.emulator.backend.identity import IdentityBackend
 from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.image_metadefs import MetadefBackend
 from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.maintenance import HostMaintenance
 from powerbridge.emulator.backend.migration import LiveMigrations
@@ -44,6 +45,8 @@ from powerbridge.emulator.backend.server_tags import ServerTags
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
+from powerbridge.emulator.backend.volume_quotas import VolumeQuotas
+from powerbridge.emulator.backend.volume_transfers import VolumeTransfers
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.config import MEMORY, EmulatorConfig
 from powerbridge.emulator.estate import Estate, load_estate
@@ -81,8 +84,11 @@ class Emulator:
     def _build_backends(self, ctx: BackendContext) -> None:
         """Each backend once, handed to those that use it (none builds another)."""
         self.images = ImageBackend(ctx)
+        self.metadefs = MetadefBackend(ctx)
         self.networks = NetworkBackend(ctx)
         self.volumes = VolumeBackend(ctx)
+        self.volume_transfers = VolumeTransfers(ctx, self.volumes)
+        self.volume_quotas = VolumeQuotas(ctx, self.volumes)
         self.keypairs = KeypairBackend(ctx)
         self.quotas = QuotaBackend(ctx)
         self.flavors = FlavorBackend(ctx)
@@ -161,6 +167,7 @@ class Emulator:
             server_groups=self.server_groups,
             on_deleted=self.maintenance.progress,
             keypairs=self.keypairs,
+            quotas=self.quotas,
         )
 
     def _configure_scheduler(self) -> None:

@@ -26,10 +26,12 @@ from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.image import ImageBackend
 from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.quotas import QuotaBackend
 from powerbridge.emulator.backend.server_deploys import ServerDeploys
 from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_keys import key_data_for
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
+from powerbridge.emulator.backend.server_quota import ServerQuota
 from powerbridge.emulator.backend.server_records import (
     POWER_NOSTATE,
     InstanceAction,
@@ -67,8 +69,10 @@ class ComputeBackend:
         server_groups: ServerGroupBackend,
         on_deleted: HostLeft,
         keypairs: KeypairBackend | None = None,
+        quotas: QuotaBackend | None = None,
     ) -> None:
         self.ctx = ctx
+        self.quota = ServerQuota(quotas, self.usage) if quotas is not None else None
         self.registry = registry
         self.deploys = deploys
         self.images = images
@@ -122,6 +126,8 @@ class ComputeBackend:
         """Validate everything first, then create `max_count` servers (all or nothing)."""
         if not caller.can_write:
             raise forbidden("Policy doesn't allow os_compute_api:servers:create to be performed.")
+        if self.quota is not None:
+            self.quota.check(caller, request)
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
         request = dataclasses.replace(
             request,

@@ -12,6 +12,16 @@ from powerbridge.emulator.backend.flavors import Flavor
 from powerbridge.emulator.backend.identity_records import require_policy_admin
 from powerbridge.emulator.errors import bad_request, not_found
 
+# nova's parameter_types.boolean: JSON booleans and the strings oslo's bool_from_string takes
+_TRUE = ["True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t"]
+_FALSE = ["False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f"]
+_BOOLEAN = {"type": ["boolean", "string"], "enum": [True, False, *_TRUE, *_FALSE]}
+
+
+def _truthy(value: object) -> bool:
+    return value is True or value in _TRUE
+
+
 _NUMBER = {"type": ["integer", "string"], "pattern": "^[0-9]+$"}
 CREATE_FLAVOR = Schema(
     "flavor",
@@ -35,7 +45,7 @@ CREATE_FLAVOR = Schema(
                     "OS-FLV-EXT-DATA:ephemeral": {**_NUMBER, "minimum": 0},
                     "swap": {"type": ["integer", "string"], "minimum": 0},
                     "rxtx_factor": {"type": ["number", "string"]},
-                    "os-flavor-access:is_public": {"type": "boolean"},
+                    "os-flavor-access:is_public": _BOOLEAN,
                     "description": {"type": ["string", "null"], "maxLength": 65535},
                 },
                 "required": ["name", "ram", "vcpus", "disk"],
@@ -122,7 +132,7 @@ def create_flavor(call: Call) -> Reply:
         ephemeral=int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0)),
         swap=int(swap) if swap != "" else 0,
         rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
-        is_public=bool(spec.get("os-flavor-access:is_public", True)),
+        is_public=_truthy(spec.get("os-flavor-access:is_public", True)),
         description=spec.get("description"),
     )
     return Reply({"flavor": flavor_body(call, flavor)})

@@ -59,6 +59,12 @@ def _action_reset_status(call: Call, caller: Caller, volume_id: str, args: Any) 
     return Reply(status=202)
 
 
+def _action_force_delete(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_volume_admin(caller, "volume_extension:volume_admin_actions:force_delete")
+    volumes_of(call).force_delete(volume_id, caller, call.log_context())
+    return Reply(status=202)
+
+
 def _action_set_bootable(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
     require_writer(caller, "volume:update")
     if not isinstance(args, dict) or "bootable" not in args:
@@ -91,6 +97,7 @@ def _simple_action(
 ACTIONS: dict[str, Callable[[Call, Caller, str, Any], Reply]] = {
     "os-extend": _action_extend,
     "os-reset_status": _action_reset_status,
+    "os-force_delete": _action_force_delete,
     "os-set_bootable": _action_set_bootable,
     "os-update_readonly_flag": _action_readonly,
     "os-reserve": _simple_action(VolumeBackend.legacy_reserve, "volume:reserve_volume"),

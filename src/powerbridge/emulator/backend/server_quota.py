@@ -1,0 +1,49 @@
+"""nova's quota check at server create: instances, cores and ram against the project's (and
+the user's) limits, refused with nova's 403 `Quota exceeded for ...` (TooManyInstances)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.quotas import QuotaBackend
+from powerbridge.emulator.backend.server_records import ServerRequest
+from powerbridge.emulator.errors import ApiError
+
+Usage = Callable[[str], dict[str, int]]  # project id -> {"instances", "cores", "ram"} in use
+
+
+class ServerQuota:
+    def __init__(self, quotas: QuotaBackend, usage: Usage) -> None:
+        self.quotas = quotas
+        self.usage = usage
+
+    def check(self, caller: Caller, request: ServerRequest) -> None:
+        if not caller.project_id:
+            return
+        ram, vcpus = _size(request)
+        count = request.max_count
+        wanted = {"instances": count, "cores": vcpus * count, "ram": ram * count}
+        limits = self.quotas.limits(caller.project_id, caller.user_id)
+        used = self.usage(caller.project_id)
+        overs = [
+            name
+            for name, amount in wanted.items()
+            if limits.get(name, -1) >= 0 and used.get(name, 0) + amount > limits[name]
+        ]
+        if overs:
+            names = ", ".join(overs)
+            raise ApiError(
+                "forbidden",
+                f"Quota exceeded for {names}: Requested "
+                f"{', '.join(str(wanted[o]) for o in overs)}, but already used "
+                f"{', '.join(str(used.get(o, 0)) for o in overs)} of "
+                f"{', '.join(str(limits[o]) for o in overs)} {names}",
+            )
+
+
+def _size(request: ServerRequest) -> tuple[int, int]:
+    if request.flavor is not None:
+        return request.flavor.ram, request.flavor.vcpus
+    inline = request.inline_flavor or {}
+    return int(inline.get("ram", 0)), int(inline.get("vcpus", 0))
