@@ -78,7 +78,10 @@ EXTRA_SPECS = Schema(
 def _visible(call: Call) -> list[Flavor]:
     flavors = list(call.emulator.flavors.flavors.values())
     is_public = call.query.get("is_public")
-    if not call.auth.is_admin or is_public in (None, "true", "True", "1"):
+    caller = call.auth
+    if not caller.is_admin:  # nova: public ones and the private ones the project may use
+        flavors = [f for f in flavors if f.is_public or caller.project_id in f.projects]
+    elif is_public in (None, "true", "True", "1"):
         flavors = [f for f in flavors if f.is_public]
     min_ram = call.query.get("minRam")
     min_disk = call.query.get("minDisk")
@@ -115,6 +118,9 @@ def list_flavors_detail(call: Call) -> Reply:
 
 def show_flavor(call: Call) -> Reply:
     flavor = call.emulator.flavors.get(call.params["flavor_id"])
+    caller = call.auth
+    if not call.emulator.flavors.usable_by(flavor, caller.project_id, caller.is_admin):
+        raise not_found(f"Flavor {flavor.id} could not be found.")
     return Reply({"flavor": flavor_body(call, flavor)})
 
 

@@ -229,7 +229,7 @@ def list_hosts(call: Call) -> Reply:
         for h in _hosts(call)
     ]
     zone = call.query.get("zone")  # nova's only filter here
-    if zone is not None:
+    if zone:
         rows = [row for row in rows if row["zone"] == zone]
     return Reply({"hosts": rows})
 

@@ -205,7 +205,10 @@ def _server_request(call: Call) -> ServerRequest:
     flavor = None
     if flavor_ref is not None:
         flavor = call.emulator.flavors.find(last_segment(str(flavor_ref)))
-        if flavor is None:
+        caller = call.auth
+        if flavor is None or not call.emulator.flavors.usable_by(
+            flavor, caller.project_id, caller.is_admin
+        ):
             raise bad_request(f"Flavor {flavor_ref} could not be found.")
     min_count = int(body.get("min_count", 1))
     max_count = int(body.get("max_count", min_count))  # nova: max_count defaults to min_count
