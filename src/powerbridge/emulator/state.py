@@ -45,7 +45,9 @@ from powerbridge.emulator.backend.server_tags import ServerTags
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
+from powerbridge.emulator.backend.volume_qos import VolumeQos
 from powerbridge.emulator.backend.volume_quotas import VolumeQuotas
+from powerbridge.emulator.backend.volume_services import VolumeServices
 from powerbridge.emulator.backend.volume_transfers import VolumeTransfers
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.config import MEMORY, EmulatorConfig
@@ -89,6 +91,8 @@ class Emulator:
         self.volumes = VolumeBackend(ctx)
         self.volume_transfers = VolumeTransfers(ctx, self.volumes)
         self.volume_quotas = VolumeQuotas(ctx, self.volumes)
+        self.volume_services = VolumeServices(self.volumes)
+        self.volume_qos = VolumeQos(ctx, self.volumes)
         self.keypairs = KeypairBackend(ctx)
         self.quotas = QuotaBackend(ctx)
         self.flavors = FlavorBackend(ctx)

@@ -123,6 +123,8 @@ class VolumeBackend(AttachableVolumes):
             source_volid = snapshot.volume_id
         source = self._source_volume(source_volid, caller, snapshot)
         chosen = self._type_for(volume_type, source)
+        if chosen is not None and not chosen.usable_by(caller.project_id, caller.is_admin):
+            raise not_found(f"Volume type {volume_type} could not be found.")
         size = (
             self._check_size(size, source) if snapshot is None else _from_snapshot(size, snapshot)
         )

@@ -85,6 +85,10 @@ class VolumeType:
     provider: str = ""
     pool: str = ""
     qos_specs_id: str | None = None
+    projects: list[str] = field(default_factory=list)  # a private type's type access
+
+    def usable_by(self, project_id: str | None, is_admin: bool) -> bool:
+        return self.is_public or is_admin or project_id in self.projects
 
     @property
     def multiattach(self) -> bool:

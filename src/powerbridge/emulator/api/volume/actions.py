@@ -65,6 +65,38 @@ def _action_force_delete(call: Call, caller: Caller, volume_id: str, args: Any) 
     return Reply(status=202)
 
 
+def _action_attach(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_writer(caller, "volume:attach")
+    if not isinstance(args, dict) or not isinstance(args.get("mountpoint"), str):
+        raise required("os-attach", args, "mountpoint")
+    server_id = args.get("instance_uuid") or args.get("host_name")
+    if not isinstance(server_id, str) or not server_id:
+        raise bad_request("Invalid request to attach volume to an invalid target")
+    mode = args.get("mode", "rw")
+    if mode not in ("rw", "ro"):
+        raise bad_request(
+            "Invalid request to attach volume with an invalid mode. "
+            "Attaching mode should be 'rw' or 'ro'"
+        )
+    volumes_of(call).legacy_attach(
+        volume_id, caller, server_id, args["mountpoint"], call.log_context()
+    )
+    return Reply(status=202)
+
+
+def _detach(policy: str, admin: bool) -> Callable[[Call, Caller, str, Any], Reply]:
+    def run(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+        if admin:
+            require_volume_admin(caller, policy)
+        else:
+            require_writer(caller, policy)
+        attachment = args.get("attachment_id") if isinstance(args, dict) else None
+        volumes_of(call).legacy_detach(volume_id, caller, attachment, call.log_context())
+        return Reply(status=202)
+
+    return run
+
+
 def _action_set_bootable(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
     require_writer(caller, "volume:update")
     if not isinstance(args, dict) or "bootable" not in args:
@@ -98,6 +130,9 @@ ACTIONS: dict[str, Callable[[Call, Caller, str, Any], Reply]] = {
     "os-extend": _action_extend,
     "os-reset_status": _action_reset_status,
     "os-force_delete": _action_force_delete,
+    "os-attach": _action_attach,
+    "os-detach": _detach("volume:detach", admin=False),
+    "os-force_detach": _detach("volume_extension:volume_admin_actions:force_detach", admin=True),
     "os-set_bootable": _action_set_bootable,
     "os-update_readonly_flag": _action_readonly,
     "os-reserve": _simple_action(VolumeBackend.legacy_reserve, "volume:reserve_volume"),
