@@ -12,6 +12,7 @@ from typing import Any
 from powerbridge.emulator.api.compute import (
     aggregates,
     availability_zones,
+    extensions,
     flavor_access,
     flavors,
     host_actions,
@@ -60,6 +61,8 @@ routes = RouteTable(
         Endpoint("GET", "/", misc.versions, public=True, microversions=None),
         Endpoint("GET", "/v2.1", misc.version_v21, public=True, microversions=None),
         *nova("GET", "/limits", misc.limits),
+        *nova("GET", "/extensions", extensions.list_extensions),
+        *nova("GET", "/extensions/{alias}", extensions.show_extension),
         *nova("GET", "/os-availability-zone", availability_zones.availability_zones),
         *nova("GET", "/os-availability-zone/detail", availability_zones.availability_zones_detail),
         *nova("GET", "/flavors", flavors.list_flavors),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from powerbridge.emulator.api.image import (
     images,
+    info,
     listing,
     members,
     metadef_schemas,
@@ -41,6 +42,7 @@ routes = RouteTable(
         Endpoint("PUT", "/v2/images/{image_id}/members/{member_id}", members.update_member),
         Endpoint("DELETE", "/v2/images/{image_id}/members/{member_id}", members.remove_member),
         Endpoint("GET", "/v2/schemas/metadefs/{kind}", metadef_schemas.show_schema),
+        Endpoint("GET", "/v2/info/import", info.import_info),
         Endpoint("GET", "/v2/metadefs/resource_types", metadefs.list_resource_types),
         Endpoint("GET", "/v2/metadefs/namespaces", metadefs.list_namespaces),
         Endpoint("POST", "/v2/metadefs/namespaces", metadefs.create_namespace),
