@@ -209,4 +209,4 @@ def update_extra_spec(call: Call) -> Reply:
 def delete_extra_spec(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:delete")
     call.emulator.flavors.delete_extra_spec(call.params["flavor_id"], call.params["key"])
-    return Reply(status=202)
+    return Reply(status=200)  # nova's api-ref: 200, no body

@@ -78,12 +78,20 @@ routes = RouteTable(
         *both("GET", "/os-volume-transfer/{transfer_id}", transfers.show_transfer),
         *both("DELETE", "/os-volume-transfer/{transfer_id}", transfers.delete_transfer),
         *both("POST", "/os-volume-transfer/{transfer_id}/accept", transfers.accept_transfer),
-        *both("GET", "/volume-transfers", transfers.list_transfers),
-        *both("GET", "/volume-transfers/detail", transfers.list_transfers_detail),
-        *both("POST", "/volume-transfers", transfers.create_transfer),
-        *both("GET", "/volume-transfers/{transfer_id}", transfers.show_transfer),
-        *both("DELETE", "/volume-transfers/{transfer_id}", transfers.delete_transfer),
-        *both("POST", "/volume-transfers/{transfer_id}/accept", transfers.accept_transfer),
+        Endpoint("GET", "/v3/{project_id}/volume-transfers", transfers.list_transfers),
+        Endpoint(
+            "GET", "/v3/{project_id}/volume-transfers/detail", transfers.list_transfers_detail
+        ),
+        Endpoint("POST", "/v3/{project_id}/volume-transfers", transfers.create_transfer),
+        Endpoint("GET", "/v3/{project_id}/volume-transfers/{transfer_id}", transfers.show_transfer),
+        Endpoint(
+            "DELETE", "/v3/{project_id}/volume-transfers/{transfer_id}", transfers.delete_transfer
+        ),
+        Endpoint(
+            "POST",
+            "/v3/{project_id}/volume-transfers/{transfer_id}/accept",
+            transfers.accept_transfer,
+        ),
         *both("GET", "/qos-specs", qos.list_specs),
         *both("POST", "/qos-specs", qos.create_spec),
         *both("GET", "/qos-specs/{qos_id}", qos.show_spec),
