@@ -19,6 +19,8 @@ def compute_fidelity(scene: Scene, root: str, tag: str) -> None:
     _server_extras(scene, root, tag)
     scene.get(f"{root}/extensions")
     scene.get(f"{root}/extensions/os-hosts")
+    scene.get(f"{root}/os-migrations")
+    scene.get(f"{root}/os-migrations?migration_type=resize", headers=NOVA_LATEST)
 
 
 def _services(scene: Scene, root: str) -> None:
@@ -115,6 +117,8 @@ def _server_extras(scene: Scene, root: str, tag: str) -> None:
     scene.get(f"{path}/os-server-password")
     scene.delete(f"{path}/os-server-password")
     scene.send("GET", f"{path}/diagnostics")  # the PowerVM driver: 501
+    event = {"name": "network-changed", "server_uuid": server}
+    scene.post(f"{root}/os-server-external-events", {"events": [event]})
     action = f"{path}/action"
     scene.post(action, {"os-resetState": {"state": "error"}})
     scene.post(action, {"os-resetState": {"state": "active"}})
@@ -213,6 +217,7 @@ def _transfers(
 
 def image_fidelity(scene: Scene) -> None:
     scene.get(f"{IMAGE}/info/import")
+    scene.get(f"{IMAGE}/images/{scene.ids['image']}/tasks")
     for kind in ("namespace", "namespaces", "object", "objects", "property", "properties"):
         scene.get(f"{IMAGE}/schemas/metadefs/{kind}")
     for kind in ("resource_type", "resource_types", "tag", "tags"):

@@ -30,6 +30,7 @@ from powerbridge.emulator.backend.image_metadefs import MetadefBackend
 from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.maintenance import HostMaintenance
 from powerbridge.emulator.backend.migration import LiveMigrations
+from powerbridge.emulator.backend.migration_log import MigrationLog
 from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.power import PowerActions
@@ -130,8 +131,12 @@ class Emulator:
         servers, hosts = self.server_registry, self.hosts
         self.power = PowerActions(servers)
         self.volume_attachments = VolumeAttachments(servers, self.volumes)
+        self.migration_log = MigrationLog(ctx)
         self.resizes = Resizes(
-            servers, hosts=hosts, confirm_window=float(ctx.estate.resize_confirm_window)
+            servers,
+            hosts=hosts,
+            confirm_window=float(ctx.estate.resize_confirm_window),
+            migration_log=self.migration_log,
         )
         self.server_images = ServerImages(
             servers, images=self.images, volumes=self.volumes, keypairs=self.keypairs
@@ -144,6 +149,7 @@ class Emulator:
             scheduler=self.scheduler,
             placement=self.placement,
             networks=self.networks,
+            migration_log=self.migration_log,
         )
         self.maintenance = HostMaintenance(
             ctx, servers, hosts=hosts, server_groups=self.server_groups, migrations=self.migrations

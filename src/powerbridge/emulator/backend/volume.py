@@ -225,6 +225,25 @@ class VolumeBackend(AttachableVolumes):
             )
         return dict(found)
 
+    def retype(self, volume_id: str, caller: Caller, new_type: str, migrate: bool) -> Volume:
+        """cinder's os-retype: another storage template on the same provider at once; one
+        on another provider only with migration_policy on-demand (the LUN then moves)."""
+        volume = self.volume(volume_id, caller)
+        if volume.status not in ("available", "in-use"):
+            raise invalid_volume(f"Volume {volume_id} status must be available or in-use.")
+        chosen = self.volume_type(new_type)
+        if chosen.id == volume.volume_type_id:
+            raise invalid_input("Retype cannot change the volume's type to the same type.")
+        provider, pool = self._placement(chosen)
+        if (provider, pool) != (volume.provider, volume.pool) and not migrate:
+            raise bad_request("Retype requires migration but is not allowed.")
+        volume.volume_type_id, volume.multiattach = chosen.id, chosen.multiattach
+        if (provider, pool) != (volume.provider, volume.pool):
+            volume.provider, volume.pool = provider, pool
+            volume.host = f"{provider}@{provider}#{pool}"
+        self._touch(volume)
+        return volume
+
     def _placement(self, volume_type: VolumeType | None) -> tuple[str, str]:
         """The provider and pool a type schedules to (its backend name spec wins)."""
         if volume_type is None:

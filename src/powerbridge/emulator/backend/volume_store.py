@@ -131,6 +131,20 @@ class VolumeRecords:
         self._save_type(volume_type)
         return volume_type
 
+    def change_image_metadata(
+        self, volume_id: str, caller: Caller, changes: dict[str, str], removed: str | None
+    ) -> dict[str, str]:
+        """cinder's os-set_image_metadata (merge `changes`) / os-unset_image_metadata (one key,
+        404 when absent); returns the volume's image metadata."""
+        volume = self.volume(volume_id, caller)
+        if removed is not None:
+            if removed not in volume.image_metadata:
+                raise not_found(f"Glance metadata for volume {volume_id} cannot be found.")
+            del volume.image_metadata[removed]
+        volume.image_metadata.update(changes)
+        self._touch(volume)
+        return dict(volume.image_metadata)
+
     def default_volume_type(self) -> VolumeType | None:
         return next(iter(self.types.values()), None)
 

@@ -20,6 +20,7 @@ from powerbridge.emulator.api.compute import (
     images,
     keypairs,
     maintenance,
+    migrations,
     misc,
     network_proxy,
     quotas,
@@ -125,6 +126,7 @@ routes = RouteTable(
         *nova("PUT", "/storage-connectivity-groups/{scg_id}", scgs.update_scg),
         *nova("DELETE", "/storage-connectivity-groups/{scg_id}", scgs.delete_scg),
         *nova("GET", "/storage-connectivity-groups/{scg_id}/volume-types", scgs.scg_volume_types),
+        *nova("GET", "/os-migrations", migrations.list_migrations),
         *nova("GET", "/os-services", services.list_services),
         *nova("GET", "/os-networks", network_proxy.list_networks),
         *nova("GET", "/os-networks/{network_id}", network_proxy.show_network),
@@ -164,6 +166,7 @@ routes = RouteTable(
         *nova(
             "DELETE", "/servers/{server_id}/metadata/{key}", server_metadata.delete_metadata_item
         ),
+        *nova("POST", "/os-server-external-events", server_extras.external_events),
         *nova("GET", "/servers/{server_id}/os-server-password", server_extras.show_password),
         *nova("DELETE", "/servers/{server_id}/os-server-password", server_extras.clear_password),
         *nova("GET", "/servers/{server_id}/diagnostics", server_extras.diagnostics),

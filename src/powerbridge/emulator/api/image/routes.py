@@ -43,6 +43,7 @@ routes = RouteTable(
         Endpoint("DELETE", "/v2/images/{image_id}/members/{member_id}", members.remove_member),
         Endpoint("GET", "/v2/schemas/metadefs/{kind}", metadef_schemas.show_schema),
         Endpoint("GET", "/v2/info/import", info.import_info),
+        Endpoint("GET", "/v2/images/{image_id}/tasks", info.image_tasks),
         Endpoint("GET", "/v2/metadefs/resource_types", metadefs.list_resource_types),
         Endpoint("GET", "/v2/metadefs/namespaces", metadefs.list_namespaces),
         Endpoint("POST", "/v2/metadefs/namespaces", metadefs.create_namespace),
