@@ -135,7 +135,7 @@ class ComputeBackend:
             access_ip_v6=access_ip(request.access_ip_v6, 6),
         )
         if request.image_id:
-            self._check_image(request.image_id, caller)
+            self._check_image(request.image_id, caller, request)
         elif not any(v.boot_index == 0 for v in request.volumes):
             raise bad_request(
                 "Block Device Mapping is Invalid: You specified more local "
@@ -176,11 +176,13 @@ class ComputeBackend:
             return None
         return key_data_for(self.keypairs, caller.user_id, key_name)
 
-    def _check_image(self, image_id: str, caller: Caller) -> None:
+    def _check_image(self, image_id: str, caller: Caller, request: ServerRequest) -> None:
         try:
-            self.images.image(image_id, caller)
+            image = self.images.image(image_id, caller)
         except ApiError:
             raise bad_request(f"Image {image_id} could not be found.") from None
+        if request.flavor is not None and request.flavor.ram < image.min_ram:
+            raise bad_request("Flavor's memory is too small for requested image.")
 
     def _check_network(self, network_id: str, caller: Caller) -> None:
         try:
@@ -212,7 +214,7 @@ class ComputeBackend:
                 if spec.volume_type:
                     self.volumes.volume_type(spec.volume_type)
                 if spec.source_type == "image" and spec.uuid:
-                    self._check_image(spec.uuid, caller)
+                    self._check_image(spec.uuid, caller, request)
 
     def _check_placement_request(self, zone: str | None) -> None:
         """`<zone>`, `:<host>` or `<zone>:<host>`: the zone must exist, the host be managed."""

@@ -21,6 +21,7 @@ class ServerQuota:
     def check(self, caller: Caller, request: ServerRequest) -> None:
         if not caller.project_id:
             return
+        self._check_metadata(caller, request)
         ram, vcpus = _size(request)
         count = request.max_count
         wanted = {"instances": count, "cores": vcpus * count, "ram": ram * count}
@@ -39,6 +40,16 @@ class ServerQuota:
                 f"{', '.join(str(wanted[o]) for o in overs)}, but already used "
                 f"{', '.join(str(used.get(o, 0)) for o in overs)} of "
                 f"{', '.join(str(limits[o]) for o in overs)} {names}",
+            )
+
+    def _check_metadata(self, caller: Caller, request: ServerRequest) -> None:
+        allowed = self.quotas.limits(caller.project_id or "", caller.user_id)["metadata_items"]
+        count = len(request.metadata)
+        if allowed >= 0 and count > allowed:
+            raise ApiError(
+                "forbidden",
+                f"Quota exceeded for metadata_items: Requested {count}, but already used 0 of "
+                f"{allowed} metadata_items",
             )
 
 
