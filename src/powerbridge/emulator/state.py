@@ -42,6 +42,7 @@ from powerbridge.emulator.backend.server_deploys import ServerDeploys
 from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_images import ServerImages
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
+from powerbridge.emulator.backend.server_quota import ServerQuota
 from powerbridge.emulator.backend.server_tags import ServerTags
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.volume import VolumeBackend
@@ -137,6 +138,7 @@ class Emulator:
             hosts=hosts,
             confirm_window=float(ctx.estate.resize_confirm_window),
             migration_log=self.migration_log,
+            quota=ServerQuota(self.quotas, lambda project: self.compute.usage(project)),
         )
         self.server_images = ServerImages(
             servers, images=self.images, volumes=self.volumes, keypairs=self.keypairs

@@ -21,6 +21,7 @@ from powerbridge.emulator.backend.migration_log import RESIZE, MigrationLog
 from powerbridge.emulator.backend.placement import host_shortage
 from powerbridge.emulator.backend.scheduling import template_claim
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
+from powerbridge.emulator.backend.server_quota import ServerQuota
 from powerbridge.emulator.backend.server_records import (
     Server,
     flavor_snapshot,
@@ -41,9 +42,11 @@ class Resizes:
         hosts: HostInventory,
         confirm_window: float,
         migration_log: MigrationLog | None = None,
+        quota: ServerQuota | None = None,
     ) -> None:
         self.lifecycle = lifecycle
         self.migration_log = migration_log
+        self.quota = quota
         self.hosts = hosts
         self.confirm_window = confirm_window
         lifecycle.on_step("resize", self._end_resize)
@@ -62,6 +65,8 @@ class Resizes:
         server = self.lifecycle.writable_server(server_id, caller, "resize")
         require_state(server, "resize", RESIZABLE)
         new = flavor_snapshot(flavor, inline)
+        if self.quota is not None:  # nova's API checks quota before the driver sees it
+            self.quota.check_resize(server, new)
         self._check_template(server, new)
         host = self._host(server)
         old_claim, new_claim = server.claim, template_claim(new)

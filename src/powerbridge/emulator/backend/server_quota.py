@@ -4,10 +4,11 @@ the user's) limits, refused with nova's 403 `Quota exceeded for ...` (TooManyIns
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.quotas import QuotaBackend
-from powerbridge.emulator.backend.server_records import ServerRequest
+from powerbridge.emulator.backend.server_records import Server, ServerRequest
 from powerbridge.emulator.errors import ApiError
 
 Usage = Callable[[str], dict[str, int]]  # project id -> {"instances", "cores", "ram"} in use
@@ -18,6 +19,15 @@ class ServerQuota:
         self.quotas = quotas
         self.usage = usage
 
+    def check_resize(self, server: Server, new_flavor: dict[str, Any]) -> None:
+        """nova's upsize check: a resize may not take the project past its cores or ram."""
+        old = server.flavor
+        wanted = {
+            "cores": int(new_flavor["vcpus"]) - int(old["vcpus"]),
+            "ram": int(new_flavor["ram"]) - int(old["ram"]),
+        }
+        self._refuse_overs(server.project_id, server.user_id, wanted)
+
     def check(self, caller: Caller, request: ServerRequest) -> None:
         if not caller.project_id:
             return
@@ -25,12 +35,17 @@ class ServerQuota:
         ram, vcpus = _size(request)
         count = request.max_count
         wanted = {"instances": count, "cores": vcpus * count, "ram": ram * count}
-        limits = self.quotas.limits(caller.project_id, caller.user_id)
-        used = self.usage(caller.project_id)
+        self._refuse_overs(caller.project_id, caller.user_id, wanted)
+
+    def _refuse_overs(self, project_id: str, user_id: str | None, wanted: dict[str, int]) -> None:
+        limits = self.quotas.limits(project_id, user_id)
+        used = self.usage(project_id)
         overs = [
             name
             for name, amount in wanted.items()
-            if limits.get(name, -1) >= 0 and used.get(name, 0) + amount > limits[name]
+            if amount > 0
+            and limits.get(name, -1) >= 0
+            and used.get(name, 0) + amount > limits[name]
         ]
         if overs:
             names = ", ".join(overs)

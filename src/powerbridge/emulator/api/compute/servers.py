@@ -353,6 +353,8 @@ def _server_filters(call: Call) -> list[Callable[[Server], bool]]:
     tests: list[Callable[[Server], bool]] = []
     if name := query.get("name"):
         tests.append(lambda s: _regex_search(name, s.name))
+    if reservation := query.get("reservation_id"):  # the servers of one multi-create
+        tests.append(lambda s: s.reservation_id == reservation)
     if status := query.get("status"):
         wanted_status = status.upper()
         tests.append(lambda s: s.status == wanted_status)
