@@ -28,7 +28,19 @@ _PATTERNS = (
 )
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 # keys whose value is random by design (tokens, audit ids, generated secrets)
-SECRET_KEYS = frozenset({"audit_ids", "secret", "adminPass", "x-subject-token", "private_key"})
+# (a transfer's auth_key; the audit log's period, last month's: kept when older than RUN_WINDOW)
+SECRET_KEYS = frozenset(
+    {
+        "audit_ids",
+        "secret",
+        "adminPass",
+        "x-subject-token",
+        "private_key",
+        "auth_key",
+        "period_beginning",
+        "period_ending",
+    }
+)
 # md5 of content the scenario sent: deterministic, kept to check the digest itself
 KEPT_KEYS = frozenset({"checksum", "content-md5"})
 # POSIX-seconds floats of the emulator's clock (real time under the instant clock)

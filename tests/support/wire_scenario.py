@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.wire_compute import compute_scenario
+from tests.support.wire_fidelity import compute_fidelity, image_fidelity, volume_fidelity
 from tests.support.wire_identity import admin_scenario, identity_scenario, login
 from tests.support.wire_powervc import powervc_scenario
 from tests.support.wire_scene import COMPUTE, IDENTITY, IMAGE, NETWORK, PROXY, Scene
@@ -26,17 +27,21 @@ def run_scenario() -> list[dict[str, Any]]:
         admin_scenario(scene)
         _find_essentials(scene)
         image_scenario(scene)
+        image_fidelity(scene)
         network_scenario(scene)
         volume_versions(scene)
         for version in ("v3", "v2"):
             volume_scenario(scene, version, version)
+            volume_fidelity(scene, scene.volume_root(version), version)
         _compute_versions(scene)
         scene.ids["attach_volume"] = _spare_volume(scene, "a")
         compute_scenario(scene, COMPUTE, "plain")
         powervc_scenario(scene, COMPUTE, "plain", "v3")
+        compute_fidelity(scene, COMPUTE, "plain")
         scene.ids["attach_volume"] = _spare_volume(scene, "b")
         compute_scenario(scene, f"{COMPUTE}/{scene.project_id}", "scoped")
         powervc_scenario(scene, f"{COMPUTE}/{scene.project_id}", "scoped", "v2")
+        compute_fidelity(scene, f"{COMPUTE}/{scene.project_id}", "scoped")
         _edges(scene)
         exchanges = wire.exchanges
     with emulator_wire(clock="manual", url_style="ports") as wire:
@@ -72,6 +77,7 @@ def _spare_volume(scene: Scene, tag: str) -> str:
 
 def _compute_versions(scene: Scene) -> None:
     scene.get(f"{PROXY}/compute/", token="")
+    scene.get(f"{PROXY}/compute/v2/", token="")
     scene.get(f"{PROXY}/compute", token="")
     scene.get(COMPUTE, token="")
     scene.get(f"{COMPUTE}/", token="")

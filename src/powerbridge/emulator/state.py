@@ -20,6 +20,7 @@ from powerbridge.emulator.aix.world import AixWorld
 from powerbridge.emulator.backend.behaviours import Behaviours
 from powerbridge.emulator.backend.bulk_volumes import BulkVolumes
 from powerbridge.emulator.backend.compute import ComputeBackend
+from powerbridge.emulator.backend.compute_services import ComputeServices
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.dro import Optimizer
 from powerbridge.emulator.backend.flavors import FlavorBackend
@@ -27,9 +28,11 @@ from powerbridge.emulator.backend.host_groups import HostGroupBackend
 from powerbridge.emulator.backend.hosts import HostInventory
 from powerbridge.emulator.backend.identity import IdentityBackend
 from powerbridge.emulator.backend.image import ImageBackend
+from powerbridge.emulator.backend.image_metadefs import MetadefBackend
 from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.maintenance import HostMaintenance
 from powerbridge.emulator.backend.migration import LiveMigrations
+from powerbridge.emulator.backend.migration_log import MigrationLog
 from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.onboarding import Onboarding
 from powerbridge.emulator.backend.placement import Scheduler
@@ -40,16 +43,23 @@ from powerbridge.emulator.backend.remote_restart import RemoteRestarts
 from powerbridge.emulator.backend.residents import Residents
 from powerbridge.emulator.backend.resize import Resizes
 from powerbridge.emulator.backend.scheduling import ServerPlacement
+from powerbridge.emulator.backend.server_admin import ServerAdmin
 from powerbridge.emulator.backend.server_deploys import ServerDeploys
 from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_images import ServerImages
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
+from powerbridge.emulator.backend.server_quota import ServerQuota
+from powerbridge.emulator.backend.server_tags import ServerTags
 from powerbridge.emulator.backend.storage_connectivity import ConnectivityBackend
 from powerbridge.emulator.backend.vm_clones import VmClones
 from powerbridge.emulator.backend.vm_snapshots import VmSnapshots
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
 from powerbridge.emulator.backend.volume_onboarding import VolumeOnboarding
+from powerbridge.emulator.backend.volume_qos import VolumeQos
+from powerbridge.emulator.backend.volume_quotas import VolumeQuotas
+from powerbridge.emulator.backend.volume_services import VolumeServices
+from powerbridge.emulator.backend.volume_transfers import VolumeTransfers
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.config import MEMORY, EmulatorConfig
 from powerbridge.emulator.estate import Estate, load_estate
@@ -93,13 +103,19 @@ class Emulator:
     def _build_backends(self, ctx: BackendContext) -> None:
         """Each backend once, handed to those that use it (none builds another)."""
         self.images = ImageBackend(ctx)
+        self.metadefs = MetadefBackend(ctx)
         self.networks = NetworkBackend(ctx)
         self.volumes = VolumeBackend(ctx)
+        self.volume_transfers = VolumeTransfers(ctx, self.volumes)
+        self.volume_quotas = VolumeQuotas(ctx, self.volumes)
+        self.volume_services = VolumeServices(self.volumes)
+        self.volume_qos = VolumeQos(ctx, self.volumes)
         self.keypairs = KeypairBackend(ctx)
         self.quotas = QuotaBackend(ctx)
         self.flavors = FlavorBackend(ctx)
         self.hosts = HostInventory(ctx.estate.hosts)
         self.scheduler = Scheduler(self.hosts)
+        self.compute_services = ComputeServices(self.hosts)
         self.host_groups = HostGroupBackend(ctx, self.hosts, on_change=self._host_groups_changed)
         self._configure_scheduler()
         self.server_registry = ServerRegistry(ctx)
@@ -132,18 +148,26 @@ class Emulator:
         servers, hosts = self.server_registry, self.hosts
         self.power = PowerActions(servers)
         self.volume_attachments = VolumeAttachments(servers, self.volumes)
+        self.migration_log = MigrationLog(ctx)
         self.resizes = Resizes(
-            servers, hosts=hosts, confirm_window=float(ctx.estate.resize_confirm_window)
+            servers,
+            hosts=hosts,
+            confirm_window=float(ctx.estate.resize_confirm_window),
+            migration_log=self.migration_log,
+            quota=ServerQuota(self.quotas, lambda project: self.compute.usage(project)),
         )
         self.server_images = ServerImages(
             servers, images=self.images, volumes=self.volumes, keypairs=self.keypairs
         )
+        self.server_tags = ServerTags(servers)
+        self.server_admin = ServerAdmin(servers, images=self.images, captures=self.server_images)
         self.migrations = LiveMigrations(
             servers,
             hosts=hosts,
             scheduler=self.scheduler,
             placement=self.placement,
             networks=self.networks,
+            migration_log=self.migration_log,
         )
         self.maintenance = HostMaintenance(
             ctx, servers, hosts=hosts, server_groups=self.server_groups, migrations=self.migrations
@@ -172,6 +196,7 @@ class Emulator:
             server_groups=self.server_groups,
             on_deleted=self.maintenance.progress,
             keypairs=self.keypairs,
+            quotas=self.quotas,
         )
 
     def _build_powervc_apis(self, ctx: BackendContext) -> None:

@@ -26,10 +26,12 @@ from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.image import ImageBackend
 from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.network import NetworkBackend
+from powerbridge.emulator.backend.quotas import QuotaBackend
 from powerbridge.emulator.backend.server_deploys import ServerDeploys
 from powerbridge.emulator.backend.server_groups import ServerGroupBackend
 from powerbridge.emulator.backend.server_keys import key_data_for
 from powerbridge.emulator.backend.server_lifecycle import ServerRegistry
+from powerbridge.emulator.backend.server_quota import ServerQuota
 from powerbridge.emulator.backend.server_records import (
     POWER_NOSTATE,
     InstanceAction,
@@ -68,8 +70,10 @@ class ComputeBackend:
         server_groups: ServerGroupBackend,
         on_deleted: HostLeft,
         keypairs: KeypairBackend | None = None,
+        quotas: QuotaBackend | None = None,
     ) -> None:
         self.ctx = ctx
+        self.quota = ServerQuota(quotas, self.usage) if quotas is not None else None
         self.registry = registry
         self.deploys = deploys
         self.images = images
@@ -123,6 +127,8 @@ class ComputeBackend:
         """Validate everything first, then create `max_count` servers (all or nothing)."""
         if not caller.can_write:
             raise forbidden("Policy doesn't allow os_compute_api:servers:create to be performed.")
+        if self.quota is not None:
+            self.quota.check(caller, request)
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
         request = dataclasses.replace(
             request,
@@ -130,7 +136,7 @@ class ComputeBackend:
             access_ip_v6=access_ip(request.access_ip_v6, 6),
         )
         if request.image_id:
-            self._check_image(request.image_id, caller)
+            self._check_image(request.image_id, caller, request)
         elif not any(v.boot_index == 0 for v in request.volumes):
             raise bad_request(
                 "Block Device Mapping is Invalid: You specified more local "
@@ -171,11 +177,13 @@ class ComputeBackend:
             return None
         return key_data_for(self.keypairs, caller.user_id, key_name)
 
-    def _check_image(self, image_id: str, caller: Caller) -> None:
+    def _check_image(self, image_id: str, caller: Caller, request: ServerRequest) -> None:
         try:
-            self.images.image(image_id, caller)
+            image = self.images.image(image_id, caller)
         except ApiError:
             raise bad_request(f"Image {image_id} could not be found.") from None
+        if request.flavor is not None and request.flavor.ram < image.min_ram:
+            raise bad_request("Flavor's memory is too small for requested image.")
 
     def _check_network(self, network_id: str, caller: Caller) -> None:
         try:
@@ -207,7 +215,7 @@ class ComputeBackend:
                 if spec.volume_type:
                     self.volumes.volume_type(spec.volume_type)
                 if spec.source_type == "image" and spec.uuid:
-                    self._check_image(spec.uuid, caller)
+                    self._check_image(spec.uuid, caller, request)
 
     def _check_placement_request(self, zone: str | None) -> None:
         """`<zone>`, `:<host>` or `<zone>:<host>`: the zone must exist, the host be managed."""

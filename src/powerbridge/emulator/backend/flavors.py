@@ -30,6 +30,7 @@ class Flavor:
     description: str | None = None
     extra_specs: dict[str, str] = field(default_factory=dict)
     created_at: float = 0.0
+    projects: list[str] = field(default_factory=list)  # a private flavor's flavor access
 
 
 def rule_violations(ram: int, vcpus: int, extra_specs: Mapping[str, Any]) -> str | None:
@@ -147,3 +148,32 @@ class FlavorBackend:
             raise bad_request(problem)
         flavor.extra_specs = remaining
         self._save(flavor)
+
+    # -- flavor access (private flavors) ---------------------------------------------------
+    def add_access(self, flavor_id: str, project_id: str) -> Flavor:
+        flavor = self._private(flavor_id)
+        if project_id in flavor.projects:
+            raise conflict(
+                f"Flavor access already exists for flavor {flavor_id} and project "
+                f"{project_id} combination."
+            )
+        flavor.projects.append(project_id)
+        self._save(flavor)
+        return flavor
+
+    def remove_access(self, flavor_id: str, project_id: str) -> Flavor:
+        flavor = self._private(flavor_id)
+        if project_id not in flavor.projects:
+            raise not_found(f"Flavor access not found for {flavor_id} / {project_id} combination.")
+        flavor.projects.remove(project_id)
+        self._save(flavor)
+        return flavor
+
+    def _private(self, flavor_id: str) -> Flavor:
+        flavor = self.get(flavor_id)
+        if flavor.is_public:
+            raise conflict("Can not add access to a public flavor.")
+        return flavor
+
+    def usable_by(self, flavor: Flavor, project_id: str | None, is_admin: bool) -> bool:
+        return flavor.is_public or is_admin or (project_id in flavor.projects)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from powerbridge.emulator.backend.hosts import Host, HostInventory, NoValidHost
 from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.migration_log import LIVE, MigrationLog
 from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.pinning import refuse_if_hard_pinned
 from powerbridge.emulator.backend.placement import Scheduler
@@ -37,8 +38,10 @@ class LiveMigrations:
         scheduler: Scheduler,
         placement: ServerPlacement,
         networks: NetworkBackend,
+        migration_log: MigrationLog | None = None,
     ) -> None:
         self.lifecycle = lifecycle
+        self.migration_log = migration_log
         self.hosts = hosts
         self.scheduler = scheduler
         self.placement = placement
@@ -74,6 +77,8 @@ class LiveMigrations:
         lifecycle.record_action(server, ACTION, request_id, caller, "compute_live_migration")
         server.request_id = request_id
         server.migration_target = destination.name
+        if self.migration_log is not None:
+            self.migration_log.start(server, LIVE, destination.name, server.flavor, "running")
         server.previous_vm_state = server.vm_state
         start_task(server, "migrating", "MIGRATING")
         lifecycle.log_compute(
@@ -98,5 +103,7 @@ class LiveMigrations:
         )
         self.lifecycle.log_compute(server, f"Live migration from {source} to {target} completed.")
         self.lifecycle.finish_action(server, ACTION, now, ok=True)
+        if self.migration_log is not None:
+            self.migration_log.finish(server, LIVE, "completed")
         for listener in self._migrated_listeners:
             listener(source)

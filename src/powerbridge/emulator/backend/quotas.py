@@ -33,6 +33,7 @@ DEFAULTS: dict[str, int] = {
     "security_group_rules": 20,
 }
 NETWORK_QUOTAS = ("floating_ips", "fixed_ips", "security_groups", "security_group_rules")
+CLASS_KEY = "class:default"  # the `default` quota class's record among the overrides
 FILE_QUOTAS = ("injected_files", "injected_file_content_bytes", "injected_file_path_bytes")
 
 
@@ -56,7 +57,27 @@ class QuotaBackend:
             self.overrides[body["id"]] = QuotaOverride(**body)
 
     def defaults(self) -> dict[str, int]:
-        return dict(DEFAULTS)
+        """PowerVC's defaults with the `default` quota class's changes (os-quota-class-sets)."""
+        merged = dict(DEFAULTS)
+        quota_class = self.overrides.get(CLASS_KEY)
+        if quota_class is not None:
+            merged.update(quota_class.limits)
+        return merged
+
+    def update_class(self, changes: Mapping[str, int]) -> dict[str, int]:
+        """nova's `default` quota class: the defaults every project starts from."""
+        for name, value in changes.items():
+            if name not in DEFAULTS:
+                raise bad_request(f"Bad key(s) {name} in quota_class_set")
+            if not UNLIMITED <= value <= MAX_LIMIT:
+                raise bad_request(
+                    f"Quota limit {value} for {name} must be in the range of -1 and {MAX_LIMIT}."
+                )
+        record = self.overrides.get(CLASS_KEY) or QuotaOverride(CLASS_KEY, CLASS_KEY, None)
+        record.limits.update(changes)
+        self.overrides[CLASS_KEY] = record
+        self.ctx.store.put("quota", CLASS_KEY, asdict(record))
+        return self.defaults()
 
     def limits(self, project_id: str, user_id: str | None = None) -> dict[str, int]:
         merged = self.defaults()

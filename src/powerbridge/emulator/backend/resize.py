@@ -17,9 +17,11 @@ from powerbridge import powervm
 from powerbridge.emulator.backend.flavors import Flavor, rule_violations
 from powerbridge.emulator.backend.hosts import Claim, Host, HostInventory
 from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.migration_log import RESIZE, MigrationLog
 from powerbridge.emulator.backend.placement import host_shortage
 from powerbridge.emulator.backend.scheduling import template_claim
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
+from powerbridge.emulator.backend.server_quota import ServerQuota
 from powerbridge.emulator.backend.server_records import (
     Server,
     flavor_snapshot,
@@ -34,9 +36,17 @@ STATUS_OF = {"active": "ACTIVE", "stopped": "SHUTOFF"}
 
 class Resizes:
     def __init__(
-        self, lifecycle: ServerLifecycle, *, hosts: HostInventory, confirm_window: float
+        self,
+        lifecycle: ServerLifecycle,
+        *,
+        hosts: HostInventory,
+        confirm_window: float,
+        migration_log: MigrationLog | None = None,
+        quota: ServerQuota | None = None,
     ) -> None:
         self.lifecycle = lifecycle
+        self.migration_log = migration_log
+        self.quota = quota
         self.hosts = hosts
         self.confirm_window = confirm_window
         lifecycle.on_step("resize", self._end_resize)
@@ -55,6 +65,8 @@ class Resizes:
         server = self.lifecycle.writable_server(server_id, caller, "resize")
         require_state(server, "resize", RESIZABLE)
         new = flavor_snapshot(flavor, inline)
+        if self.quota is not None:  # nova's API checks quota before the driver sees it
+            self.quota.check_resize(server, new)
         self._check_template(server, new)
         host = self._host(server)
         old_claim, new_claim = server.claim, template_claim(new)
@@ -64,6 +76,8 @@ class Resizes:
         )
         server.request_id = request_id
         server.old_flavor, server.flavor = server.flavor, new
+        if self.migration_log is not None:
+            self.migration_log.start(server, RESIZE, server.host, server.old_flavor, "migrating")
         server.old_claim = [old_claim.memory_mb, str(old_claim.proc_units), old_claim.vcpus]
         self.hosts.change_claim(host, old_claim, new_claim)
         server.set_claim(new_claim)
@@ -114,6 +128,7 @@ class Resizes:
 
     def _end_resize(self, server: Server, now: float) -> None:
         settle(server, "VERIFY_RESIZE")
+        self._migration(server, "finished")
         self.lifecycle.log_compute(server, "Resize finished; waiting for confirmation.")
         self.lifecycle.finish_action(server, "resize", now, ok=True)
         if self.confirm_window > 0:
@@ -133,6 +148,7 @@ class Resizes:
     def _confirmed(self, server: Server, now: float) -> None:
         server.old_flavor, server.old_claim = None, None
         self._settle(server)
+        self._migration(server, "confirmed")
         self.lifecycle.finish_action(server, "confirmResize", now, ok=True)
         self.lifecycle.save(server)
 
@@ -153,8 +169,13 @@ class Resizes:
 
     def _end_revert(self, server: Server, now: float) -> None:
         self._settle(server)
+        self._migration(server, "reverted")
         self.lifecycle.log_compute(server, f"Resize reverted to {_describe(server.flavor)}.")
         self.lifecycle.finish_action(server, "revertResize", now, ok=True)
+
+    def _migration(self, server: Server, status: str) -> None:
+        if self.migration_log is not None:
+            self.migration_log.finish(server, RESIZE, status)
 
     @staticmethod
     def _settle(server: Server) -> None:

@@ -92,3 +92,14 @@ def settle(server: Server, status: str) -> None:
     server.status = SERVER_STATUSES.check(server.status, status)
     server.vm_state = VM_STATE_OF[status]
     end_task(server)
+
+
+RESET_STATUS = {"active": "ACTIVE", "error": "ERROR"}
+
+
+def reset_state(server: Server, vm_state: str) -> None:
+    """nova's os-resetState: an administrator's override outside the transition tables (it
+    exists to get a stuck server out of any state), to vm_state active or error, no task."""
+    server.status = RESET_STATUS[vm_state]
+    server.vm_state = vm_state
+    server.task_state = None

@@ -18,7 +18,7 @@ still carry the original request id. Work is logged to `cinder-volume-<provider 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from powerbridge.emulator.backend.context import BackendContext
@@ -43,6 +43,7 @@ from powerbridge.emulator.backend.volume_records import (
     invalid_input,
     invalid_volume,
     template_specs,
+    unmet_capabilities,
 )
 from powerbridge.emulator.backend.volume_snapshots import Snapshot, SnapshotBackend
 from powerbridge.emulator.errors import bad_request, conflict, not_found
@@ -65,6 +66,8 @@ class VolumeBackend(AttachableVolumes):
         ctx.engine.on("volume.upload", self._finish_upload)
         self.snapshots = SnapshotBackend(ctx, self)
         self.messages = MessageBackend(ctx)
+        # set by VolumeQuotas: project id, {resource: more wanted} -> None or a 413
+        self.quota_check: Callable[[str, dict[str, int]], None] = lambda project, wanted: None
 
     # -- start-up ------------------------------------------------------------------------
     def seed(self, owner_project_id: str) -> None:
@@ -120,10 +123,13 @@ class VolumeBackend(AttachableVolumes):
             source_volid = snapshot.volume_id
         source = self._source_volume(source_volid, caller, snapshot)
         chosen = self._type_for(volume_type, source)
+        if chosen is not None and not chosen.usable_by(caller.project_id, caller.is_admin):
+            raise not_found(f"Volume type {volume_type} could not be found.")
         size = (
             self._check_size(size, source) if snapshot is None else _from_snapshot(size, snapshot)
         )
         image_metadata = self._image_metadata(image_id, size)
+        self.quota_check(caller.project_id, self._wanted(1, size, chosen))
         provider, pool = self._placement(chosen)
         volume = Volume(
             id=str(uuid.uuid4()),
@@ -145,7 +151,11 @@ class VolumeBackend(AttachableVolumes):
             source_volid=source.id if source and snapshot is None else None,
             snapshot_id=snapshot.id if snapshot else None,
         )
-        volume.step_ok = provider in self.providers and self._free_gb(provider) >= size
+        volume.step_ok = (
+            provider in self.providers
+            and self._free_gb(provider) >= size
+            and not (chosen and unmet_capabilities(chosen.extra_specs))
+        )
         volume.allocated_gb = size if volume.step_ok else 0
         self.volumes[volume.id] = volume
         self._schedule(volume, "create", self._timing("volume_create"), context)
@@ -215,6 +225,25 @@ class VolumeBackend(AttachableVolumes):
             )
         return dict(found)
 
+    def retype(self, volume_id: str, caller: Caller, new_type: str, migrate: bool) -> Volume:
+        """cinder's os-retype: another storage template on the same provider at once; one
+        on another provider only with migration_policy on-demand (the LUN then moves)."""
+        volume = self.volume(volume_id, caller)
+        if volume.status not in ("available", "in-use"):
+            raise invalid_volume(f"Volume {volume_id} status must be available or in-use.")
+        chosen = self.volume_type(new_type)
+        if chosen.id == volume.volume_type_id:
+            raise invalid_input("Retype cannot change the volume's type to the same type.")
+        provider, pool = self._placement(chosen)
+        if (provider, pool) != (volume.provider, volume.pool) and not migrate:
+            raise bad_request("Retype requires migration but is not allowed.")
+        volume.volume_type_id, volume.multiattach = chosen.id, chosen.multiattach
+        if (provider, pool) != (volume.provider, volume.pool):
+            volume.provider, volume.pool = provider, pool
+            volume.host = f"{provider}@{provider}#{pool}"
+        self._touch(volume)
+        return volume
+
     def _placement(self, volume_type: VolumeType | None) -> tuple[str, str]:
         """The provider and pool a type schedules to (its backend name spec wins)."""
         if volume_type is None:
@@ -255,7 +284,11 @@ class VolumeBackend(AttachableVolumes):
             f"(volume {volume.id}).",
             context,
         )
-        if volume.provider in self.providers:
+        volume_type = self.types.get(volume.volume_type_id or "")
+        unmet = unmet_capabilities(volume_type.extra_specs) if volume_type else []
+        if unmet:
+            reason = f"no storage provider offers {', '.join(unmet)}"
+        elif volume.provider in self.providers:
             capacity = self.providers[volume.provider].capacity_gb
             reason = (
                 f"insufficient free capacity on storage provider {volume.provider}: "
@@ -342,6 +375,39 @@ class VolumeBackend(AttachableVolumes):
         self._touch(volume)
         self._log(volume, "INFO", f"Volume {volume.id}: status reset to {volume.status}.", context)
 
+    def force_delete(self, volume_id: str, caller: Caller, context: LogContext) -> None:
+        """cinder's os-force_delete (admin): delete whatever the status, unless attached."""
+        volume = self.volume(volume_id, caller)
+        if self.attachments_of_volume(volume.id):
+            raise bad_request(DELETE_REFUSED)
+        for snapshot in self.snapshots.of_volume(volume.id):
+            if snapshot.status != "deleting":
+                raise bad_request(DELETE_REFUSED)
+        self.reset_status(volume_id, caller, "error", None, context)
+        self._start_delete(volume, context)
+
+    @staticmethod
+    def _wanted(count: int, size: int, volume_type: VolumeType | None) -> dict[str, int]:
+        wanted = {"volumes": count, "gigabytes": size}
+        if volume_type is not None:
+            wanted[f"volumes_{volume_type.name}"] = count
+            wanted[f"gigabytes_{volume_type.name}"] = size
+        return wanted
+
+    # -- transfers (volume_transfers.py) -------------------------------------------------
+    def set_transfer_status(self, volume_id: str, *, awaiting: bool) -> None:
+        volume = self.get(volume_id)
+        self._touch(volume, "awaiting-transfer" if awaiting else "available")
+
+    def give_to(self, volume_id: str, project_id: str, user_id: str, *, snapshots: bool) -> None:
+        """An accepted transfer: the volume (and its snapshots) change project."""
+        volume = self.get(volume_id)
+        volume.project_id, volume.user_id = project_id, user_id
+        self._touch(volume, "available")
+        if snapshots:
+            for snapshot in self.snapshots.of_volume(volume.id):
+                self.snapshots.give_to(snapshot.id, project_id, user_id)
+
     def extend(
         self,
         volume_id: str,
@@ -363,6 +429,7 @@ class VolumeBackend(AttachableVolumes):
                 f"Volume {volume.id} status must be '{{'status': 'available'}}' to extend, "
                 f"currently {volume.status}."
             )
+        self.quota_check(volume.project_id, self._wanted(0, new_size - volume.size, None))
         volume.step_ok = self._free_gb(volume.provider) >= new_size - volume.size
         if volume.step_ok:
             volume.allocated_gb = new_size

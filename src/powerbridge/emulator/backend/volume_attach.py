@@ -238,3 +238,35 @@ class AttachableVolumes(VolumeRecords):
         volume = self.volume(volume_id, caller)
         if volume.status == "detaching":
             self._touch(volume, "in-use")
+
+    # -- os-attach / os-detach / os-force_detach: attachments recorded through cinder alone --
+    def legacy_attach(
+        self, volume_id: str, caller: Caller, server_id: str, mountpoint: str, context: LogContext
+    ) -> str:
+        """cinder's os-attach: an attachment nova does not drive (the caller attached it)."""
+        volume = self.volume(volume_id, caller)
+        if volume.status == "attaching":  # after os-reserve
+            self._touch(
+                volume, "available" if not self.attachments_of_volume(volume.id) else "in-use"
+            )
+        return self.begin_attach(volume.id, server_id, "", mountpoint, context)
+
+    def legacy_detach(
+        self, volume_id: str, caller: Caller, attachment_id: str | None, context: LogContext
+    ) -> None:
+        """cinder's os-detach and os-force_detach: one attachment, or (none named) each."""
+        volume = self.volume(volume_id, caller)
+        attachments = self.attachments_of_volume(volume.id)
+        if attachment_id is not None:
+            attachments = [a for a in attachments if a.attachment_id == attachment_id]
+            if not attachments:
+                raise invalid_volume(f"Invalid attachment {attachment_id} for volume {volume.id}.")
+        if not attachments and volume.status not in ("in-use", "detaching", "attaching"):
+            raise invalid_volume(
+                "Unable to detach volume. Volume status must be 'in-use' and attach_status "
+                "must be 'attached' to detach."
+            )
+        if volume.status == "detaching" and not attachments:
+            self._touch(volume, "available")
+        for attachment in attachments:
+            self.begin_detach(volume.id, attachment.server_id, context)

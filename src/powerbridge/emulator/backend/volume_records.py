@@ -51,7 +51,8 @@ VOLUME_STATUSES: Transitions[str] = Transitions(
     {
         **_ATTACH_STEPS,
         "creating": ("available", "error"),
-        "available": (*ATTACH_FAMILY, "extending", "uploading", "deleting"),
+        "available": (*ATTACH_FAMILY, "extending", "uploading", "deleting", "awaiting-transfer"),
+        "awaiting-transfer": ("available",),
         "in-use": (*ATTACH_FAMILY, "extending", "uploading"),
         "extending": ("available", "in-use"),
         "uploading": ("available", "in-use"),
@@ -84,6 +85,10 @@ class VolumeType:
     provider: str = ""
     pool: str = ""
     qos_specs_id: str | None = None
+    projects: list[str] = field(default_factory=list)  # a private type's type access
+
+    def usable_by(self, project_id: str | None, is_admin: bool) -> bool:
+        return self.is_public or is_admin or project_id in self.projects
 
     @property
     def multiattach(self) -> bool:
@@ -211,3 +216,26 @@ def require_volume_admin(caller: Caller, action: str) -> None:
     """cinder's policy refusal wording."""
     if not caller.is_admin:
         raise forbidden(f"Policy doesn't allow {action} to be performed.")
+
+
+# what every PowerVC storage provider reports to cinder's scheduler (see scheduler-stats)
+PROVIDER_CAPABILITIES = {"storage_protocol": "FC", "vendor_name": "IBM"}
+
+
+def unmet_capabilities(extra_specs: dict[str, str]) -> list[str]:
+    """The type's capability specs no provider satisfies (cinder's CapabilitiesFilter):
+    `storage_protocol` and `vendor_name`, bare or `capabilities:`-prefixed, equal or `<in>`."""
+    unmet = []
+    for key, wanted in extra_specs.items():
+        name = key.removeprefix("capabilities:")
+        offered = PROVIDER_CAPABILITIES.get(name)
+        if offered is None:
+            continue
+        text = str(wanted).strip()
+        if text.startswith("<in>"):
+            ok = text.removeprefix("<in>").strip() in offered
+        else:
+            ok = text.removeprefix("<is>").strip().lower() == offered.lower()
+        if not ok:
+            unmet.append(f"{name}={text}")
+    return unmet

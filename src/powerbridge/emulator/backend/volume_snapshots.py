@@ -114,6 +114,7 @@ class SnapshotBackend:
     ) -> Snapshot:
         volume = self.volumes.volume(volume_id, caller)
         self._check_snapshotable(volume, force)
+        self.volumes.quota_check(volume.project_id, {"snapshots": 1, "gigabytes": volume.size})
         now = self.ctx.clock.now()
         snapshot = Snapshot(
             id=str(uuid.uuid4()),
@@ -216,6 +217,12 @@ class SnapshotBackend:
     # -- persistence and logs ------------------------------------------------------------
     def _save(self, snapshot: Snapshot) -> None:
         self.ctx.store.put("volume_snapshot", snapshot.id, asdict(snapshot))
+
+    def give_to(self, snapshot_id: str, project_id: str, user_id: str) -> None:
+        """The snapshot follows its volume to another project (an accepted transfer)."""
+        snapshot = self.snapshots[snapshot_id]
+        snapshot.project_id, snapshot.user_id = project_id, user_id
+        self._touch(snapshot)
 
     def _touch(self, snapshot: Snapshot, status: str | None = None) -> None:
         if status is not None:

@@ -21,7 +21,7 @@ from powerbridge.emulator.backend.volume_records import (
     is_uuid_like,
     volume_not_found,
 )
-from powerbridge.emulator.errors import not_found
+from powerbridge.emulator.errors import bad_request, conflict, not_found
 from powerbridge.emulator.estate import StorageProviderSpec
 from powerbridge.emulator.logs import LogContext
 
@@ -107,6 +107,43 @@ class VolumeRecords:
         if found is None:
             raise not_found(f"Volume type {type_id} could not be found.")
         return found
+
+    def set_type_access(self, type_id: str, project_id: str, allowed: bool) -> VolumeType:
+        """cinder's volume type access (private types): grant or revoke one project."""
+        volume_type = self.volume_type_by_id(type_id)
+        if volume_type.is_public:
+            raise bad_request(
+                "Invalid volume type: Type access modification is not applicable to public "
+                "volume type."
+            )
+        if allowed and project_id in volume_type.projects:
+            raise conflict(
+                f"Volume type access for {type_id} / {project_id} combination already exists."
+            )
+        if not allowed and project_id not in volume_type.projects:
+            raise not_found(
+                f"Volume type access not found for {type_id} / {project_id} combination."
+            )
+        if allowed:
+            volume_type.projects.append(project_id)
+        else:
+            volume_type.projects.remove(project_id)
+        self._save_type(volume_type)
+        return volume_type
+
+    def change_image_metadata(
+        self, volume_id: str, caller: Caller, changes: dict[str, str], removed: str | None
+    ) -> dict[str, str]:
+        """cinder's os-set_image_metadata (merge `changes`) / os-unset_image_metadata (one key,
+        404 when absent); returns the volume's image metadata."""
+        volume = self.volume(volume_id, caller)
+        if removed is not None:
+            if removed not in volume.image_metadata:
+                raise not_found(f"Glance metadata for volume {volume_id} cannot be found.")
+            del volume.image_metadata[removed]
+        volume.image_metadata.update(changes)
+        self._touch(volume)
+        return dict(volume.image_metadata)
 
     def default_volume_type(self) -> VolumeType | None:
         return next(iter(self.types.values()), None)

@@ -104,6 +104,8 @@ def paginate(
         items = after_marker(items, marker, key, marker_not_found)
     if limit is None or len(items) <= limit:
         return items, []
+    if limit == 0:  # nova answers an empty page, with no next link
+        return [], []
     page = items[:limit]
     return page, next_links(call, collection, key(page[-1]))
 

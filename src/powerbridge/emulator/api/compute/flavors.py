@@ -12,6 +12,16 @@ from powerbridge.emulator.backend.flavors import Flavor
 from powerbridge.emulator.backend.identity_records import require_policy_admin
 from powerbridge.emulator.errors import bad_request, not_found
 
+# nova's parameter_types.boolean: JSON booleans and the strings oslo's bool_from_string takes
+_TRUE = ["True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t"]
+_FALSE = ["False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f"]
+_BOOLEAN = {"type": ["boolean", "string"], "enum": [True, False, *_TRUE, *_FALSE]}
+
+
+def _truthy(value: object) -> bool:
+    return value is True or value in _TRUE
+
+
 _NUMBER = {"type": ["integer", "string"], "pattern": "^[0-9]+$"}
 CREATE_FLAVOR = Schema(
     "flavor",
@@ -22,14 +32,20 @@ CREATE_FLAVOR = Schema(
                 "type": "object",
                 "properties": {
                     "name": {"type": "string", "minLength": 1, "maxLength": 255},
-                    "id": {"type": ["string", "null"], "minLength": 1, "maxLength": 255},
+                    # nova's flavor_manage schema takes a number too (and makes it a string)
+                    "id": {
+                        "type": ["string", "number", "null"],
+                        "minLength": 1,
+                        "maxLength": 255,
+                        "pattern": "^(?! )[a-zA-Z0-9. _-]+(?<! )$",
+                    },
                     "ram": {**_NUMBER, "minimum": 1},
                     "vcpus": {**_NUMBER, "minimum": 1},
                     "disk": {**_NUMBER, "minimum": 0},
                     "OS-FLV-EXT-DATA:ephemeral": {**_NUMBER, "minimum": 0},
                     "swap": {"type": ["integer", "string"], "minimum": 0},
                     "rxtx_factor": {"type": ["number", "string"]},
-                    "os-flavor-access:is_public": {"type": "boolean"},
+                    "os-flavor-access:is_public": _BOOLEAN,
                     "description": {"type": ["string", "null"], "maxLength": 65535},
                 },
                 "required": ["name", "ram", "vcpus", "disk"],
@@ -62,7 +78,10 @@ EXTRA_SPECS = Schema(
 def _visible(call: Call) -> list[Flavor]:
     flavors = list(call.emulator.flavors.flavors.values())
     is_public = call.query.get("is_public")
-    if not call.auth.is_admin or is_public in (None, "true", "True", "1"):
+    caller = call.auth
+    if not caller.is_admin:  # nova: public ones and the private ones the project may use
+        flavors = [f for f in flavors if f.is_public or caller.project_id in f.projects]
+    elif is_public in (None, "true", "True", "1"):
         flavors = [f for f in flavors if f.is_public]
     min_ram = call.query.get("minRam")
     min_disk = call.query.get("minDisk")
@@ -99,6 +118,9 @@ def list_flavors_detail(call: Call) -> Reply:
 
 def show_flavor(call: Call) -> Reply:
     flavor = call.emulator.flavors.get(call.params["flavor_id"])
+    caller = call.auth
+    if not call.emulator.flavors.usable_by(flavor, caller.project_id, caller.is_admin):
+        raise not_found(f"Flavor {flavor.id} could not be found.")
     return Reply({"flavor": flavor_body(call, flavor)})
 
 
@@ -112,11 +134,11 @@ def create_flavor(call: Call) -> Reply:
         ram=int(spec["ram"]),
         vcpus=int(spec["vcpus"]),
         disk=int(spec["disk"]),
-        flavor_id=spec.get("id"),
+        flavor_id=None if spec.get("id") is None else str(spec["id"]),
         ephemeral=int(spec.get("OS-FLV-EXT-DATA:ephemeral", 0)),
         swap=int(swap) if swap != "" else 0,
         rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
-        is_public=bool(spec.get("os-flavor-access:is_public", True)),
+        is_public=_truthy(spec.get("os-flavor-access:is_public", True)),
         description=spec.get("description"),
     )
     return Reply({"flavor": flavor_body(call, flavor)})
@@ -187,4 +209,4 @@ def update_extra_spec(call: Call) -> Reply:
 def delete_extra_spec(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-flavor-extra-specs:delete")
     call.emulator.flavors.delete_extra_spec(call.params["flavor_id"], call.params["key"])
-    return Reply(status=202)
+    return Reply(status=200)  # nova's api-ref: 200, no body

@@ -212,13 +212,13 @@ def hypervisor_servers(call: Call) -> Reply:
 
 
 # -- os-hosts (deprecated by nova in 2.43; PowerVC scripts still call it) ------------------
-def _before_2_43(call: Call) -> None:
+def before_2_43(call: Call) -> None:
     if call.at_least("2.43"):
         raise not_found("The resource could not be found.")
 
 
 def list_hosts(call: Call) -> Reply:
-    _before_2_43(call)
+    before_2_43(call)
     scheduler = call.emulator.scheduler
     rows = [
         {
@@ -228,11 +228,14 @@ def list_hosts(call: Call) -> Reply:
         }
         for h in _hosts(call)
     ]
+    zone = call.query.get("zone")  # nova's only filter here
+    if zone:
+        rows = [row for row in rows if row["zone"] == zone]
     return Reply({"hosts": rows})
 
 
 def show_host(call: Call) -> Reply:
-    _before_2_43(call)
+    before_2_43(call)
     host = call.emulator.hosts.by_display_name(call.params["host_name"])
     if host is None or host not in _hosts(call):
         raise not_found(f"Compute host {call.params['host_name']} could not be found.")

@@ -85,7 +85,8 @@ def _wanted(call: Call, image: Image) -> bool:
     checks: dict[str, Callable[[str], bool]] = {
         "name": lambda v: image.name == v,
         "status": lambda v: STATUS.get(image.status, "UNKNOWN") == v.upper(),
-        "server": lambda v: image.properties.get("instance_uuid") == v,
+        # nova keeps the uuid of a server reference given as a URL (its rsplit('/'))
+        "server": lambda v: image.properties.get("instance_uuid") == v.rsplit("/", 1)[-1],
         "type": lambda v: image.properties.get("image_type", "base") == v,
         "minRam": lambda v: image.min_ram >= _number(v, "minRam"),
         "minDisk": lambda v: image.min_disk >= _number(v, "minDisk"),

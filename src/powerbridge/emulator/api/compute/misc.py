@@ -38,8 +38,17 @@ def versions(call: Call) -> Reply:
     return Reply({"versions": _versions(call)})
 
 
+def version_v2(call: Call) -> Reply:
+    """nova's legacy v2 endpoint (the v2.1 code without microversions), still documented."""
+    return _version(call, 0)
+
+
 def version_v21(call: Call) -> Reply:
-    version = _versions(call)[1]
+    return _version(call, 1)
+
+
+def _version(call: Call, index: int) -> Reply:
+    version = _versions(call)[index]
     version["links"] = [
         *version["links"],
         {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"},

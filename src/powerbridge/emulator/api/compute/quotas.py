@@ -121,3 +121,37 @@ def reset_quotas(call: Call) -> Reply:
     require_policy_admin(call.auth, "os_compute_api:os-quota-sets:delete")
     call.emulator.quotas.reset(call.params["tenant_id"], call.query.get("user_id"))
     return Reply(status=202)
+
+
+# -- os-quota-class-sets: only the `default` class, as nova uses it --------------------------
+def _class_keys(call: Call) -> list[str]:
+    keys = _shown_keys(call)
+    if call.at_least("2.50"):  # server groups in, nova-network quotas out
+        keys = [k for k in keys if k not in NETWORK_QUOTAS]
+    return keys
+
+
+def show_quota_class(call: Call) -> Reply:
+    require_policy_admin(call.auth, "os_compute_api:os-quota-class-sets:show")
+    limits = call.emulator.quotas.defaults()
+    body: dict[str, Any] = {"id": call.params["class_id"]}
+    body.update({key: limits[key] for key in _class_keys(call)})
+    if not call.at_least("2.50"):
+        body = {k: v for k, v in body.items() if k not in ("server_groups", "server_group_members")}
+    return Reply({"quota_class_set": body})
+
+
+def update_quota_class(call: Call) -> Reply:
+    require_policy_admin(call.auth, "os_compute_api:os-quota-class-sets:update")
+    spec = call.body.get("quota_class_set") if isinstance(call.body, dict) else None
+    if not isinstance(spec, dict):
+        raise bad_request("Invalid input: give quota_class_set.")
+    try:
+        changes = {str(k): int(v) for k, v in spec.items()}
+    except (TypeError, ValueError):
+        raise bad_request("Invalid input for field/attribute quota_class_set.") from None
+    limits = call.emulator.quotas.update_class(changes)
+    body = {key: limits[key] for key in _class_keys(call)}
+    if not call.at_least("2.50"):
+        body = {k: v for k, v in body.items() if k not in ("server_groups", "server_group_members")}
+    return Reply({"quota_class_set": body})

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from powerbridge.emulator.api.compute.actions import MOBILITY_ACTIONS
+from powerbridge.emulator.api.compute.admin_actions import ADMIN_ACTIONS
 from powerbridge.emulator.api.compute.common import last_segment, paginate, parse_time
 from powerbridge.emulator.api.compute.powervc_actions import POWERVC_ACTIONS
 from powerbridge.emulator.api.compute.server_metadata import METADATA
@@ -205,7 +206,10 @@ def _server_request(call: Call) -> ServerRequest:
     flavor = None
     if flavor_ref is not None:
         flavor = call.emulator.flavors.find(last_segment(str(flavor_ref)))
-        if flavor is None:
+        caller = call.auth
+        if flavor is None or not call.emulator.flavors.usable_by(
+            flavor, caller.project_id, caller.is_admin
+        ):
             raise bad_request(f"Flavor {flavor_ref} could not be found.")
     min_count = int(body.get("min_count", 1))
     max_count = int(body.get("max_count", min_count))  # nova: max_count defaults to min_count
@@ -350,6 +354,8 @@ def _server_filters(call: Call) -> list[Callable[[Server], bool]]:
     tests: list[Callable[[Server], bool]] = []
     if name := query.get("name"):
         tests.append(lambda s: _regex_search(name, s.name))
+    if reservation := query.get("reservation_id"):  # the servers of one multi-create
+        tests.append(lambda s: s.reservation_id == reservation)
     if status := query.get("status"):
         wanted_status = status.upper()
         tests.append(lambda s: s.status == wanted_status)
@@ -483,6 +489,7 @@ _ACTIONS: dict[str, ActionHandler] = {
     "os-getConsoleOutput": _console_output,
     **MOBILITY_ACTIONS,
     **POWERVC_ACTIONS,
+    **ADMIN_ACTIONS,
 }
 
 

@@ -59,6 +59,76 @@ def _action_reset_status(call: Call, caller: Caller, volume_id: str, args: Any) 
     return Reply(status=202)
 
 
+def _action_force_delete(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_volume_admin(caller, "volume_extension:volume_admin_actions:force_delete")
+    volumes_of(call).force_delete(volume_id, caller, call.log_context())
+    return Reply(status=202)
+
+
+def _action_attach(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_writer(caller, "volume:attach")
+    if not isinstance(args, dict) or not isinstance(args.get("mountpoint"), str):
+        raise required("os-attach", args, "mountpoint")
+    server_id = args.get("instance_uuid") or args.get("host_name")
+    if not isinstance(server_id, str) or not server_id:
+        raise bad_request("Invalid request to attach volume to an invalid target")
+    mode = args.get("mode", "rw")
+    if mode not in ("rw", "ro"):
+        raise bad_request(
+            "Invalid request to attach volume with an invalid mode. "
+            "Attaching mode should be 'rw' or 'ro'"
+        )
+    volumes_of(call).legacy_attach(
+        volume_id, caller, server_id, args["mountpoint"], call.log_context()
+    )
+    return Reply(status=202)
+
+
+def _detach(policy: str, admin: bool) -> Callable[[Call, Caller, str, Any], Reply]:
+    def run(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+        if admin:
+            require_volume_admin(caller, policy)
+        else:
+            require_writer(caller, policy)
+        attachment = args.get("attachment_id") if isinstance(args, dict) else None
+        volumes_of(call).legacy_detach(volume_id, caller, attachment, call.log_context())
+        return Reply(status=202)
+
+    return run
+
+
+def _action_image_metadata(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    """os-set_image_metadata {"metadata": {...}}, os-unset_image_metadata {"key": k},
+    os-show_image_metadata: the action's name is the one the body gave."""
+    name = next(iter(call.body))
+    backend = volumes_of(call)
+    if name == "os-show_image_metadata":
+        return Reply({"metadata": dict(backend.volume(volume_id, caller).image_metadata)})
+    require_writer(caller, "volume:update_volume_metadata")
+    if name == "os-unset_image_metadata":
+        key = args.get("key") if isinstance(args, dict) else None
+        if not isinstance(key, str):
+            raise required(name, args, "key")
+        backend.change_image_metadata(volume_id, caller, {}, key)
+        return Reply(status=200)
+    metadata = args.get("metadata") if isinstance(args, dict) else None
+    if not isinstance(metadata, dict):
+        raise required(name, args, "metadata")
+    changes = {str(k): str(v) for k, v in metadata.items()}
+    return Reply({"metadata": backend.change_image_metadata(volume_id, caller, changes, None)})
+
+
+def _action_retype(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
+    require_writer(caller, "volume:retype")
+    if not isinstance(args, dict) or not isinstance(args.get("new_type"), str):
+        raise required("os-retype", args, "new_type")
+    policy = args.get("migration_policy", "never")
+    if policy not in ("never", "on-demand"):
+        raise bad_request(f"Invalid input received: Invalid migration_policy {policy}.")
+    volumes_of(call).retype(volume_id, caller, args["new_type"], migrate=policy == "on-demand")
+    return Reply(status=202)
+
+
 def _action_set_bootable(call: Call, caller: Caller, volume_id: str, args: Any) -> Reply:
     require_writer(caller, "volume:update")
     if not isinstance(args, dict) or "bootable" not in args:
@@ -91,6 +161,14 @@ def _simple_action(
 ACTIONS: dict[str, Callable[[Call, Caller, str, Any], Reply]] = {
     "os-extend": _action_extend,
     "os-reset_status": _action_reset_status,
+    "os-force_delete": _action_force_delete,
+    "os-attach": _action_attach,
+    "os-retype": _action_retype,
+    "os-set_image_metadata": _action_image_metadata,
+    "os-unset_image_metadata": _action_image_metadata,
+    "os-show_image_metadata": _action_image_metadata,
+    "os-detach": _detach("volume:detach", admin=False),
+    "os-force_detach": _detach("volume_extension:volume_admin_actions:force_detach", admin=True),
     "os-set_bootable": _action_set_bootable,
     "os-update_readonly_flag": _action_readonly,
     "os-reserve": _simple_action(VolumeBackend.legacy_reserve, "volume:reserve_volume"),

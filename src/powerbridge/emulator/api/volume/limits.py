@@ -82,8 +82,13 @@ def _service(call: Call, binary: str, host: str, now: str | None) -> dict[str, A
         "updated_at": now,
         "disabled_reason": None,
     }
+    state = call.emulator.volume_services
+    disabled, reason = state.disabled_reason(binary, host)
+    if disabled:
+        service.update(status="disabled", disabled_reason=reason)
     if binary == "cinder-volume":
-        service.update(replication_status="disabled", active_backend_id=None, frozen=False)
+        frozen = state.is_frozen(host)
+        service.update(replication_status="disabled", active_backend_id=None, frozen=frozen)
         if call.at_least("3.49"):
             service["backend_state"] = "up"
     if call.at_least("3.7"):
@@ -105,6 +110,7 @@ def list_services(call: Call) -> Reply:
         s
         for s in services
         if (wanted_binary is None or s["binary"] == wanted_binary)
-        and (wanted_host is None or s["host"] == wanted_host)
+        # cinder's host filter: the host itself or any of its backends, "<host>@<backend>"
+        and (wanted_host is None or wanted_host in (s["host"], s["host"].split("@")[0]))
     ]
     return Reply({"services": services})

@@ -1,48 +1,46 @@
-"""`os-quota-sets`: every quota unlimited, with the project's usage (what `openstack quota
-show` asks for)."""
+"""cinder's `os-quota-sets` (show with `usage`, defaults, update and delete by an
+administrator) and `os-quota-class-sets` (the `default` class)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.api.volume.common import (
-    UNLIMITED,
-    flag,
-    path_caller,
-    volumes_of,
-)
-from powerbridge.emulator.errors import forbidden
+from powerbridge.emulator.api.volume.common import path_caller
+from powerbridge.emulator.backend.volume_quotas import VolumeQuotas
+from powerbridge.emulator.backend.volume_records import require_volume_admin
+from powerbridge.emulator.errors import bad_request, forbidden
 
 
-def _quota_usage(call: Call, project_id: str) -> dict[str, int]:
-    """In-use amounts per quota resource, including the per-volume-type ones."""
-    backend = volumes_of(call)
-    owned = [v for v in backend.volumes.values() if v.project_id == project_id]
-    usage = {"volumes": len(owned), "gigabytes": sum(v.size for v in owned)}
-    for name in ("snapshots", "backups", "groups", "per_volume_gigabytes", "backup_gigabytes"):
-        usage[name] = 0
-    for volume_type in backend.types.values():
-        typed = [v for v in owned if v.volume_type_id == volume_type.id]
-        usage[f"volumes_{volume_type.name}"] = len(typed)
-        usage[f"gigabytes_{volume_type.name}"] = sum(v.size for v in typed)
-        usage[f"snapshots_{volume_type.name}"] = 0
-    return usage
+def _quotas(call: Call) -> VolumeQuotas:
+    return call.emulator.volume_quotas
 
 
 def _quota_reply(call: Call, project_id: str, with_usage: bool) -> Reply:
+    quotas = _quotas(call)
+    limits = quotas.limits(project_id)
     quota_set: dict[str, Any] = {"id": project_id}
-    for name, in_use in _quota_usage(call, project_id).items():
-        if with_usage:
-            quota_set[name] = {"limit": UNLIMITED, "in_use": in_use, "reserved": 0}
-        else:
-            quota_set[name] = UNLIMITED
+    if with_usage:
+        usage = quotas.usage(project_id)
+        for name, limit in limits.items():
+            quota_set[name] = {"limit": limit, "in_use": usage.get(name, 0), "reserved": 0}
+    else:
+        quota_set.update(limits)
     return Reply({"quota_set": quota_set})
+
+
+def _changes(call: Call, key: str) -> dict[str, Any]:
+    body = call.body.get(key) if isinstance(call.body, dict) else None
+    if not isinstance(body, dict):
+        raise bad_request(f"Missing required element '{key}' in request body.")
+    return body
 
 
 def quota_defaults(call: Call) -> Reply:
     path_caller(call)
-    return _quota_reply(call, call.params["target_project_id"], with_usage=False)
+    quota_set: dict[str, Any] = {"id": call.params["target_project_id"]}
+    quota_set.update(_quotas(call).class_limits())
+    return Reply({"quota_set": quota_set})
 
 
 def show_quota(call: Call) -> Reply:
@@ -50,4 +48,35 @@ def show_quota(call: Call) -> Reply:
     target = call.params["target_project_id"]
     if target != caller.project_id and not caller.is_admin:
         raise forbidden("Policy doesn't allow volume_extension:quotas:show to be performed.")
-    return _quota_reply(call, target, with_usage=flag(call.query.get("usage")))
+    usage = str(call.query.get("usage", "")).lower() in ("1", "true", "yes", "on")
+    return _quota_reply(call, target, with_usage=usage)
+
+
+def update_quota(call: Call) -> Reply:
+    caller = path_caller(call)
+    require_volume_admin(caller, "volume_extension:quotas:update")
+    target = call.params["target_project_id"]
+    _quotas(call).update(target, _changes(call, "quota_set"))
+    return Reply({"quota_set": _quotas(call).limits(target)})
+
+
+def delete_quota(call: Call) -> Reply:
+    caller = path_caller(call)
+    require_volume_admin(caller, "volume_extension:quotas:delete")
+    _quotas(call).reset(call.params["target_project_id"])
+    return Reply(status=200)
+
+
+def show_quota_class(call: Call) -> Reply:
+    caller = path_caller(call)
+    require_volume_admin(caller, "volume_extension:quota_classes")
+    body: dict[str, Any] = {"id": call.params["class_name"]}
+    body.update(_quotas(call).class_limits())
+    return Reply({"quota_class_set": body})
+
+
+def update_quota_class(call: Call) -> Reply:
+    caller = path_caller(call)
+    require_volume_admin(caller, "volume_extension:quota_classes")
+    _quotas(call).update_class(_changes(call, "quota_class_set"))
+    return Reply({"quota_class_set": _quotas(call).class_limits()})

@@ -43,7 +43,7 @@ def type_view(
 
 def _visible_type(call: Call, caller: Caller, type_id: str) -> VolumeType:
     volume_type = volumes_of(call).volume_type_by_id(type_id)
-    if not volume_type.is_public and not caller.is_admin:
+    if not volume_type.usable_by(caller.project_id, caller.is_admin):
         raise not_found(f"Volume type {type_id} could not be found.")
     return volume_type
 
@@ -52,8 +52,8 @@ def list_types(call: Call) -> Reply:
     caller = path_caller(call)
     types = list(volumes_of(call).types.values())
     wanted = call.query.get("is_public")
-    if not caller.is_admin:
-        types = [t for t in types if t.is_public]
+    if not caller.is_admin:  # public types and the private ones shared with the project
+        types = [t for t in types if t.usable_by(caller.project_id, False)]
     elif wanted is not None and wanted.lower() != "none":
         types = [t for t in types if t.is_public == flag(wanted)]
     return Reply({"volume_types": [type_view(caller, t) for t in types]})

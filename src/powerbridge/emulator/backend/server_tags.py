@@ -1,0 +1,69 @@
+"""nova's server tags (microversion 2.26): at most 50 per server, each 1-60 characters
+without '/' or ','; changed only while the server is not building or deleting."""
+
+from __future__ import annotations
+
+from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
+from powerbridge.emulator.backend.server_records import Server
+from powerbridge.emulator.errors import bad_request, conflict, not_found
+
+MAX_TAGS = 50
+MAX_LENGTH = 60
+
+
+def check_tag(tag: object) -> str:
+    if not isinstance(tag, str) or not 1 <= len(tag) <= MAX_LENGTH:
+        raise bad_request(f"Invalid input for field/attribute tag. Value: {tag}.")
+    if "/" in tag or "," in tag:
+        raise bad_request(f"Tag '{tag}' is invalid: it may contain neither '/' nor ','.")
+    return tag
+
+
+class ServerTags:
+    def __init__(self, lifecycle: ServerLifecycle) -> None:
+        self.lifecycle = lifecycle
+
+    def tags(self, server_id: str, caller: Caller) -> list[str]:
+        return list(self.lifecycle.server(server_id, caller).tags)
+
+    def _changeable(self, server_id: str, caller: Caller) -> Server:
+        server = self.lifecycle.writable_server(server_id, caller, "os-server-tags")
+        if server.vm_state in ("building", "deleted") or server.task_state == "deleting":
+            raise conflict(
+                f"Cannot 'update tags' instance {server.id} while it is in vm_state "
+                f"{server.vm_state}"
+            )
+        return server
+
+    def replace(self, server_id: str, caller: Caller, tags: list[str]) -> list[str]:
+        if len(tags) > MAX_TAGS:
+            raise bad_request(f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+        server = self._changeable(server_id, caller)
+        server.tags = list(dict.fromkeys(check_tag(t) for t in tags))
+        self.lifecycle.save(server)
+        return list(server.tags)
+
+    def add(self, server_id: str, caller: Caller, tag: str) -> bool:
+        """True when the tag is new."""
+        check_tag(tag)
+        server = self._changeable(server_id, caller)
+        if tag in server.tags:
+            return False
+        if len(server.tags) >= MAX_TAGS:
+            raise bad_request(f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+        server.tags.append(tag)
+        self.lifecycle.save(server)
+        return True
+
+    def remove(self, server_id: str, caller: Caller, tag: str) -> None:
+        server = self._changeable(server_id, caller)
+        if tag not in server.tags:
+            raise not_found(f"Instance {server.id} has no tag '{tag}'")
+        server.tags.remove(tag)
+        self.lifecycle.save(server)
+
+    def clear(self, server_id: str, caller: Caller) -> None:
+        server = self._changeable(server_id, caller)
+        server.tags = []
+        self.lifecycle.save(server)
