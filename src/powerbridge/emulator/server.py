@@ -33,7 +33,7 @@ import socket
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -225,6 +225,8 @@ class EmulatorServer:
             )
             for name, sock in self._sockets.items()
         ]
+        for server, _ in self._servers:  # the reset_connection behaviour finds them
+            self.emulator.connections.serve_from(_open_connections(server))
         self.running = dataclasses.replace(
             _describe(self.emulator, tls),
             ssh_config=self.ssh.config_path,
@@ -479,6 +481,10 @@ def _reason(problem: Exception) -> str:
         text = problem.strerror[:1].lower() + problem.strerror[1:]
         return f"{problem.filename}: {text}" if problem.filename else text
     return str(problem)
+
+
+def _open_connections(server: uvicorn.Server) -> Callable[[], Iterable[Any]]:
+    return lambda: server.server_state.connections
 
 
 def _uvicorn_config(
