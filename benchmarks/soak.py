@@ -1,7 +1,7 @@
 """Reliability under faults, crashes and load (issue 20), each run bounded, seeded, loopback.
 
     python benchmarks/soak.py faults [--servers 200] [--speed 30] [--no-baseline] [--json]
-    python benchmarks/soak.py crash [--rounds 10] [--servers 10] [--seed 20] [--json]
+    python benchmarks/soak.py crash [--rounds 10] [--servers 10] [--seed 20] [--kill apply] [--json]
     python benchmarks/soak.py load [--clients 50] [--seconds 60] [--json]
 
 - faults: a `deploy apply` of N VMs (one volume each) while the emulator answers 10% of reads
@@ -11,8 +11,10 @@
   ACTIVE, no VM or volume name twice, every 5xx answer reported with its request id. Printed:
   VMs, retries, adoptions, duplicates found and removed, token renewals, wall time against the
   same run without faults. Exit 1 when an invariant fails.
-- crash: the emulator SIGKILLed at seeded random moments during N deploys per round, then
-  restarted; see benchmarks/soak_crash.py.
+- crash: the emulator (or, `--kill apply`, the `deploy apply` process) SIGKILLed at seeded
+  random moments during N deploys per round, then restarted and the apply run again: every VM
+  once, ACTIVE or ERROR with its fault, the store sound (`powerbridge emulator check`); see
+  benchmarks/soak_crash.py.
 - load: C concurrent clients of mixed reads and writes for S seconds; see
   benchmarks/soak_load.py.
 """
@@ -254,10 +256,47 @@ def main() -> int:
     faults.add_argument("--speed", type=float, default=30.0, help="emulated seconds per second")
     faults.add_argument("--no-baseline", dest="baseline", action="store_false")
     faults.add_argument("--json", action="store_true")
+    crash = sub.add_parser("crash", help="the emulator SIGKILLed during deploys")
+    crash.add_argument("--rounds", type=int, default=10)
+    crash.add_argument("--servers", type=int, default=10, help="VMs per round")
+    crash.add_argument("--seed", type=int, default=20)
+    crash.add_argument("--speed", type=float, default=10.0)
+    crash.add_argument(
+        "--kill", choices=("emulator", "apply"), default="emulator", help="what is SIGKILLed"
+    )
+    crash.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.scenario == "faults":
         return faults_main(args)
+    if args.scenario == "crash":
+        return crash_main(args)
     return 2
+
+
+def crash_main(args: argparse.Namespace) -> int:
+    from soak_crash import run_crashes, summary
+
+    with tempfile.TemporaryDirectory(prefix="powerbridge-crash-") as temp:
+        outcomes = run_crashes(
+            Path(temp), args.rounds, args.servers, args.seed, args.speed, args.kill
+        )
+    result = summary(outcomes)
+    if args.json:
+        print(json.dumps({**result, "rounds_detail": [asdict(o) for o in outcomes]}))
+    else:
+        for o in outcomes:
+            print(
+                f"round {o.number}: {o.killed} killed after {o.kill_after} s "
+                f"({o.found_after_kill} VMs made by then), apply exit {o.first_exit}, "
+                f"{'resumed' if o.resumed else 'applied again'} exit {o.second_exit}, "
+                f"{o.statuses}, {len(o.integrity)} integrity breaches, {o.seconds} s"
+            )
+        print(
+            f"{result['servers']} VMs in {result['rounds']} rounds: {result['statuses']}; "
+            f"{result['resumed']} resumed; problems {result['problems'] or 'none'}; "
+            f"integrity {result['integrity'] or 'sound'}; {result['seconds']} s"
+        )
+    return 1 if result["problems"] or result["integrity"] else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from powerbridge.cli.emulator_check import check
 from powerbridge.cli.emulator_services import services
 from powerbridge.cli.errors import CliError, UsageProblem
 from powerbridge.cli.lazy import EMULATOR_HELP, lazy_group
@@ -696,3 +697,5 @@ def _now_iso() -> str:
 
 # PowerVC's powervc-services, through the control socket (cli/emulator_services.py)
 commands.command(name="services", no_args_is_help=True)(services)
+# the integrity check of a stopped emulator's state (cli/emulator_check.py)
+commands.command(name="check")(check)

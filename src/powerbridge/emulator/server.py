@@ -137,6 +137,8 @@ class RunningEmulator:
             "project_domain_name": DEFAULT_DOMAIN,
             "region": self.emulator.estate.region,
             "data_dir": str(self.data_dir) if self.data_dir else None,
+            # `emulator check` loads the state with the estate it ran with (hosts, providers)
+            "estate_path": str(config.estate_path) if config.estate_path else None,
             "log_dir": str(self.log_dir),
             "clock": config.clock,
             "speed": config.speed,
