@@ -265,12 +265,35 @@ def main() -> int:
         "--kill", choices=("emulator", "apply"), default="emulator", help="what is SIGKILLed"
     )
     crash.add_argument("--json", action="store_true")
+    load = sub.add_parser("load", help="concurrent clients of mixed reads and writes")
+    load.add_argument("--clients", type=int, default=50)
+    load.add_argument("--seconds", type=float, default=60.0)
+    load.add_argument("--seed", type=int, default=5)
+    load.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.scenario == "faults":
         return faults_main(args)
     if args.scenario == "crash":
         return crash_main(args)
-    return 2
+    return load_main(args)
+
+
+def load_main(args: argparse.Namespace) -> int:
+    from soak_load import run_load
+
+    with tempfile.TemporaryDirectory(prefix="powerbridge-load-") as temp:
+        result = run_load(Path(temp), args.clients, args.seconds, args.seed)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"{result['clients']} clients, {result['seconds']} s: {result['requests']} requests, "
+            f"{result['requests_per_second']}/s, p50 {result['p50_ms']} ms, p99 "
+            f"{result['p99_ms']} ms, error rate {result['error_rate']}"
+        )
+        for error in result["errors"]:
+            print(f"  error: {error}")
+    return 1 if result["errors"] or not result["requests"] else 0
 
 
 def crash_main(args: argparse.Namespace) -> int:

@@ -52,6 +52,7 @@ class Lab:
     folder: Path
     estate: Path
     speed: float = 30.0
+    clock: str = "real"
     env: dict[str, str] = field(default_factory=dict)
     _token: str | None = None
 
@@ -67,7 +68,7 @@ class Lab:
 
     def start(self) -> None:
         started = self._cli(
-            "start", "--port", "0", "--estate", str(self.estate), "--clock", "real",
+            "start", "--port", "0", "--estate", str(self.estate), "--clock", self.clock,
             "--speed", str(self.speed), "--detach",
         )  # fmt: skip
         if started.returncode:
@@ -100,6 +101,11 @@ class Lab:
         raise RuntimeError(f"the emulator (pid {pid}) outlived SIGKILL")
 
     # -- its HTTP API ----------------------------------------------------------------------
+    def sign_in(self) -> str:
+        """A new token of its own (the catalog kept for `url`)."""
+        self._token = None
+        return self.token()
+
     def token(self) -> str:
         if self._token is None:
             body = {
