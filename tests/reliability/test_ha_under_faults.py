@@ -31,7 +31,8 @@ RESUMES = 3
 
 def soak_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("soak", SOAK)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("soak", module)
     spec.loader.exec_module(module)
@@ -70,8 +71,10 @@ def test_ha_create_under_faults_completes_or_resumes(
         tally.emit(record)
     print(f"HA create under faults: failures then resumed: {failures}; {tally.counts}")
     for line in failures:
-        assert line.startswith("step ") and "\n" not in line  # each names its step
-    assert job is not None and job.status is JobStatus.SUCCEEDED, failures
+        assert line.startswith("step ")  # each names its step
+        assert "\n" not in line
+    assert job is not None, failures
+    assert job.status is JobStatus.SUCCEEDED, failures
 
     async def names(cloud: Cloud) -> tuple[Counter[str], Counter[str]]:
         servers = [s.name for s in await cloud.compute.servers()

@@ -54,6 +54,7 @@ TEXTS: dict[str, str] = {
         "  stop      Stop the emulator of a data dir (SIGTERM; SIGKILL after 10 s).\n"
         "  env       Print how clients reach the running emulator: OS_* variables...\n"
         "  services  Start, stop, restart or show PowerVC's services, as...\n"
+        "  check     Check a stopped emulator's state: attachments, host...\n"
     ),
     "image": (
         "Usage: powerbridge image [OPTIONS] COMMAND [ARGS]...\n"
