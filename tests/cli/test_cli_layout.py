@@ -16,8 +16,15 @@ from powerbridge.cli.progress import Progress
 from powerbridge.client import StateChange
 
 CLI = Path(__file__).parents[2] / "src" / "powerbridge" / "cli"
-# the emulator group itself (emulator_services.py: its `services` command) and the demo
-STARTS_THE_EMULATOR = {"emulator.py", "emulator_services.py", "emulator_backup.py", "demo.py"}
+# the emulator group itself (emulator_services.py: its `services` command; emulator_backup.py:
+# `backup`, `restore`; emulator_check.py: `check`) and the demo
+STARTS_THE_EMULATOR = {
+    "emulator.py",
+    "emulator_services.py",
+    "emulator_backup.py",
+    "emulator_check.py",
+    "demo.py",
+}
 
 
 def test_help_imports_neither_the_client_nor_the_command_groups() -> None:

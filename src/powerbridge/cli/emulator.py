@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from powerbridge.cli.emulator_backup import backup, restore
+from powerbridge.cli.emulator_check import check
 from powerbridge.cli.emulator_services import services
 from powerbridge.cli.errors import CliError, UsageProblem
 from powerbridge.cli.lazy import EMULATOR_HELP, lazy_group
@@ -702,3 +703,5 @@ commands.command(name="services", no_args_is_help=True)(services)
 # PowerVC's powervc-backup and powervc-restore (cli/emulator_backup.py)
 commands.command(name="backup")(backup)
 commands.command(name="restore")(restore)
+# the integrity check of a stopped emulator's state (cli/emulator_check.py)
+commands.command(name="check")(check)

@@ -56,6 +56,7 @@ TEXTS: dict[str, str] = {
         "  services  Start, stop, restart or show PowerVC's services, as...\n"
         "  backup    Save the running emulator's data to a .tgz archive, as...\n"
         "  restore   Restore the emulator's data from a .tgz archive, as...\n"
+        "  check     Check a stopped emulator's state: attachments, host...\n"
     ),
     "image": (
         "Usage: powerbridge image [OPTIONS] COMMAND [ARGS]...\n"

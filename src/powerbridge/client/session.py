@@ -301,6 +301,8 @@ class Session:
             token = self._token
             if token is None or token is stale:
                 token = self._token = await self._issue_token()
+                if stale is not None:  # counted by the reliability runs: keep the wording
+                    logger.info("renewed the token (the old one expires at %s)", stale.expires_at)
             return token
 
     async def _issue_token(self) -> Token:
@@ -708,7 +710,11 @@ def _transport_error(
 
 def _tls_failure(error: BaseException) -> bool:
     seen: BaseException | None = error
-    while seen is not None:
+    # a chain can loop: a connection reset mid-answer (httpcore re-raises the error it is
+    # handling) made A's context B and B's A, and this walk spun for ever
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
         if isinstance(seen, ssl.SSLCertVerificationError):
             return True
         if "CERTIFICATE_VERIFY_FAILED" in str(seen):

@@ -33,7 +33,7 @@ import socket
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,6 +138,8 @@ class RunningEmulator:
             "project_domain_name": DEFAULT_DOMAIN,
             "region": self.emulator.estate.region,
             "data_dir": str(self.data_dir) if self.data_dir else None,
+            # `emulator check` loads the state with the estate it ran with (hosts, providers)
+            "estate_path": str(config.estate_path) if config.estate_path else None,
             "log_dir": str(self.log_dir),
             "clock": config.clock,
             "speed": config.speed,
@@ -227,6 +229,8 @@ class EmulatorServer:
             )
             for name, sock in self._sockets.items()
         ]
+        for server, _ in self._servers:  # the reset_connection behaviour finds them
+            self.emulator.connections.serve_from(_open_connections(server))
         self.running = dataclasses.replace(
             _describe(self.emulator, tls),
             ssh_config=self.ssh.config_path,
@@ -490,6 +494,10 @@ def _reason(problem: Exception) -> str:
         text = problem.strerror[:1].lower() + problem.strerror[1:]
         return f"{problem.filename}: {text}" if problem.filename else text
     return str(problem)
+
+
+def _open_connections(server: uvicorn.Server) -> Callable[[], Iterable[Any]]:
+    return lambda: server.server_state.connections
 
 
 def _uvicorn_config(

@@ -62,6 +62,7 @@ from powerbridge.emulator.backend.volume_services import VolumeServices
 from powerbridge.emulator.backend.volume_transfers import VolumeTransfers
 from powerbridge.emulator.clock import Clock
 from powerbridge.emulator.config import MEMORY, EmulatorConfig
+from powerbridge.emulator.connection_reset import Connections
 from powerbridge.emulator.estate import Estate, load_estate
 from powerbridge.emulator.lifecycle import Engine
 from powerbridge.emulator.logs import ServiceLogs
@@ -85,9 +86,11 @@ class Emulator:
         self.engine.hold_when(self.admin_services.work_held)
         self.admin_services.on_started(self.engine.release)
         self.logs = ServiceLogs(self.log_dir)
+        self.connections = Connections()  # the servers register theirs (reset_connection)
         self.behaviours = Behaviours(self.store, seed=config.seed, declared=self.estate.behaviours)
         ctx = BackendContext(self.store, self.clock, self.engine, self.logs, self.estate)
         self.identity = IdentityBackend(self.store, config.token_ttl)
+        self.identity.lifetime_cap = self._token_lifetime
         self._build_backends(ctx)
         if self.store.is_new:
             self._seed()
@@ -99,6 +102,14 @@ class Emulator:
         self.admin_services.boot()
         for backend in (self.images, self.networks, self.volumes, self.compute):
             backend.resume()
+
+    def _token_lifetime(self) -> float | None:
+        """A token rule's clock-seconds as seconds of the identity backend's time (wall time):
+        divided by the speed of a real clock, so a sped-up run still crosses expiries."""
+        seconds = self.behaviours.token_lifetime()
+        if seconds is None or self.clock.mode != "real":
+            return seconds
+        return seconds / self.clock.speed
 
     def _build_backends(self, ctx: BackendContext) -> None:
         """Each backend once, handed to those that use it (none builds another)."""

@@ -1,10 +1,10 @@
 """A declarative route table per service, and the one wrapper every endpoint runs through.
 
 The wrapper does, in order: assign the request id, run due lifecycle steps, authenticate
-(unless the route is public), apply API-fault behaviours, parse the JSON body and the
-microversion, call the synchronous handler (an `after_handling` fault replaces its answer),
-then render the reply or the `ApiError` in the service's own envelope, add the request-id
-headers and write the API log line.
+(unless the route is public), apply API-fault behaviours (a `reset_connection` one cuts the
+connection), parse the JSON body and the microversion, call the synchronous handler (an
+`after_handling` fault replaces its answer), then render the reply or the `ApiError` in the
+service's own envelope, add the request-id headers and write the API log line.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from powerbridge.emulator.api.envelopes import error_body
 from powerbridge.emulator.api.microversions import Microversion, MicroversionRange
+from powerbridge.emulator.connection_reset import ConnectionCut
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.logs import LogContext
 
@@ -309,9 +310,15 @@ def _make_endpoint(
             reply = spec.handler(call)
             response = _reply_response(reply, method, call.microversion, spec.versions)
             if fault is not None and fault.after_handling:
-                await _apply_api_fault(fault)  # done, but the answer is lost
+                if fault.reset:  # done, the answer cut halfway
+                    _stamp(response, service, request_id)
+                    response = emulator.connections.cut(request, response)
+                else:
+                    await _apply_api_fault(fault)  # done, but the answer is lost
         except ApiError as error:
             response = _error_response(emulator, service, request, request_id, error)
+        except ConnectionCut:  # before the call is carried out: nothing answered
+            response = emulator.connections.cut(request, None)
         status = response.status_code
         _stamp(response, service, request_id)
         _log_request(emulator, service, request, request_id, caller, status, response, started)
@@ -339,6 +346,8 @@ def _parse_json(raw: bytes, request: Request) -> Any:
 async def _apply_api_fault(fault: ApiFault) -> None:
     if fault.latency:
         await asyncio.sleep(fault.latency)
+    if fault.reset:
+        raise ConnectionCut
     if fault.status:
         raise ApiError(
             "serviceUnavailable",
@@ -406,7 +415,7 @@ def _log_request(
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     length = response.headers.get("content-length", "0")
     elapsed = time.perf_counter() - started
-    level = "INFO" if status < 500 else "ERROR"
+    level = "INFO" if 0 < status < 500 else "ERROR"  # 0: the connection was reset
     emulator.logs.write(
         service.log_process,
         level,

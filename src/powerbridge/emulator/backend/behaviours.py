@@ -7,7 +7,12 @@ Server rules match a server by name regex and/or metadata and change its lifecyc
 API rules make a fraction of calls to a service fail with `status` and/or wait `latency`
 seconds; `times` limits a rule to the next N calls it matches (then it stays listed, spent), and
 `after_handling` carries the call out before answering `status` (a lost answer: the create
-happened, the client cannot tell).
+happened, the client cannot tell). An API rule of mode `reset_connection` closes the socket with
+a TCP reset instead of answering: before the call is carried out (mid-request), or with
+`after_handling` once it is, halfway through the answer's body (mid-response).
+Token rules (`kind: token`) make every token issued while the rule exists expire `seconds`
+clock-seconds after its issue (`seconds / speed` of wall time on the real clock), so a run sped
+up by the clock still crosses token expiries.
 Node rules match a simulated AIX node by host name regex and change how its sshd answers:
 - `refuse_ssh`: nothing listens on its port (connections refused) while the rule exists;
 - `reset_ssh`: a session's connection is cut while its command runs (`times`, `fraction`);
@@ -40,7 +45,8 @@ SSH_MODES = ("refuse_ssh", "reset_ssh", "changed_host_key")
 # one-shot node events: applied as soon as the rule is added, then the rule is spent
 EVENT_MODES = ("crash", "host_failure", "lose_repository_disk")
 NODE_MODES = (*SSH_MODES, "fail_command", *EVENT_MODES)
-KINDS = ("server", "api", "node")
+API_MODES = ("", "reset_connection")  # "": answer `status` and/or wait `latency`
+KINDS = ("server", "api", "node", "token")
 TASK_STATES = ("scheduling", "block_device_mapping", "networking", "spawning")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
@@ -77,6 +83,7 @@ class ApiFault:
     latency: float
     message: str
     after_handling: bool = False
+    reset: bool = False  # close the connection (a TCP reset) instead of answering
 
 
 ESTATE_PREFIX = "estate-"
@@ -191,8 +198,15 @@ class Behaviours:
                 continue  # spent
             if self._random.random() < rule.fraction:
                 self._spend(rule)
-                return ApiFault(rule.status, rule.latency, rule.message, rule.after_handling)
+                reset = rule.mode == "reset_connection"
+                return ApiFault(rule.status, rule.latency, rule.message, rule.after_handling, reset)
         return None
+
+    def token_lifetime(self) -> float | None:
+        """The clock-seconds a token issued now lives by the token rules (the shortest), or
+        None when no token rule exists."""
+        lifetimes = [rule.seconds for rule in self._rules.values() if rule.kind == "token"]
+        return min(lifetimes) if lifetimes else None
 
     def _spend(self, rule: Behaviour) -> None:
         if rule.times is None:
@@ -214,7 +228,7 @@ def parse_behaviour(body: Mapping[str, Any]) -> Behaviour:
         )
     kind = body.get("kind")
     if kind not in KINDS:
-        raise bad_request("Behaviour 'kind' must be 'server', 'api' or 'node'.")
+        raise bad_request("Behaviour 'kind' must be 'server', 'api', 'node' or 'token'.")
     try:
         rule = Behaviour(id=str(uuid.uuid4()), **body)
         _check_types(rule)
@@ -224,6 +238,8 @@ def parse_behaviour(body: Mapping[str, Any]) -> Behaviour:
         _check_server_rule(rule)
     elif kind == "node":
         _check_node_rule(rule)
+    elif kind == "token":
+        _check_token_rule(rule)
     else:
         _check_api_rule(rule)
     return rule
@@ -317,7 +333,25 @@ def _check_node_rule(rule: Behaviour) -> None:
         raise bad_request(f"'{rule.mode}' is a one-shot event: drop 'times' and 'fraction'.")
 
 
+def _check_token_rule(rule: Behaviour) -> None:
+    if rule.seconds <= 0:
+        raise bad_request(
+            "A token behaviour needs 'seconds', the clock-seconds a token lives (e.g. 60)."
+        )
+    other = {"mode", "name_regex", "metadata", "service", "status", "times", "after_handling"}
+    given = sorted(name for name in other if getattr(rule, name) not in (None, "", {}, False))
+    if given:
+        raise bad_request(f"A token behaviour takes 'seconds' only, not '{given[0]}'.")
+
+
 def _check_api_rule(rule: Behaviour) -> None:
+    if rule.mode not in API_MODES:
+        raise bad_request("API behaviour 'mode' must be 'reset_connection' or left out.")
+    if rule.mode == "reset_connection":
+        if rule.status is not None:
+            raise bad_request("'reset_connection' answers nothing: drop 'status'.")
+    elif rule.status is None and not rule.latency:
+        raise bad_request("An API behaviour needs 'status' or 'latency'.")
     if rule.service not in SERVICE_NAMES:
         raise bad_request(f"API behaviour 'service' must be one of {', '.join(SERVICE_NAMES)}.")
     if rule.method is not None:
@@ -325,11 +359,9 @@ def _check_api_rule(rule: Behaviour) -> None:
         if not isinstance(rule.method, str) or rule.method.upper() not in HTTP_METHODS:
             raise bad_request(f"API behaviour 'method' must be one of {', '.join(HTTP_METHODS)}.")
         rule.method = rule.method.upper()
-    if rule.status is None and not rule.latency:
-        raise bad_request("An API behaviour needs 'status' or 'latency'.")
     if rule.status is not None and not (isinstance(rule.status, int) and 400 <= rule.status <= 599):
         raise bad_request("'status' must be an HTTP error status between 400 and 599.")
-    if rule.after_handling and rule.status is None:
+    if rule.after_handling and rule.status is None and rule.mode != "reset_connection":
         raise bad_request("'after_handling' needs the 'status' to answer instead.")
     if not 0.0 <= rule.fraction <= 1.0:
         raise bad_request("'fraction' must be between 0 and 1.")

@@ -57,6 +57,8 @@ class TokenAuthority(IdentityDirectory):
     ) -> None:
         super().__init__(store, now)
         self.token_ttl = token_ttl
+        # seconds of `now` a token issued now lives at most (token behaviours); None: no cap
+        self.lifetime_cap: Callable[[], float | None] = lambda: None
         self.revoked: set[str] = set()
         self._verified: set[tuple[str, str, str]] = set()
         self._token_cache: dict[str, Caller] = {}
@@ -293,6 +295,9 @@ class TokenAuthority(IdentityDirectory):
     ) -> Caller:
         issued = self._now()
         expires = issued + self.token_ttl
+        cap = self.lifetime_cap()
+        if cap is not None:
+            expires = min(expires, issued + cap)
         if origin.expires_at is not None:
             expires = min(expires, origin.expires_at)
         payload = {
