@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from powerbridge.emulator.backend.behaviours import parse_behaviour
+from powerbridge.emulator.backend.policy import ROLE_NAMES as POLICY_ROLE_NAMES
 from powerbridge.emulator.errors import ApiError
 
 
@@ -137,8 +138,9 @@ class UserSpec:
     email: str = ""
 
 
-# the roles every PowerVC has (keystone's defaults); estate users are granted them by name
-ROLE_NAMES = ("admin", "member", "reader")
+# the roles every PowerVC has (keystone's defaults and PowerVC's own, backend.policy says
+# what each may do); estate users are granted them by name
+ROLE_NAMES = POLICY_ROLE_NAMES
 # PowerVC's placement policies; the utilization-balanced ones rank by allocation (the
 # emulator has no running averages), so they are aliases of the allocation-balanced ones
 PLACEMENT_POLICIES = ("striping", "packing", "cpu_balanced", "memory_balanced")

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from powerbridge.emulator.backend.policy import ADMIN_ONLY, allows
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.store import Store
 
@@ -207,13 +208,16 @@ def require_admin(caller: Caller, action: str) -> None:
 
 
 def require_policy_admin(caller: Caller, action: str) -> None:
-    """An admin-only nova (or PowerVC compute) action, refused in nova's policy wording."""
-    if not caller.is_admin:
+    """A nova (or PowerVC compute) action keystone's member may not do, refused in nova's
+    policy wording; PowerVC's roles may, where its policy table says so."""
+    if not allows(caller.roles, action, ADMIN_ONLY):
         raise forbidden(f"Policy doesn't allow {action} to be performed.")
 
 
 def require_writer(caller: Caller, action: str) -> None:
-    if not caller.can_write:
+    """A write the policy table allows some roles (keystone's member where it names none),
+    refused in nova's and cinder's wording."""
+    if not allows(caller.roles, action):
         raise forbidden(f"Policy doesn't allow {action} to be performed.")
 
 

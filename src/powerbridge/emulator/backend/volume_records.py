@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.policy import ADMIN_ONLY, allows
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.lifecycle import Transitions
 from powerbridge.emulator.logs import LogContext
@@ -207,7 +208,8 @@ def context_of(stored: dict[str, Any] | None) -> LogContext | None:
     return LogContext(**stored) if stored else None
 
 
-def require_volume_admin(caller: Caller, action: str) -> None:
-    """cinder's policy refusal wording."""
-    if not caller.is_admin:
+def require_volume_admin(caller: Caller, action: str, rule: str | None = None) -> None:
+    """cinder's policy refusal wording; `rule`: the policy table's name for it when cinder's
+    one name covers an edit and a removal (a storage template's update and delete)."""
+    if not allows(caller.roles, rule or action, ADMIN_ONLY):
         raise forbidden(f"Policy doesn't allow {action} to be performed.")
