@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from powerbridge.emulator.backend.behaviours import parse_behaviour
-from powerbridge.emulator.backend.policy import ROLE_NAMES as POLICY_ROLE_NAMES
 from powerbridge.emulator.errors import ApiError
+from powerbridge.powervc_roles import ROLE_NAMES as POLICY_ROLE_NAMES
 
 
 class EstateError(ValueError):
@@ -138,7 +138,7 @@ class UserSpec:
     email: str = ""
 
 
-# the roles every PowerVC has (keystone's defaults and PowerVC's own, backend.policy says
+# the roles every PowerVC has (keystone's defaults and PowerVC's own, powervc_roles says
 # what each may do); estate users are granted them by name
 ROLE_NAMES = POLICY_ROLE_NAMES
 # PowerVC's placement policies; the utilization-balanced ones rank by allocation (the

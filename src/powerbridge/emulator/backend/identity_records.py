@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from powerbridge.emulator.backend.policy import ADMIN_ONLY, allows
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.store import Store
+from powerbridge.powervc_roles import ADMIN_ONLY, allows
 
 DEFAULT_DOMAIN_ID = "default"
 DEFAULT_DOMAIN_NAME = "Default"

@@ -48,9 +48,9 @@ from powerbridge.emulator.backend.image_schema import (
     check_settable,
     set_core,
 )
-from powerbridge.emulator.backend.policy import ADMIN_ONLY, allows
 from powerbridge.emulator.errors import bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.logs import LogContext
+from powerbridge.powervc_roles import ADMIN_ONLY, allows
 
 # the image service's records and rules, for its HTTP layer (they live in image_records,
 # image_schema and image_queries)

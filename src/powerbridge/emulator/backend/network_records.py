@@ -7,8 +7,8 @@ from typing import Any
 
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.ipam import neutron_error
-from powerbridge.emulator.backend.policy import allows
 from powerbridge.emulator.errors import ApiError
+from powerbridge.powervc_roles import allows
 
 PROCESS = "neutron-server"
 PLUGIN_LOG = "neutron.db.db_base_plugin_common"

@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from powerbridge.emulator.backend.identity_records import Caller
-from powerbridge.emulator.backend.policy import ADMIN_ONLY, allows
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.lifecycle import Transitions
 from powerbridge.emulator.logs import LogContext
+from powerbridge.powervc_roles import ADMIN_ONLY, allows
 
 VOLUME_MODULE = "cinder.volume.manager"
 SCHEDULER_MODULE = "cinder.scheduler.flows.create_volume"

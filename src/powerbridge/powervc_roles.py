@@ -1,5 +1,7 @@
-"""PowerVC's roles and its policy: one table, policy action -> the roles allowed it, which every
-service's checks read (nova, cinder, glance, neutron; each refuses in its own wording).
+"""PowerVC's roles and its policy: one table, policy action -> the roles allowed it. Pure (it
+imports nothing of the project): the emulator's services check every write with it (nova,
+cinder, glance, neutron; each refuses in its own wording), and the client side names the roles
+a refused action needs (a real PowerVC's refusal names the policy action, not the roles).
 
 IBM PowerVC 2.x "Managing roles"
 (https://www.ibm.com/docs/en/powervc/2.1.0?topic=security-managing-roles): admin does
@@ -12,6 +14,7 @@ stay as tempest knows them: member writes whatever is not an admin's, reader wri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 KEYSTONE_ROLES = ("admin", "member", "reader")
@@ -168,3 +171,32 @@ def roles_allowed(action: str, default: Roles = MEMBER) -> list[str]:
     """The roles that may do `action`, in ROLE_NAMES order (for a refusal's explanation)."""
     allowed = RULES.get(action, default) | {"admin"}
     return [name for name in ROLE_NAMES if name in allowed]
+
+
+# how each service names the policy action it refused (nova and cinder, neutron, glance,
+# keystone); the client reads the action back out of a 403's message
+REFUSALS = (
+    re.compile(r"Policy doesn't allow (?P<action>[\w:.-]+) to be performed\."),
+    re.compile(r"\(rule:(?P<action>[\w:.-]+)\) is disallowed by policy"),
+    re.compile(r"You are not authorized to complete (?P<action>\w+) action\."),
+    re.compile(r"You are not authorized to perform the requested action: (?P<action>[\w:.-]+)\."),
+)
+
+
+def refused_action(message: str) -> str | None:
+    """The policy action a service's 403 message names, if it names one."""
+    for pattern in REFUSALS:
+        found = pattern.search(message)
+        if found:
+            return found.group("action")
+    return None
+
+
+def powervc_roles_for(action: str) -> list[str] | None:
+    """PowerVC's roles (admin first) that may do `action`; None for an action the table does
+    not know (keystone's and the emulator's administration is admin's alone)."""
+    if action.startswith(("identity:", "emulator:")):
+        return ["admin"]
+    if action not in RULES:
+        return None
+    return [name for name in roles_allowed(action) if name not in ("member", "reader")]
