@@ -36,7 +36,6 @@ ROLE_NAMES = KEYSTONE_ROLES + POWERVC_ROLES
 Roles = frozenset[str]
 ADMIN_ONLY: Roles = frozenset()  # admin is allowed everything; nobody else
 # the roles that may do each kind of task (admin always may)
-READ: Roles = frozenset(("member", "reader", *POWERVC_ROLES))
 ADMIN_READ: Roles = frozenset(POWERVC_ROLES)  # reads nova/cinder keep from keystone's member
 SELF_SERVICE: Roles = frozenset(("self_service", "project_manager"))
 ASSIST: Roles = frozenset(("admin_assist",))
