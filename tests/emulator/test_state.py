@@ -6,6 +6,7 @@ from pathlib import Path
 
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.state import Emulator
+from tests.support.roles import KEYSTONE_AND_POWERVC_ROLES
 
 
 class TestEmulatorState:
@@ -61,7 +62,7 @@ class TestEmulatorState:
         try:
             assert sorted(second.identity.projects) == ids
             assert len(second.identity.users) == 1
-            assert len(second.identity.roles) == 3
+            assert {r.name for r in second.identity.roles.values()} == KEYSTONE_AND_POWERVC_ROLES
         finally:
             second.close()
 

@@ -39,6 +39,8 @@ from typing import Any
 
 import httpx
 
+from powerbridge.powervc_roles import powervc_roles_for, refused_action
+
 MAX_MESSAGE = 300
 REQUEST_ID_HEADERS = ("x-openstack-request-id", "x-compute-request-id")
 
@@ -291,15 +293,31 @@ def http_error(response: httpx.Response, service: str, *, hint: str | None = Non
         method, url = response.request.method, str(response.request.url)
     except RuntimeError:  # a Response built by hand has no request
         method, url = "?", "?"
+    message = server_message(response) if _is_read(response) else ""
+    if hint is None and response.status_code == 403:
+        hint = roles_hint(message)
     return error_class(response.status_code)(
         service=service,
         method=method,
         url=url,
         status=response.status_code,
         request_id=request_id(response),
-        message=server_message(response) if _is_read(response) else "",
+        message=message,
         body=response.text if _is_read(response) else "",
         hint=hint,
+    )
+
+
+def roles_hint(message: str) -> str | None:
+    """For a policy refusal: the PowerVC roles that would allow it (the service names only
+    the policy action; IBM's role table says who may do it)."""
+    action = refused_action(message)
+    roles = powervc_roles_for(action) if action else None
+    if not roles:
+        return None
+    return (
+        f"{action} needs one of PowerVC's roles {', '.join(roles)} on the project: "
+        "ask an administrator to assign one (Configuration > Users and Groups)"
     )
 
 

@@ -26,6 +26,7 @@ from powerbridge.emulator.estate_unmanaged import (
     check_unmanaged,
 )
 from powerbridge.emulator.estate_utilization import UtilizationSpec, check_utilization
+from powerbridge.powervc_roles import ROLE_NAMES as POLICY_ROLE_NAMES
 
 
 class EstateError(ValueError):
@@ -143,8 +144,9 @@ class UserSpec:
     email: str = ""
 
 
-# the roles every PowerVC has (keystone's defaults); estate users are granted them by name
-ROLE_NAMES = ("admin", "member", "reader")
+# the roles every PowerVC has (keystone's defaults and PowerVC's own, powervc_roles says
+# what each may do); estate users are granted them by name
+ROLE_NAMES = POLICY_ROLE_NAMES
 # PowerVC's placement policies; the utilization-balanced ones rank by allocation (the
 # emulator has no running averages), so they are aliases of the allocation-balanced ones
 PLACEMENT_POLICIES = ("striping", "packing", "cpu_balanced", "memory_balanced")

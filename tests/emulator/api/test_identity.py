@@ -18,6 +18,7 @@ from powerbridge.emulator.app import create_app
 from powerbridge.emulator.config import EmulatorConfig
 from powerbridge.emulator.state import Emulator
 from tests.support.emulator_http import IDENTITY, password_auth
+from tests.support.roles import KEYSTONE_AND_POWERVC_ROLES
 
 ROOT = "/powervc/openstack/identity"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -991,7 +992,7 @@ class TestRolesAndGrants:
     def test_role_crud(self, client: TestClient, admin_token: str) -> None:
         admin = auth_headers(admin_token)
         listed = client.get(f"{IDENTITY}/roles", headers=admin).json()
-        assert {r["name"] for r in listed["roles"]} == {"admin", "member", "reader"}
+        assert {r["name"] for r in listed["roles"]} == KEYSTONE_AND_POWERVC_ROLES
         created = client.post(f"{IDENTITY}/roles", headers=admin, json={"role": {"name": "ops"}})
         assert created.status_code == 201
         role = created.json()["role"]

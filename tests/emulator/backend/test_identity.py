@@ -23,6 +23,7 @@ from powerbridge.emulator.backend.identity_records import (
 from powerbridge.emulator.errors import ApiError
 from powerbridge.emulator.estate import load_estate
 from powerbridge.emulator.store import Store
+from tests.support.roles import KEYSTONE_AND_POWERVC_ROLES
 
 TTL = 3600.0
 START = 1_800_000_000.0
@@ -115,7 +116,7 @@ def add_member(
 
 class TestSeed:
     def test_default_identity(self, identity: IdentityBackend) -> None:
-        assert sorted(r.name for r in identity.roles.values()) == ["admin", "member", "reader"]
+        assert {r.name for r in identity.roles.values()} == KEYSTONE_AND_POWERVC_ROLES
         project = identity.project_by_name("ibm-default")
         root = identity.user_by_name("root")
         assert root.default_project_id == project.id
@@ -123,7 +124,7 @@ class TestSeed:
         assert [p.id for p in identity.user_projects(root.id)] == [project.id]
 
     def test_records_are_written_through(self, identity: IdentityBackend, store: Store) -> None:
-        assert {r["name"] for r in store.load("role")} == {"admin", "member", "reader"}
+        assert {r["name"] for r in store.load("role")} == KEYSTONE_AND_POWERVC_ROLES
         assert [u["name"] for u in store.load("user")] == ["root"]
         # root: admin of its project, and (keystone-manage bootstrap's) of the system and
         # the default domain

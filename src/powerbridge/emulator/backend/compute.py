@@ -22,7 +22,7 @@ from typing import Any
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.host_groups import HostGroupBackend
 from powerbridge.emulator.backend.hosts import HostInventory
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
 from powerbridge.emulator.backend.image import ImageBackend
 from powerbridge.emulator.backend.keypairs import KeypairBackend
 from powerbridge.emulator.backend.network import NetworkBackend
@@ -48,7 +48,7 @@ from powerbridge.emulator.backend.server_records import (
 from powerbridge.emulator.backend.server_states import settle, start_task
 from powerbridge.emulator.backend.settings import instance_name
 from powerbridge.emulator.backend.volume import VolumeBackend
-from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
+from powerbridge.emulator.errors import ApiError, bad_request, not_found
 from powerbridge.emulator.logs import LogContext
 
 DEVICE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -125,8 +125,7 @@ class ComputeBackend:
         self, caller: Caller, request: ServerRequest, request_id: str
     ) -> list[Server]:
         """Validate everything first, then create `max_count` servers (all or nothing)."""
-        if not caller.can_write:
-            raise forbidden("Policy doesn't allow os_compute_api:servers:create to be performed.")
+        require_writer(caller, "os_compute_api:servers:create")
         if self.quota is not None:
             self.quota.check(caller, request)
         context = LogContext(request_id, caller.user_id, caller.project_id or "-")
@@ -425,8 +424,7 @@ class ComputeBackend:
     def delete(self, server_id: str, caller: Caller, request_id: str) -> None:
         server = self.server(server_id, caller)
         require_unlocked(server, caller, "delete")
-        if not caller.can_write:
-            raise forbidden("Policy doesn't allow os_compute_api:servers:delete to be performed.")
+        require_writer(caller, "os_compute_api:servers:delete")
         self.registry.record_action(server, "delete", request_id, caller)
         server.request_id = request_id
         start_task(server, "deleting")
@@ -464,8 +462,7 @@ class ComputeBackend:
     def update(self, server_id: str, caller: Caller, changes: Mapping[str, Any]) -> Server:
         """`changes` may hold name, description, access_ip_v4, access_ip_v6."""
         server = self.server(server_id, caller)
-        if not caller.can_write:
-            raise forbidden("Policy doesn't allow os_compute_api:servers:update to be performed.")
+        require_writer(caller, "os_compute_api:servers:update")
         v4 = access_ip(str(changes.get("access_ip_v4", server.access_ip_v4)), 4)
         v6 = access_ip(str(changes.get("access_ip_v6", server.access_ip_v6)), 6)
         server.access_ip_v4, server.access_ip_v6 = v4, v6
@@ -481,10 +478,7 @@ class ComputeBackend:
         self, server_id: str, caller: Caller, items: Mapping[str, str], *, replace: bool
     ) -> dict[str, str]:
         server = self.server(server_id, caller)
-        if not caller.can_write:
-            raise forbidden(
-                "Policy doesn't allow os_compute_api:server-metadata:update to be performed."
-            )
+        require_writer(caller, "os_compute_api:server-metadata:update")
         merged = dict(items) if replace else {**server.metadata, **items}
         if len(merged) > 128:
             raise ApiError(
@@ -499,10 +493,8 @@ class ComputeBackend:
 
     def delete_metadata(self, server_id: str, caller: Caller, key: str) -> None:
         server = self.server(server_id, caller)  # another project's: 404
-        if not caller.can_write:  # a reader reads metadata, deletes none (nova's policy first)
-            raise forbidden(
-                "Policy doesn't allow os_compute_api:server-metadata:delete to be performed."
-            )
+        # a reader reads metadata, deletes none (nova's policy first)
+        require_writer(caller, "os_compute_api:server-metadata:delete")
         if key not in server.metadata:
             raise not_found("Metadata item was not found")
         del server.metadata[key]
@@ -511,6 +503,8 @@ class ComputeBackend:
 
     def set_locked(self, server_id: str, caller: Caller, locked: bool, request_id: str) -> None:
         server = self.server(server_id, caller)
+        verb = "lock" if locked else "unlock"  # nova's os-lock-server policy, then the lock
+        require_writer(caller, f"os_compute_api:os-lock-server:{verb}")
         server.locked = locked
         self.registry.record_action(server, "lock" if locked else "unlock", request_id, caller)
         self.registry.save(server)

@@ -27,6 +27,7 @@ from powerbridge.emulator.backend.identity_admin_records import (
 )
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.store import Store
+from powerbridge.powervc_roles import ADMIN_ONLY, allows
 
 DEFAULT_DOMAIN_ID = "default"
 DEFAULT_DOMAIN_NAME = "Default"
@@ -298,13 +299,16 @@ def require_admin(caller: Caller, action: str) -> None:
 
 
 def require_policy_admin(caller: Caller, action: str) -> None:
-    """An admin-only nova (or PowerVC compute) action, refused in nova's policy wording."""
-    if not caller.is_admin:
+    """A nova (or PowerVC compute) action keystone's member may not do, refused in nova's
+    policy wording; PowerVC's roles may, where its policy table says so."""
+    if not allows(caller.roles, action, ADMIN_ONLY):
         raise forbidden(f"Policy doesn't allow {action} to be performed.")
 
 
 def require_writer(caller: Caller, action: str) -> None:
-    if not caller.can_write:
+    """A write the policy table allows some roles (keystone's member where it names none),
+    refused in nova's and cinder's wording."""
+    if not allows(caller.roles, action):
         raise forbidden(f"Policy doesn't allow {action} to be performed.")
 
 

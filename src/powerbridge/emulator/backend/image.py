@@ -50,6 +50,7 @@ from powerbridge.emulator.backend.image_schema import (
 )
 from powerbridge.emulator.errors import bad_request, conflict, forbidden, not_found
 from powerbridge.emulator.logs import LogContext
+from powerbridge.powervc_roles import ADMIN_ONLY, allows
 
 # the image service's records and rules, for its HTTP layer (they live in image_records,
 # image_schema and image_queries)
@@ -68,6 +69,12 @@ NON_INHERITABLE = (
     "img_signature_key_type",
     "img_signature_certificate_uuid",
 )
+
+
+def may_change(caller: Caller, image: Image, action: str) -> bool:
+    """glance's owner rule: an admin, or a role the policy allows `action` in the owner's
+    project."""
+    return caller.is_admin or (allows(caller.roles, action) and owns(caller, image))
 
 
 class ImageBackend:
@@ -172,7 +179,7 @@ class ImageBackend:
         return sorted(found, key=lambda i: (i.created_at, i.id), reverse=True)
 
     def _require_owner(self, image: Image, caller: Caller, action: str) -> None:
-        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
+        if not may_change(caller, image, action):
             raise not_authorized(action)
 
     # -- listing -------------------------------------------------------------------------
@@ -215,7 +222,7 @@ class ImageBackend:
 
     # -- create, update, delete ----------------------------------------------------------
     def create(self, caller: Caller, body: Mapping[str, Any], context: LogContext) -> Image:
-        if not caller.can_write:
+        if not allows(caller.roles, "add_image"):
             raise not_authorized("add_image")
         for key in body:
             check_settable(key, creating=True)
@@ -303,7 +310,7 @@ class ImageBackend:
     # -- data ----------------------------------------------------------------------------
     def upload(self, caller: Caller, image_id: str, data: bytes, context: LogContext) -> Image:
         image = self.get(image_id, caller)
-        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
+        if not may_change(caller, image, "upload_image"):
             raise forbidden(f"Not allowed to upload image data for image {image_id}")
         if image.status != "queued":
             raise conflict(f"Image status transition from {image.status} to saving is not allowed")
@@ -339,7 +346,7 @@ class ImageBackend:
     # -- tags and actions ----------------------------------------------------------------
     def add_tag(self, caller: Caller, image_id: str, tag: str) -> Image:
         image = self.get(image_id, caller, f"Image {image_id} not found.")
-        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
+        if not may_change(caller, image, "modify_image"):
             raise forbidden(f"Not allowed to update tags for image {image_id}.")
         if len(tag) > 255:
             raise bad_request(f"Could not update image: '{tag}' is too long")
@@ -351,7 +358,7 @@ class ImageBackend:
 
     def remove_tag(self, caller: Caller, image_id: str, tag: str) -> Image:
         image = self.get(image_id, caller, f"Image {image_id} not found.")
-        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
+        if not may_change(caller, image, "modify_image"):
             raise forbidden(f"Not allowed to delete tags for image {image_id}.")
         if tag not in image.tags:
             raise not_found("The resource could not be found.")
@@ -375,7 +382,7 @@ class ImageBackend:
             else ("deactivate", "active", "deactivated")
         )
         image = self.get(image_id, caller)
-        if not caller.is_admin:
+        if not allows(caller.roles, action, ADMIN_ONLY):
             raise not_authorized(action)
         if image.status == target:
             return image
@@ -413,7 +420,7 @@ class ImageBackend:
 
     def add_member(self, caller: Caller, image_id: str, member_id: str) -> ImageMember:
         image = self._shared(caller, image_id)
-        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
+        if not may_change(caller, image, "add_member"):
             raise forbidden(f"Not allowed to create members for image {image_id}.")
         if member_id in self.members.get(image_id, {}):
             raise conflict(f"Member {member_id} is duplicated for image {image_id}")
@@ -441,7 +448,7 @@ class ImageBackend:
     def remove_member(self, caller: Caller, image_id: str, member_id: str) -> None:
         image = self._shared(caller, image_id)
         member = self.member(caller, image_id, member_id)
-        if not caller.is_admin and not (caller.can_write and owns(caller, image)):
+        if not may_change(caller, image, "delete_member"):
             raise forbidden(f"Not allowed to delete members for image {image_id}.")
         del self.members[image_id][member_id]
         self.ctx.store.delete("image_member", member.key)

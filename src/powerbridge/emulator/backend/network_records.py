@@ -8,6 +8,7 @@ from typing import Any
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.ipam import neutron_error
 from powerbridge.emulator.errors import ApiError
+from powerbridge.powervc_roles import allows
 
 PROCESS = "neutron-server"
 PLUGIN_LOG = "neutron.db.db_base_plugin_common"
@@ -130,7 +131,8 @@ KIND_OF: dict[type[Any], str] = {Network: "network", Subnet: "subnet", Port: "po
 
 # -- policy -----------------------------------------------------------------------------
 def require_write(caller: Caller, rule: str) -> None:
-    if not caller.can_write:
+    """A write PowerVC's policy table allows some roles (keystone's member among them)."""
+    if not allows(caller.roles, rule):
         raise policy_denied(rule)
 
 

@@ -18,10 +18,10 @@ from typing import Protocol
 
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.hosts import NoValidHost
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
 from powerbridge.emulator.backend.instance_actions import InstanceActionLog
 from powerbridge.emulator.backend.server_records import Server, require_unlocked
-from powerbridge.emulator.errors import forbidden, not_found
+from powerbridge.emulator.errors import not_found
 from powerbridge.emulator.logs import LogContext
 
 STEP_TOPIC = "server.step"
@@ -153,10 +153,7 @@ class ServerRegistry:
     def writable_server(self, server_id: str, caller: Caller, action: str) -> Server:
         """The server, if the caller may act on it (policy, lock)."""
         server = self.server(server_id, caller)
-        if not caller.can_write:
-            raise forbidden(
-                f"Policy doesn't allow os_compute_api:servers:{action} to be performed."
-            )
+        require_writer(caller, f"os_compute_api:servers:{action}")
         require_unlocked(server, caller, action)
         return server
 

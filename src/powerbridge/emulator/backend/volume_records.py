@@ -11,6 +11,7 @@ from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.errors import ApiError, bad_request, forbidden, not_found
 from powerbridge.emulator.lifecycle import Transitions
 from powerbridge.emulator.logs import LogContext
+from powerbridge.powervc_roles import ADMIN_ONLY, allows
 
 VOLUME_MODULE = "cinder.volume.manager"
 SCHEDULER_MODULE = "cinder.scheduler.flows.create_volume"
@@ -212,9 +213,10 @@ def context_of(stored: dict[str, Any] | None) -> LogContext | None:
     return LogContext(**stored) if stored else None
 
 
-def require_volume_admin(caller: Caller, action: str) -> None:
-    """cinder's policy refusal wording."""
-    if not caller.is_admin:
+def require_volume_admin(caller: Caller, action: str, rule: str | None = None) -> None:
+    """cinder's policy refusal wording; `rule`: the policy table's name for it when cinder's
+    one name covers an edit and a removal (a storage template's update and delete)."""
+    if not allows(caller.roles, rule or action, ADMIN_ONLY):
         raise forbidden(f"Policy doesn't allow {action} to be performed.")
 
 

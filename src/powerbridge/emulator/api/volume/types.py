@@ -123,7 +123,8 @@ def update_type(call: Call) -> Reply:
 
 def delete_type(call: Call) -> Reply:
     caller = path_caller(call)
-    require_volume_admin(caller, "volume_extension:types_manage")
+    rule = "volume_extension:types_manage:delete"  # admin_assist deletes nothing
+    require_volume_admin(caller, "volume_extension:types_manage", rule)
     volumes_of(call).delete_type(call.params["type_id"])
     return Reply(status=202)
 
