@@ -67,6 +67,10 @@ def test_a_viewer_plans_a_pipe_spec_as_the_cli_does_and_may_not_apply(
     portal: PortalLab,
 ) -> None:
     with portal.signed_in("vera") as vera:
+        unasked = vera.post("/api/v1/deployments/plan?name=twovms", content=PIPE, headers=TEXT)
+        assert unasked.status_code == 403  # a browser's plan carries the CSRF token
+        assert "CSRF token" in unasked.json()["error"]["message"]
+        vera.headers["X-CSRF-Token"] = portal.csrf(vera)
         planned = vera.post("/api/v1/deployments/plan?name=twovms", content=PIPE, headers=TEXT)
         assert planned.status_code == 200, planned.text
         plan = planned.json()["plan"]
@@ -74,7 +78,6 @@ def test_a_viewer_plans_a_pipe_spec_as_the_cli_does_and_may_not_apply(
         assert plan["deployment"] == "twovms"
         created = {(row["kind"], row["name"]) for row in plan["rows"] if row["action"] == "create"}
         assert {("server", "testvm3"), ("server", "testvm4")} <= created
-        vera.headers["X-CSRF-Token"] = portal.csrf(vera)
         refused = vera.post("/api/v1/deployments?name=twovms", content=PIPE, headers=TEXT)
         assert refused.status_code == 403
         assert "viewers change nothing" in refused.json()["error"]["message"]
