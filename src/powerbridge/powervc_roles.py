@@ -77,6 +77,7 @@ RULES: dict[str, Roles] = {
         "servers:rebuild",
         "os-lock-server:lock",
         "os-lock-server:unlock",
+        "os-server-password:clear",
         "os-volumes-attachments:create",
         "os-volumes-attachments:delete",
         "os-server-groups:create",

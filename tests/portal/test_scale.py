@@ -16,7 +16,8 @@ from functools import partial
 
 import pytest
 
-from powerbridge.jobs import Job, JobStatus
+from powerbridge.jobs import Job, JobStatus, JobStore
+from tests.emulator.aix.ssh_support import add_behaviour, remove_behaviour
 from tests.portal.scale_support import (
     Portal,
     ScaleLab,
@@ -34,6 +35,7 @@ CLUSTERS = 20
 NODES = 2
 VOLUMES = 2  # the example's CAA repository and one shared data disk
 KILL_TRIES = 3  # the build ends between the look and the kill: start it again, kill again
+MOVE_HELD_SECONDS = 5.0  # long enough to stop the portal with the move under way
 
 
 @pytest.fixture(scope="module", name="scale")
@@ -100,23 +102,29 @@ def group_node(portal: Portal, cluster: str) -> str:
 
 
 def stop_mid_failover(scale: ScaleLab, cluster: str) -> tuple[Job, str]:
-    """Start a failover on a fresh portal and SIGTERM it at once; the job it handed back
-    (queued), and where the group was before. A try whose failover ended first is retried."""
+    """Start a failover on a fresh portal and SIGTERM it while its move runs on the node (held
+    there by a slow_command rule); the job it handed back, and where the group was before."""
     store = scale.store()
+    slow = {"kind": "node", "mode": "slow_command", "command_regex": "^clmgr move"}
+    rule = add_behaviour(scale.aix, {**slow, "latency": MOVE_HELD_SECONDS, "times": 1})
     try:
-        for _ in range(KILL_TRIES):
-            portal = scale.start_portal(workers=1)
-            before = group_node(portal, cluster)
-            answer = portal.post(f"/api/v1/clusters/{cluster}/failover", {})
-            assert answer.status_code == 202, answer.text
-            portal.stop()
-            left = store.job(answer.json()["job"]["id"])
-            if left.status is JobStatus.QUEUED:
-                return left, before
-            assert left.status is JobStatus.SUCCEEDED, left.summary
-        raise AssertionError(f"no failover was caught mid-way in {KILL_TRIES} tries")
+        portal = scale.start_portal(workers=1)
+        before = group_node(portal, cluster)
+        answer = portal.post(f"/api/v1/clusters/{cluster}/failover", {})
+        assert answer.status_code == 202, answer.text
+        job_id = answer.json()["job"]["id"]
+        wait_for(lambda: step_running(store, job_id, "move"), "the move under way", 60)
+        portal.stop()
+        left = store.job(job_id)
+        assert left.status is JobStatus.QUEUED, (left.status, left.summary)
+        return left, before
     finally:
+        remove_behaviour(scale.aix, rule)
         store.close()
+
+
+def step_running(store: JobStore, job_id: str, step: str) -> bool:
+    return any(e.message.startswith(f"{step}:") for e in store.events(job_id))
 
 
 def test_a_portal_stopped_mid_failover_hands_it_over_and_it_moves_the_group_once(

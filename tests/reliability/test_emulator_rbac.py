@@ -30,10 +30,14 @@ import pytest
 from powerbridge.emulator.config import DEFAULT_TOKEN_TTL
 from tests.fuzz.strategies import body_templates
 from tests.fuzz.world import ABSENT_ID, Account, Operation, World, _login, write_operations
+from tests.reliability.policy_gaps import GAP, POLICY_GAPS
 
 pytestmark = pytest.mark.reliability
 
 OPERATIONS = write_operations()
+OPERATION_CASES = [
+    pytest.param(o, id=o.id, marks=[GAP] if o.id in POLICY_GAPS else []) for o in OPERATIONS
+]
 PUBLIC = {"identity POST /v3/auth/tokens"}  # signing in needs no token
 # a user revokes their own tokens whatever their role (keystone's identity:revoke_token), and
 # changes their own password with the old one as the proof (keystone enforces no policy there:
@@ -195,7 +199,7 @@ def wording(operation: Operation) -> re.Pattern[str]:
     return WORDING[operation.service]
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.id)
+@pytest.mark.parametrize("operation", OPERATION_CASES)
 def test_a_reader_is_refused_in_the_services_policy_wording(
     matrix: Matrix, operation: Operation
 ) -> None:
@@ -207,7 +211,7 @@ def test_a_reader_is_refused_in_the_services_policy_wording(
     assert wording(operation).fullmatch(said), f"{operation.id}: {said!r}"
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.id)
+@pytest.mark.parametrize("operation", OPERATION_CASES)
 def test_another_projects_member_sees_no_resource_of_this_one(
     matrix: Matrix, operation: Operation
 ) -> None:

@@ -5,6 +5,7 @@ disk; and their validation."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,18 @@ def test_a_command_failing_always_until_removed(aix: Lab, key: ClientKey) -> Non
         assert "hostname" in err
     assert run(aix, key, "echo hostname")[0] == 0  # the line must match, not a word of it
     remove_behaviour(aix, rule_id)
+    assert run(aix, key, "hostname") == (0, "hanode1\n", "")
+
+
+# -- slow_command -----------------------------------------------------------------------------
+def test_a_slow_command_waits_its_latency_then_runs(aix: Lab, key: ClientKey) -> None:
+    one_node(aix, key)
+    rule = {"kind": "node", "mode": "slow_command", "command_regex": "^hostname"}
+    rule_id = add_behaviour(aix, {**rule, "latency": 0.5, "times": 1})
+    started = time.monotonic()
+    assert run(aix, key, "echo first; hostname") == (0, "first\nhanode1\n", "")
+    assert time.monotonic() - started >= 0.5  # held, then run as usual
+    assert rules(aix)[rule_id]["times"] == 0  # spent: the next one runs at once
     assert run(aix, key, "hostname") == (0, "hanode1\n", "")
 
 
@@ -222,7 +235,19 @@ def test_a_lost_repository_disk_restricts_the_cluster(aix: Lab, key: ClientKey) 
         ({"kind": "node", "mode": "crash", "host": "h"}, "'host' applies to 'host_failure'"),
         (
             {"kind": "node", "mode": "reset_ssh", "command_regex": "x"},
-            "apply to 'fail_command' only",
+            "'command_regex' applies to 'fail_command' and 'slow_command' only",
+        ),
+        (
+            {"kind": "node", "mode": "slow_command", "command_regex": "x"},
+            "'slow_command' needs 'latency'",
+        ),
+        (
+            {"kind": "node", "mode": "slow_command", "command_regex": "x", "exit_status": 2},
+            "'exit_status' applies to 'fail_command' only",
+        ),
+        (
+            {"kind": "node", "mode": "fail_command", "command_regex": "x", "latency": 2},
+            "'latency' applies to 'slow_command'",
         ),
     ],
 )

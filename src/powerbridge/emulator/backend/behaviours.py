@@ -19,6 +19,8 @@ Node rules match a simulated AIX node by host name regex and change how its sshd
 - `changed_host_key`: sshd presents another host key than ssh/known_hosts holds;
 - `fail_command`: a command line matching `command_regex` prints `message` on stderr and exits
   `exit_status` (default 1) instead of running (`times`, `fraction`);
+- `slow_command`: a command line matching `command_regex` waits `latency` wall-clock seconds
+  before it runs (a slow node, a hung disk: `times`, `fraction`);
 - `crash`, `host_failure` (every node on `host`), `lose_repository_disk` (the CAA repository of
   the matching nodes' cluster): one-shot events, applied when the rule is added, then spent.
 A seeded random generator makes fractions reproducible.
@@ -44,7 +46,8 @@ SERVER_MODES = ("fail_at", "stuck_in_build", "active_then_error")
 SSH_MODES = ("refuse_ssh", "reset_ssh", "changed_host_key")
 # one-shot node events: applied as soon as the rule is added, then the rule is spent
 EVENT_MODES = ("crash", "host_failure", "lose_repository_disk")
-NODE_MODES = (*SSH_MODES, "fail_command", *EVENT_MODES)
+COMMAND_MODES = ("fail_command", "slow_command")  # rules matched against a command line
+NODE_MODES = (*SSH_MODES, *COMMAND_MODES, *EVENT_MODES)
 API_MODES = ("", "reset_connection")  # "": answer `status` and/or wait `latency`
 KINDS = ("server", "api", "node", "token")
 TASK_STATES = ("scheduling", "block_device_mapping", "networking", "spawning")
@@ -69,7 +72,7 @@ class Behaviour:
     fraction: float = 1.0
     times: int | None = None  # api rules: only the next N matching calls (None: all)
     after_handling: bool = False  # api rules: carry the call out, then answer `status`
-    command_regex: str | None = None  # node rules, fail_command: the command lines that fail
+    command_regex: str | None = None  # node command rules: the command lines they strike
     exit_status: int | None = None  # node rules, fail_command: the status (None: 1)
     host: str | None = None  # node rules, host_failure: the estate host that fails
 
@@ -150,7 +153,7 @@ class Behaviours:
 
     def node_rule(self, node_name: str, mode: str, command: str | None = None) -> Behaviour | None:
         """The first node rule of `mode` matching the host name (and `command`, the command
-        line, for fail_command) that is not spent."""
+        line, for the command rules) that is not spent."""
         for rule in self._rules.values():
             if rule.kind != "node" or rule.mode != mode or rule.times == 0:
                 continue
@@ -313,14 +316,20 @@ def _check_node_rule(rule: Behaviour) -> None:
         raise bad_request("'fraction' must be between 0 and 1.")
     if rule.after_handling or rule.status is not None or rule.service is not None:
         raise bad_request("'status', 'service' and 'after_handling' apply to API behaviours.")
-    if rule.mode == "fail_command":
+    if rule.mode in COMMAND_MODES:
         if not rule.command_regex:
             raise bad_request(
-                "'fail_command' needs 'command_regex', a regular expression matching the "
-                "command lines that fail (e.g. '^clmgr sync')."
+                f"'{rule.mode}' needs 'command_regex', a regular expression matching the "
+                "command lines it strikes (e.g. '^clmgr sync')."
             )
-    elif rule.command_regex is not None or rule.exit_status is not None:
-        raise bad_request("'command_regex' and 'exit_status' apply to 'fail_command' only.")
+    elif rule.command_regex is not None:
+        raise bad_request("'command_regex' applies to 'fail_command' and 'slow_command' only.")
+    if rule.exit_status is not None and rule.mode != "fail_command":
+        raise bad_request("'exit_status' applies to 'fail_command' only.")
+    if rule.mode == "slow_command" and rule.latency <= 0:
+        raise bad_request("'slow_command' needs 'latency', the seconds each command waits.")
+    if rule.mode != "slow_command" and rule.latency:
+        raise bad_request("'latency' applies to 'slow_command' and API behaviours only.")
     if rule.mode == "host_failure":
         if not rule.host:
             raise bad_request(

@@ -7,6 +7,7 @@ same interpreter runs.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import inspect
 import logging
@@ -260,6 +261,9 @@ class Interpreter:
             if rule is not None:
                 streams.err.line(rule.message or f"{name}: injected failure")
                 return rule.exit_status if rule.exit_status is not None else 1
+            slow = behaviours.node_fault(session.node.name, "slow_command", " ".join(argv))
+            if slow is not None:
+                await asyncio.sleep(slow.latency)  # wall time: a client's timeout is wall time
         if "/" not in name and name in session.functions:
             return await self.call_function(name, argv, streams)
         builtin = BUILTINS.get(name) if "/" not in name else None

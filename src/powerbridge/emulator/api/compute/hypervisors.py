@@ -185,9 +185,13 @@ def show_hypervisor(call: Call) -> Reply:
     return Reply({"hypervisor": body})
 
 
+HOST_UP_DAYS_AT_START = 391
+
+
 def hypervisor_uptime(call: Call) -> Reply:
     host = _find(call, call.params["hypervisor_id"])
-    days = max(1, int(call.emulator.clock.now() // 86400) % 400)
+    clock = call.emulator.clock  # up since before the emulator started: the same every run
+    days = HOST_UP_DAYS_AT_START + int((clock.now() - clock.base) // 86400)
     uptime = f" 08:32:11 up {days} days,  2:11,  0 users,  load average: 0.10, 0.08, 0.05"
     return Reply({"hypervisor": {**summary(call, host), "uptime": uptime}})
 

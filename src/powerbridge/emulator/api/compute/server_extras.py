@@ -9,7 +9,7 @@ implements no diagnostics: after nova's policy and server checks the answer is n
 from __future__ import annotations
 
 from powerbridge.emulator.api.routing import Call, Reply
-from powerbridge.emulator.backend.identity_records import require_policy_admin
+from powerbridge.emulator.backend.identity_records import require_policy_admin, require_writer
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
 
 
@@ -19,7 +19,8 @@ def show_password(call: Call) -> Reply:
 
 
 def clear_password(call: Call) -> Reply:
-    call.emulator.compute.server(call.params["server_id"], call.auth)
+    call.emulator.compute.server(call.params["server_id"], call.auth)  # another's: 404 first
+    require_writer(call.auth, "os_compute_api:os-server-password:clear")
     return Reply(status=204)
 
 
