@@ -22,6 +22,7 @@ from powerbridge.jobs import Job
 from powerbridge.portal.auth import Principal
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError, spec_error
+from powerbridge.portal.job_credentials import retire_replaced
 from powerbridge.portal.keys import KEY_FILE
 from powerbridge.portal.run_as_user import issue_credential, submit_as_user
 from powerbridge.portal.state import PortalState
@@ -80,6 +81,8 @@ async def submit_text(
     if not plan.ok:
         raise blocked(plan)
     # refused before a credential is made
-    stopped_create(state.store, plan.spec.name, resume=resume, resume_hint=RESUME_HINT)
+    stopped = stopped_create(state.store, plan.spec.name, resume=resume, resume_hint=RESUME_HINT)
     credential = await issue_credential(state, who, plan.spec.name)
-    return submit_as_user(state, who, text, credential, source=SOURCE, resume=resume)
+    job = submit_as_user(state, who, text, credential, source=SOURCE, resume=resume)
+    await retire_replaced(state, stopped, job, who.token)  # the stopped one's goes
+    return job
