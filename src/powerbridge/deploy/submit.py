@@ -47,6 +47,7 @@ __all__ = [
     "deployment_runner",
     "guess_format",
     "parse_spec_text",
+    "stopped_apply",
     "submit_apply",
 ]
 
@@ -138,7 +139,7 @@ def submit_apply(
                 f" ({latest.holder}); wait for it to end"
             )
         if stopped and resume:
-            store.event(latest.id, "resume asked for: queued again")
+            # no event here: a job no one holds takes none (the worker's claim is its record)
             if kept is None:
                 return store.requeue(latest.id)
             return store.requeue(latest.id, spec={**latest.spec, **kept})
@@ -151,6 +152,12 @@ def submit_apply(
     return store.enqueue(
         DEPLOYMENT, spec.name, action=APPLY, spec=job_spec, source=spec.source, **who
     )
+
+
+def stopped_apply(store: JobStore, name: str) -> Job | None:
+    """The deployment's latest apply when it stopped midway and a resume would continue it."""
+    latest = store.latest(name, kind=DEPLOYMENT, action=APPLY)
+    return latest if latest is not None and _stopped(latest) else None
 
 
 def _stopped(job: Job) -> bool:

@@ -19,7 +19,7 @@ from powerbridge.deploy import DeploymentSpec, Plan, SpecErrors
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.report import Report, ResourceResult
 from powerbridge.deploy.service import APPLY, DEPLOYMENT, Prepared, prepare, refuse_cluster_name
-from powerbridge.deploy.submit import guess_format, parse_spec_text, submit_apply
+from powerbridge.deploy.submit import guess_format, parse_spec_text, stopped_apply, submit_apply
 from powerbridge.jobs import Item, ItemState, Job, JobStatus
 from powerbridge.portal.auth import Principal
 from powerbridge.portal.clouds import user_cloud
@@ -37,6 +37,8 @@ __all__ = [
     "plan_input",
     "project_deployment",
     "read_input",
+    "resume_input",
+    "stopped_apply",
     "submit_input",
 ]
 
@@ -171,6 +173,23 @@ async def _discard(state: PortalState, who: Principal, entry: dict[str, str]) ->
     credential = StoredCredential.read(entry)
     if credential is not None:
         await retire(state, None, None, credential, token=who.token)
+
+
+def resume_input(state: PortalState, name: str) -> SpecInput:
+    """What the resume button sends again with `resume`: the stopped apply's own spec (as
+    `POST /api/v1/deployments?resume=true` would send it); 409 when none stopped."""
+    stopped = stopped_apply(state.store, name)
+    text = stopped.spec.get("text") if stopped is not None else None
+    if stopped is None or not isinstance(text, str):
+        raise PortalError(
+            409,
+            f"deployment {name} has no stopped apply to resume",
+            hint="the deployment page shows its jobs; a running one is followed there",
+        )
+    fmt = stopped.spec.get("format")
+    source = stopped.source or ""
+    file_name = None if source.startswith(SOURCE_PREFIX) else source or None
+    return SpecInput(text, name, file_name, fmt if isinstance(fmt, str) else None)
 
 
 def deployment_rows(state: PortalState, project_id: str) -> list[dict[str, Any]]:
