@@ -101,9 +101,9 @@ def cluster_page_routes(router: APIRouter) -> None:
         if user is None:
             return to("/signin")
         await check_csrf(request, user)
-        check_visible(state.store, name, user.project_id)
         if not user.may_change:
             raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        check_visible(state.store, name, user.project_id)
         job = await resume_create(state, user, name)
         return to(f"/jobs/{job.id}")
 

@@ -141,9 +141,9 @@ def _show_routes(router: APIRouter) -> None:
         if user is None:
             return to("/signin")
         await check_csrf(request, user)
-        project_deployment(state, name, user.project_id)  # 404 unless the project's
         if not user.may_change:
             raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        project_deployment(state, name, user.project_id)  # 404 unless the project's
         job, _ = await submit_input(state, user, resume_input(state, name), resume=True)
         if job is None:  # a resume always queues the stopped apply; kept for the types
             raise PortalError(409, f"deployment {name} has nothing to resume")
