@@ -160,4 +160,4 @@ def _event(store: JobStore | None, job_id: int | None, message: str) -> None:
     if store is not None and job_id is not None:
         with contextlib.suppress(LeaseLost):
             store.event(job_id, message)
-    logger.info("job %s: %s", job_id, message)
+    logger.info("%s: %s", f"job {job_id}" if job_id is not None else "a refused job", message)
