@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from powerbridge.deploy.errors import SpecErrors
+from powerbridge.ha.errors import HAError
 from powerbridge.ha.journal import stopped_create
 from powerbridge.ha.model import ClusterSpec
 from powerbridge.ha.plan import ClusterPlan, plan_cluster
@@ -22,11 +23,12 @@ from powerbridge.jobs import Job
 from powerbridge.portal.auth import Principal
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError, spec_error
+from powerbridge.portal.job_credentials import retire_replaced
 from powerbridge.portal.keys import KEY_FILE
 from powerbridge.portal.run_as_user import issue_credential, submit_as_user
 from powerbridge.portal.state import PortalState
 
-__all__ = ["SOURCE", "plan_text", "read_spec", "submit_text"]
+__all__ = ["SOURCE", "plan_text", "read_spec", "resumable_create", "resume_create", "submit_text"]
 
 SOURCE = "portal"  # the jobs' source: the spec came through the portal, not a file
 
@@ -80,6 +82,31 @@ async def submit_text(
     if not plan.ok:
         raise blocked(plan)
     # refused before a credential is made
-    stopped_create(state.store, plan.spec.name, resume=resume, resume_hint=RESUME_HINT)
+    stopped = stopped_create(state.store, plan.spec.name, resume=resume, resume_hint=RESUME_HINT)
     credential = await issue_credential(state, who, plan.spec.name)
-    return submit_as_user(state, who, text, credential, source=SOURCE, resume=resume)
+    job = submit_as_user(state, who, text, credential, source=SOURCE, resume=resume)
+    await retire_replaced(state, stopped, job, who.token)  # the stopped one's goes
+    return job
+
+
+def resumable_create(state: PortalState, name: str) -> Job | None:
+    """The cluster's stopped or failed create a resume would continue (None: none, or one
+    that runs, or another job of the cluster runs)."""
+    try:
+        return stopped_create(state.store, name, resume=True, resume_hint=RESUME_HINT)
+    except HAError:
+        return None
+
+
+async def resume_create(state: PortalState, who: Principal, name: str) -> Job:
+    """The resume button: the stopped create's own spec sent again with `resume`, as
+    `POST /api/v1/clusters?resume=true` sends it (planned again, under a new credential)."""
+    stopped = resumable_create(state, name)
+    text = stopped.spec.get("text") if stopped is not None else None
+    if stopped is None or not isinstance(text, str):
+        raise PortalError(
+            409,
+            f"cluster {name} has no stopped create to resume",
+            hint="the cluster page shows its jobs; a running one is followed there",
+        )
+    return await submit_text(state, who, text, resume=True)

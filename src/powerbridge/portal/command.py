@@ -60,7 +60,7 @@ def portal(
             metavar="NAME",
             envvar="OS_CLOUD",
             help="The PowerVC users sign in to (clouds.yaml); jobs run as their users, its"
-            " own credentials run day-two actions.",
+            " own credentials only delete a job's credential no user token may.",
         ),
     ] = None,
     emulator: Annotated[

@@ -24,7 +24,7 @@ def default_data_dir() -> Path:
 class PortalSettings:
     """`cloud` is the PowerVC users sign in to. Jobs run with application credentials of
     their users (run_as_user.py); its own credentials (clouds.yaml or OS_*), when it has
-    them, delete a job's credential whose user has signed out, and run day-two actions."""
+    them, only delete a job's credential whose user has signed out."""
 
     cloud: CloudConfig
     store_url: str | None = None  # None: the default job store
