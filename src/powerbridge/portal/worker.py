@@ -10,7 +10,7 @@ worker's. Several portals on one PostgreSQL store share the queue: the claim giv
 to exactly one worker. A create logs in to PowerVC as the job's user, with the application
 credential the job was submitted with (run_as_user.py); a day-two operation and a
 deployment with the portal's own configured credentials; clusters' nodes are reached with the
-portal's SSH key (keys.py).
+portal's SSH key (keys.py), which a create gives them through cloud-config user data.
 
 A portal stopped mid-job hands the job back to the queue, so the next worker (of any portal
 on the store, or of this one restarted) continues it at once; a portal killed leaves the
@@ -41,7 +41,9 @@ __all__ = ["job_runners", "running_worker"]
 def job_runners(state: PortalState) -> dict[str, Runner]:
     """The runner of each job kind the portal's workers claim."""
     settings = state.settings
-    creates = CreateOptions(ssh_configs=settings.ssh_configs)
+    # the portal's key reaches the nodes by user data, whichever key pair the spec names
+    keys = (state.identity.public_key,)
+    creates = CreateOptions(ssh_configs=settings.ssh_configs, authorized_keys=keys)
     operations = OperationOptions(ssh_configs=settings.ssh_configs)
     as_user = user_runner(state, creates)
     runner = cluster_jobs_runner(
