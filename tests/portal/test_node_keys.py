@@ -171,6 +171,7 @@ def test_a_cli_cluster_without_the_portal_key_says_why(
         server = servers[node["name"]]
         assert (node["server_id"], node["server_status"]) == (server["id"], "ACTIVE")
         assert node["addresses"] == [a["addr"] for a in server["addresses"]["cmbnet1"]]
+        assert server["OS-EXT-SRV-ATTR:user_data"] is None  # `ha create` sends none
         assert not node["reachable"]
         assert node["clstrmgr_state"] is None  # what only the node can tell: missing
         assert node["reason"].startswith(f"node {node['name']} ({node['addresses'][0]})")
