@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from powerbridge.portal.auth import Principal
     from powerbridge.portal.state import PortalState
 
-__all__ = ["ClusterReads", "check_visible", "without_portal_key"]
+__all__ = ["ClusterReads", "check_visible", "explain_refused_key"]
 
 # (project id, the user's Keystone roles, cluster name): PowerVC shows an administrator
 # more (host names) than a member, so views are shared only between equal rights
@@ -78,10 +78,10 @@ class ClusterReads:
         except NotACluster as problem:
             raise PortalError(404, str(problem), hint=problem.hint) from None
         create = state.store.latest(name, kind=CLUSTER, action=CREATE)
-        return without_portal_key(view, create, state.identity.public_key)
+        return explain_refused_key(view, create, state.identity.public_key)
 
 
-def without_portal_key(view: ClusterView, create: Job | None, public_key: str) -> ClusterView:
+def explain_refused_key(view: ClusterView, create: Job | None, public_key: str) -> ClusterView:
     """`view` with a hint when nodes of a cluster the CLI made refuse the portal's key: they
     hold their key pair's key only (the portal gives its own to the clusters it makes)."""
     refused = [node.name for node in view.nodes if LOGIN_REFUSED in (node.reason or "")]
@@ -92,7 +92,7 @@ def without_portal_key(view: ClusterView, create: Job | None, public_key: str) -
         f"cluster {view.name} was created with `powerbridge ha create`, not through the"
         " portal: its nodes let in the key of their key pair only, so what only they can"
         " tell is missing here (PowerVC's servers, addresses and volumes are shown); to let"
-        f" the portal read them, add its public key to the login user's"
+        " the portal read them, add its public key to the login user's"
         f" ~/.ssh/authorized_keys on {', '.join(refused)}: {public_key}"
     )
     return replace(view, hint=hint)
