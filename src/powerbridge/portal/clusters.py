@@ -3,14 +3,11 @@
 The spec is read as `ha plan` reads it (every problem located), planned on PowerVC with the
 user's token, and, for a submit, refused while the plan blocks, then queued for the worker
 with an application credential of the user (run_as_user.py). The nodes are reached with
-the portal's own key, so a spec may leave `ssh.private_key` out or name that key's file,
-nothing else on the portal's host.
+the portal's own key (keys.py), given to them as cloud-config user data besides the spec's
+key pair, so a spec leaves `ssh.private_key` out: the portal reads no key file of its host.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 from powerbridge.deploy.errors import SpecErrors
 from powerbridge.ha.errors import HAError
@@ -24,7 +21,6 @@ from powerbridge.portal.auth import Principal
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError, spec_error
 from powerbridge.portal.job_credentials import retire_replaced
-from powerbridge.portal.keys import KEY_FILE
 from powerbridge.portal.run_as_user import issue_credential, submit_as_user
 from powerbridge.portal.state import PortalState
 
@@ -39,20 +35,27 @@ def read_spec(state: PortalState, text: str) -> ClusterSpec:
     except SpecErrors as problem:
         raise spec_error(problem) from None
     key = spec.ssh.private_key
-    portal_key = state.settings.data_dir / KEY_FILE
-    if key is not None and Path(os.path.expanduser(key)).resolve() != portal_key.resolve():
+    if key is not None:
         raise PortalError(
             422,
-            f"ssh.private_key: the portal logs in to the nodes with its own key {portal_key},"
-            f" not {key}",
-            hint="leave ssh.private_key out, or name the portal's key",
+            "ssh.private_key: the portal logs in to the nodes with its own key (kept in the"
+            f" job store, given to the nodes as user data), not {key}",
+            hint="leave ssh.private_key out",
         )
     return spec
 
 
 async def plan_spec(state: PortalState, who: Principal, spec: ClusterSpec) -> ClusterPlan:
+    """The plan the worker's create makes: the portal's key as the nodes' user data, so
+    the spec's key pair may be any of the user's (worker.py)."""
+    identity = state.identity
     async with user_cloud(state.settings, who) as cloud:
-        return await plan_cluster(cloud, spec, public_key_fingerprint=state.identity.fingerprint)
+        return await plan_cluster(
+            cloud,
+            spec,
+            public_key_fingerprint=identity.fingerprint,
+            authorized_keys=(identity.public_key,),
+        )
 
 
 async def plan_text(state: PortalState, who: Principal, text: str) -> ClusterPlan:

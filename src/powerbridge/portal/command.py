@@ -184,11 +184,14 @@ def _check_start(settings: PortalSettings) -> None:
     from powerbridge.portal.keys import portal_identity
 
     try:
-        JobStore.open(settings.store_url).close()
-        portal_identity(settings.data_dir)
-        portal_cipher(settings.data_dir)
+        store = JobStore.open(settings.store_url)
+        try:
+            portal_identity(store, portal_cipher(settings.data_dir), settings.data_dir)
+        finally:
+            store.close()
     except CipherError as problem:
-        raise StartProblem(str(problem), "give another --data-dir") from None
+        hint = "give --data-dir the portal.key every portal on this store uses (copy the file)"
+        raise StartProblem(str(problem), hint) from None
     except StoreError as problem:
         raise StartProblem(str(problem), "give another store with --store") from None
     except (IdentityError, OSError) as problem:

@@ -10,7 +10,8 @@ worker's. Several portals on one PostgreSQL store share the queue: the claim giv
 to exactly one worker. Every job logs in to PowerVC as its user, with the application
 credential it was submitted with (run_as_user.py, job_credentials.py): a create, a day-two
 operation taken over, a deployment's apply; never with the portal's own account. Clusters'
-nodes are reached with the portal's SSH key (keys.py).
+nodes are reached with the portal's SSH key (keys.py), which a create gives them through
+cloud-config user data.
 
 A portal stopped mid-job hands the job back to the queue, so the next worker (of any portal
 on the store, or of this one restarted) continues it at once; a portal killed leaves the
@@ -43,7 +44,10 @@ def job_runners(state: PortalState) -> dict[str, Runner]:
     """The runner of each job kind the portal's workers claim, each job as its user."""
     settings = state.settings
     identity = state.identity
-    creates = CreateOptions(ssh_configs=settings.ssh_configs)
+    # the portal's key reaches the nodes by user data, whichever key pair the spec names
+    creates = CreateOptions(
+        ssh_configs=settings.ssh_configs, authorized_keys=(identity.public_key,)
+    )
     operations = OperationOptions(ssh_configs=settings.ssh_configs)
     user_creates = as_user(
         state,
