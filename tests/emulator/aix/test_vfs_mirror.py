@@ -132,6 +132,14 @@ class TestMirror:
                 assert target is not None
                 assert target == mirror.node_root(node) or mirror.node_root(node) in target.parents
 
+    def test_a_file_whose_name_holds_a_nul_stays_on_the_node(self, tmp_path: Path) -> None:
+        with emulator(tmp_path, data=True) as instance:
+            shell = Shell(instance, deploy_node(instance))
+            shell.out("echo v > '/tmp/a\0b'; echo w > /tmp/c")
+            assert FileMirror(tmp_path / "m").host_path(add_node(instance, "n2"), "/a\0b") is None
+            root = tmp_path / "data" / "logs" / "nodes" / "node1" / "tmp"
+            assert sorted(os.listdir(root)) == ["c"]  # mirrored around it, nothing raised
+
     def test_an_unsafe_node_name_uses_the_server_id(self, tmp_path: Path) -> None:
         with emulator(tmp_path, data=True) as instance:
             add_node(instance, "../../evil", server_id="srv-7")

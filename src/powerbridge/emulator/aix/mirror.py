@@ -40,9 +40,12 @@ class FileMirror:
         return self.root / name
 
     def host_path(self, node: Node, path: str) -> Path | None:
-        """Where a node path is mirrored, or None when it would leave the mirror."""
+        """Where a node path is mirrored, or None when it would leave the mirror or cannot
+        name a host file (a NUL in it: the host's open() refuses it)."""
         base = self.node_root(node)
         relative = VirtualFS.normalize(path).lstrip("/")
+        if "\0" in relative:
+            return None
         target = Path(os.path.normpath(base / relative)) if relative else base
         if target != base and base not in target.parents:
             return None
@@ -54,7 +57,7 @@ class FileMirror:
         """Bring the mirror of one node path in line with the node (written, changed, gone)."""
         target = self.host_path(node, path)
         if target is None:
-            logger.warning("not mirroring %r of %s: outside the mirror", path, node.name)
+            logger.warning("not mirroring %r of %s: not a file of the mirror", path, node.name)
             return
         try:
             self._apply(node, path, target)
