@@ -10,7 +10,8 @@ only then; a refused action makes no job and answers 404 / 409 / 422 at once. Th
 held under a worker lease in this process's name, not attached to the process: a portal
 stopped mid-action hands it back to the queue and a portal killed leaves its lease to expire;
 either way a portal's worker continues it (`ha.takeover`; worker.py).
-It reaches PowerVC with the portal's credentials and the nodes with its key, as the worker.
+It reaches PowerVC (the user's cloud) with the portal's credentials there and the nodes with
+its key, as the worker.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class Actions:
             ssh_configs=state.settings.ssh_configs,
             owner=who.user_name,
             project=who.project_id,
-            cloud=state.settings.cloud.cloud_name,
+            cloud=who.cloud,
             source="portal",
             worker=self.name,
             lease_seconds=state.settings.lease_seconds,
@@ -103,7 +104,7 @@ class Actions:
 
 
 async def _run(state: PortalState, name: str, action: str, options: OperationOptions) -> Job:
-    async with service_cloud(state.settings)() as cloud:
+    async with service_cloud(state.settings, options.cloud)() as cloud:
         job = await ACTIONS[action](cloud, state.store, name, state.identity, options)
     state.cluster_reads.forget(name)
     return job

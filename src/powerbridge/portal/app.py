@@ -34,7 +34,9 @@ __all__ = ["create_app"]
 DESCRIPTION = (
     "Self-service PowerHA clusters on PowerVC. Sign in at /signin (a session cookie; send "
     "its CSRF token as X-CSRF-Token on writes) or send a Keystone token of your project as "
-    'X-Auth-Token. Errors are {"error": {"message", "hint"}}.'
+    "X-Auth-Token. A portal serving several clouds (one PowerVC per site) takes the cloud from"
+    " the session, or from the X-PowerBridge-Cloud header (default: its first cloud). Errors"
+    ' are {"error": {"message", "hint"}}.'
 )
 
 

@@ -35,9 +35,9 @@ PAGE_ACTIONS = {"failover": FAILOVER, "stop": STOP, "start": START, "disks": ADD
 INVENTORY = ("hosts", "images", "templates", "storage-templates")
 
 
-def cluster_jobs(state: PortalState, name: str, project_id: str) -> list[dict[str, Any]]:
+def cluster_jobs(state: PortalState, name: str, who: Principal) -> list[dict[str, Any]]:
     jobs = state.store.jobs(name, kind=CLUSTER, limit=10)
-    return [job_summary(job) for job in jobs if visible(job, project_id)]
+    return [job_summary(job) for job in jobs if visible(job, who)]
 
 
 def network_of(state: PortalState, name: str) -> str | None:
@@ -84,9 +84,7 @@ def cluster_page_routes(router: APIRouter) -> None:
         if user is None:
             return to("/signin")
         live = await live_context(state, user, name)  # cluster_live.py: refreshed in place
-        return page(
-            request, "cluster.html", jobs=cluster_jobs(state, name, user.project_id), **live
-        )
+        return page(request, "cluster.html", jobs=cluster_jobs(state, name, user), **live)
 
     @router.post("/clusters/{name}/actions/{action}")
     async def cluster_action(

@@ -75,7 +75,7 @@ def deployment_page_routes(router: APIRouter) -> None:
     def deployments_page(request: Request, state: State, user: MaybeUser) -> Response:
         if user is None:
             return to("/signin")
-        rows = deployment_rows(state, user.project_id)
+        rows = deployment_rows(state, user)
         return page(request, "deployments.html", user=user, deployments=rows)
 
     @router.post("/deployments/plan")
@@ -117,7 +117,7 @@ def _show_routes(router: APIRouter) -> None:
     def deployment_page(name: str, request: Request, state: State, user: MaybeUser) -> Response:
         if user is None:
             return to("/signin")
-        jobs = project_deployment(state, name, user.project_id)
+        jobs = project_deployment(state, name, user)
         latest = latest_apply(jobs)
         report: dict[str, Any] | None = None
         if latest is not None:

@@ -151,19 +151,19 @@ async def submit_input(
             resume=resume,
             owner=who.user_name,
             project=who.project_id,
-            cloud=state.settings.cloud.cloud_name,
+            cloud=who.cloud,
         )
     except DeployError as problem:
         raise _deploy_error(problem) from None
     return job, plan
 
 
-def deployment_rows(state: PortalState, project_id: str) -> list[dict[str, Any]]:
+def deployment_rows(state: PortalState, who: Principal) -> list[dict[str, Any]]:
     """Each deployment the project may see, with its latest job and its servers' states."""
     rows = []
     for name in state.store.targets(DEPLOYMENT):
         latest = state.store.latest(name, kind=DEPLOYMENT)
-        if latest is None or not visible(latest, project_id):
+        if latest is None or not visible(latest, who):
             continue
         servers = [i for i in state.store.items(latest.id) if i.kind == "server"]
         rows.append(
@@ -177,9 +177,9 @@ def deployment_rows(state: PortalState, project_id: str) -> list[dict[str, Any]]
     return rows
 
 
-def project_deployment(state: PortalState, name: str, project_id: str) -> list[Job]:
+def project_deployment(state: PortalState, name: str, who: Principal) -> list[Job]:
     """The deployment's jobs, newest first, when the project may see it; else 404."""
-    jobs = [j for j in state.store.jobs(name, kind=DEPLOYMENT) if visible(j, project_id)]
+    jobs = [j for j in state.store.jobs(name, kind=DEPLOYMENT) if visible(j, who)]
     if not jobs:
         raise PortalError(
             404, f"no deployment {name}", hint="GET /api/v1/deployments lists your project's"

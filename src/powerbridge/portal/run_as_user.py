@@ -16,6 +16,7 @@ uses it). A restricted credential cannot delete itself (Keystone refuses applica
 credential management to its tokens), so the deletion uses a live session of the owner in
 the project when there is one, else the portal's own account (an administrator may delete
 anyone's); when neither may, the job's events say so and the credential expires by itself.
+All of it on the job's cloud (the one it recorded, clouds.py): its Keystone, its endpoints.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from powerbridge.jobs import Job, JobStatus, LeaseLost
 from powerbridge.jobs.worker import Run, Runner
 from powerbridge.portal.auth import Principal
 from powerbridge.portal.cipher import CipherError
+from powerbridge.portal.clouds import Clouds
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.roles import Role
 from powerbridge.portal.state import PortalState
@@ -84,7 +86,7 @@ async def issue_credential(state: PortalState, who: Principal, target: str) -> d
     expires = datetime.now(UTC) + LIFETIME
     name = f"powerbridge-portal-{target}-{secrets.token_hex(4)}"
     try:
-        async with AppCredentials(state.settings.cloud) as keystone:
+        async with AppCredentials(Clouds.of(state.settings).config(who.cloud)) as keystone:
             made = await keystone.create(
                 who.token,
                 who.user_id,
@@ -135,14 +137,20 @@ def submit_as_user(
         source=source,
         owner=who.user_name,
         project=who.project_id,
-        cloud=state.settings.cloud.cloud_name,
+        cloud=who.cloud,
     )
 
 
-def credential_config(state: PortalState, credential: StoredCredential) -> CloudConfig:
-    """The portal's cloud (URL, CA, region) authenticated with the job's credential only."""
+def job_cloud(state: PortalState, job: Job) -> CloudConfig:
+    """The cloud the job recorded (its URL, CA, region and that cloud's own credentials)."""
+    clouds = Clouds.of(state.settings)
+    return clouds.config(clouds.home(job.cloud))
+
+
+def credential_config(state: PortalState, job: Job, credential: StoredCredential) -> CloudConfig:
+    """The job's cloud (URL, CA, region) authenticated with the job's credential only."""
     return dataclasses.replace(
-        state.settings.cloud,
+        job_cloud(state, job),
         auth_type="v3applicationcredential",
         application_credential_id=credential.id,
         application_credential_name=None,
@@ -169,7 +177,7 @@ def user_runner(state: PortalState, options: CreateOptions) -> Runner:
             )
         kept: str | None = None  # why the credential stays; None: the job's final end
         try:
-            config = credential_config(state, credential)  # CipherError: another key's
+            config = credential_config(state, run.job, credential)  # CipherError: another key's
             build = cluster_runner(lambda: Cloud.connect(config=config), state.identity, options)
             status = await build(run)
             if status is JobStatus.FAILED:  # a failed step is resumed, not redone
@@ -209,9 +217,9 @@ def _cancel_asked(run: Run) -> bool:
 async def retire(state: PortalState, run: Run, credential: StoredCredential) -> None:
     """Delete the job's credential at Keystone; the job's events say how, or why not."""
     refusals: list[str] = []
-    async for who, token in _deleting_tokens(state, credential, refusals):
+    async for who, token in _deleting_tokens(state, run.job, credential, refusals):
         try:
-            async with AppCredentials(state.settings.cloud) as keystone:
+            async with AppCredentials(job_cloud(state, run.job)) as keystone:
                 await keystone.delete(token, credential.user_id, credential.id)
         except ClientError as problem:
             refusals.append(f"{who}: {problem}")
@@ -226,13 +234,17 @@ async def retire(state: PortalState, run: Run, credential: StoredCredential) -> 
 
 
 async def _deleting_tokens(
-    state: PortalState, credential: StoredCredential, refusals: list[str]
+    state: PortalState, job: Job, credential: StoredCredential, refusals: list[str]
 ) -> AsyncIterator[tuple[str, str]]:
-    """Tokens that may delete it: the owner's live sessions, then the portal's account."""
+    """Tokens that may delete it: the owner's live sessions on the job's cloud, then the
+    portal's account there."""
+    clouds = Clouds.of(state.settings)
+    home = clouds.home(job.cloud)
     for session in state.sessions.of_user(credential.user_id, credential.project_id):
-        yield "with the owner's session", session.token
+        if (session.cloud or clouds.default) == home:
+            yield "with the owner's session", session.token
     try:
-        async with Cloud.connect(config=state.settings.cloud) as cloud:
+        async with Cloud.connect(config=clouds.config(home)) as cloud:
             token = (await cloud.session.authenticate()).value
     except ClientError as problem:
         refusals.append(f"the portal's account: {problem}")
