@@ -24,10 +24,19 @@ from powerbridge.client import load_config
 from powerbridge.jobs import JobStore
 from powerbridge.jobs.schema import portal_sessions
 from powerbridge.portal.auth import COOKIE
+from powerbridge.portal.signin import WRONG_CREDENTIALS
 from tests.emulator.aix.ssh_support import Lab, lab, lab_config
-from tests.portal.portal_lab import FORM_CSRF, PASSWORDS, PortalLab, portal_settings, serving
+from tests.portal.portal_lab import (
+    FORM_CSRF,
+    PASSWORDS,
+    PortalLab,
+    add_users,
+    portal_settings,
+    serving,
+)
 
 EXAMPLE = resources.files("powerbridge.examples").joinpath("ha-2node.yaml").read_text()
+PIPE = resources.files("powerbridge.examples").joinpath("two-vms.pipe").read_text()
 ONLY_ON_B = "image-only-on-site-b"
 
 
@@ -93,6 +102,7 @@ def clouds_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoClou
     config_b = lab_config(directory / "emulator-b", directory / "logs-b")
     with lab(config_a) as a, lab(config_b) as b:
         add_image(b, ONLY_ON_B)
+        add_users(b)  # vera, otto and pat exist on site-b only
         entries = {"site-a": cloud_entry(a), "site-b": cloud_entry(b)}
         (directory / "clouds.yaml").write_text(yaml.safe_dump({"clouds": entries}))
         site_a, site_b = (
@@ -118,6 +128,20 @@ def test_the_sign_in_form_offers_each_cloud(clouds: TwoClouds) -> None:
     assert '<label for="cloud">' in form
     options = re.findall(r'<option value="([^"]+)"( selected)?>', form)
     assert options == [("site-a", " selected"), ("site-b", "")]  # the first is the default
+
+
+def test_the_password_and_the_project_step_go_to_the_cloud_picked(clouds: TwoClouds) -> None:
+    with clouds.portal.client() as browser:
+        on_a = clouds.sign_in(browser, "site-a", user="pat")
+        assert on_a.status_code == 401  # site-a's Keystone has no pat
+        assert WRONG_CREDENTIALS in on_a.text
+        on_b = clouds.sign_in(browser, "site-b", user="pat")
+        assert on_b.headers["location"] == "/signin/project"
+        page = browser.get("/signin/project").text
+        assert "lab2" in page  # a project only site-b has
+        assert clouds.portal.pick(browser, "lab2").headers["location"] == "/"
+        header = browser.get("/").text
+        assert 'pat · <span class="cloud">site-b</span> · lab2 ·' in header
 
 
 def test_the_session_remembers_its_cloud(clouds: TwoClouds) -> None:
@@ -278,6 +302,32 @@ def test_the_name_of_b_s_cluster_is_refused_on_a(
         " are one namespace across its clouds"
     )
     assert clouds.servers(clouds.a, "appha") == []
+
+
+def test_a_deployment_applied_on_b_makes_its_servers_on_b(clouds: TwoClouds) -> None:
+    text = {"Content-Type": "text/plain"}
+    with clouds.signed_in("site-b") as browser:
+        headers = text | {"X-CSRF-Token": clouds.portal.csrf(browser)}
+        answer = browser.post("/api/v1/deployments?name=twovms", content=PIPE, headers=headers)
+        assert answer.status_code == 202, answer.text
+        job = answer.json()["job"]
+        assert job["cloud"] == "site-b"
+        deadline = time.monotonic() + 120
+        while job["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.3)
+            job = browser.get(f"/api/v1/jobs/{job['id']}").json()["job"]
+        assert job["status"] == "succeeded", job
+    assert clouds.servers(clouds.b, "testvm") == ["testvm3", "testvm4"]
+    assert clouds.servers(clouds.a, "testvm") == []
+    with clouds.signed_in("site-a") as browser:
+        assert browser.get("/api/v1/deployments").json()["deployments"] == []
+        assert browser.get("/api/v1/deployments/twovms").status_code == 404
+        headers = text | {"X-CSRF-Token": clouds.portal.csrf(browser)}
+        again = browser.post("/api/v1/deployments?name=twovms", content=PIPE, headers=headers)
+        assert again.status_code == 409, again.text
+        assert "taken by a deployment of another cloud" in again.json()["error"]["message"]
+    assert clouds.servers(clouds.a, "testvm") == []
 
 
 def test_one_cloud_shows_no_cloud_choice(tmp_path: Path, clouds: TwoClouds) -> None:

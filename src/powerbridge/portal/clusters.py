@@ -6,9 +6,8 @@ with an application credential of the user (run_as_user.py). The nodes are reach
 the portal's own key, so a spec may leave `ssh.private_key` out or name that key's file,
 nothing else on the portal's host.
 
-Cluster names are looked up per cloud (views.visible): a name of another cloud's cluster
-is "no cluster" to this cloud's users. A create is refused a name another cloud's cluster
-holds, though: the job store, shared with the CLI, knows clusters by name alone.
+Cluster names are looked up per cloud (views.visible); a create is refused a name another
+cloud's cluster holds (cloud_names.py).
 """
 
 from __future__ import annotations
@@ -19,12 +18,12 @@ from pathlib import Path
 from powerbridge.deploy.errors import SpecErrors
 from powerbridge.ha.journal import CLUSTER, stopped_create
 from powerbridge.ha.model import ClusterSpec
-from powerbridge.ha.operations import DELETE
 from powerbridge.ha.plan import ClusterPlan, plan_cluster
 from powerbridge.ha.spec import parse_cluster_spec
 from powerbridge.ha.submit import RESUME_HINT
-from powerbridge.jobs import Job, JobStatus
+from powerbridge.jobs import Job
 from powerbridge.portal.auth import Principal
+from powerbridge.portal.cloud_names import refuse_another_clouds
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError, spec_error
 from powerbridge.portal.keys import KEY_FILE
@@ -75,22 +74,6 @@ def blocked(plan: ClusterPlan) -> PortalError:
     )
 
 
-def refuse_another_clouds(state: PortalState, who: Principal, name: str) -> None:
-    """409 when a cluster of another cloud of this portal holds the name (its latest job is
-    there and is not a finished delete)."""
-    latest = state.store.latest(name, kind=CLUSTER)
-    if latest is None or who.sees(latest.cloud):
-        return
-    if latest.action == DELETE and latest.status is JobStatus.SUCCEEDED:
-        return  # deleted there: the name is free again
-    raise PortalError(
-        409,
-        f"the name {name} is taken by a cluster of another cloud of this portal; cluster"
-        " names are one namespace across its clouds",
-        hint="choose another name",
-    )
-
-
 async def submit_text(
     state: PortalState, who: Principal, text: str, *, resume: bool = False
 ) -> Job:
@@ -100,7 +83,7 @@ async def submit_text(
     plan = await plan_text(state, who, text)
     if not plan.ok:
         raise blocked(plan)
-    refuse_another_clouds(state, who, plan.spec.name)
+    refuse_another_clouds(state.store, who, CLUSTER, plan.spec.name)
     # refused before a credential is made
     stopped_create(state.store, plan.spec.name, resume=resume, resume_hint=RESUME_HINT)
     credential = await issue_credential(state, who, plan.spec.name)

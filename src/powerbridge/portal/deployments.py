@@ -20,6 +20,7 @@ from powerbridge.deploy.service import APPLY, DEPLOYMENT, Prepared, prepare, ref
 from powerbridge.deploy.submit import guess_format, parse_spec_text, submit_apply
 from powerbridge.jobs import Item, ItemState, Job, JobStatus
 from powerbridge.portal.auth import Principal
+from powerbridge.portal.cloud_names import refuse_another_clouds
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.state import PortalState
@@ -137,6 +138,7 @@ async def submit_input(
     plan = prepared.plan
     if not plan.ok:
         raise blocked(plan)
+    refuse_another_clouds(state.store, who, DEPLOYMENT, spec.name)
     from powerbridge.deploy.service import nothing_to_do
 
     if not resume and nothing_to_do(state.store, prepared):
