@@ -72,7 +72,7 @@ class TwoClouds:
         form = browser.get("/signin").text
         token = FORM_CSRF.search(form)
         assert token is not None
-        body = {"user": user, "password": PASSWORDS[user], "domain": "Default"}
+        body = {"user": user, "password": PASSWORDS.get(user, "wrong"), "domain": "Default"}
         body |= {"csrf_token": token[1], **({"cloud": cloud} if cloud else {})}
         return browser.post("/signin", data=body)
 
@@ -142,6 +142,15 @@ def test_the_password_and_the_project_step_go_to_the_cloud_picked(clouds: TwoClo
         assert clouds.portal.pick(browser, "lab2").headers["location"] == "/"
         header = browser.get("/").text
         assert 'pat · <span class="cloud">site-b</span> · lab2 ·' in header
+
+
+def test_failed_sign_ins_are_counted_per_cloud(clouds: TwoClouds) -> None:
+    with clouds.portal.client() as browser:
+        for _ in range(5):  # the per-user limit: 5 in 15 minutes
+            assert clouds.sign_in(browser, "site-b", user="nobody").status_code == 401
+        assert clouds.sign_in(browser, "site-b", user="nobody").status_code == 429
+        # the same name on site-a is another Keystone's user: its own count
+        assert clouds.sign_in(browser, "site-a", user="nobody").status_code == 401
 
 
 def test_the_session_remembers_its_cloud(clouds: TwoClouds) -> None:

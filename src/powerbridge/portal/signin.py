@@ -50,7 +50,7 @@ async def password_step(
     often (signin_limits.py), and (400) when no cloud of that name is served."""
     chosen = Clouds.of(state.settings).chosen(cloud)
     throttle = Throttle(state.store, state.settings.signin_limits)
-    counted = [user_key(domain, user), address_key(address)]
+    counted = [cloud_user_key(state, chosen, domain, user), address_key(address)]
     try:
         throttle.check(counted)
     except TooManyAttempts as problem:
@@ -69,6 +69,13 @@ async def password_step(
         raise PortalError(403, f"{user} has a role in no project", hint="ask an administrator")
     cookie = state.sessions.start(token, domain=domain, cloud=chosen, replacing=old_cookie)
     return cookie, projects
+
+
+def cloud_user_key(state: PortalState, cloud: str, domain: str, user: str) -> str:
+    """The failed sign-ins' counter of a user: one per cloud, a user name being one
+    Keystone's (the default cloud's keeps the key it had before several clouds)."""
+    key = user_key(domain, user)
+    return key if cloud == Clouds.of(state.settings).default else f"{key}@{cloud}"[:300]
 
 
 async def choose_project(
