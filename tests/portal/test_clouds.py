@@ -343,3 +343,13 @@ def test_one_cloud_shows_no_cloud_choice(tmp_path: Path, clouds: TwoClouds) -> N
     settings = portal_settings(clouds.a, tmp_path)
     with serving(settings) as url, httpx.Client(base_url=url, trust_env=False) as browser:
         assert 'name="cloud"' not in browser.get("/signin").text
+
+
+def test_the_api_document_names_the_cloud_header(clouds: TwoClouds) -> None:
+    document = httpx.get(f"{clouds.portal.url}/api/openapi.json").json()
+    listing = document["paths"]["/api/v1/jobs"]["get"]
+    [header] = [p for p in listing["parameters"] if p["name"] == "X-PowerBridge-Cloud"]
+    assert header["in"] == "header"
+    assert header["required"] is False
+    assert header["schema"]["enum"] == ["site-a", "site-b"]
+    assert "400" in listing["responses"]

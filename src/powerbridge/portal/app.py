@@ -18,6 +18,7 @@ from powerbridge import __version__
 from powerbridge.jobs import JobStore
 from powerbridge.portal.api import api_router
 from powerbridge.portal.cipher import portal_cipher
+from powerbridge.portal.clouds import Clouds
 from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.errors import install_handlers
 from powerbridge.portal.event_hub import EventHub
@@ -82,7 +83,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app)
-    install_openapi(app)
+    install_openapi(app, Clouds.of(settings).names)
     app.include_router(api_router())
     app.include_router(page_router())
     static = Path(__file__).parent / "static"
