@@ -177,6 +177,11 @@ def test_reads_go_to_the_session_cloud(clouds: TwoClouds) -> None:
     assert ONLY_ON_B in image_names("site-b")
     assert ONLY_ON_B not in image_names("site-a")
     assert ONLY_ON_B not in image_names(None)  # no cloud named: the default, site-a
+    for cloud, shown in (("site-b", True), ("site-a", False)):
+        with clouds.signed_in(cloud) as browser:
+            form = browser.get("/clusters/new/form")  # its choices read from the cloud
+            assert form.status_code == 200
+            assert (f">{ONLY_ON_B}</option>" in form.text) is shown
 
 
 def test_an_unknown_cloud_is_refused_naming_the_clouds(clouds: TwoClouds) -> None:
