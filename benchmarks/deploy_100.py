@@ -74,6 +74,8 @@ def estate_file(folder: Path) -> tuple[Path, dict[str, float]]:
     ]
     estate["storage_connectivity_groups"] = []  # they name the default estate's hosts
     estate["host_groups"] = []
+    estate["unmanaged_lpars"] = []  # on a default host; their volumes go with them
+    estate["unmanaged_volumes"] = []
     path = folder / "estate.yaml"
     path.write_text(yaml.safe_dump(estate))
     return path, dict(estate["timings"])

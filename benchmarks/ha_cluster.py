@@ -77,6 +77,8 @@ def estate_file(folder: Path, hosts: int) -> tuple[Path, dict[str, float]]:
     for group in estate["storage_connectivity_groups"]:
         group["hosts"] = [host["name"] for host in estate["hosts"]]
     estate["host_groups"] = []
+    estate["unmanaged_lpars"] = []  # on a default host; their volumes go with them
+    estate["unmanaged_volumes"] = []
     path = folder / "estate.yaml"
     path.write_text(yaml.safe_dump(estate))
     return path, {name: float(value) for name, value in estate["timings"].items()}

@@ -39,6 +39,8 @@ def estate_file(folder: Path, hosts: int, per_host: int) -> Path:
     ]
     estate["storage_connectivity_groups"] = []  # they name the default estate's hosts
     estate["host_groups"] = []
+    estate["unmanaged_lpars"] = []  # on a default host too; their volumes go with them
+    estate["unmanaged_volumes"] = []
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "estate.yaml"
     path.write_text(yaml.safe_dump(estate))

@@ -21,7 +21,7 @@ from tests.emulator.aix.ssh_support import ClientKey, Lab
 
 E = TypeVar("E", bound=BaseException)
 KEY_PAIR = "lab"
-SOON = 10.0  # seconds a test waits at most for the emulator to follow a rule
+SOON = 30.0  # seconds a test waits at most for the emulator to follow a rule (loaded CI)
 
 
 def key_identity(key: ClientKey, home: Path) -> Identity:

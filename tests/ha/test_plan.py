@@ -3,13 +3,17 @@ with the spec line it cites, and nothing created by planning."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 
+import asyncssh
 import pytest
 
 from powerbridge.client import Cloud
+from powerbridge.deploy.plan_model import ServerCreate
 from powerbridge.emulator.server import RunningEmulator
 from powerbridge.ha.deployment import to_deployment
+from powerbridge.ha.identity import nova_fingerprint
 from powerbridge.ha.model import (
     CLUSTER_TAG,
     NodeSpec,
@@ -19,7 +23,9 @@ from powerbridge.ha.model import (
     ServiceIPSpec,
     SharedStorageSpec,
     SplitMergeSpec,
+    SshSpec,
 )
+from powerbridge.ha.plan import ClusterPlan, plan_cluster
 from tests.ha.plan_support import (  # noqa: F401
     FINGERPRINT,
     cloud_fixture,
@@ -240,3 +246,42 @@ def test_allocate_plans_a_port_and_creates_none(cloud: RunningEmulator) -> None:
 def test_service_ip_the_gateway(cloud: RunningEmulator) -> None:
     spec = cluster("gate", service_ip=ServiceIPSpec("svc", address="192.168.100.1"))
     assert "is the subnet's gateway" in str(plan(cloud, spec).blocks[0])
+
+
+def test_a_login_key_given_as_user_data_needs_no_matching_key_pair(
+    cloud: RunningEmulator,
+) -> None:
+    """The portal's case: the spec names its user's key pair, the portal's key goes to the
+    nodes as cloud-config user data, so the pair need not hold it; the requests carry it."""
+    users = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGn0u1sXc4y4kWlq5R9oYbF1yVgq8bkP2b5gqXr7m3dK"
+    made = asyncssh.generate_private_key("ssh-ed25519")
+    portal = " ".join(bytes(made.export_public_key()).decode().split()[:2])
+
+    async def create(c: Cloud) -> None:
+        await c.compute.create_keypair("users-key", users)
+
+    async def planned(c: Cloud) -> ClusterPlan:
+        spec = cluster("given", ssh=SshSpec(key_pair="users-key"))
+        login = nova_fingerprint(portal)
+        return await plan_cluster(c, spec, public_key_fingerprint=login, authorized_keys=[portal])
+
+    use(cloud, create)
+    try:
+        result = use(cloud, planned)
+        assert result.ok, result.blocks
+        servers = _servers(result)
+        assert [s.name for s in servers] == ["givenn1", "givenn2"]
+        for server in servers:
+            body = server.request()["server"]
+            assert body["key_name"] == "users-key"
+            document = base64.b64decode(body["user_data"]).decode()
+            assert document == f"#cloud-config\nssh_authorized_keys:\n- {portal}\n"
+        without = plan(cloud, cluster("given", ssh=SshSpec(key_pair="users-key")))
+        assert codes(without) == ["key_pair"]  # the CLI's case: the pair must hold the key
+        assert all("user_data" not in s.request()["server"] for s in _servers(without))
+    finally:
+        use(cloud, lambda c: c.compute.delete_keypair("users-key"))
+
+
+def _servers(result: ClusterPlan) -> list[ServerCreate]:
+    return [c for c in result.plan.creates if isinstance(c, ServerCreate)]

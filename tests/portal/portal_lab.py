@@ -5,9 +5,9 @@ def test_something(portal: PortalLab) -> None:
     with portal.signed_in("root") as browser:        # an httpx.Client holding the cookie
         browser.get("/api/v1/jobs")
 ```
-One per module: the emulator (instant clock), a job store in a file, the portal's data dir
-(its SSH key is generated there at start), its worker polling every 0.1 s. The estate gets
-users for the roles: vera (reader), otto (member), pat (member of two projects).
+One per module: the emulator (instant clock), a job store in a file (the portal's SSH key is
+made there at start), the portal's data dir (its secret key), its worker polling every 0.1 s.
+The estate gets users for the roles: vera (reader), otto (member), pat (member of two projects).
 """
 
 from __future__ import annotations
@@ -22,10 +22,13 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 
 from powerbridge.client import load_config
+from powerbridge.ha.identity import Identity
 from powerbridge.jobs import JobStore
+from powerbridge.jobs.schema import portal_ssh_keys
 from powerbridge.portal import PortalSettings, create_app
 from powerbridge.portal.auth import COOKIE
 from powerbridge.portal.serve import listen
@@ -104,6 +107,28 @@ class PortalLab:
             store.close()
         assert found is not None
         return found.token
+
+    def identity(self) -> Identity:
+        """The portal's SSH key, as the portal reads it from the store (keys.py)."""
+        from powerbridge.portal.cipher import portal_cipher
+        from powerbridge.portal.keys import portal_identity
+
+        store = JobStore.open(str(self.store_path))
+        try:
+            return portal_identity(store, portal_cipher(self.data_dir), self.data_dir)
+        finally:
+            store.close()
+
+
+def stored_public_key(portal: PortalLab) -> str:
+    """The public half of the portal's key, as its row in the job store holds it."""
+    store = JobStore.open(str(portal.store_path))
+    try:
+        with store.engine.connect() as db:
+            found = db.execute(sa.select(portal_ssh_keys.c.public_key)).scalar_one()
+    finally:
+        store.close()
+    return str(found)
 
 
 def add_users(aix: Lab) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.portal.portal_lab import PortalLab, portal_fixture  # noqa: F401
+from tests.portal.portal_lab import PortalLab, portal_fixture, stored_public_key  # noqa: F401
 
 EXAMPLE = resources.files("powerbridge.examples").joinpath("ha-2node.yaml").read_text()
 
@@ -111,8 +111,7 @@ def test_the_nodes_exist_in_powervc_made_by_their_user(
         params={"user_id": otto},
         headers={"OpenStack-API-Version": "compute 2.10"},
     ).json()["keypairs"]
-    assert (portal.data_dir / "portal_ed25519").stat().st_mode & 0o777 == 0o600
-    public = (portal.data_dir / "portal_ed25519.pub").read_text().split()[1]
+    public = stored_public_key(portal).split()[1]  # made from the portal's key (keys.py)
     assert [k["keypair"]["public_key"].split()[1] for k in keys] == [public]
 
 

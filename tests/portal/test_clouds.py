@@ -24,6 +24,7 @@ from powerbridge.client import load_config
 from powerbridge.jobs import JobStore
 from powerbridge.jobs.schema import portal_sessions
 from powerbridge.portal.auth import COOKIE
+from powerbridge.portal.run_as_user import CREDENTIAL
 from powerbridge.portal.signin import WRONG_CREDENTIALS
 from tests.emulator.aix.ssh_support import Lab, lab, lab_config
 from tests.portal.portal_lab import (
@@ -34,6 +35,7 @@ from tests.portal.portal_lab import (
     portal_settings,
     serving,
 )
+from tests.portal.test_as_user import LOG_LINE, deployment_spec
 
 EXAMPLE = resources.files("powerbridge.examples").joinpath("ha-2node.yaml").read_text()
 PIPE = resources.files("powerbridge.examples").joinpath("two-vms.pipe").read_text()
@@ -302,6 +304,77 @@ def test_a_day_two_action_on_b_reaches_b(clouds: TwoClouds, built_on_b: dict[str
         csrf = {"X-CSRF-Token": clouds.portal.csrf(browser)}
         refused = browser.post("/api/v1/clusters/appha/failover", json={}, headers=csrf)
         assert refused.status_code == 404  # site-a has no cluster appha
+
+
+def user_id(aix: Lab, name: str) -> str:
+    aix.login()
+    users = aix.http.get(f"{aix.running.auth_url}/users", params={"name": name}).json()
+    found: str = users["users"][0]["id"]
+    return found
+
+
+def credentials_of(aix: Lab, user: str) -> list[str]:
+    aix.login()
+    url = f"{aix.running.auth_url}/users/{user}/application_credentials"
+    return [c["id"] for c in aix.http.get(url).json()["application_credentials"]]
+
+
+def nova_log_size(aix: Lab) -> int:
+    path = aix.running.log_dir / "nova" / "nova-api.log"
+    return path.stat().st_size if path.exists() else 0
+
+
+def nova_requests(aix: Lab, since: int) -> list[tuple[str, str, str]]:
+    """(user id, method, path) of each authenticated nova-api request after byte `since`."""
+    with (aix.running.log_dir / "nova" / "nova-api.log").open("rb") as log:
+        log.seek(since)
+        text = log.read().decode()
+    return [(m[1], m[3], m[4]) for m in LOG_LINE.finditer(text) if m[1] != "-"]
+
+
+def ended(browser: httpx.Client, job: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + 180
+    while job["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.3)
+        job = browser.get(f"/api/v1/jobs/{job['id']}").json()["job"]
+    return job
+
+
+def test_day_two_actions_and_applies_on_b_run_as_their_user_with_b_s_keystone(
+    clouds: TwoClouds, built_on_b: dict[str, Any]
+) -> None:
+    """otto exists on site-b only: his jobs' credentials can only be site-b's."""
+    since = nova_log_size(clouds.b)
+    with clouds.portal.client() as browser:
+        assert clouds.sign_in(browser, "site-b", user="otto").status_code == 303
+        csrf = {"X-CSRF-Token": clouds.portal.csrf(browser)}
+        failover = browser.post("/api/v1/clusters/appha/failover", json={}, headers=csrf)
+        assert failover.status_code == 202, failover.text
+        spec = deployment_spec("ottob", "ottovm1")
+        yaml_in = csrf | {"Content-Type": "application/yaml"}
+        assert ended(browser, failover.json()["job"])["status"] == "succeeded"
+        apply = browser.post("/api/v1/deployments", content=spec, headers=yaml_in)
+        assert apply.status_code == 202, apply.text
+        jobs = [ended(browser, failover.json()["job"]), ended(browser, apply.json()["job"])]
+    assert [(job["status"], job["cloud"]) for job in jobs] == [("succeeded", "site-b")] * 2
+    requests = nova_requests(clouds.b, since)  # before user_id's own login reads flavors
+    otto = user_id(clouds.b, "otto")
+    assert {user for user, _, _ in requests} == {otto}  # never site-b's own account
+    assert any(method == "POST" and path.endswith("/servers") for _, method, path in requests)
+    assert clouds.servers(clouds.b, "ottovm") == ["ottovm1"]
+    assert clouds.servers(clouds.a, "ottovm") == []
+    assert credentials_of(clouds.b, otto) == []  # each deleted at its job's end, on site-b
+    store = JobStore.open(str(clouds.portal.store_path))
+    try:
+        for job in jobs:
+            credential = store.job(job["id"]).spec[CREDENTIAL]
+            assert credential["user_id"] == otto
+            deleted = f"deleted this job's application credential {credential['id']}"
+            messages = [event.message for event in store.events(job["id"])]
+            assert any(message.startswith(deleted) for message in messages), messages
+    finally:
+        store.close()
 
 
 def test_the_name_of_b_s_cluster_is_refused_on_a(

@@ -199,12 +199,19 @@ def test_another_project_does_not_see_the_cluster(portal: PortalLab, otto: httpx
     assert otto.get("/api/v1/clusters/nosuch").status_code == 404
 
 
-def test_a_failover_to_a_node_not_of_the_cluster_makes_no_job(otto: httpx.Client) -> None:
+def test_a_failover_to_a_node_not_of_the_cluster_makes_no_job(
+    portal: PortalLab, otto: httpx.Client
+) -> None:
     answer = otto.post("/api/v1/clusters/appha/failover", json={"to": "elsewhere"})
     assert answer.status_code == 422, answer.text
     assert "elsewhere" in answer.json()["error"]["message"]
     jobs = otto.get("/api/v1/jobs", params={"target": "appha"}).json()["jobs"]
     assert [j["action"] for j in jobs] == ["create"]
+    # the credential made for the refused action went at once (the create's at its end)
+    identity, http = portal.aix.running.auth_url, portal.aix.http
+    user = http.get(f"{identity}/users", params={"name": "otto"}).json()["users"][0]["id"]
+    made = http.get(f"{identity}/users/{user}/application_credentials").json()
+    assert made["application_credentials"] == []
 
 
 def test_a_failover_moves_the_group_and_the_picture_follows(otto: httpx.Client) -> None:

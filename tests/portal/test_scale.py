@@ -143,6 +143,11 @@ def test_a_portal_stopped_mid_failover_hands_it_over_and_it_moves_the_group_once
     assert ended.status is JobStatus.SUCCEEDED, ended.summary
     assert again.holds(ended)
     assert any(m.startswith("continued by worker") for m in messages)
+    # the worker that took it over ran it with the job's own credential, then deleted it
+    credential = ended.spec["credential"]["id"]
+    assert any(
+        m.startswith(f"deleted this job's application credential {credential}") for m in messages
+    )
     other = {"sc1-node1": "sc1-node2", "sc1-node2": "sc1-node1"}[before]
     assert (ended.summary["from"], ended.summary["to"]) in ((before, other), (other, other))
     assert group_node(again, "sc1") == other  # moved once: not on to the node after

@@ -82,6 +82,7 @@ POLICY: dict[str, str] = {
     "POST /clusters/new": OPERATOR,
     "GET /clusters/{name}": VIEWER,
     "POST /clusters/{name}/actions/{action}": OPERATOR,
+    "POST /clusters/{name}/resume": OPERATOR,
     "GET /inventory": VIEWER,
     "GET /clusters/new/form": VIEWER,
     "POST /clusters/new/form": VIEWER,  # plans; its deploy button is an operator's
@@ -97,6 +98,7 @@ POLICY: dict[str, str] = {
     "POST /deployments/plan": VIEWER,
     "POST /deployments/apply": OPERATOR,
     "GET /deployments/{name}": VIEWER,
+    "POST /deployments/{name}/resume": OPERATOR,
 }
 BAD_SPEC = "name: x\n"  # parses as YAML, fails the spec: a 422 past the role checks
 YAML = {"Content-Type": "text/yaml"}

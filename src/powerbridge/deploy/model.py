@@ -88,7 +88,8 @@ class ServerSpec:
     holds per-server overrides of the compute template's extra specs, keys normalised to
     `powervm:<key>`, values as strings. `host`, `host_group`, `storage_connectivity_group` and
     `collocation_rule` are None when PowerVC may choose. `user_data` is a file path, read by
-    apply, never by the planner.
+    apply, never by the planner; `user_data_text` the document itself, for callers that write
+    it (the HA workflow's cloud-config): one or the other.
     """
 
     name: str
@@ -105,10 +106,13 @@ class ServerSpec:
     user_data: str | None = None
     key_name: str | None = None  # the nova key pair the server is deployed with
     line: int | None = field(default=None, compare=False, repr=False)
+    user_data_text: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("a server needs a name")
+        if self.user_data and self.user_data_text:
+            raise ValueError(f"server {self.name!r}: user data from a file or as text, not both")
         overrides = {normalise_powervm_key(k): str(v) for k, v in self.powervm.items()}
         object.__setattr__(self, "powervm", overrides)
         object.__setattr__(self, "metadata", dict(self.metadata))

@@ -8,6 +8,7 @@ says why nothing may be created (`ok` is False when there is any).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -189,8 +190,9 @@ class ServerCreate:
     `flavor` is the inline flavor (merged extra specs) when the server has `powervm:`
     overrides or a storage connectivity group, else None and `template_id` is the flavorRef.
     `volumes` and `collocation_rule` reference plan items; `user_data` is a file path apply
-    reads (the planner does no I/O). `memory_mb`, `proc_units` and `vcpus` are what the server
-    claims; `hosts` are the usable hosts it may land on.
+    reads (the planner does no I/O), `user_data_text` a document sent as it is. `memory_mb`,
+    `proc_units` and `vcpus` are what the server claims; `hosts` are the usable hosts it may
+    land on.
     """
 
     kind: ClassVar[Kind] = Kind.SERVER
@@ -211,6 +213,7 @@ class ServerCreate:
     vcpus: int
     hosts: frozenset[str] = field(default=frozenset(), repr=False)
     key_name: str | None = None
+    user_data_text: str | None = None
 
     def request(self, ids: Mapping[RefKey, str] | None = None) -> dict[str, Any]:
         """The Nova `POST /servers` body; `ids` gives the ids of created volumes and rules."""
@@ -235,6 +238,8 @@ class ServerCreate:
         server["metadata"] = dict(self.metadata)
         if self.key_name is not None:
             server["key_name"] = self.key_name
+        if self.user_data_text is not None:  # a file's is read and added by apply
+            server["user_data"] = base64.b64encode(self.user_data_text.encode()).decode("ascii")
         body: dict[str, Any] = {"server": server}
         if self.collocation_rule is not None:
             body["os:scheduler_hints"] = {"group": self.collocation_rule.resolve(ids)}

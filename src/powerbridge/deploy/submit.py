@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,7 @@ __all__ = [
     "deployment_runner",
     "guess_format",
     "parse_spec_text",
+    "stopped_apply",
     "submit_apply",
 ]
 
@@ -119,12 +120,15 @@ def submit_apply(
     *,
     fmt: str,
     resume: bool = False,
+    kept: Mapping[str, Any] | None = None,
     **who: str | None,
 ) -> Job:
     """Queue the apply of `spec` (parsed from `text`); with `resume`, queue its stopped apply
     again (interrupted, failed or cancelled) instead. Refused (DeployError) while an apply of
     the deployment runs or waits, and, without `resume`, while one stopped midway: the same
-    rules as `deploy apply`. `who`: owner, project, cloud. Plan it first."""
+    rules as `deploy apply`. `who`: owner, project, cloud. `kept`: more for the job's spec
+    (a portal's sealed credential to run it with; a resume's replaces the stopped job's).
+    Plan it first."""
     latest = store.latest(spec.name, kind=DEPLOYMENT, action=APPLY)
     if latest is not None:
         stopped = _stopped(latest)
@@ -135,15 +139,25 @@ def submit_apply(
                 f" ({latest.holder}); wait for it to end"
             )
         if stopped and resume:
-            store.event(latest.id, "resume asked for: queued again")
-            return store.requeue(latest.id)
+            # no event here: a job no one holds takes none (the worker's claim is its record)
+            if kept is None:
+                return store.requeue(latest.id)
+            return store.requeue(latest.id, spec={**latest.spec, **kept})
         if stopped:
             raise DeployError(
                 f"an earlier apply of deployment {spec.name} (job {latest.id}) stopped"
                 f" ({latest.status.value}); resume it to continue (nothing new was started)"
             )
-    kept = {"text": text, "format": fmt}
-    return store.enqueue(DEPLOYMENT, spec.name, action=APPLY, spec=kept, source=spec.source, **who)
+    job_spec = {"text": text, "format": fmt, **(kept or {})}
+    return store.enqueue(
+        DEPLOYMENT, spec.name, action=APPLY, spec=job_spec, source=spec.source, **who
+    )
+
+
+def stopped_apply(store: JobStore, name: str) -> Job | None:
+    """The deployment's latest apply when it stopped midway and a resume would continue it."""
+    latest = store.latest(name, kind=DEPLOYMENT, action=APPLY)
+    return latest if latest is not None and _stopped(latest) else None
 
 
 def _stopped(job: Job) -> bool:

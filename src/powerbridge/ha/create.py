@@ -42,6 +42,9 @@ class CreateOptions:
     ssh_configs: tuple[Path, ...] | None = None  # None: the executor's defaults
     source: str | None = None  # the spec file, as given
     spec_text: str | None = None  # kept in the job for workers and `ha show`
+    # public keys the nodes get through cloud-config user data besides the key pair's (the
+    # portal passes its own, so it reaches nodes deployed with its user's key pair)
+    authorized_keys: tuple[str, ...] = ()
 
 
 async def create_cluster(
@@ -101,7 +104,9 @@ async def build_cluster(
         cluster=spec.name,
     )
     async with executor:
-        await run_steps(Build(cloud, spec, journal, executor, identity), STEP_FUNCTIONS)
+        keys = options.authorized_keys
+        build = Build(cloud, spec, journal, executor, identity, authorized_keys=keys)
+        await run_steps(build, STEP_FUNCTIONS)
     return {"nodes": list(spec.node_names), "seconds": round(journal.elapsed, 1)}
 
 

@@ -34,7 +34,10 @@ async def validate(build: Build) -> str:
     from powerbridge.ha.plan import plan_cluster
 
     plan = await plan_cluster(
-        build.cloud, build.spec, public_key_fingerprint=build.identity.fingerprint
+        build.cloud,
+        build.spec,
+        public_key_fingerprint=build.identity.fingerprint,
+        authorized_keys=build.authorized_keys,
     )
     if not plan.ok:
         first = plan.blocks[0]

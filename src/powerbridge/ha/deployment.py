@@ -9,6 +9,8 @@ reads the roles back from them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from powerbridge.deploy.model import (
     CLUSTER_TAG,
     CollocationRuleSpec,
@@ -18,6 +20,7 @@ from powerbridge.deploy.model import (
     VolumeSpec,
 )
 from powerbridge.ha.model import ClusterSpec
+from powerbridge.ha.user_data import cloud_config
 
 __all__ = [
     "backup_repository_name",
@@ -51,11 +54,13 @@ def rule_policy(spec: ClusterSpec) -> str:
     return "anti-affinity" if spec.anti_affinity == "hard" else "soft-anti-affinity"
 
 
-def to_deployment(spec: ClusterSpec) -> DeploymentSpec:
-    """The batch deployment of `spec`'s nodes, shared volumes and collocation rule.
+def to_deployment(spec: ClusterSpec, authorized_keys: Sequence[str] = ()) -> DeploymentSpec:
+    """The batch deployment of `spec`'s nodes, shared volumes and collocation rule; the nodes
+    get `authorized_keys` through cloud-config user data besides the key pair's key.
 
     Raises ValueError when a size cannot name a volume (the planner checks sizes first)."""
     volumes = _volumes(spec)
+    user_data = cloud_config(authorized_keys)
     placement = spec.placement
     servers = tuple(
         ServerSpec(
@@ -69,6 +74,7 @@ def to_deployment(spec: ClusterSpec) -> DeploymentSpec:
             collocation_rule=spec.rule_name,
             powervm=spec.powervm,
             key_name=spec.ssh.key_pair,
+            user_data_text=user_data,
             line=spec.line_of(f"nodes.{index}"),
         )
         for index, node in enumerate(spec.nodes)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncssh
 
 __all__ = [
+    "LOGIN_REFUSED",
     "CommandTimedOut",
     "HostKeyChanged",
     "HostKeyError",
@@ -53,11 +54,14 @@ class NodeUnreachable(NodeAccessError):
         self.address, self.reason = address, reason
 
 
+LOGIN_REFUSED = "refused the login"  # in a node's reason: the key, not the network
+
+
 class NodeAuthFailed(NodeAccessError):
     def __init__(self, node: str, address: str, user: str, source: str, fingerprint: str):
         super().__init__(
             node,
-            f"node {node} ({address}) refused the login as {user} with {source}: the nova key"
+            f"node {node} ({address}) {LOGIN_REFUSED} as {user} with {source}: the nova key"
             f" pair the node was deployed with must hold this key's public half (fingerprint"
             f" {fingerprint})",
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +90,13 @@ class OperationOptions:
     # should the process die another worker continues it (the portal; None: the CLI)
     worker: str | None = None
     lease_seconds: float = 30.0  # with `worker`: how long a silent holder is trusted
+    # more for the job's spec, kept beside its options (the portal: the sealed application
+    # credential of the user the job runs as, for whichever worker takes the job over)
+    job_spec: Mapping[str, Any] | None = None
+    # awaited just before the job ends for good (succeeded, failed, cancelled), with the job
+    # still held, so what it does can be told in the job's events (the portal deletes the
+    # job's credential); not when the job goes back to the queue for another worker
+    at_end: Callable[[Job], Awaitable[None]] | None = None
 
 
 def load_cluster_spec_of(store: JobStore, name: str) -> ClusterSpec:
@@ -156,7 +163,7 @@ async def run_operation(
         CLUSTER,
         spec.name,
         action=action,
-        spec={"options": _options_record(options)},
+        spec={"options": _options_record(options), **(options.job_spec or {})},
         source=options.source,
         owner=options.owner,
         project=options.project,
@@ -176,6 +183,7 @@ async def run_operation(
             cloud, store, job, spec, identity, steps, options, progress, stop_asked=asked.is_set
         )
     except StepFailed as failure:
+        await _ending(options, job)
         store.finish(job.id, JobStatus.FAILED, failed_summary(failure))
         failure.hint = (  # not create's "--resume": an operation is simply run again
             f"`powerbridge ha show {spec.name}` has the full output; fix the cause, then run"
@@ -183,9 +191,11 @@ async def run_operation(
         )
         raise
     except StepsStopped as stopped:
+        await _ending(options, job)
         _cancelled(store, job, list(steps), stopped, command)
         raise
     except Exception as problem:  # PowerVC refused something: the job failed, not stopped
+        await _ending(options, job)
         store.finish(job.id, JobStatus.FAILED, {"error": str(problem)})
         raise
     except BaseException:
@@ -193,8 +203,17 @@ async def run_operation(
         raise
     finally:
         beat.cancel()
+    await _ending(options, job)
     store.finish(job.id, JobStatus.SUCCEEDED, summary)
     return store.job(job.id)
+
+
+async def _ending(options: OperationOptions, job: Job) -> None:
+    """The caller's `at_end`, before the job's final write; its failure does not change how
+    the operation ended (it says so in its own way)."""
+    if options.at_end is not None:
+        with contextlib.suppress(Exception):
+            await options.at_end(job)
 
 
 def _stopped(

@@ -14,6 +14,7 @@ address. `ClusterPlan.plan` is the deploy `Plan` the create step applies.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,6 +26,7 @@ from powerbridge.deploy.live import fetch_view
 from powerbridge.deploy.plan_model import Block, Kind, Plan, name_list
 from powerbridge.deploy.planner import build_plan
 from powerbridge.ha.deployment import rule_policy, service_port_name, to_deployment
+from powerbridge.ha.identity import nova_fingerprint
 from powerbridge.ha.model import ClusterSpec
 from powerbridge.ha.plan_checks import (
     Finding,
@@ -167,15 +169,23 @@ def _powerha_rows(spec: ClusterSpec) -> list[ClusterRow]:
 
 
 async def plan_cluster(
-    cloud: Cloud, spec: ClusterSpec, *, public_key_fingerprint: str | None
+    cloud: Cloud,
+    spec: ClusterSpec,
+    *,
+    public_key_fingerprint: str | None,
+    authorized_keys: Sequence[str] = (),
 ) -> ClusterPlan:
     """The plan for `spec` on `cloud`; `public_key_fingerprint` (nova's MD5 form) is the
-    login key's, checked against an existing key pair (None: not checked)."""
+    login key's, checked against an existing key pair (None: not checked); the nodes get
+    `authorized_keys` through cloud-config user data, so a login key among them needs no
+    key pair of its own (the portal's, beside its user's pair)."""
     view = await fetch_view(cloud)
     findings = list(repository_findings(spec))
     # a repository size the checks refuse still lets the rest of the deployment be planned
     sized = spec if not findings else replace(spec, repository=replace(spec.repository, size_gb=1))
-    plan = build_plan(to_deployment(sized), view)
+    plan = build_plan(to_deployment(sized, authorized_keys), view)
+    if public_key_fingerprint in {nova_fingerprint(key) for key in authorized_keys}:
+        public_key_fingerprint = None  # the user data lets the login key in whatever the pair
     network = _one(view.network_index.find(spec.network))
     holders = await _service_ip_holders(cloud, spec, network)
     existing = await _key_pair_fingerprint(cloud, spec.ssh.key_pair)

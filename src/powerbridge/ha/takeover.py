@@ -125,11 +125,13 @@ def cluster_jobs_runner(
     operation_options: OperationOptions | None = None,
     *,
     creates: Runner | None = None,
+    operations: Runner | None = None,
 ) -> Runner:
     """One runner for the worker's cluster jobs: queued creates and taken-over operations.
-    `creates` replaces the runner of creates (the portal runs each as its submitting user)."""
+    `creates` and `operations` replace the runners of each (the portal runs every job as
+    the user who submitted it, with the job's own application credential)."""
     creates = creates or cluster_runner(connect, identity, create_options)
-    operations = operation_runner(connect, identity, operation_options)
+    operations = operations or operation_runner(connect, identity, operation_options)
 
     async def run_cluster_job(run: Run) -> JobStatus | None:
         chosen = creates if run.job.action == CREATE else operations

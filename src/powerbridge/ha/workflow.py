@@ -63,6 +63,7 @@ class Build:
     identity: Identity
     topology: Topology | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    authorized_keys: tuple[str, ...] = ()  # given to the nodes as user data (CreateOptions)
 
     async def run(self, step: str, command: NodeCommand) -> CommandResult:
         """Run one node command, record it, and fail the step on a non-zero exit."""

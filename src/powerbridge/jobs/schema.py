@@ -1,4 +1,4 @@
-"""The job store's tables (schema 5) and the database clock.
+"""The job store's tables (schema 6) and the database clock.
 
 Timestamps are UTC `TIMESTAMP WITH TIME ZONE` on PostgreSQL; SQLite has no such type, so
 there they are ISO text in SQLAlchemy's fixed-width form, which sorts and compares like the
@@ -26,10 +26,11 @@ __all__ = [
     "metadata",
     "portal_sessions",
     "portal_signin_attempts",
+    "portal_ssh_keys",
 ]
 
-HEAD = "0005"
-SCHEMA_VERSION = 5  # also kept in `schema_version`, which releases before Alembic read
+HEAD = "0006"
+SCHEMA_VERSION = 6  # also kept in `schema_version`, which releases before Alembic read
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -142,6 +143,18 @@ portal_signin_attempts = sa.Table(
     sa.Column("key", sa.String(300), primary_key=True),  # "user:<domain>/<name>", "address:<ip>"
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("window_start", UtcDateTime, nullable=False),  # the first failure counted
+)
+# the portal's SSH key pair (powerbridge.portal.keys): one for every portal on the store, so
+# any worker reaches the nodes of any cluster a portal made; the first portal to start
+# inserts it, the others read it (the primary key settles a race)
+portal_ssh_keys = sa.Table(
+    "portal_ssh_keys",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),  # "portal"
+    sa.Column("public_key", sa.Text, nullable=False),  # the OpenSSH line nova and cloud-init take
+    sa.Column("private_key", sa.Text, nullable=False),  # OpenSSH format, sealed (cipher.py)
+    sa.Column("origin", sa.Text, nullable=False),  # "generated", or "imported from <file>"
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
 # SQLite's strftime gives milliseconds; three zeros make them SQLAlchemy's microseconds

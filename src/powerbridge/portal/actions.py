@@ -10,8 +10,14 @@ only then; a refused action makes no job and answers 404 / 409 / 422 at once. Th
 held under a worker lease in this process's name, not attached to the process: a portal
 stopped mid-action hands it back to the queue and a portal killed leaves its lease to expire;
 either way a portal's worker continues it (`ha.takeover`; worker.py).
-It reaches PowerVC (the user's cloud) with the portal's credentials there and the nodes with
-its key, as the worker.
+
+It runs as its user, as a queued create does (run_as_user.py), on the user's cloud (the one
+the job records): the action makes an application credential of the user at that cloud's
+Keystone first (after the checks that need no PowerVC: the cluster is one, it is idle),
+keeps it sealed in the job's spec, and reaches PowerVC with it, here and in the worker that
+may take the job over; the credential is deleted just before the job ends (or at once when
+the operation refused before making its job), kept only while the job goes back to the
+queue. The nodes are reached with the portal's key, as the worker does.
 """
 
 from __future__ import annotations
@@ -27,11 +33,26 @@ from powerbridge.ha.add_disk import add_disk
 from powerbridge.ha.delete import delete_cluster
 from powerbridge.ha.failover import failover
 from powerbridge.ha.journal import CLUSTER
-from powerbridge.ha.operations import ADD_DISK, DELETE, FAILOVER, START, STOP, OperationOptions
+from powerbridge.ha.operations import (
+    ADD_DISK,
+    DELETE,
+    FAILOVER,
+    START,
+    STOP,
+    OperationOptions,
+    ensure_idle,
+    load_cluster_spec_of,
+)
 from powerbridge.ha.services import start_cluster, stop_cluster
 from powerbridge.jobs import Job
 from powerbridge.jobs.worker import worker_name
-from powerbridge.portal.clouds import service_cloud
+from powerbridge.portal.job_credentials import retire
+from powerbridge.portal.run_as_user import (
+    CREDENTIAL,
+    StoredCredential,
+    credential_cloud,
+    issue_credential,
+)
 
 if TYPE_CHECKING:
     from powerbridge.client import Cloud
@@ -65,8 +86,19 @@ class Actions:
     async def start(
         self, state: PortalState, who: Principal, name: str, action: str, options: OperationOptions
     ) -> Job:
-        """Start `action` on cluster `name`; its job once made. The operation's refusal
-        (not a cluster, busy, a bad node) is raised here, before any job exists."""
+        """Start `action` on cluster `name` as `who`; its job once made. The operation's
+        refusal (not a cluster, busy, a bad node) is raised here, before any job exists."""
+        load_cluster_spec_of(state.store, name)  # refused before a credential is made
+        ensure_idle(state.store, name)
+        entry = await issue_credential(
+            state, who, name, f"the {action.replace('_', ' ')} of cluster {name}"
+        )
+        credential = StoredCredential.read(entry)
+        assert credential is not None  # issue_credential's entry is one
+
+        async def at_end(job: Job) -> None:  # the job still held: its events say it
+            await retire(state, state.store, job.id, credential, cloud=job.cloud)
+
         chosen = replace(
             options,
             ssh_configs=state.settings.ssh_configs,
@@ -76,15 +108,21 @@ class Actions:
             source="portal",
             worker=self.name,
             lease_seconds=state.settings.lease_seconds,
+            job_spec={CREDENTIAL: entry},
+            at_end=at_end,
         )
         before = _latest_id(state.store, name, action)
         task = asyncio.create_task(
-            _run(state, name, action, chosen), name=f"powerbridge-{action}-{name}"
+            _run(state, name, action, chosen, credential), name=f"powerbridge-{action}-{name}"
         )
         self.tasks.add(task)
         task.add_done_callback(self._ended)
         state.cluster_reads.forget(name)
-        return await _job_made(state.store, name, action, before, task)
+        try:
+            return await _job_made(state.store, name, action, before, task)
+        except Exception:  # refused before its job: no one will use the credential
+            await retire(state, None, None, credential, cloud=who.cloud, token=who.token)
+            raise
 
     def _ended(self, task: asyncio.Task[Job]) -> None:
         self.tasks.discard(task)
@@ -103,8 +141,14 @@ class Actions:
                 await task
 
 
-async def _run(state: PortalState, name: str, action: str, options: OperationOptions) -> Job:
-    async with service_cloud(state.settings, options.cloud)() as cloud:
+async def _run(
+    state: PortalState,
+    name: str,
+    action: str,
+    options: OperationOptions,
+    credential: StoredCredential,
+) -> Job:
+    async with credential_cloud(state, options.cloud, credential)() as cloud:
         job = await ACTIONS[action](cloud, state.store, name, state.identity, options)
     state.cluster_reads.forget(name)
     return job

@@ -1,8 +1,9 @@
 """`create_app(settings)`: the portal's ASGI application, its state built here, not global.
 
-The lifespan opens the job store (upgrading its schema: the sessions table is schema 3),
-makes the portal's SSH key on first start, and runs the worker that builds submitted
-clusters; on shutdown it stops the worker and closes the store.
+The lifespan opens the job store (upgrading its schema: the portal's SSH key is schema 5),
+reads the portal's SSH key from it (the first portal on the store makes it, keys.py), and
+runs the worker that builds submitted clusters; on shutdown it stops the worker and closes
+the store.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ DESCRIPTION = (
 def open_state(settings: PortalSettings) -> PortalState:
     store = JobStore.open(settings.store_url)
     try:
-        identity = portal_identity(settings.data_dir)
         cipher = portal_cipher(settings.data_dir)
+        identity = portal_identity(store, cipher, settings.data_dir)
     except BaseException:
         store.close()
         raise

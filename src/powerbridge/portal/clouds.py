@@ -7,8 +7,9 @@ the `X-PowerBridge-Cloud` header, and a job records its cloud, so its worker con
 
 A user's requests reach PowerVC with their token, as Keystone issued it (with its catalog,
 kept in the session), so PowerVC itself enforces what the user may see; near its end the
-client renews it with auth type v3token, a rescope, which cannot extend its life. Day-two
-actions and deployments use the cloud's own configured credentials.
+client renews it with auth type v3token, a rescope, which cannot extend its life. Jobs run
+as their users on their cloud (run_as_user.py); a cloud's own configured credentials only
+delete there a job's credential no owner's token may.
 """
 
 from __future__ import annotations

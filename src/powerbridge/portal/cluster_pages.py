@@ -3,6 +3,8 @@
 The actions are plain forms carrying the CSRF token; each starts the job as the API does
 (actions.py) and opens the job's page, which follows it live. Delete asks for the cluster's
 name typed again: the confirmation is checked on the server, so it holds without scripts.
+A create that stopped or failed gets a Resume button (operators only): its own spec sent
+again with `resume`, as `POST /api/v1/clusters?resume=true` does (clusters.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from powerbridge.portal.api.cluster_actions import start_action
 from powerbridge.portal.api.inventory import read_inventory
 from powerbridge.portal.auth import Principal, check_csrf, optional_principal
 from powerbridge.portal.cluster_live import live_context
+from powerbridge.portal.cluster_reads import check_visible
+from powerbridge.portal.clusters import resumable_create, resume_create
 from powerbridge.portal.errors import PortalError, portal_error
 from powerbridge.portal.rendering import page, to
 from powerbridge.portal.state import PortalState, portal_state
@@ -84,7 +88,24 @@ def cluster_page_routes(router: APIRouter) -> None:
         if user is None:
             return to("/signin")
         live = await live_context(state, user, name)  # cluster_live.py: refreshed in place
-        return page(request, "cluster.html", jobs=cluster_jobs(state, name, user), **live)
+        return page(
+            request,
+            "cluster.html",
+            jobs=cluster_jobs(state, name, user),
+            resumable=resumable_create(state, name),
+            **live,
+        )
+
+    @router.post("/clusters/{name}/resume")
+    async def resume(name: str, request: Request, state: State, user: MaybeUser) -> Response:
+        if user is None:
+            return to("/signin")
+        await check_csrf(request, user)
+        if not user.may_change:
+            raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        check_visible(state.store, name, user)
+        job = await resume_create(state, user, name)
+        return to(f"/jobs/{job.id}")
 
     @router.post("/clusters/{name}/actions/{action}")
     async def cluster_action(

@@ -60,8 +60,9 @@ def portal(
             metavar="NAME",
             envvar="OS_CLOUD",
             help="The PowerVC users sign in to (clouds.yaml); jobs run as their users, its"
-            " own credentials run day-two actions. Repeat it for several (one PowerVC per"
-            " site; the first is the default): users pick theirs at sign-in.",
+            " own credentials only delete a job's credential no user token may. Repeat it"
+            " for several (one PowerVC per site; the first is the default): users pick"
+            " theirs at sign-in, and each job runs on its user's.",
         ),
     ] = None,
     emulator: Annotated[
@@ -192,11 +193,14 @@ def _check_start(settings: PortalSettings) -> None:
     from powerbridge.portal.keys import portal_identity
 
     try:
-        JobStore.open(settings.store_url).close()
-        portal_identity(settings.data_dir)
-        portal_cipher(settings.data_dir)
+        store = JobStore.open(settings.store_url)
+        try:
+            portal_identity(store, portal_cipher(settings.data_dir), settings.data_dir)
+        finally:
+            store.close()
     except CipherError as problem:
-        raise StartProblem(str(problem), "give another --data-dir") from None
+        hint = "give --data-dir the portal.key every portal on this store uses (copy the file)"
+        raise StartProblem(str(problem), hint) from None
     except StoreError as problem:
         raise StartProblem(str(problem), "give another store with --store") from None
     except (IdentityError, OSError) as problem:

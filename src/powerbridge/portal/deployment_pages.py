@@ -1,6 +1,8 @@
 """The deployment pages: the list with the upload form (a text area or a file), the plan
 (htmx, in place), apply (opens the job's page, which follows each VM live), a deployment's
-page with its resources and the report to download; and the job page's Cancel button.
+page with its resources and the report to download, and a Resume button (operators only)
+for an apply that stopped midway (its own spec sent again with `resume`, as
+`POST /api/v1/deployments?resume=true` does); and the job page's Cancel button.
 
 Every form carries the CSRF token; a spec's problems are shown beside the text area, each
 with its line, column and key, as `deploy plan` prints them.
@@ -23,6 +25,8 @@ from powerbridge.portal.deployments import (
     latest_apply,
     plan_input,
     project_deployment,
+    resume_input,
+    stopped_apply,
     submit_input,
 )
 from powerbridge.portal.errors import PortalError, portal_error
@@ -129,7 +133,21 @@ def _show_routes(router: APIRouter) -> None:
             deployment=name,
             jobs=[job_summary(job) for job in jobs],
             report=report,
+            resumable=stopped_apply(state.store, name),
         )
+
+    @router.post("/deployments/{name}/resume")
+    async def resume(name: str, request: Request, state: State, user: MaybeUser) -> Response:
+        if user is None:
+            return to("/signin")
+        await check_csrf(request, user)
+        if not user.may_change:
+            raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        project_deployment(state, name, user)  # 404 unless the project's (on its cloud)
+        job, _ = await submit_input(state, user, resume_input(state, name), resume=True)
+        if job is None:  # a resume always queues the stopped apply; kept for the types
+            raise PortalError(409, f"deployment {name} has nothing to resume")
+        return to(f"/jobs/{job.id}")
 
     @router.post("/jobs/{job_id}/cancel")
     async def cancel(job_id: int, request: Request, state: State, user: MaybeUser) -> Response:

@@ -4,7 +4,9 @@ What the API and the pages share. A spec (the pipe format or YAML, docs/deploy-s
 read as `deploy plan` reads a file (every problem located: line, column, key), planned on
 PowerVC with the user's token (`deploy.service.prepare`, the CLI's planner), and, for an
 apply, refused while the plan blocks, then queued for the portal's worker as the job the
-CLI's `deploy apply` records (`deploy.submit`). The report is the CLI's `--report` JSON.
+CLI's `deploy apply` records (`deploy.submit`), with an application credential of the user
+the worker applies it with (run_as_user.py; a resume gets a new one). The report is the
+CLI's `--report` JSON.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from powerbridge.deploy import DeploymentSpec, Plan, SpecErrors
 from powerbridge.deploy.errors import DeployError
 from powerbridge.deploy.report import Report, ResourceResult
 from powerbridge.deploy.service import APPLY, DEPLOYMENT, Prepared, prepare, refuse_cluster_name
-from powerbridge.deploy.submit import guess_format, parse_spec_text, submit_apply
+from powerbridge.deploy.submit import guess_format, parse_spec_text, stopped_apply, submit_apply
 from powerbridge.jobs import Item, ItemState, Job, JobStatus
 from powerbridge.portal.auth import Principal
 from powerbridge.portal.cloud_names import refuse_another_clouds
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError
+from powerbridge.portal.job_credentials import retire, retire_replaced
+from powerbridge.portal.run_as_user import CREDENTIAL, StoredCredential, issue_credential
 from powerbridge.portal.state import PortalState
 from powerbridge.portal.views import job_summary, visible
 
@@ -34,6 +38,8 @@ __all__ = [
     "plan_input",
     "project_deployment",
     "read_input",
+    "resume_input",
+    "stopped_apply",
     "submit_input",
 ]
 
@@ -144,6 +150,8 @@ async def submit_input(
     if not resume and nothing_to_do(state.store, prepared):
         return None, plan
     source = given.file_name or f"{SOURCE_PREFIX}{spec.name}"
+    before = state.store.latest(spec.name, kind=DEPLOYMENT, action=APPLY)
+    entry = await issue_credential(state, who, spec.name, f"the apply of deployment {spec.name}")
     try:
         job = submit_apply(
             state.store,
@@ -151,13 +159,39 @@ async def submit_input(
             dataclasses.replace(spec, source=source),
             fmt=given.chosen_format,
             resume=resume,
+            kept={CREDENTIAL: entry},
             owner=who.user_name,
             project=who.project_id,
             cloud=who.cloud,
         )
-    except DeployError as problem:
+    except DeployError as problem:  # refused: no job will use the credential
+        await _discard(state, who, entry)
         raise _deploy_error(problem) from None
+    await retire_replaced(state, before, job, who.token)  # a resume's stopped one goes
     return job, plan
+
+
+async def _discard(state: PortalState, who: Principal, entry: dict[str, str]) -> None:
+    credential = StoredCredential.read(entry)
+    if credential is not None:
+        await retire(state, None, None, credential, cloud=who.cloud, token=who.token)
+
+
+def resume_input(state: PortalState, name: str) -> SpecInput:
+    """What the resume button sends again with `resume`: the stopped apply's own spec (as
+    `POST /api/v1/deployments?resume=true` would send it); 409 when none stopped."""
+    stopped = stopped_apply(state.store, name)
+    text = stopped.spec.get("text") if stopped is not None else None
+    if stopped is None or not isinstance(text, str):
+        raise PortalError(
+            409,
+            f"deployment {name} has no stopped apply to resume",
+            hint="the deployment page shows its jobs; a running one is followed there",
+        )
+    fmt = stopped.spec.get("format")
+    source = stopped.source or ""
+    file_name = None if source.startswith(SOURCE_PREFIX) else source or None
+    return SpecInput(text, name, file_name, fmt if isinstance(fmt, str) else None)
 
 
 def deployment_rows(state: PortalState, who: Principal) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """Signed-in browsers, kept in the shared job store (table `portal_sessions`, schema 3).
 
 The cookie holds a random session id; the store holds only its SHA-256, with the user's
-Keystone token (encrypted with the portal's key, cipher.py), the cloud it is of (schema 5;
+Keystone token (encrypted with the portal's key, cipher.py), the cloud it is of (schema 6;
 None: the default), their project and roles, a CSRF token, and the token's expiry, which
 is the session's: a session never outlives its token. Signing in (password, then the project) makes
 a new id at each step and deletes the one before, so an id planted before sign-in is worth

@@ -24,9 +24,9 @@ def default_data_dir() -> Path:
 class PortalSettings:
     """`cloud` is the PowerVC users sign in to, the default one; `more_clouds` the others
     (one PowerVC per site, `--os-cloud` named again), each named by its clouds.yaml entry
-    (clouds.py). Jobs run with application credentials of their users (run_as_user.py); a
-    cloud's own credentials (clouds.yaml or OS_*), when it has them, delete a job's
-    credential whose user has signed out, and run day-two actions."""
+    (clouds.py). Jobs run with application credentials of their users made on the job's
+    cloud (run_as_user.py); a cloud's own credentials (clouds.yaml or OS_*), when it has
+    them, only delete a job's credential there whose user has signed out."""
 
     cloud: CloudConfig
     more_clouds: tuple[CloudConfig, ...] = ()

@@ -7,11 +7,12 @@ operations another portal (or this one, before a restart) left unfinished
 (`ha.takeover`). Each has a store object of its own (same database): its batches and held
 leases are never mixed with the request threads' reads and writes, nor with another
 worker's. Several portals on one PostgreSQL store share the queue: the claim gives each job
-to exactly one worker. Each job goes to the cloud it recorded (clouds.py: one PowerVC per
-site, the default for a job of no cloud served here). A create logs in to PowerVC as the
-job's user, with the application credential the job was submitted with (run_as_user.py); a
-day-two operation and a deployment with the portal's own configured credentials there;
-clusters' nodes are reached with the portal's SSH key (keys.py).
+to exactly one worker. Every job logs in to PowerVC as its user, with the application
+credential it was submitted with (run_as_user.py, job_credentials.py): a create, a day-two
+operation taken over, a deployment's apply; never with the portal's own account. Each goes
+to the cloud it recorded (clouds.py: one PowerVC per site; the default for a job of no cloud
+served here), where its credential was made. Clusters' nodes are reached with the portal's
+SSH key (keys.py), which a create gives them through cloud-config user data.
 
 A portal stopped mid-job hands the job back to the queue, so the next worker (of any portal
 on the store, or of this one restarted) continues it at once; a portal killed leaves the
@@ -29,40 +30,50 @@ from powerbridge.deploy.submit import deployment_runner
 from powerbridge.ha.create import CreateOptions
 from powerbridge.ha.journal import CLUSTER
 from powerbridge.ha.operations import OperationOptions
-from powerbridge.ha.takeover import cluster_jobs_runner
-from powerbridge.jobs import JobStatus, JobStore
-from powerbridge.jobs.worker import Run, Runner, Worker, worker_name
-from powerbridge.portal.clouds import Clouds, service_cloud
-from powerbridge.portal.run_as_user import user_runner
+from powerbridge.ha.submit import cluster_runner
+from powerbridge.ha.takeover import cluster_jobs_runner, operation_runner
+from powerbridge.jobs import JobStore
+from powerbridge.jobs.worker import Runner, Worker, worker_name
+from powerbridge.portal.clouds import service_cloud
+from powerbridge.portal.job_credentials import as_user
 from powerbridge.portal.state import PortalState
 
 __all__ = ["job_runners", "running_worker"]
 
 
 def job_runners(state: PortalState) -> dict[str, Runner]:
-    """The runner of each job kind the portal's workers claim: the one of the job's cloud."""
-    clouds = Clouds.of(state.settings)
-    per_cloud = {name: cloud_runners(state, name) for name in clouds.names}
-
-    def of_kind(kind: str) -> Runner:
-        async def run_on_its_cloud(run: Run) -> JobStatus | None:
-            return await per_cloud[clouds.home(run.job.cloud)][kind](run)
-
-        return run_on_its_cloud
-
-    return {kind: of_kind(kind) for kind in (CLUSTER, DEPLOYMENT)}
-
-
-def cloud_runners(state: PortalState, cloud: str) -> dict[str, Runner]:
-    """The runners of the jobs of one cloud."""
+    """The runner of each job kind the portal's workers claim, each job as its user."""
     settings = state.settings
-    creates = CreateOptions(ssh_configs=settings.ssh_configs)
-    operations = OperationOptions(ssh_configs=settings.ssh_configs)
-    as_user = user_runner(state, creates)  # the cloud of each job's credential: its own
-    runner = cluster_jobs_runner(
-        service_cloud(settings, cloud), state.identity, creates, operations, creates=as_user
+    identity = state.identity
+    # the portal's key reaches the nodes by user data, whichever key pair the spec names
+    creates = CreateOptions(
+        ssh_configs=settings.ssh_configs, authorized_keys=(identity.public_key,)
     )
-    return {CLUSTER: runner, DEPLOYMENT: deployment_runner(service_cloud(settings, cloud))}
+    operations = OperationOptions(ssh_configs=settings.ssh_configs)
+    user_creates = as_user(
+        state,
+        lambda connect: cluster_runner(connect, identity, creates),
+        resumable=True,
+        without="continue it with `powerbridge ha create --resume`",
+    )
+    user_operations = as_user(  # a failed operation is run again, not resumed
+        state,
+        lambda connect: operation_runner(connect, identity, operations),
+        resumable=False,
+        without="run the operation again (`powerbridge ha --help` lists them)",
+    )
+    user_applies = as_user(
+        state,
+        deployment_runner,
+        resumable=True,
+        without="continue it with `powerbridge deploy apply SPEC --resume`",
+    )
+    # the portal's own connection is never used: both runners of cluster jobs are replaced,
+    # and each job's connection is to its own cloud (job_credentials.as_user)
+    runner = cluster_jobs_runner(
+        service_cloud(settings), identity, creates=user_creates, operations=user_operations
+    )
+    return {CLUSTER: runner, DEPLOYMENT: user_applies}
 
 
 @contextlib.asynccontextmanager

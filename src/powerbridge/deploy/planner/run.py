@@ -191,6 +191,7 @@ class _Run:
             collocation_rule=rule.ref if rule else None,
             metadata={**server.metadata, **self.resolver.tag},
             user_data=server.user_data,
+            user_data_text=server.user_data_text,
             memory_mb=check.memory_mb,
             proc_units=check.proc_units,
             vcpus=template.vcpus,

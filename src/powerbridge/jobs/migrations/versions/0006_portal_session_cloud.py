@@ -1,9 +1,9 @@
-"""Schema 5: the cloud a portal session signed in to (one PowerVC per site).
+"""Schema 6: the cloud a portal session signed in to (one PowerVC per site).
 
 Sessions made before it are of the portal's default cloud (NULL).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -20,4 +20,4 @@ depends_on = None
 def upgrade() -> None:
     # nullable, no default: an ALTER TABLE ADD COLUMN on SQLite and PostgreSQL alike
     op.add_column("portal_sessions", sa.Column("cloud", sa.String(255)))
-    op.execute("UPDATE schema_version SET version = 5")
+    op.execute("UPDATE schema_version SET version = 6")
