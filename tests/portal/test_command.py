@@ -72,3 +72,29 @@ def test_a_port_in_use_or_out_of_range_is_one_line(
     assert "Traceback" not in result.err
     assert any(f"cannot listen on 127.0.0.1:{port}" in line for line in result.error_lines)
     assert "hint: choose another --host / --port" in result.err
+
+
+def test_a_cloud_named_twice_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = Shell(monkeypatch, capsys)(
+        "portal", "--os-cloud", "site-a", "--os-cloud", "site-a", "--data-dir", str(tmp_path)
+    )
+    assert result.code == 1
+    assert result.error_lines == ["error: --os-cloud site-a is named twice"]
+    assert "hint: name each once" in result.err
+
+
+def test_each_cloud_named_must_be_in_clouds_yaml(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    entry = "{auth: {auth_url: 'http://127.0.0.1:1/v3', username: u, password: p, project_name: p}}"
+    (tmp_path / "clouds.yaml").write_text(f"clouds:\n  site-a: {entry}\n")
+    shell = Shell(monkeypatch, capsys)
+    shell.set({"OS_CLIENT_CONFIG_FILE": str(tmp_path / "clouds.yaml")})
+    result = shell("portal", "--os-cloud", "site-a", "--os-cloud", "site-b")
+    assert result.code == 1
+    [line] = result.error_lines
+    assert "site-b" in line
+    assert "clouds there: site-a" in line
+    assert "Traceback" not in result.err

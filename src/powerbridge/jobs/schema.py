@@ -1,4 +1,4 @@
-"""The job store's tables (schema 5) and the database clock.
+"""The job store's tables (schema 6) and the database clock.
 
 Timestamps are UTC `TIMESTAMP WITH TIME ZONE` on PostgreSQL; SQLite has no such type, so
 there they are ISO text in SQLAlchemy's fixed-width form, which sorts and compares like the
@@ -29,8 +29,8 @@ __all__ = [
     "portal_ssh_keys",
 ]
 
-HEAD = "0005"
-SCHEMA_VERSION = 5  # also kept in `schema_version`, which releases before Alembic read
+HEAD = "0006"
+SCHEMA_VERSION = 6  # also kept in `schema_version`, which releases before Alembic read
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -132,6 +132,7 @@ portal_sessions = sa.Table(
     sa.Column("catalog", sa.Text, nullable=False),  # the token's service catalog, JSON
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),  # the token's expiry
+    sa.Column("cloud", sa.String(255)),  # the cloud signed in to; None: the portal's default
     sa.Index("portal_sessions_by_expiry", "expires_at"),
 )
 # failed sign-ins per user and per client address (powerbridge.portal.signin_limits): every

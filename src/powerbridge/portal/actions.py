@@ -11,12 +11,13 @@ held under a worker lease in this process's name, not attached to the process: a
 stopped mid-action hands it back to the queue and a portal killed leaves its lease to expire;
 either way a portal's worker continues it (`ha.takeover`; worker.py).
 
-It runs as its user, as a queued create does (run_as_user.py): the action makes an
-application credential of the user first (after the checks that need no PowerVC: the cluster
-is one, it is idle), keeps it sealed in the job's spec, and reaches PowerVC with it, here and
-in the worker that may take the job over; the credential is deleted just before the job
-ends (or at once when the operation refused before making its job), kept only while the job
-goes back to the queue. The nodes are reached with the portal's key, as the worker does.
+It runs as its user, as a queued create does (run_as_user.py), on the user's cloud (the one
+the job records): the action makes an application credential of the user at that cloud's
+Keystone first (after the checks that need no PowerVC: the cluster is one, it is idle),
+keeps it sealed in the job's spec, and reaches PowerVC with it, here and in the worker that
+may take the job over; the credential is deleted just before the job ends (or at once when
+the operation refused before making its job), kept only while the job goes back to the
+queue. The nodes are reached with the portal's key, as the worker does.
 """
 
 from __future__ import annotations
@@ -96,14 +97,14 @@ class Actions:
         assert credential is not None  # issue_credential's entry is one
 
         async def at_end(job: Job) -> None:  # the job still held: its events say it
-            await retire(state, state.store, job.id, credential)
+            await retire(state, state.store, job.id, credential, cloud=job.cloud)
 
         chosen = replace(
             options,
             ssh_configs=state.settings.ssh_configs,
             owner=who.user_name,
             project=who.project_id,
-            cloud=state.settings.cloud.cloud_name,
+            cloud=who.cloud,
             source="portal",
             worker=self.name,
             lease_seconds=state.settings.lease_seconds,
@@ -120,7 +121,7 @@ class Actions:
         try:
             return await _job_made(state.store, name, action, before, task)
         except Exception:  # refused before its job: no one will use the credential
-            await retire(state, None, None, credential, token=who.token)
+            await retire(state, None, None, credential, cloud=who.cloud, token=who.token)
             raise
 
     def _ended(self, task: asyncio.Task[Job]) -> None:
@@ -147,7 +148,7 @@ async def _run(
     options: OperationOptions,
     credential: StoredCredential,
 ) -> Job:
-    async with credential_cloud(state, credential)() as cloud:
+    async with credential_cloud(state, options.cloud, credential)() as cloud:
         job = await ACTIONS[action](cloud, state.store, name, state.identity, options)
     state.cluster_reads.forget(name)
     return job

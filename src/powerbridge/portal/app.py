@@ -19,6 +19,7 @@ from powerbridge import __version__
 from powerbridge.jobs import JobStore
 from powerbridge.portal.api import api_router
 from powerbridge.portal.cipher import portal_cipher
+from powerbridge.portal.clouds import Clouds
 from powerbridge.portal.cluster_reads import ClusterReads
 from powerbridge.portal.errors import install_handlers
 from powerbridge.portal.event_hub import EventHub
@@ -35,7 +36,9 @@ __all__ = ["create_app"]
 DESCRIPTION = (
     "Self-service PowerHA clusters on PowerVC. Sign in at /signin (a session cookie; send "
     "its CSRF token as X-CSRF-Token on writes) or send a Keystone token of your project as "
-    'X-Auth-Token. Errors are {"error": {"message", "hint"}}.'
+    "X-Auth-Token. A portal serving several clouds (one PowerVC per site) takes the cloud from"
+    " the session, or from the X-PowerBridge-Cloud header (default: its first cloud). Errors"
+    ' are {"error": {"message", "hint"}}.'
 )
 
 
@@ -81,7 +84,7 @@ def create_app(settings: PortalSettings) -> FastAPI:
         lifespan=lifespan,
     )
     install_handlers(app)
-    install_openapi(app)
+    install_openapi(app, Clouds.of(settings).names)
     app.include_router(api_router())
     app.include_router(page_router())
     static = Path(__file__).parent / "static"

@@ -6,6 +6,11 @@ Keystone on each request. A state-changing call with the cookie must also carry 
 session's CSRF token (the `X-CSRF-Token` header, or a form's `csrf_token` field): another
 site can make a browser send the cookie, never the token. A header token needs no CSRF
 token: browsers do not add it by themselves.
+
+With several clouds, a session is of the cloud it signed in to; an API client's
+`X-Auth-Token` is validated by the Keystone of the cloud its `X-PowerBridge-Cloud` header
+names (the default without it). A header naming no cloud served here, or another cloud
+than the session's, is refused (400) naming the clouds.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from fastapi import Depends, Request
 
 from powerbridge.client import Token
 from powerbridge.client.errors import AuthenticationFailed, ClientError
-from powerbridge.portal.clouds import keystone
+from powerbridge.portal.clouds import CLOUD_HEADER, DEFAULT_NAME, Clouds, keystone
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.roles import Role, portal_role
 from powerbridge.portal.sessions import PortalSession
@@ -55,14 +60,22 @@ class Principal:
     token: str
     csrf: str | None  # None: a header token (no CSRF token needed)
     token_record: Token | None = None  # with its catalog: calls start without Keystone
+    cloud: str = DEFAULT_NAME  # the cloud signed in to (clouds.py)
+    # the portal's clouds: which one a job recorded as its own is (`sees`)
+    clouds: Clouds | None = None
 
     @property
     def may_change(self) -> bool:
         return self.role.allows(Role.OPERATOR)
 
+    def sees(self, job_cloud: str | None) -> bool:
+        """A job (or cluster) of the cloud `job_cloud` recorded is of this user's cloud."""
+        return self.clouds is None or self.clouds.home(job_cloud) == self.cloud
+
 
 def from_session(session: PortalSession, state: PortalState) -> Principal:
     assert session.project_id is not None  # only scoped sessions sign in
+    clouds = Clouds.of(state.settings)
     return Principal(
         user_name=session.user_name,
         user_id=session.user_id,
@@ -73,10 +86,16 @@ def from_session(session: PortalSession, state: PortalState) -> Principal:
         token=session.token,
         csrf=session.csrf,
         token_record=session.token_record(),
+        cloud=session.cloud or clouds.default,
+        clouds=clouds,
     )
 
 
-async def _from_header(token: str, state: PortalState, address: str | None) -> Principal:
+async def _from_header(
+    token: str, state: PortalState, address: str | None, named: str | None
+) -> Principal:
+    clouds = Clouds.of(state.settings)
+    cloud = clouds.chosen(named)
     throttle = Throttle(state.store, state.settings.signin_limits)
     try:
         throttle.check([address_key(address)])
@@ -84,7 +103,7 @@ async def _from_header(token: str, state: PortalState, address: str | None) -> P
         hint = "wait, then send a valid token"
         raise PortalError(429, str(problem), hint=hint, retry_after=problem.retry_after) from None
     try:
-        async with keystone(state.settings) as identity:
+        async with keystone(state.settings, cloud) as identity:
             found = await identity.validate(token)
     except AuthenticationFailed:
         throttle.failed([address_key(address)])  # guessing tokens counts as guessing passwords
@@ -103,6 +122,8 @@ async def _from_header(token: str, state: PortalState, address: str | None) -> P
         token=token,
         csrf=None,
         token_record=found,
+        cloud=cloud,
+        clouds=clouds,
     )
 
 
@@ -110,12 +131,30 @@ async def optional_principal(request: Request) -> Principal | None:
     """The signed-in user, or None (the pages redirect to the sign-in then)."""
     state = portal_state(request)
     header = request.headers.get("x-auth-token")
+    named = request.headers.get(CLOUD_HEADER.lower())
     if header:
-        return await _from_header(header, state, request.client.host if request.client else None)
+        address = request.client.host if request.client else None
+        return await _from_header(header, state, address, named)
     session = state.sessions.find(request.cookies.get(COOKIE))
     if session is None or not session.scoped:
         return None
-    return from_session(session, state)
+    found = from_session(session, state)
+    if found.cloud not in Clouds.of(state.settings).names:
+        return None  # signed in to a cloud this portal no longer serves: sign in again
+    if named and named != found.cloud:
+        raise _other_cloud(named, found.cloud, state)
+    return found
+
+
+def _other_cloud(named: str, signed_in: str, state: PortalState) -> PortalError:
+    clouds = Clouds.of(state.settings)
+    if named not in clouds.names:
+        return clouds.unknown(named)
+    return PortalError(
+        400,
+        f"{CLOUD_HEADER} names cloud {named!r}, but this session is signed in to {signed_in!r}",
+        hint=f"sign in to {named} (the sign-in form's cloud), or leave {CLOUD_HEADER} out",
+    )
 
 
 async def principal(request: Request) -> Principal:

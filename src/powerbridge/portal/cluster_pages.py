@@ -39,9 +39,9 @@ PAGE_ACTIONS = {"failover": FAILOVER, "stop": STOP, "start": START, "disks": ADD
 INVENTORY = ("hosts", "images", "templates", "storage-templates")
 
 
-def cluster_jobs(state: PortalState, name: str, project_id: str) -> list[dict[str, Any]]:
+def cluster_jobs(state: PortalState, name: str, who: Principal) -> list[dict[str, Any]]:
     jobs = state.store.jobs(name, kind=CLUSTER, limit=10)
-    return [job_summary(job) for job in jobs if visible(job, project_id)]
+    return [job_summary(job) for job in jobs if visible(job, who)]
 
 
 def network_of(state: PortalState, name: str) -> str | None:
@@ -91,7 +91,7 @@ def cluster_page_routes(router: APIRouter) -> None:
         return page(
             request,
             "cluster.html",
-            jobs=cluster_jobs(state, name, user.project_id),
+            jobs=cluster_jobs(state, name, user),
             resumable=resumable_create(state, name),
             **live,
         )
@@ -103,7 +103,7 @@ def cluster_page_routes(router: APIRouter) -> None:
         await check_csrf(request, user)
         if not user.may_change:
             raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
-        check_visible(state.store, name, user.project_id)
+        check_visible(state.store, name, user)
         job = await resume_create(state, user, name)
         return to(f"/jobs/{job.id}")
 

@@ -32,15 +32,15 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterReads", "check_visible", "explain_refused_key"]
 
-# (project id, the user's Keystone roles, cluster name): PowerVC shows an administrator
-# more (host names) than a member, so views are shared only between equal rights
-Key = tuple[str, str, str]
+# (cloud, project id, the user's Keystone roles, cluster name): PowerVC shows an
+# administrator more (host names) than a member, so views are shared only between equal rights
+Key = tuple[str, str, str, str]
 
 
-def check_visible(store: JobStore, name: str, project_id: str) -> None:
+def check_visible(store: JobStore, name: str, who: Principal) -> None:
     """404 unless the cluster's create job is the project's (or the CLI's, without one)."""
     create = store.latest(name, kind=CLUSTER, action=CREATE)
-    if create is None or not visible(create, project_id):
+    if create is None or not visible(create, who):
         raise PortalError(
             404, f"no cluster {name}", hint="GET /api/v1/clusters lists your project's"
         )
@@ -55,12 +55,12 @@ class ClusterReads:
     _locks: dict[Key, asyncio.Lock] = field(default_factory=dict)
 
     def forget(self, name: str) -> None:
-        for key in [key for key in self._views if key[2] == name]:
+        for key in [key for key in self._views if key[3] == name]:
             del self._views[key]
 
     async def view(self, state: PortalState, who: Principal, name: str) -> ClusterView:
-        check_visible(state.store, name, who.project_id)
-        key = (who.project_id, ",".join(sorted(who.roles)), name)
+        check_visible(state.store, name, who)
+        key = (who.cloud, who.project_id, ",".join(sorted(who.roles)), name)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:  # one read in flight per cluster; the others take its result
             kept = self._views.get(key)

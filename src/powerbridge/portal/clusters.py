@@ -5,19 +5,23 @@ user's token, and, for a submit, refused while the plan blocks, then queued for 
 with an application credential of the user (run_as_user.py). The nodes are reached with
 the portal's own key (keys.py), given to them as cloud-config user data besides the spec's
 key pair, so a spec leaves `ssh.private_key` out: the portal reads no key file of its host.
+
+Cluster names are looked up per cloud (views.visible); a create is refused a name another
+cloud's cluster holds (cloud_names.py).
 """
 
 from __future__ import annotations
 
 from powerbridge.deploy.errors import SpecErrors
 from powerbridge.ha.errors import HAError
-from powerbridge.ha.journal import stopped_create
+from powerbridge.ha.journal import CLUSTER, stopped_create
 from powerbridge.ha.model import ClusterSpec
 from powerbridge.ha.plan import ClusterPlan, plan_cluster
 from powerbridge.ha.spec import parse_cluster_spec
 from powerbridge.ha.submit import RESUME_HINT
 from powerbridge.jobs import Job
 from powerbridge.portal.auth import Principal
+from powerbridge.portal.cloud_names import refuse_another_clouds
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError, spec_error
 from powerbridge.portal.job_credentials import retire_replaced
@@ -84,6 +88,7 @@ async def submit_text(
     plan = await plan_text(state, who, text)
     if not plan.ok:
         raise blocked(plan)
+    refuse_another_clouds(state.store, who, CLUSTER, plan.spec.name)
     # refused before a credential is made
     stopped = stopped_create(state.store, plan.spec.name, resume=resume, resume_hint=RESUME_HINT)
     credential = await issue_credential(state, who, plan.spec.name)

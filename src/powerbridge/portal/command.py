@@ -54,13 +54,15 @@ def portal(
         ),
     ] = None,
     os_cloud: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--os-cloud",
             metavar="NAME",
             envvar="OS_CLOUD",
             help="The PowerVC users sign in to (clouds.yaml); jobs run as their users, its"
-            " own credentials only delete a job's credential no user token may.",
+            " own credentials only delete a job's credential no user token may. Repeat it"
+            " for several (one PowerVC per site; the first is the default): users pick"
+            " theirs at sign-in, and each job runs on its user's.",
         ),
     ] = None,
     emulator: Annotated[
@@ -115,7 +117,7 @@ def _serve(
     host: str,
     port: int,
     store: str | None,
-    os_cloud: str | None,
+    os_cloud: list[str] | None,
     emulator: bool,
     data_dir: Path | None,
     ssh_config: list[Path] | None,
@@ -125,10 +127,11 @@ def _serve(
     from powerbridge.portal.serve import listen, serve
     from powerbridge.portal.settings import PortalSettings, default_data_dir
 
-    with _cloud(os_cloud, emulator) as (config, emulator_ssh):
+    with _clouds(os_cloud or [], emulator) as (clouds, emulator_ssh):
         configs = tuple(ssh_config or ()) + emulator_ssh
         settings = PortalSettings(
-            cloud=config,
+            cloud=clouds[0],
+            more_clouds=clouds[1:],
             store_url=store,
             data_dir=data_dir or default_data_dir(),
             ssh_configs=configs or None,
@@ -149,17 +152,23 @@ def _serve(
 
 
 @contextlib.contextmanager
-def _cloud(os_cloud: str | None, emulator: bool) -> Iterator[tuple[CloudConfig, tuple[Path, ...]]]:
+def _clouds(
+    os_cloud: list[str], emulator: bool
+) -> Iterator[tuple[tuple[CloudConfig, ...], tuple[Path, ...]]]:
     from powerbridge.client import load_config
     from powerbridge.client.errors import ConfigError
 
     if not emulator:
+        repeated = sorted({name for name in os_cloud if os_cloud.count(name) > 1})
+        if repeated:
+            raise StartProblem(f"--os-cloud {repeated[0]} is named twice", "name each once")
         try:
-            config = load_config(os_cloud)
+            named: list[str | None] = list(os_cloud) or [None]  # None: OS_* or clouds.yaml's one
+            configs = tuple(load_config(name) for name in named)
         except ConfigError as problem:
             hint = "name a cloud with --os-cloud, or use --emulator"
             raise StartProblem(str(problem), hint) from None
-        yield config, ()
+        yield configs, ()
         return
     if os_cloud:
         raise StartProblem("give --os-cloud or --emulator, not both")
@@ -173,7 +182,7 @@ def _cloud(os_cloud: str | None, emulator: bool) -> Iterator[tuple[CloudConfig, 
     with running_emulator(config_) as running:
         typer.echo(f"emulator: {running.auth_url} (user root, password passw0rd)")
         ssh = (running.ssh_config,) if running.ssh_config is not None else ()
-        yield load_config(environ=running.env(), search_path=[]), ssh
+        yield (load_config(environ=running.env(), search_path=[]),), ssh
 
 
 def _check_start(settings: PortalSettings) -> None:

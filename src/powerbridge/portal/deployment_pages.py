@@ -79,7 +79,7 @@ def deployment_page_routes(router: APIRouter) -> None:
     def deployments_page(request: Request, state: State, user: MaybeUser) -> Response:
         if user is None:
             return to("/signin")
-        rows = deployment_rows(state, user.project_id)
+        rows = deployment_rows(state, user)
         return page(request, "deployments.html", user=user, deployments=rows)
 
     @router.post("/deployments/plan")
@@ -121,7 +121,7 @@ def _show_routes(router: APIRouter) -> None:
     def deployment_page(name: str, request: Request, state: State, user: MaybeUser) -> Response:
         if user is None:
             return to("/signin")
-        jobs = project_deployment(state, name, user.project_id)
+        jobs = project_deployment(state, name, user)
         latest = latest_apply(jobs)
         report: dict[str, Any] | None = None
         if latest is not None:
@@ -143,7 +143,7 @@ def _show_routes(router: APIRouter) -> None:
         await check_csrf(request, user)
         if not user.may_change:
             raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
-        project_deployment(state, name, user.project_id)  # 404 unless the project's
+        project_deployment(state, name, user)  # 404 unless the project's (on its cloud)
         job, _ = await submit_input(state, user, resume_input(state, name), resume=True)
         if job is None:  # a resume always queues the stopped apply; kept for the types
             raise PortalError(409, f"deployment {name} has nothing to resume")

@@ -22,6 +22,7 @@ from powerbridge.deploy.service import APPLY, DEPLOYMENT, Prepared, prepare, ref
 from powerbridge.deploy.submit import guess_format, parse_spec_text, stopped_apply, submit_apply
 from powerbridge.jobs import Item, ItemState, Job, JobStatus
 from powerbridge.portal.auth import Principal
+from powerbridge.portal.cloud_names import refuse_another_clouds
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.job_credentials import retire, retire_replaced
@@ -143,6 +144,7 @@ async def submit_input(
     plan = prepared.plan
     if not plan.ok:
         raise blocked(plan)
+    refuse_another_clouds(state.store, who, DEPLOYMENT, spec.name)
     from powerbridge.deploy.service import nothing_to_do
 
     if not resume and nothing_to_do(state.store, prepared):
@@ -160,7 +162,7 @@ async def submit_input(
             kept={CREDENTIAL: entry},
             owner=who.user_name,
             project=who.project_id,
-            cloud=state.settings.cloud.cloud_name,
+            cloud=who.cloud,
         )
     except DeployError as problem:  # refused: no job will use the credential
         await _discard(state, who, entry)
@@ -172,7 +174,7 @@ async def submit_input(
 async def _discard(state: PortalState, who: Principal, entry: dict[str, str]) -> None:
     credential = StoredCredential.read(entry)
     if credential is not None:
-        await retire(state, None, None, credential, token=who.token)
+        await retire(state, None, None, credential, cloud=who.cloud, token=who.token)
 
 
 def resume_input(state: PortalState, name: str) -> SpecInput:
@@ -192,12 +194,12 @@ def resume_input(state: PortalState, name: str) -> SpecInput:
     return SpecInput(text, name, file_name, fmt if isinstance(fmt, str) else None)
 
 
-def deployment_rows(state: PortalState, project_id: str) -> list[dict[str, Any]]:
+def deployment_rows(state: PortalState, who: Principal) -> list[dict[str, Any]]:
     """Each deployment the project may see, with its latest job and its servers' states."""
     rows = []
     for name in state.store.targets(DEPLOYMENT):
         latest = state.store.latest(name, kind=DEPLOYMENT)
-        if latest is None or not visible(latest, project_id):
+        if latest is None or not visible(latest, who):
             continue
         servers = [i for i in state.store.items(latest.id) if i.kind == "server"]
         rows.append(
@@ -211,9 +213,9 @@ def deployment_rows(state: PortalState, project_id: str) -> list[dict[str, Any]]
     return rows
 
 
-def project_deployment(state: PortalState, name: str, project_id: str) -> list[Job]:
+def project_deployment(state: PortalState, name: str, who: Principal) -> list[Job]:
     """The deployment's jobs, newest first, when the project may see it; else 404."""
-    jobs = [j for j in state.store.jobs(name, kind=DEPLOYMENT) if visible(j, project_id)]
+    jobs = [j for j in state.store.jobs(name, kind=DEPLOYMENT) if visible(j, who)]
     if not jobs:
         raise PortalError(
             404, f"no deployment {name}", hint="GET /api/v1/deployments lists your project's"

@@ -12,7 +12,8 @@ over uses it). A restricted credential cannot delete itself (Keystone refuses ap
 credential management to its tokens), so the deletion uses a token of the owner (the
 request's, or a live session in the project), else the portal's own account (an
 administrator may delete anyone's); when none may, the job's events say so and the
-credential expires by itself.
+credential expires by itself. All on the job's cloud (the one it recorded, clouds.py): its
+Keystone, its endpoints, the owner's sessions signed in there and that cloud's account.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from powerbridge.client.errors import ClientError
 from powerbridge.jobs import Job, JobStatus, JobStore, LeaseLost
 from powerbridge.jobs.worker import Run, Runner
 from powerbridge.portal.cipher import CipherError
-from powerbridge.portal.run_as_user import CloudFactory, StoredCredential, credential_cloud
+from powerbridge.portal.clouds import Clouds
+from powerbridge.portal.run_as_user import (
+    CloudFactory,
+    StoredCredential,
+    credential_cloud,
+    job_cloud,
+)
 
 if TYPE_CHECKING:
     from powerbridge.portal.state import PortalState
@@ -63,7 +70,7 @@ def as_user(
             )
         kept: str | None = None  # why the credential stays; None: the job's final end
         try:
-            status = await make(credential_cloud(state, credential))(run)
+            status = await make(credential_cloud(state, run.job.cloud, credential))(run)
             if status is JobStatus.FAILED and resumable:  # a resume continues it
                 kept = "for a resume"
             return status
@@ -82,7 +89,7 @@ def as_user(
             raise
         finally:
             if kept is None:
-                await retire(state, run.store, run.job.id, credential)
+                await retire(state, run.store, run.job.id, credential, cloud=run.job.cloud)
             elif kept:
                 _event(
                     run.store,
@@ -106,14 +113,16 @@ async def retire(
     job_id: int | None,
     credential: StoredCredential,
     *,
+    cloud: str | None,
     token: str | None = None,
 ) -> None:
-    """Delete the job's credential at Keystone; the job's events say how, or why not (the
-    log only, without a job held by `store`). `token`: the owner's, tried first."""
+    """Delete the job's credential at the Keystone of `cloud` (the job's); the job's events
+    say how, or why not (the log only, without a job held by `store`). `token`: the owner's,
+    tried first."""
     refusals: list[str] = []
-    async for who, using in _deleting_tokens(state, credential, token, refusals):
+    async for who, using in _deleting_tokens(state, credential, cloud, token, refusals):
         try:
-            async with AppCredentials(state.settings.cloud) as keystone:
+            async with AppCredentials(job_cloud(state, cloud)) as keystone:
                 await keystone.delete(using, credential.user_id, credential.id)
         except ClientError as problem:
             refusals.append(f"{who}: {problem}")
@@ -135,21 +144,29 @@ async def retire_replaced(state: PortalState, before: Job | None, after: Job, to
     old = StoredCredential.of(before)
     new = StoredCredential.of(after)
     if old is not None and (new is None or new.id != old.id):
-        await retire(state, None, after.id, old, token=token)
+        await retire(state, None, after.id, old, cloud=after.cloud, token=token)
 
 
 async def _deleting_tokens(
-    state: PortalState, credential: StoredCredential, token: str | None, refusals: list[str]
+    state: PortalState,
+    credential: StoredCredential,
+    cloud: str | None,
+    token: str | None,
+    refusals: list[str],
 ) -> AsyncIterator[tuple[str, str]]:
-    """Tokens that may delete it: the owner's given one and live sessions, then the
-    portal's account."""
+    """Tokens that may delete it: the owner's given one (of the job's cloud: the request
+    that made the job) and live sessions on the job's cloud, then the portal's account
+    there."""
+    clouds = Clouds.of(state.settings)
+    home = clouds.home(cloud)
     if token is not None:
         yield "with the request's token", token
     for session in state.sessions.of_user(credential.user_id, credential.project_id):
-        yield "with the owner's session", session.token
+        if clouds.home(session.cloud) == home:  # another cloud's Keystone knows not this one
+            yield "with the owner's session", session.token
     try:
-        async with Cloud.connect(config=state.settings.cloud) as cloud:
-            portal = (await cloud.session.authenticate()).value
+        async with Cloud.connect(config=clouds.config(home)) as connected:
+            portal = (await connected.session.authenticate()).value
     except ClientError as problem:
         refusals.append(f"the portal's account: {problem}")
         return

@@ -5,7 +5,9 @@ as `{"error": {"message", "hint", ...}}` (errors.py), so each operation's error 
 documented with that `Error` schema instead, the statuses it can give listed. And the
 operations are linked (OpenAPI links), so a client, or schemathesis's stateful tests,
 follow a submitted create or action to its job and its events, and a listed cluster or job
-to its own routes.
+to its own routes. With several clouds every operation takes the optional
+`X-PowerBridge-Cloud` header, one of the portal's clouds (clouds.py); with one it is left
+out (its only value changes nothing).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from powerbridge.portal.clouds import CLOUD_HEADER
 
 __all__ = ["install_openapi"]
 
@@ -34,6 +38,7 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 ERRORS = {
+    "400": f"{CLOUD_HEADER} names no cloud of this portal, or not the session's",
     "401": "Not signed in, or the X-Auth-Token is not valid",
     "403": "A viewer's write, a missing CSRF token, or PowerVC's policy",
     "404": "No such job or cluster in your project",
@@ -78,19 +83,20 @@ LINKS: dict[tuple[str, str, str], list[tuple[str, str, str, str]]] = {
 }
 
 
-def install_openapi(app: FastAPI) -> None:
-    """`app.openapi` builds (once) the document described above."""
+def install_openapi(app: FastAPI, clouds: tuple[str, ...]) -> None:
+    """`app.openapi` builds (once) the document described above; `clouds`: the names the
+    cloud header takes, the default first."""
     built: dict[str, Any] = {}
 
     def document() -> dict[str, Any]:
         if not built:
-            built.update(portal_openapi(app))
+            built.update(portal_openapi(app, clouds))
         return built
 
     setattr(app, "openapi", document)  # noqa: B010 (FastAPI's documented override)
 
 
-def portal_openapi(app: FastAPI) -> dict[str, Any]:
+def portal_openapi(app: FastAPI, clouds: tuple[str, ...]) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title,
         version=app.version,
@@ -105,8 +111,21 @@ def portal_openapi(app: FastAPI) -> dict[str, Any]:
     for operations in paths.values():
         for operation in operations.values():
             _document_errors(operation)
+            if len(clouds) > 1:
+                operation.setdefault("parameters", []).append(_cloud_parameter(clouds))
     _link(paths, lambda path, method: paths[path][method]["operationId"])
     return schema
+
+
+def _cloud_parameter(clouds: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "name": CLOUD_HEADER,
+        "in": "header",
+        "required": False,
+        "description": f"The cloud (one PowerVC per site) to work on; default {clouds[0]}."
+        " A session works on the cloud it signed in to.",
+        "schema": {"type": "string", "enum": list(clouds)},
+    }
 
 
 def _document_errors(operation: dict[str, Any]) -> None:

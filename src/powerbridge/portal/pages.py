@@ -19,7 +19,7 @@ from powerbridge.portal.auth import (
     check_csrf,
     optional_principal,
 )
-from powerbridge.portal.clouds import keystone
+from powerbridge.portal.clouds import Clouds, keystone
 from powerbridge.portal.cluster_form import cluster_form_routes
 from powerbridge.portal.cluster_live import cluster_live_routes
 from powerbridge.portal.cluster_pages import cluster_page_routes
@@ -28,7 +28,13 @@ from powerbridge.portal.deployment_pages import deployment_page_routes
 from powerbridge.portal.errors import PortalError, error_headers, portal_error
 from powerbridge.portal.rendering import page as _page
 from powerbridge.portal.rendering import to as _to
-from powerbridge.portal.signin import choose_project, password_step, set_cookie, sign_out
+from powerbridge.portal.signin import (
+    choose_project,
+    password_step,
+    session_cloud,
+    set_cookie,
+    sign_out,
+)
 from powerbridge.portal.state import PortalState, portal_state
 from powerbridge.portal.views import cluster_rows, job_detail, job_summary, visible
 
@@ -62,6 +68,10 @@ def _signin_form(
 ) -> Response:
     token = secrets.token_urlsafe(24)
     context.setdefault("domain", state.settings.default_domain)
+    clouds = Clouds.of(state.settings)
+    if clouds.several:  # one PowerVC per site: the user picks theirs
+        context["clouds"] = clouds.names
+        context.setdefault("cloud", clouds.default)
     response = _page(request, "signin.html", status, signin_csrf=token, **context)
     response.set_cookie(
         SIGNIN_COOKIE, token, httponly=True, samesite="strict", secure=state.settings.secure_cookies
@@ -82,11 +92,13 @@ def _signin_routes(router: APIRouter) -> None:
         password: Annotated[str, Form()],
         domain: Annotated[str, Form()] = "Default",
         csrf_token: Annotated[str, Form()] = "",
+        cloud: Annotated[str, Form()] = "",
     ) -> Response:
         expected = request.cookies.get(SIGNIN_COOKIE, "")
+        typed = {"user": user, "domain": domain, **({"cloud": cloud} if cloud else {})}
         if not expected or not hmac.compare_digest(expected, csrf_token):
             message = "the sign-in form expired; please try again"
-            return _signin_form(request, state, 403, error=message, user=user, domain=domain)
+            return _signin_form(request, state, 403, error=message, **typed)
         try:
             cookie, projects = await password_step(
                 state,
@@ -95,11 +107,10 @@ def _signin_routes(router: APIRouter) -> None:
                 domain.strip() or "Default",
                 request.cookies.get(COOKIE),
                 request.client.host if request.client else None,
+                cloud.strip() or None,
             )
         except PortalError as problem:
-            form = _signin_form(
-                request, state, problem.status, error=problem.message, user=user, domain=domain
-            )
+            form = _signin_form(request, state, problem.status, error=problem.message, **typed)
             form.headers.update(error_headers(problem))
             return form
         if len(projects) == 1:  # nothing to pick
@@ -120,7 +131,7 @@ def _project_routes(router: APIRouter) -> None:
         session = state.sessions.find(request.cookies.get(COOKIE))
         if session is None:
             return _to("/signin")
-        async with keystone(state.settings) as identity:
+        async with keystone(state.settings, session_cloud(state, session)) as identity:
             projects = await identity.projects(session.token)
         return _page(request, "project.html", projects=projects, csrf=session.csrf, user=None)
 
@@ -159,13 +170,14 @@ def _main_routes(router: APIRouter) -> None:
     def dashboard(request: Request, state: State, user: MaybeUser) -> Response:
         if user is None:
             return _to("/signin")
-        jobs = [j for j in state.store.jobs(limit=80) if visible(j, user.project_id)][:20]
+        jobs = [j for j in state.store.jobs(limit=80) if visible(j, user)][:20]
         return _page(
             request,
             "dashboard.html",
             user=user,
-            clusters=cluster_rows(state.store, user.project_id),
+            clusters=cluster_rows(state.store, user),
             jobs=[job_summary(job) for job in jobs],
+            several_clouds=user.clouds is not None and user.clouds.several,
         )
 
     @router.get("/jobs/{job_id}")
@@ -186,7 +198,7 @@ def _main_routes(router: APIRouter) -> None:
 def _job(state: PortalState, job_id: int, user: Principal) -> dict[str, Any]:
     from powerbridge.portal.api.jobs import project_job
 
-    return job_detail(state.store, project_job(state, job_id, user.project_id))
+    return job_detail(state.store, project_job(state, job_id, user))
 
 
 def _error_fragment(request: Request, user: Principal, problem: Exception) -> Response:

@@ -13,7 +13,8 @@ portal's own account on PowerVC.
 The credential is deleted at the job's final end; it is kept while the job may still go on
 (job_credentials.py says when). A request refused before its job exists deletes the
 credential it made at once. A resume gets a new credential; the one the stopped job kept is
-deleted then.
+deleted then. All of it on the job's cloud (the user's, which the job records; clouds.py):
+the credential is made at that cloud's Keystone, and used and deleted there.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from powerbridge.ha.journal import CLUSTER, CREATE, stopped_create
 from powerbridge.ha.spec import parse_cluster_spec
 from powerbridge.ha.submit import RESUME_HINT
 from powerbridge.jobs import Job
+from powerbridge.portal.clouds import Clouds
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.roles import Role
 
@@ -46,6 +48,7 @@ __all__ = [
     "StoredCredential",
     "credential_cloud",
     "issue_credential",
+    "job_cloud",
     "submit_as_user",
 ]
 
@@ -94,7 +97,7 @@ async def issue_credential(
     name = f"powerbridge-portal-{target}-{secrets.token_hex(4)}"
     described = purpose or f"the job building cluster {target}"
     try:
-        async with AppCredentials(state.settings.cloud) as keystone:
+        async with AppCredentials(Clouds.of(state.settings).config(who.cloud)) as keystone:
             made = await keystone.create(
                 who.token,
                 who.user_id,
@@ -146,14 +149,24 @@ def submit_as_user(
         source=source,
         owner=who.user_name,
         project=who.project_id,
-        cloud=state.settings.cloud.cloud_name,
+        cloud=who.cloud,
     )
 
 
-def credential_config(state: PortalState, credential: StoredCredential) -> CloudConfig:
-    """The portal's cloud (URL, CA, region) authenticated with the job's credential only."""
+def job_cloud(state: PortalState, recorded: str | None) -> CloudConfig:
+    """The cloud a job recorded (its URL, CA, region and that cloud's own credentials); a
+    job of no cloud served here is the default's."""
+    clouds = Clouds.of(state.settings)
+    return clouds.config(clouds.home(recorded))
+
+
+def credential_config(
+    state: PortalState, cloud: str | None, credential: StoredCredential
+) -> CloudConfig:
+    """The job's cloud `cloud` (URL, CA, region) authenticated with the job's credential
+    only."""
     return dataclasses.replace(
-        state.settings.cloud,
+        job_cloud(state, cloud),
         auth_type="v3applicationcredential",
         application_credential_id=credential.id,
         application_credential_name=None,
@@ -167,7 +180,10 @@ def credential_config(state: PortalState, credential: StoredCredential) -> Cloud
     )
 
 
-def credential_cloud(state: PortalState, credential: StoredCredential) -> CloudFactory:
-    """The connection factory of a job run as its user (CipherError: another key's)."""
-    config = credential_config(state, credential)
+def credential_cloud(
+    state: PortalState, cloud: str | None, credential: StoredCredential
+) -> CloudFactory:
+    """The connection factory of a job of `cloud` (the one it recorded) run as its user
+    (CipherError: another key's)."""
+    config = credential_config(state, cloud, credential)
     return lambda: Cloud.connect(config=config)

@@ -1,9 +1,9 @@
 """Signed-in browsers, kept in the shared job store (table `portal_sessions`, schema 3).
 
 The cookie holds a random session id; the store holds only its SHA-256, with the user's
-Keystone token (encrypted with the portal's key, cipher.py), their project and roles, a
-CSRF token, and the token's expiry, which is the session's: a session never outlives its
-token. Signing in (password, then the project) makes
+Keystone token (encrypted with the portal's key, cipher.py), the cloud it is of (schema 6;
+None: the default), their project and roles, a CSRF token, and the token's expiry, which
+is the session's: a session never outlives its token. Signing in (password, then the project) makes
 a new id at each step and deletes the one before, so an id planted before sign-in is worth
 nothing after it (session fixation). Any portal process on the store serves any session.
 """
@@ -43,6 +43,7 @@ class PortalSession:
     roles: tuple[str, ...] = ()
     expires_at: datetime | None = None
     catalog: tuple[Endpoint, ...] = ()
+    cloud: str | None = None  # the cloud signed in to (clouds.py); None: the default
 
     @property
     def scoped(self) -> bool:
@@ -78,9 +79,11 @@ class Sessions:
         self.dialect = store.dialect
         self.cipher = cipher
 
-    def start(self, token: Token, *, domain: str, replacing: str | None = None) -> str:
-        """A new session for `token` (unscoped: the user still picks a project); the cookie
-        value. `replacing` (the cookie of the session it follows) is deleted."""
+    def start(
+        self, token: Token, *, domain: str, cloud: str | None, replacing: str | None = None
+    ) -> str:
+        """A new session for `token` of `cloud` (unscoped: the user still picks a project);
+        the cookie value. `replacing` (the cookie of the session it follows) is deleted."""
         cookie = secrets.token_urlsafe(32)
         row = {
             "id": _key(cookie),
@@ -95,6 +98,7 @@ class Sessions:
             "catalog": json.dumps([dataclasses.asdict(entry) for entry in token.catalog]),
             "created_at": db_now(self.dialect),
             "expires_at": token.expires_at,
+            "cloud": cloud,
         }
         with self.engine.begin() as db:
             if replacing is not None:
@@ -117,7 +121,8 @@ class Sessions:
             return None  # sealed with another key: signed out, in effect
 
     def of_user(self, user_id: str, project_id: str) -> list[PortalSession]:
-        """The live sessions of a user in a project (a job's owner, signed in again)."""
+        """The live sessions of a user in a project (a job's owner, signed in again), of
+        any cloud: the caller keeps those of its job's."""
         live = (
             (_table.c.user_id == user_id)
             & (_table.c.project_id == project_id)
@@ -146,6 +151,7 @@ class Sessions:
             roles=tuple(json.loads(row["roles"])),
             expires_at=row["expires_at"],
             catalog=tuple(Endpoint(**entry) for entry in json.loads(row["catalog"])),
+            cloud=row["cloud"],
         )
 
     def end(self, cookie: str) -> None:

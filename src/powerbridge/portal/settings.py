@@ -1,4 +1,4 @@
-"""How one portal runs: the cloud, the job store, its data dir, cookies, roles, the worker."""
+"""How one portal runs: its clouds, the job store, its data dir, cookies, roles, the worker."""
 
 from __future__ import annotations
 
@@ -22,11 +22,14 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class PortalSettings:
-    """`cloud` is the PowerVC users sign in to. Jobs run with application credentials of
-    their users (run_as_user.py); its own credentials (clouds.yaml or OS_*), when it has
-    them, only delete a job's credential whose user has signed out."""
+    """`cloud` is the PowerVC users sign in to, the default one; `more_clouds` the others
+    (one PowerVC per site, `--os-cloud` named again), each named by its clouds.yaml entry
+    (clouds.py). Jobs run with application credentials of their users made on the job's
+    cloud (run_as_user.py); a cloud's own credentials (clouds.yaml or OS_*), when it has
+    them, only delete a job's credential there whose user has signed out."""
 
     cloud: CloudConfig
+    more_clouds: tuple[CloudConfig, ...] = ()
     store_url: str | None = None  # None: the default job store
     data_dir: Path = field(default_factory=default_data_dir)
     ssh_configs: tuple[Path, ...] | None = None  # OpenSSH configs reaching the nodes

@@ -3,7 +3,10 @@
 The password is sent to Keystone once and never kept. Step one (user, password, domain)
 gives an unscoped token and a session that can only pick a project; step two rescopes the
 token to the chosen project (skipped when the user has just one) and replaces the session
-with a new one. Sign-out revokes the token at Keystone and deletes the session.
+with a new one. With several clouds the form names one (the default when it does not): the
+password goes to that cloud's Keystone and the session remembers its cloud, so the project
+step, the sign-out and every read and job of the session go there. Sign-out revokes the
+token at Keystone and deletes the session.
 """
 
 from __future__ import annotations
@@ -15,13 +18,20 @@ from fastapi import Response
 from powerbridge.client.errors import AuthenticationFailed, ClientError
 from powerbridge.client.signin import Project
 from powerbridge.portal.auth import COOKIE
-from powerbridge.portal.clouds import keystone
+from powerbridge.portal.clouds import Clouds, keystone
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.sessions import PortalSession
 from powerbridge.portal.signin_limits import Throttle, TooManyAttempts, address_key, user_key
 from powerbridge.portal.state import PortalState
 
-__all__ = ["WRONG_CREDENTIALS", "choose_project", "password_step", "set_cookie", "sign_out"]
+__all__ = [
+    "WRONG_CREDENTIALS",
+    "choose_project",
+    "password_step",
+    "session_cloud",
+    "set_cookie",
+    "sign_out",
+]
 
 WRONG_CREDENTIALS = "PowerVC did not accept that user name, password and domain"
 
@@ -33,17 +43,20 @@ async def password_step(
     domain: str,
     old_cookie: str | None,
     address: str | None = None,
+    cloud: str | None = None,
 ) -> tuple[str, list[Project]]:
-    """The unscoped session's cookie, and the projects the user may pick; refused (429)
-    while the user or the client `address` has failed too often (signin_limits.py)."""
+    """The unscoped session's cookie, and the projects the user may pick on `cloud` (None:
+    the default); refused (429) while the user or the client `address` has failed too
+    often (signin_limits.py), and (400) when no cloud of that name is served."""
+    chosen = Clouds.of(state.settings).chosen(cloud)
     throttle = Throttle(state.store, state.settings.signin_limits)
-    counted = [user_key(domain, user), address_key(address)]
+    counted = [cloud_user_key(state, chosen, domain, user), address_key(address)]
     try:
         throttle.check(counted)
     except TooManyAttempts as problem:
         raise too_many(problem) from None
     try:
-        async with keystone(state.settings) as identity:
+        async with keystone(state.settings, chosen) as identity:
             token = await identity.password(user, password, domain=domain)
             projects = await identity.projects(token.value)
     except AuthenticationFailed:
@@ -54,7 +67,15 @@ async def password_step(
     throttle.succeeded(counted[0])
     if not projects:
         raise PortalError(403, f"{user} has a role in no project", hint="ask an administrator")
-    return state.sessions.start(token, domain=domain, replacing=old_cookie), projects
+    cookie = state.sessions.start(token, domain=domain, cloud=chosen, replacing=old_cookie)
+    return cookie, projects
+
+
+def cloud_user_key(state: PortalState, cloud: str, domain: str, user: str) -> str:
+    """The failed sign-ins' counter of a user: one per cloud, a user name being one
+    Keystone's (the default cloud's keeps the key it had before several clouds)."""
+    key = user_key(domain, user)
+    return key if cloud == Clouds.of(state.settings).default else f"{key}@{cloud}"[:300]
 
 
 async def choose_project(
@@ -62,13 +83,20 @@ async def choose_project(
 ) -> str:
     """The signed-in session's cookie, scoped to `project_id`."""
     try:
-        async with keystone(state.settings) as identity:
+        async with keystone(state.settings, session_cloud(state, session)) as identity:
             token = await identity.rescope(session.token, project_id)
     except AuthenticationFailed:
         raise PortalError(403, "you have no role in that project", hint="pick another") from None
     except ClientError as problem:
         raise PortalError(502, f"cannot reach PowerVC's Keystone: {problem}") from None
-    return state.sessions.start(token, domain=session.domain, replacing=old_cookie)
+    return state.sessions.start(
+        token, domain=session.domain, cloud=session.cloud, replacing=old_cookie
+    )
+
+
+def session_cloud(state: PortalState, session: PortalSession) -> str:
+    """The cloud a session signed in to (one from before several clouds: the default)."""
+    return session.cloud or Clouds.of(state.settings).default
 
 
 async def sign_out(state: PortalState, cookie: str) -> None:
@@ -77,9 +105,9 @@ async def sign_out(state: PortalState, cookie: str) -> None:
     if session is None:
         return
     try:
-        async with keystone(state.settings) as identity:
+        async with keystone(state.settings, session_cloud(state, session)) as identity:
             await identity.revoke(session.token)
-    except ClientError:
+    except (ClientError, PortalError):  # PortalError: its cloud is no longer served here
         pass  # the session is gone either way; the token expires by itself
 
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from powerbridge.jobs import Event, Item, Job, JobStore
 from powerbridge.jobs.overview import latest_jobs
+
+if TYPE_CHECKING:
+    from powerbridge.portal.auth import Principal
 
 __all__ = ["cluster_rows", "event_dict", "job_detail", "job_summary", "visible"]
 
@@ -22,9 +25,11 @@ def _when(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def visible(job: Job, project_id: str) -> bool:
-    """A job is its project's; one without a project (the CLI's) is everyone's."""
-    return job.project is None or job.project == project_id
+def visible(job: Job, who: Principal) -> bool:
+    """A job is its cloud's and its project's; one without a project (the CLI's) is every
+    project's of its cloud (one of no cloud served here: the default's)."""
+    mine = job.project is None or job.project == who.project_id
+    return mine and who.sees(job.cloud)
 
 
 def job_summary(job: Job) -> dict[str, Any]:
@@ -39,6 +44,7 @@ def job_summary(job: Job) -> dict[str, Any]:
         "finished_at": _when(job.finished_at),
         "owner": job.owner,
         "project": job.project,
+        "cloud": job.cloud,  # as recorded: None for the CLI's without a clouds.yaml entry
         "source": job.source,
         "summary": dict(job.summary),
         "cancel_requested": job.cancel_requested,
@@ -105,12 +111,18 @@ def event_dict(event: Event) -> dict[str, Any]:
     }
 
 
-def cluster_rows(store: JobStore, project_id: str) -> list[dict[str, Any]]:
-    """Each cluster with jobs, with its latest job: the dashboard's state badge (one query)."""
+def cluster_rows(store: JobStore, who: Principal) -> list[dict[str, Any]]:
+    """Each cluster of the user's cloud and project with jobs, with its latest job: the
+    dashboard's state badge (one query)."""
     return [
-        {"name": job.target, "state": _state(job), "latest_job": job_summary(job)}
+        {
+            "name": job.target,
+            "cloud": who.cloud,
+            "state": _state(job),
+            "latest_job": job_summary(job),
+        }
         for job in latest_jobs(store, "cluster")
-        if visible(job, project_id)
+        if visible(job, who)
     ]
 
 

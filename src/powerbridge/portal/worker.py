@@ -9,9 +9,10 @@ leases are never mixed with the request threads' reads and writes, nor with anot
 worker's. Several portals on one PostgreSQL store share the queue: the claim gives each job
 to exactly one worker. Every job logs in to PowerVC as its user, with the application
 credential it was submitted with (run_as_user.py, job_credentials.py): a create, a day-two
-operation taken over, a deployment's apply; never with the portal's own account. Clusters'
-nodes are reached with the portal's SSH key (keys.py), which a create gives them through
-cloud-config user data.
+operation taken over, a deployment's apply; never with the portal's own account. Each goes
+to the cloud it recorded (clouds.py: one PowerVC per site; the default for a job of no cloud
+served here), where its credential was made. Clusters' nodes are reached with the portal's
+SSH key (keys.py), which a create gives them through cloud-config user data.
 
 A portal stopped mid-job hands the job back to the queue, so the next worker (of any portal
 on the store, or of this one restarted) continues it at once; a portal killed leaves the
@@ -67,7 +68,8 @@ def job_runners(state: PortalState) -> dict[str, Runner]:
         resumable=True,
         without="continue it with `powerbridge deploy apply SPEC --resume`",
     )
-    # the portal's own connection is never used: both runners of cluster jobs are replaced
+    # the portal's own connection is never used: both runners of cluster jobs are replaced,
+    # and each job's connection is to its own cloud (job_credentials.as_user)
     runner = cluster_jobs_runner(
         service_cloud(settings), identity, creates=user_creates, operations=user_operations
     )

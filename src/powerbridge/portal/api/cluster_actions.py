@@ -41,7 +41,7 @@ class DeleteBody(BaseModel):
 async def start_action(
     state: PortalState, who: Principal, name: str, action: str, options: OperationOptions
 ) -> JSONResponse:
-    check_visible(state.store, name, who.project_id)
+    check_visible(state.store, name, who)
     job = await state.actions.start(state, who, name, action, options)
     location = f"/api/v1/jobs/{job.id}"
     return JSONResponse({"job": job_summary(job)}, status_code=202, headers={"Location": location})

@@ -54,7 +54,7 @@ def plan_body(plan: ClusterPlan) -> dict[str, Any]:
 
 @router.get("", summary="The project's clusters, with their latest job")
 def list_clusters(who: Viewer, state: State) -> dict[str, Any]:
-    return {"clusters": cluster_rows(state.store, who.project_id)}
+    return {"clusters": cluster_rows(state.store, who)}
 
 
 @router.post("/plan", summary="Plan a cluster spec: what a create makes", openapi_extra=SPEC_BODY)

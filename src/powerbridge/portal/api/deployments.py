@@ -71,7 +71,7 @@ async def spec_input(request: Request, name: str | None, fmt: str | None) -> Spe
 
 @router.get("", summary="The project's deployments, with their latest job")
 def list_deployments(who: Viewer, state: State) -> dict[str, Any]:
-    return {"deployments": deployment_rows(state, who.project_id)}
+    return {"deployments": deployment_rows(state, who)}
 
 
 @router.post(
@@ -112,7 +112,7 @@ async def apply_deployment(
 
 @router.get("/{name}", summary="One deployment: its jobs and the resources of its latest apply")
 def show_deployment(name: str, who: Viewer, state: State) -> dict[str, Any]:
-    jobs = project_deployment(state, name, who.project_id)
+    jobs = project_deployment(state, name, who)
     latest = latest_apply(jobs)
     report = deployment_report(state, latest) if latest is not None else None
     return {
@@ -128,7 +128,7 @@ def show_deployment(name: str, who: Viewer, state: State) -> dict[str, Any]:
 def report_of_deployment(
     name: str, who: Viewer, state: State, job: Annotated[int | None, Query(ge=1)] = None
 ) -> JSONResponse:
-    jobs = project_deployment(state, name, who.project_id)
+    jobs = project_deployment(state, name, who)
     chosen = latest_apply(jobs) if job is None else next((j for j in jobs if j.id == job), None)
     if chosen is None or chosen.action != "apply":
         which = f"apply job {job}" if job is not None else "apply"

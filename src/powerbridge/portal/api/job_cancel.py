@@ -30,7 +30,7 @@ State = Annotated[PortalState, Depends(portal_state)]
 
 def cancel_job(state: PortalState, who: Principal, job_id: int) -> Job:
     """Cancel the project's job `job_id` (queued: now; running: at its next step)."""
-    job = project_job(state, job_id, who.project_id)
+    job = project_job(state, job_id, who)
     if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
         raise PortalError(
             409,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from powerbridge.jobs import Job
-from powerbridge.portal.auth import Viewer
+from powerbridge.portal.auth import Principal, Viewer
 from powerbridge.portal.errors import PortalError
 from powerbridge.portal.events import job_events
 from powerbridge.portal.state import PortalState, portal_state
@@ -24,13 +24,13 @@ State = Annotated[PortalState, Depends(portal_state)]
 MAX_JOB_ID = 2**63  # a signed 64-bit integer: PostgreSQL's BIGINT, SQLite's INTEGER
 
 
-def project_job(state: PortalState, job_id: int, project_id: str) -> Job:
+def project_job(state: PortalState, job_id: int, who: Principal) -> Job:
     """The job, when the user's project may see it; else 404 (its existence is not told)."""
     job = None
     if 0 < job_id < MAX_JOB_ID:  # beyond, no database's integer: no such job, not a 500
         with contextlib.suppress(KeyError):
             job = state.store.job(job_id)
-    if job is None or not visible(job, project_id):
+    if job is None or not visible(job, who):
         raise PortalError(404, f"no job {job_id}", hint="GET /api/v1/jobs lists your project's")
     return job
 
@@ -45,13 +45,13 @@ def list_jobs(
 ) -> dict[str, Any]:
     # the store selects by kind and target, not project: read more, keep the project's
     found = state.store.jobs(target, kind=kind, limit=limit * 4)
-    shown = [job_summary(job) for job in found if visible(job, who.project_id)][:limit]
+    shown = [job_summary(job) for job in found if visible(job, who)][:limit]
     return {"jobs": shown}
 
 
 @router.get("/jobs/{job_id}", summary="One job with its steps, their commands and items")
 def show_job(job_id: int, who: Viewer, state: State) -> dict[str, Any]:
-    return {"job": job_detail(state.store, project_job(state, job_id, who.project_id))}
+    return {"job": job_detail(state.store, project_job(state, job_id, who))}
 
 
 @router.get(
@@ -67,7 +67,7 @@ def job_event_stream(
     after: Annotated[int, Query(ge=0)] = 0,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    project_job(state, job_id, who.project_id)
+    project_job(state, job_id, who)
     if last_event_id and last_event_id.isdigit():  # a reconnecting EventSource
         after = max(after, int(last_event_id))
     wait = state.settings.sse_wait_seconds
