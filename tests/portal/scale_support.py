@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,7 @@ from tests.support.clirun import OS_VARIABLES
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = resources.files("powerbridge.examples").joinpath("ha-2node.yaml").read_text()
+PORT_TRIES = 3  # a free port can be taken by another process before the portal binds it
 LEASE_SECONDS = 2.0  # a killed portal's job is taken over this soon (loaded machine: not less)
 T = TypeVar("T")
 
@@ -125,7 +127,14 @@ class ScaleLab:
         return env
 
     def start_portal(self, workers: int = 2) -> Portal:
-        port = free_port()
+        for _ in range(PORT_TRIES):  # the free port can be taken before the portal binds it
+            portal = self._launch(free_port(), workers)
+            if wait_for(partial(self._answers, portal), f"the portal at {portal.url}", 60) == "up":
+                return portal
+            self.portals.remove(portal)
+        raise AssertionError(f"no free port for a portal in {PORT_TRIES} tries")
+
+    def _launch(self, port: int, workers: int) -> Portal:
         ssh = self.aix.running.ssh_config
         assert ssh is not None
         command = [
@@ -139,16 +148,20 @@ class ScaleLab:
             process = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=out, stderr=out)
         portal = Portal(process, f"http://127.0.0.1:{port}", self.token(), log)
         self.portals.append(portal)
-        wait_for(lambda: self._answers(portal), f"the portal on port {port}", 60)
         return portal
 
-    def _answers(self, portal: Portal) -> bool:
+    def _answers(self, portal: Portal) -> str | None:
+        """ "up" once it answers, "taken" if it could not bind its port; None meanwhile."""
         if portal.process.poll() is not None:
-            raise AssertionError(f"the portal ended: {portal.log.read_text()}")
+            said = portal.log.read_text()
+            if "address already in use" in said.lower():
+                return "taken"
+            raise AssertionError(f"the portal ended: {said}")
         try:
-            return httpx.get(f"{portal.url}/signin", timeout=5, trust_env=False).status_code == 200
+            answer = httpx.get(f"{portal.url}/signin", timeout=5, trust_env=False)
         except httpx.TransportError:
-            return False
+            return None
+        return "up" if answer.status_code == 200 else None
 
     def token(self) -> str:
         """root's Keystone token for its project, as an API client holds one."""

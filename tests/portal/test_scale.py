@@ -35,7 +35,7 @@ CLUSTERS = 20
 NODES = 2
 VOLUMES = 2  # the example's CAA repository and one shared data disk
 KILL_TRIES = 3  # the build ends between the look and the kill: start it again, kill again
-MOVE_HELD_SECONDS = 5.0  # long enough to stop the portal with the move under way
+MOVE_HELD_SECONDS = 5.0  # long enough to stop the portal with the command under way
 
 
 @pytest.fixture(scope="module", name="scale")
@@ -159,11 +159,16 @@ def test_a_portal_stopped_mid_build_hands_it_over_and_started_again_finishes_it(
     for portal in scale.portals:
         portal.stop()
     portal = scale.start_portal(workers=1)
+    held = {"kind": "node", "mode": "slow_command", "name_regex": "^sc21-", "times": 1}
+    rule = add_behaviour(  # the build's cluster step waits: the stop lands mid-build
+        scale.aix, {**held, "command_regex": "^clmgr add cluster", "latency": MOVE_HELD_SECONDS}
+    )
     job_id = portal.submit(cluster_spec("sc21"))["id"]
     store = scale.store()
     try:
         wait_for(partial(running_step_of, store, portal), "the build mid-way", 120)
         portal.stop()
+        remove_behaviour(scale.aix, rule)
         left = store.job(job_id)
         again = scale.start_portal(workers=1)
         with again.client() as http, http.stream("GET", f"/api/v1/jobs/{job_id}/events") as sse:
