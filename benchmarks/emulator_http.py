@@ -342,6 +342,7 @@ def bench_emulator(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     with pinned_process(command, base + "/powervc/emulator/v1/health", env) as pid:
         api = Api(base)
         ids = populate(api, args.servers)
+        print(f"emulator RSS once created: {rss_mb(pid):.0f} MB", flush=True)
         token = ids["admin_token"]
         host = f"127.0.0.1:{port}"
         auth = {"X-Auth-Token": token}
