@@ -121,9 +121,10 @@ def test_active_mode_migrates_a_vm_to_rebalance(manual: TestClient, group: int) 
 
 def test_pinned_and_excluded_vms_stay(manual: TestClient, group: int) -> None:
     servers = busy_vms(manual, 3)
-    for server_id in servers[:2]:
-        body = {"metadata": {"pin_vm": "true", "move_pin_vm": "true"}}
-        manual.post(f"{COMPUTE}/servers/{server_id}/metadata", json=body)
+    for server_id, movable in zip(servers[:2], ("true", "false"), strict=True):  # soft, hard
+        body = {"metadata": {"pin_vm": "true", "move_pin_vm": movable}}
+        pinned = manual.post(f"{COMPUTE}/servers/{server_id}/metadata", json=body)
+        assert pinned.status_code == 200, pinned.text
     body = {"metadata": {"dro_enabled": "False"}}
     manual.post(f"{COMPUTE}/servers/{servers[2]}/metadata", json=body)
     configure(manual, group, enabled="true", mode="active", **SETTINGS)

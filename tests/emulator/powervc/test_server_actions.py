@@ -1,5 +1,6 @@
 """PowerVC's server actions over HTTP: bulk volume attach and detach, soft and hard pinning
-through server metadata (pin_vm, move_pin_vm) against live migration and maintenance."""
+through server metadata (pin_vm, move_pin_vm) against live migration and maintenance, and
+resize with an inline compute template."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.emulator_http import COMPUTE, P8A, P8B, VOLUME, deploy, inventory, show
+from tests.support.emulator_http import (
+    COMPUTE,
+    P8A,
+    P8B,
+    VOLUME,
+    deploy,
+    hypervisor,
+    inventory,
+    show,
+)
 
 
 @pytest.fixture
@@ -101,3 +111,53 @@ def test_a_soft_pinned_vm_moves_on_an_admins_migration(admin: TestClient) -> Non
     back = {"os-migrateLive": {"host": P8A, "block_migration": "auto"}}
     answer = admin.post(f"{COMPUTE}/servers/{server_id}/action", json=back, headers=V230)
     assert answer.status_code == 202, answer.text
+
+
+INLINE = {  # PowerVC's inline compute template, as its deploy takes one
+    "ram": 6144,
+    "vcpus": 2,
+    "disk": 20,
+    "extra_specs": {
+        "powervm:min_mem": "2048",
+        "powervm:max_mem": "8192",
+        "powervm:min_vcpu": "1",
+        "powervm:max_vcpu": "4",
+        "powervm:proc_units": "1",
+        "powervm:min_proc_units": "0.25",
+        "powervm:max_proc_units": "1",
+    },
+}
+
+
+def test_resize_with_an_inline_flavor_confirmed(admin: TestClient) -> None:
+    """The VM takes the inline template's memory, processors and extra specs; its host's
+    usage follows once confirmed."""
+    server_id = deploy(admin, inventory(admin), "inline", availability_zone=f":{P8A}")
+    host = hypervisor(admin, P8A)
+    memory, units = host["memory_mb_used"], float(host["proc_units_used"])
+    answer = act(admin, server_id, {"resize": {"flavor": INLINE}})
+    assert answer.status_code == 202, answer.text
+    assert show(admin, server_id)["status"] == "VERIFY_RESIZE"
+    assert act(admin, server_id, {"confirmResize": None}).status_code == 204
+    server = show(admin, server_id, **{"OpenStack-API-Version": "compute 2.47"})
+    assert server["status"] == "ACTIVE"
+    flavor = server["flavor"]
+    assert (flavor["ram"], flavor["vcpus"], flavor["disk"]) == (6144, 2, 20)
+    assert flavor["extra_specs"] == INLINE["extra_specs"]
+    assert flavor["original_name"] == "inline"
+    host = hypervisor(admin, P8A)  # powervm.small's 4096 MB and 0.5 units gave way
+    assert host["memory_mb_used"] == memory - 4096 + 6144
+    assert float(host["proc_units_used"]) == units + 0.5
+
+
+def test_an_inline_flavor_breaking_powervm_rules_is_refused(admin: TestClient) -> None:
+    server_id = deploy(admin, inventory(admin), "inline-bad")
+    specs = {**INLINE["extra_specs"], "powervm:min_vcpu": "3"}  # above vcpus
+    answer = act(admin, server_id, {"resize": {"flavor": {**INLINE, "extra_specs": specs}}})
+    assert answer.status_code == 400, answer.text
+    assert "value 2 is below the 'Minimum Virtual Processors' value 3" in answer.text
+    # no extra specs: its memory range would change, which a running LPAR cannot do
+    bare = act(admin, server_id, {"resize": {"flavor": {"ram": 6144, "vcpus": 2, "disk": 20}}})
+    assert bare.status_code == 400, bare.text
+    assert "memory of an active virtual machine cannot change" in bare.text
+    assert show(admin, server_id)["status"] == "ACTIVE"

@@ -44,6 +44,11 @@ JSON = "application/json"
 _ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
+def json_bytes(value: Any) -> bytes:
+    """A reply body as every route sends it: compact JSON, non-ASCII escaped."""
+    return _ENCODER.encode(value).encode()
+
+
 @dataclass
 class Reply:
     body: Any = None
@@ -367,7 +372,7 @@ def _reply_response(
     elif reply.body is None:
         content = b""
     else:
-        content = _ENCODER.encode(reply.body).encode()
+        content = json_bytes(reply.body)
     headers = dict(reply.headers)
     if microversion is not None and versions is not None:
         headers.update(versions.response_headers(microversion))
@@ -381,7 +386,7 @@ def _reply_response(
 def _error_response(
     emulator: Emulator, service: ServiceInfo, request: Request, request_id: str, error: ApiError
 ) -> Response:
-    body = _ENCODER.encode(error_body(service.name, error)).encode()
+    body = json_bytes(error_body(service.name, error))
     headers = {}
     if error.status == 401:
         headers["www-authenticate"] = f'Keystone uri="{emulator.identity_url(request)}"'

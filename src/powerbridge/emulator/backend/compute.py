@@ -115,10 +115,9 @@ class ComputeBackend:
     ) -> list[Server]:
         """The servers the caller lists, by (created, id) ascending, as nova sorts them."""
         project = None if all_tenants and caller.is_admin else caller.project_id or ""
-        ordered = self.registry.in_creation_order(project)
         if include_deleted:
-            return list(ordered)
-        return [s for s in ordered if not s.deleted]
+            return list(self.registry.in_creation_order(project))
+        return self.registry.live_in_creation_order(project)
 
     # -- create ----------------------------------------------------------------------------
     def create_servers(

@@ -477,6 +477,8 @@ class NetworkBackend(NetworkRecords):
         self._server_ports.get(port.device_id, {}).pop(port.id, None)
         del self.ports[port.id]
         self.ctx.store.delete("port", port.id)
+        if port.device_id:
+            self._addresses_changed(port.device_id)
         addresses = ", ".join(f["ip_address"] for f in port.fixed_ips) or "none"
         self._log("INFO", PLUGIN_LOG, f"Deleted port {port.id} (addresses: {addresses})", context)
 
@@ -574,3 +576,4 @@ class NetworkBackend(NetworkRecords):
                 "INFO", PLUGIN_LOG, f"Port {port.id} detached from server {server_id}", context
             )
         self._server_ports.pop(server_id, None)
+        self._addresses_changed(server_id)

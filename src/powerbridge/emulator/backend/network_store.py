@@ -26,6 +26,8 @@ from powerbridge.emulator.backend.network_records import (
 )
 from powerbridge.emulator.logs import LogContext
 
+AddressWatcher = Callable[[str | None], None]
+
 
 class NetworkRecords:
     """The records and their indexes (ports per network and per server, MAC addresses), kept
@@ -42,6 +44,7 @@ class NetworkRecords:
         self._server_ports: dict[str, dict[str, None]] = {}
         self._macs: set[str] = set()
         self._seq = 0
+        self._address_watchers: list[AddressWatcher] = []
         self._load()
 
     # -- persistence ---------------------------------------------------------------------
@@ -65,6 +68,10 @@ class NetworkRecords:
 
     def _save(self, record: Record) -> None:
         self.ctx.store.put(KIND_OF[type(record)], record.id, asdict(record))
+        if isinstance(record, Port) and record.device_id:
+            self._addresses_changed(record.device_id)
+        elif isinstance(record, Network):  # its name keys every server's addresses on it
+            self._addresses_changed(None)
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -139,8 +146,21 @@ class NetworkRecords:
         """Keep `server id -> port ids` for ports that compute attached to a server."""
         if old_device_id:
             self._server_ports.get(old_device_id, {}).pop(port.id, None)
+            self._addresses_changed(old_device_id)
         if port.device_id and port.device_owner.startswith("compute:"):
             self._server_ports.setdefault(port.device_id, {})[port.id] = None
+            self._addresses_changed(port.device_id)
+
+    def watch_addresses(self, watcher: AddressWatcher) -> None:
+        """Call `watcher(server_id)` whenever what nova shows of that server's addresses may
+        have changed (a port of it saved, attached, detached or deleted), `watcher(None)` when
+        any server's may (a network saved). It must be cheap; a servers/detail page keeps
+        servers serialised until told."""
+        self._address_watchers.append(watcher)
+
+    def _addresses_changed(self, server_id: str | None) -> None:
+        for watcher in self._address_watchers:
+            watcher(server_id)
 
     def _claim_mac(self, network: Network, requested: str | None) -> str:
         if requested is not None:

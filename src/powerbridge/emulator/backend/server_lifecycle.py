@@ -77,6 +77,7 @@ class ServerRegistry:
         self._by_project: dict[str, dict[str, Server]] = {}
         # per project (None: all) the servers by (created, id), until one is added or removed
         self._ordered: dict[str | None, list[Server]] = {}
+        self._live: dict[str | None, list[Server]] = {}  # the same without deleted servers
         self.last_seq = 0
         for body in ctx.store.load("server"):
             server = Server(**body)
@@ -101,11 +102,13 @@ class ServerRegistry:
         self.servers[server.id] = server
         self._by_project.setdefault(server.project_id, {})[server.id] = server
         self._ordered.clear()
+        self._live.clear()
 
     def remove(self, server: Server) -> None:
         self.servers.pop(server.id, None)
         self._by_project.get(server.project_id, {}).pop(server.id, None)
         self._ordered.clear()
+        self._live.clear()
         self.ctx.store.delete("server", server.id)
         self._notify(server)
 
@@ -127,6 +130,16 @@ class ServerRegistry:
             ordered = sorted(servers.values(), key=_creation_key)
             self._ordered[project_id] = ordered
         return ordered
+
+    def live_in_creation_order(self, project_id: str | None = None) -> list[Server]:
+        """`in_creation_order` without the deleted servers (a copy, the caller's to change).
+        Kept too, until a server is added, removed or saved deleted (a server is deleted only
+        once): a list call then skips filtering 10,000 servers."""
+        live = self._live.get(project_id)
+        if live is None:
+            live = [s for s in self.in_creation_order(project_id) if not s.deleted]
+            self._live[project_id] = live
+        return list(live)
 
     def find(self, server_id: str) -> Server | None:
         """A live (not deleted) server, whoever owns it."""
@@ -159,6 +172,8 @@ class ServerRegistry:
 
     def save(self, server: Server) -> None:
         self.ctx.store.put("server", server.id, asdict(server))
+        if server.deleted:
+            self._live.clear()
         self._notify(server)
 
     # -- steps -----------------------------------------------------------------------------

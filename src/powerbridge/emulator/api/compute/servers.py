@@ -14,6 +14,7 @@ from powerbridge.emulator.api.compute.admin_actions import ADMIN_ACTIONS
 from powerbridge.emulator.api.compute.common import last_segment, paginate, parse_time
 from powerbridge.emulator.api.compute.powervc_actions import POWERVC_ACTIONS
 from powerbridge.emulator.api.compute.server_metadata import METADATA
+from powerbridge.emulator.api.compute.server_pages import server_pages
 from powerbridge.emulator.api.compute.views import (
     action_body,
     server_changed,
@@ -309,11 +310,9 @@ def list_servers(call: Call) -> Reply:
 
 
 def list_servers_detail(call: Call) -> Reply:
+    """The servers' bodies as server show renders them, kept serialised between pages."""
     page, next_links = _filtered_page(call, "servers/detail")
-    body: dict[str, Any] = {"servers": [server_detail(call, s) for s in page]}
-    if next_links:
-        body["servers_links"] = next_links
-    return Reply(body)
+    return Reply(raw=server_pages(call.emulator).body(call, page, next_links))
 
 
 def _filtered_page(call: Call, collection: str) -> tuple[list[Server], list[dict[str, str]]]:

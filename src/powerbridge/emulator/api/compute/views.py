@@ -19,6 +19,19 @@ def server_summary(call: Call, server: Server) -> dict[str, Any]:
 
 def server_detail(call: Call, server: Server) -> dict[str, Any]:
     """GET /servers/{id} and servers/detail: the core body and every extension nova shows."""
+    body = server_detail_kept(call, server)
+    status = host_status(call, server)
+    if status is not None:
+        body["host_status"] = status
+    health = health_status(call, server)
+    if health is not None:
+        body["health_status"] = health
+    return body
+
+
+def server_detail_kept(call: Call, server: Server) -> dict[str, Any]:
+    """All of `server_detail` before `host_status`: what only the server, its ports and the
+    request's view (caller, URL, microversion) decide, so a list may keep it serialised."""
     emulator = call.emulator
     body = _server_core(call, server, emulator.networks.server_addresses(server.id))
     body.update(
@@ -37,14 +50,27 @@ def server_detail(call: Call, server: Server) -> dict[str, Any]:
     )
     if call.auth.is_admin:
         body.update(_admin_attributes(call, server))
-    if call.at_least("2.16") and call.auth.is_admin:
-        body["host_status"] = _host_status(call, server)
-    if emulator.estate.server_health_status:
-        body["health_status"] = {
-            "health_value": HEALTH.get(server.status, "UNKNOWN"),
-            "id": server.id,
-        }
     return body
+
+
+def host_status(call: Call, server: Server) -> str | None:
+    """Nova's host_status (2.16, admins only; None when not shown): UP, DOWN, MAINTENANCE (a
+    disabled compute service) or "". It follows the host, not the server."""
+    if not (call.at_least("2.16") and call.auth.is_admin):
+        return None
+    host = call.emulator.hosts.host(server.host or "")
+    if host is None:
+        return ""
+    if host.maintenance != "ok":
+        return "MAINTENANCE"
+    return "UP" if host.spec.state == "operating" else "DOWN"
+
+
+def health_status(call: Call, server: Server) -> dict[str, str] | None:
+    """PowerVC's health_status, when the estate shows it (None when not)."""
+    if not call.emulator.estate.server_health_status:
+        return None
+    return {"health_value": HEALTH.get(server.status, "UNKNOWN"), "id": server.id}
 
 
 def server_changed(call: Call, server: Server, *, rebuild: bool = False) -> dict[str, Any]:
@@ -96,16 +122,6 @@ def _server_core(
     if call.at_least("2.26"):
         body["tags"] = list(server.tags)
     return body
-
-
-def _host_status(call: Call, server: Server) -> str:
-    """Nova's host_status: UP, DOWN, MAINTENANCE (a disabled compute service) or ""."""
-    host = call.emulator.hosts.host(server.host or "")
-    if host is None:
-        return ""
-    if host.maintenance != "ok":
-        return "MAINTENANCE"
-    return "UP" if host.spec.state == "operating" else "DOWN"
 
 
 def _admin_attributes(call: Call, server: Server) -> dict[str, Any]:
