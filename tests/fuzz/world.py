@@ -244,8 +244,12 @@ class World:
             return ["k1", "powervm:min_mem", "drivers:thin", "readonly"]
         if param == "tag":
             return ["t1", "red"]
+        if param == "host" and operation.service == "volume":  # cinder's: storage providers
+            return sorted(self.emulator.volumes.providers)
         if param in ("host", "host_name"):
             return sorted(self.emulator.hosts.hosts)
+        if param == "server_id" and "/tags" in path:
+            return [self._tagged_server()]
         if param in ("class_id", "class_name"):  # quota classes: nova and cinder know one
             return ["default"]
         if param == "target_project_id":
@@ -298,7 +302,10 @@ class World:
             "namespace": self._namespace,
             "transfer_id": self._transfer,
             "qos_id": lambda: self._created(
-                "volume", self._volume_path("qos-specs"), "qos_specs", {"name": _name()}
+                "volume",
+                self._volume_path("qos-specs"),
+                "qos_specs",
+                {"name": _name(), "read_iops_sec": "1000"},
             ),
             "instance_snapshot_id": self._instance_snapshot,
         }
@@ -412,6 +419,15 @@ class World:
             return subnet
         return self._created("network", "/v2.0/ports", "port", {"network_id": network}) or ""
 
+    def _tagged_server(self) -> str | None:
+        """A server with the tags the `tag` pool names (nova's tags start at 2.26)."""
+        server = self._server()
+        if server is not None:
+            url = self.url("compute", f"/v2.1/servers/{server}/tags")
+            headers = {"X-Auth-Token": self.admin.token, "OpenStack-API-Version": "compute 2.26"}
+            self.client.put(url, json={"tags": ["t1", "red"]}, headers=headers)
+        return server
+
     def _compute_service(self) -> str:
         services = self.emulator.compute_services.all({})
         return next(s.uuid for s in services if s.binary == "nova-compute")
@@ -458,11 +474,15 @@ class World:
         return str(made["id"])
 
     def _instance_snapshot(self) -> str | None:
-        """PowerVC's snapshot of a VM's volumes (its vm-snapshot action)."""
-        server = self._server()
-        if server is None:
-            return None
-        self._attached_volume([server])
+        """PowerVC's snapshot of a VM's volumes (its vm-snapshot action), of one server with a
+        volume made once (a deleted instance snapshot leaves both)."""
+        if "snapshot_server" not in self.essentials:
+            server = self._server()
+            if server is None:
+                return None
+            self._attached_volume([server])
+            self.essentials["snapshot_server"] = server
+        server = self.essentials["snapshot_server"]
         body = {"vm-snapshot": {"name": _name()}}
         response = self.call("POST", "compute", f"/v2.1/servers/{server}/action", body)
         if response.status_code >= 300:

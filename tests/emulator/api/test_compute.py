@@ -204,6 +204,18 @@ def test_a_boot_volume_that_fails_to_create_aborts_the_deploy(
     assert show(admin, deploy(admin, ids, "after-it"))["status"] == "ACTIVE"
 
 
+def test_a_server_tag_beyond_latin_1_has_its_location_encoded(
+    admin: TestClient, ids: dict[str, str]
+) -> None:
+    server_id = deploy(admin, ids, "tagged")
+    tags = f"{COMPUTE}/servers/{server_id}/tags"
+    at_2_26 = {"OpenStack-API-Version": "compute 2.26"}
+    added = admin.put(f"{tags}/%C4%80b", headers=at_2_26)
+    assert added.status_code == 201, added.text
+    assert added.headers["location"].endswith(f"/servers/{server_id}/tags/%C4%80b")
+    assert admin.get(tags, headers=at_2_26).json() == {"tags": ["\u0100b"]}
+
+
 def test_power_actions_and_conflicts(admin: TestClient, ids: dict[str, str]) -> None:
     server_id = deploy(admin, ids, "power")
     action = f"{COMPUTE}/servers/{server_id}/action"
