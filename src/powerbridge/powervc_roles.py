@@ -57,6 +57,15 @@ NETWORK_REMOVE: Roles = frozenset(("member",))
 ADMIN_EDIT: Roles = ASSIST  # an admin's create and edit tasks (hosts, templates, quotas)
 
 
+# glance's metadef write policies (glance/policies/metadef.py): verb -> what it acts on
+METADEF_WRITES = {
+    "add": ("namespace", "object", "property", "tag", "tags", "resource_type_association"),
+    "modify": ("namespace", "object", "property", "tag"),
+    "delete": ("namespace", "object", "tag", "tags"),
+    "remove": ("property", "resource_type_association"),
+}
+
+
 def _nova(kind: Roles, *names: str) -> dict[str, Roles]:
     return {f"os_compute_api:{name}": kind for name in names}
 
@@ -82,6 +91,13 @@ RULES: dict[str, Roles] = {
         "os-volumes-attachments:delete",
         "os-server-groups:create",
     ),
+    **_nova(
+        VM_EDIT,
+        "os-server-tags:update",
+        "os-server-tags:update_all",
+        "os-server-tags:delete",
+        "os-server-tags:delete_all",
+    ),  # tags are an edit of the VM they tag, a removal of none
     **_nova(VM_REMOVE, "servers:delete", "os-server-groups:delete"),
     **_nova(CAPTURE, "servers:createImage"),
     # -- nova and PowerVC: an administrator's resources (compute templates, host groups, ...)
@@ -96,6 +112,23 @@ RULES: dict[str, Roles] = {
         "os-aggregates:add_host",
         "os-aggregates:set_metadata",
         "os-quota-sets:update",
+        "os-flavor-access:add_tenant_access",  # which projects see a private template
+        "os-flavor-access:remove_tenant_access",
+    ),
+    # nova's proxies to cinder (os-volumes, os-snapshots): a storage manager's volumes
+    **_nova(VOLUME_EDIT, "os-volumes:create", "os-volumes:snapshots:create"),
+    **_nova(VOLUME_REMOVE, "os-volumes:delete", "os-volumes:snapshots:delete"),
+    # the cloud's administration: nova's services, default quotas, hosts, the events neutron
+    # and cinder send, PowerVC's onboarding and remote restart of a failed host
+    **_nova(
+        ADMIN_ONLY,
+        "os-services:update",
+        "os-quota-class-sets:update",
+        "os-hosts:update",
+        "os-hosts:onboard",
+        "os-hosts:unmanage",
+        "os-hosts:ibm-evacuate",
+        "os-server-external-events:create",
     ),
     **_nova(ADMIN_READ, "os-hypervisors", "os-availability-zone:detail"),
     **_nova(ADMIN_READ, "os-aggregates:index", "os-aggregates:show"),
@@ -128,6 +161,24 @@ RULES: dict[str, Roles] = {
     "volume_extension:types_extra_specs:create": ADMIN_EDIT,
     "volume_extension:types_extra_specs:update": ADMIN_EDIT,
     "volume_extension:types_extra_specs:delete": ADMIN_EDIT,  # a key off a template: an edit
+    "volume_extension:volume_type_access:addProjectAccess": ADMIN_EDIT,
+    "volume_extension:volume_type_access:removeProjectAccess": ADMIN_EDIT,
+    # QoS specs go with storage templates: admin_assist creates and edits them (a key off one
+    # is an edit), only admin deletes one
+    "volume_extension:qos_specs_manage:create": ADMIN_EDIT,
+    "volume_extension:qos_specs_manage:update": ADMIN_EDIT,
+    "volume_extension:qos_specs_manage:delete": ADMIN_ONLY,
+    "volume_extension:quotas:update": ADMIN_EDIT,  # a project's quotas, as nova's
+    "volume_extension:quotas:delete": ADMIN_ONLY,
+    # a volume given to another project: the storage manager's (cancelling the offer removes it)
+    "volume:create_transfer": VOLUME_EDIT,
+    "volume:accept_transfer": VOLUME_EDIT,
+    "volume:delete_transfer": VOLUME_REMOVE,
+    # the cloud's administration: default quotas, services, PowerVC's onboarding of volumes
+    "volume_extension:quota_classes": ADMIN_ONLY,
+    "volume_extension:services:update": ADMIN_ONLY,
+    "volume_extension:volume_manage": ADMIN_ONLY,
+    "volume_extension:volume_unmanage": ADMIN_ONLY,
     # -- glance (the owner's project besides)
     "add_image": IMAGE_EDIT,
     "modify_image": IMAGE_EDIT,
@@ -137,6 +188,12 @@ RULES: dict[str, Roles] = {
     "delete_image": IMAGE_REMOVE,
     "deactivate": ADMIN_EDIT,  # glance's admin's: an image unusable for deploys
     "reactivate": ADMIN_EDIT,
+    # the metadata definitions catalog: glance's metadef_admin, the cloud administrator's
+    **{
+        f"{verb}_metadef_{kind}": ADMIN_ONLY
+        for verb, kinds in METADEF_WRITES.items()
+        for kind in kinds
+    },
     # -- neutron (the record's project besides)
     "create_network": NETWORK_EDIT,
     "update_network": NETWORK_EDIT,

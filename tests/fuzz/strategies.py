@@ -20,7 +20,7 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 
 from powerbridge.emulator.backend.identity_catalog import service_id_of
-from tests.fuzz.world import Account, Operation, World
+from tests.fuzz.world import METADEF_ITEMS, METADEF_NAMESPACE, Account, Operation, World
 
 # -- arbitrary JSON ---------------------------------------------------------------------------
 SCALARS = st.one_of(
@@ -243,12 +243,99 @@ def _templates(world: World) -> dict[str, Any]:
         "POST /v2.1/os-hosts/{host}/ibm-evacuate": {"host": None},
         "POST /v3/os-hosts/{host}/onboard": {"volumes": sorted(residents.volumes)[:1]},
         "POST /v3/os-hosts/{host}/unmanage": {"volumes": [spare_volume]},
+        "POST /v2.1/os-volumes": {
+            "volume": {"size": 1, "display_name": "fz", "volume_type": ids["volume_type"]}
+        },
+        "POST /v2.1/os-snapshots": {
+            "snapshot": {"volume_id": spare_volume, "force": True, "display_name": "fz"}
+        },
+        "PUT /v2.1/servers/{server_id}/tags": {"tags": ["a", "b"]},
+        "POST /v2.1/flavors/{flavor_id}/action": [
+            {"addTenantAccess": {"tenant": world.member.project_id}},
+            {"removeTenantAccess": {"tenant": world.member.project_id}},
+        ],
+        "PUT /v2.1/os-hosts/{host_name}": [{"status": "enable"}, {"maintenance_mode": "disable"}],
+        "PUT /v2.1/os-quota-class-sets/{class_id}": {"quota_class_set": {"instances": 50}},
+        "PUT /v2.1/os-services/{service_id}": [  # the action's body before 2.53, then the id's
+            {"host": sorted(world.emulator.hosts.hosts)[0], "binary": "nova-compute"},
+            {"status": "disabled", "disabled_reason": "fz"},
+        ],
+        **_metadef_templates(),
+        **_cinder_admin_templates(world),
         "POST /clock": {"advance": 1},
         "PUT /utilization/{server_id}": {"utilization": {"cpu": 0.5, "memory": 0.25}},
         "POST /behaviours": {
             "behaviour": {"kind": "api", "service": "image", "status": 503, "fraction": 0.5}
         },
     }
+
+
+def _metadef_templates() -> dict[str, Any]:
+    """glance's metadefs; an update names the item it replaces (the world's own names)."""
+    ns = "/v2/metadefs/namespaces/{namespace}"
+    obj, prop, tag = METADEF_ITEMS["objects"][0], METADEF_ITEMS["properties"][0], "fz-tag"
+    return {
+        "POST /v2/metadefs/namespaces": {
+            "namespace": "fz-created",
+            "display_name": "fz",
+            "description": "d",
+            "visibility": "private",
+            "protected": False,
+            "resource_type_associations": [{"name": "OS::Nova::Flavor", "prefix": "fz_"}],
+        },
+        f"PUT {ns}": {"namespace": METADEF_NAMESPACE, "description": "d2", "protected": False},
+        f"POST {ns}/objects": {
+            "name": "fz-object-2",
+            "description": "d",
+            "required": [],
+            "properties": {"p": {"type": "string", "title": "P"}},
+        },
+        f"PUT {ns}/objects/{{name}}": {"name": obj, "description": "d2", "properties": {}},
+        f"POST {ns}/properties": {"name": "fz_property_2", "title": "P", "type": "integer"},
+        f"PUT {ns}/properties/{{name}}": {"name": prop, "title": "P2", "type": "string"},
+        f"POST {ns}/resource_types": {"name": "OS::Cinder::Volume", "prefix": "fz_"},
+        f"POST {ns}/tags": {"tags": [{"name": "fz-a"}, {"name": "fz-b"}]},
+        f"PUT {ns}/tags/{{name}}": {"name": tag},
+    }
+
+
+def _cinder_admin_templates(world: World) -> dict[str, Any]:
+    """cinder's administration: QoS specs, quotas, services, type access."""
+    volume_host = next(
+        h for b, h in world.emulator.volume_services.services() if b != "cinder-scheduler"
+    )
+    return {
+        "POST /v3/qos-specs": {"qos_specs": {"name": "fz-qos", "read_iops_sec": "1000"}},
+        "PUT /v3/qos-specs/{qos_id}": {"qos_specs": {"read_iops_sec": "2000"}},
+        "PUT /v3/qos-specs/{qos_id}/delete_keys": {"keys": ["read_iops_sec"]},
+        "PUT /v3/os-quota-sets/{target_project_id}": {"quota_set": {"volumes": 20}},
+        "PUT /v3/os-quota-class-sets/{class_name}": {"quota_class_set": {"volumes": 20}},
+        "PUT /v3/os-services/{action}": [
+            {"host": volume_host, "binary": "cinder-volume"},
+            {"host": volume_host, "binary": "cinder-volume", "disabled_reason": "fz"},
+        ],
+        "POST /v3/types/{type_id}/action": [
+            {"addProjectAccess": {"project": world.member.project_id}},
+            {"removeProjectAccess": {"project": world.member.project_id}},
+        ],
+    }
+
+
+def _made_on_demand(key: str, world: World) -> list[Any] | None:
+    """Templates naming a resource made for them alone, made only when their route is fuzzed:
+    a server for nova's external events, a volume to offer for transfer, the auth key of the
+    world's transfer (made by `ensure`, before the templates)."""
+    if key == "POST /v2.1/os-server-external-events":
+        event = {"name": "network-changed", "server_uuid": world.spare_server(), "tag": "fz"}
+        return [{"events": [event]}]
+    if key in ("POST /v3/os-volume-transfer", "POST /v3/volume-transfers"):
+        offered = {"volume_id": world.spare_volume("transfer"), "name": "fz"}
+        if key.endswith("volume-transfers"):
+            offered["no_snapshots"] = True
+        return [{"transfer": offered}]
+    if key.endswith("/{transfer_id}/accept"):
+        return [{"accept": {"auth_key": world.essentials.get("transfer_key", "0" * 16)}}]
+    return None
 
 
 # nova server actions and cinder volume actions: one of these bodies, then mutated
@@ -415,6 +502,9 @@ def body_templates(operation: Operation, world: World) -> list[Any]:
         return _with_ids(SERVER_ACTIONS, world)
     if key == "POST /v3/volumes/{volume_id}/action":
         return list(VOLUME_ACTIONS)
+    on_demand = _made_on_demand(key, world)
+    if on_demand is not None:
+        return on_demand
     if key in known:
         found = known[key]
         # a list of bodies is a list of alternatives (json-patch bodies are lists: one body)

@@ -183,6 +183,39 @@ def test_delete_releases_ports_and_volumes(
     assert volume["status"] == "available"
 
 
+def test_a_boot_volume_that_fails_to_create_aborts_the_deploy(
+    admin: TestClient, ids: dict[str, str], project_id: str
+) -> None:
+    """No provider has 90,000 GB: the boot volume goes to error and nova aborts the build (the
+    deploy used to look again for ever, which the instant clock turned into a hang)."""
+    bdm = [
+        {
+            "uuid": ids["image"],
+            "source_type": "image",
+            "destination_type": "volume",
+            "volume_size": 90_000,
+            "boot_index": 0,
+        }
+    ]
+    server_id = deploy(admin, ids, "too-big", block_device_mapping_v2=bdm)
+    server = show(admin, server_id)
+    assert server["status"] == "ERROR"
+    assert "did not finish being created. And its status is error." in server["fault"]["message"]
+    assert show(admin, deploy(admin, ids, "after-it"))["status"] == "ACTIVE"
+
+
+def test_a_server_tag_beyond_latin_1_has_its_location_encoded(
+    admin: TestClient, ids: dict[str, str]
+) -> None:
+    server_id = deploy(admin, ids, "tagged")
+    tags = f"{COMPUTE}/servers/{server_id}/tags"
+    at_2_26 = {"OpenStack-API-Version": "compute 2.26"}
+    added = admin.put(f"{tags}/%C4%80b", headers=at_2_26)
+    assert added.status_code == 201, added.text
+    assert added.headers["location"].endswith(f"/servers/{server_id}/tags/%C4%80b")
+    assert admin.get(tags, headers=at_2_26).json() == {"tags": ["\u0100b"]}
+
+
 def test_power_actions_and_conflicts(admin: TestClient, ids: dict[str, str]) -> None:
     server_id = deploy(admin, ids, "power")
     action = f"{COMPUTE}/servers/{server_id}/action"

@@ -131,6 +131,10 @@ class TestProjects:
         assert "Could not find project tag" in error(client.get(f"{tags}/a"), 404)
         ok(client.delete(tags), 204)
         assert ok(client.get(tags))["tags"] == []
+        added = client.put(f"{tags}/%C4%80b")  # a tag beyond latin-1: its Location encoded
+        assert added.status_code == 201, added.text
+        assert added.headers["location"].endswith("/tags/%C4%80b")
+        assert ok(client.get(tags))["tags"] == ["\u0100b"]
 
     def test_is_domain_creates_a_domain(self, client: TestClient) -> None:
         project = made(client, "project", name=fresh("as-domain"), is_domain=True)

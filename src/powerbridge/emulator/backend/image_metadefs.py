@@ -14,6 +14,7 @@ from typing import Any
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.errors import conflict, forbidden, not_found
+from powerbridge.powervc_roles import ADMIN_ONLY, allows
 
 # glance's etc/metadefs resource types (loaded by `glance-manage db_load_metadefs`)
 RESOURCE_TYPES = (
@@ -26,6 +27,12 @@ RESOURCE_TYPES = (
     "OS::Glance::Metadef",
 )
 KINDS = ("objects", "properties", "tags")
+# glance's policy names for an item's writes: kind -> (create or replace, delete one)
+ITEM_POLICY = {
+    "objects": ("object", "delete_metadef_object"),
+    "properties": ("property", "remove_metadef_property"),
+    "tags": ("tag", "delete_metadef_tag"),
+}
 
 
 @dataclass
@@ -77,7 +84,9 @@ class MetadefBackend:
         return namespace
 
     def _admin(self, caller: Caller, action: str) -> None:
-        if not caller.is_admin:
+        """glance's metadef_admin policy. Where a namespace is named, glance looks it up first:
+        one the caller may not see is a 404, not this 403."""
+        if not allows(caller.roles, action, ADMIN_ONLY):
             raise forbidden(f"You are not authorized to complete {action} action.")
 
     def create(self, caller: Caller, spec: dict[str, Any]) -> Namespace:
@@ -103,8 +112,8 @@ class MetadefBackend:
         return namespace
 
     def update(self, caller: Caller, name: str, spec: dict[str, Any]) -> Namespace:
-        self._admin(caller, "modify_metadef_namespace")
         namespace = self.get(name, caller)
+        self._admin(caller, "modify_metadef_namespace")
         new_name = spec.get("namespace", name)
         if new_name != name and new_name in self.namespaces:
             raise conflict(f"Metadata definition namespace={new_name} already exists.")
@@ -120,8 +129,8 @@ class MetadefBackend:
         return namespace
 
     def delete(self, caller: Caller, name: str) -> None:
-        self._admin(caller, "delete_metadef_namespace")
         namespace = self.get(name, caller)
+        self._admin(caller, "delete_metadef_namespace")
         if namespace.protected:
             raise forbidden(f"Namespace {name} is protected and cannot be deleted.")
         del self.namespaces[name]
@@ -139,8 +148,9 @@ class MetadefBackend:
         self, caller: Caller, name: str, kind: str, body: dict[str, Any], *, old: str | None
     ) -> dict[str, Any]:
         """Create (old None) or replace the item `old`; refuses a name already taken."""
-        self._admin(caller, f"modify_metadef_{kind}")
         namespace = self.get(name, caller)
+        noun = ITEM_POLICY[kind][0]
+        self._admin(caller, f"{'add' if old is None else 'modify'}_metadef_{noun}")
         items = namespace.items(kind)
         now = self.ctx.clock.now()
         created = now
@@ -154,10 +164,14 @@ class MetadefBackend:
         self._save(namespace)
         return items[body["name"]]
 
-    def delete_item(self, caller: Caller, name: str, kind: str, item: str | None) -> None:
-        """Delete one item, or (item None) all of this kind."""
-        self._admin(caller, f"delete_metadef_{kind}")
+    def delete_item(
+        self, caller: Caller, name: str, kind: str, item: str | None, *, action: str = ""
+    ) -> None:
+        """Delete one item, or (item None) all of this kind; `action`: the policy that covers
+        it when not a delete's own (a replacement of the tags is add_metadef_tags)."""
         namespace = self.get(name, caller)
+        own = ITEM_POLICY[kind][1] if item is not None else f"delete_metadef_{kind}"
+        self._admin(caller, action or own)
         if item is None:
             namespace.items(kind).clear()
         else:
@@ -167,8 +181,8 @@ class MetadefBackend:
 
     # -- resource type associations ------------------------------------------------------
     def associate(self, caller: Caller, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-        self._admin(caller, "add_metadef_resource_type_association")
         namespace = self.get(name, caller)
+        self._admin(caller, "add_metadef_resource_type_association")
         if spec["name"] not in RESOURCE_TYPES:
             raise not_found(f"Metadata definition resource-type not found for name={spec['name']}")
         if any(a["name"] == spec["name"] for a in namespace.resource_types):
@@ -183,8 +197,8 @@ class MetadefBackend:
         return association
 
     def dissociate(self, caller: Caller, name: str, resource_type: str) -> None:
-        self._admin(caller, "remove_metadef_resource_type_association")
         namespace = self.get(name, caller)
+        self._admin(caller, "remove_metadef_resource_type_association")
         kept = [a for a in namespace.resource_types if a["name"] != resource_type]
         if len(kept) == len(namespace.resource_types):
             raise not_found(

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from powerbridge.emulator.backend.context import BackendContext
 from powerbridge.emulator.backend.hosts import Claim, Host, HostInventory
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import Caller, require_policy_admin
 from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.placement import Scheduler
 from powerbridge.emulator.backend.residents import ResidentLpar, Residents, ResidentVolume
@@ -31,7 +31,7 @@ from powerbridge.emulator.backend.server_records import (
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_identity import WWN_KEY, volume_wwn
 from powerbridge.emulator.backend.volume_records import Attachment, Volume
-from powerbridge.emulator.errors import conflict, forbidden, not_found
+from powerbridge.emulator.errors import conflict, not_found
 from powerbridge.emulator.logs import LogContext
 
 DEVICE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -55,8 +55,8 @@ class HostServer:
 
 
 def require_admin(caller: Caller, action: str) -> None:
-    if not caller.is_admin:
-        raise forbidden(f"Policy doesn't allow os_compute_api:os-hosts:{action} to be performed.")
+    """PowerVC's os-hosts APIs: the cloud administrator's (powervc_roles' table says who)."""
+    require_policy_admin(caller, f"os_compute_api:os-hosts:{action}")
 
 
 class Onboarding:

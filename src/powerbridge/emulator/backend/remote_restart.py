@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from powerbridge.emulator.backend.hosts import Host, HostInventory, NoValidHost
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import Caller, require_policy_admin
 from powerbridge.emulator.backend.network import NetworkBackend
 from powerbridge.emulator.backend.pinning import HARD, pin_of
 from powerbridge.emulator.backend.placement import Scheduler
@@ -75,8 +75,7 @@ class RemoteRestarts:
         lifecycle.on_step("remote_restart", self._end)
 
     def _failed_host(self, ref: str, caller: Caller, action: str) -> Host:
-        if not caller.is_admin:
-            raise forbidden(f"Policy doesn't allow os_compute_api:{action} to be performed.")
+        require_policy_admin(caller, f"os_compute_api:{action}")
         host = self.hosts.by_display_name(ref)
         if host is None:
             raise not_found(f"Compute host {ref} could not be found.")

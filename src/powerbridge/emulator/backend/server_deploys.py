@@ -159,6 +159,14 @@ class ServerDeploys:
 
     def _end_block_device_mapping(self, server: Server, now: float) -> None:
         mappings = server.mappings()
+        failed = [m.volume_id for m in mappings if not m.attached and self._failed(m.volume_id)]
+        if failed:  # nova aborts the build: looking again would never end
+            message = (
+                f"Build of instance {server.id} aborted: Volume {failed[0]} did not finish "
+                "being created. And its status is error."
+            )
+            self._deploy_failed(server, message, now)
+            return
         if any(not m.attached and not self.volumes.is_ready(m.volume_id) for m in mappings):
             # a volume is still creating: look again shortly
             self.lifecycle.schedule_step(server, "block_device_mapping", RETRY_SECONDS)
@@ -178,6 +186,10 @@ class ServerDeploys:
                 )
         server.volumes = [asdict(m) for m in mappings]
         self._next_or_fail(server, "block_device_mapping", "networking", now)
+
+    def _failed(self, volume_id: str) -> bool:
+        volume = self.volumes.volumes.get(volume_id)
+        return volume is not None and volume.status == "error"
 
     def _end_networking(self, server: Server, now: float) -> None:
         self.networks.bind_server_ports(

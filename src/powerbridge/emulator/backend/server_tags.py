@@ -3,9 +3,9 @@ without '/' or ','; changed only while the server is not building or deleting.""
 
 from __future__ import annotations
 
-from powerbridge.emulator.backend.identity_records import Caller
+from powerbridge.emulator.backend.identity_records import Caller, require_writer
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
-from powerbridge.emulator.backend.server_records import Server
+from powerbridge.emulator.backend.server_records import Server, require_unlocked
 from powerbridge.emulator.errors import bad_request, conflict, not_found
 
 MAX_TAGS = 50
@@ -27,8 +27,12 @@ class ServerTags:
     def tags(self, server_id: str, caller: Caller) -> list[str]:
         return list(self.lifecycle.server(server_id, caller).tags)
 
-    def _changeable(self, server_id: str, caller: Caller) -> Server:
-        server = self.lifecycle.writable_server(server_id, caller, "os-server-tags")
+    def _changeable(self, server_id: str, caller: Caller, policy: str) -> Server:
+        """The server (another project's: a 404 first), if nova's `os-server-tags:<policy>`
+        lets the caller change its tags and it is not locked."""
+        server = self.lifecycle.server(server_id, caller)
+        require_writer(caller, f"os_compute_api:os-server-tags:{policy}")
+        require_unlocked(server, caller, "os-server-tags")
         if server.vm_state in ("building", "deleted") or server.task_state == "deleting":
             raise conflict(
                 f"Cannot 'update tags' instance {server.id} while it is in vm_state "
@@ -39,7 +43,7 @@ class ServerTags:
     def replace(self, server_id: str, caller: Caller, tags: list[str]) -> list[str]:
         if len(tags) > MAX_TAGS:
             raise bad_request(f"The number of tags exceeded the per-server limit {MAX_TAGS}")
-        server = self._changeable(server_id, caller)
+        server = self._changeable(server_id, caller, "update_all")
         server.tags = list(dict.fromkeys(check_tag(t) for t in tags))
         self.lifecycle.save(server)
         return list(server.tags)
@@ -47,7 +51,7 @@ class ServerTags:
     def add(self, server_id: str, caller: Caller, tag: str) -> bool:
         """True when the tag is new."""
         check_tag(tag)
-        server = self._changeable(server_id, caller)
+        server = self._changeable(server_id, caller, "update")
         if tag in server.tags:
             return False
         if len(server.tags) >= MAX_TAGS:
@@ -57,13 +61,13 @@ class ServerTags:
         return True
 
     def remove(self, server_id: str, caller: Caller, tag: str) -> None:
-        server = self._changeable(server_id, caller)
+        server = self._changeable(server_id, caller, "delete")
         if tag not in server.tags:
             raise not_found(f"Instance {server.id} has no tag '{tag}'")
         server.tags.remove(tag)
         self.lifecycle.save(server)
 
     def clear(self, server_id: str, caller: Caller) -> None:
-        server = self._changeable(server_id, caller)
+        server = self._changeable(server_id, caller, "delete_all")
         server.tags = []
         self.lifecycle.save(server)

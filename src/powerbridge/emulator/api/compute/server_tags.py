@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.backend.server_tags import ServerTags
 from powerbridge.emulator.errors import bad_request, not_found
@@ -43,7 +45,8 @@ def add_tag(call: Call) -> Reply:
     server_id, tag = call.params["server_id"], call.params["tag"]
     if not _tags(call).add(server_id, call.auth, tag):
         return Reply(status=204)
-    location = f"{call.base_url()}/v2.1/{call.auth.project_id}/servers/{server_id}/tags/{tag}"
+    path = f"/v2.1/{call.auth.project_id}/servers/{server_id}/tags/{quote(tag, safe='')}"
+    location = call.base_url() + path  # a header: the tag percent-encoded, as in a URL
     return Reply(status=201, headers={"location": location})
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from powerbridge.emulator.api.compute.common import iso
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.validation import Schema
+from powerbridge.emulator.backend.identity_records import require_writer
 from powerbridge.emulator.backend.volume_records import Volume
 from powerbridge.emulator.backend.volume_snapshots import Snapshot
 from powerbridge.emulator.errors import ApiError, bad_request, not_found
@@ -149,6 +150,7 @@ def show_volume(call: Call) -> Reply:
 def create_volume(call: Call) -> Reply:
     _proxied(call)
     CREATE_VOLUME.check(call.body)
+    require_writer(call.auth, "os_compute_api:os-volumes:create")
     spec = call.body["volume"]
     volume = call.emulator.volumes.create(
         call.auth,
@@ -164,6 +166,8 @@ def create_volume(call: Call) -> Reply:
 
 
 def delete_volume(call: Call) -> Reply:
+    _proxied(call)
+    require_writer(call.auth, "os_compute_api:os-volumes:delete")
     volume = _volume(call)
     call.emulator.volumes.delete(volume.id, call.auth, call.log_context())
     return Reply(status=202)
@@ -192,6 +196,7 @@ def show_snapshot(call: Call) -> Reply:
 def create_snapshot(call: Call) -> Reply:
     _proxied(call)
     CREATE_SNAPSHOT.check(call.body)
+    require_writer(call.auth, "os_compute_api:os-volumes:snapshots:create")
     spec = call.body["snapshot"]
     force = str(spec.get("force", False)).lower() in ("true", "1", "yes", "y", "on")
     snapshot = call.emulator.volumes.snapshots.create(
@@ -207,6 +212,8 @@ def create_snapshot(call: Call) -> Reply:
 
 
 def delete_snapshot(call: Call) -> Reply:
+    _proxied(call)
+    require_writer(call.auth, "os_compute_api:os-volumes:snapshots:delete")
     snapshot = _snapshot(call)
     call.emulator.volumes.snapshots.delete(snapshot.id, call.auth, call.log_context())
     return Reply(status=202)

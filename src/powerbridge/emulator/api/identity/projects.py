@@ -8,6 +8,7 @@ project routes read, update and delete it by its id, and `?is_domain=true` lists
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from powerbridge.emulator.api.identity.common import (
     FALSE_WORDS,
@@ -244,7 +245,7 @@ def add_tag(call: Call) -> Reply:
         if len(project.tags) >= MAX_TAGS:
             raise bad_request(f"Invalid input for field 'tags': at most {MAX_TAGS} tags.")
         identity.update_project(project.id, {"tags": [*project.tags, tag]})
-    url = f"{v3_url(call)}/projects/{project.id}/tags/{tag}"
+    url = f"{v3_url(call)}/projects/{project.id}/tags/{quote(tag, safe='')}"  # a header: ASCII
     return Reply(status=201, headers={"location": url})
 
 

@@ -24,6 +24,11 @@ def _spec(call: Call, required: str) -> dict[str, Any]:
     return body
 
 
+def _named(item: Any) -> bool:
+    """An object with a string name (a tag, a resource type association)."""
+    return isinstance(item, dict) and isinstance(item.get("name"), str)
+
+
 def _stamped(item: dict[str, Any]) -> dict[str, Any]:
     body = dict(item)
     for key in ("created_at", "updated_at"):
@@ -91,7 +96,14 @@ def list_namespaces(call: Call) -> Reply:
 
 
 def create_namespace(call: Call) -> Reply:
-    namespace = _backend(call).create(call.auth, _spec(call, "namespace"))
+    spec = _spec(call, "namespace")
+    associations = spec.get("resource_type_associations") or []
+    if not isinstance(associations, list) or not all(_named(a) for a in associations):
+        raise bad_request(
+            "Provided object does not match schema: give resource_type_associations as "
+            '[{"name": ...}].'
+        )
+    namespace = _backend(call).create(call.auth, spec)
     return Reply(namespace_body(namespace), status=201)
 
 
@@ -192,10 +204,12 @@ def create_tag(call: Call) -> Reply:
 def create_tags(call: Call) -> Reply:
     """POST .../tags {"tags": [{"name": ...}]}: replaces the namespace's tags."""
     tags = call.body.get("tags") if isinstance(call.body, dict) else None
-    if not isinstance(tags, list) or not all(isinstance(t, dict) and "name" in t for t in tags):
+    if not isinstance(tags, list) or not all(_named(t) for t in tags):
         raise bad_request('Provided object does not match schema: give {"tags": [{"name": ...}]}.')
     backend = _backend(call)
-    backend.delete_item(call.auth, call.params["namespace"], "tags", None)
+    backend.delete_item(
+        call.auth, call.params["namespace"], "tags", None, action="add_metadef_tags"
+    )
     for tag in tags:
         backend.put_item(
             call.auth, call.params["namespace"], "tags", {"name": tag["name"]}, old=None

@@ -9,6 +9,7 @@ from typing import Any
 from powerbridge.emulator.api.routing import Call, Reply
 from powerbridge.emulator.api.volume.common import path_caller
 from powerbridge.emulator.api.volume.schema import boolean
+from powerbridge.emulator.backend.identity_records import require_writer
 from powerbridge.emulator.backend.volume_transfers import Transfer, VolumeTransfers
 from powerbridge.emulator.errors import bad_request, not_found
 
@@ -54,6 +55,7 @@ def _body(call: Call, transfer: Transfer, *, detail: bool) -> dict[str, Any]:
 def create_transfer(call: Call) -> Reply:
     caller = path_caller(call)
     collection = _collection(call)
+    require_writer(caller, "volume:create_transfer")
     spec = call.body.get("transfer") if isinstance(call.body, dict) else None
     if not isinstance(spec, dict) or not isinstance(spec.get("volume_id"), str):
         raise bad_request("Incorrect request body format: give transfer.volume_id.")
@@ -87,12 +89,15 @@ def show_transfer(call: Call) -> Reply:
 
 
 def delete_transfer(call: Call) -> Reply:
-    _backend(call).delete(call.params["transfer_id"], path_caller(call))
+    caller = path_caller(call)
+    require_writer(caller, "volume:delete_transfer")
+    _backend(call).delete(call.params["transfer_id"], caller)
     return Reply(status=202)
 
 
 def accept_transfer(call: Call) -> Reply:
     caller = path_caller(call)
+    require_writer(caller, "volume:accept_transfer")
     spec = call.body.get("accept") if isinstance(call.body, dict) else None
     if not isinstance(spec, dict) or not isinstance(spec.get("auth_key"), str):
         raise bad_request("Incorrect request body format: give accept.auth_key.")
