@@ -29,7 +29,15 @@ import pytest
 
 from powerbridge.emulator.config import DEFAULT_TOKEN_TTL
 from tests.fuzz.strategies import body_templates
-from tests.fuzz.world import ABSENT_ID, Account, Operation, World, _login, write_operations
+from tests.fuzz.world import (
+    ABSENT_ID,
+    GROUP_VERSION,
+    Account,
+    Operation,
+    World,
+    _login,
+    write_operations,
+)
 from tests.reliability.policy_gaps import GAP, POLICY_GAPS
 
 pytestmark = pytest.mark.reliability
@@ -99,6 +107,8 @@ class Matrix:
             headers["OpenStack-API-Version"] = "compute 2.2"  # the template's key "type"
         if "/messages/" in operation.path:
             headers["OpenStack-API-Version"] = "volume 3.3"  # user messages start at 3.3
+        if operation.service == "volume" and "/group" in operation.path:
+            headers["OpenStack-API-Version"] = GROUP_VERSION  # generic volume groups
         if token is not None:
             headers["X-Auth-Token"] = token
         url = world.url(operation.service, path)
