@@ -205,6 +205,8 @@ class ComputeBackend:
                         f"Block Device Mapping is Invalid: volume {spec.uuid} is mapped twice."
                     )
                 seen.add(spec.uuid)
+                if spec.boot_index == 0 and not volume.bootable:
+                    raise bad_request(f"Block Device {spec.uuid} is not bootable.")
                 if request.max_count > 1 and not volume.multiattach:
                     raise bad_request(
                         "Block Device Mapping is Invalid: a volume cannot be "

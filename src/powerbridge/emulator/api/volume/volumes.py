@@ -203,6 +203,8 @@ def _filter_check(call: Call, key: str, text: str) -> Callable[[Volume], bool] |
         return lambda v: v.availability_zone == text
     if key == "size":
         return lambda v: str(v.size) == text
+    if key in ("project_id", "tenant_id") and call.auth.is_admin:  # with all_tenants
+        return lambda v: v.project_id == text
     if key == "group_id":
         return lambda v: call.emulator.volume_groups.group_of(v.id) == text
     if key == "migration_status":
