@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.emulator_http import COMPUTE, VOLUME, deploy, inventory
+from tests.support.emulator_http import COMPUTE, NETWORK, VOLUME, deploy, inventory, provision
 
 XIV = "xiv90 base template"
 ABSENT = "00000000-0000-4000-8000-000000000000"
@@ -104,3 +104,21 @@ def test_an_action_powervc_lacks_on_an_absent_server_is_nova_404(admin: TestClie
     server_id = deploy(admin, inventory(admin), "mig-server")
     refused = admin.post(f"{COMPUTE}/servers/{server_id}/action", json={"migrate": None})
     assert refused.json()["badRequest"]["message"] == "There is no such action: migrate"
+
+
+def test_neutron_agents_are_an_administrators_records(
+    client: TestClient, admin: TestClient, admin_token: str
+) -> None:
+    listed = admin.get(f"{NETWORK}/agents").json()["agents"]
+    hosts = admin.get(f"{COMPUTE}/os-hypervisors").json()["hypervisors"]
+    assert len(listed) == len(hosts)
+    assert {a["binary"] for a in listed} == {"neutron-powervm-sea-agent"}
+    shown = admin.get(f"{NETWORK}/agents/{listed[0]['id']}").json()["agent"]
+    assert shown == listed[0]
+    reader = provision(client, admin_token, "ibm-default", "agent-reader", role="reader")
+    as_reader = client.get(f"{NETWORK}/agents", headers={"X-Auth-Token": reader.token})
+    assert as_reader.json() == {"agents": []}  # neutron's policy filters them out
+    hidden = client.get(
+        f"{NETWORK}/agents/{listed[0]['id']}", headers={"X-Auth-Token": reader.token}
+    )
+    assert hidden.status_code == 404
