@@ -123,6 +123,7 @@ class Emulator:
         self.volume_services = VolumeServices(self.volumes)
         self.volume_qos = VolumeQos(ctx, self.volumes)
         self.volume_groups = VolumeGroups(ctx, self.volumes)
+        self.volumes.image_metadata = self.images.volume_image_metadata
         self.keypairs = KeypairBackend(ctx)
         self.quotas = QuotaBackend(ctx)
         self.flavors = FlavorBackend(ctx)

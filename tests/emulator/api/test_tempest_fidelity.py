@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.emulator_http import COMPUTE, NETWORK, VOLUME, deploy, inventory, provision
+from tests.support.emulator_http import (
+    COMPUTE,
+    IMAGE,
+    NETWORK,
+    VOLUME,
+    deploy,
+    inventory,
+    provision,
+)
 
 XIV = "xiv90 base template"
 ABSENT = "00000000-0000-4000-8000-000000000000"
@@ -122,3 +130,23 @@ def test_neutron_agents_are_an_administrators_records(
         f"{NETWORK}/agents/{listed[0]['id']}", headers={"X-Auth-Token": reader.token}
     )
     assert hidden.status_code == 404
+
+
+def test_a_volume_from_an_image_is_at_least_its_min_disk(admin: TestClient, base: str) -> None:
+    spec = {"name": "min-disk-2", "disk_format": "raw", "container_format": "bare", "min_disk": 2}
+    image_id = admin.post(f"{IMAGE}/images", json=spec).json()["id"]
+    upload = admin.put(
+        f"{IMAGE}/images/{image_id}/file",
+        content=b"image data",
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert upload.status_code == 204, upload.text
+    small = {"volume": {"size": 1, "imageRef": image_id, "volume_type": XIV}}
+    refused = admin.post(f"{base}/volumes", json=small)
+    assert refused.status_code == 400, refused.text
+    assert "image minDisk size 2GB" in refused.json()["badRequest"]["message"]
+    fits = admin.post(f"{base}/volumes", json={"volume": {**small["volume"], "size": 2}})
+    assert fits.status_code == 202, fits.text
+    shown = admin.get(f"{base}/volumes/{fits.json()['volume']['id']}").json()["volume"]
+    metadata = shown["volume_image_metadata"]
+    assert (metadata["image_name"], metadata["min_disk"]) == ("min-disk-2", "2")

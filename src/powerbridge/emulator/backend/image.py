@@ -154,6 +154,24 @@ class ImageBackend:
         self.ctx.logs.write(LOG_PROCESS, level, LOG_MODULE, message, context)
 
     # -- visibility ----------------------------------------------------------------------
+    def volume_image_metadata(self, image_id: str) -> dict[str, str]:
+        """What cinder copies from glance into a volume made from the image (its
+        volume_glance_metadata, every value a string); an unknown image: its id alone."""
+        image = self.images.get(image_id)
+        if image is None:
+            return {"image_id": image_id}
+        found = {
+            "image_id": image.id,
+            "image_name": image.name or "",
+            "min_disk": str(image.min_disk),
+            "min_ram": str(image.min_ram),
+            "size": str(image.size or 0),
+            "checksum": image.checksum or "",
+            "container_format": image.container_format or "",
+            "disk_format": image.disk_format or "",
+        }
+        return {**image.properties, **found}
+
     def can_see(self, image: Image, caller: Caller) -> bool:
         if caller.is_admin or image.visibility in ("public", "community"):
             return True
