@@ -150,3 +150,20 @@ def test_a_volume_from_an_image_is_at_least_its_min_disk(admin: TestClient, base
     shown = admin.get(f"{base}/volumes/{fits.json()['volume']['id']}").json()["volume"]
     metadata = shown["volume_image_metadata"]
     assert (metadata["image_name"], metadata["min_disk"]) == ("min-disk-2", "2")
+
+
+def test_an_images_own_project_member_may_deactivate_it(
+    client: TestClient, admin: TestClient, admin_token: str
+) -> None:
+    member = provision(client, admin_token, "image-project", "image-member")
+    headers = {"X-Auth-Token": member.token}
+    spec = {"name": "own", "disk_format": "raw", "container_format": "bare"}
+    image_id = client.post(f"{IMAGE}/images", json=spec, headers=headers).json()["id"]
+    data = {**headers, "Content-Type": "application/octet-stream"}
+    client.put(f"{IMAGE}/images/{image_id}/file", content=b"data", headers=data)
+    actions = f"{IMAGE}/images/{image_id}/actions"
+    assert client.post(f"{actions}/deactivate", headers=headers).status_code == 204
+    assert client.post(f"{actions}/reactivate", headers=headers).status_code == 204
+    public = admin.get(f"{IMAGE}/images?name=PowerHA713").json()["images"][0]
+    refused = client.post(f"{IMAGE}/images/{public['id']}/actions/deactivate", headers=headers)
+    assert refused.status_code == 403  # not its project's image: glance's admin's

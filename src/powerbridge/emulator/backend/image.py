@@ -400,7 +400,9 @@ class ImageBackend:
             else ("deactivate", "active", "deactivated")
         )
         image = self.get(image_id, caller)
-        if not allows(caller.roles, action, ADMIN_ONLY):
+        # glance's default: "role:admin or (role:member and project_id:%(project_id)s)"
+        owners_member = "member" in caller.roles and image.owner == caller.project_id
+        if not (owners_member or allows(caller.roles, action, ADMIN_ONLY)):
             raise not_authorized(action)
         if image.status == target:
             return image
