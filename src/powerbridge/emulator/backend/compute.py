@@ -217,17 +217,6 @@ class ComputeBackend:
                     self.volumes.volume_type(spec.volume_type)
                 if spec.source_type == "image" and spec.uuid:
                     self._check_image(spec.uuid, caller, request)
-                    self._check_image_fits(spec, caller)
-
-    def _check_image_fits(self, spec: VolumeRequest, caller: Caller) -> None:
-        """nova's check of a volume made from an image: at least the image's min_disk."""
-        min_disk = self.images.image(spec.uuid or "", caller).min_disk
-        if spec.volume_size is not None and spec.volume_size < min_disk:
-            gib = 1024**3
-            raise bad_request(
-                "Volume is smaller than the minimum size specified in image metadata. Volume "
-                f"size is {spec.volume_size * gib} bytes, minimum size is {min_disk * gib} bytes."
-            )
 
     def _check_placement_request(self, zone: str | None) -> None:
         """`<zone>`, `:<host>` or `<zone>:<host>`: the zone must exist, the host be managed."""
@@ -405,6 +394,7 @@ class ComputeBackend:
             image_id=spec.uuid if spec.source_type == "image" else None,
             bootable=spec.boot_index == 0,
             context=context.internal_call(),
+            min_disk_checked=False,
         )
         return str(volume.id)
 
