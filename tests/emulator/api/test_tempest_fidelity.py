@@ -167,3 +167,16 @@ def test_an_images_own_project_member_may_deactivate_it(
     public = admin.get(f"{IMAGE}/images?name=PowerHA713").json()["images"][0]
     refused = client.post(f"{IMAGE}/images/{public['id']}/actions/deactivate", headers=headers)
     assert refused.status_code == 403  # not its project's image: glance's admin's
+
+
+def test_no_volume_is_made_from_a_deactivated_image(admin: TestClient, base: str) -> None:
+    spec = {"name": "to-deactivate", "disk_format": "raw", "container_format": "bare"}
+    image_id = admin.post(f"{IMAGE}/images", json=spec).json()["id"]
+    data = {"Content-Type": "application/octet-stream"}
+    admin.put(f"{IMAGE}/images/{image_id}/file", content=b"data", headers=data)
+    assert admin.post(f"{IMAGE}/images/{image_id}/actions/deactivate").status_code == 204
+    body = {"volume": {"size": 1, "imageRef": image_id, "volume_type": XIV}}
+    refused = admin.post(f"{base}/volumes", json=body)
+    assert refused.status_code == 400, refused.text
+    message = refused.json()["badRequest"]["message"]
+    assert message == f"Invalid input received: Image {image_id} is not active."

@@ -160,6 +160,8 @@ class ImageBackend:
         image = self.images.get(image_id)
         if image is None:
             return {"image_id": image_id}
+        if image.status != "active":  # cinder reads only an active image's data
+            raise bad_request(f"Invalid input received: Image {image.id} is not active.")
         found = {
             "image_id": image.id,
             "image_name": image.name or "",
