@@ -180,6 +180,9 @@ def _templates(world: World) -> dict[str, Any]:
         "POST /v2.1/servers/{server_id}/os-volume_attachments": {
             "volumeAttachment": {"volumeId": spare_volume}
         },
+        "PUT /v2.1/servers/{server_id}/os-volume_attachments/{volume_id}": {
+            "volumeAttachment": {"volumeId": spare_volume}
+        },
         "POST /v2.1/flavors": {
             "flavor": {"name": "fz", "ram": 2048, "vcpus": 1, "disk": 1, "id": None}
         },

@@ -81,6 +81,8 @@ def _compute_task(path: str, method: str) -> str:
     removal = method == "DELETE"
     if "/images/" in path:  # nova's image proxy
         return "image_remove" if removal and path.endswith("{image_id}") else "image_edit"
+    if method == "PUT" and "/os-volume_attachments/" in path:
+        return "admin_only"  # nova's swap volume: an administrator's
     if path.endswith("/servers"):
         return "deploy"
     if path.endswith("/servers/{server_id}/action"):

@@ -180,3 +180,19 @@ def test_no_volume_is_made_from_a_deactivated_image(admin: TestClient, base: str
     assert refused.status_code == 400, refused.text
     message = refused.json()["badRequest"]["message"]
     assert message == f"Invalid input received: Image {image_id} is not active."
+
+
+def test_a_swap_volume_is_accepted_and_fails_in_the_powervm_driver(
+    admin: TestClient, base: str
+) -> None:
+    server_id = deploy(admin, inventory(admin), "swap-server")
+    old, new = _volume(admin, base), _volume(admin, base)
+    attachments = f"{COMPUTE}/servers/{server_id}/os-volume_attachments"
+    admin.post(attachments, json={"volumeAttachment": {"volumeId": old}})
+    body = {"volumeAttachment": {"volumeId": new}}
+    assert admin.put(f"{attachments}/{ABSENT}", json=body).status_code == 404
+    assert admin.put(f"{attachments}/{old}", json=body).status_code == 202
+    assert _status(admin, base, old) == "in-use"  # the driver swapped nothing
+    assert _status(admin, base, new) == "available"
+    actions = admin.get(f"{COMPUTE}/servers/{server_id}/os-instance-actions").json()
+    assert "swap_volume" in [a["action"] for a in actions["instanceActions"]]
