@@ -51,6 +51,7 @@ IMAGE_EDIT: Roles = frozenset(("member", "image_manager", *ASSIST, "project_mana
 IMAGE_REMOVE: Roles = IMAGE_EDIT - ASSIST
 VOLUME_EDIT: Roles = frozenset(("member", "storage_manager", *ASSIST, "project_manager"))
 VOLUME_REMOVE: Roles = VOLUME_EDIT - ASSIST
+GROUP_EDIT: Roles = frozenset(("member", "storage_manager"))  # consistency groups
 ATTACH: Roles = VM_EDIT | VOLUME_EDIT  # both sides of an attachment's volume actions
 NETWORK_EDIT: Roles = frozenset(("member", *ASSIST))
 NETWORK_REMOVE: Roles = frozenset(("member",))
@@ -157,6 +158,11 @@ RULES: dict[str, Roles] = {
     "volume_extension:volume_actions:upload_image": IMAGE_EDIT,
     "volume_extension:volume_admin_actions:reset_status": ADMIN_EDIT,
     "volume_extension:snapshot_admin_actions:reset_status": ADMIN_EDIT,
+    # consistency groups (cinder's generic volume groups): "Users with Administrator or Storage
+    # manager role can create consistency groups, and group snapshots" (PowerVC 2.1.1,
+    # "Consistency groups"); their types and status resets stay cinder's admin's
+    **dict.fromkeys(("group:create", "group:update", "group:delete"), GROUP_EDIT),
+    **dict.fromkeys(("group:create_group_snapshot", "group:delete_group_snapshot"), GROUP_EDIT),
     "volume_extension:types_manage": ADMIN_EDIT,  # storage templates: their delete is admin's
     "volume_extension:types_extra_specs:create": ADMIN_EDIT,
     "volume_extension:types_extra_specs:update": ADMIN_EDIT,

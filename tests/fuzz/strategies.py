@@ -20,7 +20,14 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 
 from powerbridge.emulator.backend.identity_catalog import service_id_of
-from tests.fuzz.world import METADEF_ITEMS, METADEF_NAMESPACE, Account, Operation, World
+from tests.fuzz.world import (
+    ABSENT_ID,
+    METADEF_ITEMS,
+    METADEF_NAMESPACE,
+    Account,
+    Operation,
+    World,
+)
 
 # -- arbitrary JSON ---------------------------------------------------------------------------
 SCALARS = st.one_of(
@@ -180,6 +187,9 @@ def _templates(world: World) -> dict[str, Any]:
         "POST /v2.1/servers/{server_id}/os-volume_attachments": {
             "volumeAttachment": {"volumeId": spare_volume}
         },
+        "PUT /v2.1/servers/{server_id}/os-volume_attachments/{volume_id}": {
+            "volumeAttachment": {"volumeId": spare_volume}
+        },
         "POST /v2.1/flavors": {
             "flavor": {"name": "fz", "ram": 2048, "vcpus": 1, "disk": 1, "id": None}
         },
@@ -231,6 +241,21 @@ def _templates(world: World) -> dict[str, Any]:
         "PUT /v3/types/{type_id}": {"volume_type": {"name": "fz2"}},
         "POST /v3/types/{type_id}/extra_specs": {"extra_specs": {"a": "b"}},
         "PUT /v3/types/{type_id}/extra_specs/{key}": {"k1": "v"},
+        "POST /v3/group_types": {"group_type": {"name": "fz", "group_specs": {"a": "b"}}},
+        "PUT /v3/group_types/{group_type_id}": {"group_type": {"name": "fz2"}},
+        "POST /v3/group_types/{group_type_id}/group_specs": {"group_specs": {"a": "b"}},
+        "PUT /v3/group_types/{group_type_id}/group_specs/{key}": {"k1": "v"},
+        # cinder's generic volume groups (keystone's groups have the same normalized path)
+        "volume POST /v3/groups": {
+            "group": {"group_type": "default_grouptype", "volume_types": [ids["volume_type"]]}
+        },
+        "POST /v3/groups/action": {"create-from-src": {"source_group_id": ABSENT_ID}},
+        "PUT /v3/groups/{volume_group_id}": {"group": {"name": "fz2", "description": "d"}},
+        "POST /v3/groups/{volume_group_id}/action": {"delete": {"delete-volumes": True}},
+        "POST /v3/group_snapshots": {"group_snapshot": {"group_id": ABSENT_ID}},
+        "POST /v3/group_snapshots/{group_snapshot_id}/action": {
+            "reset_status": {"status": "available"}
+        },
         "POST /v3/snapshots": {"snapshot": {"volume_id": spare_volume, "force": True}},
         "PUT /v3/snapshots/{snapshot_id}": {"snapshot": {"name": "fz"}},
         "POST /v3/snapshots/{snapshot_id}/metadata": {"metadata": {"a": "b"}},
@@ -505,6 +530,8 @@ def body_templates(operation: Operation, world: World) -> list[Any]:
     on_demand = _made_on_demand(key, world)
     if on_demand is not None:
         return on_demand
+    if operation.service == "volume" and f"volume {key}" in known:
+        return [known[f"volume {key}"]]
     if key in known:
         found = known[key]
         # a list of bodies is a list of alternatives (json-patch bodies are lists: one body)

@@ -42,7 +42,7 @@ IBM_TASKS: dict[str, set[str]] = {
     "deployer_restricted": {"deploy", "deploy_remove"},
     "vm_manager": VM_TASKS,  # deploy, delete, resize, start, stop, attach and detach
     "image_manager": {"image_edit", "image_remove", "capture"},
-    "storage_manager": {"volume_edit", "volume_remove"},
+    "storage_manager": {"volume_edit", "volume_remove", "consistency_group"},
     # create and edit everything (hosts, templates, networks too), remove or delete nothing
     "admin_assist": {"deploy", "power", "vm_edit", "capture", "image_edit", "volume_edit"}
     | {"admin_edit"},
@@ -92,6 +92,8 @@ def _compute_task(path: str, method: str) -> str:
     removal = method == "DELETE"
     if "/images/" in path:  # nova's image proxy
         return "image_remove" if removal and path.endswith("{image_id}") else "image_edit"
+    if method == "PUT" and "/os-volume_attachments/" in path:
+        return "admin_only"  # nova's swap volume: an administrator's
     if path.endswith("/servers"):
         return "deploy"
     if path.endswith("/servers/{server_id}/action"):
@@ -111,6 +113,10 @@ def _compute_task(path: str, method: str) -> str:
 
 
 def _volume_task(path: str, removal: bool) -> str:
+    if "/group_types" in path or path.endswith("/group_snapshots/{group_snapshot_id}/action"):
+        return "admin_only"  # group types and a group snapshot's reset_status: cinder's admin's
+    if "/group" in path:
+        return "consistency_group"  # "Administrator or Storage manager" (PowerVC 2.1.1)
     if "/types" in path:  # storage templates (their access lists too)
         return "admin_remove" if removal and "extra_specs" not in path else "admin_edit"
     if "/qos-specs" in path:  # a storage template's QoS: a key off it an edit

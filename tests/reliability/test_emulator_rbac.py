@@ -29,7 +29,15 @@ import pytest
 
 from powerbridge.emulator.config import DEFAULT_TOKEN_TTL
 from tests.fuzz.strategies import body_templates
-from tests.fuzz.world import ABSENT_ID, Account, Operation, World, _login, write_operations
+from tests.fuzz.world import (
+    ABSENT_ID,
+    GROUP_VERSION,
+    Account,
+    Operation,
+    World,
+    _login,
+    write_operations,
+)
 
 pytestmark = pytest.mark.reliability
 
@@ -99,6 +107,8 @@ class Matrix:
             headers["OpenStack-API-Version"] = "compute 2.26"  # server tags start at 2.26
         if "/volume-transfers" in operation.path:
             headers["OpenStack-API-Version"] = "volume 3.55"  # the new transfer API's first
+        if operation.service == "volume" and "/group" in operation.path:
+            headers["OpenStack-API-Version"] = GROUP_VERSION  # generic volume groups
         if token is not None:
             headers["X-Auth-Token"] = token
         url = world.url(operation.service, path)

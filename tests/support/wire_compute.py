@@ -187,8 +187,12 @@ def _volume_attachments(scene: Scene, root: str, server: str) -> None:
     scene.post(path, {"volumeAttachment": {"volumeId": volume}})
     scene.get(path)
     scene.get(f"{path}/{volume}")
+    spare = scene.post(f"{root}/os-volumes", {"volume": {"size": 1}})["volume"]["id"]
+    scene.get(f"{root}/os-volumes/{spare}")  # created: available
+    scene.put(f"{path}/{volume}", {"volumeAttachment": {"volumeId": spare}})  # nova's 202
     scene.send("DELETE", f"{path}/{volume}")
     scene.get(path)
+    scene.delete(f"{root}/os-volumes/{spare}")
 
 
 def _instance_actions(scene: Scene, root: str, server: str) -> None:

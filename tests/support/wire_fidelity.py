@@ -5,6 +5,7 @@ metadata definitions (issue 18)."""
 from __future__ import annotations
 
 from tests.support.wire_scene import IMAGE, NOVA_LATEST, Scene
+from tests.support.wire_volume_groups import volume_groups
 
 PAST = "start=2020-01-01T00:00:00&end=2020-01-02T00:00:00"  # a fixed period: no usage
 
@@ -137,6 +138,7 @@ def volume_fidelity(scene: Scene, root: str, version: str) -> None:
     _type_access(scene, root, version)
     _transfers(scene, root, "os-volume-transfer", version)
     if version == "v3":
+        volume_groups(scene, root, version)
         _transfers(
             scene, root, "volume-transfers", version, {"openstack-api-version": "volume 3.57"}
         )

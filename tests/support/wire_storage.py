@@ -79,6 +79,8 @@ def network_scenario(scene: Scene) -> None:
     scene.get(NETWORK)
     aliases = scene.get(f"{NETWORK}/extensions")["extensions"]
     scene.get(f"{NETWORK}/extensions/{aliases[0]['alias']}")
+    agents = scene.get(f"{NETWORK}/agents")["agents"]
+    scene.get(f"{NETWORK}/agents/{agents[0]['id']}")
     network = _resource(scene, "networks", {"name": "wire-net", "admin_state_up": True})
     spec = {"network_id": network, "cidr": "10.99.0.0/24", "ip_version": 4, "name": "wire-sub"}
     subnet = _resource(scene, "subnets", spec)

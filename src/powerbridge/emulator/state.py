@@ -55,6 +55,7 @@ from powerbridge.emulator.backend.vm_clones import VmClones
 from powerbridge.emulator.backend.vm_snapshots import VmSnapshots
 from powerbridge.emulator.backend.volume import VolumeBackend
 from powerbridge.emulator.backend.volume_attachments import VolumeAttachments
+from powerbridge.emulator.backend.volume_groups import VolumeGroups
 from powerbridge.emulator.backend.volume_onboarding import VolumeOnboarding
 from powerbridge.emulator.backend.volume_qos import VolumeQos
 from powerbridge.emulator.backend.volume_quotas import VolumeQuotas
@@ -121,6 +122,8 @@ class Emulator:
         self.volume_quotas = VolumeQuotas(ctx, self.volumes)
         self.volume_services = VolumeServices(self.volumes)
         self.volume_qos = VolumeQos(ctx, self.volumes)
+        self.volume_groups = VolumeGroups(ctx, self.volumes)
+        self.volumes.image_metadata = self.images.volume_image_metadata
         self.keypairs = KeypairBackend(ctx)
         self.quotas = QuotaBackend(ctx)
         self.flavors = FlavorBackend(ctx)

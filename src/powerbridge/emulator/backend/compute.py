@@ -204,6 +204,8 @@ class ComputeBackend:
                         f"Block Device Mapping is Invalid: volume {spec.uuid} is mapped twice."
                     )
                 seen.add(spec.uuid)
+                if spec.boot_index == 0 and not volume.bootable:
+                    raise bad_request(f"Block Device {spec.uuid} is not bootable.")
                 if request.max_count > 1 and not volume.multiattach:
                     raise bad_request(
                         "Block Device Mapping is Invalid: a volume cannot be "
@@ -391,6 +393,7 @@ class ComputeBackend:
             image_id=spec.uuid if spec.source_type == "image" else None,
             bootable=spec.boot_index == 0,
             context=context.internal_call(),
+            min_disk_checked=False,
         )
         return str(volume.id)
 

@@ -154,6 +154,26 @@ class ImageBackend:
         self.ctx.logs.write(LOG_PROCESS, level, LOG_MODULE, message, context)
 
     # -- visibility ----------------------------------------------------------------------
+    def volume_image_metadata(self, image_id: str) -> dict[str, str]:
+        """What cinder copies from glance into a volume made from the image (its
+        volume_glance_metadata, every value a string); an unknown image: its id alone."""
+        image = self.images.get(image_id)
+        if image is None:
+            return {"image_id": image_id}
+        if image.status != "active":  # cinder reads only an active image's data
+            raise bad_request(f"Invalid input received: Image {image.id} is not active.")
+        found = {
+            "image_id": image.id,
+            "image_name": image.name or "",
+            "min_disk": str(image.min_disk),
+            "min_ram": str(image.min_ram),
+            "size": str(image.size or 0),
+            "checksum": image.checksum or "",
+            "container_format": image.container_format or "",
+            "disk_format": image.disk_format or "",
+        }
+        return {**image.properties, **found}
+
     def can_see(self, image: Image, caller: Caller) -> bool:
         if caller.is_admin or image.visibility in ("public", "community"):
             return True
@@ -382,7 +402,9 @@ class ImageBackend:
             else ("deactivate", "active", "deactivated")
         )
         image = self.get(image_id, caller)
-        if not allows(caller.roles, action, ADMIN_ONLY):
+        # glance's default: "role:admin or (role:member and project_id:%(project_id)s)"
+        owners_member = "member" in caller.roles and image.owner == caller.project_id
+        if not (owners_member or allows(caller.roles, action, ADMIN_ONLY)):
             raise not_authorized(action)
         if image.status == target:
             return image

@@ -252,15 +252,31 @@ class AttachableVolumes(VolumeRecords):
         return self.begin_attach(volume.id, server_id, "", mountpoint, context)
 
     def legacy_detach(
-        self, volume_id: str, caller: Caller, attachment_id: str | None, context: LogContext
+        self,
+        volume_id: str,
+        caller: Caller,
+        attachment_id: str | None,
+        context: LogContext,
+        *,
+        force: bool = False,
     ) -> None:
-        """cinder's os-detach and os-force_detach: one attachment, or (none named) each."""
+        """cinder's os-detach and os-force_detach: one attachment, or (none named) each.
+        A force detach ends in the call, whatever the volume's status (an admin's repair of a
+        volume reset to error): cinder's volume manager detaches before it answers."""
         volume = self.volume(volume_id, caller)
         attachments = self.attachments_of_volume(volume.id)
         if attachment_id is not None:
             attachments = [a for a in attachments if a.attachment_id == attachment_id]
             if not attachments:
                 raise invalid_volume(f"Invalid attachment {attachment_id} for volume {volume.id}.")
+        if force and attachments:
+            for attachment in attachments:
+                self._drop_attachment(attachment)
+            volume.status = "available" if not self.attachments_of_volume(volume.id) else "in-use"
+            self._touch(volume)
+            return
+        if not attachments and volume.status == "available":
+            return  # cinder's manager: "Volume detach called, but volume not attached."
         if not attachments and volume.status not in ("in-use", "detaching", "attaching"):
             raise invalid_volume(
                 "Unable to detach volume. Volume status must be 'in-use' and attach_status "

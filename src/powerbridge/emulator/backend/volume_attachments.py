@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from powerbridge.emulator.backend.identity_records import Caller, require_writer
+from powerbridge.emulator.backend.identity_records import (
+    Caller,
+    require_policy_admin,
+    require_writer,
+)
 from powerbridge.emulator.backend.server_lifecycle import ServerLifecycle
 from powerbridge.emulator.backend.server_records import Server, VolumeMapping, require_unlocked
 from powerbridge.emulator.backend.volume import VolumeBackend
@@ -77,6 +81,33 @@ class VolumeAttachments:
         self.volumes.begin_detach(volume_id, server.id, context.internal_call())
         server.volumes = [asdict(m) for m in mappings if m.volume_id != volume_id]
         self._done(server, "detach_volume", request_id, caller)
+
+    def swap(
+        self, server_id: str, old_id: str, new_id: str, caller: Caller, request_id: str
+    ) -> None:
+        """nova's swap volume (PUT .../os-volume_attachments/<old>): nova's checks, then the
+        swap is handed to the compute driver, which the PowerVM driver does not implement:
+        the request is accepted and the swap fails there, both volumes left as they were."""
+        server = self.lifecycle.server(server_id, caller)  # another project's: 404
+        require_policy_admin(caller, "os_compute_api:os-volumes-attachments:swap")
+        for volume_id, missing in ((old_id, not_found), (new_id, bad_request)):
+            try:
+                self.volumes.volume(volume_id, caller)
+            except ApiError:
+                raise missing(f"Volume {volume_id} could not be found.") from None
+        if not any(m.volume_id == old_id for m in server.mappings()):
+            raise not_found(f"No volume Block Device Mapping with id {old_id}.")
+        if self.volumes.status(new_id) != "available":
+            raise bad_request(f"Invalid volume: The new volume {new_id} must be available.")
+        self.lifecycle.record_action(server, "swap_volume", request_id, caller)
+        self.lifecycle.finish_action(server, "swap_volume", self.lifecycle.now(), ok=False)
+        self.lifecycle.log_compute(
+            server,
+            f"Swapping volume {old_id} for {new_id} failed: the PowerVM driver does "
+            "not implement swap_volume.",
+            level="ERROR",
+        )
+        self.lifecycle.save(server)
 
     def _done(self, server: Server, action: str, request_id: str, caller: Caller) -> None:
         now = self.lifecycle.now()

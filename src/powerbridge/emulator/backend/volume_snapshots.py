@@ -164,10 +164,16 @@ class SnapshotBackend:
         del snapshot.metadata[key]
         self._touch(snapshot)
 
-    def reset_status(self, snapshot_id: str, caller: Caller, status: str) -> None:
+    def reset_status(
+        self, snapshot_id: str, caller: Caller, status: str, *, progress: str | None = None
+    ) -> None:
+        """An admin's reset (any status: that is its point) or the storage driver's
+        os-update_snapshot_status, which also reports the copy's progress."""
         snapshot = self.snapshot(snapshot_id, caller)
         snapshot.step, snapshot.due = None, None
-        snapshot.status = status  # an admin's reset may set any status: that is its point
+        snapshot.status = status
+        if progress is not None:
+            snapshot.progress = progress
         self._touch(snapshot)
 
     def delete(self, snapshot_id: str, caller: Caller, context: LogContext) -> None:

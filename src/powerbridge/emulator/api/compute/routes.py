@@ -199,6 +199,11 @@ routes = RouteTable(
             "/servers/{server_id}/os-volume_attachments/{volume_id}",
             server_volumes.detach_volume,
         ),
+        *nova(
+            "PUT",
+            "/servers/{server_id}/os-volume_attachments/{volume_id}",
+            server_volumes.swap_volume,
+        ),
         *nova("GET", "/servers/{server_id}/os-instance-actions", servers.list_instance_actions),
         *nova(
             "GET",

@@ -87,3 +87,34 @@ def detach_volume(call: Call) -> Reply:
         call.params["server_id"], call.params["volume_id"], call.auth, call.request_id
     )
     return Reply(status=202)
+
+
+SWAP_BODY = Schema(
+    "volumeAttachment",
+    {
+        "type": "object",
+        "properties": {
+            "volumeAttachment": {
+                "type": "object",
+                "properties": {"volumeId": {"type": "string", "minLength": 1}},
+                "required": ["volumeId"],
+                "additionalProperties": False,
+            }
+        },
+        "required": ["volumeAttachment"],
+        "additionalProperties": False,
+    },
+)
+
+
+def swap_volume(call: Call) -> Reply:
+    """nova's swap volume (an administrator's): accepted, then failed by the PowerVM driver."""
+    SWAP_BODY.check(call.body)
+    call.emulator.volume_attachments.swap(
+        call.params["server_id"],
+        call.params["volume_id"],
+        call.body["volumeAttachment"]["volumeId"],
+        call.auth,
+        call.request_id,
+    )
+    return Reply(status=202)

@@ -20,6 +20,12 @@ def _extension(alias: str, name: str, description: str, updated: str) -> dict[st
 
 EXTENSIONS = (
     _extension(
+        "agent",
+        "agent",
+        "The agent management extension.",
+        "2013-02-03T10:00:00-00:00",
+    ),
+    _extension(
         "allowed-address-pairs",
         "Allowed Address Pairs",
         "Provides allowed address pairs",

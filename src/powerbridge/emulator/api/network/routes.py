@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from powerbridge.emulator.api.network import discovery, extensions, records, tags
+from powerbridge.emulator.api.network import agents, discovery, extensions, records, tags
 from powerbridge.emulator.api.network.common import SERVICE
 from powerbridge.emulator.api.network.resources import RESOURCES, Resource
 from powerbridge.emulator.api.routing import Endpoint, RouteTable
@@ -38,6 +38,8 @@ routes = RouteTable(
         Endpoint("GET", "/v2.0", discovery.list_resources),
         Endpoint("GET", "/v2.0/extensions", extensions.list_extensions),
         Endpoint("GET", "/v2.0/extensions/{alias}", extensions.show_extension),
+        Endpoint("GET", "/v2.0/agents", agents.list_agents),
+        Endpoint("GET", "/v2.0/agents/{agent_id}", agents.show_agent),
         *(row for resource in RESOURCES for row in resource_rows(resource)),
     ],
 )

@@ -91,7 +91,9 @@ def _detach(policy: str, admin: bool) -> Callable[[Call, Caller, str, Any], Repl
         else:
             require_writer(caller, policy)
         attachment = args.get("attachment_id") if isinstance(args, dict) else None
-        volumes_of(call).legacy_detach(volume_id, caller, attachment, call.log_context())
+        volumes_of(call).legacy_detach(
+            volume_id, caller, attachment, call.log_context(), force=admin
+        )
         return Reply(status=202)
 
     return run

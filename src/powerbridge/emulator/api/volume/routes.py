@@ -14,6 +14,8 @@ from powerbridge.emulator.api.volume import (
     actions,
     admin,
     extensions,
+    group_types,
+    groups,
     instance_snapshots,
     limits,
     messages,
@@ -38,6 +40,42 @@ def both(method: str, path: str, handler: Handler) -> tuple[Endpoint, Endpoint]:
         Endpoint(method, "/v2/{project_id}" + path, handler, microversions=None),
         Endpoint(method, "/v3/{project_id}" + path, handler),
     )
+
+
+def _v3(method: str, path: str, handler: Handler) -> Endpoint:
+    return Endpoint(method, "/v3/{project_id}" + path, handler)
+
+
+# generic volume groups exist in v3 only; each handler checks its own minimum microversion
+GROUP_TYPE = "/group_types/{group_type_id}"
+GROUP = "/groups/{volume_group_id}"
+GROUP_SNAPSHOT = "/group_snapshots/{group_snapshot_id}"
+GROUP_ROUTES = (
+    _v3("GET", "/group_types", group_types.list_group_types),
+    _v3("GET", "/group_types/default", group_types.default_group_type),
+    _v3("POST", "/group_types", group_types.create_group_type),
+    _v3("GET", GROUP_TYPE, group_types.show_group_type),
+    _v3("PUT", GROUP_TYPE, group_types.update_group_type),
+    _v3("DELETE", GROUP_TYPE, group_types.delete_group_type),
+    _v3("GET", GROUP_TYPE + "/group_specs", group_types.list_group_specs),
+    _v3("POST", GROUP_TYPE + "/group_specs", group_types.create_group_specs),
+    _v3("GET", GROUP_TYPE + "/group_specs/{key}", group_types.show_group_spec),
+    _v3("PUT", GROUP_TYPE + "/group_specs/{key}", group_types.update_group_spec),
+    _v3("DELETE", GROUP_TYPE + "/group_specs/{key}", group_types.delete_group_spec),
+    _v3("GET", "/groups", groups.list_groups),
+    _v3("GET", "/groups/detail", groups.list_groups_detail),
+    _v3("POST", "/groups", groups.create_group),
+    _v3("POST", "/groups/action", groups.create_from_source),
+    _v3("GET", GROUP, groups.show_group),
+    _v3("PUT", GROUP, groups.update_group),
+    _v3("POST", GROUP + "/action", groups.group_action),
+    _v3("GET", "/group_snapshots", groups.list_group_snapshots),
+    _v3("GET", "/group_snapshots/detail", groups.list_group_snapshots_detail),
+    _v3("POST", "/group_snapshots", groups.create_group_snapshot),
+    _v3("GET", GROUP_SNAPSHOT, groups.show_group_snapshot),
+    _v3("DELETE", GROUP_SNAPSHOT, groups.delete_group_snapshot),
+    _v3("POST", GROUP_SNAPSHOT + "/action", groups.group_snapshot_action),
+)
 
 
 routes = RouteTable(
@@ -74,6 +112,7 @@ routes = RouteTable(
         *both("GET", "/types/{type_id}/extra_specs/{key}", types.show_extra_spec),
         *both("PUT", "/types/{type_id}/extra_specs/{key}", types.update_extra_spec),
         *both("DELETE", "/types/{type_id}/extra_specs/{key}", types.delete_extra_spec),
+        *GROUP_ROUTES,
         *both("GET", "/os-volume-transfer", transfers.list_transfers),
         *both("GET", "/os-volume-transfer/detail", transfers.list_transfers_detail),
         *both("POST", "/os-volume-transfer", transfers.create_transfer),

@@ -41,7 +41,10 @@ def _update_status(call: Call, caller: Caller, snapshot_id: str, args: Any) -> R
         raise bad_request(
             f"Snapshot status {snapshot.status} not allowed for update_snapshot_status"
         )
-    snapshots_of(call).reset_status(snapshot_id, caller, status)
+    progress = args.get("progress")
+    if progress is not None and not isinstance(progress, str):
+        raise field_error("progress", progress, f"{progress!r} is not of type 'string'")
+    snapshots_of(call).reset_status(snapshot_id, caller, status, progress=progress)
     return Reply(status=202)
 
 

@@ -63,7 +63,7 @@ def snapshot_view(call: Call, snapshot: Snapshot, *, detail: bool) -> dict[str, 
         "metadata": dict(snapshot.metadata),
     }
     if call.at_least("3.14"):
-        view["group_snapshot_id"] = None
+        view["group_snapshot_id"] = call.emulator.volume_groups.group_snapshot_of(snapshot.id)
     if call.at_least("3.41"):
         view["user_id"] = snapshot.user_id
     if detail:

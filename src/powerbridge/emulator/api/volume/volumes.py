@@ -32,6 +32,7 @@ from powerbridge.emulator.api.volume.schema import (
 from powerbridge.emulator.backend.identity_records import Caller, require_writer
 from powerbridge.emulator.backend.volume_records import (
     AVAILABILITY_ZONE,
+    DELETE_REFUSED,
     Attachment,
     Volume,
     invalid_input,
@@ -145,7 +146,7 @@ def volume_view(call: Call, volume: Volume, *, extended: bool = True) -> dict[st
 
 def _add_versioned_fields(call: Call, volume: Volume, view: dict[str, Any]) -> None:
     if call.at_least("3.13"):
-        view["group_id"] = None
+        view["group_id"] = call.emulator.volume_groups.group_of(volume.id)
     if call.at_least("3.21") and call.auth.is_admin:
         view["provider_id"] = None
     if call.at_least("3.48"):
@@ -202,8 +203,12 @@ def _filter_check(call: Call, key: str, text: str) -> Callable[[Volume], bool] |
         return lambda v: v.availability_zone == text
     if key == "size":
         return lambda v: str(v.size) == text
-    if key in ("group_id", "migration_status"):
-        return lambda v: False  # no volume is in a group or migrating
+    if key in ("project_id", "tenant_id") and call.auth.is_admin:  # with all_tenants
+        return lambda v: v.project_id == text
+    if key == "group_id":
+        return lambda v: call.emulator.volume_groups.group_of(v.id) == text
+    if key == "migration_status":
+        return lambda v: False  # no volume is migrating
     return None
 
 
@@ -257,9 +262,6 @@ def _check_create_references(spec: Mapping[str, Any]) -> None:
     consistency_group = optional_string(spec, "consistencygroup_id")
     if consistency_group:
         raise not_found(f"ConsistencyGroup {consistency_group} could not be found.")
-    group_id = optional_string(spec, "group_id")
-    if group_id:
-        raise not_found(f"Group {group_id} could not be found.")
     backup_id = optional_string(spec, "backup_id")
     if backup_id:
         raise not_found(f"Backup {backup_id} could not be found.")
@@ -281,6 +283,7 @@ def create_volume(call: Call) -> Reply:
     snapshot_id = optional_string(spec, "snapshot_id")
     if spec.get("size") is None and not (source_volid or snapshot_id):
         raise invalid_input("Volume size 'None' must be an integer and greater than 0")
+    group_id = _group_for(call, caller, spec)
     volume = volumes_of(call).create(
         caller,
         size=volume_size(spec["size"]) if spec.get("size") is not None else 0,
@@ -294,7 +297,23 @@ def create_volume(call: Call) -> Reply:
         source_volid=source_volid,
         snapshot_id=snapshot_id,
     )
+    if group_id:
+        call.emulator.volume_groups.join(group_id, volume)
     return Reply({"volume": volume_view(call, volume, extended=False)}, status=202)
+
+
+def _group_for(call: Call, caller: Caller, spec: Mapping[str, Any]) -> str | None:
+    """The group a new volume joins (3.13+): it must exist and serve the volume's type."""
+    group_id = optional_string(spec, "group_id")
+    if not group_id:
+        return None
+    groups = call.emulator.volume_groups
+    if not call.at_least("3.13"):
+        raise not_found(f"Group {group_id} could not be found.")
+    requested = optional_string(spec, "volume_type")
+    volume_type = volumes_of(call).volume_type(requested) if requested else None
+    groups.check_new_member(group_id, caller, volume_type.id if volume_type else None)
+    return group_id
 
 
 def _no_extra_keys_top(body: dict[str, Any]) -> None:
@@ -334,5 +353,8 @@ def delete_volume(call: Call) -> Reply:
     caller = path_caller(call)
     require_writer(caller, "volume:delete")
     cascade = flag(call.query.get("cascade"))
+    if call.emulator.volume_groups.group_of(call.params["volume_id"]):
+        volumes_of(call).volume(call.params["volume_id"], caller)  # another project's: a 404
+        raise bad_request(DELETE_REFUSED)
     volumes_of(call).delete(call.params["volume_id"], caller, call.log_context(), cascade=cascade)
     return Reply(status=202)
