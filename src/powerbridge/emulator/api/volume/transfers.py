@@ -98,6 +98,7 @@ def delete_transfer(call: Call) -> Reply:
 def accept_transfer(call: Call) -> Reply:
     caller = path_caller(call)
     require_writer(caller, "volume:accept_transfer")
+    _collection(call)  # /volume-transfers below 3.55 is a 404 before anything moves
     spec = call.body.get("accept") if isinstance(call.body, dict) else None
     if not isinstance(spec, dict) or not isinstance(spec.get("auth_key"), str):
         raise bad_request("Incorrect request body format: give accept.auth_key.")
