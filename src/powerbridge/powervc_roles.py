@@ -171,6 +171,8 @@ RULES: dict[str, Roles] = {
     "volume_extension:volume_type_access:removeProjectAccess": ADMIN_EDIT,
     # QoS specs go with storage templates: admin_assist creates and edits them (a key off one
     # is an edit), only admin deletes one
+    "volume_extension:qos_specs_manage:get": ADMIN_READ,  # who may make one may read it
+    "volume_extension:qos_specs_manage:get_all": ADMIN_READ,
     "volume_extension:qos_specs_manage:create": ADMIN_EDIT,
     "volume_extension:qos_specs_manage:update": ADMIN_EDIT,
     "volume_extension:qos_specs_manage:delete": ADMIN_ONLY,

@@ -118,6 +118,18 @@ def test_admin_assist_deploys_but_deletes_nothing(
     assert admin.delete(f"{COMPUTE}/servers/{server_id}").status_code == 204
 
 
+def test_admin_assist_reads_the_qos_specs_it_makes(admin: TestClient, admin_token: str) -> None:
+    assistant = holder(admin, admin_token, "admin_assist")
+    url = f"{VOLUME}/{assistant.project_id}/qos-specs"
+    made = admin.post(url, json={"qos_specs": {"name": "gold"}}, headers=assistant.headers)
+    assert made.status_code == 200, made.text
+    listed = admin.get(url, headers=assistant.headers)
+    assert listed.status_code == 200, listed.text
+    assert "gold" in [spec["name"] for spec in listed.json()["qos_specs"]]
+    spec_id = made.json()["qos_specs"]["id"]
+    assert admin.get(f"{url}/{spec_id}", headers=assistant.headers).status_code == 200
+
+
 def test_the_storage_manager_makes_volumes_and_the_vm_manager_none(
     admin: TestClient, admin_token: str
 ) -> None:
