@@ -126,3 +126,23 @@ def test_a_reader_is_refused_and_a_foreign_type_rejected(
     volume = {"volume": {"size": 1, "volume_type": other, "group_id": group_id}}
     message = _fault(admin.post(f"{base}/volumes", json=volume, headers=AT), 400)
     assert "requested type must be supported by this group" in message
+
+
+@pytest.mark.parametrize(
+    ("kind", "path"), [("group_type", "group_types"), ("volume_type", "types")]
+)
+def test_a_type_update_names_what_is_wrong(
+    admin: TestClient, base: str, kind: str, path: str
+) -> None:
+    what = kind.replace("_", " ")
+    made = admin.post(f"{base}/{path}", json={kind: {"name": f"upd-{kind}"}}, headers=AT)
+    assert made.status_code in (200, 202), made.text  # cinder: 202 for groups, 200 for volumes
+    type_id = made.json()[kind]["id"]
+    url = f"{base}/{path}/{type_id}"
+    empty = admin.put(url, json={kind: {}}, headers=AT)
+    assert "name, description, is_public or a combination" in _fault(empty, 400)
+    blank = admin.put(url, json={kind: {"name": "  "}}, headers=AT)
+    assert _fault(blank, 400) == f"{what.capitalize()} name can not be empty."
+    renamed = admin.put(url, json={kind: {"name": " kept ", "is_public": False}}, headers=AT)
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()[kind]["name"] == "kept"

@@ -14,6 +14,7 @@ from powerbridge.emulator.api.volume.schema import (
     optional_string,
     required,
     string_map,
+    type_update,
 )
 from powerbridge.emulator.backend.volume_group_types import GroupType, GroupTypes
 from powerbridge.emulator.backend.volume_records import require_volume_admin
@@ -97,22 +98,7 @@ def create_group_type(call: Call) -> Reply:
 def update_group_type(call: Call) -> Reply:
     caller = path_caller(call)
     require_volume_admin(caller, MANAGE)
-    spec = body_object(call.body, "group_type")
-    no_extra_keys("group_type", spec, ("name", "description", "is_public"))
-    if not spec:
-        raise bad_request(
-            "Specify group type name, description, is_public or a combination thereof."
-        )
-    changes: dict[str, Any] = {}
-    if spec.get("name") is not None:
-        name = optional_string(spec, "name") or ""
-        if not name.strip():
-            raise bad_request("Group type name can not be empty.")
-        changes["name"] = name.strip()
-    if "description" in spec:
-        changes["description"] = optional_string(spec, "description")
-    if spec.get("is_public") is not None:
-        changes["is_public"] = boolean(spec["is_public"], "is_public")
+    changes = type_update(body_object(call.body, "group_type"), "group_type")
     updated = types_of(call).update(call.params["group_type_id"], changes)
     return Reply({"group_type": group_type_view(updated)})
 

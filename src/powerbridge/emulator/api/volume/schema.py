@@ -128,3 +128,23 @@ def string_map(value: Any, name: str, *, allow_null: bool = False) -> dict[str, 
         if len(item) > 255:
             raise field_error(key, item, f"{item!r} is too long")
     return dict(value)
+
+
+def type_update(spec: dict[str, Any], key: str) -> dict[str, Any]:
+    """The changes a volume or group type's update asks (`key`: "volume_type" or
+    "group_type"), refused in cinder's wording."""
+    what = key.replace("_", " ")
+    no_extra_keys(key, spec, ("name", "description", "is_public"))
+    if not spec:
+        raise bad_request(f"Specify {what} name, description, is_public or a combination thereof.")
+    changes: dict[str, Any] = {}
+    if spec.get("name") is not None:
+        name = optional_string(spec, "name") or ""
+        if not name.strip():
+            raise bad_request(f"{what.capitalize()} name can not be empty.")
+        changes["name"] = name.strip()
+    if "description" in spec:
+        changes["description"] = optional_string(spec, "description")
+    if spec.get("is_public") is not None:
+        changes["is_public"] = boolean(spec["is_public"], "is_public")
+    return changes

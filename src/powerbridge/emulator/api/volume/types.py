@@ -18,6 +18,7 @@ from powerbridge.emulator.api.volume.schema import (
     optional_string,
     required,
     string_map,
+    type_update,
 )
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume_records import VolumeType, require_volume_admin
@@ -101,22 +102,7 @@ def create_type(call: Call) -> Reply:
 def update_type(call: Call) -> Reply:
     caller = path_caller(call)
     require_volume_admin(caller, "volume_extension:types_manage")
-    spec = body_object(call.body, "volume_type")
-    no_extra_keys("volume_type", spec, ("name", "description", "is_public"))
-    if not spec:
-        raise bad_request(
-            "Specify volume type name, description, is_public or a combination thereof."
-        )
-    changes: dict[str, Any] = {}
-    if spec.get("name") is not None:
-        name = optional_string(spec, "name") or ""
-        if not name.strip():
-            raise bad_request("Volume type name can not be empty.")
-        changes["name"] = name.strip()
-    if "description" in spec:
-        changes["description"] = optional_string(spec, "description")
-    if spec.get("is_public") is not None:
-        changes["is_public"] = boolean(spec["is_public"], "is_public")
+    changes = type_update(body_object(call.body, "volume_type"), "volume_type")
     updated = volumes_of(call).update_type(call.params["type_id"], changes)
     return Reply({"volume_type": type_view(caller, updated, access=False, qos=False)})
 
