@@ -9,6 +9,8 @@ guessed by the driver) so a schema upgrade is all or nothing.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from sqlalchemy.engine import Engine
 __all__ = ["BUSY_TIMEOUT_MS", "StoreError", "create_store_engine", "default_store_url"]
 
 BUSY_TIMEOUT_MS = 10_000
+WAL_RETRY_S = 0.02  # how soon an opener tries the switch to WAL again
 CONNECT_TIMEOUT_S = 10
 # a connection option: this transaction writes from its first statement (a migration)
 IMMEDIATE = "powerbridge_begin_immediate"
@@ -107,11 +110,25 @@ def _make_folder(path: Path) -> None:
 def _on_sqlite_connect(connection: Any, _record: Any) -> None:
     connection.isolation_level = None  # the driver's guessed BEGINs off: _on_sqlite_begin
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a killed process loses nothing
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """WAL mode, waiting for the other openers: a new file's switch takes a lock that SQLite
+    does not wait for (no busy handler), so several processes opening it at once would fail."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as problem:
+            if "locked" not in str(problem) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_S)
 
 
 def _on_sqlite_begin(connection: sa.Connection) -> None:
