@@ -181,6 +181,12 @@ async def check_csrf(request: Request, who: Principal) -> None:
         )
 
 
+def refuse_viewer(user: Principal) -> None:
+    """A page's form post: a viewer gets 403 (the API's wording is `operator`'s)."""
+    if not user.may_change:
+        raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+
+
 async def operator(request: Request, who: Annotated[Principal, Depends(principal)]) -> Principal:
     """A user who may change things (operator or administrator), with the CSRF token."""
     await check_csrf(request, who)

@@ -23,10 +23,10 @@ from fastapi.responses import Response
 from powerbridge.deploy.errors import SpecErrors
 from powerbridge.ha.spec import parse_cluster_spec
 from powerbridge.portal.api.inventory import read_inventory
-from powerbridge.portal.auth import Principal, check_csrf, optional_principal
+from powerbridge.portal.auth import Principal, check_csrf, optional_principal, refuse_viewer
 from powerbridge.portal.clouds import user_cloud
 from powerbridge.portal.clusters import plan_spec, read_spec, submit_text
-from powerbridge.portal.errors import PortalError, portal_error
+from powerbridge.portal.errors import portal_error
 from powerbridge.portal.rendering import page, to
 from powerbridge.portal.state import PortalState, portal_state
 
@@ -204,8 +204,7 @@ def cluster_form_routes(router: APIRouter) -> None:
             await check_csrf(request, user)
             parse_cluster_spec(text, source=None)  # located errors, before anything else
             if deploy:
-                if not user.may_change:
-                    raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+                refuse_viewer(user)
                 job = await submit_text(state, user, text)
             else:
                 plan = await plan_spec(state, user, read_spec(state, text))

@@ -22,7 +22,7 @@ from powerbridge.ha.operations import ADD_DISK, DELETE, FAILOVER, START, STOP, O
 from powerbridge.ha.spec import parse_cluster_spec
 from powerbridge.portal.api.cluster_actions import start_action
 from powerbridge.portal.api.inventory import read_inventory
-from powerbridge.portal.auth import Principal, check_csrf, optional_principal
+from powerbridge.portal.auth import Principal, check_csrf, optional_principal, refuse_viewer
 from powerbridge.portal.cluster_live import live_context
 from powerbridge.portal.cluster_reads import check_visible
 from powerbridge.portal.clusters import resumable_create, resume_create
@@ -101,8 +101,7 @@ def cluster_page_routes(router: APIRouter) -> None:
         if user is None:
             return to("/signin")
         await check_csrf(request, user)
-        if not user.may_change:
-            raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        refuse_viewer(user)
         check_visible(state.store, name, user)
         job = await resume_create(state, user, name)
         return to(f"/jobs/{job.id}")
@@ -117,8 +116,7 @@ def cluster_page_routes(router: APIRouter) -> None:
         if chosen is None:
             raise PortalError(404, f"no action {action} on a cluster")
         await check_csrf(request, user)
-        if not user.may_change:
-            raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        refuse_viewer(user)
         fields = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         options = _options(chosen, fields, name)
         answer = await start_action(state, user, name, chosen, options)

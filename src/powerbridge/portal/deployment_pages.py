@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from powerbridge.portal.api.job_cancel import cancel_job
-from powerbridge.portal.auth import Principal, check_csrf, optional_principal
+from powerbridge.portal.auth import Principal, check_csrf, optional_principal, refuse_viewer
 from powerbridge.portal.deployments import (
     SpecInput,
     deployment_report,
@@ -99,8 +99,7 @@ def deployment_page_routes(router: APIRouter) -> None:
             return to("/signin")
         try:
             await check_csrf(request, user)
-            if not user.may_change:
-                raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+            refuse_viewer(user)
             form = await request.form()
             resume = form.get("resume") == "yes"
             job, planned = await submit_input(state, user, await form_input(request), resume=resume)
@@ -141,8 +140,7 @@ def _show_routes(router: APIRouter) -> None:
         if user is None:
             return to("/signin")
         await check_csrf(request, user)
-        if not user.may_change:
-            raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        refuse_viewer(user)
         project_deployment(state, name, user)  # 404 unless the project's (on its cloud)
         job, _ = await submit_input(state, user, resume_input(state, name), resume=True)
         if job is None:  # a resume always queues the stopped apply; kept for the types
@@ -154,7 +152,6 @@ def _show_routes(router: APIRouter) -> None:
         if user is None:
             return to("/signin")
         await check_csrf(request, user)
-        if not user.may_change:
-            raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+        refuse_viewer(user)
         cancel_job(state, user, job_id)
         return to(f"/jobs/{job_id}")

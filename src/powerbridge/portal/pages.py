@@ -18,6 +18,7 @@ from powerbridge.portal.auth import (
     Principal,
     check_csrf,
     optional_principal,
+    refuse_viewer,
 )
 from powerbridge.portal.clouds import Clouds, keystone
 from powerbridge.portal.cluster_form import cluster_form_routes
@@ -236,8 +237,7 @@ def _cluster_routes(router: APIRouter) -> None:
         if user is None:
             return _to("/signin")
         try:
-            if not user.may_change:
-                raise PortalError(403, f"{user.user_name} is a viewer: viewers change nothing")
+            refuse_viewer(user)
             await check_csrf(request, user)
             job = await submit_text(state, user, spec)
         except Exception as problem:

@@ -11,6 +11,7 @@ from powerbridge.emulator.api.volume.schema import (
     boolean,
     field_error,
     no_extra_keys,
+    one_spec,
     optional_string,
     required,
     string_map,
@@ -18,7 +19,7 @@ from powerbridge.emulator.api.volume.schema import (
 )
 from powerbridge.emulator.backend.volume_group_types import GroupType, GroupTypes
 from powerbridge.emulator.backend.volume_records import require_volume_admin
-from powerbridge.emulator.errors import bad_request, not_found
+from powerbridge.emulator.errors import not_found
 
 MANAGE = "group:group_types_manage"
 SPECS = "group:group_types_specs"
@@ -137,15 +138,7 @@ def show_group_spec(call: Call) -> Reply:
 def update_group_spec(call: Call) -> Reply:
     caller = path_caller(call)
     require_volume_admin(caller, SPECS)
-    body = call.body
-    if not isinstance(body, dict):
-        raise bad_request(f"{body!r} is not of type 'object'")
-    key = call.params["key"]
-    if key not in body:
-        raise bad_request("Request body and URI mismatch")
-    if len(body) > 1:
-        raise bad_request("Request body contains too many items")
-    spec = string_map(body, "group_specs")
+    spec = one_spec(call.body, call.params["key"], "group_specs")
     types_of(call).set_specs(call.params["group_type_id"], spec)
     return Reply(spec)
 

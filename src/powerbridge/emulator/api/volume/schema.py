@@ -148,3 +148,15 @@ def type_update(spec: dict[str, Any], key: str) -> dict[str, Any]:
     if spec.get("is_public") is not None:
         changes["is_public"] = boolean(spec["is_public"], "is_public")
     return changes
+
+
+def one_spec(body: Any, key: str, name: str) -> dict[str, str]:
+    """The body of a `PUT .../<name>/{key}`: exactly `{key: value}`, refused in cinder's
+    wording."""
+    if not isinstance(body, dict):
+        raise bad_request(f"{body!r} is not of type 'object'")
+    if key not in body:
+        raise bad_request("Request body and URI mismatch")
+    if len(body) > 1:
+        raise bad_request("Request body contains too many items")
+    return string_map(body, name)

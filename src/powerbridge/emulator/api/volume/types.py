@@ -15,6 +15,7 @@ from powerbridge.emulator.api.volume.schema import (
     boolean,
     field_error,
     no_extra_keys,
+    one_spec,
     optional_string,
     required,
     string_map,
@@ -22,7 +23,7 @@ from powerbridge.emulator.api.volume.schema import (
 )
 from powerbridge.emulator.backend.identity_records import Caller
 from powerbridge.emulator.backend.volume_records import VolumeType, require_volume_admin
-from powerbridge.emulator.errors import bad_request, not_found
+from powerbridge.emulator.errors import not_found
 
 
 def type_view(
@@ -139,15 +140,7 @@ def show_extra_spec(call: Call) -> Reply:
 def update_extra_spec(call: Call) -> Reply:
     caller = path_caller(call)
     require_volume_admin(caller, "volume_extension:types_extra_specs:update")
-    body = call.body
-    if not isinstance(body, dict):
-        raise bad_request(f"{body!r} is not of type 'object'")
-    key = call.params["key"]
-    if key not in body:
-        raise bad_request("Request body and URI mismatch")
-    if len(body) > 1:
-        raise bad_request("Request body contains too many items")
-    spec = string_map(body, "extra_specs")
+    spec = one_spec(call.body, call.params["key"], "extra_specs")
     volumes_of(call).set_extra_specs(call.params["type_id"], spec)
     return Reply(spec)
 
